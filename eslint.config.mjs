@@ -1,0 +1,134 @@
+// @ts-check
+import js from '@eslint/js';
+import svelte from 'eslint-plugin-svelte';
+import globals from 'globals';
+import ts from 'typescript-eslint';
+import svelteConfig from './svelte.config.mjs';
+
+const nodeBuiltins = { group: ['node:*'], message: 'This layer must not reach Node.' };
+const electron = {
+  group: ['electron', 'electron/*'],
+  message: 'Only the Electron shell may import electron.',
+};
+
+export default ts.config(
+  {
+    ignores: [
+      'out/',
+      'dist/',
+      'build/',
+      'node_modules/',
+      'test-results/',
+      'playwright-report/',
+      'resources/',
+    ],
+  },
+  js.configs.recommended,
+  ...ts.configs.recommended,
+  ...svelte.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+    },
+  },
+  {
+    files: ['**/*.svelte', '**/*.svelte.ts'],
+    languageOptions: {
+      parserOptions: {
+        projectService: true,
+        extraFileExtensions: ['.svelte'],
+        parser: ts.parser,
+        svelteConfig,
+      },
+    },
+  },
+  {
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  // Imports only point down: renderer → shared; shell/cli/web → core → shared.
+  {
+    files: ['src/shared/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            nodeBuiltins,
+            electron,
+            {
+              group: ['**/main/**', '**/renderer/**', '**/preload/**'],
+              message: 'shared/ depends on nothing.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/main/core/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            electron,
+            {
+              group: ['**/shell/**', '**/web/**', '**/cli/**', '**/renderer/**'],
+              message: 'The core never reaches its hosts.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/renderer/**'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            nodeBuiltins,
+            electron,
+            {
+              group: ['**/main/**', '**/preload/**'],
+              message: 'The renderer talks to main only through the API client.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Only state modules and the client itself may touch the API client.
+    files: [
+      'src/renderer/**/*.svelte',
+      'src/renderer/src/views/**',
+      'src/renderer/src/components/**',
+    ],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            nodeBuiltins,
+            electron,
+            {
+              group: ['**/lib/api/**'],
+              message: 'Components go through a *.svelte.ts state module.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+);

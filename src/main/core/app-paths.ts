@@ -1,0 +1,25 @@
+import os from 'node:os';
+import path from 'node:path';
+
+/**
+ * The per-user folder where Ocellus keeps its own state (recent projects, model cache),
+ * as Electron's `userData` would be; `OCELLUS_APP_DATA` overrides it (tests, portable use).
+ */
+export function defaultAppDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  const override = env['OCELLUS_APP_DATA'];
+  if (override) return path.resolve(override);
+  const home = os.homedir();
+  switch (process.platform) {
+    case 'win32':
+      return path.join(env['APPDATA'] ?? path.join(home, 'AppData', 'Roaming'), 'Ocellus');
+    case 'darwin':
+      return path.join(home, 'Library', 'Application Support', 'Ocellus');
+    default:
+      return path.join(env['XDG_CONFIG_HOME'] ?? path.join(home, '.config'), 'Ocellus');
+  }
+}
+
+/** Folder suggested for new projects: ~/Documents when it exists, else home. */
+export function defaultProjectDir(): string {
+  return path.join(os.homedir(), 'Documents');
+}

@@ -1,0 +1,137 @@
+import { randomUUID } from 'node:crypto';
+import { OcellusError } from '../../../shared/errors';
+import type { JobInfo } from '../../../shared/types';
+import type { EventBus } from '../event-bus';
+
+/** What a running job sees: its cancel signal and a way to report progress. */
+export interface JobContext {
+  readonly signal: AbortSignal;
+  /** Reports progress; `total` may change as work is discovered. */
+  progress(done: number, total?: number): void;
+  /** Throws CANCELLED when the job was asked to stop. */
+  throwIfCancelled(): void;
+}
+
+interface JobEntry {
+  info: JobInfo;
+  controller: AbortController;
+  lastEmit: number;
+  rateSampleAt: number;
+  rateSampleDone: number;
+}
+
+const EMIT_INTERVAL_MS = 100;
+const RATE_WINDOW_MS = 1000;
+
+/** Runs long work as jobs: ids returned at once, progress and state pushed as `job:updated`. */
+export class JobRegistry {
+  private readonly jobs = new Map<string, JobEntry>();
+
+  constructor(private readonly bus: EventBus) {}
+
+  /** Starts `run` in the background and returns its job at once. */
+  start(
+    kind: string,
+    title: string,
+    run: (ctx: JobContext) => Promise<void>,
+    total = 0,
+  ): { info: JobInfo; done: Promise<JobInfo> } {
+    const now = Date.now();
+    const entry: JobEntry = {
+      info: {
+        id: randomUUID(),
+        kind,
+        title,
+        state: 'running',
+        done: 0,
+        total,
+        rate: null,
+        etaSeconds: null,
+        startedAt: new Date(now).toISOString(),
+        finishedAt: null,
+        error: null,
+      },
+      controller: new AbortController(),
+      lastEmit: 0,
+      rateSampleAt: now,
+      rateSampleDone: 0,
+    };
+    this.jobs.set(entry.info.id, entry);
+    this.emit(entry, true);
+    const ctx: JobContext = {
+      signal: entry.controller.signal,
+      progress: (done, newTotal) => this.progress(entry, done, newTotal),
+      throwIfCancelled: () => {
+        if (entry.controller.signal.aborted) throw new OcellusError('CANCELLED', 'Cancelled');
+      },
+    };
+    const done = (async () => {
+      try {
+        await run(ctx);
+        entry.info.state = entry.controller.signal.aborted ? 'cancelled' : 'done';
+      } catch (err) {
+        if (
+          entry.controller.signal.aborted ||
+          (err instanceof OcellusError && err.code === 'CANCELLED')
+        ) {
+          entry.info.state = 'cancelled';
+        } else {
+          entry.info.state = 'failed';
+          entry.info.error = err instanceof Error ? err.message : String(err);
+        }
+      }
+      entry.info.finishedAt = new Date().toISOString();
+      entry.info.etaSeconds = null;
+      this.emit(entry, true);
+      return { ...entry.info };
+    })();
+    return { info: { ...entry.info }, done };
+  }
+
+  /** Jobs of this session, running first, newest first. */
+  list(): JobInfo[] {
+    return [...this.jobs.values()]
+      .map((e) => ({ ...e.info }))
+      .sort(
+        (a, b) =>
+          Number(b.state === 'running') - Number(a.state === 'running') ||
+          b.startedAt.localeCompare(a.startedAt),
+      );
+  }
+
+  /** Asks a job to stop. Unknown ids are NOT_FOUND; finished jobs are left as they are. */
+  cancel(id: string): void {
+    const entry = this.jobs.get(id);
+    if (!entry) throw new OcellusError('NOT_FOUND', `No job with id ${id}`);
+    if (entry.info.state === 'running' || entry.info.state === 'queued') entry.controller.abort();
+  }
+
+  /** Cancels everything still running (on project close or shutdown). */
+  cancelAll(): void {
+    for (const entry of this.jobs.values()) entry.controller.abort();
+  }
+
+  private progress(entry: JobEntry, done: number, total?: number): void {
+    if (total !== undefined) entry.info.total = total;
+    entry.info.done = done;
+    const now = Date.now();
+    const elapsed = now - entry.rateSampleAt;
+    if (elapsed >= RATE_WINDOW_MS) {
+      const instant = ((done - entry.rateSampleDone) * 1000) / elapsed;
+      entry.info.rate = entry.info.rate === null ? instant : 0.5 * entry.info.rate + 0.5 * instant;
+      entry.rateSampleAt = now;
+      entry.rateSampleDone = done;
+    }
+    const left = entry.info.total - done;
+    entry.info.etaSeconds =
+      entry.info.rate && entry.info.rate > 0 && left >= 0 ? left / entry.info.rate : null;
+    this.emit(entry, false);
+  }
+
+  private emit(entry: JobEntry, force: boolean): void {
+    const now = Date.now();
+    if (!force && now - entry.lastEmit < EMIT_INTERVAL_MS) return;
+    entry.lastEmit = now;
+    this.bus.emit('job:updated', { ...entry.info });
+  }
+}

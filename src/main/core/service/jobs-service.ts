@@ -1,0 +1,15 @@
+import type { JobsApi } from '../../../shared/api';
+import type { ServiceContext } from './context';
+import { requireString } from './validate';
+
+/** The `jobs` domain: list and cancel long-running work. */
+export function createJobsService(ctx: ServiceContext): JobsApi {
+  return {
+    async list() {
+      return ctx.jobs.list();
+    },
+    async cancel(id) {
+      ctx.jobs.cancel(requireString(id, 'id'));
+    },
+  };
+}

@@ -1,0 +1,68 @@
+import type { ProjectApi } from '../../../shared/api';
+import { OcellusError } from '../../../shared/errors';
+import type { LabelMode } from '../../../shared/types';
+import { ProjectStore } from '../store/project-store';
+import type { ServiceContext } from './context';
+import { requireObject, requireString } from './validate';
+
+/** The `project` domain: create, open, close and describe the one open project. */
+export function createProjectService(ctx: ServiceContext): ProjectApi {
+  const openStore = (store: ProjectStore) => {
+    closeCurrent(ctx);
+    ctx.store = store;
+    const summary = store.summary();
+    if (ctx.options.trackRecent !== false) {
+      ctx.bus.emit('recent:changed', ctx.recent.touch(store.path, summary.name));
+    }
+    ctx.bus.emit('project:changed', summary);
+    return summary;
+  };
+
+  return {
+    async create(input) {
+      const rec = requireObject(input, 'input');
+      const filePath = requireString(rec['path'], 'path');
+      const name = rec['name'] === undefined ? undefined : String(rec['name']);
+      const labelMode =
+        rec['labelMode'] === undefined ? undefined : (rec['labelMode'] as LabelMode);
+      const store = ProjectStore.create(filePath, {
+        name,
+        labelMode,
+        appVersion: ctx.options.appVersion,
+        nativeBinding: ctx.options.nativeBinding,
+      });
+      return openStore(store);
+    },
+    async open(path) {
+      const store = ProjectStore.open(requireString(path, 'path'), {
+        appVersion: ctx.options.appVersion,
+        nativeBinding: ctx.options.nativeBinding,
+      });
+      return openStore(store);
+    },
+    async close() {
+      if (!ctx.store) return;
+      closeCurrent(ctx);
+      ctx.bus.emit('project:changed', null);
+    },
+    async current() {
+      return ctx.store?.summary() ?? null;
+    },
+    async status() {
+      return requireStore(ctx).status();
+    },
+  };
+}
+
+/** The open project, or NO_PROJECT_OPEN. */
+export function requireStore(ctx: ServiceContext): ProjectStore {
+  if (!ctx.store) throw new OcellusError('NO_PROJECT_OPEN', 'No project is open');
+  return ctx.store;
+}
+
+function closeCurrent(ctx: ServiceContext): void {
+  if (!ctx.store) return;
+  ctx.jobs.cancelAll();
+  ctx.store.close();
+  ctx.store = null;
+}

@@ -1,0 +1,199 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { OcellusError } from '../../../shared/errors';
+import type { LabelMode, ProjectStatus, ProjectSummary } from '../../../shared/types';
+import { LATEST_SCHEMA_VERSION, migrate } from './migrations';
+import {
+  OCELLUS_APPLICATION_ID,
+  PROJECT_EXTENSION,
+  fileError,
+  inspectProjectFile,
+} from './project-file';
+
+export interface CreateOptions {
+  name?: string;
+  labelMode?: LabelMode;
+  appVersion: string;
+}
+
+export interface OpenOptions {
+  appVersion: string;
+  /** Where better-sqlite3's native addon lives when it is not the default build (Electron). */
+  nativeBinding?: string;
+}
+
+/** Adds the project extension when the path has none. */
+export function withProjectExtension(filePath: string): string {
+  return path.extname(filePath).toLowerCase() === PROJECT_EXTENSION
+    ? filePath
+    : `${filePath}${PROJECT_EXTENSION}`;
+}
+
+/** One open project file. Owns its SQLite connection; everything else goes through it. */
+export class ProjectStore {
+  readonly path: string;
+  readonly db: Database.Database;
+
+  private constructor(filePath: string, db: Database.Database) {
+    this.path = filePath;
+    this.db = db;
+  }
+
+  /** Creates a new project file; refuses to overwrite anything. */
+  static create(filePath: string, options: CreateOptions & Partial<OpenOptions>): ProjectStore {
+    const target = path.resolve(withProjectExtension(filePath));
+    const dir = path.dirname(target);
+    if (!fs.existsSync(dir)) {
+      throw new OcellusError('NOT_FOUND', `The folder ${dir} does not exist`, { path: dir });
+    }
+    if (fs.existsSync(target)) {
+      throw new OcellusError('ALREADY_EXISTS', `${target} already exists`, { path: target });
+    }
+    const labelMode = options.labelMode ?? 'single';
+    if (labelMode !== 'single' && labelMode !== 'multi') {
+      throw new OcellusError('INVALID_ARGUMENT', `Unknown label mode: ${String(labelMode)}`);
+    }
+    const name = (options.name ?? '').trim() || path.basename(target, PROJECT_EXTENSION);
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(target, dbOptions(options.nativeBinding));
+      db.pragma(`application_id = ${OCELLUS_APPLICATION_ID}`);
+      configure(db);
+      migrate(db, 0);
+      const insert = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
+      db.transaction(() => {
+        insert.run('name', name);
+        insert.run('label_mode', labelMode);
+        insert.run('created_at', new Date().toISOString());
+        insert.run('created_with', options.appVersion);
+      })();
+      // Write the header to the main file now, so a later open can identify it cheaply.
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      return new ProjectStore(target, db);
+    } catch (err) {
+      db?.close();
+      for (const suffix of ['', '-wal', '-shm']) fs.rmSync(`${target}${suffix}`, { force: true });
+      if (err instanceof OcellusError) throw err;
+      throw new OcellusError('IO_ERROR', `Could not create ${target}: ${errMessage(err)}`, {
+        path: target,
+      });
+    }
+  }
+
+  /**
+   * Opens an existing project, migrating it forward. A file that is not an Ocellus
+   * project, or was written by a newer app, is refused before anything writes to it.
+   */
+  static open(filePath: string, options: OpenOptions): ProjectStore {
+    const target = path.resolve(filePath);
+    const header = inspectProjectFile(target);
+    if (header.userVersion > LATEST_SCHEMA_VERSION) {
+      throw new OcellusError(
+        'PROJECT_TOO_NEW',
+        `${target} was written by a newer version of Ocellus (schema ${header.userVersion}; this app reads up to ${LATEST_SCHEMA_VERSION}). Update Ocellus to open it.`,
+        { path: target, schemaVersion: header.userVersion, supported: LATEST_SCHEMA_VERSION },
+      );
+    }
+    let db: Database.Database;
+    try {
+      db = new Database(target, { ...dbOptions(options.nativeBinding), fileMustExist: true });
+    } catch (err) {
+      throw fileError(err, target);
+    }
+    try {
+      configure(db);
+      migrate(db, header.userVersion);
+      return new ProjectStore(target, db);
+    } catch (err) {
+      db.close();
+      throw new OcellusError('IO_ERROR', `Could not open ${target}: ${errMessage(err)}`, {
+        path: target,
+      });
+    }
+  }
+
+  /** Name, label mode and versions of the project. */
+  summary(): ProjectSummary {
+    const rows = this.db.prepare('SELECT key, value FROM meta').all() as {
+      key: string;
+      value: string;
+    }[];
+    const meta = new Map(rows.map((r) => [r.key, r.value]));
+    const labelMode = meta.get('label_mode') === 'multi' ? 'multi' : 'single';
+    return {
+      path: this.path,
+      name: meta.get('name') ?? path.basename(this.path, PROJECT_EXTENSION),
+      labelMode,
+      schemaVersion: this.db.pragma('user_version', { simple: true }) as number,
+      createdAt: meta.get('created_at') ?? '',
+      createdWith: meta.get('created_with') ?? '',
+    };
+  }
+
+  /** Image, class and label counts. */
+  status(): ProjectStatus {
+    const images = this.db
+      .prepare(
+        `SELECT COUNT(*) AS total,
+                COALESCE(SUM(status = 'ok'), 0) AS ok,
+                COALESCE(SUM(status = 'broken'), 0) AS broken,
+                COALESCE(SUM(status = 'unsupported'), 0) AS unsupported
+           FROM images`,
+      )
+      .get() as ProjectStatus['images'];
+    const classes = this.db
+      .prepare(
+        `SELECT c.name AS name, COUNT(l.image_id) AS count
+           FROM classes c LEFT JOIN labels l ON l.class_id = c.id
+          GROUP BY c.id ORDER BY c.sort_order, c.id`,
+      )
+      .all() as ProjectStatus['classes'];
+    const { unlabelled } = this.db
+      .prepare(
+        `SELECT COUNT(*) AS unlabelled FROM images i
+          WHERE i.status = 'ok' AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.image_id = i.id)`,
+      )
+      .get() as { unlabelled: number };
+    return {
+      project: this.summary(),
+      images,
+      classes,
+      unlabelled,
+      fileBytes: fileSize(this.path) + fileSize(`${this.path}-wal`),
+    };
+  }
+
+  /** Checkpoints the WAL into the main file and closes the connection. */
+  close(): void {
+    if (!this.db.open) return;
+    try {
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+    } finally {
+      this.db.close();
+    }
+  }
+}
+
+function dbOptions(nativeBinding: string | undefined): Database.Options {
+  return nativeBinding ? { nativeBinding } : {};
+}
+
+function configure(db: Database.Database): void {
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+}
+
+function fileSize(p: string): number {
+  try {
+    return fs.statSync(p).size;
+  } catch {
+    return 0;
+  }
+}
+
+function errMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,91 @@
+/** The Electron shell: wires the core service to a window, IPC, a menu and the OS. */
+import { BrowserWindow, app, dialog, ipcMain, type IpcMainInvokeEvent } from 'electron';
+import path from 'node:path';
+import { API_EVENTS, ipcEventChannel } from '../shared/api';
+import { defaultProjectDir } from './core/app-paths';
+import { createOcellusService } from './core/service';
+import { createNativeDialogs } from './shell/dialogs';
+import { bindIpc } from './shell/ipc';
+import { installMenu } from './shell/menu';
+import { electronSqliteBinding } from './shell/native-binding';
+import { APP_ORIGIN, handleAppScheme, registerAppScheme } from './shell/protocol';
+import { hardenApp } from './shell/security';
+import { createMainWindow } from './shell/window';
+
+const devServerUrl = !app.isPackaged ? process.env['ELECTRON_RENDERER_URL'] : undefined;
+const rendererUrl = devServerUrl ?? `${APP_ORIGIN}/index.html`;
+const isAppUrl = (url: string): boolean => {
+  try {
+    const { origin } = new URL(url);
+    return (
+      origin === APP_ORIGIN ||
+      (devServerUrl !== undefined && origin === new URL(devServerUrl).origin)
+    );
+  } catch {
+    return false;
+  }
+};
+const projectArg = (argv: string[]) =>
+  argv.slice(1).find((a) => a.toLowerCase().endsWith('.ocellus'));
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  registerAppScheme();
+  hardenApp(isAppUrl);
+  let win: BrowserWindow | null = null;
+  let pendingOpen = projectArg(process.argv);
+
+  const service = createOcellusService({
+    host: 'electron',
+    appVersion: app.getVersion(),
+    appDataDir: app.getPath('userData'),
+    defaultProjectDir: app.getPath('documents'),
+    capabilities: { nativeDialogs: true, revealInFolder: true },
+    dialogs: createNativeDialogs(() => app.getPath('documents') || defaultProjectDir()),
+    nativeBinding: electronSqliteBinding(app.getAppPath(), app.isPackaged),
+  });
+  const openProject = (file: string) =>
+    service.api.project
+      .open(path.resolve(file))
+      .catch((err: unknown) =>
+        dialog.showErrorBox(
+          'Could not open project',
+          err instanceof Error ? err.message : String(err),
+        ),
+      );
+
+  app.on('second-instance', (_event, argv) => {
+    const file = projectArg(argv);
+    if (file) void openProject(file);
+    if (win) {
+      if (win.isMinimized()) win.restore();
+      win.focus();
+    }
+  });
+  app.on('open-file', (event, file) => {
+    event.preventDefault();
+    if (app.isReady()) void openProject(file);
+    else pendingOpen = file;
+  });
+
+  void app.whenReady().then(async () => {
+    handleAppScheme(path.join(__dirname, '../renderer'));
+    const isTrusted = (event: IpcMainInvokeEvent) => isAppUrl(event.senderFrame?.url ?? '');
+    bindIpc(ipcMain, service, isTrusted);
+    for (const event of API_EVENTS) {
+      service.bus.on(event, (payload) => {
+        for (const w of BrowserWindow.getAllWindows())
+          w.webContents.send(ipcEventChannel(event), payload);
+      });
+    }
+    service.bus.on('recent:changed', () => void installMenu(service));
+    await installMenu(service);
+    if (pendingOpen) await openProject(pendingOpen);
+    win = createMainWindow(rendererUrl);
+    win.on('closed', () => (win = null));
+  });
+
+  app.on('window-all-closed', () => app.quit());
+  app.on('will-quit', () => service.dispose());
+}

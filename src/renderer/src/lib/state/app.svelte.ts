@@ -1,0 +1,183 @@
+import type { OcellusClient } from '../../../../shared/api';
+import { OcellusError } from '../../../../shared/errors';
+import type {
+  AppInfo,
+  JobInfo,
+  LabelMode,
+  ProjectStatus,
+  ProjectSummary,
+  RecentProject,
+} from '../../../../shared/types';
+import { createClient, type ConnectionState } from '../api/client';
+
+export type ViewId = 'library' | 'label' | 'train' | 'evaluate' | 'export';
+
+export const VIEWS: { id: ViewId; title: string }[] = [
+  { id: 'library', title: 'Library' },
+  { id: 'label', title: 'Label' },
+  { id: 'train', title: 'Train' },
+  { id: 'evaluate', title: 'Evaluate' },
+  { id: 'export', title: 'Export' },
+];
+
+/** App-wide state: the connection, the open project, recent projects, jobs, errors. */
+class AppState {
+  connection = $state<ConnectionState>('connecting');
+  info = $state<AppInfo | null>(null);
+  project = $state<ProjectSummary | null>(null);
+  status = $state<ProjectStatus | null>(null);
+  recent = $state<RecentProject[]>([]);
+  jobs = $state<JobInfo[]>([]);
+  view = $state<ViewId>('library');
+  error = $state<string | null>(null);
+  busy = $state(false);
+  ready = $state(false);
+
+  private client: OcellusClient | null = null;
+
+  /** Connects, loads the initial state and subscribes to events. Call once. */
+  async start(): Promise<void> {
+    const client = createClient((s) => (this.connection = s));
+    this.client = client;
+    client.on('project:changed', (p) => {
+      this.project = p;
+      this.view = 'library';
+      void this.refreshStatus();
+    });
+    client.on('recent:changed', (r) => (this.recent = r));
+    client.on('job:updated', (job) => {
+      const others = this.jobs.filter((j) => j.id !== job.id);
+      this.jobs = [job, ...others];
+    });
+    await this.guard(async () => {
+      const [info, recent, project, jobs] = await Promise.all([
+        client.app.info(),
+        client.app.recentProjects(),
+        client.project.current(),
+        client.jobs.list(),
+      ]);
+      this.info = info;
+      this.recent = recent;
+      this.project = project;
+      this.jobs = jobs;
+      await this.refreshStatus();
+    });
+    this.ready = true;
+  }
+
+  /** Path separator of the machine running the service (not the browser's). */
+  get separator(): string {
+    return this.info?.platform === 'win32' ? '\\' : '/';
+  }
+
+  async createProject(folder: string, name: string, labelMode: LabelMode): Promise<boolean> {
+    const cleanName = name.trim();
+    if (!cleanName) {
+      this.error = 'Give the project a name.';
+      return false;
+    }
+    if (/[\\/:*?"<>|]/.test(cleanName)) {
+      this.error = 'A project name cannot contain \\ / : * ? " < > |';
+      return false;
+    }
+    const dir = folder.trim().replace(/[\\/]+$/, '');
+    const file = `${dir}${this.separator}${cleanName}${this.info?.projectExtension ?? '.ocellus'}`;
+    return this.createProjectAt(file, cleanName, labelMode);
+  }
+
+  async createProjectAt(file: string, name: string, labelMode: LabelMode): Promise<boolean> {
+    return this.guard(async () => {
+      this.project = await this.api().project.create({ path: file, name, labelMode });
+    });
+  }
+
+  async openProject(file: string): Promise<boolean> {
+    if (!file.trim()) {
+      this.error = 'Enter the path of a project file.';
+      return false;
+    }
+    return this.guard(async () => {
+      this.project = await this.api().project.open(file.trim());
+    });
+  }
+
+  async closeProject(): Promise<void> {
+    await this.guard(async () => {
+      await this.api().project.close();
+      this.project = null;
+      this.status = null;
+      this.recent = await this.api().app.recentProjects();
+    });
+  }
+
+  async forgetRecent(path: string): Promise<void> {
+    await this.guard(async () => {
+      this.recent = await this.api().app.forgetRecentProject(path);
+    });
+  }
+
+  /** Native "save as" (desktop only); returns the chosen file or null. */
+  async chooseNewProjectPath(name: string): Promise<string | null> {
+    let chosen: string | null = null;
+    await this.guard(async () => {
+      chosen = await this.api().dialogs.chooseNewProjectPath(name);
+    });
+    return chosen;
+  }
+
+  /** Native "open" (desktop only); returns the chosen file or null. */
+  async chooseProjectToOpen(): Promise<string | null> {
+    let chosen: string | null = null;
+    await this.guard(async () => {
+      chosen = await this.api().dialogs.chooseProjectToOpen();
+    });
+    return chosen;
+  }
+
+  async cancelJob(id: string): Promise<void> {
+    await this.guard(() => this.api().jobs.cancel(id));
+  }
+
+  async refreshStatus(): Promise<void> {
+    if (!this.project) {
+      this.status = null;
+      return;
+    }
+    try {
+      this.status = await this.api().project.status();
+    } catch (err) {
+      this.status = null;
+      if (!(err instanceof OcellusError && err.code === 'NO_PROJECT_OPEN')) this.report(err);
+    }
+  }
+
+  dismissError(): void {
+    this.error = null;
+  }
+
+  private api(): OcellusClient {
+    if (!this.client) throw new Error('The app state was not started');
+    return this.client;
+  }
+
+  /** Runs an action, turning a thrown error into the visible error message. */
+  private async guard(action: () => Promise<unknown>): Promise<boolean> {
+    this.busy = true;
+    this.error = null;
+    try {
+      await action();
+      return true;
+    } catch (err) {
+      this.report(err);
+      return false;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private report(err: unknown): void {
+    this.error = err instanceof Error ? err.message : String(err);
+  }
+}
+
+export const appState = new AppState();

@@ -1,0 +1,151 @@
+/**
+ * The one API contract between the UI and the main side.
+ *
+ * Every method the renderer or the CLI can call, and every event the main side pushes,
+ * is declared here. The method and event tables below are the runtime mirror of these
+ * interfaces; the compiler checks they list exactly the declared members, so transports
+ * are generated from them and no channel string is ever written by hand.
+ */
+import type {
+  AppInfo,
+  CreateProjectInput,
+  JobInfo,
+  ProjectStatus,
+  ProjectSummary,
+  RecentProject,
+} from './types';
+import type { SerializedError } from './errors';
+
+export interface AppApi {
+  /** Version, host, platform and what the host can do. */
+  info(): Promise<AppInfo>;
+  /** Recently opened projects, newest first. */
+  recentProjects(): Promise<RecentProject[]>;
+  /** Removes one entry from the recent list (the file is untouched). */
+  forgetRecentProject(path: string): Promise<RecentProject[]>;
+}
+
+export interface ProjectApi {
+  /** Creates a new project file and opens it. Refuses to overwrite an existing file. */
+  create(input: CreateProjectInput): Promise<ProjectSummary>;
+  /** Opens an existing project file, closing the current one. */
+  open(path: string): Promise<ProjectSummary>;
+  /** Closes the current project, if any. */
+  close(): Promise<void>;
+  /** The open project, or null. */
+  current(): Promise<ProjectSummary | null>;
+  /** Counts for the open project. */
+  status(): Promise<ProjectStatus>;
+}
+
+export interface DialogsApi {
+  /** Native "open project" dialog; null when cancelled. UNSUPPORTED outside Electron. */
+  chooseProjectToOpen(): Promise<string | null>;
+  /** Native "save as" dialog for a new project; null when cancelled. UNSUPPORTED outside Electron. */
+  chooseNewProjectPath(suggestedName: string): Promise<string | null>;
+}
+
+export interface JobsApi {
+  /** Jobs of this session, running ones first. */
+  list(): Promise<JobInfo[]>;
+  /** Asks a job to stop; it reports state `cancelled` when it has. */
+  cancel(id: string): Promise<void>;
+}
+
+export interface OcellusApi {
+  app: AppApi;
+  project: ProjectApi;
+  dialogs: DialogsApi;
+  jobs: JobsApi;
+}
+
+/** Events pushed by the main side, with their payloads. */
+export interface ApiEvents {
+  'project:changed': ProjectSummary | null;
+  'recent:changed': RecentProject[];
+  'job:updated': JobInfo;
+}
+
+export type Domain = keyof OcellusApi;
+export type MethodOf<D extends Domain> = keyof OcellusApi[D] & string;
+export type EventName = keyof ApiEvents;
+
+type MethodTable = { readonly [D in Domain]: readonly MethodOf<D>[] };
+
+/** Runtime list of every method, per domain. */
+export const API_METHODS = {
+  app: ['info', 'recentProjects', 'forgetRecentProject'],
+  project: ['create', 'open', 'close', 'current', 'status'],
+  dialogs: ['chooseProjectToOpen', 'chooseNewProjectPath'],
+  jobs: ['list', 'cancel'],
+} as const satisfies MethodTable;
+
+/** Runtime list of every event. */
+export const API_EVENTS = [
+  'project:changed',
+  'recent:changed',
+  'job:updated',
+] as const satisfies readonly EventName[];
+
+// Compile-time proof that the tables above list every member of the interfaces.
+type MissingMethods = {
+  [D in Domain]: Exclude<MethodOf<D>, (typeof API_METHODS)[D][number]>;
+}[Domain];
+type MissingEvents = Exclude<EventName, (typeof API_EVENTS)[number]>;
+type AssertNever<T extends never> = T;
+export type ContractIsComplete = AssertNever<MissingMethods | MissingEvents>;
+
+/** `domain.method`, the name a call travels under. */
+export type MethodChannel = { [D in Domain]: `${D}.${MethodOf<D>}` }[Domain];
+
+/** The result envelope every transport carries; errors never travel as thrown objects. */
+export type RpcResult = { ok: true; value: unknown } | { ok: false; error: SerializedError };
+
+/** What the Electron preload exposes as `window.ocellus`: the contract with enveloped results. */
+export type PreloadBridge = {
+  [D in Domain]: {
+    [M in MethodOf<D>]: OcellusApi[D][M] extends (...args: infer A) => unknown
+      ? (...args: A) => Promise<RpcResult>
+      : never;
+  };
+} & {
+  on<E extends EventName>(event: E, listener: (payload: ApiEvents[E]) => void): () => void;
+};
+
+/** The API plus event subscription, as the renderer sees it. */
+export type OcellusClient = OcellusApi & {
+  on<E extends EventName>(event: E, listener: (payload: ApiEvents[E]) => void): () => void;
+};
+
+/** Every (domain, method, channel) triple of the contract. */
+export function listMethods(): { domain: Domain; method: string; channel: MethodChannel }[] {
+  const out: { domain: Domain; method: string; channel: MethodChannel }[] = [];
+  for (const domain of Object.keys(API_METHODS) as Domain[]) {
+    for (const method of API_METHODS[domain]) {
+      out.push({ domain, method, channel: `${domain}.${method}` as MethodChannel });
+    }
+  }
+  return out;
+}
+
+const CHANNELS: ReadonlySet<string> = new Set(listMethods().map((m) => m.channel));
+
+/** True when `value` names a method of the contract. */
+export function isMethodChannel(value: unknown): value is MethodChannel {
+  return typeof value === 'string' && CHANNELS.has(value);
+}
+
+/** True when `value` names an event of the contract. */
+export function isEventName(value: unknown): value is EventName {
+  return typeof value === 'string' && (API_EVENTS as readonly string[]).includes(value);
+}
+
+/** The Electron IPC channel of a method. */
+export function ipcChannel(channel: MethodChannel): string {
+  return `ocellus:call:${channel}`;
+}
+
+/** The Electron IPC channel of an event. */
+export function ipcEventChannel(event: EventName): string {
+  return `ocellus:event:${event}`;
+}

@@ -1,0 +1,45 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { expect, test } from './fixtures';
+
+const run = promisify(execFile);
+const bin = path.resolve('bin/ocellus.cjs');
+
+async function ocellus(args: string[], cwd: string, appData: string) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], {
+      cwd,
+      env: { ...process.env, OCELLUS_APP_DATA: appData },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+test('the built CLI: init, status --json, and a one-line error on a text file', async ({
+  workDir,
+}) => {
+  const appData = path.join(workDir, 'appdata');
+  expect((await ocellus(['init', 'a.ocellus'], workDir, appData)).code).toBe(0);
+  const status = await ocellus(['status', 'a.ocellus', '--json'], workDir, appData);
+  expect(status.code).toBe(0);
+  const parsed = JSON.parse(status.stdout) as {
+    images: Record<string, number>;
+    unlabelled: number;
+  };
+  expect(parsed.images).toEqual({ total: 0, ok: 0, broken: 0, unsupported: 0 });
+
+  fs.writeFileSync(path.join(workDir, 'readme.txt'), 'hello');
+  const bad = await ocellus(['status', 'readme.txt'], workDir, appData);
+  expect(bad.code).not.toBe(0);
+  expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+
+  const version = await ocellus(['--version'], workDir, appData);
+  expect(version.stdout.trim()).toBe(
+    (JSON.parse(fs.readFileSync('package.json', 'utf8')) as { version: string }).version,
+  );
+});

@@ -1,0 +1,56 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../../../../src/main/cli/run-cli';
+import { makeTmpDir } from '../../../helpers/tmp-dir';
+
+async function cli(args: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  return { code, stdout, stderr };
+}
+
+describe('ocellus CLI', () => {
+  let tmp: ReturnType<typeof makeTmpDir>;
+  beforeEach(() => {
+    tmp = makeTmpDir();
+    process.env['OCELLUS_APP_DATA'] = path.join(tmp.dir, 'appdata');
+  });
+  afterEach(() => {
+    delete process.env['OCELLUS_APP_DATA'];
+    tmp.cleanup();
+  });
+
+  it('init then status --json prints the documented shape', async () => {
+    const file = path.join(tmp.dir, 'a.ocellus');
+    expect((await cli(['init', file])).code).toBe(0);
+    const { code, stdout } = await cli(['status', file, '--json']);
+    expect(code).toBe(0);
+    const st = JSON.parse(stdout) as Record<string, unknown>;
+    expect(st['images']).toEqual({ total: 0, ok: 0, broken: 0, unsupported: 0 });
+    expect(st['classes']).toEqual([]);
+    expect(st['unlabelled']).toBe(0);
+    // The CLI does not put projects on the desktop app's recent list.
+    expect(fs.existsSync(path.join(tmp.dir, 'appdata', 'recent-projects.json'))).toBe(false);
+  });
+
+  it('fails with one line on stderr for a text file, and for unknown commands', async () => {
+    const text = path.join(tmp.dir, 'notes.txt');
+    fs.writeFileSync(text, 'hello');
+    const res = await cli(['status', text]);
+    expect(res.code).not.toBe(0);
+    expect(res.stdout).toBe('');
+    expect(res.stderr.trim().split('\n')).toHaveLength(1);
+    expect(res.stderr).toMatch(/not an Ocellus project/);
+    expect((await cli(['frobnicate'])).code).toBe(2);
+    expect((await cli(['init'])).stderr).toMatch(/usage/);
+  });
+
+  it('prints version and help', async () => {
+    expect((await cli(['--version'])).stdout).toMatch(/^\d+\.\d+\.\d+/);
+    const help = await cli(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/Usage: ocellus/);
+  });
+});
