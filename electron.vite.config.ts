@@ -12,6 +12,8 @@ export default defineConfig({
   main: {
     define,
     build: {
+      // chokidar 5 is ESM-only: bundle it rather than require() it from CommonJS.
+      externalizeDeps: { exclude: ['chokidar', 'readdirp'] },
       rollupOptions: {
         input: {
           index: resolve(__dirname, 'src/main/index.ts'),

@@ -70,7 +70,7 @@ if (!app.requestSingleInstanceLock()) {
   });
 
   void app.whenReady().then(async () => {
-    handleAppScheme(path.join(__dirname, '../renderer'));
+    handleAppScheme(path.join(__dirname, '../renderer'), service);
     const isTrusted = (event: IpcMainInvokeEvent) => isAppUrl(event.senderFrame?.url ?? '');
     bindIpc(ipcMain, service, isTrusted);
     for (const event of API_EVENTS) {
@@ -87,5 +87,5 @@ if (!app.requestSingleInstanceLock()) {
   });
 
   app.on('window-all-closed', () => app.quit());
-  app.on('will-quit', () => service.dispose());
+  app.on('will-quit', () => void service.dispose());
 }

@@ -7,12 +7,22 @@
  * are generated from them and no channel string is ever written by hand.
  */
 import type {
+  AddRootOptions,
   AppInfo,
   CreateProjectInput,
+  ImageCounts,
+  ImageDetail,
+  ImagePage,
+  ImageQuery,
   JobInfo,
+  LibraryChange,
+  LibrarySettings,
+  MediaKind,
   ProjectStatus,
   ProjectSummary,
   RecentProject,
+  RemoveRootOptions,
+  RootInfo,
 } from './types';
 import type { SerializedError } from './errors';
 
@@ -38,11 +48,34 @@ export interface ProjectApi {
   status(): Promise<ProjectStatus>;
 }
 
+export interface LibraryApi {
+  /** The project's root folders. */
+  roots(): Promise<RootInfo[]>;
+  /** Adds a folder (recursive) and starts importing it as a job. */
+  addRoot(path: string, options?: AddRootOptions): Promise<RootInfo>;
+  /** Removes a root and its images, keeping or dropping their labels. */
+  removeRoot(rootId: number, options: RemoveRootOptions): Promise<void>;
+  /** Points a root at the folder it moved to (another drive letter, a renamed folder). */
+  relocateRoot(rootId: number, path: string): Promise<RootInfo>;
+  /** Re-reads all roots (or one) from disk; returns the import job. */
+  rescan(rootId?: number): Promise<JobInfo | null>;
+  /** Image counts by status. */
+  counts(): Promise<ImageCounts>;
+  /** One page of images matching a filter, in a sort order. */
+  listImages(query: ImageQuery): Promise<ImagePage>;
+  /** Everything known about one image, EXIF included. */
+  image(imageId: number): Promise<ImageDetail>;
+  settings(): Promise<LibrarySettings>;
+  updateSettings(settings: Partial<LibrarySettings>): Promise<LibrarySettings>;
+}
+
 export interface DialogsApi {
   /** Native "open project" dialog; null when cancelled. UNSUPPORTED outside Electron. */
   chooseProjectToOpen(): Promise<string | null>;
   /** Native "save as" dialog for a new project; null when cancelled. UNSUPPORTED outside Electron. */
   chooseNewProjectPath(suggestedName: string): Promise<string | null>;
+  /** Native folder picker; null when cancelled. UNSUPPORTED outside Electron. */
+  chooseFolder(title: string): Promise<string | null>;
 }
 
 export interface JobsApi {
@@ -55,6 +88,7 @@ export interface JobsApi {
 export interface OcellusApi {
   app: AppApi;
   project: ProjectApi;
+  library: LibraryApi;
   dialogs: DialogsApi;
   jobs: JobsApi;
 }
@@ -64,6 +98,7 @@ export interface ApiEvents {
   'project:changed': ProjectSummary | null;
   'recent:changed': RecentProject[];
   'job:updated': JobInfo;
+  'library:changed': LibraryChange;
 }
 
 export type Domain = keyof OcellusApi;
@@ -76,7 +111,19 @@ type MethodTable = { readonly [D in Domain]: readonly MethodOf<D>[] };
 export const API_METHODS = {
   app: ['info', 'recentProjects', 'forgetRecentProject'],
   project: ['create', 'open', 'close', 'current', 'status'],
-  dialogs: ['chooseProjectToOpen', 'chooseNewProjectPath'],
+  library: [
+    'roots',
+    'addRoot',
+    'removeRoot',
+    'relocateRoot',
+    'rescan',
+    'counts',
+    'listImages',
+    'image',
+    'settings',
+    'updateSettings',
+  ],
+  dialogs: ['chooseProjectToOpen', 'chooseNewProjectPath', 'chooseFolder'],
   jobs: ['list', 'cancel'],
 } as const satisfies MethodTable;
 
@@ -85,6 +132,7 @@ export const API_EVENTS = [
   'project:changed',
   'recent:changed',
   'job:updated',
+  'library:changed',
 ] as const satisfies readonly EventName[];
 
 // Compile-time proof that the tables above list every member of the interfaces.
@@ -112,10 +160,20 @@ export type PreloadBridge = {
   on<E extends EventName>(event: E, listener: (payload: ApiEvents[E]) => void): () => void;
 };
 
-/** The API plus event subscription, as the renderer sees it. */
+/** The API plus event subscription and media addresses, as the renderer sees it. */
 export type OcellusClient = OcellusApi & {
   on<E extends EventName>(event: E, listener: (payload: ApiEvents[E]) => void): () => void;
+  /** Address of an image's thumbnail or original for <img src>, in this transport. */
+  mediaUrl(kind: MediaKind, imageId: number, version?: string | null): string;
 };
+
+/** The media route, shared by the browser-mode server and the Electron protocol. */
+export const MEDIA_PATH = /^\/media\/(thumb|original)\/(\d{1,15})$/;
+
+/** Path of an image's media (without origin or query). */
+export function mediaPath(kind: MediaKind, imageId: number): string {
+  return `/media/${kind}/${imageId}`;
+}
 
 /** Every (domain, method, channel) triple of the contract. */
 export function listMethods(): { domain: Domain; method: string; channel: MethodChannel }[] {

@@ -8,7 +8,6 @@ import {
   type Domain,
   type EventName,
   type MethodChannel,
-  type OcellusApi,
   type OcellusClient,
   type RpcResult,
 } from './api';
@@ -29,7 +28,11 @@ export function unwrap(result: RpcResult): unknown {
 }
 
 /** Builds the typed client of the whole contract over any transport. */
-export function buildClient(invoke: Invoker, subscribe: Subscriber): OcellusClient {
+export function buildClient(
+  invoke: Invoker,
+  subscribe: Subscriber,
+  mediaUrl: OcellusClient['mediaUrl'] = () => '',
+): OcellusClient {
   const client: Record<string, unknown> = {};
   for (const domain of Object.keys(API_METHODS) as Domain[]) {
     const methods: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
@@ -40,9 +43,10 @@ export function buildClient(invoke: Invoker, subscribe: Subscriber): OcellusClie
     client[domain] = methods;
   }
   client['on'] = subscribe;
+  client['mediaUrl'] = mediaUrl;
   // The loop above creates exactly the members listed in API_METHODS, which the
   // compiler has proven equal to OcellusApi; TypeScript cannot follow that through a loop.
-  return client as unknown as OcellusApi & Pick<OcellusClient, 'on'>;
+  return client as unknown as OcellusClient;
 }
 
 /** Client → server over WebSocket. */

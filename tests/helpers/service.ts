@@ -2,10 +2,13 @@ import { createOcellusService, type OcellusService } from '../../src/main/core/s
 import { makeTmpDir } from './tmp-dir';
 
 /** A real service on temporary folders, as the CLI or browser mode would build it. */
-export function makeTestService(host: 'web' | 'cli' = 'web'): {
+export function makeTestService(
+  host: 'web' | 'cli' = 'web',
+  options: { watch?: boolean; writeStabilityMs?: number } = {},
+): {
   service: OcellusService;
   dir: string;
-  cleanup: () => void;
+  cleanup: () => Promise<void>;
 } {
   const tmp = makeTmpDir();
   const service = createOcellusService({
@@ -13,12 +16,14 @@ export function makeTestService(host: 'web' | 'cli' = 'web'): {
     appVersion: '0.0.0-test',
     appDataDir: `${tmp.dir}/appdata`,
     defaultProjectDir: tmp.dir,
+    watch: options.watch ?? false,
+    writeStabilityMs: options.writeStabilityMs ?? 200,
   });
   return {
     service,
     dir: tmp.dir,
-    cleanup: () => {
-      service.dispose();
+    cleanup: async () => {
+      await service.dispose();
       tmp.cleanup();
     },
   };

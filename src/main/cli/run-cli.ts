@@ -14,6 +14,10 @@ const HELP = `Usage: ocellus <command> [options]
 
 Commands:
   init <project.ocellus> [--name NAME] [--multi-label]   create a project file
+  add <project.ocellus> <folder> [--labels-from-folders] [--json] [--progress]
+                                                         import a folder of images (recursive)
+  rescan <project.ocellus> [--json] [--progress]         re-read roots from disk; resumes an
+                                                         interrupted import
   status <project.ocellus> [--json]                      counts of images, classes, labels
 
 Options:
@@ -38,11 +42,16 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     appDataDir: defaultAppDataDir(),
     defaultProjectDir: defaultProjectDir(),
     trackRecent: false,
+    watch: false,
   });
   try {
     switch (command) {
       case 'init':
         return await init(service, rest, io);
+      case 'add':
+        return await add(service, rest, io);
+      case 'rescan':
+        return await rescan(service, rest, io);
       case 'status':
         return await status(service, rest, io);
       default:
@@ -53,7 +62,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.stderr(`ocellus ${command}: ${oneLine(err)}\n`);
     return 1;
   } finally {
-    service.dispose();
+    await service.dispose();
   }
 }
 
@@ -77,6 +86,105 @@ async function init(service: OcellusService, args: string[], io: CliIo): Promise
   else
     io.stdout(`Created ${summary.path} (${summary.labelMode}-label project "${summary.name}")\n`);
   return 0;
+}
+
+async function add(service: OcellusService, args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      'labels-from-folders': { type: 'boolean' },
+      json: { type: 'boolean' },
+      progress: { type: 'boolean' },
+    },
+  });
+  const [file, folder, ...extra] = positionals;
+  if (file === undefined || folder === undefined || extra.length > 0) {
+    throw new OcellusError('INVALID_ARGUMENT', 'usage: ocellus add <project.ocellus> <folder>');
+  }
+  await service.api.project.open(path.resolve(file));
+  // Finish what an earlier, interrupted import left before adding more.
+  await service.whenIdle();
+  const started = Date.now();
+  const off = progressFor(service, io, values);
+  const root = await service.api.library.addRoot(path.resolve(folder), {
+    labelsFromFolders: values['labels-from-folders'] === true,
+  });
+  await service.whenIdle();
+  off();
+  const [roots, counts, st] = await Promise.all([
+    service.api.library.roots(),
+    service.api.library.counts(),
+    service.api.project.status(),
+  ]);
+  const added = roots.find((r) => r.id === root.id) ?? root;
+  const seconds = (Date.now() - started) / 1000;
+  const summary = {
+    root: { id: added.id, path: added.path, images: added.imageCount, problems: added.problems },
+    images: counts,
+    classes: st.classes,
+    seconds: Math.round(seconds * 100) / 100,
+  };
+  if (values.json) {
+    io.stdout(`${JSON.stringify(summary, null, 2)}\n`);
+  } else {
+    io.stdout(
+      `Added ${added.path}: ${added.imageCount} images in ${seconds.toFixed(1)} s\n` +
+        `  project: ${counts.total} images (${counts.ok} ok, ${counts.broken} broken, ${counts.unsupported} unsupported)\n` +
+        (st.classes.length
+          ? `  classes: ${st.classes.map((c) => `${c.name} ${c.count}`).join(', ')}\n`
+          : '') +
+        (added.problems.length
+          ? `  ${added.problems.length} problem(s), e.g. ${added.problems[0]?.relPath}: ${added.problems[0]?.error}\n`
+          : ''),
+    );
+  }
+  return 0;
+}
+
+async function rescan(service: OcellusService, args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { json: { type: 'boolean' }, progress: { type: 'boolean' } },
+  });
+  const file = single(positionals, 'rescan <project.ocellus>');
+  await service.api.project.open(path.resolve(file));
+  const off = progressFor(service, io, values);
+  await service.api.library.rescan();
+  await service.whenIdle();
+  off();
+  const counts = await service.api.library.counts();
+  io.stdout(
+    values.json
+      ? `${JSON.stringify({ images: counts }, null, 2)}\n`
+      : `${counts.total} images (${counts.ok} ok, ${counts.broken} broken, ${counts.unsupported} unsupported, ${counts.missing} missing)\n`,
+  );
+  return 0;
+}
+
+/**
+ * Progress on stderr: a redrawn line on a terminal, or one line per update with
+ * --progress (for logs and for tests that act mid-import).
+ */
+function progressFor(
+  service: OcellusService,
+  io: CliIo,
+  flags: { json?: boolean; progress?: boolean },
+): () => void {
+  const tty = !flags.json && process.stderr.isTTY === true;
+  if (!tty && !flags.progress) return () => {};
+  const off = service.bus.on('job:updated', (job) => {
+    if (job.state !== 'running') return;
+    const pct = job.total > 0 ? ` ${Math.floor((100 * job.done) / job.total)}%` : '';
+    const rate = job.rate ? ` ${job.rate.toFixed(0)}/s` : '';
+    const line = `${job.detail ?? job.title}${pct} (${job.done}/${job.total})${rate}`;
+    io.stderr(tty ? `\r\x1b[K${line}` : `${line}\n`);
+  });
+  return () => {
+    off();
+    if (tty) io.stderr('\r\x1b[K');
+  };
 }
 
 async function status(service: OcellusService, args: string[], io: CliIo): Promise<number> {

@@ -32,5 +32,16 @@ export function createNativeDialogs(defaultDir: () => string): DialogsApi {
         : await dialog.showSaveDialog(options);
       return result.canceled || !result.filePath ? null : result.filePath;
     },
+    async chooseFolder(title) {
+      const win = parent();
+      const options = {
+        title: typeof title === 'string' ? title : 'Choose a folder',
+        properties: ['openDirectory' as const],
+      };
+      const result = win
+        ? await dialog.showOpenDialog(win, options)
+        : await dialog.showOpenDialog(options);
+      return result.canceled ? null : (result.filePaths[0] ?? null);
+    },
   };
 }

@@ -1,7 +1,10 @@
 import { net, protocol } from 'electron';
 import { pathToFileURL } from 'node:url';
+import { MEDIA_PATH } from '../../shared/api';
+import type { MediaKind } from '../../shared/types';
 import { contentSecurityPolicy } from '../csp';
-import { resolveInside } from '../web/static-files';
+import type { OcellusService } from '../core/service';
+import { resolveInside } from '../core/fs-safety';
 
 /** The renderer is served from app://ocellus/ rather than file://, so 'self' means only it. */
 export const APP_SCHEME = 'app';
@@ -14,10 +17,20 @@ export function registerAppScheme(): void {
   ]);
 }
 
-/** Serves the built renderer, and nothing outside it, with the app's CSP. */
-export function handleAppScheme(rendererDir: string): void {
+/** Serves the built renderer and image media, and nothing outside them, with the app's CSP. */
+export function handleAppScheme(rendererDir: string, service: OcellusService): void {
   protocol.handle(APP_SCHEME, async (request) => {
     const url = new URL(request.url);
+    const media = url.host === 'ocellus' ? MEDIA_PATH.exec(url.pathname) : null;
+    if (media) {
+      const found = await service.media(media[1] as MediaKind, Number(media[2]));
+      if (!found) return new Response('Not found', { status: 404 });
+      const upstream = await net.fetch(pathToFileURL(found.file).toString());
+      return new Response(upstream.body, {
+        status: upstream.status,
+        headers: { 'content-type': found.contentType, 'x-content-type-options': 'nosniff' },
+      });
+    }
     const file =
       url.host === 'ocellus'
         ? resolveInside(rendererDir, url.pathname === '/' ? 'index.html' : url.pathname)

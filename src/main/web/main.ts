@@ -41,8 +41,7 @@ async function main(): Promise<void> {
   process.stdout.write('Only this machine can connect; the token in the address is required.\n');
   const shutdown = () => {
     void server.close().then(() => {
-      service.dispose();
-      process.exit(0);
+      void service.dispose().finally(() => process.exit(0));
     });
   };
   process.on('SIGINT', shutdown);

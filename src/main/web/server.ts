@@ -4,11 +4,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { API_EVENTS } from '../../shared/api';
+import { API_EVENTS, MEDIA_PATH } from '../../shared/api';
+import type { MediaKind } from '../../shared/types';
 import { parseWsCall, type WsServerMessage } from '../../shared/rpc';
 import { dispatch } from '../core/service/dispatch';
 import type { OcellusService } from '../core/service';
-import { mimeType, resolveInside } from './static-files';
+import { mimeType, resolveInside } from '../core/fs-safety';
 import { contentSecurityPolicy } from '../csp';
 
 export const WS_PATH = '/api';
@@ -56,6 +57,15 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       const ok = tokenMatches(url.searchParams.get('token'), token);
       res.writeHead(ok ? 426 : 401, { 'content-type': 'text/plain' });
       res.end(ok ? 'Use a WebSocket' : 'Missing or wrong token');
+      return;
+    }
+    const media = MEDIA_PATH.exec(url.pathname);
+    if (media) {
+      if (!tokenMatches(url.searchParams.get('token'), token)) {
+        res.writeHead(401, { 'content-type': 'text/plain' }).end('Missing or wrong token');
+        return;
+      }
+      void serveMedia(options.service, media[1] as MediaKind, Number(media[2]), req, res);
       return;
     }
     const relPath = url.pathname === '/' ? 'index.html' : url.pathname;
@@ -114,6 +124,37 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
         server.close(() => resolve());
       }),
   };
+}
+
+async function serveMedia(
+  service: OcellusService,
+  kind: MediaKind,
+  imageId: number,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): Promise<void> {
+  try {
+    const media = await service.media(kind, imageId);
+    if (!media) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
+      return;
+    }
+    res.writeHead(200, {
+      'content-type': media.contentType,
+      'cache-control': kind === 'thumb' ? 'private, max-age=86400' : 'no-cache',
+      'x-content-type-options': 'nosniff',
+      'content-security-policy': "default-src 'none'",
+    });
+    if (req.method === 'HEAD') res.end();
+    else
+      fs.createReadStream(media.file)
+        .on('error', () => res.destroy())
+        .pipe(res);
+  } catch (err) {
+    console.error('[ocellus] media:', err);
+    if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+    res.end();
+  }
 }
 
 function serveConnection(ws: WebSocket, service: OcellusService): void {

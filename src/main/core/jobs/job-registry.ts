@@ -8,6 +8,8 @@ export interface JobContext {
   readonly signal: AbortSignal;
   /** Reports progress; `total` may change as work is discovered. */
   progress(done: number, total?: number): void;
+  /** Starts a new phase: a new detail line and counter; the rate starts over. */
+  phase(detail: string, total: number): void;
   /** Throws CANCELLED when the job was asked to stop. */
   throwIfCancelled(): void;
 }
@@ -47,6 +49,7 @@ export class JobRegistry {
         total,
         rate: null,
         etaSeconds: null,
+        detail: null,
         startedAt: new Date(now).toISOString(),
         finishedAt: null,
         error: null,
@@ -61,6 +64,16 @@ export class JobRegistry {
     const ctx: JobContext = {
       signal: entry.controller.signal,
       progress: (done, newTotal) => this.progress(entry, done, newTotal),
+      phase: (detail, phaseTotal) => {
+        entry.info.detail = detail;
+        entry.info.done = 0;
+        entry.info.total = phaseTotal;
+        entry.info.rate = null;
+        entry.info.etaSeconds = null;
+        entry.rateSampleAt = Date.now();
+        entry.rateSampleDone = 0;
+        this.emit(entry, true);
+      },
       throwIfCancelled: () => {
         if (entry.controller.signal.aborted) throw new OcellusError('CANCELLED', 'Cancelled');
       },

@@ -2,6 +2,7 @@ import type { DialogsApi } from '../../../shared/api';
 import type { AppCapabilities, AppInfo } from '../../../shared/types';
 import type { EventBus } from '../event-bus';
 import type { JobRegistry } from '../jobs/job-registry';
+import type { Library } from '../library/library';
 import type { RecentProjects } from '../recent-projects';
 import type { ProjectStore } from '../store/project-store';
 
@@ -14,6 +15,13 @@ export interface HostOptions {
   capabilities?: Partial<AppCapabilities>;
   /** Native dialogs, when the host has them. */
   dialogs?: DialogsApi;
+  /**
+   * Keep the open project in sync with the disk: re-scan roots on open and watch them
+   * (not for the CLI, whose commands should touch only what they say). Default true.
+   */
+  watch?: boolean;
+  /** Milliseconds a file must stop growing before the watcher reads it. */
+  writeStabilityMs?: number;
   /** Whether opened projects go on the recent list (not for the CLI). Default true. */
   trackRecent?: boolean;
   /** better-sqlite3 addon built for this runtime, when not the default one. */
@@ -28,4 +36,6 @@ export interface ServiceContext {
   recent: RecentProjects;
   /** The open project, or null. */
   store: ProjectStore | null;
+  /** The open project's image library, or null. */
+  library: Library | null;
 }

@@ -6,5 +6,9 @@ export function createUnsupportedDialogs(): DialogsApi {
   const unsupported = async (): Promise<never> => {
     throw new OcellusError('UNSUPPORTED', 'Native dialogs exist only in the desktop app');
   };
-  return { chooseProjectToOpen: unsupported, chooseNewProjectPath: unsupported };
+  return {
+    chooseProjectToOpen: unsupported,
+    chooseNewProjectPath: unsupported,
+    chooseFolder: unsupported,
+  };
 }

@@ -6,7 +6,10 @@ import { createAppService } from './app-service';
 import type { HostOptions, ServiceContext } from './context';
 import { createUnsupportedDialogs } from './dialogs-service';
 import { createJobsService } from './jobs-service';
-import { createProjectService } from './project-service';
+import { closeCurrent, createProjectService } from './project-service';
+import { createLibraryService } from './library-service';
+import type { MediaKind } from '../../../shared/types';
+import type { MediaFile } from '../library/library';
 
 export type { HostOptions } from './context';
 
@@ -14,8 +17,12 @@ export type { HostOptions } from './context';
 export interface OcellusService {
   api: OcellusApi;
   bus: EventBus;
+  /** The file behind a media address, or null when there is none it may serve. */
+  media(kind: MediaKind, imageId: number): Promise<MediaFile | null>;
+  /** Resolves when background import work is done (the CLI waits on this). */
+  whenIdle(): Promise<void>;
   /** Cancels jobs and closes the open project; safe to call twice. */
-  dispose(): void;
+  dispose(): Promise<void>;
 }
 
 /** Builds the implementation of the whole contract for one host. */
@@ -27,20 +34,25 @@ export function createOcellusService(options: HostOptions): OcellusService {
     jobs: new JobRegistry(bus),
     recent: new RecentProjects(options.appDataDir),
     store: null,
+    library: null,
   };
   const api: OcellusApi = {
     app: createAppService(ctx),
     project: createProjectService(ctx),
+    library: createLibraryService(ctx),
     dialogs: options.dialogs ?? createUnsupportedDialogs(),
     jobs: createJobsService(ctx),
   };
   return {
     api,
     bus,
-    dispose() {
+    media: async (kind, imageId) => ctx.library?.media(kind, imageId) ?? null,
+    whenIdle: async () => {
+      await ctx.library?.whenIdle();
+    },
+    dispose: async () => {
       ctx.jobs.cancelAll();
-      ctx.store?.close();
-      ctx.store = null;
+      await closeCurrent(ctx);
     },
   };
 }

@@ -1,20 +1,29 @@
 import type { ProjectApi } from '../../../shared/api';
 import { OcellusError } from '../../../shared/errors';
 import type { LabelMode } from '../../../shared/types';
+import { Library } from '../library/library';
 import { ProjectStore } from '../store/project-store';
 import type { ServiceContext } from './context';
 import { requireObject, requireString } from './validate';
 
 /** The `project` domain: create, open, close and describe the one open project. */
 export function createProjectService(ctx: ServiceContext): ProjectApi {
-  const openStore = (store: ProjectStore) => {
-    closeCurrent(ctx);
+  const openStore = async (store: ProjectStore) => {
+    await closeCurrent(ctx);
     ctx.store = store;
+    ctx.library = new Library(store, {
+      bus: ctx.bus,
+      jobs: ctx.jobs,
+      watch: ctx.options.watch !== false,
+      writeStabilityMs: ctx.options.writeStabilityMs,
+    });
     const summary = store.summary();
     if (ctx.options.trackRecent !== false) {
       ctx.bus.emit('recent:changed', ctx.recent.touch(store.path, summary.name));
     }
     ctx.bus.emit('project:changed', summary);
+    // Catch up with what changed on disk while the project was closed.
+    if (ctx.options.watch !== false) ctx.library.start();
     return summary;
   };
 
@@ -42,7 +51,7 @@ export function createProjectService(ctx: ServiceContext): ProjectApi {
     },
     async close() {
       if (!ctx.store) return;
-      closeCurrent(ctx);
+      await closeCurrent(ctx);
       ctx.bus.emit('project:changed', null);
     },
     async current() {
@@ -60,9 +69,11 @@ export function requireStore(ctx: ServiceContext): ProjectStore {
   return ctx.store;
 }
 
-function closeCurrent(ctx: ServiceContext): void {
-  if (!ctx.store) return;
-  ctx.jobs.cancelAll();
-  ctx.store.close();
+/** Stops the library (watchers, import) and closes the project file. */
+export async function closeCurrent(ctx: ServiceContext): Promise<void> {
+  const { library, store } = ctx;
+  ctx.library = null;
   ctx.store = null;
+  await library?.close();
+  store?.close();
 }

@@ -135,24 +135,28 @@ export class ProjectStore {
   status(): ProjectStatus {
     const images = this.db
       .prepare(
-        `SELECT COUNT(*) AS total,
-                COALESCE(SUM(status = 'ok'), 0) AS ok,
-                COALESCE(SUM(status = 'broken'), 0) AS broken,
-                COALESCE(SUM(status = 'unsupported'), 0) AS unsupported
+        `SELECT COALESCE(SUM(missing = 0), 0) AS total,
+                COALESCE(SUM(missing = 0 AND status = 'ok'), 0) AS ok,
+                COALESCE(SUM(missing = 0 AND status = 'broken'), 0) AS broken,
+                COALESCE(SUM(missing = 0 AND status = 'unsupported'), 0) AS unsupported,
+                COALESCE(SUM(missing = 0 AND status = 'pending'), 0) AS pending,
+                COALESCE(SUM(missing = 1), 0) AS missing
            FROM images`,
       )
       .get() as ProjectStatus['images'];
     const classes = this.db
       .prepare(
-        `SELECT c.name AS name, COUNT(l.image_id) AS count
-           FROM classes c LEFT JOIN labels l ON l.class_id = c.id
+        `SELECT c.name AS name, COUNT(i.id) AS count
+           FROM classes c
+           LEFT JOIN labels l ON l.class_id = c.id
+           LEFT JOIN images i ON i.id = l.image_id AND i.missing = 0
           GROUP BY c.id ORDER BY c.sort_order, c.id`,
       )
       .all() as ProjectStatus['classes'];
     const { unlabelled } = this.db
       .prepare(
         `SELECT COUNT(*) AS unlabelled FROM images i
-          WHERE i.status = 'ok' AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.image_id = i.id)`,
+          WHERE i.status = 'ok' AND i.missing = 0 AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.image_id = i.id)`,
       )
       .get() as { unlabelled: number };
     return {
@@ -162,6 +166,22 @@ export class ProjectStore {
       unlabelled,
       fileBytes: fileSize(this.path) + fileSize(`${this.path}-wal`),
     };
+  }
+
+  /** A value of the project's key/value metadata. */
+  getMeta(key: string): string | null {
+    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as
+      { value: string } | undefined;
+    return row?.value ?? null;
+  }
+
+  /** Sets a value of the project's key/value metadata. */
+  setMeta(key: string, value: string): void {
+    this.db
+      .prepare(
+        'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+      )
+      .run(key, value);
   }
 
   /** Checkpoints the WAL into the main file and closes the connection. */

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../../../src/main/cli/run-cli';
+import { writeJpeg, writeTextAsJpeg } from '../../../helpers/image-fixtures';
 import { makeTmpDir } from '../../../helpers/tmp-dir';
 
 async function cli(args: string[]) {
@@ -28,7 +29,7 @@ describe('ocellus CLI', () => {
     const { code, stdout } = await cli(['status', file, '--json']);
     expect(code).toBe(0);
     const st = JSON.parse(stdout) as Record<string, unknown>;
-    expect(st['images']).toEqual({ total: 0, ok: 0, broken: 0, unsupported: 0 });
+    expect(st['images']).toMatchObject({ total: 0, ok: 0, broken: 0, unsupported: 0 });
     expect(st['classes']).toEqual([]);
     expect(st['unlabelled']).toBe(0);
     // The CLI does not put projects on the desktop app's recent list.
@@ -45,6 +46,34 @@ describe('ocellus CLI', () => {
     expect(res.stderr).toMatch(/not an Ocellus project/);
     expect((await cli(['frobnicate'])).code).toBe(2);
     expect((await cli(['init'])).stderr).toMatch(/usage/);
+  });
+
+  it('add imports a folder with labels from folder names; status --json counts it', async () => {
+    const file = path.join(tmp.dir, 'a.ocellus');
+    const photos = path.join(tmp.dir, 'photos');
+    await writeJpeg(path.join(photos, 'owl', '1.jpg'), { width: 40, height: 30 });
+    await writeJpeg(path.join(photos, 'owl', '2.jpg'), { width: 40, height: 30, color: '#ffffff' });
+    await writeJpeg(path.join(photos, 'fox', '3.jpg'), { width: 40, height: 30, color: '#ff8800' });
+    await writeTextAsJpeg(path.join(photos, 'fox', 'bad.jpg'));
+    expect((await cli(['init', file])).code).toBe(0);
+    const added = await cli(['add', file, photos, '--labels-from-folders', '--json']);
+    expect(added.code).toBe(0);
+    expect(JSON.parse(added.stdout)).toMatchObject({ root: { path: photos, images: 4 } });
+    const again = await cli(['add', file, photos]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/already in the project/);
+
+    const st = JSON.parse((await cli(['status', file, '--json'])).stdout) as {
+      images: Record<string, number>;
+      classes: { name: string; count: number }[];
+      unlabelled: number;
+    };
+    expect(st.images).toMatchObject({ total: 4, ok: 3, broken: 1, unsupported: 0 });
+    expect(st.classes).toEqual([
+      { name: 'fox', count: 1 },
+      { name: 'owl', count: 2 },
+    ]);
+    expect(st.unlabelled).toBe(0);
   });
 
   it('prints version and help', async () => {

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startWebServer, type WebServer } from '../../../../src/main/web/server';
+import { writeJpeg } from '../../../helpers/image-fixtures';
 import { makeTestService } from '../../../helpers/service';
 
 function connect(url: string, headers: Record<string, string> = {}): Promise<WebSocket> {
@@ -43,7 +44,7 @@ describe('browser-mode server', () => {
   });
   afterEach(async () => {
     await server.close();
-    t.cleanup();
+    await t.cleanup();
   });
 
   it('binds to 127.0.0.1 and prints a URL with the token', () => {
@@ -76,6 +77,34 @@ describe('browser-mode server', () => {
     expect(bad).toMatchObject({ result: { ok: false, error: { code: 'NOT_A_PROJECT' } } });
     expect(events).toContain('project:changed');
     ws.close();
+  });
+
+  it('serves media only with the token, and only files of the project', async () => {
+    const photos = path.join(t.dir, 'photos');
+    await writeJpeg(path.join(photos, 'a.jpg'), { width: 50, height: 40 });
+    await t.service.api.project.create({ path: path.join(t.dir, 'm.ocellus') });
+    await t.service.api.library.addRoot(photos);
+    await t.service.whenIdle();
+    const [img] = (await t.service.api.library.listImages({})).items;
+    const base = `http://127.0.0.1:${server.port}`;
+    const q = `?token=${encodeURIComponent(server.token)}`;
+    expect((await fetch(`${base}/media/thumb/${img?.id}`)).status).toBe(401);
+    const thumb = await fetch(`${base}/media/thumb/${img?.id}${q}`);
+    expect(thumb.status).toBe(200);
+    expect(thumb.headers.get('content-type')).toBe('image/webp');
+    expect((await fetch(`${base}/media/original/${img?.id}${q}`)).status).toBe(200);
+    for (const p of [
+      '/media/thumb/999999',
+      '/media/original/..%2F..%2Fsecret.txt',
+      '/media/thumb/%2e%2e%2fsecret.txt',
+      '/media/../secret.txt',
+      '/media/original/1%00',
+      `/media/original/${encodeURIComponent(path.join(t.dir, 'secret.txt'))}`,
+    ]) {
+      const res = await fetch(`${base}${p}${q}`);
+      expect(res.status, p).toBe(404);
+      expect(await res.text()).not.toContain('secret');
+    }
   });
 
   it('serves renderer files and nothing outside them', async () => {

@@ -17,5 +17,5 @@ export function createClient(onState: (state: ConnectionState) => void): Ocellus
   const wsUrl = new URL('/api', window.location.href);
   wsUrl.protocol = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
   wsUrl.search = `?token=${encodeURIComponent(token)}`;
-  return createWsClient(wsUrl.toString(), onState);
+  return createWsClient(wsUrl.toString(), token, onState);
 }

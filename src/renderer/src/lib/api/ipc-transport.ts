@@ -1,8 +1,9 @@
-import type {
-  MethodChannel,
-  OcellusClient,
-  PreloadBridge,
-  RpcResult,
+import {
+  mediaPath,
+  type MethodChannel,
+  type OcellusClient,
+  type PreloadBridge,
+  type RpcResult,
 } from '../../../../shared/api';
 import { buildClient, type Subscriber } from '../../../../shared/rpc';
 
@@ -18,5 +19,8 @@ export function createIpcClient(bridge: PreloadBridge): OcellusClient {
     return fn(...args);
   };
   const subscribe: Subscriber = (event, listener) => bridge.on(event, listener);
-  return buildClient(invoke, subscribe);
+  // Media come from the app's own scheme, which this page is served from too.
+  return buildClient(invoke, subscribe, (kind, id, version) =>
+    version ? `${mediaPath(kind, id)}?v=${encodeURIComponent(version)}` : mediaPath(kind, id),
+  );
 }

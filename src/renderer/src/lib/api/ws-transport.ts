@@ -5,7 +5,7 @@ import type {
   OcellusClient,
   RpcResult,
 } from '../../../../shared/api';
-import { isEventName } from '../../../../shared/api';
+import { isEventName, mediaPath } from '../../../../shared/api';
 import { buildClient, type Subscriber, type WsServerMessage } from '../../../../shared/rpc';
 
 export type ConnectionState = 'connecting' | 'open' | 'closed';
@@ -16,6 +16,7 @@ export type ConnectionState = 'connecting' | 'open' | 'closed';
  */
 export function createWsClient(
   url: string,
+  token: string,
   onState: (state: ConnectionState) => void = () => {},
 ): OcellusClient {
   let socket: WebSocket | null = null;
@@ -91,5 +92,8 @@ export function createWsClient(
     set.add(wrapped);
     return () => set.delete(wrapped);
   };
-  return buildClient(invoke, subscribe);
+  return buildClient(invoke, subscribe, (kind, id, version) => {
+    const v = version ? `&v=${encodeURIComponent(version)}` : '';
+    return `${mediaPath(kind, id)}?token=${encodeURIComponent(token)}${v}`;
+  });
 }

@@ -34,17 +34,32 @@ class AppState {
   ready = $state(false);
 
   private client: OcellusClient | null = null;
+  private readonly startHooks: ((client: OcellusClient) => void)[] = [];
+
+  /** Lets another state module subscribe to events once the client exists. */
+  onStart(hook: (client: OcellusClient) => void): void {
+    if (this.client) hook(this.client);
+    else this.startHooks.push(hook);
+  }
+
+  /** The API client, for state modules only (components go through state). */
+  api(): OcellusClient {
+    if (!this.client) throw new Error('The app state was not started');
+    return this.client;
+  }
 
   /** Connects, loads the initial state and subscribes to events. Call once. */
   async start(): Promise<void> {
     const client = createClient((s) => (this.connection = s));
     this.client = client;
+    for (const hook of this.startHooks.splice(0)) hook(client);
     client.on('project:changed', (p) => {
       this.project = p;
       this.view = 'library';
       void this.refreshStatus();
     });
     client.on('recent:changed', (r) => (this.recent = r));
+    client.on('library:changed', () => void this.refreshStatus());
     client.on('job:updated', (job) => {
       const others = this.jobs.filter((j) => j.id !== job.id);
       this.jobs = [job, ...others];
@@ -125,6 +140,15 @@ class AppState {
     return chosen;
   }
 
+  /** Native folder picker (desktop only); returns the chosen folder or null. */
+  async chooseFolder(title: string): Promise<string | null> {
+    let chosen: string | null = null;
+    await this.guard(async () => {
+      chosen = await this.api().dialogs.chooseFolder(title);
+    });
+    return chosen;
+  }
+
   /** Native "open" (desktop only); returns the chosen file or null. */
   async chooseProjectToOpen(): Promise<string | null> {
     let chosen: string | null = null;
@@ -155,13 +179,8 @@ class AppState {
     this.error = null;
   }
 
-  private api(): OcellusClient {
-    if (!this.client) throw new Error('The app state was not started');
-    return this.client;
-  }
-
   /** Runs an action, turning a thrown error into the visible error message. */
-  private async guard(action: () => Promise<unknown>): Promise<boolean> {
+  async guard(action: () => Promise<unknown>): Promise<boolean> {
     this.busy = true;
     this.error = null;
     try {
@@ -175,7 +194,7 @@ class AppState {
     }
   }
 
-  private report(err: unknown): void {
+  report(err: unknown): void {
     this.error = err instanceof Error ? err.message : String(err);
   }
 }

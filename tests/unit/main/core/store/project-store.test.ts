@@ -46,7 +46,7 @@ describe('ProjectStore', () => {
     const again = ProjectStore.open(`${file}.ocellus`, { appVersion });
     expect(again.summary()).toEqual(summary);
     expect(again.status()).toMatchObject({
-      images: { total: 0, ok: 0, broken: 0, unsupported: 0 },
+      images: { total: 0, ok: 0, broken: 0, unsupported: 0, pending: 0, missing: 0 },
       classes: [],
       unlabelled: 0,
     });

@@ -1,0 +1,18 @@
+import path from 'node:path';
+
+/** Where the thumbnail and the model-input cache of some content live, keyed by its hash. */
+export function derivativePaths(cacheDir: string, hash: string): { thumb: string; input: string } {
+  const shard = hash.slice(0, 2);
+  return {
+    thumb: path.join(cacheDir, 'thumbs', shard, `${hash}.webp`),
+    input: path.join(cacheDir, 'inputs', shard, `${hash}.jpg`),
+  };
+}
+
+/**
+ * The rebuildable cache folder beside a project file: `name.ocellus` → `.name.ocellus-cache`.
+ * Hidden, so that a root folder holding the project file never imports its own thumbnails.
+ */
+export function cacheDirFor(projectPath: string): string {
+  return path.join(path.dirname(projectPath), `.${path.basename(projectPath)}-cache`);
+}

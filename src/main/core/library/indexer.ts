@@ -1,0 +1,159 @@
+import path from 'node:path';
+import type Database from 'better-sqlite3';
+import { ensureClass } from '../labels/classes';
+import type { RootRow } from './library-db';
+import { probeImage, type ProbeResult } from './probe';
+
+const BATCH = 128;
+const CONCURRENCY = 8;
+
+interface PendingRow {
+  id: number;
+  root_id: number;
+  rel_path: string;
+}
+
+/**
+ * Reads every pending image: content hash, header metadata and EXIF. Files that moved
+ * (same content as a missing image) take over the missing row, so their labels follow them.
+ */
+export class Indexer {
+  private readonly selectPending: Database.Statement;
+  private readonly countPending: Database.Statement;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly rootPath: (rootId: number) => string,
+    private readonly labelMode: () => 'single' | 'multi',
+  ) {
+    this.selectPending = db.prepare(
+      "SELECT id, root_id, rel_path FROM images WHERE status = 'pending' AND missing = 0 AND id > ? ORDER BY id LIMIT ?",
+    );
+    this.countPending = db.prepare(
+      "SELECT COUNT(*) AS n FROM images WHERE status = 'pending' AND missing = 0",
+    );
+  }
+
+  /** How many images wait to be read. */
+  pendingCount(): number {
+    return (this.countPending.get() as { n: number }).n;
+  }
+
+  /** Reads pending images until none are left or `shouldStop` says so; reports each batch. */
+  async run(shouldStop: () => boolean, onBatch: (done: number) => void): Promise<void> {
+    let lastId = 0;
+    let done = 0;
+    for (;;) {
+      if (shouldStop()) return;
+      const rows = this.selectPending.all(lastId, BATCH) as PendingRow[];
+      if (rows.length === 0) return;
+      lastId = rows[rows.length - 1]?.id ?? lastId;
+      const results = await mapLimit(rows, CONCURRENCY, (row) =>
+        probeImage(path.join(this.rootPath(row.root_id), ...row.rel_path.split('/'))),
+      );
+      this.write(rows, results);
+      done += rows.length;
+      onBatch(done);
+    }
+  }
+
+  private write(rows: PendingRow[], results: ProbeResult[]): void {
+    const db = this.db;
+    const now = new Date().toISOString();
+    const roots = new Map(
+      (db.prepare('SELECT * FROM roots').all() as RootRow[]).map((r) => [r.id, r]),
+    );
+    const update = db.prepare(
+      `UPDATE images SET status = @status, error = @error, size = @size, mtime_ms = @mtimeMs,
+              hash = @hash, width = @width, height = @height, format = @format,
+              taken_at = @takenAt, camera_make = @make, camera_model = @model,
+              camera_serial = @serial, orientation = @orientation,
+              gps_lat = @gpsLat, gps_lon = @gpsLon, gps_alt = @gpsAlt,
+              missing = 0, derived = 0
+        WHERE id = @id`,
+    );
+    const findMoved = db.prepare(
+      'SELECT id FROM images WHERE hash = ? AND missing = 1 ORDER BY id LIMIT 1',
+    );
+    const hasLabels = db.prepare('SELECT 1 FROM labels WHERE image_id = ? LIMIT 1');
+    const del = db.prepare('DELETE FROM images WHERE id = ?');
+    const takeOver = db.prepare('UPDATE images SET root_id = ?, rel_path = ? WHERE id = ?');
+    const restoreOrphans = db.prepare(
+      `INSERT OR IGNORE INTO labels (image_id, class_id, source, run_id, confidence, created_at)
+       SELECT ?, class_id, source, run_id, confidence, created_at FROM orphan_labels WHERE hash = ?`,
+    );
+    const dropOrphans = db.prepare('DELETE FROM orphan_labels WHERE hash = ?');
+    const addLabel = db.prepare(
+      `INSERT OR IGNORE INTO labels (image_id, class_id, source, created_at) VALUES (?, ?, 'human', ?)`,
+    );
+    const addHistory = db.prepare(
+      `INSERT INTO label_history (image_id, class_id, action, source, at) VALUES (?, ?, 'add', 'human', ?)`,
+    );
+    db.transaction(() => {
+      rows.forEach((row, i) => {
+        const r = results[i];
+        if (!r) return;
+        let id = row.id;
+        if (r.hash && r.status === 'ok' && !hasLabels.get(row.id)) {
+          const moved = findMoved.get(r.hash) as { id: number } | undefined;
+          if (moved) {
+            // Free the (root, path) slot first: it is unique.
+            del.run(row.id);
+            takeOver.run(row.root_id, row.rel_path, moved.id);
+            id = moved.id;
+          }
+        }
+        update.run({
+          id,
+          status: r.status,
+          error: r.error,
+          size: r.size,
+          mtimeMs: Math.round(r.mtimeMs),
+          hash: r.hash,
+          width: r.width,
+          height: r.height,
+          format: r.format,
+          takenAt: r.exif.takenAt,
+          make: r.exif.make,
+          model: r.exif.model,
+          serial: r.exif.serial,
+          orientation: r.exif.orientation,
+          gpsLat: r.exif.gpsLat,
+          gpsLon: r.exif.gpsLon,
+          gpsAlt: r.exif.gpsAlt,
+        });
+        if (r.hash) {
+          restoreOrphans.run(id, r.hash);
+          dropOrphans.run(r.hash);
+        }
+        const root = roots.get(row.root_id);
+        const segments = row.rel_path.split('/');
+        if (root?.labels_from_folders && segments.length >= 2 && r.status === 'ok') {
+          const single = this.labelMode() === 'single';
+          if (!single || !hasLabels.get(id)) {
+            const classId = ensureClass(db, (segments[0] ?? '').normalize('NFC'));
+            if (addLabel.run(id, classId, now).changes > 0) addHistory.run(id, classId, now);
+          }
+        }
+      });
+    })();
+  }
+}
+
+/** Maps with at most `limit` promises in flight, keeping the input order. */
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}

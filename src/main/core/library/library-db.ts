@@ -1,0 +1,218 @@
+import type Database from 'better-sqlite3';
+import type {
+  ImageCounts,
+  ImageDetail,
+  ImagePage,
+  ImageQuery,
+  ImageStatus,
+  ImageTile,
+} from '../../../shared/types';
+import { OcellusError } from '../../../shared/errors';
+
+export interface RootRow {
+  id: number;
+  path: string;
+  labels_from_folders: number;
+  added_at: string;
+}
+
+interface ImageRow {
+  id: number;
+  root_id: number;
+  rel_path: string;
+  status: ImageStatus;
+  error: string | null;
+  size: number | null;
+  mtime_ms: number | null;
+  hash: string | null;
+  width: number | null;
+  height: number | null;
+  imported_at: string;
+  format: string | null;
+  taken_at: string | null;
+  camera_make: string | null;
+  camera_model: string | null;
+  camera_serial: string | null;
+  orientation: number | null;
+  gps_lat: number | null;
+  gps_lon: number | null;
+  gps_alt: number | null;
+  sequence_id: number | null;
+  derived: number;
+  class_ids: string | null;
+}
+
+const MAX_PAGE = 5000;
+
+/** Reads roots and images; the import and watch code write through their own statements. */
+export class LibraryDb {
+  constructor(readonly db: Database.Database) {}
+
+  /** All roots, oldest first. */
+  roots(): RootRow[] {
+    return this.db.prepare('SELECT * FROM roots ORDER BY id').all() as RootRow[];
+  }
+
+  /** One root, or NOT_FOUND. */
+  root(id: number): RootRow {
+    const row = this.db.prepare('SELECT * FROM roots WHERE id = ?').get(id) as RootRow | undefined;
+    if (!row) throw new OcellusError('NOT_FOUND', `No root folder with id ${id}`);
+    return row;
+  }
+
+  /** Visible (not missing) image count per root. */
+  imageCountsByRoot(): Map<number, number> {
+    const rows = this.db
+      .prepare('SELECT root_id, COUNT(*) AS n FROM images WHERE missing = 0 GROUP BY root_id')
+      .all() as { root_id: number; n: number }[];
+    return new Map(rows.map((r) => [r.root_id, r.n]));
+  }
+
+  /** Image counts by status. */
+  counts(): ImageCounts {
+    return this.db
+      .prepare(
+        `SELECT COALESCE(SUM(missing = 0), 0) AS total,
+                COALESCE(SUM(missing = 0 AND status = 'ok'), 0) AS ok,
+                COALESCE(SUM(missing = 0 AND status = 'broken'), 0) AS broken,
+                COALESCE(SUM(missing = 0 AND status = 'unsupported'), 0) AS unsupported,
+                COALESCE(SUM(missing = 0 AND status = 'pending'), 0) AS pending,
+                COALESCE(SUM(missing = 1), 0) AS missing
+           FROM images`,
+      )
+      .get() as ImageCounts;
+  }
+
+  /** One page of images matching a query. */
+  list(query: ImageQuery): ImagePage {
+    const { where, params } = buildWhere(query);
+    const offset = Math.max(0, Math.floor(query.offset ?? 0));
+    const limit = Math.min(MAX_PAGE, Math.max(1, Math.floor(query.limit ?? 200)));
+    const order = orderBy(query.sort ?? 'path');
+    const total = (
+      this.db.prepare(`SELECT COUNT(*) AS n FROM images i WHERE ${where}`).get(params) as {
+        n: number;
+      }
+    ).n;
+    const rows = this.db
+      .prepare(
+        `SELECT i.*, (SELECT group_concat(l.class_id) FROM labels l WHERE l.image_id = i.id) AS class_ids
+           FROM images i WHERE ${where} ORDER BY ${order} LIMIT @limit OFFSET @offset`,
+      )
+      .all({ ...params, limit, offset }) as ImageRow[];
+    return { total, offset, items: rows.map(toTile) };
+  }
+
+  /** Everything known about one image. */
+  detail(id: number, absPath: (rootId: number, relPath: string) => string): ImageDetail {
+    const row = this.db
+      .prepare(
+        `SELECT i.*, (SELECT group_concat(l.class_id) FROM labels l WHERE l.image_id = i.id) AS class_ids
+           FROM images i WHERE i.id = ?`,
+      )
+      .get(id) as ImageRow | undefined;
+    if (!row) throw new OcellusError('NOT_FOUND', `No image with id ${id}`);
+    return {
+      ...toTile(row),
+      absPath: absPath(row.root_id, row.rel_path),
+      size: row.size,
+      mtimeMs: row.mtime_ms,
+      hash: row.hash,
+      format: row.format,
+      cameraMake: row.camera_make,
+      cameraModel: row.camera_model,
+      cameraSerial: row.camera_serial,
+      orientation: row.orientation,
+      gpsLat: row.gps_lat,
+      gpsLon: row.gps_lon,
+      gpsAlt: row.gps_alt,
+      importedAt: row.imported_at,
+    };
+  }
+
+  /** Root id, relative path, hash and derivative state of one image, or null. */
+  locate(id: number): {
+    rootId: number;
+    relPath: string;
+    hash: string | null;
+    status: ImageStatus;
+    derived: boolean;
+  } | null {
+    const row = this.db
+      .prepare(
+        'SELECT root_id, rel_path, hash, status, derived FROM images WHERE id = ? AND missing = 0',
+      )
+      .get(id) as
+      Pick<ImageRow, 'root_id' | 'rel_path' | 'hash' | 'status' | 'derived'> | undefined;
+    return row
+      ? {
+          rootId: row.root_id,
+          relPath: row.rel_path,
+          hash: row.hash,
+          status: row.status,
+          derived: row.derived === 1,
+        }
+      : null;
+  }
+}
+
+function toTile(row: ImageRow): ImageTile {
+  return {
+    id: row.id,
+    rootId: row.root_id,
+    relPath: row.rel_path,
+    status: row.status,
+    error: row.error,
+    width: row.width,
+    height: row.height,
+    takenAt: row.taken_at,
+    sequenceId: row.sequence_id,
+    classIds: row.class_ids ? row.class_ids.split(',').map(Number) : [],
+    thumbVersion: row.derived === 1 && row.hash ? row.hash.slice(0, 12) : null,
+  };
+}
+
+function buildWhere(query: ImageQuery): { where: string; params: Record<string, unknown> } {
+  const clauses = ['i.missing = 0'];
+  const params: Record<string, unknown> = {};
+  const f = query.filter ?? {};
+  if (f.status === 'problem') clauses.push("i.status IN ('broken', 'unsupported')");
+  else if (f.status) {
+    clauses.push('i.status = @status');
+    params['status'] = f.status;
+  }
+  if (f.rootId !== undefined) {
+    clauses.push('i.root_id = @rootId');
+    params['rootId'] = f.rootId;
+  }
+  if (f.folder) {
+    const folder = f.folder.replace(/^\/+|\/+$/g, '');
+    clauses.push("substr(i.rel_path, 1, length(@folder) + 1) = @folder || '/'");
+    params['folder'] = folder;
+  }
+  if (f.sequenceId !== undefined) {
+    clauses.push('i.sequence_id = @sequenceId');
+    params['sequenceId'] = f.sequenceId;
+  }
+  if (f.classId !== undefined) {
+    clauses.push(
+      'EXISTS (SELECT 1 FROM labels l WHERE l.image_id = i.id AND l.class_id = @classId)',
+    );
+    params['classId'] = f.classId;
+  }
+  if (f.unlabelled) {
+    clauses.push("i.status = 'ok' AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.image_id = i.id)");
+  }
+  return { where: clauses.join(' AND '), params };
+}
+
+function orderBy(sort: NonNullable<ImageQuery['sort']>): string {
+  switch (sort) {
+    case 'time':
+      return 'i.taken_at IS NULL, i.taken_at, i.mtime_ms, i.id';
+    case 'imported':
+      return 'i.id';
+    default:
+      return 'i.root_id, i.rel_path';
+  }
+}

@@ -1,0 +1,264 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import exifr from 'exifr';
+import sharp, { type Metadata } from 'sharp';
+import { classifyOpenError, headerProblem } from './image-formats';
+
+export type ImageStatus = 'ok' | 'broken' | 'unsupported';
+
+export interface ExifInfo {
+  /** DateTimeOriginal as written ('YYYY-MM-DD HH:MM:SS', camera-local, no zone); else CreateDate. */
+  takenAt: string | null;
+  make: string | null;
+  model: string | null;
+  /** BodySerialNumber, else SerialNumber / CameraSerialNumber (maker-note serials are not read). */
+  serial: string | null;
+  /** EXIF orientation 1..8. */
+  orientation: number | null;
+  gpsLat: number | null;
+  gpsLon: number | null;
+  gpsAlt: number | null;
+}
+
+export interface ProbeResult {
+  status: ImageStatus;
+  /** The decoder's message (or ours) when not ok. */
+  error: string | null;
+  size: number;
+  mtimeMs: number;
+  /** sha256 hex of the whole file; null only if the file could not be read. */
+  hash: string | null;
+  /** As stored, before EXIF orientation. */
+  width: number | null;
+  height: number | null;
+  /** sharp's metadata().format (AVIF and HEIC both report 'heif'). */
+  format: string | null;
+  exif: ExifInfo;
+}
+
+/** An ExifInfo with every field null. */
+export function emptyExif(): ExifInfo {
+  return {
+    takenAt: null,
+    make: null,
+    model: null,
+    serial: null,
+    orientation: null,
+    gpsLat: null,
+    gpsLon: null,
+    gpsAlt: null,
+  };
+}
+
+/** Reads the file once (buffer), hashes it, reads header metadata with sharp and EXIF with exifr. */
+export async function probeImage(absPath: string): Promise<ProbeResult> {
+  const result: ProbeResult = {
+    status: 'broken',
+    error: null,
+    size: 0,
+    mtimeMs: 0,
+    hash: null,
+    width: null,
+    height: null,
+    format: null,
+    exif: emptyExif(),
+  };
+
+  let buf: Buffer;
+  try {
+    // One open gives size, mtime and content consistently, even if the file is being replaced.
+    const fh = await fs.promises.open(absPath, 'r');
+    try {
+      const st = await fh.stat();
+      result.size = st.size;
+      result.mtimeMs = st.mtimeMs;
+      buf = await fh.readFile();
+    } finally {
+      await fh.close();
+    }
+  } catch (err) {
+    await fillStat(absPath, result);
+    result.error = readErrorMessage(err);
+    return result;
+  }
+
+  result.size = buf.length;
+  if (buf.length === 0) {
+    result.hash = sha256(buf);
+    result.error = 'Empty file (0 bytes)';
+    return result;
+  }
+
+  // Header only; the pixel limit is judged by headerProblem so huge images still get their size.
+  // Started before hashing so libvips parses on the thread pool while this thread hashes.
+  const metaPromise = sharp(buf, { limitInputPixels: false }).metadata();
+  result.hash = sha256(buf);
+  let meta: Metadata;
+  try {
+    meta = await metaPromise;
+  } catch (err) {
+    Object.assign(result, classifyOpenError(buf.subarray(0, 32), errorMessage(err)));
+    return result;
+  }
+
+  result.width = meta.width;
+  result.height = meta.height;
+  result.format = meta.format;
+  result.exif = await readExif(buf, meta);
+  const problem = headerProblem(meta);
+  result.status = problem ? problem.status : 'ok';
+  result.error = problem ? problem.error : null;
+  return result;
+}
+
+function sha256(buf: Buffer): string {
+  return crypto.createHash('sha256').update(buf).digest('hex');
+}
+
+async function fillStat(absPath: string, result: ProbeResult): Promise<void> {
+  try {
+    const st = await fs.promises.stat(absPath);
+    result.size = st.size;
+    result.mtimeMs = st.mtimeMs;
+  } catch {
+    // Size and time stay 0: the file is gone or its folder is unreadable.
+  }
+}
+
+/** A message for people from a failed read, naming the cause rather than the errno. */
+export function readErrorMessage(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  switch (code) {
+    case 'EACCES':
+    case 'EPERM':
+      return 'Cannot read file: permission denied';
+    case 'ENOENT':
+      return 'Cannot read file: it no longer exists';
+    case 'EISDIR':
+      return 'Cannot read file: it is a folder';
+    default:
+      return `Cannot read file: ${errorMessage(err)}`;
+  }
+}
+
+/** The message of anything thrown, without trailing whitespace. */
+export function errorMessage(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).trim();
+}
+
+type ExifBlock = Record<string | number, unknown>;
+interface ExifBlocks {
+  ifd0?: ExifBlock;
+  exif?: ExifBlock;
+  gps?: ExifBlock;
+}
+
+// Numeric keys avoid exifr's name clashes (it calls 0xA431 BodySerialNumber "SerialNumber").
+const TAG = {
+  make: 0x010f,
+  model: 0x0110,
+  orientation: 0x0112,
+  dateTimeOriginal: 0x9003,
+  createDate: 0x9004,
+  bodySerialNumber: 0xa431,
+  serialNumber: 0xfde9,
+  cameraSerialNumber: 0xc62f,
+  gpsAltitudeRef: 5,
+  gpsAltitude: 6,
+} as const;
+
+const EXIFR_OPTIONS = {
+  translateKeys: false,
+  translateValues: false,
+  // Keeps dates as the written strings: revived Dates would be read in the local time zone.
+  reviveValues: false,
+  mergeOutput: false,
+  ifd1: false,
+  interop: false,
+  makerNote: false,
+  userComment: false,
+  xmp: false,
+  icc: false,
+  iptc: false,
+  jfif: false,
+  ihdr: false,
+};
+
+const EXIF_HEADER = Buffer.from('Exif\0\0', 'latin1');
+
+async function readExif(buf: Buffer, meta: Metadata): Promise<ExifInfo> {
+  // libvips has already found the EXIF block in any container (JPEG, PNG, WebP, HEIF); exifr
+  // reads it as plain TIFF. Only TIFF files keep their tags in the file's own IFDs.
+  let source: Buffer | null = null;
+  if (meta.exif && meta.exif.length > 8) {
+    source = meta.exif.subarray(0, 6).equals(EXIF_HEADER) ? meta.exif.subarray(6) : meta.exif;
+  } else if (meta.format === 'tiff') {
+    source = buf;
+  }
+  if (!source) return emptyExif();
+  try {
+    const blocks = (await exifr.parse(source, EXIFR_OPTIONS)) as ExifBlocks | undefined;
+    return blocks ? toExifInfo(blocks) : emptyExif();
+  } catch {
+    // Corrupt EXIF never fails the image.
+    return emptyExif();
+  }
+}
+
+function toExifInfo(b: ExifBlocks): ExifInfo {
+  const ifd0 = b.ifd0 ?? {};
+  const exif = b.exif ?? {};
+  const gps = b.gps ?? {};
+  const orientation = ifd0[TAG.orientation];
+  const alt = finite(gps[TAG.gpsAltitude]);
+  const altRef = gps[TAG.gpsAltitudeRef];
+  const belowSeaLevel = altRef === 1 || (altRef instanceof Uint8Array && altRef[0] === 1);
+  return {
+    takenAt: exifDate(exif[TAG.dateTimeOriginal]) ?? exifDate(exif[TAG.createDate]),
+    make: text(ifd0[TAG.make]),
+    model: text(ifd0[TAG.model]),
+    serial:
+      text(exif[TAG.bodySerialNumber]) ??
+      text(exif[TAG.serialNumber]) ??
+      text(ifd0[TAG.serialNumber]) ??
+      text(ifd0[TAG.cameraSerialNumber]),
+    orientation:
+      typeof orientation === 'number' &&
+      Number.isInteger(orientation) &&
+      orientation >= 1 &&
+      orientation <= 8
+        ? orientation
+        : null,
+    gpsLat: latLon(gps.latitude, 90),
+    gpsLon: latLon(gps.longitude, 180),
+    gpsAlt: alt === null ? null : belowSeaLevel ? -alt : alt,
+  };
+}
+
+/** 'YYYY:MM:DD HH:MM:SS' (or with '-', 'T', missing seconds) to 'YYYY-MM-DD HH:MM:SS'; no zone maths. */
+export function exifDate(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  const m = /^\s*(\d{4})[:\-/.](\d{2})[:\-/.](\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?/.exec(value);
+  if (!m) return null;
+  const [, y, mo, d, h, mi, s = '00'] = m;
+  // Cameras with an unset clock write zeros; that is no date at all.
+  if (Number(y) === 0 || Number(mo) === 0 || Number(d) === 0) return null;
+  return `${y}-${mo}-${d} ${h}:${mi}:${s}`;
+}
+
+function text(value: unknown): string | null {
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (typeof value !== 'string') return null;
+  // eslint-disable-next-line no-control-regex
+  const t = value.replace(/\u0000+$/, '').trim();
+  return t === '' ? null : t;
+}
+
+function finite(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+function latLon(value: unknown, max: number): number | null {
+  const n = finite(value);
+  return n !== null && Math.abs(n) <= max ? n : null;
+}

@@ -1,0 +1,133 @@
+import fs from 'node:fs';
+import type Database from 'better-sqlite3';
+import { isImagePath } from './image-formats';
+import { scanRoot, type ScanEntry, type ScanProblem } from './scanner';
+
+interface KnownRow {
+  id: number;
+  size: number | null;
+  mtime_ms: number | null;
+  missing: number;
+  status: string;
+}
+
+/** Writes what is on disk for some files of a root: new and changed files become pending. */
+export class FileRecorder {
+  private readonly find: Database.Statement;
+  private readonly insert: Database.Statement;
+  private readonly repend: Database.Statement;
+
+  constructor(private readonly db: Database.Database) {
+    this.find = db.prepare(
+      'SELECT id, size, mtime_ms, missing, status FROM images WHERE root_id = ? AND rel_path = ?',
+    );
+    this.insert = db.prepare(
+      `INSERT INTO images (root_id, rel_path, status, size, mtime_ms, imported_at)
+       VALUES (?, ?, 'pending', ?, ?, ?)`,
+    );
+    this.repend = db.prepare(
+      `UPDATE images SET status = 'pending', error = NULL, size = ?, mtime_ms = ?, missing = 0,
+              derived = 0 WHERE id = ?`,
+    );
+  }
+
+  /** Records a batch in one transaction; returns how many rows became pending. */
+  record(rootId: number, entries: readonly ScanEntry[]): number {
+    const now = new Date().toISOString();
+    let changed = 0;
+    this.db.transaction(() => {
+      for (const e of entries) {
+        const row = this.find.get(rootId, e.relPath) as KnownRow | undefined;
+        const mtime = Math.round(e.mtimeMs);
+        if (!row) {
+          this.insert.run(rootId, e.relPath, e.size, mtime, now);
+          changed++;
+        } else if (row.missing === 1 || row.size !== e.size || row.mtime_ms !== mtime) {
+          this.repend.run(e.size, mtime, row.id);
+          changed++;
+        }
+      }
+    })();
+    return changed;
+  }
+
+  /** Marks files of a root as gone (kept as missing, so labels survive a move). */
+  markMissing(rootId: number, relPaths: readonly string[]): number {
+    const stmt = this.db.prepare(
+      'UPDATE images SET missing = 1 WHERE root_id = ? AND rel_path = ? AND missing = 0',
+    );
+    let n = 0;
+    this.db.transaction(() => {
+      for (const p of relPaths) n += stmt.run(rootId, p).changes;
+    })();
+    return n;
+  }
+
+  /** Marks every file under a folder of a root as gone. */
+  markFolderMissing(rootId: number, folder: string): number {
+    return this.db
+      .prepare(
+        `UPDATE images SET missing = 1
+          WHERE root_id = ? AND missing = 0 AND substr(rel_path, 1, length(?) + 1) = ? || '/'`,
+      )
+      .run(rootId, folder, folder).changes;
+  }
+}
+
+export interface ReconcileResult {
+  /** False when the root folder is not there (unplugged drive): nothing was marked missing. */
+  rootPresent: boolean;
+  seen: number;
+  pending: number;
+  missing: number;
+  problems: ScanProblem[];
+}
+
+/**
+ * Brings the project in line with a root folder on disk: every image file is recorded,
+ * changed ones re-read, vanished ones marked missing. A cancelled scan marks nothing missing.
+ */
+export async function reconcileRoot(
+  db: Database.Database,
+  rootId: number,
+  rootPath: string,
+  signal: AbortSignal,
+  onProgress: (seen: number) => void,
+): Promise<ReconcileResult> {
+  const result: ReconcileResult = {
+    rootPresent: true,
+    seen: 0,
+    pending: 0,
+    missing: 0,
+    problems: [],
+  };
+  if (!isFolder(rootPath)) return { ...result, rootPresent: false };
+  const recorder = new FileRecorder(db);
+  const seen = new Set<string>();
+  for await (const batch of scanRoot(rootPath, {
+    isCandidate: isImagePath,
+    signal,
+    onProblem: (p) => result.problems.push(p),
+  })) {
+    if (signal.aborted) return result;
+    for (const e of batch) seen.add(e.relPath);
+    result.pending += recorder.record(rootId, batch);
+    result.seen = seen.size;
+    onProgress(result.seen);
+  }
+  if (signal.aborted) return result;
+  const known = db
+    .prepare('SELECT rel_path FROM images WHERE root_id = ? AND missing = 0')
+    .all(rootId) as { rel_path: string }[];
+  const gone = known.map((r) => r.rel_path).filter((p) => !seen.has(p));
+  result.missing = recorder.markMissing(rootId, gone);
+  return result;
+}
+
+function isFolder(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}

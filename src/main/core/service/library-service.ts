@@ -1,0 +1,73 @@
+import type { LibraryApi } from '../../../shared/api';
+import { OcellusError } from '../../../shared/errors';
+import type { ImageQuery, LibrarySettings } from '../../../shared/types';
+import type { Library } from '../library/library';
+import type { ServiceContext } from './context';
+import { requireObject, requireString } from './validate';
+
+/** The `library` domain: root folders, import, and image queries of the open project. */
+export function createLibraryService(ctx: ServiceContext): LibraryApi {
+  return {
+    async roots() {
+      return requireLibrary(ctx).roots();
+    },
+    async addRoot(path, options) {
+      const opts = options === undefined ? {} : requireObject(options, 'options');
+      return requireLibrary(ctx).addRoot(requireString(path, 'path'), {
+        labelsFromFolders: opts['labelsFromFolders'] === true,
+      });
+    },
+    async removeRoot(rootId, options) {
+      const opts = requireObject(options, 'options');
+      if (typeof opts['keepLabels'] !== 'boolean') {
+        throw new OcellusError('INVALID_ARGUMENT', 'Say whether to keep the labels (keepLabels)');
+      }
+      await requireLibrary(ctx).removeRoot(requireId(rootId, 'rootId'), {
+        keepLabels: opts['keepLabels'],
+      });
+    },
+    async relocateRoot(rootId, path) {
+      return requireLibrary(ctx).relocateRoot(
+        requireId(rootId, 'rootId'),
+        requireString(path, 'path'),
+      );
+    },
+    async rescan(rootId) {
+      return requireLibrary(ctx).rescan(
+        rootId === undefined || rootId === null ? undefined : requireId(rootId, 'rootId'),
+      );
+    },
+    async counts() {
+      return requireLibrary(ctx).counts();
+    },
+    async listImages(query) {
+      return requireLibrary(ctx).list(requireObject(query ?? {}, 'query') as ImageQuery);
+    },
+    async image(imageId) {
+      return requireLibrary(ctx).detail(requireId(imageId, 'imageId'));
+    },
+    async settings() {
+      return { sequenceGapSeconds: requireLibrary(ctx).sequenceGapSeconds() };
+    },
+    async updateSettings(settings) {
+      const s = requireObject(settings, 'settings') as Partial<LibrarySettings>;
+      const lib = requireLibrary(ctx);
+      if (s.sequenceGapSeconds !== undefined)
+        lib.setSequenceGapSeconds(Number(s.sequenceGapSeconds));
+      return { sequenceGapSeconds: lib.sequenceGapSeconds() };
+    },
+  };
+}
+
+/** The open project's library, or NO_PROJECT_OPEN. */
+export function requireLibrary(ctx: ServiceContext): Library {
+  if (!ctx.library) throw new OcellusError('NO_PROJECT_OPEN', 'No project is open');
+  return ctx.library;
+}
+
+function requireId(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+    throw new OcellusError('INVALID_ARGUMENT', `${name} must be a positive integer`);
+  }
+  return value;
+}
