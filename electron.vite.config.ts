@@ -19,6 +19,7 @@ export default defineConfig({
           index: resolve(__dirname, 'src/main/index.ts'),
           cli: resolve(__dirname, 'src/main/cli/index.ts'),
           web: resolve(__dirname, 'src/main/web/main.ts'),
+          'embed-worker': resolve(__dirname, 'src/main/core/ml/embed-worker.ts'),
         },
       },
     },

@@ -44,6 +44,8 @@ if (!app.requestSingleInstanceLock()) {
     capabilities: { nativeDialogs: true, revealInFolder: true },
     dialogs: createNativeDialogs(() => app.getPath('documents') || defaultProjectDir()),
     nativeBinding: electronSqliteBinding(app.getAppPath(), app.isPackaged),
+    resourcesDir: app.isPackaged ? process.resourcesPath : path.join(app.getAppPath(), 'resources'),
+    mlWorkerFile: path.join(__dirname, 'embed-worker.js'),
   });
   const openProject = (file: string) =>
     service.api.project

@@ -9,6 +9,9 @@
 import type {
   AddRootOptions,
   AppInfo,
+  BaseModelInfo,
+  EmbeddingStatus,
+  MlStatus,
   CreateProjectInput,
   ImageCounts,
   ImageDetail,
@@ -69,6 +72,23 @@ export interface LibraryApi {
   updateSettings(settings: Partial<LibrarySettings>): Promise<LibrarySettings>;
 }
 
+export interface MlApi {
+  /** The TF.js backend in use (started on first call) and why better ones are not. */
+  status(): Promise<MlStatus>;
+  /** Base models: the zoo, bundled, downloaded and imported. */
+  models(): Promise<BaseModelInfo[]>;
+  /** Downloads a zoo model (resumable, checksum-verified) as a job. */
+  downloadModel(id: string): Promise<JobInfo>;
+  /** Imports a model folder (model.json + shards) or an exported model file. */
+  importModel(path: string): Promise<BaseModelInfo>;
+  /** Writes an offline copy of a model to one file, to carry to another machine. */
+  exportModel(id: string, file: string): Promise<void>;
+  /** Computes embeddings of every readable image with a base model, as a job. */
+  embed(modelId: string, options?: { batchSize?: number }): Promise<JobInfo>;
+  /** How many images have embeddings for a base model. */
+  embeddingStatus(modelId: string): Promise<EmbeddingStatus>;
+}
+
 export interface DialogsApi {
   /** Native "open project" dialog; null when cancelled. UNSUPPORTED outside Electron. */
   chooseProjectToOpen(): Promise<string | null>;
@@ -89,6 +109,7 @@ export interface OcellusApi {
   app: AppApi;
   project: ProjectApi;
   library: LibraryApi;
+  ml: MlApi;
   dialogs: DialogsApi;
   jobs: JobsApi;
 }
@@ -122,6 +143,15 @@ export const API_METHODS = {
     'image',
     'settings',
     'updateSettings',
+  ],
+  ml: [
+    'status',
+    'models',
+    'downloadModel',
+    'importModel',
+    'exportModel',
+    'embed',
+    'embeddingStatus',
   ],
   dialogs: ['chooseProjectToOpen', 'chooseNewProjectPath', 'chooseFolder'],
   jobs: ['list', 'cancel'],

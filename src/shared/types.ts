@@ -190,3 +190,101 @@ export interface LibraryChange {
 }
 
 export type MediaKind = 'thumb' | 'original';
+
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+
+export interface MlStatus {
+  /** The TF.js backend in use, or null until the first ML work starts it. */
+  backend: BackendName | null;
+  /** Backends that could start here, best first. */
+  available: BackendName[];
+  /** Why the better ones could not. */
+  unavailable: { backend: BackendName; reason: string }[];
+}
+
+export interface BaseModelInfo {
+  id: string;
+  name: string;
+  format: 'layers' | 'graph';
+  inputSize: [number, number];
+  featureSize: number | null;
+  licence: string;
+  /** Where the offline copy is, or 'zoo' when it must be downloaded first. */
+  source: 'zoo' | 'bundled' | 'cache' | 'imported';
+  /** An offline copy exists. */
+  available: boolean;
+  /** The zoo's download address was confirmed from a published source. */
+  confirmed: boolean;
+  sizeBytes: number | null;
+  url: string | null;
+}
+
+export interface EmbeddingStatus {
+  modelId: string;
+  /** Readable images (distinct contents) that can be embedded. */
+  total: number;
+  embedded: number;
+  failed: number;
+  dim: number | null;
+}
+
+export interface ClassInfo {
+  id: number;
+  name: string;
+  /** '#rrggbb'. */
+  color: string;
+  /** One key: 1–9 then a–z; null when none. */
+  hotkey: string | null;
+  sortOrder: number;
+  /** Images carrying this class (not missing). */
+  count: number;
+}
+
+export interface ClassUpdate {
+  name?: string;
+  color?: string;
+  hotkey?: string | null;
+}
+
+export interface LabelCounts {
+  classes: ClassInfo[];
+  /** Readable images without any label. */
+  unlabelled: number;
+  /** Readable images in total. */
+  readable: number;
+  /** At least 5 images in at least 2 classes. */
+  readyToTrain: boolean;
+  /** Why not, when not ready. */
+  readyHint: string | null;
+}
+
+/** The outcome of a label operation; `batchId` is what undo reverts. */
+export interface LabelChange {
+  batchId: number | null;
+  description: string;
+  /** Images whose labels changed. */
+  imageIds: number[];
+  /** Whether undo / redo are possible now. */
+  canUndo: boolean;
+  canRedo: boolean;
+}
+
+export interface LabelEvent {
+  classId: number;
+  className: string | null;
+  action: 'add' | 'remove';
+  source: 'human' | 'model';
+  runId: number | null;
+  confidence: number | null;
+  at: string;
+  /** True when this step was undone. */
+  undone: boolean;
+}
+
+export interface LabelsChanged {
+  imageIds: number[];
+  /** The class list itself changed (added, renamed, merged, deleted, reordered). */
+  classesChanged: boolean;
+  canUndo: boolean;
+  canRedo: boolean;
+}

@@ -2,8 +2,14 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { OcellusError } from '../../shared/errors';
 import type { ProjectStatus } from '../../shared/types';
-import { defaultAppDataDir, defaultProjectDir } from '../core/app-paths';
+import {
+  defaultAppDataDir,
+  defaultProjectDir,
+  locateMlWorker,
+  locateResources,
+} from '../core/app-paths';
 import { createOcellusService, type OcellusService } from '../core/service';
+import { embed, models } from './ml-commands';
 
 export interface CliIo {
   stdout(text: string): void;
@@ -19,6 +25,10 @@ Commands:
   rescan <project.ocellus> [--json] [--progress]         re-read roots from disk; resumes an
                                                          interrupted import
   status <project.ocellus> [--json]                      counts of images, classes, labels
+  models [--json]                                        base models: zoo, downloaded, imported
+  models import <folder|file>                            import a model for offline use
+  embed <project.ocellus> --base <id|folder> [--batch-size N] [--json]
+                                                         compute image embeddings (cached)
 
 Options:
   --help, -h       show this help
@@ -43,6 +53,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     defaultProjectDir: defaultProjectDir(),
     trackRecent: false,
     watch: false,
+    resourcesDir: locateResources(__dirname),
+    mlWorkerFile: locateMlWorker(__dirname),
   });
   try {
     switch (command) {
@@ -54,6 +66,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await rescan(service, rest, io);
       case 'status':
         return await status(service, rest, io);
+      case 'models':
+        return await models(service, rest, io);
+      case 'embed':
+        return await embed(service, rest, io);
       default:
         io.stderr(`ocellus: unknown command '${command}' (see ocellus --help)\n`);
         return 2;
@@ -196,7 +212,12 @@ async function status(service: OcellusService, args: string[], io: CliIo): Promi
   const file = single(positionals, 'status <project.ocellus>');
   await service.api.project.open(path.resolve(file));
   const st = await service.api.project.status();
-  io.stdout(values.json ? `${JSON.stringify(st, null, 2)}\n` : formatStatus(st));
+  const ml = await service.api.ml.status().catch(() => ({ backend: null }));
+  io.stdout(
+    values.json
+      ? `${JSON.stringify({ ...st, ml: { backend: ml.backend } }, null, 2)}\n`
+      : `${formatStatus(st)}  ML backend: ${ml.backend ?? 'none available'}\n`,
+  );
   return 0;
 }
 

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -22,4 +23,23 @@ export function defaultAppDataDir(env: NodeJS.ProcessEnv = process.env): string 
 /** Folder suggested for new projects: ~/Documents when it exists, else home. */
 export function defaultProjectDir(): string {
   return path.join(os.homedir(), 'Documents');
+}
+
+/** The resources folder (model zoo, bundled models), found upwards from a built or source file. */
+export function locateResources(fromDir: string): string | undefined {
+  let dir = fromDir;
+  for (let i = 0; i < 6; i++) {
+    if (fs.existsSync(path.join(dir, 'resources', 'model-zoo.json')))
+      return path.join(dir, 'resources');
+    const up = path.dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return undefined;
+}
+
+/** The built ML worker beside a built entry, or null when running from source (tests). */
+export function locateMlWorker(fromDir: string): string | null {
+  const file = path.join(fromDir, 'embed-worker.js');
+  return fs.existsSync(file) ? file : null;
 }

@@ -4,7 +4,12 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { defaultAppDataDir, defaultProjectDir } from '../core/app-paths';
+import {
+  defaultAppDataDir,
+  defaultProjectDir,
+  locateMlWorker,
+  locateResources,
+} from '../core/app-paths';
 import { createOcellusService } from '../core/service';
 import { startWebServer } from './server';
 
@@ -29,6 +34,8 @@ async function main(): Promise<void> {
     appVersion: __OCELLUS_VERSION__,
     appDataDir: defaultAppDataDir(),
     defaultProjectDir: process.env['OCELLUS_PROJECT_DIR'] ?? defaultProjectDir(),
+    resourcesDir: locateResources(__dirname),
+    mlWorkerFile: locateMlWorker(__dirname),
   });
   if (values.project) await service.api.project.open(path.resolve(values.project));
   const server = await startWebServer({

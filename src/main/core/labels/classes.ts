@@ -16,7 +16,8 @@ export const CLASS_PALETTE = [
   '#AA4499',
 ];
 
-const HOTKEYS = '123456789abcdefghijklmnopqrstuvwxyz';
+/** Keys a class can be given, in the order new classes take them. */
+export const HOTKEYS = '123456789abcdefghijklmnopqrstuvwxyz';
 
 /** Returns the id of the class named `name` (case-insensitive), creating it if needed. */
 export function ensureClass(db: Database.Database, name: string): number {

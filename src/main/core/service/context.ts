@@ -3,6 +3,7 @@ import type { AppCapabilities, AppInfo } from '../../../shared/types';
 import type { EventBus } from '../event-bus';
 import type { JobRegistry } from '../jobs/job-registry';
 import type { Library } from '../library/library';
+import type { ModelStore } from '../ml/model-store';
 import type { RecentProjects } from '../recent-projects';
 import type { ProjectStore } from '../store/project-store';
 
@@ -24,6 +25,10 @@ export interface HostOptions {
   writeStabilityMs?: number;
   /** Whether opened projects go on the recent list (not for the CLI). Default true. */
   trackRecent?: boolean;
+  /** The app's resources folder (model-zoo manifest, bundled models). */
+  resourcesDir?: string;
+  /** The built ML worker script; ML runs in-process when absent (tests). */
+  mlWorkerFile?: string | null;
   /** better-sqlite3 addon built for this runtime, when not the default one. */
   nativeBinding?: string;
 }
@@ -38,4 +43,6 @@ export interface ServiceContext {
   store: ProjectStore | null;
   /** The open project's image library, or null. */
   library: Library | null;
+  /** Base models available offline. */
+  models: ModelStore;
 }

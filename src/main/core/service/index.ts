@@ -8,6 +8,9 @@ import { createUnsupportedDialogs } from './dialogs-service';
 import { createJobsService } from './jobs-service';
 import { closeCurrent, createProjectService } from './project-service';
 import { createLibraryService } from './library-service';
+import { createMlService } from './ml-service';
+import { ModelStore } from '../ml/model-store';
+import path from 'node:path';
 import type { MediaKind } from '../../../shared/types';
 import type { MediaFile } from '../library/library';
 
@@ -35,11 +38,16 @@ export function createOcellusService(options: HostOptions): OcellusService {
     recent: new RecentProjects(options.appDataDir),
     store: null,
     library: null,
+    models: new ModelStore({
+      cacheDir: path.join(options.appDataDir, 'models'),
+      bundledDirs: options.resourcesDir ? [path.join(options.resourcesDir, 'models')] : [],
+    }),
   };
   const api: OcellusApi = {
     app: createAppService(ctx),
     project: createProjectService(ctx),
     library: createLibraryService(ctx),
+    ml: createMlService(ctx),
     dialogs: options.dialogs ?? createUnsupportedDialogs(),
     jobs: createJobsService(ctx),
   };

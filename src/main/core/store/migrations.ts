@@ -122,6 +122,43 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    description: 'embedding cache',
+    up(db) {
+      db.exec(`
+        -- One vector per (image content, base model + preprocessing). A rebuildable cache:
+        -- losing it costs time, never data. vector is float32 little-endian; NULL with
+        -- error set when the image could not be embedded.
+        CREATE TABLE embeddings (
+          id         INTEGER PRIMARY KEY,
+          model_key  TEXT NOT NULL,
+          hash       TEXT NOT NULL,
+          dim        INTEGER NOT NULL,
+          vector     BLOB,
+          error      TEXT,
+          created_at TEXT NOT NULL,
+          UNIQUE (model_key, hash)
+        ) STRICT;
+      `);
+    },
+  },
+  {
+    version: 4,
+    description: 'label batches for undo and redo',
+    up(db) {
+      db.exec(`
+        -- One user action (possibly over many images); label_history rows point at it.
+        CREATE TABLE label_batches (
+          id          INTEGER PRIMARY KEY,
+          description TEXT NOT NULL,
+          state       TEXT NOT NULL DEFAULT 'done' CHECK (state IN ('done', 'undone', 'discarded')),
+          created_at  TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX label_history_batch ON label_history(batch_id);
+      `);
+    },
+  },
 ];
 
 /** The schema version this build of the app writes. */

@@ -1,0 +1,223 @@
+import type Database from 'better-sqlite3';
+import { OcellusError } from '../../../shared/errors';
+import type { ClassInfo, ClassUpdate, LabelCounts, LabelMode } from '../../../shared/types';
+import { HOTKEYS, ensureClass } from './classes';
+
+const MIN_PER_CLASS = 5;
+
+/** The class list of a project: create, rename, recolour, re-key, reorder, merge, delete. */
+export class ClassStore {
+  constructor(private readonly db: Database.Database) {}
+
+  /** Classes in their display order, with how many visible images carry each. */
+  list(): ClassInfo[] {
+    const rows = this.db
+      .prepare(
+        `SELECT c.id, c.name, c.color, c.hotkey, c.sort_order,
+                (SELECT COUNT(*) FROM labels l JOIN images i ON i.id = l.image_id
+                  WHERE l.class_id = c.id AND i.missing = 0) AS count
+           FROM classes c ORDER BY c.sort_order, c.id`,
+      )
+      .all() as {
+      id: number;
+      name: string;
+      color: string;
+      hotkey: string | null;
+      sort_order: number;
+      count: number;
+    }[];
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      color: r.color,
+      hotkey: r.hotkey,
+      sortOrder: r.sort_order,
+      count: r.count,
+    }));
+  }
+
+  /** One class, or NOT_FOUND. */
+  get(id: number): ClassInfo {
+    const found = this.list().find((c) => c.id === id);
+    if (!found) throw new OcellusError('NOT_FOUND', `No class with id ${id}`);
+    return found;
+  }
+
+  /** Creates a class; names are unique regardless of case. */
+  add(name: string, update: ClassUpdate = {}): ClassInfo {
+    const clean = cleanName(name);
+    if (this.db.prepare('SELECT 1 FROM classes WHERE name = ?').get(clean)) {
+      throw new OcellusError('ALREADY_EXISTS', `There is already a class named ${clean}`);
+    }
+    const id = ensureClass(this.db, clean);
+    if (update.color !== undefined || update.hotkey !== undefined)
+      this.update(id, { color: update.color, hotkey: update.hotkey });
+    return this.get(id);
+  }
+
+  /** Renames, recolours or re-keys a class. A hotkey taken by another class moves here. */
+  update(id: number, update: ClassUpdate): ClassInfo {
+    this.get(id);
+    this.db.transaction(() => {
+      if (update.name !== undefined) {
+        const clean = cleanName(update.name);
+        const clash = this.db
+          .prepare('SELECT id FROM classes WHERE name = ? AND id != ?')
+          .get(clean, id);
+        if (clash)
+          throw new OcellusError(
+            'ALREADY_EXISTS',
+            `There is already a class named ${clean}; merge them instead`,
+          );
+        this.db.prepare('UPDATE classes SET name = ? WHERE id = ?').run(clean, id);
+      }
+      if (update.color !== undefined) {
+        if (!/^#[0-9a-fA-F]{6}$/.test(update.color)) {
+          throw new OcellusError('INVALID_ARGUMENT', 'A colour is written #rrggbb');
+        }
+        this.db
+          .prepare('UPDATE classes SET color = ? WHERE id = ?')
+          .run(update.color.toLowerCase(), id);
+      }
+      if (update.hotkey !== undefined) {
+        const key = update.hotkey === null ? null : update.hotkey.toLowerCase();
+        if (key !== null && !HOTKEYS.includes(key)) {
+          throw new OcellusError('INVALID_ARGUMENT', 'A hotkey is one of 1–9 or a–z');
+        }
+        if (key !== null)
+          this.db
+            .prepare('UPDATE classes SET hotkey = NULL WHERE hotkey = ? AND id != ?')
+            .run(key, id);
+        this.db.prepare('UPDATE classes SET hotkey = ? WHERE id = ?').run(key, id);
+      }
+    })();
+    return this.get(id);
+  }
+
+  /** Puts classes in the given order (ids not listed keep their relative order after). */
+  reorder(ids: readonly number[]): ClassInfo[] {
+    const all = this.list().map((c) => c.id);
+    const order = [
+      ...ids.filter((id) => all.includes(id)),
+      ...all.filter((id) => !ids.includes(id)),
+    ];
+    const stmt = this.db.prepare('UPDATE classes SET sort_order = ? WHERE id = ?');
+    this.db.transaction(() => order.forEach((id, i) => stmt.run(i, id)))();
+    return this.list();
+  }
+
+  /**
+   * Moves every label of `sourceId` to `targetId` and deletes the source. Images that had
+   * both keep one label; in single-label projects the target wins over other labels too.
+   */
+  merge(sourceId: number, targetId: number): { moved: number } {
+    if (sourceId === targetId)
+      throw new OcellusError('INVALID_ARGUMENT', 'Cannot merge a class into itself');
+    this.get(sourceId);
+    this.get(targetId);
+    let moved = 0;
+    this.db.transaction(() => {
+      moved = this.db
+        .prepare('UPDATE OR IGNORE labels SET class_id = ? WHERE class_id = ?')
+        .run(targetId, sourceId).changes;
+      this.db.prepare('DELETE FROM labels WHERE class_id = ?').run(sourceId);
+      this.db.prepare('DELETE FROM classes WHERE id = ?').run(sourceId);
+    })();
+    return { moved };
+  }
+
+  /** Deletes a class and its labels (the images stay). */
+  delete(id: number): { removedLabels: number } {
+    const info = this.get(id);
+    this.db.prepare('DELETE FROM classes WHERE id = ?').run(id);
+    return { removedLabels: info.count };
+  }
+
+  /**
+   * Switches between single- and multi-label. Going to single keeps, per image, the most
+   * recent human label (else the most confident model label) and reports how many lost others.
+   */
+  setLabelMode(mode: LabelMode): { affectedImages: number } {
+    if (mode !== 'single' && mode !== 'multi')
+      throw new OcellusError('INVALID_ARGUMENT', `Unknown label mode ${String(mode)}`);
+    let affected = 0;
+    this.db.transaction(() => {
+      if (mode === 'single') {
+        affected = (
+          this.db
+            .prepare(
+              'SELECT COUNT(*) AS n FROM (SELECT image_id FROM labels GROUP BY image_id HAVING COUNT(*) > 1)',
+            )
+            .get() as { n: number }
+        ).n;
+        const rows = this.db
+          .prepare(
+            `SELECT image_id, class_id, source, confidence, created_at FROM labels
+              WHERE image_id IN (SELECT image_id FROM labels GROUP BY image_id HAVING COUNT(*) > 1)`,
+          )
+          .all() as {
+          image_id: number;
+          class_id: number;
+          source: string;
+          confidence: number | null;
+          created_at: string;
+        }[];
+        const keep = new Map<number, (typeof rows)[number]>();
+        const rank = (r: (typeof rows)[number]) =>
+          [r.source === 'human' ? 1 : 0, r.confidence ?? 0, r.created_at] as const;
+        for (const r of rows) {
+          const k = keep.get(r.image_id);
+          if (!k || compareRank(rank(r), rank(k)) > 0) keep.set(r.image_id, r);
+        }
+        const del = this.db.prepare('DELETE FROM labels WHERE image_id = ? AND class_id = ?');
+        for (const r of rows)
+          if (keep.get(r.image_id)?.class_id !== r.class_id) del.run(r.image_id, r.class_id);
+      }
+      this.db
+        .prepare(
+          "INSERT INTO meta (key, value) VALUES ('label_mode', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        )
+        .run(mode);
+    })();
+    return { affectedImages: affected };
+  }
+
+  /** Per-class counts, unlabelled images and whether there is enough to train. */
+  counts(): LabelCounts {
+    const classes = this.list();
+    const { unlabelled, readable } = this.db
+      .prepare(
+        `SELECT COUNT(*) AS readable,
+                COALESCE(SUM(NOT EXISTS (SELECT 1 FROM labels l WHERE l.image_id = i.id)), 0) AS unlabelled
+           FROM images i WHERE i.status = 'ok' AND i.missing = 0`,
+      )
+      .get() as { unlabelled: number; readable: number };
+    const enough = classes.filter((c) => c.count >= MIN_PER_CLASS);
+    const readyToTrain = enough.length >= 2;
+    let readyHint: string | null = null;
+    if (!readyToTrain) {
+      readyHint =
+        classes.length < 2
+          ? 'Create at least two classes and label at least 5 images in each.'
+          : `Label at least ${MIN_PER_CLASS} images in at least two classes (${enough.length} ready so far).`;
+    }
+    return { classes, unlabelled, readable, readyToTrain, readyHint };
+  }
+}
+
+function compareRank(
+  a: readonly [number, number, string],
+  b: readonly [number, number, string],
+): number {
+  return a[0] - b[0] || a[1] - b[1] || a[2].localeCompare(b[2]);
+}
+
+function cleanName(name: unknown): string {
+  if (typeof name !== 'string')
+    throw new OcellusError('INVALID_ARGUMENT', 'A class name must be text');
+  const clean = name.normalize('NFC').trim().replace(/\s+/g, ' ');
+  if (!clean) throw new OcellusError('INVALID_ARGUMENT', 'A class name cannot be empty');
+  if (clean.length > 100)
+    throw new OcellusError('INVALID_ARGUMENT', 'A class name is at most 100 characters');
+  return clean;
+}

@@ -1,0 +1,191 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type Database from 'better-sqlite3';
+import type { EmbeddingStatus } from '../../../shared/types';
+import type { JobContext } from '../jobs/job-registry';
+import { derivativePaths } from '../library/derivative-paths';
+import type { EmbedItem, EmbedOutcome } from './embed-engine';
+import { EmbedPool } from './embed-pool';
+import { preprocessingKey } from './preprocess';
+import type { BackendName } from './tf-runtime';
+import type { PreprocessingSpec } from './zoo-types';
+
+/** A base model ready to embed with: its files and how to feed it. */
+export interface EmbedModel {
+  id: string;
+  modelJson: string;
+  /** sha256 of model.json: a changed model never reuses old vectors. */
+  modelSha: string;
+  featureOutput: string;
+  preprocessing: PreprocessingSpec;
+}
+
+export interface EmbedRunOptions {
+  db: Database.Database;
+  cacheDir: string;
+  rootPath: (rootId: number) => string | null;
+  model: EmbedModel;
+  /** Built worker script, or null to run in this thread. */
+  workerFile: string | null;
+  workers?: number;
+  backend?: BackendName | null;
+  batchSize?: number;
+}
+
+export interface EmbedRunResult {
+  embedded: number;
+  failed: number;
+  seconds: number;
+  imagesPerSecond: number;
+  dim: number | null;
+  featureLayer: string | null;
+  backend: BackendName | null;
+}
+
+/** The cache key of a model's embeddings: model content + preprocessing + feature output. */
+export function embeddingKey(model: EmbedModel): string {
+  return `${model.id}@${model.modelSha.slice(0, 16)}|${preprocessingKey(model.preprocessing)}|${model.featureOutput}`;
+}
+
+/** How many distinct readable images have (or failed to get) an embedding for a model. */
+export function embeddingStatus(db: Database.Database, model: EmbedModel): EmbeddingStatus {
+  const key = embeddingKey(model);
+  const row = db
+    .prepare(
+      `SELECT COUNT(DISTINCT i.hash) AS total,
+              COUNT(DISTINCT CASE WHEN e.vector IS NOT NULL THEN e.hash END) AS embedded,
+              COUNT(DISTINCT CASE WHEN e.vector IS NULL AND e.id IS NOT NULL THEN e.hash END) AS failed,
+              MAX(e.dim) AS dim
+         FROM images i LEFT JOIN embeddings e ON e.hash = i.hash AND e.model_key = ?
+        WHERE i.status = 'ok' AND i.missing = 0 AND i.hash IS NOT NULL`,
+    )
+    .get(key) as { total: number; embedded: number; failed: number; dim: number | null };
+  return { modelId: model.id, ...row };
+}
+
+/** Reads one cached embedding, or null. */
+export function readEmbedding(
+  db: Database.Database,
+  model: EmbedModel,
+  hash: string,
+): Float32Array | null {
+  const row = db
+    .prepare('SELECT vector FROM embeddings WHERE model_key = ? AND hash = ?')
+    .get(embeddingKey(model), hash) as { vector: Buffer | null } | undefined;
+  if (!row?.vector) return null;
+  return new Float32Array(
+    row.vector.buffer.slice(row.vector.byteOffset, row.vector.byteOffset + row.vector.byteLength),
+  );
+}
+
+/**
+ * Embeds every readable image that has no vector yet for this model, in batches on the
+ * worker pool, writing each batch as it lands: cancelling or killing loses at most the
+ * batches in flight, and the next run carries on from there.
+ */
+export async function runEmbedding(
+  ctx: JobContext,
+  opts: EmbedRunOptions,
+): Promise<EmbedRunResult> {
+  const key = embeddingKey(opts.model);
+  const todo = opts.db
+    .prepare(
+      `SELECT i.hash AS hash, MIN(i.root_id) AS rootId, MIN(i.rel_path) AS relPath
+         FROM images i
+        WHERE i.status = 'ok' AND i.missing = 0 AND i.hash IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.model_key = ? AND e.hash = i.hash)
+        GROUP BY i.hash ORDER BY MIN(i.id)`,
+    )
+    .all(key) as { hash: string; rootId: number; relPath: string }[];
+  const result: EmbedRunResult = {
+    embedded: 0,
+    failed: 0,
+    seconds: 0,
+    imagesPerSecond: 0,
+    dim: null,
+    featureLayer: null,
+    backend: null,
+  };
+  ctx.phase(`Loading ${opts.model.id}`, todo.length);
+  if (todo.length === 0) return result;
+  const pool = await EmbedPool.start(
+    {
+      modelJson: opts.model.modelJson,
+      featureOutput: opts.model.featureOutput,
+      preprocessing: opts.model.preprocessing,
+      backend: opts.backend ?? null,
+    },
+    opts.workerFile,
+    opts.workers,
+  );
+  result.dim = pool.info?.size ?? null;
+  result.featureLayer = pool.info?.featureLayer ?? null;
+  result.backend = pool.info?.backend ?? null;
+  ctx.phase(
+    `Computing embeddings (${result.backend}, ${pool.info?.workers || 1} thread(s))`,
+    todo.length,
+  );
+  const insert = opts.db.prepare(
+    `INSERT OR REPLACE INTO embeddings (model_key, hash, dim, vector, error, created_at)
+     VALUES (?, ?, ?, ?, ?, ?)`,
+  );
+  const write = (outcomes: EmbedOutcome[]) => {
+    const now = new Date().toISOString();
+    opts.db.transaction(() => {
+      for (const o of outcomes) {
+        if (o.vector) {
+          insert.run(
+            key,
+            o.key,
+            o.vector.length,
+            Buffer.from(o.vector.buffer, o.vector.byteOffset, o.vector.byteLength),
+            null,
+            now,
+          );
+          result.embedded++;
+        } else {
+          insert.run(key, o.key, result.dim ?? 0, null, o.error ?? 'failed', now);
+          result.failed++;
+        }
+      }
+    })();
+  };
+  const started = Date.now();
+  const batchSize = opts.batchSize ?? 16;
+  const batches: EmbedItem[][] = [];
+  for (let i = 0; i < todo.length; i += batchSize) {
+    batches.push(
+      todo
+        .slice(i, i + batchSize)
+        .map((t) => ({ key: t.hash, file: inputFile(opts, t.hash, t.rootId, t.relPath) })),
+    );
+  }
+  try {
+    let next = 0;
+    const lane = async () => {
+      while (next < batches.length && !ctx.signal.aborted) {
+        const batch = batches[next++];
+        if (!batch) break;
+        const outcomes = await pool.embed(batch);
+        if (!opts.db.open) return;
+        write(outcomes);
+        ctx.progress(result.embedded + result.failed);
+      }
+    };
+    await Promise.all(Array.from({ length: pool.parallelism }, lane));
+  } finally {
+    await pool.close();
+  }
+  result.seconds = (Date.now() - started) / 1000;
+  result.imagesPerSecond =
+    result.seconds > 0 ? (result.embedded + result.failed) / result.seconds : 0;
+  ctx.throwIfCancelled();
+  return result;
+}
+
+/** The model-input cache written at import, or the original when the cache is gone. */
+function inputFile(opts: EmbedRunOptions, hash: string, rootId: number, relPath: string): string {
+  const cached = derivativePaths(opts.cacheDir, hash).input;
+  if (fs.existsSync(cached)) return cached;
+  return path.join(opts.rootPath(rootId) ?? '', ...relPath.split('/'));
+}

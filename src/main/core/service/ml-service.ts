@@ -1,0 +1,143 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { MlApi } from '../../../shared/api';
+import { OcellusError } from '../../../shared/errors';
+import type { BaseModelInfo } from '../../../shared/types';
+import { type EmbedModel, embeddingStatus, runEmbedding } from '../ml/embedder';
+import type { StoredModel } from '../ml/model-store';
+import { activeBackend, initBackend, skippedBackends } from '../ml/tf-runtime';
+import { defaultPreprocessing, loadZoo } from '../ml/zoo';
+import type { ZooModel } from '../ml/zoo-types';
+import { requireLibrary } from './library-service';
+import { requireStore } from './project-service';
+import type { ServiceContext } from './context';
+import { requireObject, requireString } from './validate';
+
+/** The `ml` domain: backends, base models, embeddings. */
+export function createMlService(ctx: ServiceContext): MlApi {
+  const zoo = (): ZooModel[] => (ctx.options.resourcesDir ? loadZoo(ctx.options.resourcesDir) : []);
+
+  return {
+    async status() {
+      const backend = activeBackend() ?? (await initBackend());
+      return { backend, available: [backend], unavailable: skippedBackends() };
+    },
+    async models() {
+      const zooModels = zoo();
+      const stored = ctx.models.list();
+      const out: BaseModelInfo[] = stored.map((m) =>
+        describe(
+          m,
+          zooModels.find((z) => z.id === (m.zooId ?? m.id)),
+        ),
+      );
+      for (const z of zooModels) {
+        if (!stored.some((m) => (m.zooId ?? m.id) === z.id)) out.push(describeZoo(z));
+      }
+      return out;
+    },
+    async downloadModel(id) {
+      const entry = zoo().find((z) => z.id === requireString(id, 'id'));
+      if (!entry) throw new OcellusError('NOT_FOUND', `No model ${id} in the zoo`);
+      return ctx.jobs.start('download', `Downloading ${entry.name}`, async (job) => {
+        job.phase(`Downloading ${entry.name}`, entry.sizeBytes ?? 0);
+        await ctx.models.download(entry, {
+          signal: job.signal,
+          onProgress: (p) => job.progress(p.bytesDone, p.bytesTotal ?? p.bytesDone),
+        });
+      }).info;
+    },
+    async importModel(p) {
+      const target = path.resolve(requireString(p, 'path'));
+      const isDir = fs.existsSync(target) && fs.statSync(target).isDirectory();
+      const stored = isDir
+        ? await ctx.models.importFolder(target)
+        : await ctx.models.importFile(target);
+      return describe(
+        stored,
+        zoo().find((z) => z.id === stored.zooId),
+      );
+    },
+    async exportModel(id, file) {
+      await ctx.models.exportToFile(
+        requireString(id, 'id'),
+        path.resolve(requireString(file, 'file')),
+      );
+    },
+    async embed(modelId, options) {
+      const opts = options === undefined ? {} : requireObject(options, 'options');
+      const model = resolveEmbedModel(ctx, requireString(modelId, 'modelId'), zoo());
+      const store = requireStore(ctx);
+      const library = requireLibrary(ctx);
+      const batchSize = typeof opts['batchSize'] === 'number' ? opts['batchSize'] : undefined;
+      return ctx.jobs.start('embed', `Embeddings with ${model.id}`, async (job) => {
+        await runEmbedding(job, {
+          db: store.db,
+          cacheDir: library.cacheDir,
+          rootPath: (rootId) => library.roots().find((r) => r.id === rootId)?.path ?? null,
+          model,
+          workerFile: ctx.options.mlWorkerFile ?? null,
+          batchSize,
+        });
+      }).info;
+    },
+    async embeddingStatus(modelId) {
+      const model = resolveEmbedModel(ctx, requireString(modelId, 'modelId'), zoo());
+      return embeddingStatus(requireStore(ctx).db, model);
+    },
+  };
+}
+
+/** The offline model for an id, with its preprocessing and feature output. */
+export function resolveEmbedModel(ctx: ServiceContext, id: string, zoo: ZooModel[]): EmbedModel {
+  const stored = ctx.models.find(id);
+  const entry = zoo.find((z) => z.id === (stored?.zooId ?? id));
+  if (!stored) {
+    throw new OcellusError(
+      'NOT_FOUND',
+      entry
+        ? `${entry.name} is not downloaded yet: download it, or import a copy (ocellus models import)`
+        : `No base model ${id}`,
+    );
+  }
+  return {
+    id: stored.id,
+    modelJson: stored.modelJson,
+    modelSha: stored.sha256.modelJson,
+    featureOutput: entry?.featureOutput ?? (stored.format === 'graph' ? 'default' : 'auto'),
+    preprocessing: entry?.preprocessing ?? defaultPreprocessing(stored.modelJson),
+  };
+}
+
+function describe(m: StoredModel, z: ZooModel | undefined): BaseModelInfo {
+  const pre = z?.preprocessing ?? defaultPreprocessing(m.modelJson);
+  return {
+    id: m.id,
+    name: m.name,
+    format: m.format,
+    inputSize: pre.inputSize,
+    featureSize: z?.featureSize ?? null,
+    licence: z?.licence ?? 'unknown (imported)',
+    source: m.source,
+    available: true,
+    confirmed: z?.confirmed ?? true,
+    sizeBytes: m.sizeBytes,
+    url: z?.url ?? null,
+  };
+}
+
+function describeZoo(z: ZooModel): BaseModelInfo {
+  return {
+    id: z.id,
+    name: z.name,
+    format: z.format,
+    inputSize: z.preprocessing.inputSize,
+    featureSize: z.featureSize,
+    licence: z.licence,
+    source: 'zoo',
+    available: false,
+    confirmed: z.confirmed,
+    sizeBytes: z.sizeBytes,
+    url: z.url,
+  };
+}

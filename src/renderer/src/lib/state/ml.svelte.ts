@@ -1,0 +1,88 @@
+import type { BaseModelInfo, EmbeddingStatus, MlStatus } from '../../../../shared/types';
+import { appState } from './app.svelte';
+
+/** Machine-learning state: the backend, base models, and embeddings of the open project. */
+class MlState {
+  status = $state<MlStatus | null>(null);
+  models = $state<BaseModelInfo[]>([]);
+  selected = $state<string | null>(null);
+  embeddings = $state<EmbeddingStatus | null>(null);
+
+  constructor() {
+    appState.onStart((client) => {
+      void this.refreshStatus();
+      client.on('job:updated', (job) => {
+        if ((job.kind === 'embed' || job.kind === 'download') && job.state !== 'running') {
+          void this.refresh();
+        }
+      });
+      client.on('project:changed', () => void this.refreshEmbeddings());
+    });
+  }
+
+  async refreshStatus(): Promise<void> {
+    try {
+      this.status = await appState.api().ml.status();
+    } catch (err) {
+      appState.report(err);
+    }
+  }
+
+  async refresh(): Promise<void> {
+    try {
+      this.models = await appState.api().ml.models();
+      if (!this.selected || !this.models.some((m) => m.id === this.selected)) {
+        this.selected = this.models.find((m) => m.available)?.id ?? this.models[0]?.id ?? null;
+      }
+      await this.refreshEmbeddings();
+    } catch (err) {
+      appState.report(err);
+    }
+  }
+
+  async refreshEmbeddings(): Promise<void> {
+    const model = this.models.find((m) => m.id === this.selected);
+    if (!appState.project || !model?.available) {
+      this.embeddings = null;
+      return;
+    }
+    try {
+      this.embeddings = await appState.api().ml.embeddingStatus(model.id);
+    } catch (err) {
+      this.embeddings = null;
+      appState.report(err);
+    }
+  }
+
+  select(id: string): void {
+    this.selected = id;
+    void this.refreshEmbeddings();
+  }
+
+  async importModel(path: string): Promise<void> {
+    if (!path.trim()) {
+      appState.error =
+        'Enter the path of a model folder (model.json + weights) or an exported model file.';
+      return;
+    }
+    let imported: BaseModelInfo | null = null;
+    await appState.guard(async () => {
+      imported = await appState.api().ml.importModel(path.trim());
+    });
+    await this.refresh();
+    const chosen = imported as BaseModelInfo | null;
+    if (chosen) this.select(chosen.id);
+  }
+
+  async download(id: string): Promise<void> {
+    await appState.guard(() => appState.api().ml.downloadModel(id));
+  }
+
+  async embed(): Promise<void> {
+    const id = this.selected;
+    if (!id) return;
+    await appState.guard(() => appState.api().ml.embed(id));
+  }
+}
+
+export const ml = new MlState();

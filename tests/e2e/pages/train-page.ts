@@ -1,0 +1,23 @@
+import { expect, type Locator, type Page } from '@playwright/test';
+
+/** The Train view: base model choice, embeddings. */
+export class TrainPage {
+  readonly progress: Locator;
+  readonly embeddingStatus: Locator;
+
+  constructor(private readonly page: Page) {
+    this.progress = page.getByTestId('ml-progress');
+    this.embeddingStatus = page.getByTestId('embedding-status');
+  }
+
+  async importModel(folder: string): Promise<void> {
+    const form = this.page.getByRole('form', { name: 'Import model' });
+    await form.getByLabel('Model folder or file to import').fill(folder);
+    await form.getByRole('button', { name: 'Import model' }).click();
+    await expect(this.page.getByTestId('model-facts')).toContainText('imported');
+  }
+
+  async computeEmbeddings(): Promise<void> {
+    await this.page.getByRole('button', { name: 'Compute embeddings' }).click();
+  }
+}
