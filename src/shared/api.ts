@@ -10,6 +10,14 @@ import type {
   AddRootOptions,
   AppInfo,
   BaseModelInfo,
+  ClassInfo,
+  ClassUpdate,
+  ImageFilter,
+  LabelChange,
+  LabelCounts,
+  LabelEvent,
+  LabelMode,
+  LabelsChanged,
   EmbeddingStatus,
   MlStatus,
   CreateProjectInput,
@@ -68,8 +76,39 @@ export interface LibraryApi {
   listImages(query: ImageQuery): Promise<ImagePage>;
   /** Everything known about one image, EXIF included. */
   image(imageId: number): Promise<ImageDetail>;
+  /** Ids of every image matching a filter (for "select all"), in the given order. */
+  imageIds(filter: ImageFilter, sort?: ImageQuery['sort']): Promise<number[]>;
   settings(): Promise<LibrarySettings>;
   updateSettings(settings: Partial<LibrarySettings>): Promise<LibrarySettings>;
+}
+
+export interface LabelsApi {
+  /** Classes in display order with their image counts. */
+  classes(): Promise<ClassInfo[]>;
+  /** Per-class counts, unlabelled images, and whether there is enough to train. */
+  counts(): Promise<LabelCounts>;
+  addClass(name: string, update?: ClassUpdate): Promise<ClassInfo>;
+  /** Rename, recolour or re-key a class. */
+  updateClass(classId: number, update: ClassUpdate): Promise<ClassInfo>;
+  /** Deletes a class and its labels (not undoable: the UI confirms with the count first). */
+  deleteClass(classId: number): Promise<{ removedLabels: number }>;
+  /** Moves every label of one class to another and deletes the first. */
+  mergeClasses(sourceId: number, targetId: number): Promise<{ moved: number }>;
+  reorderClasses(classIds: number[]): Promise<ClassInfo[]>;
+  /** Labels images with a class (replacing others in single-label projects). Undoable. */
+  assign(imageIds: number[], classId: number): Promise<LabelChange>;
+  /** Takes a class off images. Undoable. */
+  unassign(imageIds: number[], classId: number): Promise<LabelChange>;
+  /** Removes all labels of images. Undoable. */
+  clear(imageIds: number[]): Promise<LabelChange>;
+  /** Labels every image of a sequence (burst). Undoable. */
+  assignSequence(sequenceId: number, classId: number): Promise<LabelChange>;
+  undo(): Promise<LabelChange | null>;
+  redo(): Promise<LabelChange | null>;
+  /** Who labelled an image with what, when, and with what confidence. */
+  history(imageId: number): Promise<LabelEvent[]>;
+  /** Switches single/multi-label; going to single keeps one label per image. */
+  setLabelMode(mode: LabelMode): Promise<{ affectedImages: number }>;
 }
 
 export interface MlApi {
@@ -109,6 +148,7 @@ export interface OcellusApi {
   app: AppApi;
   project: ProjectApi;
   library: LibraryApi;
+  labels: LabelsApi;
   ml: MlApi;
   dialogs: DialogsApi;
   jobs: JobsApi;
@@ -120,6 +160,7 @@ export interface ApiEvents {
   'recent:changed': RecentProject[];
   'job:updated': JobInfo;
   'library:changed': LibraryChange;
+  'labels:changed': LabelsChanged;
 }
 
 export type Domain = keyof OcellusApi;
@@ -141,8 +182,26 @@ export const API_METHODS = {
     'counts',
     'listImages',
     'image',
+    'imageIds',
     'settings',
     'updateSettings',
+  ],
+  labels: [
+    'classes',
+    'counts',
+    'addClass',
+    'updateClass',
+    'deleteClass',
+    'mergeClasses',
+    'reorderClasses',
+    'assign',
+    'unassign',
+    'clear',
+    'assignSequence',
+    'undo',
+    'redo',
+    'history',
+    'setLabelMode',
   ],
   ml: [
     'status',
@@ -163,6 +222,7 @@ export const API_EVENTS = [
   'recent:changed',
   'job:updated',
   'library:changed',
+  'labels:changed',
 ] as const satisfies readonly EventName[];
 
 // Compile-time proof that the tables above list every member of the interfaces.

@@ -134,6 +134,8 @@ export interface ImageFilter {
   rootId?: number;
   /** Folder relative to its root, '/' separators; includes subfolders. */
   folder?: string;
+  /** One file, relative to its root. */
+  relPath?: string;
   sequenceId?: number;
   classId?: number;
   unlabelled?: boolean;

@@ -10,6 +10,7 @@ import {
 } from '../core/app-paths';
 import { createOcellusService, type OcellusService } from '../core/service';
 import { embed, models } from './ml-commands';
+import { classes, label } from './label-commands';
 
 export interface CliIo {
   stdout(text: string): void;
@@ -25,6 +26,8 @@ Commands:
   rescan <project.ocellus> [--json] [--progress]         re-read roots from disk; resumes an
                                                          interrupted import
   status <project.ocellus> [--json]                      counts of images, classes, labels
+  classes <project.ocellus> [--json]                     classes, counts, readiness to train
+  label <project.ocellus> <class> <paths…> [--remove]    label images (files or folders)
   models [--json]                                        base models: zoo, downloaded, imported
   models import <folder|file>                            import a model for offline use
   embed <project.ocellus> --base <id|folder> [--batch-size N] [--json]
@@ -66,6 +69,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await rescan(service, rest, io);
       case 'status':
         return await status(service, rest, io);
+      case 'classes':
+        return await classes(service, rest, io);
+      case 'label':
+        return await label(service, rest, io);
       case 'models':
         return await models(service, rest, io);
       case 'embed':

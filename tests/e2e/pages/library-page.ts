@@ -22,7 +22,7 @@ export class LibraryPage {
   }
 
   tile(fileName: string): Locator {
-    return this.grid.getByRole('figure', { name: fileName, exact: true });
+    return this.grid.getByRole('gridcell', { name: fileName, exact: true });
   }
 
   async expectThumbnailLoaded(fileName: string): Promise<void> {

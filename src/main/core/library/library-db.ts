@@ -103,6 +103,16 @@ export class LibraryDb {
     return { total, offset, items: rows.map(toTile) };
   }
 
+  /** Ids of every image matching a query's filter, in its sort order. */
+  ids(query: ImageQuery): number[] {
+    const { where, params } = buildWhere(query);
+    const rows = this.db
+      .prepare(`SELECT i.id FROM images i WHERE ${where} ORDER BY ${orderBy(query.sort ?? 'path')}`)
+      .raw()
+      .all(params) as [number][];
+    return rows.map((r) => r[0]);
+  }
+
   /** Everything known about one image. */
   detail(id: number, absPath: (rootId: number, relPath: string) => string): ImageDetail {
     const row = this.db
@@ -189,6 +199,10 @@ function buildWhere(query: ImageQuery): { where: string; params: Record<string, 
     const folder = f.folder.replace(/^\/+|\/+$/g, '');
     clauses.push("substr(i.rel_path, 1, length(@folder) + 1) = @folder || '/'");
     params['folder'] = folder;
+  }
+  if (f.relPath !== undefined) {
+    clauses.push('i.rel_path = @relPath');
+    params['relPath'] = f.relPath;
   }
   if (f.sequenceId !== undefined) {
     clauses.push('i.sequence_id = @sequenceId');

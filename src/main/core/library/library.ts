@@ -188,6 +188,10 @@ export class Library {
     return this.ldb.list(query);
   }
 
+  ids(query: ImageQuery): number[] {
+    return this.ldb.ids(query);
+  }
+
   detail(id: number): ImageDetail {
     return this.ldb.detail(id, (rootId, rel) =>
       path.join(this.rootPathOrNull(rootId) ?? '', ...rel.split('/')),

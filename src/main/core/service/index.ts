@@ -9,6 +9,7 @@ import { createJobsService } from './jobs-service';
 import { closeCurrent, createProjectService } from './project-service';
 import { createLibraryService } from './library-service';
 import { createMlService } from './ml-service';
+import { createLabelsService } from './labels-service';
 import { ModelStore } from '../ml/model-store';
 import path from 'node:path';
 import type { MediaKind } from '../../../shared/types';
@@ -47,6 +48,7 @@ export function createOcellusService(options: HostOptions): OcellusService {
     app: createAppService(ctx),
     project: createProjectService(ctx),
     library: createLibraryService(ctx),
+    labels: createLabelsService(ctx),
     ml: createMlService(ctx),
     dialogs: options.dialogs ?? createUnsupportedDialogs(),
     jobs: createJobsService(ctx),

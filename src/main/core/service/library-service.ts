@@ -46,6 +46,12 @@ export function createLibraryService(ctx: ServiceContext): LibraryApi {
     async image(imageId) {
       return requireLibrary(ctx).detail(requireId(imageId, 'imageId'));
     },
+    async imageIds(filter, sort) {
+      return requireLibrary(ctx).ids({
+        filter: requireObject(filter ?? {}, 'filter') as ImageQuery['filter'],
+        sort: sort ?? undefined,
+      });
+    },
     async settings() {
       return { sequenceGapSeconds: requireLibrary(ctx).sequenceGapSeconds() };
     },

@@ -83,3 +83,46 @@ describe('ocellus CLI', () => {
     expect(help.stdout).toMatch(/Usage: ocellus/);
   });
 });
+
+describe('ocellus label and classes', () => {
+  let tmp: ReturnType<typeof makeTmpDir>;
+  beforeEach(() => {
+    tmp = makeTmpDir();
+    process.env['OCELLUS_APP_DATA'] = path.join(tmp.dir, 'appdata');
+  });
+  afterEach(() => {
+    delete process.env['OCELLUS_APP_DATA'];
+    tmp.cleanup();
+  });
+
+  it('labels files and folders by path, creating the class, and lists classes', async () => {
+    const file = path.join(tmp.dir, 'a.ocellus');
+    const photos = path.join(tmp.dir, 'photos');
+    await writeJpeg(path.join(photos, 'x', '1.jpg'), { width: 20, height: 20 });
+    await writeJpeg(path.join(photos, 'x', '2.jpg'), { width: 20, height: 20, color: '#00ff00' });
+    await writeJpeg(path.join(photos, '3.jpg'), { width: 20, height: 20, color: '#0000ff' });
+    await cli(['init', file]);
+    await cli(['add', file, photos]);
+    const res = await cli([
+      'label',
+      file,
+      'Heron',
+      path.join(photos, 'x'),
+      path.join(photos, '3.jpg'),
+      '--json',
+    ]);
+    expect(res.code).toBe(0);
+    expect(JSON.parse(res.stdout)).toEqual({ class: 'Heron', matched: 3, changed: 3, unknown: [] });
+    const missing = await cli(['label', file, 'Heron', path.join(tmp.dir, 'elsewhere.jpg')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/not in the project/);
+    const listed = JSON.parse((await cli(['classes', file, '--json'])).stdout) as {
+      classes: { name: string; count: number; hotkey: string }[];
+      unlabelled: number;
+    };
+    expect(listed.classes).toMatchObject([{ name: 'Heron', count: 3, hotkey: '1' }]);
+    expect(listed.unlabelled).toBe(0);
+    const removed = await cli(['label', file, 'heron', path.join(photos, '3.jpg'), '--remove']);
+    expect(removed.stdout).toMatch(/Unlabelled 1 of 1/);
+  });
+});

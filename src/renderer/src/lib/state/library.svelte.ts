@@ -1,6 +1,7 @@
-import { SvelteMap } from 'svelte/reactivity';
+import { SvelteMap, SvelteSet } from 'svelte/reactivity';
 import type {
   ImageCounts,
+  ImageDetail,
   ImageFilter,
   ImageSort,
   ImageTile,
@@ -11,34 +12,59 @@ import { appState } from './app.svelte';
 
 const PAGE_SIZE = 240;
 
-export type GridFilter = 'all' | 'problem' | 'pending';
+/** What the grid shows. Later kinds (predicted class, confidence…) slot in here. */
+export type ViewFilter =
+  | { kind: 'all' }
+  | { kind: 'unlabelled' }
+  | { kind: 'problem' }
+  | { kind: 'pending' }
+  | { kind: 'class'; classId: number }
+  | { kind: 'sequence'; sequenceId: number }
+  | { kind: 'folder'; rootId: number; folder: string };
 
 /**
- * The open project's library: root folders, counts and the image grid's data, loaded a
- * page at a time so 100,000 images cost only what is on screen.
+ * The open project's library: root folders, counts, the grid's data (loaded a page at a
+ * time, so 100,000 images cost only what is on screen), the focused image and the selection.
  */
 class LibraryState {
   roots = $state<RootInfo[]>([]);
   counts = $state<ImageCounts | null>(null);
   total = $state(0);
-  filter = $state<GridFilter>('all');
+  filter = $state<ViewFilter>({ kind: 'all' });
   sort = $state<ImageSort>('path');
   tileSize = $state(160);
+  /** Index of the focused image in the current filter and sort. */
+  focus = $state(0);
   /** Bumped whenever cached pages are stale. */
   generation = $state(0);
+  readonly selected = new SvelteSet<number>();
+  /** Details of the image shown in the image view. */
+  detail = $state<ImageDetail | null>(null);
+  /** The burst the shown image belongs to, for the film strip. */
+  sequence = $state<ImageTile[]>([]);
 
+  private anchor: number | null = null;
   private readonly pages = new SvelteMap<number, ImageTile[]>();
   private readonly loading = new Set<number>();
   private refreshTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor() {
     appState.onStart((client) => {
-      client.on('library:changed', () => this.scheduleRefresh());
+      client.on('library:changed', () => this.scheduleRefresh(300));
+      client.on('labels:changed', (e) => {
+        // Tiles are patched in place: positions stay put while someone labels at speed, even
+        // in "unlabelled" (which is refreshed when the filter is chosen again).
+        if (e.classesChanged) this.scheduleRefresh(0);
+        else this.reloadPagesWith(new Set(e.imageIds));
+      });
       client.on('project:changed', (p) => {
         this.pages.clear();
+        this.selected.clear();
         this.roots = [];
         this.counts = null;
         this.total = 0;
+        this.focus = 0;
+        this.filter = { kind: 'all' };
         if (p) void this.refresh();
       });
     });
@@ -66,6 +92,7 @@ class LibraryState {
       this.pages.clear();
       this.pages.set(0, first.items);
       this.generation++;
+      if (this.focus >= this.total) this.focus = Math.max(0, this.total - 1);
     } catch (err) {
       appState.report(err);
     }
@@ -82,18 +109,127 @@ class LibraryState {
     return items[index - page * PAGE_SIZE] ?? null;
   }
 
+  /** The tile at an index, loading its page if needed. */
+  async tileAtAsync(index: number): Promise<ImageTile | null> {
+    const page = Math.floor(index / PAGE_SIZE);
+    if (!this.pages.has(page)) await this.fetchPage(page);
+    return this.pages.get(page)?.[index - page * PAGE_SIZE] ?? null;
+  }
+
+  get focused(): ImageTile | null {
+    return this.total > 0 ? this.tileAt(this.focus) : null;
+  }
+
+  /** Loads details and sequence of the focused image (for the image view). */
+  async loadFocused(): Promise<void> {
+    const tile = await this.tileAtAsync(this.focus);
+    if (!tile) {
+      this.detail = null;
+      this.sequence = [];
+      return;
+    }
+    try {
+      const api = appState.api();
+      const [detail, seq] = await Promise.all([
+        api.library.image(tile.id),
+        tile.sequenceId === null
+          ? Promise.resolve(null)
+          : api.library.listImages({
+              filter: { sequenceId: tile.sequenceId },
+              sort: 'time',
+              limit: 200,
+            }),
+      ]);
+      this.detail = detail;
+      this.sequence = seq?.items ?? [tile];
+    } catch (err) {
+      appState.report(err);
+    }
+  }
+
+  /** Focuses an image by id if it is in the current list (film strip clicks). */
+  async focusId(id: number): Promise<boolean> {
+    try {
+      const ids = await appState.api().library.imageIds(this.query(), this.sort);
+      const i = ids.indexOf(id);
+      if (i < 0) return false;
+      this.moveFocus(i);
+      return true;
+    } catch (err) {
+      appState.report(err);
+      return false;
+    }
+  }
+
   mediaUrl(kind: MediaKind, id: number, version: string | null): string {
     return appState.api().mediaUrl(kind, id, version);
   }
 
-  setFilter(filter: GridFilter): void {
+  setFilter(filter: ViewFilter): void {
     this.filter = filter;
+    this.focus = 0;
+    this.selected.clear();
+    this.anchor = null;
     void this.refresh();
   }
 
   setSort(sort: ImageSort): void {
     this.sort = sort;
+    this.focus = 0;
     void this.refresh();
+  }
+
+  /** Moves the focus, clamped to the list. */
+  moveFocus(to: number): void {
+    if (this.total === 0) return;
+    this.focus = Math.min(this.total - 1, Math.max(0, to));
+  }
+
+  /** Click semantics of file managers: plain, shift (range from the anchor), ctrl/cmd (toggle). */
+  async click(index: number, mods: { shift: boolean; toggle: boolean }): Promise<void> {
+    this.focus = index;
+    const tile = await this.tileAtAsync(index);
+    if (!tile) return;
+    if (mods.shift && this.anchor !== null) {
+      const [from, to] = this.anchor < index ? [this.anchor, index] : [index, this.anchor];
+      if (!mods.toggle) this.selected.clear();
+      for (let i = from; i <= to; i++) {
+        const t = await this.tileAtAsync(i);
+        if (t) this.selected.add(t.id);
+      }
+      return;
+    }
+    if (mods.toggle) {
+      if (this.selected.has(tile.id)) this.selected.delete(tile.id);
+      else this.selected.add(tile.id);
+    } else {
+      this.selected.clear();
+      this.selected.add(tile.id);
+    }
+    this.anchor = index;
+  }
+
+  /** Selects every image of the current filter (ids come from the main side, not pages). */
+  async selectAll(): Promise<void> {
+    try {
+      const ids = await appState.api().library.imageIds(this.query(), this.sort);
+      this.selected.clear();
+      for (const id of ids) this.selected.add(id);
+    } catch (err) {
+      appState.report(err);
+    }
+  }
+
+  clearSelection(): void {
+    this.selected.clear();
+    this.anchor = null;
+  }
+
+  /** The images an action applies to: the selection, or else the focused image. */
+  async targets(): Promise<number[]> {
+    if (this.selected.size > 0) return [...this.selected];
+    const t = await this.tileAtAsync(this.focus);
+    return t ? [t.id] : [];
   }
 
   async addRoot(folder: string, labelsFromFolders: boolean): Promise<boolean> {
@@ -125,39 +261,66 @@ class LibraryState {
   }
 
   private query(): ImageFilter {
-    return this.filter === 'all' ? {} : { status: this.filter };
+    const f = this.filter;
+    switch (f.kind) {
+      case 'all':
+        return {};
+      case 'unlabelled':
+        return { unlabelled: true };
+      case 'problem':
+      case 'pending':
+        return { status: f.kind };
+      case 'class':
+        return { classId: f.classId };
+      case 'sequence':
+        return { sequenceId: f.sequenceId };
+      case 'folder':
+        return { rootId: f.rootId, folder: f.folder };
+    }
   }
 
   private load(page: number): void {
     if (this.loading.has(page)) return;
-    this.loading.add(page);
-    const generation = this.generation;
     // Deferred: this runs while the grid renders, where state must not change.
-    queueMicrotask(async () => {
-      try {
-        const res = await appState.api().library.listImages({
-          filter: this.query(),
-          sort: this.sort,
-          offset: page * PAGE_SIZE,
-          limit: PAGE_SIZE,
-        });
-        if (generation !== this.generation) return;
-        this.pages.set(page, res.items);
-        this.total = res.total;
-      } catch (err) {
-        appState.report(err);
-      } finally {
-        this.loading.delete(page);
-      }
-    });
+    queueMicrotask(() => void this.fetchPage(page));
   }
 
-  private scheduleRefresh(): void {
-    if (this.refreshTimer) return;
+  private async fetchPage(page: number): Promise<void> {
+    if (this.loading.has(page)) return;
+    this.loading.add(page);
+    const generation = this.generation;
+    try {
+      const res = await appState.api().library.listImages({
+        filter: this.query(),
+        sort: this.sort,
+        offset: page * PAGE_SIZE,
+        limit: PAGE_SIZE,
+      });
+      if (generation !== this.generation) return;
+      this.pages.set(page, res.items);
+      this.total = res.total;
+    } catch (err) {
+      appState.report(err);
+    } finally {
+      this.loading.delete(page);
+    }
+  }
+
+  private reloadPagesWith(ids: Set<number>): void {
+    for (const [page, items] of this.pages) {
+      if (items.some((t) => ids.has(t.id))) {
+        this.loading.delete(page);
+        void this.fetchPage(page);
+      }
+    }
+  }
+
+  private scheduleRefresh(ms: number): void {
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
     this.refreshTimer = setTimeout(() => {
       this.refreshTimer = null;
       void this.refresh();
-    }, 300);
+    }, ms);
   }
 }
 

@@ -1,0 +1,150 @@
+import type { LabelsApi } from '../../../shared/api';
+import { OcellusError } from '../../../shared/errors';
+import type { ClassUpdate, LabelChange, LabelMode } from '../../../shared/types';
+import { ClassStore } from '../labels/class-store';
+import { LabelStore } from '../labels/label-store';
+import type { ServiceContext } from './context';
+import { requireStore } from './project-service';
+import { requireObject, requireString } from './validate';
+
+/** The `labels` domain: classes, labelling, undo and redo, history. */
+export function createLabelsService(ctx: ServiceContext): LabelsApi {
+  const classes = () => new ClassStore(requireStore(ctx).db);
+  const labels = () => {
+    const store = requireStore(ctx);
+    return new LabelStore(store.db, () => store.summary().labelMode);
+  };
+  const emit = (imageIds: number[], classesChanged: boolean) => {
+    const l = labels();
+    ctx.bus.emit('labels:changed', {
+      imageIds,
+      classesChanged,
+      canUndo: l.canUndo(),
+      canRedo: l.canRedo(),
+    });
+  };
+  const changed = (change: LabelChange | null): LabelChange | null => {
+    if (change && change.imageIds.length > 0) emit(change.imageIds, false);
+    return change;
+  };
+  const classEdit = <T>(result: T, imageIds: number[] = []): T => {
+    emit(imageIds, true);
+    return result;
+  };
+
+  return {
+    async classes() {
+      return classes().list();
+    },
+    async counts() {
+      return classes().counts();
+    },
+    async addClass(name, update) {
+      return classEdit(classes().add(requireString(name, 'name'), updateOf(update)));
+    },
+    async updateClass(classId, update) {
+      return classEdit(classes().update(requireId(classId), updateOf(update)));
+    },
+    async deleteClass(classId) {
+      const result = classes().delete(requireId(classId));
+      labels().discardRedo();
+      return classEdit(result);
+    },
+    async mergeClasses(sourceId, targetId) {
+      const result = classes().merge(requireId(sourceId), requireId(targetId));
+      labels().discardRedo();
+      return classEdit(result);
+    },
+    async reorderClasses(ids) {
+      return classEdit(classes().reorder(requireIds(ids)));
+    },
+    async assign(imageIds, classId) {
+      const ids = requireIds(imageIds);
+      const cls = classes().get(requireId(classId));
+      return changed(
+        labels().assign(ids, cls.id, describe('Label', ids.length, cls.name)),
+      ) as LabelChange;
+    },
+    async unassign(imageIds, classId) {
+      const ids = requireIds(imageIds);
+      const cls = classes().get(requireId(classId));
+      return changed(
+        labels().unassign(ids, cls.id, describe('Remove', ids.length, cls.name)),
+      ) as LabelChange;
+    },
+    async clear(imageIds) {
+      const ids = requireIds(imageIds);
+      return changed(labels().clear(ids, `Clear labels of ${plural(ids.length)}`)) as LabelChange;
+    },
+    async assignSequence(sequenceId, classId) {
+      const seq = requireId(sequenceId);
+      const cls = classes().get(requireId(classId));
+      const ids = (
+        requireStore(ctx)
+          .db.prepare(
+            "SELECT id FROM images WHERE sequence_id = ? AND missing = 0 AND status = 'ok'",
+          )
+          .raw()
+          .all(seq) as [number][]
+      ).map((r) => r[0]);
+      if (ids.length === 0) throw new OcellusError('NOT_FOUND', `Sequence ${seq} has no images`);
+      return changed(
+        labels().assign(
+          ids,
+          cls.id,
+          `Label sequence ${seq} (${plural(ids.length)}) as ${cls.name}`,
+        ),
+      ) as LabelChange;
+    },
+    async undo() {
+      return changed(labels().undo());
+    },
+    async redo() {
+      return changed(labels().redo());
+    },
+    async history(imageId) {
+      return labels().history(requireId(imageId));
+    },
+    async setLabelMode(mode) {
+      if (mode !== 'single' && mode !== 'multi')
+        throw new OcellusError('INVALID_ARGUMENT', 'The label mode is single or multi');
+      const result = classes().setLabelMode(mode as LabelMode);
+      labels().discardRedo();
+      ctx.bus.emit('project:changed', requireStore(ctx).summary());
+      return classEdit(result);
+    },
+  };
+}
+
+function updateOf(update: unknown): ClassUpdate {
+  if (update === undefined || update === null) return {};
+  const u = requireObject(update, 'update');
+  const out: ClassUpdate = {};
+  if (u['name'] !== undefined) out.name = requireString(u['name'], 'name');
+  if (u['color'] !== undefined) out.color = requireString(u['color'], 'color');
+  if (u['hotkey'] !== undefined)
+    out.hotkey = u['hotkey'] === null ? null : requireString(u['hotkey'], 'hotkey');
+  return out;
+}
+
+function requireId(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+    throw new OcellusError('INVALID_ARGUMENT', 'An id must be a positive integer');
+  }
+  return value;
+}
+
+function requireIds(value: unknown): number[] {
+  if (!Array.isArray(value)) throw new OcellusError('INVALID_ARGUMENT', 'Expected a list of ids');
+  return value.map(requireId);
+}
+
+function plural(n: number): string {
+  return `${n} image${n === 1 ? '' : 's'}`;
+}
+
+function describe(verb: string, n: number, className: string): string {
+  return verb === 'Label'
+    ? `Label ${plural(n)} as ${className}`
+    : `Remove ${className} from ${plural(n)}`;
+}

@@ -1,0 +1,35 @@
+import { expect, type Locator, type Page } from '@playwright/test';
+
+/** The classes sidebar and the image view. */
+export class LabelPage {
+  readonly classes: Locator;
+  readonly position: Locator;
+  readonly currentPath: Locator;
+  readonly currentLabels: Locator;
+  readonly unlabelled: Locator;
+
+  constructor(private readonly page: Page) {
+    this.classes = page.getByTestId('classes');
+    this.position = page.getByTestId('position');
+    this.currentPath = page.getByTestId('current-path');
+    this.currentLabels = page.getByTestId('current-labels');
+    this.unlabelled = page.getByTestId('unlabelled-count');
+  }
+
+  async addClass(name: string): Promise<void> {
+    const form = this.page.getByRole('form', { name: 'Add class' });
+    await form.getByLabel('New class name').fill(name);
+    await form.getByRole('button', { name: 'Add' }).click();
+    await expect(this.classes.getByRole('button', { name: name, exact: true })).toBeVisible();
+  }
+
+  classCount(name: string): Locator {
+    return this.classes
+      .locator('li', { has: this.page.getByRole('button', { name, exact: true }) })
+      .getByTestId('class-count');
+  }
+
+  async expectPosition(n: number): Promise<void> {
+    await expect(this.position).toHaveText(new RegExp(`^${n} / `));
+  }
+}
