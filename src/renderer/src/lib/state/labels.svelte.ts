@@ -110,6 +110,17 @@ class LabelsState {
     await appState.guard(() => appState.api().labels.reorderClasses(ids));
   }
 
+  async setLabelMode(mode: 'single' | 'multi'): Promise<void> {
+    let affected = 0;
+    await appState.guard(async () => {
+      affected = (await appState.api().labels.setLabelMode(mode)).affectedImages;
+    });
+    this.lastAction =
+      mode === 'single'
+        ? `One class per image now${affected ? ` (${affected} image${affected === 1 ? '' : 's'} kept one label)` : ''}`
+        : 'Images can now have several classes';
+  }
+
   async merge(sourceId: number, targetId: number): Promise<void> {
     await appState.guard(() => appState.api().labels.mergeClasses(sourceId, targetId));
   }

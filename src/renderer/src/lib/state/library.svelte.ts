@@ -38,6 +38,8 @@ class LibraryState {
   /** Bumped whenever cached pages are stale. */
   generation = $state(0);
   readonly selected = new SvelteSet<number>();
+  /** Seconds between shots that start a new sequence. */
+  sequenceGap = $state(60);
   /** Details of the image shown in the image view. */
   detail = $state<ImageDetail | null>(null);
   /** The burst the shown image belongs to, for the film strip. */
@@ -75,7 +77,7 @@ class LibraryState {
     if (!appState.project) return;
     const api = appState.api();
     try {
-      const [roots, counts, first] = await Promise.all([
+      const [roots, counts, first, settings] = await Promise.all([
         api.library.roots(),
         api.library.counts(),
         api.library.listImages({
@@ -84,7 +86,9 @@ class LibraryState {
           offset: 0,
           limit: PAGE_SIZE,
         }),
+        api.library.settings(),
       ]);
+      this.sequenceGap = settings.sequenceGapSeconds;
       this.roots = roots;
       this.counts = counts;
       this.total = first.total;
@@ -252,6 +256,16 @@ class LibraryState {
 
   async relocateRoot(rootId: number, folder: string): Promise<void> {
     if (await appState.guard(() => appState.api().library.relocateRoot(rootId, folder.trim()))) {
+      await this.refresh();
+    }
+  }
+
+  async setSequenceGap(seconds: number): Promise<void> {
+    if (
+      await appState.guard(() =>
+        appState.api().library.updateSettings({ sequenceGapSeconds: seconds }),
+      )
+    ) {
       await this.refresh();
     }
   }
