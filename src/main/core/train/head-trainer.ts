@@ -1,0 +1,255 @@
+import * as tf from '@tensorflow/tfjs-core';
+// tfjs-core's Node build registers no gradients; the umbrella package's build does, on the
+// same (shared) tfjs-core instance.
+import '@tensorflow/tfjs';
+import { seededRandom, shuffled } from './rng';
+
+export interface HeadConfig {
+  /** Units of the hidden Dense layer (ReLU). */
+  hiddenUnits: number;
+  dropout: number;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  /** Stop after this many epochs without a better validation loss; 0 never stops early. */
+  patience: number;
+  seed: number;
+  /** Weight classes inversely to their frequency, so rare classes count as much. */
+  classWeighting: boolean;
+}
+
+export const DEFAULT_HEAD: HeadConfig = {
+  hiddenUnits: 256,
+  dropout: 0.2,
+  epochs: 30,
+  batchSize: 32,
+  learningRate: 1e-3,
+  patience: 5,
+  seed: 42,
+  classWeighting: true,
+};
+
+export interface HeadData {
+  dim: number;
+  classes: number;
+  xTrain: Float32Array;
+  yTrain: Int32Array;
+  xVal: Float32Array;
+  yVal: Int32Array;
+}
+
+export interface EpochMetrics {
+  epoch: number;
+  trainLoss: number;
+  trainAccuracy: number;
+  valLoss: number;
+  valAccuracy: number;
+  seconds: number;
+}
+
+export interface HeadWeights {
+  w1: Float32Array;
+  b1: Float32Array;
+  w2: Float32Array;
+  b2: Float32Array;
+  dim: number;
+  hidden: number;
+  classes: number;
+}
+
+export interface HeadHooks {
+  onBatch?: (epoch: number, batch: number, batches: number, loss: number, accuracy: number) => void;
+  onEpoch?: (m: EpochMetrics) => void;
+  shouldStop?: () => boolean;
+}
+
+export interface HeadResult {
+  history: EpochMetrics[];
+  bestEpoch: number;
+  best: EpochMetrics | null;
+  /** Weights of the best epoch (lowest validation loss). */
+  weights: HeadWeights;
+  stoppedEarly: boolean;
+  cancelled: boolean;
+}
+
+/**
+ * Trains the classifier head (Dense ReLU → dropout → Dense softmax, Adam, cross-entropy)
+ * on cached embeddings with a hand-written loop: the seeded RNG drives initialisation,
+ * shuffling and dropout, so the same data, seed and backend give the same metrics.
+ */
+export async function trainHead(
+  data: HeadData,
+  cfg: HeadConfig,
+  hooks: HeadHooks = {},
+): Promise<HeadResult> {
+  const random = seededRandom(cfg.seed);
+  const { dim, classes } = data;
+  const nTrain = data.yTrain.length;
+  const glorot = (fanIn: number, fanOut: number) => {
+    const limit = Math.sqrt(6 / (fanIn + fanOut));
+    return Float32Array.from({ length: fanIn * fanOut }, () => (random() * 2 - 1) * limit);
+  };
+  const w1 = tf.variable(tf.tensor2d(glorot(dim, cfg.hiddenUnits), [dim, cfg.hiddenUnits]));
+  const b1 = tf.variable(tf.zeros([cfg.hiddenUnits]));
+  const w2 = tf.variable(tf.tensor2d(glorot(cfg.hiddenUnits, classes), [cfg.hiddenUnits, classes]));
+  const b2 = tf.variable(tf.zeros([classes]));
+  const optimizer = tf.train.adam(cfg.learningRate);
+  const counts = new Array<number>(classes).fill(0);
+  for (const y of data.yTrain) counts[y] = (counts[y] ?? 0) + 1;
+  const weightsPerClass = counts.map((n) =>
+    cfg.classWeighting && n > 0 ? nTrain / (classes * n) : 1,
+  );
+  const classWeight = tf.tensor1d(weightsPerClass);
+  const xTrain = tf.tensor2d(data.xTrain, [nTrain, dim]);
+  const xVal = tf.tensor2d(data.xVal, [data.yVal.length, dim]);
+  const yValOneHot = tf.oneHot(tf.tensor1d(data.yVal, 'int32'), classes);
+
+  const forward = (x: tf.Tensor2D, mask: tf.Tensor2D | null) => {
+    let h = tf.relu(tf.add(tf.matMul(x, w1), b1));
+    if (mask) h = tf.mul(h, mask);
+    return tf.add(tf.matMul(h, w2), b2);
+  };
+  const lossOf = (logits: tf.Tensor, oneHot: tf.Tensor, weighted: boolean) => {
+    const logp = tf.logSoftmax(logits);
+    const perItem = tf.neg(tf.sum(tf.mul(oneHot, logp), 1));
+    if (!weighted) return tf.mean(perItem);
+    const w = tf.sum(tf.mul(oneHot, classWeight), 1);
+    return tf.div(tf.sum(tf.mul(perItem, w)), tf.sum(w));
+  };
+  const accuracyOf = (logits: tf.Tensor, labels: tf.Tensor) =>
+    tf.mean(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32'));
+
+  const history: EpochMetrics[] = [];
+  let best: EpochMetrics | null = null;
+  let bestWeights = snapshot();
+  let sinceBest = 0;
+  let stoppedEarly = false;
+  let cancelled = false;
+  const keep = 1 - cfg.dropout;
+
+  function snapshot(): HeadWeights {
+    return {
+      w1: w1.dataSync().slice(),
+      b1: b1.dataSync().slice(),
+      w2: w2.dataSync().slice(),
+      b2: b2.dataSync().slice(),
+      dim,
+      hidden: cfg.hiddenUnits,
+      classes,
+    };
+  }
+
+  try {
+    for (let epoch = 1; epoch <= cfg.epochs; epoch++) {
+      const started = Date.now();
+      const order = shuffled(
+        Array.from({ length: nTrain }, (_, i) => i),
+        random,
+      );
+      const batches = Math.ceil(nTrain / cfg.batchSize);
+      let lossSum = 0;
+      let correct = 0;
+      for (let b = 0; b < batches; b++) {
+        if (hooks.shouldStop?.()) {
+          cancelled = true;
+          break;
+        }
+        const idx = order.slice(b * cfg.batchSize, (b + 1) * cfg.batchSize);
+        const n = idx.length;
+        const maskData =
+          cfg.dropout > 0
+            ? Float32Array.from({ length: n * cfg.hiddenUnits }, () =>
+                random() < keep ? 1 / keep : 0,
+              )
+            : null;
+        const labels = Int32Array.from(idx, (i) => data.yTrain[i] ?? 0);
+        const [loss, acc] = tf.tidy(() => {
+          const xb = tf.gather(xTrain, tf.tensor1d(Int32Array.from(idx), 'int32')) as tf.Tensor2D;
+          const yb = tf.tensor1d(labels, 'int32');
+          const oneHot = tf.oneHot(yb, classes);
+          const mask = maskData ? tf.tensor2d(maskData, [n, cfg.hiddenUnits]) : null;
+          let logits: tf.Tensor | null = null;
+          const cost = optimizer.minimize(() => {
+            // Kept past the gradient scope, which disposes its intermediates, for accuracy.
+            logits = tf.keep(forward(xb, mask));
+            return lossOf(logits, oneHot, true) as tf.Scalar;
+          }, true);
+          const kept = logits as tf.Tensor | null;
+          const a = kept ? accuracyOf(kept, yb) : tf.scalar(0);
+          const out = [cost?.dataSync()[0] ?? NaN, a.dataSync()[0] ?? 0];
+          kept?.dispose();
+          return out;
+        });
+        lossSum += loss * n;
+        correct += acc * n;
+        hooks.onBatch?.(epoch, b + 1, batches, loss, acc);
+        // Let progress events out between batches.
+        if (b % 8 === 7) await new Promise((r) => setImmediate(r));
+      }
+      if (cancelled) break;
+      const [valLoss, valAccuracy] = tf.tidy(() => {
+        if (data.yVal.length === 0) return [NaN, NaN];
+        const logits = forward(xVal, null);
+        return [
+          lossOf(logits, yValOneHot, false).dataSync()[0] ?? NaN,
+          accuracyOf(logits, tf.tensor1d(data.yVal, 'int32')).dataSync()[0] ?? NaN,
+        ];
+      });
+      const m: EpochMetrics = {
+        epoch,
+        trainLoss: lossSum / nTrain,
+        trainAccuracy: correct / nTrain,
+        valLoss,
+        valAccuracy,
+        seconds: (Date.now() - started) / 1000,
+      };
+      history.push(m);
+      hooks.onEpoch?.(m);
+      const score = Number.isNaN(valLoss) ? m.trainLoss : valLoss;
+      const bestScore = best
+        ? Number.isNaN(best.valLoss)
+          ? best.trainLoss
+          : best.valLoss
+        : Infinity;
+      if (score < bestScore) {
+        best = m;
+        bestWeights = snapshot();
+        sinceBest = 0;
+      } else if (cfg.patience > 0 && ++sinceBest >= cfg.patience) {
+        stoppedEarly = true;
+        break;
+      }
+    }
+  } finally {
+    tf.dispose([w1, b1, w2, b2, classWeight, xTrain, xVal, yValOneHot]);
+    optimizer.dispose();
+  }
+  return {
+    history,
+    bestEpoch: best?.epoch ?? 0,
+    best,
+    weights: bestWeights,
+    stoppedEarly,
+    cancelled,
+  };
+}
+
+/** Class probabilities of embeddings under trained head weights (inference, no dropout). */
+export function predictHead(weights: HeadWeights, x: Float32Array): Float32Array {
+  return tf.tidy(() => {
+    const n = x.length / weights.dim;
+    const xt = tf.tensor2d(x, [n, weights.dim]);
+    const h = tf.relu(
+      tf.add(
+        tf.matMul(xt, tf.tensor2d(weights.w1, [weights.dim, weights.hidden])),
+        tf.tensor1d(weights.b1),
+      ),
+    );
+    const logits = tf.add(
+      tf.matMul(h, tf.tensor2d(weights.w2, [weights.hidden, weights.classes])),
+      tf.tensor1d(weights.b2),
+    );
+    return tf.softmax(logits).dataSync() as Float32Array;
+  });
+}
