@@ -28,6 +28,9 @@ import type {
   JobInfo,
   LibraryChange,
   LibrarySettings,
+  RunSummary,
+  TrainConfig,
+  TrainProgress,
   MediaKind,
   ProjectStatus,
   ProjectSummary,
@@ -128,6 +131,16 @@ export interface MlApi {
   embeddingStatus(modelId: string): Promise<EmbeddingStatus>;
 }
 
+export interface TrainApi {
+  /** Good defaults, with a one-line explanation of each setting. */
+  defaults(): Promise<{ config: TrainConfig; help: Record<keyof TrainConfig, string> }>;
+  /** Starts a training run as a job; the run record is returned at once. */
+  start(config: Partial<TrainConfig> & { baseModel: string }): Promise<RunSummary>;
+  /** Every run of the project, newest first. */
+  runs(): Promise<RunSummary[]>;
+  run(runId: number): Promise<RunSummary>;
+}
+
 export interface DialogsApi {
   /** Native "open project" dialog; null when cancelled. UNSUPPORTED outside Electron. */
   chooseProjectToOpen(): Promise<string | null>;
@@ -150,6 +163,7 @@ export interface OcellusApi {
   library: LibraryApi;
   labels: LabelsApi;
   ml: MlApi;
+  train: TrainApi;
   dialogs: DialogsApi;
   jobs: JobsApi;
 }
@@ -161,6 +175,8 @@ export interface ApiEvents {
   'job:updated': JobInfo;
   'library:changed': LibraryChange;
   'labels:changed': LabelsChanged;
+  'train:progress': TrainProgress;
+  'train:run': RunSummary;
 }
 
 export type Domain = keyof OcellusApi;
@@ -212,6 +228,7 @@ export const API_METHODS = {
     'embed',
     'embeddingStatus',
   ],
+  train: ['defaults', 'start', 'runs', 'run'],
   dialogs: ['chooseProjectToOpen', 'chooseNewProjectPath', 'chooseFolder'],
   jobs: ['list', 'cancel'],
 } as const satisfies MethodTable;
@@ -223,6 +240,8 @@ export const API_EVENTS = [
   'job:updated',
   'library:changed',
   'labels:changed',
+  'train:progress',
+  'train:run',
 ] as const satisfies readonly EventName[];
 
 // Compile-time proof that the tables above list every member of the interfaces.

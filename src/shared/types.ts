@@ -290,3 +290,70 @@ export interface LabelsChanged {
   canUndo: boolean;
   canRedo: boolean;
 }
+
+export type SplitGrouping = 'none' | 'sequence' | 'folder' | 'camera';
+export type TrainMode = 'features' | 'finetune';
+
+export interface TrainConfig {
+  baseModel: string;
+  mode: TrainMode;
+  hiddenUnits: number;
+  dropout: number;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  validationFraction: number;
+  groupBy: SplitGrouping;
+  classWeighting: boolean;
+  patience: number;
+  seed: number;
+}
+
+export interface EpochMetrics {
+  epoch: number;
+  trainLoss: number;
+  trainAccuracy: number;
+  valLoss: number;
+  valAccuracy: number;
+  seconds: number;
+}
+
+export type RunStatus = 'running' | 'done' | 'cancelled' | 'failed';
+
+export interface RunSummary {
+  id: number;
+  status: RunStatus;
+  error: string | null;
+  config: TrainConfig;
+  backend: string | null;
+  classes: string[];
+  startedAt: string;
+  finishedAt: string | null;
+  durationSeconds: number | null;
+  bestEpoch: number | null;
+  best: EpochMetrics | null;
+  history: EpochMetrics[];
+  counts: {
+    train: number;
+    validation: number;
+    perClass: { name: string; train: number; validation: number }[];
+    excludedUnlabelled: number;
+    excludedUnreadable: number;
+    excludedNoEmbedding: number;
+  };
+  /** Identical contents found on both sides of the split. */
+  leakedContents: number;
+  jobId: string | null;
+}
+
+export interface TrainProgress {
+  runId: number;
+  epoch: number;
+  batch: number;
+  batches: number;
+  /** Smoothed over recent batches. */
+  loss: number;
+  accuracy: number;
+  /** Set at the end of an epoch. */
+  epochMetrics: EpochMetrics | null;
+}

@@ -11,6 +11,7 @@ import {
 import { createOcellusService, type OcellusService } from '../core/service';
 import { embed, models } from './ml-commands';
 import { classes, label } from './label-commands';
+import { train } from './train-command';
 
 export interface CliIo {
   stdout(text: string): void;
@@ -32,6 +33,9 @@ Commands:
   models import <folder|file>                            import a model for offline use
   embed <project.ocellus> --base <id|folder> [--batch-size N] [--json]
                                                          compute image embeddings (cached)
+  train <project.ocellus> [--base <id|folder>] [--mode features|finetune] [--epochs N]
+        [--batch-size N] [--learning-rate X] [--validation F] [--group-by none|sequence|folder|camera]
+        [--seed N] [--json]                              train a classifier
 
 Options:
   --help, -h       show this help
@@ -77,6 +81,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await models(service, rest, io);
       case 'embed':
         return await embed(service, rest, io);
+      case 'train':
+        return await train(service, rest, io);
       default:
         io.stderr(`ocellus: unknown command '${command}' (see ocellus --help)\n`);
         return 2;

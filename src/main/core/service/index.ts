@@ -10,6 +10,7 @@ import { closeCurrent, createProjectService } from './project-service';
 import { createLibraryService } from './library-service';
 import { createMlService } from './ml-service';
 import { createLabelsService } from './labels-service';
+import { createTrainService } from './train-service';
 import { ModelStore } from '../ml/model-store';
 import path from 'node:path';
 import type { MediaKind } from '../../../shared/types';
@@ -50,6 +51,7 @@ export function createOcellusService(options: HostOptions): OcellusService {
     library: createLibraryService(ctx),
     labels: createLabelsService(ctx),
     ml: createMlService(ctx),
+    train: createTrainService(ctx),
     dialogs: options.dialogs ?? createUnsupportedDialogs(),
     jobs: createJobsService(ctx),
   };

@@ -2,6 +2,7 @@ import type { ProjectApi } from '../../../shared/api';
 import { OcellusError } from '../../../shared/errors';
 import type { LabelMode } from '../../../shared/types';
 import { Library } from '../library/library';
+import { RunStore } from '../train/run-store';
 import { ProjectStore } from '../store/project-store';
 import type { ServiceContext } from './context';
 import { requireObject, requireString } from './validate';
@@ -10,6 +11,8 @@ import { requireObject, requireString } from './validate';
 export function createProjectService(ctx: ServiceContext): ProjectApi {
   const openStore = async (store: ProjectStore) => {
     await closeCurrent(ctx);
+    // A run that was training when the app died cannot resume: say so in its record.
+    new RunStore(store.db).failInterrupted();
     ctx.store = store;
     ctx.library = new Library(store, {
       bus: ctx.bus,

@@ -38,14 +38,9 @@ export interface HeadData {
   yVal: Int32Array;
 }
 
-export interface EpochMetrics {
-  epoch: number;
-  trainLoss: number;
-  trainAccuracy: number;
-  valLoss: number;
-  valAccuracy: number;
-  seconds: number;
-}
+import type { EpochMetrics } from '../../../shared/types';
+
+export type { EpochMetrics };
 
 export interface HeadWeights {
   w1: Float32Array;
@@ -120,6 +115,8 @@ export async function trainHead(
   const accuracyOf = (logits: tf.Tensor, labels: tf.Tensor) =>
     tf.mean(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32'));
 
+  // The variables are float32, so their data are Float32Arrays.
+  const f32 = (v: tf.Variable) => (v.dataSync() as Float32Array).slice();
   const history: EpochMetrics[] = [];
   let best: EpochMetrics | null = null;
   let bestWeights = snapshot();
@@ -130,10 +127,10 @@ export async function trainHead(
 
   function snapshot(): HeadWeights {
     return {
-      w1: w1.dataSync().slice(),
-      b1: b1.dataSync().slice(),
-      w2: w2.dataSync().slice(),
-      b2: b2.dataSync().slice(),
+      w1: f32(w1),
+      b1: f32(b1),
+      w2: f32(w2),
+      b2: f32(b2),
       dim,
       hidden: cfg.hiddenUnits,
       classes,
@@ -177,7 +174,7 @@ export async function trainHead(
           }, true);
           const kept = logits as tf.Tensor | null;
           const a = kept ? accuracyOf(kept, yb) : tf.scalar(0);
-          const out = [cost?.dataSync()[0] ?? NaN, a.dataSync()[0] ?? 0];
+          const out: [number, number] = [cost?.dataSync()[0] ?? NaN, a.dataSync()[0] ?? 0];
           kept?.dispose();
           return out;
         });

@@ -1,0 +1,101 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { OcellusError } from '../../shared/errors';
+import type { SplitGrouping, TrainConfig, TrainMode } from '../../shared/types';
+import type { OcellusService } from '../core/service';
+import { waitForJob } from './ml-commands';
+import type { CliIo } from './run-cli';
+
+/**
+ * `ocellus train <project> [--base id|folder] [--mode features|finetune] [--epochs N] …`:
+ * with --json, one JSON object per epoch on stdout, then a summary object.
+ */
+export async function train(service: OcellusService, args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      base: { type: 'string' },
+      mode: { type: 'string' },
+      epochs: { type: 'string' },
+      'batch-size': { type: 'string' },
+      'learning-rate': { type: 'string' },
+      validation: { type: 'string' },
+      'group-by': { type: 'string' },
+      seed: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+  });
+  const [file, ...extra] = positionals;
+  if (!file || extra.length)
+    throw new OcellusError(
+      'INVALID_ARGUMENT',
+      'usage: ocellus train <project.ocellus> [--base <model>] [options]',
+    );
+  await service.api.project.open(path.resolve(file));
+  const { config: defaults } = await service.api.train.defaults();
+  let baseModel = values.base ?? defaults.baseModel;
+  if (values.base && fs.existsSync(values.base))
+    baseModel = (await service.api.ml.importModel(path.resolve(values.base))).id;
+  const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+  const config: Partial<TrainConfig> & { baseModel: string } = {
+    baseModel,
+    ...(values.mode ? { mode: values.mode as TrainMode } : {}),
+    ...(values.epochs ? { epochs: num(values.epochs) } : {}),
+    ...(values['batch-size'] ? { batchSize: num(values['batch-size']) } : {}),
+    ...(values['learning-rate'] ? { learningRate: num(values['learning-rate']) } : {}),
+    ...(values.validation ? { validationFraction: num(values.validation) } : {}),
+    ...(values['group-by'] ? { groupBy: values['group-by'] as SplitGrouping } : {}),
+    ...(values.seed ? { seed: num(values.seed) } : {}),
+  };
+  const tty = !values.json && process.stderr.isTTY === true;
+  const off = service.bus.on('train:progress', (p) => {
+    if (p.epochMetrics) {
+      const m = p.epochMetrics;
+      if (values.json) io.stdout(`${JSON.stringify({ type: 'epoch', runId: p.runId, ...m })}\n`);
+      else
+        io.stderr(
+          `${tty ? '\r\x1b[K' : ''}epoch ${m.epoch}: loss ${m.trainLoss.toFixed(4)} acc ${m.trainAccuracy.toFixed(3)} · val loss ${m.valLoss.toFixed(4)} val acc ${m.valAccuracy.toFixed(3)}\n`,
+        );
+    } else if (tty) {
+      io.stderr(
+        `\r\x1b[Kepoch ${p.epoch} batch ${p.batch}/${p.batches} loss ${p.loss.toFixed(4)} acc ${p.accuracy.toFixed(3)}`,
+      );
+    }
+  });
+  const run = await service.api.train.start(config);
+  const job = (await service.api.jobs.list()).find((j) => j.id === run.jobId);
+  const final = job ? await waitForJob(service, job, io, false) : null;
+  off();
+  const summary = await service.api.train.run(run.id);
+  const out = {
+    type: 'summary',
+    runId: summary.id,
+    status: summary.status,
+    error: summary.error,
+    bestEpoch: summary.bestEpoch,
+    validationLoss: summary.best?.valLoss ?? null,
+    validationAccuracy: summary.best?.valAccuracy ?? null,
+    classes: summary.classes,
+    counts: summary.counts,
+    leakedContents: summary.leakedContents,
+    backend: summary.backend,
+    seconds: summary.durationSeconds,
+  };
+  if (values.json) io.stdout(`${JSON.stringify(out)}\n`);
+  else
+    io.stdout(
+      summary.status === 'done'
+        ? `Run ${summary.id}: best epoch ${summary.bestEpoch}, validation accuracy ${((summary.best?.valAccuracy ?? 0) * 100).toFixed(1)} % (loss ${summary.best?.valLoss.toFixed(4)}) on ${summary.counts.validation} held-out images\n`
+        : `Run ${summary.id} ${summary.status}${summary.error ? `: ${summary.error}` : ''}\n`,
+    );
+  if (summary.status !== 'done') {
+    if (!values.json) return 1;
+    throw new OcellusError(
+      final?.state === 'cancelled' ? 'CANCELLED' : 'INTERNAL',
+      summary.error ?? `Run ${summary.status}`,
+    );
+  }
+  return 0;
+}

@@ -1,0 +1,132 @@
+import type { TrainApi } from '../../../shared/api';
+import { OcellusError } from '../../../shared/errors';
+import type { SplitGrouping, TrainConfig } from '../../../shared/types';
+import { loadZoo } from '../ml/zoo';
+import { RunStore } from '../train/run-store';
+import { runTraining } from '../train/trainer';
+import type { ServiceContext } from './context';
+import { requireLibrary } from './library-service';
+import { resolveEmbedModel } from './ml-service';
+import { requireStore } from './project-service';
+import { requireObject } from './validate';
+
+const DEFAULTS: Omit<TrainConfig, 'baseModel'> = {
+  mode: 'features',
+  hiddenUnits: 256,
+  dropout: 0.2,
+  epochs: 30,
+  batchSize: 32,
+  learningRate: 0.001,
+  validationFraction: 0.2,
+  groupBy: 'sequence',
+  classWeighting: true,
+  patience: 5,
+  seed: 42,
+};
+
+const HELP: Record<keyof TrainConfig, string> = {
+  baseModel: 'The pre-trained network whose embeddings the classifier learns from.',
+  mode: '"features" trains a small head on cached embeddings (seconds); "finetune" also adapts the top of the network.',
+  hiddenUnits: 'Size of the hidden layer of the head; 256 suits most datasets.',
+  dropout: 'Share of hidden units dropped at each step, against overfitting.',
+  epochs: 'Passes over the training images at most (early stopping may end sooner).',
+  batchSize: 'Images per training step.',
+  learningRate: 'Step size of the Adam optimiser; lower is slower but steadier.',
+  validationFraction: 'Share of images held out to measure the model honestly.',
+  groupBy:
+    'Keeps whole bursts (sequence), folders or cameras on one side of the split, so near-duplicates never inflate the score.',
+  classWeighting: 'Counts rare classes as much as common ones.',
+  patience: 'Stop after this many epochs without a better validation loss (0: never).',
+  seed: 'Same data + same seed = the same run.',
+};
+
+const GROUPS: SplitGrouping[] = ['none', 'sequence', 'folder', 'camera'];
+
+/** The `train` domain: training runs on the open project. */
+export function createTrainService(ctx: ServiceContext): TrainApi {
+  const runs = () => new RunStore(requireStore(ctx).db);
+  return {
+    async defaults() {
+      const zooFirst = ctx.options.resourcesDir
+        ? loadZoo(ctx.options.resourcesDir)[0]?.id
+        : undefined;
+      const offline = ctx.models.list()[0]?.id;
+      return { config: { ...DEFAULTS, baseModel: offline ?? zooFirst ?? '' }, help: HELP };
+    },
+    async start(input) {
+      const config = validate(requireObject(input, 'config') as Partial<TrainConfig>);
+      const store = requireStore(ctx);
+      const library = requireLibrary(ctx);
+      const model = resolveEmbedModel(
+        ctx,
+        config.baseModel,
+        ctx.options.resourcesDir ? loadZoo(ctx.options.resourcesDir) : [],
+      );
+      const runStore = runs();
+      const runId = runStore.create(config);
+      const { info } = ctx.jobs.start('train', `Training run ${runId}`, async (job) => {
+        try {
+          await runTraining(job, runId, config, {
+            db: store.db,
+            runs: runStore,
+            model,
+            embed: {
+              cacheDir: library.cacheDir,
+              rootPath: (rootId) => library.roots().find((r) => r.id === rootId)?.path ?? null,
+              workerFile: ctx.options.mlWorkerFile ?? null,
+            },
+            onProgress: (p) => ctx.bus.emit('train:progress', p),
+          });
+        } finally {
+          if (store.db.open) ctx.bus.emit('train:run', runStore.get(runId));
+        }
+      });
+      const summary = { ...runStore.get(runId), jobId: info.id };
+      ctx.bus.emit('train:run', summary);
+      return summary;
+    },
+    async runs() {
+      return runs().list();
+    },
+    async run(runId) {
+      if (typeof runId !== 'number')
+        throw new OcellusError('INVALID_ARGUMENT', 'runId must be a number');
+      return runs().get(runId);
+    },
+  };
+}
+
+function validate(c: Partial<TrainConfig>): TrainConfig {
+  const out: TrainConfig = { ...DEFAULTS, baseModel: '', ...c } as TrainConfig;
+  const num = (k: keyof TrainConfig, min: number, max: number, int = false) => {
+    const v = out[k];
+    if (
+      typeof v !== 'number' ||
+      !Number.isFinite(v) ||
+      v < min ||
+      v > max ||
+      (int && !Number.isInteger(v))
+    ) {
+      throw new OcellusError(
+        'INVALID_ARGUMENT',
+        `${k} must be ${int ? 'an integer ' : ''}between ${min} and ${max}`,
+      );
+    }
+  };
+  if (typeof out.baseModel !== 'string' || !out.baseModel)
+    throw new OcellusError('INVALID_ARGUMENT', 'Choose a base model');
+  if (out.mode !== 'features' && out.mode !== 'finetune')
+    throw new OcellusError('INVALID_ARGUMENT', 'mode is features or finetune');
+  if (!GROUPS.includes(out.groupBy))
+    throw new OcellusError('INVALID_ARGUMENT', `groupBy is one of ${GROUPS.join(', ')}`);
+  num('hiddenUnits', 1, 4096, true);
+  num('dropout', 0, 0.9);
+  num('epochs', 1, 1000, true);
+  num('batchSize', 1, 4096, true);
+  num('learningRate', 1e-6, 1);
+  num('validationFraction', 0.05, 0.5);
+  num('patience', 0, 1000, true);
+  num('seed', 0, 2 ** 31, true);
+  out.classWeighting = out.classWeighting !== false;
+  return out;
+}

@@ -1,0 +1,106 @@
+import path from 'node:path';
+import type Database from 'better-sqlite3';
+import { OcellusError } from '../../../shared/errors';
+import type { SplitGrouping } from '../../../shared/types';
+import { cameraKey } from '../library/sequences';
+
+export interface LabelledImage {
+  id: number;
+  hash: string;
+  label: number;
+  group: string;
+}
+
+export interface TrainingSet {
+  classes: { id: number; name: string }[];
+  images: LabelledImage[];
+  excludedUnlabelled: number;
+  excludedUnreadable: number;
+}
+
+/**
+ * The images a run learns from: readable, present, with one human label. Classes with
+ * fewer than two such images are left out; fewer than two classes is refused.
+ */
+export function collectTrainingSet(db: Database.Database, groupBy: SplitGrouping): TrainingSet {
+  const rows = db
+    .prepare(
+      `SELECT i.id, i.hash, i.root_id, i.rel_path, i.sequence_id, i.camera_make, i.camera_model,
+              i.camera_serial, l.class_id,
+              (SELECT COUNT(*) FROM labels k WHERE k.image_id = i.id AND k.source = 'human') AS n
+         FROM images i JOIN labels l ON l.image_id = i.id AND l.source = 'human'
+        WHERE i.status = 'ok' AND i.missing = 0 AND i.hash IS NOT NULL`,
+    )
+    .all() as {
+    id: number;
+    hash: string;
+    root_id: number;
+    rel_path: string;
+    sequence_id: number | null;
+    camera_make: string | null;
+    camera_model: string | null;
+    camera_serial: string | null;
+    class_id: number;
+    n: number;
+  }[];
+  const single = rows.filter((r) => r.n === 1);
+  const classRows = db.prepare('SELECT id, name FROM classes ORDER BY sort_order, id').all() as {
+    id: number;
+    name: string;
+  }[];
+  const perClass = new Map<number, number>();
+  for (const r of single) perClass.set(r.class_id, (perClass.get(r.class_id) ?? 0) + 1);
+  const classes = classRows.filter((c) => (perClass.get(c.id) ?? 0) >= 2);
+  if (classes.length < 2) {
+    const have =
+      classRows.map((c) => `${c.name} ${perClass.get(c.id) ?? 0}`).join(', ') || 'no classes';
+    throw new OcellusError(
+      'INVALID_ARGUMENT',
+      `Training needs at least 2 classes with at least 2 labelled images each (now: ${have})`,
+    );
+  }
+  const index = new Map(classes.map((c, i) => [c.id, i]));
+  const images: LabelledImage[] = [];
+  for (const r of single) {
+    const label = index.get(r.class_id);
+    if (label === undefined) continue;
+    images.push({ id: r.id, hash: r.hash, label, group: groupKey(groupBy, r) });
+  }
+  const counts = db
+    .prepare(
+      `SELECT SUM(status = 'ok' AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.image_id = images.id AND l.source = 'human')) AS unlabelled,
+              SUM(status != 'ok') AS unreadable
+         FROM images WHERE missing = 0`,
+    )
+    .get() as { unlabelled: number | null; unreadable: number | null };
+  return {
+    classes,
+    images,
+    excludedUnlabelled: counts.unlabelled ?? 0,
+    excludedUnreadable: counts.unreadable ?? 0,
+  };
+}
+
+function groupKey(
+  groupBy: SplitGrouping,
+  r: {
+    id: number;
+    root_id: number;
+    rel_path: string;
+    sequence_id: number | null;
+    camera_make: string | null;
+    camera_model: string | null;
+    camera_serial: string | null;
+  },
+): string {
+  switch (groupBy) {
+    case 'sequence':
+      return r.sequence_id === null ? `image:${r.id}` : `sequence:${r.sequence_id}`;
+    case 'folder':
+      return `folder:${r.root_id}/${path.posix.dirname(r.rel_path)}`;
+    case 'camera':
+      return cameraKey(r.root_id, r.rel_path, r.camera_make, r.camera_model, r.camera_serial);
+    default:
+      return `image:${r.id}`;
+  }
+}
