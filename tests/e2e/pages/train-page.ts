@@ -21,3 +21,20 @@ export class TrainPage {
     await this.page.getByRole('button', { name: 'Compute embeddings' }).click();
   }
 }
+
+/** The training form, charts and runs table. */
+export class TrainRunsPage {
+  readonly runs: Locator;
+  readonly charts: Locator;
+
+  constructor(private readonly page: Page) {
+    this.runs = page.getByTestId('runs');
+    this.charts = page.getByTestId('train-charts');
+  }
+
+  async train(epochs: number): Promise<void> {
+    const form = this.page.getByRole('form', { name: 'Training settings' });
+    await form.getByRole('spinbutton', { name: /^Epochs/ }).fill(String(epochs));
+    await form.getByRole('button', { name: 'Train', exact: true }).click();
+  }
+}

@@ -168,7 +168,8 @@ export class LibrarySync {
       rows.map((r) => ({
         id: r.id,
         cameraKey: cameraKey(r.root_id, r.rel_path, r.camera_make, r.camera_model, r.camera_serial),
-        time: parseNaiveTime(r.taken_at) ?? (r.mtime_ms === null ? null : r.mtime_ms / 1000),
+        // Only a capture time says two shots belong together: file times change on copying.
+        time: parseNaiveTime(r.taken_at),
       })),
       this.hooks.sequenceGapSeconds(),
     );

@@ -1,0 +1,46 @@
+import path from 'node:path';
+import { writeJpeg } from '../helpers/image-fixtures';
+import { writeNsfwModel } from '../helpers/nsfw-models';
+import { expect, test } from './fixtures';
+import { LibraryPage } from './pages/library-page';
+import { ProjectPage } from './pages/project-page';
+import { TrainPage, TrainRunsPage } from './pages/train-page';
+import { WelcomePage } from './pages/welcome-page';
+
+test('train a classifier in the UI: live charts, a run with its validation accuracy', async ({
+  page,
+  ocellus,
+}) => {
+  test.setTimeout(180_000);
+  const photos = path.join(ocellus.projectDir, 'colours');
+  for (const [name, c] of [
+    ['red', (i: number) => ({ r: 150 + i * 10, g: i * 6, b: i * 4 })],
+    ['blue', (i: number) => ({ r: i * 4, g: i * 6, b: 150 + i * 10 })],
+  ] as const) {
+    for (let i = 0; i < 8; i++)
+      await writeJpeg(path.join(photos, name, `${i}.jpg`), {
+        width: 224,
+        height: 224,
+        color: c(i),
+      });
+  }
+  const modelDir = path.join(ocellus.projectDir, 'mobilenet_v2');
+  await writeNsfwModel(modelDir, 'mobilenet_v2');
+
+  const welcome = new WelcomePage(page);
+  const project = new ProjectPage(page);
+  const library = new LibraryPage(page);
+  await welcome.goto(ocellus.url);
+  await welcome.createProject('Colours');
+  await library.addFolder(photos, true);
+  await expect(library.count('ok')).toHaveText('16');
+  await project.goToView('Train');
+  await new TrainPage(page).importModel(modelDir);
+  const runs = new TrainRunsPage(page);
+  await runs.train(12);
+  await expect(runs.runs.getByTestId('run-status').first()).toHaveText('done', {
+    timeout: 150_000,
+  });
+  await expect(runs.runs.getByTestId('run-accuracy').first()).toHaveText(/%$/);
+  await expect(runs.charts.getByRole('img', { name: /Accuracy per epoch/ })).toBeVisible();
+});
