@@ -9,6 +9,7 @@
 import type {
   AddRootOptions,
   AppInfo,
+  BackendName,
   BaseModelInfo,
   ClassInfo,
   ClassUpdate,
@@ -117,6 +118,8 @@ export interface LabelsApi {
 export interface MlApi {
   /** The TF.js backend in use (started on first call) and why better ones are not. */
   status(): Promise<MlStatus>;
+  /** Forces a backend (checked to work, remembered across starts), or null for the best one. */
+  setBackend(backend: BackendName | null): Promise<MlStatus>;
   /** Base models: the zoo, bundled, downloaded and imported. */
   models(): Promise<BaseModelInfo[]>;
   /** Downloads a zoo model (resumable, checksum-verified) as a job. */
@@ -221,6 +224,7 @@ export const API_METHODS = {
   ],
   ml: [
     'status',
+    'setBackend',
     'models',
     'downloadModel',
     'importModel',

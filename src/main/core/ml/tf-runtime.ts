@@ -22,7 +22,8 @@ export function isBackendName(value: unknown): value is BackendName {
  * @tensorflow/tfjs-node), WebAssembly, plain JS. `OCELLUS_BACKEND` or `preferred` forces one.
  */
 export async function initBackend(preferred?: BackendName | null): Promise<BackendName> {
-  const forced = preferred ?? envBackend();
+  // The environment variable wins over a saved setting, for scripts and support.
+  const forced = envBackend() ?? preferred ?? null;
   if (active && (!forced || forced === active)) return active;
   const order = forced ? [forced] : BACKENDS;
   const failures: string[] = [];

@@ -2,10 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { MlApi } from '../../../shared/api';
 import { OcellusError } from '../../../shared/errors';
-import type { BaseModelInfo } from '../../../shared/types';
+import type { BackendName, BaseModelInfo } from '../../../shared/types';
 import { type EmbedModel, embeddingStatus, runEmbedding } from '../ml/embedder';
 import type { StoredModel } from '../ml/model-store';
-import { activeBackend, initBackend, skippedBackends } from '../ml/tf-runtime';
+import { activeBackend, initBackend, isBackendName, skippedBackends } from '../ml/tf-runtime';
+import { readAppSettings, writeAppSettings } from '../app-settings';
 import { defaultPreprocessing, loadZoo } from '../ml/zoo';
 import type { ZooModel } from '../ml/zoo-types';
 import { requireLibrary } from './library-service';
@@ -19,8 +20,20 @@ export function createMlService(ctx: ServiceContext): MlApi {
 
   return {
     async status() {
-      const backend = activeBackend() ?? (await initBackend());
+      const backend = activeBackend() ?? (await initBackend(preferredBackend(ctx)));
       return { backend, available: [backend], unavailable: skippedBackends() };
+    },
+    async setBackend(backend) {
+      if (backend !== null && !isBackendName(backend)) {
+        throw new OcellusError('INVALID_ARGUMENT', 'The backend is tensorflow, wasm, cpu or null');
+      }
+      // Proven to start before it is saved, so a bad choice never sticks.
+      const active = await initBackend(backend);
+      const settings = readAppSettings(ctx.options.appDataDir);
+      if (backend === null) delete settings.backend;
+      else settings.backend = backend;
+      writeAppSettings(ctx.options.appDataDir, settings);
+      return { backend: active, available: [active], unavailable: skippedBackends() };
     },
     async models() {
       const zooModels = zoo();
@@ -50,6 +63,16 @@ export function createMlService(ctx: ServiceContext): MlApi {
     async importModel(p) {
       const target = path.resolve(requireString(p, 'path'));
       const isDir = fs.existsSync(target) && fs.statSync(target).isDirectory();
+      if (
+        isDir &&
+        fs.existsSync(path.join(target, 'saved_model.pb')) &&
+        !fs.existsSync(path.join(target, 'model.json'))
+      ) {
+        throw new OcellusError(
+          'UNSUPPORTED',
+          `${target} is a TensorFlow SavedModel. Ocellus reads TF.js models (model.json + weights); convert it with tensorflowjs_converter (--input_format=tf_saved_model), then import the result.`,
+        );
+      }
       const stored = isDir
         ? await ctx.models.importFolder(target)
         : await ctx.models.importFile(target);
@@ -77,6 +100,7 @@ export function createMlService(ctx: ServiceContext): MlApi {
           rootPath: (rootId) => library.roots().find((r) => r.id === rootId)?.path ?? null,
           model,
           workerFile: ctx.options.mlWorkerFile ?? null,
+          backend: preferredBackend(ctx),
           batchSize,
         });
       }).info;
@@ -86,6 +110,11 @@ export function createMlService(ctx: ServiceContext): MlApi {
       return embeddingStatus(requireStore(ctx).db, model);
     },
   };
+}
+
+/** The backend the user chose in the settings, if any. */
+export function preferredBackend(ctx: ServiceContext): BackendName | null {
+  return readAppSettings(ctx.options.appDataDir).backend ?? null;
 }
 
 /** The offline model for an id, with its preprocessing and feature output. */

@@ -6,7 +6,7 @@ import { RunStore } from '../train/run-store';
 import { runTraining } from '../train/trainer';
 import type { ServiceContext } from './context';
 import { requireLibrary } from './library-service';
-import { resolveEmbedModel } from './ml-service';
+import { preferredBackend, resolveEmbedModel } from './ml-service';
 import { requireStore } from './project-service';
 import { requireObject } from './validate';
 
@@ -74,6 +74,7 @@ export function createTrainService(ctx: ServiceContext): TrainApi {
               cacheDir: library.cacheDir,
               rootPath: (rootId) => library.roots().find((r) => r.id === rootId)?.path ?? null,
               workerFile: ctx.options.mlWorkerFile ?? null,
+              backend: preferredBackend(ctx),
             },
             onProgress: (p) => ctx.bus.emit('train:progress', p),
           });

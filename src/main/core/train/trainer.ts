@@ -74,7 +74,7 @@ export async function runTraining(
     };
     const train = vectors(split.train);
     const val = vectors(split.validation);
-    const backend = await initBackend();
+    const backend = await initBackend(deps.embed.backend ?? null);
     const datasetKey = crypto
       .createHash('sha256')
       .update(JSON.stringify([embeddingKey(deps.model), usable.map((u) => [u.id, u.label])]))

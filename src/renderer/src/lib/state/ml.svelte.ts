@@ -74,6 +74,12 @@ class MlState {
     if (chosen) this.select(chosen.id);
   }
 
+  async setBackend(backend: 'tensorflow' | 'wasm' | 'cpu' | null): Promise<void> {
+    await appState.guard(async () => {
+      this.status = await appState.api().ml.setBackend(backend);
+    });
+  }
+
   async download(id: string): Promise<void> {
     await appState.guard(() => appState.api().ml.downloadModel(id));
   }

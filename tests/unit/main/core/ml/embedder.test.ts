@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeJpeg } from '../../../../helpers/image-fixtures';
@@ -101,5 +102,37 @@ describe('embeddings', () => {
     expect(diff).toBeLessThan(0.5);
     const bRow = rows.find((r) => r.hash !== aHash);
     expect(bRow?.vector.equals(stored?.vector ?? Buffer.alloc(0))).toBe(false);
+  });
+});
+
+describe('backend setting and SavedModel folders', () => {
+  it('saves a working backend choice, refuses one that cannot start, and explains SavedModels', async () => {
+    const t = makeTestService();
+    try {
+      expect((await t.service.api.ml.setBackend('cpu')).backend).toBe('cpu');
+      const saved = JSON.parse(
+        fs.readFileSync(path.join(t.dir, 'appdata', 'settings.json'), 'utf8'),
+      ) as { backend: string };
+      expect(saved.backend).toBe('cpu');
+      await expect(t.service.api.ml.setBackend('tensorflow')).rejects.toMatchObject({
+        code: 'UNSUPPORTED',
+      });
+      expect(
+        (
+          JSON.parse(fs.readFileSync(path.join(t.dir, 'appdata', 'settings.json'), 'utf8')) as {
+            backend: string;
+          }
+        ).backend,
+      ).toBe('cpu');
+      await t.service.api.ml.setBackend('wasm');
+      const sm = path.join(t.dir, 'saved');
+      fs.mkdirSync(sm);
+      fs.writeFileSync(path.join(sm, 'saved_model.pb'), 'x');
+      await expect(t.service.api.ml.importModel(sm)).rejects.toThrow(
+        /SavedModel.*tensorflowjs_converter/,
+      );
+    } finally {
+      await t.cleanup();
+    }
   });
 });
