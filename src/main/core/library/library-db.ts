@@ -8,6 +8,7 @@ import type {
   ImageTile,
 } from '../../../shared/types';
 import { OcellusError } from '../../../shared/errors';
+import { imageCounts } from '../store/project-store';
 
 export interface RootRow {
   id: number;
@@ -70,17 +71,7 @@ export class LibraryDb {
 
   /** Image counts by status. */
   counts(): ImageCounts {
-    return this.db
-      .prepare(
-        `SELECT COALESCE(SUM(missing = 0), 0) AS total,
-                COALESCE(SUM(missing = 0 AND status = 'ok'), 0) AS ok,
-                COALESCE(SUM(missing = 0 AND status = 'broken'), 0) AS broken,
-                COALESCE(SUM(missing = 0 AND status = 'unsupported'), 0) AS unsupported,
-                COALESCE(SUM(missing = 0 AND status = 'pending'), 0) AS pending,
-                COALESCE(SUM(missing = 1), 0) AS missing
-           FROM images`,
-      )
-      .get() as ImageCounts;
+    return imageCounts(this.db);
   }
 
   /** One page of images matching a query. */

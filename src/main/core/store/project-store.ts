@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { OcellusError } from '../../../shared/errors';
-import type { LabelMode, ProjectStatus, ProjectSummary } from '../../../shared/types';
+import type { ImageCounts, LabelMode, ProjectStatus, ProjectSummary } from '../../../shared/types';
 import { LATEST_SCHEMA_VERSION, migrate } from './migrations';
 import {
   OCELLUS_APPLICATION_ID,
@@ -133,17 +133,7 @@ export class ProjectStore {
 
   /** Image, class and label counts. */
   status(): ProjectStatus {
-    const images = this.db
-      .prepare(
-        `SELECT COALESCE(SUM(missing = 0), 0) AS total,
-                COALESCE(SUM(missing = 0 AND status = 'ok'), 0) AS ok,
-                COALESCE(SUM(missing = 0 AND status = 'broken'), 0) AS broken,
-                COALESCE(SUM(missing = 0 AND status = 'unsupported'), 0) AS unsupported,
-                COALESCE(SUM(missing = 0 AND status = 'pending'), 0) AS pending,
-                COALESCE(SUM(missing = 1), 0) AS missing
-           FROM images`,
-      )
-      .get() as ProjectStatus['images'];
+    const images = imageCounts(this.db);
     const classes = this.db
       .prepare(
         `SELECT c.name AS name, COUNT(i.id) AS count
@@ -193,6 +183,21 @@ export class ProjectStore {
       this.db.close();
     }
   }
+}
+
+/** Image counts by status; missing files count apart. */
+export function imageCounts(db: Database.Database): ImageCounts {
+  return db
+    .prepare(
+      `SELECT COALESCE(SUM(missing = 0), 0) AS total,
+              COALESCE(SUM(missing = 0 AND status = 'ok'), 0) AS ok,
+              COALESCE(SUM(missing = 0 AND status = 'broken'), 0) AS broken,
+              COALESCE(SUM(missing = 0 AND status = 'unsupported'), 0) AS unsupported,
+              COALESCE(SUM(missing = 0 AND status = 'pending'), 0) AS pending,
+              COALESCE(SUM(missing = 1), 0) AS missing
+         FROM images`,
+    )
+    .get() as ImageCounts;
 }
 
 function dbOptions(nativeBinding: string | undefined): Database.Options {

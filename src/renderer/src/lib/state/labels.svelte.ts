@@ -1,4 +1,5 @@
 import type { ClassInfo, LabelChange, LabelCounts } from '../../../../shared/types';
+import { debounced } from '../debounce';
 import { appState } from './app.svelte';
 
 /** Classes, counters, and label actions with undo and redo. */
@@ -12,7 +13,7 @@ class LabelsState {
   /** Move to the next image after labelling one in the image view. */
   advance = $state(true);
 
-  private refreshTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly scheduleRefresh = debounced(() => void this.refresh());
   // Label actions run one after another in key-press order, however fast the keys come.
   private chain: Promise<unknown> = Promise.resolve();
 
@@ -149,14 +150,6 @@ class LabelsState {
       this.lastAction = 'Nothing to do';
     }
     return ok;
-  }
-
-  private scheduleRefresh(ms: number): void {
-    if (this.refreshTimer) clearTimeout(this.refreshTimer);
-    this.refreshTimer = setTimeout(() => {
-      this.refreshTimer = null;
-      void this.refresh();
-    }, ms);
   }
 }
 

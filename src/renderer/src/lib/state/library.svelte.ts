@@ -8,6 +8,7 @@ import type {
   MediaKind,
   RootInfo,
 } from '../../../../shared/types';
+import { debounced } from '../debounce';
 import { appState } from './app.svelte';
 
 const PAGE_SIZE = 240;
@@ -48,7 +49,7 @@ class LibraryState {
   private anchor: number | null = null;
   private readonly pages = new SvelteMap<number, ImageTile[]>();
   private readonly loading = new Set<number>();
-  private refreshTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly scheduleRefresh = debounced(() => void this.refresh());
 
   constructor() {
     appState.onStart((client) => {
@@ -327,14 +328,6 @@ class LibraryState {
         void this.fetchPage(page);
       }
     }
-  }
-
-  private scheduleRefresh(ms: number): void {
-    if (this.refreshTimer) clearTimeout(this.refreshTimer);
-    this.refreshTimer = setTimeout(() => {
-      this.refreshTimer = null;
-      void this.refresh();
-    }, ms);
   }
 }
 
