@@ -8,23 +8,14 @@ import { createNativeDialogs } from './shell/dialogs';
 import { bindIpc } from './shell/ipc';
 import { installMenu } from './shell/menu';
 import { electronSqliteBinding } from './shell/native-binding';
-import { APP_ORIGIN, handleAppScheme, registerAppScheme } from './shell/protocol';
+import { APP_ORIGIN, isAppUrl as isAppUrlOf } from './shell/app-url';
+import { handleAppScheme, registerAppScheme } from './shell/protocol';
 import { hardenApp } from './shell/security';
 import { createMainWindow } from './shell/window';
 
 const devServerUrl = !app.isPackaged ? process.env['ELECTRON_RENDERER_URL'] : undefined;
 const rendererUrl = devServerUrl ?? `${APP_ORIGIN}/index.html`;
-const isAppUrl = (url: string): boolean => {
-  try {
-    const { origin } = new URL(url);
-    return (
-      origin === APP_ORIGIN ||
-      (devServerUrl !== undefined && origin === new URL(devServerUrl).origin)
-    );
-  } catch {
-    return false;
-  }
-};
+const isAppUrl = (url: string): boolean => isAppUrlOf(url, devServerUrl);
 const projectArg = (argv: string[]) =>
   argv.slice(1).find((a) => a.toLowerCase().endsWith('.ocellus'));
 

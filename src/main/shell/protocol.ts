@@ -6,9 +6,7 @@ import { contentSecurityPolicy } from '../csp';
 import type { OcellusService } from '../core/service';
 import { resolveInside } from '../core/fs-safety';
 
-/** The renderer is served from app://ocellus/ rather than file://, so 'self' means only it. */
-export const APP_SCHEME = 'app';
-export const APP_ORIGIN = `${APP_SCHEME}://ocellus`;
+import { APP_HOST, APP_SCHEME } from './app-url';
 
 /** Must run before the app is ready. */
 export function registerAppScheme(): void {
@@ -21,7 +19,7 @@ export function registerAppScheme(): void {
 export function handleAppScheme(rendererDir: string, service: OcellusService): void {
   protocol.handle(APP_SCHEME, async (request) => {
     const url = new URL(request.url);
-    const media = url.host === 'ocellus' ? MEDIA_PATH.exec(url.pathname) : null;
+    const media = url.host === APP_HOST ? MEDIA_PATH.exec(url.pathname) : null;
     if (media) {
       const found = await service.media(media[1] as MediaKind, Number(media[2]));
       if (!found) return new Response('Not found', { status: 404 });
@@ -32,7 +30,7 @@ export function handleAppScheme(rendererDir: string, service: OcellusService): v
       });
     }
     const file =
-      url.host === 'ocellus'
+      url.host === APP_HOST
         ? resolveInside(rendererDir, url.pathname === '/' ? 'index.html' : url.pathname)
         : null;
     if (!file) return new Response('Not found', { status: 404 });
