@@ -50,6 +50,8 @@ class LibraryState {
   private readonly pages = new SvelteMap<number, ImageTile[]>();
   private readonly loading = new Set<number>();
   private readonly scheduleRefresh = debounced(() => void this.refresh());
+  private readonly changedIds = new Set<number>();
+  private readonly schedulePatch = debounced(() => this.reloadChangedPages());
 
   constructor() {
     appState.onStart((client) => {
@@ -58,7 +60,10 @@ class LibraryState {
         // Tiles are patched in place: positions stay put while someone labels at speed, even
         // in "unlabelled" (which is refreshed when the filter is chosen again).
         if (e.classesChanged) this.scheduleRefresh(0);
-        else this.reloadPagesWith(new Set(e.imageIds));
+        else {
+          for (const id of e.imageIds) this.changedIds.add(id);
+          this.schedulePatch(120);
+        }
       });
       client.on('project:changed', (p) => {
         this.pages.clear();
@@ -321,7 +326,10 @@ class LibraryState {
     }
   }
 
-  private reloadPagesWith(ids: Set<number>): void {
+  /** Refetches the cached pages holding changed images, once per burst of label changes. */
+  private reloadChangedPages(): void {
+    const ids = new Set(this.changedIds);
+    this.changedIds.clear();
     for (const [page, items] of this.pages) {
       if (items.some((t) => ids.has(t.id))) {
         this.loading.delete(page);
