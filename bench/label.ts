@@ -3,10 +3,13 @@
  * Debian's Chromium, in one run:
  *
  *   - time to first grid paint (first gridcell, first thumbnail loaded);
- *   - keystroke → persisted latency in the image view over 1,000 class-key presses, and
- *     labels per second (one key at a time, and keys pressed back to back);
- *   - long tasks (> 50 ms, reported > 100 ms) while scrolling the whole grid;
- *   - the floor under the UI figure: one `labels.assign` over the WebSocket, timed from Node.
+ *   - keystroke → persisted latency in the image view over 1,000 class-key presses (keydown
+ *     → last-action text, split into keydown → assign sent → result → DOM), labels per
+ *     second, key presses the view ignored; then 300 keys back to back (how many labelled);
+ *   - long tasks (> 50 ms, reported > 100 ms) while scrolling the whole grid, one viewport
+ *     per frame, by tenth of the grid; then 200 more labels with every tile page cached;
+ *   - the floor under the UI figure: `labels.assign` over the WebSocket, timed from Node,
+ *     and the other calls the image view makes, timed alone.
  *
  *   npm run bench:label -- [--n 100000] [--labels 1000] [--data DIR] [--fresh] [--json]
  *                          [--profile] [--headed] [--setup-only]
@@ -14,7 +17,9 @@
  * The images (a few distinct tiny JPEGs written under many names) and the imported project
  * are made once and cached in --data (default: <tmp>/ocellus-bench-label); --fresh rebuilds
  * them. Progress goes to stderr; the table (or with --json the result object) to stdout.
- * --profile adds a second, profiled scroll pass and prints where the renderer's time went.
+ * --profile adds a traced and profiled scroll pass (first 400 frames, reloaded page) and
+ * prints where the renderer's main thread spent its time; the trace and the CPU profile are
+ * left in --data. Server CPU and memory, and the page's JS heap, are noted by phase.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -45,6 +50,8 @@ const BASE_TIME = 1_717_200_000;
 const VIEWPORT = { width: 1600, height: 1000 };
 const BURST = 300;
 const AFTER_SCROLL = 200;
+/** Frames of the --profile scroll pass (a trace of the whole grid outgrows a JS string). */
+const PROFILE_FRAMES = 400;
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -314,6 +321,17 @@ async function stopServer(child: ChildProcess): Promise<void> {
   await exited;
 }
 
+/** Resident memory of a process in MB; null off Linux. */
+function rssMb(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m?.[1] ? Math.round(Number(m[1]) / 1024) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** CPU seconds (user + system) a process has used so far; null off Linux. */
 function cpuSeconds(pid: number | undefined): number | null {
   if (pid === undefined) return null;
@@ -474,7 +492,7 @@ const INIT_SCRIPT = `(() => {
 })();`;
 
 /** Scrolls the grid's scroll container top to bottom, one viewport per animation frame. */
-const SCROLL_SCRIPT = `async () => {
+const SCROLL_SCRIPT = `async (maxSteps) => {
   const grid = document.querySelector('[data-testid=image-grid]');
   const sc = [grid, ...grid.querySelectorAll('*')].find((el) => {
     const s = getComputedStyle(el);
@@ -490,7 +508,7 @@ const SCROLL_SCRIPT = `async () => {
   let last = start;
   const gaps = [];
   let steps = 0;
-  while (sc.scrollTop + sc.clientHeight < sc.scrollHeight - 1 && steps < 200000) {
+  while (sc.scrollTop + sc.clientHeight < sc.scrollHeight - 1 && steps < maxSteps) {
     sc.scrollTop = sc.scrollTop + sc.clientHeight;
     const now = await frame();
     gaps.push(now - last);
@@ -535,6 +553,18 @@ interface ScrollResult {
   cellsRendered: number;
   lastLabel: string | null;
   lastLoaded: number;
+}
+
+/**
+ * Polls a page expression until it is truthy (page.waitForFunction with a string predicate
+ * evaluates it with eval inside the page, which the app's CSP refuses).
+ */
+async function pollUntil(page: Page, expression: string, timeoutMs: number): Promise<void> {
+  const t0 = performance.now();
+  while (!(await page.evaluate(expression))) {
+    if (performance.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${expression}`);
+    await sleep(10);
+  }
 }
 
 const now = (page: Page) => page.evaluate('performance.now()') as Promise<number>;
@@ -946,10 +976,24 @@ async function main(): Promise<void> {
     };
   })();
   let browser: PlaywrightCore.Browser | null = null;
+  let page: Page | null = null;
+  const memory: Record<string, { serverRssMb: number | null; pageHeapMb: number | null }> = {};
+  const memMark = async (phase: string) => {
+    const heap = page
+      ? ((await page
+          .evaluate('performance.memory ? performance.memory.usedJSHeapSize : null')
+          .catch(() => null)) as number | null)
+      : null;
+    memory[phase] = {
+      serverRssMb: rssMb(pid),
+      pageHeapMb: heap === null ? null : Math.round(heap / 2 ** 20),
+    };
+  };
   try {
     const rpc = await Rpc.connect(server);
     const idleMs = await waitIdle(rpc);
     cpuMark('open + rescan on open');
+    await memMark('server idle');
     log(`  listening after ${ms(server.startMs)}, idle (open rescan) after ${ms(idleMs)} more`);
 
     // Three classes with hotkeys (added once; kept in the cached project).
@@ -994,7 +1038,7 @@ async function main(): Promise<void> {
       ],
     });
     const context = await browser.newContext({ viewport: VIEWPORT });
-    const page = await context.newPage();
+    page = await context.newPage();
     const counter = new ChangeCounter();
     await page.exposeFunction('__benchChange', (n: number) => counter.seen(n));
     await page.addInitScript(INIT_SCRIPT);
@@ -1008,7 +1052,7 @@ async function main(): Promise<void> {
     const cellLocator = page.getByTestId('image-grid').getByRole('gridcell').first();
     await cellLocator.waitFor({ state: 'attached', timeout: 60_000 });
     const driverCellMs = performance.now() - g0;
-    await page.waitForFunction('__bench.t.img !== undefined', undefined, { timeout: 60_000 });
+    await pollUntil(page, '__bench.t.img !== undefined', 60_000);
     const driverImgMs = performance.now() - g0;
     const nav = (await page.evaluate(
       `(() => { const n = performance.getEntriesByType('navigation')[0]; return n ? { responseEnd: n.responseEnd, domContentLoaded: n.domContentLoadedEventEnd, load: n.loadEventEnd } : null; })()`,
@@ -1016,6 +1060,7 @@ async function main(): Promise<void> {
     const paint = (await benchState(page)).t;
     await sleep(1500);
     cpuMark('first paint');
+    await memMark('first paint');
     const afterPaint = await now(page);
 
     // 2. Keystroke → persisted, in the image view.
@@ -1030,6 +1075,7 @@ async function main(): Promise<void> {
     const sequential = await labelSequential(page, counter, nextKey, opts.labels);
     labelWindow.end = await now(page);
     cpuMark('label (one at a time)');
+    await memMark('labelled one at a time');
     log(`  p50/p95/max ${pct(sequential.inPage)}; ${sequential.labelsPerSecond} labels/s`);
     const positionAfter = await page.getByTestId('position').textContent();
 
@@ -1039,6 +1085,7 @@ async function main(): Promise<void> {
     const burstRun = await labelBurst(page, counter, nextKey, BURST);
     burstWindow.end = await now(page);
     cpuMark('label (burst)');
+    await memMark('burst');
     const range = await rpc.call<{ items: { classIds: number[] }[] }>('library.listImages', {
       filter: {},
       sort: 'path',
@@ -1058,8 +1105,9 @@ async function main(): Promise<void> {
     await page.keyboard.press('Escape');
     await cellLocator.waitFor({ state: 'attached' });
     await sleep(1500);
-    const scroll = (await page.evaluate(`(${SCROLL_SCRIPT})()`)) as ScrollResult;
+    const scroll = (await page.evaluate(`(${SCROLL_SCRIPT})(1e9)`)) as ScrollResult;
     cpuMark('scroll');
+    await memMark('scrolled');
     const scrollWindow: Span = { start: scroll.start, end: scroll.end + 1000 };
     const frames = stats(scroll.gaps);
     log(`  ${scroll.steps} frames; frame p95 ${ms(frames.p95)}, max ${ms(frames.max)}`);
@@ -1076,33 +1124,45 @@ async function main(): Promise<void> {
     afterWindow.end = await now(page);
     cpuMark('label after scroll');
 
-    // 5. Optional: a second scroll pass, traced and profiled, for where the time goes.
+    const state = await benchState(page);
+    await memMark('labelled after the scroll');
+
+    // 5. Optional: a second scroll pass on a reloaded page (tile pages cold again, the
+    //    thumbnails perhaps in the HTTP cache), traced and profiled, for where the time goes.
     let profileTop: { fn: string; ms: number; share: number }[] | null = null;
     let traceTop: TraceSummary | null = null;
     let profileFile: string | null = null;
     if (opts.profile) {
-      log('traced and profiled scroll pass (--profile)');
-      await page.keyboard.press('Escape');
-      await cellLocator.waitFor({ state: 'attached' });
-      await sleep(1000);
-      const cdp = await context.newCDPSession(page);
-      await cdp.send('Profiler.enable');
-      await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
-      await browser.startTracing(page, {
-        categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'blink'],
-      });
-      await cdp.send('Profiler.start');
-      await page.evaluate(`(${SCROLL_SCRIPT})()`);
-      const { profile } = (await cdp.send('Profiler.stop')) as unknown as { profile: Profile };
-      const trace = await browser.stopTracing();
-      profileFile = path.join(opts.data, 'scroll.cpuprofile');
-      fs.writeFileSync(profileFile, JSON.stringify(profile));
-      fs.writeFileSync(path.join(opts.data, 'scroll.trace.json'), trace);
-      profileTop = topSelfTime(profile);
-      traceTop = summarizeTrace(JSON.parse(trace.toString()) as { traceEvents: TraceEvent[] });
+      log(`traced and profiled scroll pass (--profile): the first ${PROFILE_FRAMES} frames`);
+      try {
+        await page.reload();
+        await pollUntil(page, '__bench.t.img !== undefined', 60_000);
+        await sleep(1500);
+        const cdp = await context.newCDPSession(page);
+        await cdp.send('Profiler.enable');
+        await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
+        await browser.startTracing(page, {
+          categories: [
+            'devtools.timeline',
+            'disabled-by-default-devtools.timeline',
+            'blink',
+            'loading',
+          ],
+        });
+        await cdp.send('Profiler.start');
+        await page.evaluate(`(${SCROLL_SCRIPT})(${PROFILE_FRAMES})`);
+        const { profile } = (await cdp.send('Profiler.stop')) as unknown as { profile: Profile };
+        const trace = await browser.stopTracing();
+        profileFile = path.join(opts.data, 'scroll.cpuprofile');
+        fs.writeFileSync(profileFile, JSON.stringify(profile));
+        fs.writeFileSync(path.join(opts.data, 'scroll.trace.json'), trace);
+        profileTop = topSelfTime(profile);
+        traceTop = summarizeTrace(JSON.parse(trace.toString()) as { traceEvents: TraceEvent[] });
+      } catch (err) {
+        log(`  profiling failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
     }
 
-    const state = await benchState(page);
     await browser.close();
     browser = null;
 
@@ -1167,6 +1227,28 @@ async function main(): Promise<void> {
       labelAfterScroll: taskSummary(tasksIn(tasks, afterWindow)),
     };
     const scrollOver100 = tasksIn(tasks, scrollWindow, 100);
+    // Where in the grid the time went: frames and long tasks by tenth of the scroll.
+    const frameEnds: number[] = [];
+    scroll.gaps.reduce((t, g) => {
+      frameEnds.push(t + g);
+      return t + g;
+    }, scroll.start);
+    const tenthOf = (t: number) => {
+      const k = frameEnds.findIndex((end) => end >= t);
+      return Math.min(9, Math.floor(((k < 0 ? scroll.steps - 1 : k) * 10) / scroll.steps));
+    };
+    const byTenth = Array.from({ length: 10 }, (_, d) => {
+      const from = Math.floor((d * scroll.steps) / 10);
+      const to = Math.floor(((d + 1) * scroll.steps) / 10);
+      const lt = tasksIn(tasks, scrollWindow).filter((t) => tenthOf(t.start) === d);
+      return {
+        tenth: d + 1,
+        frameP95: stats(scroll.gaps.slice(from, to)).p95,
+        longTasks: lt.length,
+        over100: lt.filter((t) => t.duration > 100).length,
+        longTaskMs: Math.round(lt.reduce((a, t) => a + t.duration, 0)),
+      };
+    });
     // Up to the end of the measured phases (a --profile pass comes after and is left out).
     const afterPaintOver100 = tasksIn(tasks, { start: afterPaint, end: afterWindow.end }, 100);
     const floorStats = stats(floor);
@@ -1212,6 +1294,8 @@ async function main(): Promise<void> {
         otherCalls: rawCalls,
       },
       serverCpuSeconds: serverCpu,
+      memory,
+      scrollByTenth: byTenth,
       pageErrors: errors,
       profile: profileTop ? { file: profileFile, jsSelfTime: profileTop, trace: traceTop } : null,
       machine: {
@@ -1304,6 +1388,12 @@ async function main(): Promise<void> {
       `Same, ${AFTER_SCROLL} labels after the full scroll: ${callLine(afterScroll)}.`,
       `Long tasks (> 50 ms) by phase: ${Object.entries(phases)
         .map(([k, v]) => `${k} ${v.count} (${v.totalMs} ms, max ${v.maxMs})`)
+        .join('; ')}.`,
+      `Scroll by tenth of the grid (frame p95 ms / long tasks > 50 ms / of which > 100 ms): ${byTenth
+        .map((b) => `${b.tenth}: ${b.frameP95}/${b.longTasks}/${b.over100}`)
+        .join(', ')}.`,
+      `Memory (server RSS MB / page JS heap MB): ${Object.entries(memory)
+        .map(([k, v]) => `${k} ${v.serverRssMb ?? '—'}/${v.pageHeapMb ?? '—'}`)
         .join('; ')}.`,
       `Server CPU seconds by phase: ${Object.entries(serverCpu)
         .map(([k, v]) => `${k} ${v ?? '—'}`)
