@@ -16,7 +16,8 @@
  *
  * The images (a few distinct tiny JPEGs written under many names) and the imported project
  * are made once and cached in --data (default: <tmp>/ocellus-bench-label); --fresh rebuilds
- * them. Progress goes to stderr; the table (or with --json the result object) to stdout.
+ * them. Progress goes to stderr; the table (or with --json the result object) to stdout; the
+ * result object is also written to <data>/last-result.json.
  * --profile adds a traced and profiled scroll pass (first 400 frames, reloaded page) and
  * prints where the renderer's main thread spent its time; the trace and the CPU profile are
  * left in --data. Server CPU and memory, and the page's JS heap, are noted by phase.
@@ -1191,8 +1192,17 @@ async function main(): Promise<void> {
       })
     ).items[0];
     const others: Record<string, () => Promise<unknown>> = {
-      'library.listImages (240 tiles, mid-list)': () =>
+      'library.listImages (240 tiles at offset 0)': () =>
+        rpc.call('library.listImages', { filter: {}, sort: 'path', offset: 0, limit: 240 }),
+      [`library.listImages (240 tiles at offset ${mid})`]: () =>
         rpc.call('library.listImages', { filter: {}, sort: 'path', offset: mid, limit: 240 }),
+      [`library.listImages (240 tiles at offset ${opts.n - 240})`]: () =>
+        rpc.call('library.listImages', {
+          filter: {},
+          sort: 'path',
+          offset: opts.n - 240,
+          limit: 240,
+        }),
       'library.image': () => rpc.call('library.image', tile?.id),
       'library.listImages (sequence)': () =>
         rpc.call('library.listImages', {
@@ -1306,6 +1316,7 @@ async function main(): Promise<void> {
       },
     };
 
+    fs.writeFileSync(path.join(opts.data, 'last-result.json'), JSON.stringify(result, null, 2));
     if (opts.json) {
       process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       return;
@@ -1359,6 +1370,13 @@ async function main(): Promise<void> {
         `${pct(afterScroll.inPage)}${afterScroll.ignoredPresses.length ? `, ${afterScroll.ignoredPresses.length} presses ignored` : ''}`,
         afterScroll.inPage.p95 < 50 ? 'met' : 'MISSED',
       ],
+      ...(afterScroll.breakdown
+        ? [
+            ['    keydown → assign sent', pct(afterScroll.breakdown.keydownToSend), ''],
+            ['    assign sent → result', pct(afterScroll.breakdown.roundTrip), ''],
+            ['    result → last-action text', pct(afterScroll.breakdown.resultToDom), ''],
+          ]
+        : []),
       [
         `long tasks > 100 ms, scrolling the grid (${scroll.steps} frames)`,
         state.longtaskError
