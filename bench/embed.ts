@@ -34,6 +34,7 @@ import type { PreprocessingSpec } from '../src/main/core/ml/zoo-types';
 import { createOcellusService, type OcellusService } from '../src/main/core/service';
 import type { JobInfo } from '../src/shared/types';
 import { writeNsfwModel } from '../tests/helpers/nsfw-models';
+import { seededRandom } from '../src/main/core/train/rng';
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -164,17 +165,8 @@ function isComplete(set: ImageSet): boolean {
   }
 }
 
-/** A small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded PRNG, so generated data match across runs. */
+const rng = seededRandom;
 
 interface Base {
   data: Buffer;

@@ -20,6 +20,7 @@ import sharp, { type OverlayOptions } from 'sharp';
 import { cacheDirFor } from '../src/main/core/library/derivative-paths';
 import { createOcellusService, type OcellusService } from '../src/main/core/service';
 import type { JobInfo } from '../src/shared/types';
+import { seededRandom } from '../src/main/core/train/rng';
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -150,17 +151,8 @@ function isComplete(set: ImageSet): boolean {
   }
 }
 
-/** A small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded PRNG, so generated data match across runs. */
+const rng = seededRandom;
 
 interface Base {
   data: Buffer;
