@@ -1,12 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  FuseState,
-  FuseV1Options,
-  FuseVersion,
-  SENTINEL,
-  getCurrentFuseWire,
-} from '@electron/fuses';
+import { FuseState, FuseV1Options, FuseVersion, getCurrentFuseWire } from '@electron/fuses';
 import { Arch, type AfterPackContext } from 'electron-builder';
 import sharp from 'sharp';
 import { parse } from 'yaml';
