@@ -124,49 +124,46 @@ export async function fetchModels(options: FetchOptions): Promise<FetchResult[]>
   const lock = readLock(lockFile);
   const store = new ModelStore({ cacheDir: outDir });
   const results: FetchResult[] = [];
-  try {
-    for (const entry of chosen) {
-      const { pins, by } = pinsFor(entry, lock.models[entry.id], lockFile);
-      let action: FetchResult['action'] = 'downloaded';
-      const present = store.find(entry.id);
-      if (present) {
-        const bad = pins ? await mismatches(present, pins) : [];
-        if (bad.length === 0) {
-          action = 'verified';
-        } else {
-          log(
-            `fetch-models: ${entry.id}: ${bad.join(', ')} differ from the pinned sha256; fetching again`,
-          );
-          fs.rmSync(present.dir, { recursive: true, force: true });
-          action = 'replaced';
-        }
+  for (const entry of chosen) {
+    const { pins, by } = pinsFor(entry, lock.models[entry.id], lockFile);
+    let action: FetchResult['action'] = 'downloaded';
+    const present = store.find(entry.id);
+    if (present) {
+      const bad = pins ? await mismatches(present, pins) : [];
+      if (bad.length === 0) {
+        action = 'verified';
+      } else {
+        log(
+          `fetch-models: ${entry.id}: ${bad.join(', ')} differ from the pinned sha256; fetching again`,
+        );
+        fs.rmSync(present.dir, { recursive: true, force: true });
+        action = 'replaced';
       }
-      log(
-        `fetch-models: ${entry.id}: ${action === 'verified' ? 'checking' : 'downloading'} ${entry.url}`,
-      );
-      // Pinned hashes go in as the zoo's, so ModelStore's own verification enforces them.
-      const model =
-        action === 'verified' && present
-          ? present
-          : await store.download({ ...entry, sha256: pins }, {});
-      // Hash what is on disk rather than trusting the metadata written beside it.
-      const sha256 = await hashModel(model.dir, readModelJson(model.dir));
-      const pinned: LockEntry = { url: entry.url, sha256, sizeBytes: model.sizeBytes };
-      if (JSON.stringify(lock.models[entry.id]) !== JSON.stringify(pinned)) {
-        lock.models[entry.id] = pinned;
-        fs.mkdirSync(path.dirname(lockFile), { recursive: true });
-        fs.writeFileSync(lockFile, `${JSON.stringify(lock, null, 2)}\n`);
-        if (by === 'recorded') {
-          log(`fetch-models: ${entry.id}: no published sha256; recorded in ${lockFile}`);
-        }
-      }
-      log(`fetch-models: ${entry.id}: ${action} (${model.sizeBytes} bytes) in ${model.dir}`);
-      results.push({ id: entry.id, dir: model.dir, action, pinnedBy: by });
     }
-  } finally {
-    // Partial downloads must not end up in an installer.
-    fs.rmSync(path.join(outDir, '.incoming'), { recursive: true, force: true });
+    log(
+      `fetch-models: ${entry.id}: ${action === 'verified' ? 'checking' : 'downloading'} ${entry.url}`,
+    );
+    // Pinned hashes go in as the zoo's, so ModelStore's own verification enforces them.
+    const model =
+      action === 'verified' && present
+        ? present
+        : await store.download({ ...entry, sha256: pins }, {});
+    // Hash what is on disk rather than trusting the metadata written beside it.
+    const sha256 = await hashModel(model.dir, readModelJson(model.dir));
+    const pinned: LockEntry = { url: entry.url, sha256, sizeBytes: model.sizeBytes };
+    if (JSON.stringify(lock.models[entry.id]) !== JSON.stringify(pinned)) {
+      lock.models[entry.id] = pinned;
+      fs.mkdirSync(path.dirname(lockFile), { recursive: true });
+      fs.writeFileSync(lockFile, `${JSON.stringify(lock, null, 2)}\n`);
+      if (by === 'recorded') {
+        log(`fetch-models: ${entry.id}: no published sha256; recorded in ${lockFile}`);
+      }
+    }
+    log(`fetch-models: ${entry.id}: ${action} (${model.sizeBytes} bytes) in ${model.dir}`);
+    results.push({ id: entry.id, dir: model.dir, action, pinnedBy: by });
   }
+  // Interrupted downloads stay in .incoming to resume (the installer filters it out); done, it goes.
+  fs.rmSync(path.join(outDir, '.incoming'), { recursive: true, force: true });
   return results;
 }
 
