@@ -11,6 +11,7 @@ import { createLibraryService } from './library-service';
 import { createMlService } from './ml-service';
 import { createLabelsService } from './labels-service';
 import { createTrainService } from './train-service';
+import { createExportService } from './export-service';
 import { ModelStore } from '../ml/model-store';
 import path from 'node:path';
 import type { MediaKind } from '../../../shared/types';
@@ -54,6 +55,7 @@ export function createOcellusService(options: HostOptions): OcellusService {
     train: createTrainService(ctx),
     dialogs: options.dialogs ?? createUnsupportedDialogs(),
     jobs: createJobsService(ctx),
+    export: createExportService(ctx),
   };
   return {
     api,
