@@ -16,6 +16,8 @@ import { writeImageFolder } from '../export/imagefolder';
 import { LabelStore } from '../labels/label-store';
 import { importLabelsCsv } from '../export/label-import';
 import { prepareEmptyDir } from '../export/out-dir';
+import { runPredictor, type Predictor } from '../export/predict';
+import { initBackend } from '../ml/tf-runtime';
 import type { JobContext } from '../jobs/job-registry';
 import { loadZoo } from '../ml/zoo';
 import { RunStore } from '../train/run-store';
@@ -159,6 +161,20 @@ export function createExportService(ctx: ServiceContext): ExportApi {
       return saveCamtrapMapping(requireStore(ctx).db, entries as CamtrapClassMapping[]);
     },
   };
+}
+
+/** The app's own classifier of a run of the open project (the newest finished by default). */
+export async function createRunPredictor(ctx: ServiceContext, runId?: number): Promise<Predictor> {
+  const store = requireStore(ctx);
+  const runs = new RunStore(store.db);
+  const id = runId ?? newestDoneRun(runs);
+  const run = runs.get(id);
+  const head = runs.head(id);
+  if (run.status !== 'done' || !head)
+    throw new OcellusError('INVALID_ARGUMENT', `Run ${id} has no trained model`);
+  const zoo = ctx.options.resourcesDir ? loadZoo(ctx.options.resourcesDir) : [];
+  await initBackend(preferredBackend(ctx));
+  return runPredictor(resolveEmbedModel(ctx, run.config.baseModel, zoo), head, run.classes);
 }
 
 function newestDoneRun(runs: RunStore): number {

@@ -1,0 +1,184 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobInfo } from '../../../../../src/shared/types';
+import type { OcellusService } from '../../../../../src/main/core/service';
+import { parseCsv } from '../../../../../src/main/core/export/csv';
+import { bundlePredictor } from '../../../../../src/main/core/export/predict';
+import { writeJpeg, writeTextAsJpeg } from '../../../../helpers/image-fixtures';
+import { makeTestService } from '../../../../helpers/service';
+import { writeTinyCnn } from '../../../../helpers/tiny-models';
+
+const run = promisify(execFile);
+const REPO = path.resolve(__dirname, '../../../../..');
+
+function finished(service: OcellusService, jobId: string | null): Promise<JobInfo> {
+  return new Promise((resolve) => {
+    const off = service.bus.on('job:updated', (j) => {
+      if (j.id === jobId && j.state !== 'running') {
+        off();
+        resolve(j);
+      }
+    });
+  });
+}
+
+const shade = (name: string, i: number) => {
+  const hi = 150 + ((i * 13) % 100);
+  const lo = (i * 11) % 70;
+  return name === 'red'
+    ? { r: hi, g: lo, b: lo }
+    : name === 'green'
+      ? { r: lo, g: hi, b: lo }
+      : { r: lo, g: lo, b: hi };
+};
+
+/**
+ * A run trained on generated colour images with a tiny CNN base (fast), exported as a
+ * bundle; its predict.mjs runs in a child process and must match the app's probabilities.
+ */
+describe('model bundle', () => {
+  let t: ReturnType<typeof makeTestService>;
+  let bundle: string;
+  let probes: string[];
+  let runId: number;
+  beforeAll(async () => {
+    process.env['OCELLUS_BACKEND'] = 'wasm';
+    t = makeTestService();
+    const photos = path.join(t.dir, 'photos');
+    for (const name of ['red', 'green', 'blue']) {
+      for (let i = 0; i < 8; i++) {
+        await writeJpeg(path.join(photos, name, `${i}.jpg`), {
+          width: 40,
+          height: 36,
+          color: shade(name, i),
+        });
+      }
+    }
+    probes = [];
+    for (const [name, i] of [
+      ['red', 20],
+      ['green', 21],
+      ['blue', 22],
+    ] as const) {
+      probes.push(
+        await writeJpeg(path.join(t.dir, 'probe', `${name}.jpg`), {
+          width: 50,
+          height: 30,
+          color: shade(name, i),
+        }),
+      );
+    }
+    probes.push(await writeTextAsJpeg(path.join(t.dir, 'probe', 'broken.jpg')));
+    const base = await writeTinyCnn(path.join(t.dir, 'tiny'));
+    await t.service.api.project.create({ path: path.join(t.dir, 'p.ocellus'), name: 'Colours' });
+    await t.service.api.library.addRoot(photos, { labelsFromFolders: true });
+    await t.service.whenIdle();
+    const model = await t.service.api.ml.importModel(path.dirname(base));
+    const trained = await t.service.api.train.start({
+      baseModel: model.id,
+      epochs: 40,
+      hiddenUnits: 16,
+      learningRate: 0.01,
+      validationFraction: 0.25,
+      groupBy: 'none',
+      patience: 0,
+      seed: 1,
+    });
+    expect((await finished(t.service, trained.jobId)).state).toBe('done');
+    runId = trained.id;
+    bundle = path.join(t.dir, 'bundle');
+    const job = await t.service.api.export.bundle({ out: bundle, zip: true });
+    const done = await finished(t.service, job.id);
+    expect(done.error).toBeNull();
+    expect(done.state).toBe('done');
+  }, 120_000);
+  afterAll(async () => {
+    delete process.env['OCELLUS_BACKEND'];
+    await t.cleanup();
+  });
+
+  it('holds the model, labels, preprocessing, metrics, card, script, page and zip', async () => {
+    for (const f of [
+      'model/model.json',
+      'model/weights.bin',
+      'labels.json',
+      'preprocessing.json',
+      'metrics.json',
+      'MODEL_CARD.md',
+      'predict.mjs',
+      'package.json',
+      'index.html',
+      'tf.min.js',
+      'model.js',
+    ]) {
+      expect(fs.existsSync(path.join(bundle, f)), f).toBe(true);
+    }
+    expect(JSON.parse(fs.readFileSync(path.join(bundle, 'labels.json'), 'utf8'))).toEqual({
+      classes: ['blue', 'green', 'red'],
+    });
+    expect(JSON.parse(fs.readFileSync(path.join(bundle, 'preprocessing.json'), 'utf8'))).toEqual({
+      inputSize: [32, 32],
+      resize: 'center-crop',
+      normalization: { kind: 'range', min: 0, max: 1 },
+    });
+    const metrics = JSON.parse(fs.readFileSync(path.join(bundle, 'metrics.json'), 'utf8')) as {
+      runId: number;
+      validation: { images: number; perClass: { class: string; support: number }[] };
+    };
+    expect(metrics.runId).toBe(runId);
+    const summary = await t.service.api.train.run(runId);
+    expect(metrics.validation.images).toBe(summary.counts.validation);
+    expect(metrics.validation.perClass.map((c) => c.support)).toEqual(
+      summary.counts.perClass.map((c) => c.validation),
+    );
+    const card = fs.readFileSync(path.join(bundle, 'MODEL_CARD.md'), 'utf8');
+    expect(card).toMatch(/## Limitations/);
+    expect(card).toMatch(/\| red \| \d+ \| \d+ \|/);
+    const zip = fs.readFileSync(`${bundle}.zip`);
+    expect(zip.readUInt32LE(0)).toBe(0x04034b50);
+    expect(zip.includes(Buffer.from('bundle/predict.mjs'))).toBe(true);
+    expect((await t.service.api.export.history())[0]).toMatchObject({ kind: 'bundle', runId });
+  });
+
+  it('predicts what the app predicts, in process and from predict.mjs in a child process', async () => {
+    const app = await t.service.runPredictor(runId);
+    const expected = await app.predict(probes);
+    app.dispose();
+    expect(expected.slice(0, 3).map((r) => r.label)).toEqual(['red', 'green', 'blue']);
+    expect(expected[3]).toMatchObject({ label: '', probabilities: null });
+
+    const merged = await bundlePredictor(bundle);
+    const got = await merged.predict(probes);
+    merged.dispose();
+    // predict.mjs is not installed with its own dependencies here: NODE_PATH lends it the
+    // project's node_modules (its require is resolved from the bundle's package.json).
+    const { stdout } = await run(process.execPath, ['predict.mjs', ...probes], {
+      cwd: bundle,
+      env: { ...process.env, NODE_PATH: path.join(REPO, 'node_modules') },
+    });
+    const [header, ...rows] = parseCsv(stdout);
+    expect(header).toEqual(['path', 'label', 'confidence', 'blue', 'green', 'red', 'error']);
+    expect(rows).toHaveLength(probes.length);
+    let maxDiff = 0;
+    expected.forEach((e, i) => {
+      const row = rows[i] ?? [];
+      expect(row[0]).toBe(e.path);
+      expect(row[1]).toBe(e.label);
+      if (!e.probabilities) {
+        expect(row[6]).not.toBe('');
+        return;
+      }
+      e.probabilities.forEach((p, c) => {
+        maxDiff = Math.max(
+          maxDiff,
+          Math.abs(p - Number(row[3 + c])),
+          Math.abs(p - (got[i]?.probabilities?.[c] ?? NaN)),
+        );
+      });
+    });
+    expect(maxDiff).toBeLessThan(1e-4);
+  }, 60_000);
+});
