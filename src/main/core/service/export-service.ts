@@ -42,6 +42,8 @@ export function createExportService(ctx: ServiceContext): ExportApi {
     return ctx.jobs.start('export', title, async (job) => {
       let summary: string;
       try {
+        // Start on a later turn, so the caller holds the job id before any progress arrives.
+        await new Promise((resolve) => setImmediate(resolve));
         summary = await work(job);
       } catch (err) {
         if (store.db.open && !job.signal.aborted) {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobInfo } from '../../../../../src/shared/types';
 import type { OcellusService } from '../../../../../src/main/core/service';
 import { parseCsv } from '../../../../../src/main/core/export/csv';
+import { runCli } from '../../../../../src/main/cli/run-cli';
 import { bundlePredictor } from '../../../../../src/main/core/export/predict';
 import { writeJpeg, writeTextAsJpeg } from '../../../../helpers/image-fixtures';
 import { makeTestService } from '../../../../helpers/service';
@@ -181,4 +182,29 @@ describe('model bundle', () => {
     });
     expect(maxDiff).toBeLessThan(1e-4);
   }, 60_000);
+
+  it('ocellus predict writes one row per image (errors included) and reports throughput', async () => {
+    const out = path.join(t.dir, 'predictions.csv');
+    let stderr = '';
+    const code = await runCli(
+      ['predict', bundle, path.dirname(probes[0]!), '--out', out, '--batch-size', '2'],
+      {
+        stdout: () => {},
+        stderr: (s) => (stderr += s),
+      },
+    );
+    expect(code).toBe(0);
+    const [header, ...rows] = parseCsv(fs.readFileSync(out, 'utf8'));
+    expect(header).toEqual(['path', 'label', 'confidence', 'blue', 'green', 'red', 'error']);
+    expect(rows.map((r) => path.basename(r[0] ?? ''))).toEqual([
+      'blue.jpg',
+      'broken.jpg',
+      'green.jpg',
+      'red.jpg',
+    ]);
+    expect(rows[1]?.[1]).toBe('');
+    expect(rows[1]?.[6]).not.toBe('');
+    expect(rows[3]?.[1]).toBe('red');
+    expect(stderr).toMatch(/4 images in [\d.]+ s \([\d.]+ images\/s\), 1 unreadable/);
+  });
 });
