@@ -34,7 +34,8 @@ export function bundlePage(title: string): string {
   const status = document.getElementById('status');
   const bundle = window.OCELLUS_BUNDLE;
   const bytes = Uint8Array.from(atob(bundle.weights), (c) => c.charCodeAt(0));
-  try { await tf.setBackend('webgl'); } catch { await tf.setBackend('cpu'); }
+  // WebGL when the machine has it; setBackend resolves false (or throws) when it does not.
+  if (!(await tf.setBackend('webgl').catch(() => false))) await tf.setBackend('cpu');
   await tf.ready();
   const model = await tf.loadLayersModel(tf.io.fromMemory({
     modelTopology: bundle.model.modelTopology,
