@@ -207,4 +207,36 @@ describe('model bundle', () => {
     expect(rows[3]?.[1]).toBe('red');
     expect(stderr).toMatch(/4 images in [\d.]+ s \([\d.]+ images\/s\), 1 unreadable/);
   });
+
+  it('ocellus predict on a project uses its newest run and gives the same probabilities', async () => {
+    const app = await t.service.runPredictor(runId);
+    const expected = await app.predict(probes.slice(0, 3));
+    app.dispose();
+    await t.service.api.project.close();
+    const before = process.env['OCELLUS_APP_DATA'];
+    process.env['OCELLUS_APP_DATA'] = path.join(t.dir, 'appdata');
+    let stdout = '';
+    try {
+      const code = await runCli(
+        ['predict', path.join(t.dir, 'p.ocellus'), ...probes.slice(0, 3), '--json'],
+        {
+          stdout: (s) => (stdout += s),
+          stderr: () => {},
+        },
+      );
+      expect(code).toBe(0);
+    } finally {
+      if (before === undefined) delete process.env['OCELLUS_APP_DATA'];
+      else process.env['OCELLUS_APP_DATA'] = before;
+    }
+    const got = JSON.parse(stdout) as { label: string; probabilities: Record<string, number> }[];
+    expect(got.map((g) => g.label)).toEqual(expected.map((e) => e.label));
+    got.forEach((g, i) => {
+      ['blue', 'green', 'red'].forEach((c, k) => {
+        expect(
+          Math.abs((g.probabilities[c] ?? NaN) - (expected[i]?.probabilities?.[k] ?? NaN)),
+        ).toBeLessThan(1e-6);
+      });
+    });
+  });
 });
