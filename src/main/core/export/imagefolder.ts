@@ -29,11 +29,11 @@ export interface ImageFolderResult {
  * name in one folder get `-2`, `-3`… before the extension; unreadable images are skipped
  * and reported, never copied.
  */
-export function writeImageFolder(
+export async function writeImageFolder(
   db: Database.Database,
   outDir: string,
   opts: ImageFolderOptions,
-): ImageFolderResult {
+): Promise<ImageFolderResult> {
   const images = exportImages(db);
   const run = newestSplit(db);
   const result: ImageFolderResult = {
@@ -44,13 +44,15 @@ export function writeImageFolder(
   };
   const used = new Set<string>();
   fs.mkdirSync(outDir, { recursive: true });
-  images.forEach((im, i) => {
+  // Copies are asynchronous, so the app stays responsive during a large export.
+  for (const [i, im] of images.entries()) {
     if (opts.signal?.aborted) throw new OcellusError('CANCELLED', 'Cancelled');
+    if (i % 50 === 0) opts.onProgress?.(i, images.length);
     const labels = im.labels.filter((l) => opts.includeModelLabels || l.source === 'human');
-    if (labels.length === 0) return;
+    if (labels.length === 0) continue;
     if (im.status !== 'ok') {
       result.skipped.push({ path: im.file, reason: `${im.status}: ${im.error ?? ''}`.trim() });
-      return;
+      continue;
     }
     const split = run
       ? run.train.has(im.id)
@@ -66,22 +68,21 @@ export function writeImageFolder(
       try {
         if (opts.mode === 'hardlink') {
           try {
-            fs.linkSync(im.file, target);
+            await fs.promises.link(im.file, target);
           } catch (err) {
             // Across drives (EXDEV) or on file systems without links, a copy still works.
             const code = (err as NodeJS.ErrnoException).code;
             if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'ENOTSUP') throw err;
-            fs.copyFileSync(im.file, target);
+            await fs.promises.copyFile(im.file, target);
             result.copiedInsteadOfLinked++;
           }
-        } else fs.copyFileSync(im.file, target);
+        } else await fs.promises.copyFile(im.file, target);
         result.files++;
       } catch (err) {
         result.skipped.push({ path: im.file, reason: (err as Error).message });
       }
     }
-    if (i % 50 === 0) opts.onProgress?.(i, images.length);
-  });
+  }
   opts.onProgress?.(images.length, images.length);
   return result;
 }
@@ -116,7 +117,7 @@ function uniqueTarget(dir: string, base: string, used: Set<string>): string {
     const full = path.join(dir, name);
     // Case-insensitive, so the export also unpacks on Windows and macOS.
     const key = full.toLowerCase();
-    if (!used.has(key) && !fs.existsSync(full)) {
+    if (!used.has(key)) {
       used.add(key);
       return full;
     }

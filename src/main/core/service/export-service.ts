@@ -85,7 +85,7 @@ export function createExportService(ctx: ServiceContext): ExportApi {
           return `${r.rows} images → ${r.file}`;
         }
         if (format === 'imagefolder') {
-          const r = writeImageFolder(store.db, out, {
+          const r = await writeImageFolder(store.db, out, {
             mode: linkMode,
             signal: job.signal,
             onProgress: progress,

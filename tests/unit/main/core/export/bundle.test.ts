@@ -144,6 +144,18 @@ describe('model bundle', () => {
     expect((await t.service.api.export.history())[0]).toMatchObject({ kind: 'bundle', runId });
   });
 
+  it("ImageFolder follows the newest run's split", async () => {
+    const out = path.join(t.dir, 'imagefolder');
+    const job = await t.service.api.export.dataset({ format: 'imagefolder', out });
+    expect((await finished(t.service, job.id)).state).toBe('done');
+    expect(fs.readdirSync(out).sort()).toEqual(['train', 'validation']);
+    const summary = await t.service.api.train.run(runId);
+    for (const c of summary.counts.perClass) {
+      expect(fs.readdirSync(path.join(out, 'train', c.name))).toHaveLength(c.train);
+      expect(fs.readdirSync(path.join(out, 'validation', c.name))).toHaveLength(c.validation);
+    }
+  });
+
   it('predicts what the app predicts, in process and from predict.mjs in a child process', async () => {
     const app = await t.service.runPredictor(runId);
     const expected = await app.predict(probes);
