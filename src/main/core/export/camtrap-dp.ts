@@ -5,90 +5,16 @@ import type Database from 'better-sqlite3';
 import type { CamtrapClassMapping } from '../../../shared/types';
 import { cameraKey } from '../library/sequences';
 import { camtrapMapping } from './camtrap-mapping';
-import { csvLine } from './csv';
+import {
+  DEPLOYMENT_FIELDS,
+  MEDIA_FIELDS,
+  OBSERVATION_FIELDS,
+  writeTable,
+  type Row,
+} from './camtrap-tables';
 import { cameraName, exportImages, type ExportImage } from './export-data';
 
 const VERSION_BASE = 'https://raw.githubusercontent.com/tdwg/camtrap-dp/1.0';
-
-// Every field of the 1.0 table schemas, in their order: readers match headers by position.
-const DEPLOYMENT_FIELDS = [
-  'deploymentID',
-  'locationID',
-  'locationName',
-  'latitude',
-  'longitude',
-  'coordinateUncertainty',
-  'deploymentStart',
-  'deploymentEnd',
-  'setupBy',
-  'cameraID',
-  'cameraModel',
-  'cameraDelay',
-  'cameraHeight',
-  'cameraDepth',
-  'cameraTilt',
-  'cameraHeading',
-  'detectionDistance',
-  'timestampIssues',
-  'baitUse',
-  'featureType',
-  'habitat',
-  'deploymentGroups',
-  'deploymentTags',
-  'deploymentComments',
-] as const;
-const MEDIA_FIELDS = [
-  'mediaID',
-  'deploymentID',
-  'captureMethod',
-  'timestamp',
-  'filePath',
-  'filePublic',
-  'fileName',
-  'fileMediatype',
-  'exifData',
-  'favorite',
-  'mediaComments',
-] as const;
-const OBSERVATION_FIELDS = [
-  'observationID',
-  'deploymentID',
-  'mediaID',
-  'eventID',
-  'eventStart',
-  'eventEnd',
-  'observationLevel',
-  'observationType',
-  'cameraSetupType',
-  'scientificName',
-  'count',
-  'lifeStage',
-  'sex',
-  'behavior',
-  'individualID',
-  'individualPositionRadius',
-  'individualPositionAngle',
-  'individualSpeed',
-  'bboxX',
-  'bboxY',
-  'bboxWidth',
-  'bboxHeight',
-  'classificationMethod',
-  'classifiedBy',
-  'classificationTimestamp',
-  'classificationProbability',
-  'observationTags',
-  'observationComments',
-] as const;
-
-type Row = Record<string, string | number | boolean | null | undefined>;
-
-function writeTable(file: string, fields: readonly string[], rows: readonly Row[]): void {
-  fs.writeFileSync(
-    file,
-    [csvLine(fields), ...rows.map((r) => csvLine(fields.map((f) => r[f])))].join(''),
-  );
-}
 
 export interface CamtrapOptions {
   /** One deployment per root folder, or per camera (serial, else folder). */

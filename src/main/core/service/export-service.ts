@@ -18,6 +18,7 @@ import { importLabelsCsv } from '../export/label-import';
 import { prepareEmptyDir } from '../export/out-dir';
 import { runPredictor, type Predictor } from '../export/predict';
 import { initBackend } from '../ml/tf-runtime';
+import { modelFormat } from '../ml/model-io';
 import type { JobContext } from '../jobs/job-registry';
 import { loadZoo } from '../ml/zoo';
 import { RunStore } from '../train/run-store';
@@ -117,6 +118,11 @@ export function createExportService(ctx: ServiceContext): ExportApi {
       const model = resolveEmbedModel(ctx, run.config.baseModel, zoo);
       const stored = ctx.models.find(run.config.baseModel);
       const entry = zoo.find((z) => z.id === (stored?.zooId ?? run.config.baseModel));
+      if (modelFormat(model.modelJson) !== 'layers')
+        throw new OcellusError(
+          'UNSUPPORTED',
+          `${model.id} is a Graph model: bundles need a Layers base model to merge with the head`,
+        );
       prepareEmptyDir(out);
       return asJob('bundle', `Model bundle of run ${runId}`, out, runId, async (job) => {
         const r = await writeBundle(job, {
