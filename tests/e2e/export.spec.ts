@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { writeJpeg } from '../helpers/image-fixtures';
 import { writeTinyCnn } from '../helpers/tiny-models';
-import { expect, test } from './fixtures';
+import { expect, startServer, stopServer, test } from './fixtures';
 import { BundlePage, ExportPage } from './pages/export-page';
 import { LibraryPage } from './pages/library-page';
 import { ProjectPage } from './pages/project-page';
@@ -32,15 +32,22 @@ async function colourPhotos(dir: string): Promise<void> {
   }
 }
 
-/** A trained bundle built with the CLI: tiny CNN base, two colour classes. */
-async function makeBundle(workDir: string): Promise<string> {
+type Cli = (args: string[]) => Promise<unknown>;
+
+/** A project with a trained run, made with the CLI: tiny CNN base, two colour classes. */
+async function trainedProject(workDir: string): Promise<Cli> {
   const env = { ...process.env, OCELLUS_APP_DATA: path.join(workDir, 'appdata') };
-  const cli = (args: string[]) => run(process.execPath, [bin, ...args], { cwd: workDir, env });
+  const cli: Cli = (args) => run(process.execPath, [bin, ...args], { cwd: workDir, env });
   await colourPhotos(path.join(workDir, 'photos'));
   const base = path.dirname(await writeTinyCnn(path.join(workDir, 'tiny')));
   await cli(['init', 'c.ocellus']);
   await cli(['add', 'c.ocellus', 'photos', '--labels-from-folders']);
   await cli(['train', 'c.ocellus', '--base', base, '--epochs', '40', '--group-by', 'none']);
+  return cli;
+}
+
+async function makeBundle(workDir: string): Promise<string> {
+  const cli = await trainedProject(workDir);
   await cli(['export', 'c.ocellus', '--out', 'bundle']);
   return path.join(workDir, 'bundle');
 }
@@ -130,4 +137,33 @@ test('Export view: a labels CSV export is listed, and imported labels come back'
   expect(fs.readFileSync(csv, 'utf8').split('\n')[0]).toMatch(/^path,label,source/);
   const result = await ex.importLabels(csv);
   await expect(result).toContainText('0 images labelled from 16 rows');
+});
+
+test('Export view: one click exports the model bundle of the newest run', async ({
+  page,
+  workDir,
+}) => {
+  test.setTimeout(120_000);
+  await trainedProject(workDir);
+  const { server, child } = await startServer(workDir, [
+    '--project',
+    path.join(workDir, 'c.ocellus'),
+  ]);
+  try {
+    await page.goto(server.url);
+    const project = new ProjectPage(page);
+    await project.goToView('Export');
+    const ex = new ExportPage(page);
+    const dest = path.join(workDir, 'exports');
+    await expect(page.getByTestId('export-run')).toBeVisible();
+    await ex.exportTo(dest, 'Export model bundle');
+    await expect(ex.history.locator('li').first()).toContainText('bundle');
+    await expect(ex.history.locator('li').first()).toContainText('2 classes');
+    await expect(page.getByRole('button', { name: 'Show in folder' })).toHaveCount(0);
+    const [folder = ''] = fs.readdirSync(dest);
+    expect(folder).toMatch(/-bundle-run1-/);
+    expect(fs.existsSync(path.join(dest, folder, 'index.html'))).toBe(true);
+  } finally {
+    await stopServer(child);
+  }
 });
