@@ -1,7 +1,8 @@
 /**
  * index.html of a model bundle: an offline page (drop images, see the class and the
  * probabilities). The model comes from model.js (a <script>, so it loads from file:// where
- * fetch is refused); TF.js from tf.min.js beside it; the CSP forbids any connection.
+ * fetch is refused); TF.js from tf.min.js beside it; the CSP forbids any connection
+ * ('unsafe-eval' stays: TF.js evaluates code at start and will not load without it).
  */
 export function bundlePage(title: string): string {
   const safe = title.replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`);

@@ -31,6 +31,9 @@ class ExportState {
         this.history = [rec, ...this.history.filter((h) => h.id !== rec.id)];
       });
       client.on('train:run', () => void this.refreshRuns());
+      client.on('labels:changed', (c) => {
+        if (c.classesChanged && appState.project) void this.refreshMapping();
+      });
       client.on('project:changed', () => {
         this.history = [];
         this.runs = [];
@@ -73,6 +76,14 @@ class ExportState {
       this.runs = (await appState.api().train.runs()).filter((r) => r.status === 'done');
       if (this.runId === null || !this.runs.some((r) => r.id === this.runId))
         this.runId = this.runs[0]?.id ?? null;
+    } catch (err) {
+      appState.report(err);
+    }
+  }
+
+  async refreshMapping(): Promise<void> {
+    try {
+      this.mapping = await appState.api().export.camtrapMapping();
     } catch (err) {
       appState.report(err);
     }
