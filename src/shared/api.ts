@@ -38,6 +38,11 @@ import type {
   RecentProject,
   RemoveRootOptions,
   RootInfo,
+  BundleExportOptions,
+  CamtrapClassMapping,
+  DatasetExportOptions,
+  ExportRecord,
+  LabelImportResult,
 } from './types';
 import type { SerializedError } from './errors';
 
@@ -151,6 +156,8 @@ export interface DialogsApi {
   chooseNewProjectPath(suggestedName: string): Promise<string | null>;
   /** Native folder picker; null when cancelled. UNSUPPORTED outside Electron. */
   chooseFolder(title: string): Promise<string | null>;
+  /** Shows a file or folder in the system file manager. UNSUPPORTED outside Electron. */
+  showInFolder(path: string): Promise<void>;
 }
 
 export interface JobsApi {
@@ -158,6 +165,21 @@ export interface JobsApi {
   list(): Promise<JobInfo[]>;
   /** Asks a job to stop; it reports state `cancelled` when it has. */
   cancel(id: string): Promise<void>;
+}
+
+export interface ExportApi {
+  /** Writes a dataset export (CSV, ImageFolder, Camtrap DP) as a job. */
+  dataset(options: DatasetExportOptions): Promise<JobInfo>;
+  /** Writes a run's self-contained model bundle (and optionally a .zip) as a job. */
+  bundle(options: BundleExportOptions): Promise<JobInfo>;
+  /** Imports human labels from a CSV (path, label) as one undoable batch. */
+  importLabels(file: string): Promise<LabelImportResult>;
+  /** The project's recent exports, newest first. */
+  history(): Promise<ExportRecord[]>;
+  /** How each class becomes a Camtrap DP observation (saved entries and guesses). */
+  camtrapMapping(): Promise<CamtrapClassMapping[]>;
+  /** Saves edited mapping entries; returns the whole mapping. */
+  setCamtrapMapping(entries: CamtrapClassMapping[]): Promise<CamtrapClassMapping[]>;
 }
 
 export interface OcellusApi {
@@ -169,6 +191,7 @@ export interface OcellusApi {
   train: TrainApi;
   dialogs: DialogsApi;
   jobs: JobsApi;
+  export: ExportApi;
 }
 
 /** Events pushed by the main side, with their payloads. */
@@ -180,6 +203,7 @@ export interface ApiEvents {
   'labels:changed': LabelsChanged;
   'train:progress': TrainProgress;
   'train:run': RunSummary;
+  'export:recorded': ExportRecord;
 }
 
 export type Domain = keyof OcellusApi;
@@ -233,8 +257,9 @@ export const API_METHODS = {
     'embeddingStatus',
   ],
   train: ['defaults', 'start', 'runs', 'run'],
-  dialogs: ['chooseProjectToOpen', 'chooseNewProjectPath', 'chooseFolder'],
+  dialogs: ['chooseProjectToOpen', 'chooseNewProjectPath', 'chooseFolder', 'showInFolder'],
   jobs: ['list', 'cancel'],
+  export: ['dataset', 'bundle', 'importLabels', 'history', 'camtrapMapping', 'setCamtrapMapping'],
 } as const satisfies MethodTable;
 
 /** Runtime list of every event. */
@@ -246,6 +271,7 @@ export const API_EVENTS = [
   'labels:changed',
   'train:progress',
   'train:run',
+  'export:recorded',
 ] as const satisfies readonly EventName[];
 
 // Compile-time proof that the tables above list every member of the interfaces.

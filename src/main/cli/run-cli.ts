@@ -12,6 +12,7 @@ import { createOcellusService, type OcellusService } from '../core/service';
 import { embed, models } from './ml-commands';
 import { classes, label } from './label-commands';
 import { train } from './train-command';
+import { exportBundle, exportDataset, importLabels, predict } from './export-commands';
 
 export interface CliIo {
   stdout(text: string): void;
@@ -36,6 +37,14 @@ Commands:
   train <project.ocellus> [--base <id|folder>] [--mode features|finetune] [--epochs N]
         [--batch-size N] [--learning-rate X] [--validation F] [--group-by none|sequence|folder|camera]
         [--seed N] [--json]                              train a classifier
+  export <project.ocellus> [--run N] --out <dir> [--zip] [--json]
+                                                         a run's model bundle (runs without Ocellus)
+  export-dataset <project.ocellus> --format csv|imagefolder|camtrap-dp --out <dir>
+        [--link copy|hardlink] [--deployments root|camera] [--timezone +HH:MM] [--json]
+                                                         labels as CSV, ImageFolder or Camtrap DP 1.0
+  import-labels <project.ocellus> <labels.csv> [--json]  labels from a CSV (path,label); one undo
+  predict <bundle-dir|project.ocellus> <images or folders…> [--run N] [--out predictions.csv]
+        [--json] [--batch-size N]                        classify images (CSV on stdout by default)
 
 Options:
   --help, -h       show this help
@@ -83,6 +92,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await embed(service, rest, io);
       case 'train':
         return await train(service, rest, io);
+      case 'export':
+        return await exportBundle(service, rest, io);
+      case 'export-dataset':
+        return await exportDataset(service, rest, io);
+      case 'import-labels':
+        return await importLabels(service, rest, io);
+      case 'predict':
+        return await predict(service, rest, io);
       default:
         io.stderr(`ocellus: unknown command '${command}' (see ocellus --help)\n`);
         return 2;

@@ -1,4 +1,5 @@
-import { BrowserWindow, dialog } from 'electron';
+import fs from 'node:fs';
+import { BrowserWindow, dialog, shell } from 'electron';
 import path from 'node:path';
 import type { DialogsApi } from '../../shared/api';
 
@@ -42,6 +43,10 @@ export function createNativeDialogs(defaultDir: () => string): DialogsApi {
         ? await dialog.showOpenDialog(win, options)
         : await dialog.showOpenDialog(options);
       return result.canceled ? null : (result.filePaths[0] ?? null);
+    },
+    async showInFolder(target) {
+      if (typeof target !== 'string' || !fs.existsSync(target)) return;
+      shell.showItemInFolder(path.resolve(target));
     },
   };
 }

@@ -76,6 +76,48 @@ export class LabelStore {
     });
   }
 
+  /**
+   * Human labels for many (image, class) pairs as ONE undoable action (label imports).
+   * Unknown images are skipped; in single-label projects the last pair of an image wins.
+   */
+  assignMany(
+    pairs: readonly { imageId: number; classId: number }[],
+    description: string,
+  ): LabelChange {
+    const single = this.labelMode() === 'single';
+    const wanted = new Map<number, Set<number>>();
+    for (const { imageId, classId } of pairs) {
+      this.requireClass(classId);
+      const set = single ? new Set<number>() : (wanted.get(imageId) ?? new Set<number>());
+      set.add(classId);
+      wanted.set(imageId, set);
+    }
+    return this.batch(description, (log) => {
+      const current = this.db.prepare('SELECT * FROM labels WHERE image_id = ?');
+      const exists = this.db.prepare('SELECT 1 FROM images WHERE id = ?');
+      const now = new Date().toISOString();
+      for (const [imageId, classIds] of wanted) {
+        if (!exists.get(imageId)) continue;
+        const labels = current.all(imageId) as LabelRow[];
+        const keep = (l: LabelRow) => l.source === 'human' && classIds.has(l.class_id);
+        for (const l of labels) {
+          if (!keep(l) && (single || classIds.has(l.class_id))) log.remove(l);
+        }
+        for (const classId of classIds) {
+          if (labels.some((l) => l.class_id === classId && keep(l))) continue;
+          log.add({
+            image_id: imageId,
+            class_id: classId,
+            source: 'human',
+            run_id: null,
+            confidence: null,
+            created_at: now,
+          });
+        }
+      }
+    });
+  }
+
   /** Takes `classId` off each image. */
   unassign(imageIds: readonly number[], classId: number, description: string): LabelChange {
     const find = this.db.prepare('SELECT * FROM labels WHERE image_id = ? AND class_id = ?');

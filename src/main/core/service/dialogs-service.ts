@@ -10,5 +10,6 @@ export function createUnsupportedDialogs(): DialogsApi {
     chooseProjectToOpen: unsupported,
     chooseNewProjectPath: unsupported,
     chooseFolder: unsupported,
+    showInFolder: unsupported,
   };
 }

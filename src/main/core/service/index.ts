@@ -11,6 +11,8 @@ import { createLibraryService } from './library-service';
 import { createMlService } from './ml-service';
 import { createLabelsService } from './labels-service';
 import { createTrainService } from './train-service';
+import { createExportService, createRunPredictor } from './export-service';
+import type { Predictor } from '../export/predict';
 import { ModelStore } from '../ml/model-store';
 import path from 'node:path';
 import type { MediaKind } from '../../../shared/types';
@@ -28,6 +30,8 @@ export interface OcellusService {
   whenIdle(): Promise<void>;
   /** Cancels jobs and closes the open project; safe to call twice. */
   dispose(): Promise<void>;
+  /** The classifier of a run of the open project (newest finished by default), for `ocellus predict`. */
+  runPredictor(runId?: number): Promise<Predictor>;
 }
 
 /** Builds the implementation of the whole contract for one host. */
@@ -54,6 +58,7 @@ export function createOcellusService(options: HostOptions): OcellusService {
     train: createTrainService(ctx),
     dialogs: options.dialogs ?? createUnsupportedDialogs(),
     jobs: createJobsService(ctx),
+    export: createExportService(ctx),
   };
   return {
     api,
@@ -66,5 +71,6 @@ export function createOcellusService(options: HostOptions): OcellusService {
       ctx.jobs.cancelAll();
       await closeCurrent(ctx);
     },
+    runPredictor: (runId) => createRunPredictor(ctx, runId),
   };
 }

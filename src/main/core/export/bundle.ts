@@ -1,0 +1,169 @@
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type Database from 'better-sqlite3';
+import type { RunSummary } from '../../../shared/types';
+import type { JobContext } from '../jobs/job-registry';
+import type { EmbedModel } from '../ml/embedder';
+import { findFeatureLayer } from '../ml/feature-model';
+import { initBackend, type BackendName } from '../ml/tf-runtime';
+import type { HeadWeights } from '../train/head-trainer';
+import { validationMetrics } from './bundle-metrics';
+import { buildClassifier, saveModel, type TrainedParts } from './bundle-model';
+import { bundlePage } from './bundle-page';
+import { PREDICT_SCRIPT } from './bundle-predict-script';
+import { modelCard } from './model-card';
+import { zipFolder } from './zip';
+
+const nodeRequire = createRequire(import.meta.url);
+
+export interface BundleDeps {
+  db: Database.Database;
+  run: RunSummary;
+  head: HeadWeights;
+  model: EmbedModel;
+  baseName: string;
+  licence: string;
+  projectName: string;
+  appVersion: string;
+  backend: BackendName | null;
+  /** An empty or absent folder. */
+  out: string;
+  zip: boolean;
+  /** Extra trained weights of the base (fine-tuned runs), when there are any. */
+  baseOverrides?: TrainedParts['baseOverrides'];
+}
+
+export interface BundleResult {
+  dir: string;
+  zip: string | null;
+  classes: number;
+  bytes: number;
+}
+
+const STEPS = 6;
+
+/**
+ * Writes a run's model bundle: model/ (one TF.js Layers model, image in, probabilities
+ * out), labels.json, preprocessing.json, metrics.json, MODEL_CARD.md, predict.mjs with its
+ * package.json, and index.html with model.js and tf.min.js beside it; optionally a .zip.
+ */
+export async function writeBundle(job: JobContext, d: BundleDeps): Promise<BundleResult> {
+  job.phase('Building the model', STEPS);
+  await initBackend(d.backend);
+  const classifier = await buildClassifier(d.model, {
+    head: d.head,
+    baseOverrides: d.baseOverrides,
+  });
+  let featureLayer = d.model.featureOutput;
+  try {
+    featureLayer = findFeatureLayer(classifier, d.model.featureOutput).name;
+  } catch {
+    // The name is only reported in the model card; the model itself is built.
+  }
+  job.throwIfCancelled();
+  fs.mkdirSync(d.out, { recursive: true });
+  const saved = await saveModel(classifier, path.join(d.out, 'model'));
+  classifier.dispose();
+  job.progress(1);
+
+  const write = (name: string, text: string) => fs.writeFileSync(path.join(d.out, name), text);
+  const json = (name: string, value: unknown) => write(name, `${JSON.stringify(value, null, 2)}\n`);
+  json('labels.json', { classes: d.run.classes });
+  json('preprocessing.json', d.model.preprocessing);
+  const metrics = validationMetrics(d.db, d.run, d.head, d.model);
+  json('metrics.json', {
+    runId: d.run.id,
+    bestEpoch: d.run.bestEpoch,
+    best: d.run.best,
+    validation: metrics,
+    counts: d.run.counts,
+    history: d.run.history,
+  });
+  job.progress(2);
+  const created = new Date().toISOString();
+  write(
+    'MODEL_CARD.md',
+    modelCard({
+      run: d.run,
+      projectName: d.projectName,
+      baseName: d.baseName,
+      baseId: d.model.id,
+      licence: d.licence,
+      featureLayer,
+      preprocessing: d.model.preprocessing,
+      metrics,
+      appVersion: d.appVersion,
+      created,
+    }),
+  );
+  write('predict.mjs', PREDICT_SCRIPT);
+  json('package.json', bundlePackageJson(d.projectName, d.run.id));
+  job.progress(3);
+
+  write('index.html', bundlePage(`${d.projectName} — run ${d.run.id}`));
+  fs.copyFileSync(
+    path.join(
+      path.dirname(nodeRequire.resolve('@tensorflow/tfjs/package.json')),
+      'dist',
+      'tf.min.js',
+    ),
+    path.join(d.out, 'tf.min.js'),
+  );
+  // A script, not a fetch: pages opened from file:// may not fetch files beside them.
+  write(
+    'model.js',
+    `window.OCELLUS_BUNDLE = ${JSON.stringify({
+      model: saved.modelJson,
+      weights: saved.weights.toString('base64'),
+      labels: { classes: d.run.classes },
+      preprocessing: d.model.preprocessing,
+    })};\n`,
+  );
+  job.progress(4);
+  let zip: string | null = null;
+  if (d.zip) {
+    job.throwIfCancelled();
+    zip = `${d.out.replace(/[\\/]+$/, '')}.zip`;
+    zipFolder(d.out, zip);
+  }
+  job.progress(5);
+  return { dir: d.out, zip, classes: d.run.classes.length, bytes: folderBytes(d.out) };
+}
+
+/** The bundle's own package.json: what predict.mjs needs, pinned as the app pins them. */
+function bundlePackageJson(projectName: string, runId: number): Record<string, unknown> {
+  const version = (pkg: string) => {
+    try {
+      return (nodeRequire(`${pkg}/package.json`) as { version: string }).version;
+    } catch {
+      return '*';
+    }
+  };
+  return {
+    name: `ocellus-model-run-${runId}`,
+    private: true,
+    description: `Image classifier exported by Ocellus from ${projectName}`,
+    type: 'module',
+    scripts: { predict: 'node predict.mjs' },
+    engines: { node: '>=20' },
+    dependencies: {
+      '@tensorflow/tfjs': version('@tensorflow/tfjs'),
+      sharp: version('sharp'),
+    },
+    optionalDependencies: { '@tensorflow/tfjs-node': version('@tensorflow/tfjs') },
+  };
+}
+
+function folderBytes(dir: string): number {
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .reduce(
+      (n, e) =>
+        n +
+        (e.isDirectory()
+          ? folderBytes(path.join(dir, e.name))
+          : fs.statSync(path.join(dir, e.name)).size),
+      0,
+    );
+}

@@ -1,0 +1,125 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type Database from 'better-sqlite3';
+import { OcellusError } from '../../../shared/errors';
+import { exportImages } from './export-data';
+
+export type LinkMode = 'copy' | 'hardlink';
+
+export interface ImageFolderOptions {
+  mode: LinkMode;
+  /** Also export model suggestions; default: human labels only (the training truth). */
+  includeModelLabels?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface ImageFolderResult {
+  files: number;
+  /** How the split was chosen: a run id, or null for everything under `all/`. */
+  splitFromRun: number | null;
+  skipped: { path: string; reason: string }[];
+  /** Hard links that crossed a drive and were copied instead. */
+  copiedInsteadOfLinked: number;
+}
+
+/**
+ * Writes `<out>/<split>/<class>/<file>`: the split of the newest finished run (train,
+ * validation; images that run did not see go to `unsplit`), else `all`. Files with the same
+ * name in one folder get `-2`, `-3`… before the extension; unreadable images are skipped
+ * and reported, never copied.
+ */
+export async function writeImageFolder(
+  db: Database.Database,
+  outDir: string,
+  opts: ImageFolderOptions,
+): Promise<ImageFolderResult> {
+  const images = exportImages(db);
+  const run = newestSplit(db);
+  const result: ImageFolderResult = {
+    files: 0,
+    splitFromRun: run?.id ?? null,
+    skipped: [],
+    copiedInsteadOfLinked: 0,
+  };
+  const used = new Set<string>();
+  fs.mkdirSync(outDir, { recursive: true });
+  // Copies are asynchronous, so the app stays responsive during a large export.
+  for (const [i, im] of images.entries()) {
+    if (opts.signal?.aborted) throw new OcellusError('CANCELLED', 'Cancelled');
+    if (i % 50 === 0) opts.onProgress?.(i, images.length);
+    const labels = im.labels.filter((l) => opts.includeModelLabels || l.source === 'human');
+    if (labels.length === 0) continue;
+    if (im.status !== 'ok') {
+      result.skipped.push({ path: im.file, reason: `${im.status}: ${im.error ?? ''}`.trim() });
+      continue;
+    }
+    const split = run
+      ? run.train.has(im.id)
+        ? 'train'
+        : run.validation.has(im.id)
+          ? 'validation'
+          : 'unsplit'
+      : 'all';
+    for (const label of labels) {
+      const dir = path.join(outDir, split, safeName(label.className));
+      fs.mkdirSync(dir, { recursive: true });
+      const target = uniqueTarget(dir, path.basename(im.file), used);
+      try {
+        if (opts.mode === 'hardlink') {
+          try {
+            await fs.promises.link(im.file, target);
+          } catch (err) {
+            // Across drives (EXDEV) or on file systems without links, a copy still works.
+            const code = (err as NodeJS.ErrnoException).code;
+            if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'ENOTSUP') throw err;
+            await fs.promises.copyFile(im.file, target);
+            result.copiedInsteadOfLinked++;
+          }
+        } else await fs.promises.copyFile(im.file, target);
+        result.files++;
+      } catch (err) {
+        result.skipped.push({ path: im.file, reason: (err as Error).message });
+      }
+    }
+  }
+  opts.onProgress?.(images.length, images.length);
+  return result;
+}
+
+/** The newest finished run's split, as sets of image ids. */
+function newestSplit(
+  db: Database.Database,
+): { id: number; train: Set<number>; validation: Set<number> } | null {
+  const row = db
+    .prepare(
+      "SELECT id, split FROM runs WHERE status = 'done' AND split IS NOT NULL ORDER BY id DESC LIMIT 1",
+    )
+    .get() as { id: number; split: string } | undefined;
+  if (!row) return null;
+  const split = JSON.parse(row.split) as { train: number[]; validation: number[] };
+  return { id: row.id, train: new Set(split.train), validation: new Set(split.validation) };
+}
+
+/** A class name as a folder name: no separators or characters Windows refuses. */
+export function safeName(name: string): string {
+  // Control characters are invalid in Windows file names.
+  // eslint-disable-next-line no-control-regex
+  const clean = name.replace(/[<>:"/\\|?*\u0000-\u001f]/g, '_').replace(/[. ]+$/, '');
+  return clean === '' || clean === '.' || clean === '..' ? '_' : clean;
+}
+
+function uniqueTarget(dir: string, base: string, used: Set<string>): string {
+  const ext = path.extname(base);
+  const stem = base.slice(0, base.length - ext.length);
+  for (let n = 1; ; n++) {
+    const name = n === 1 ? base : `${stem}-${n}${ext}`;
+    const full = path.join(dir, name);
+    // Case-insensitive, so the export also unpacks on Windows and macOS.
+    const key = full.toLowerCase();
+    if (!used.has(key)) {
+      used.add(key);
+      return full;
+    }
+  }
+}

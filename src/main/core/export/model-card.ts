@@ -1,0 +1,97 @@
+import type { RunSummary } from '../../../shared/types';
+import type { PreprocessingSpec } from '../ml/zoo-types';
+import type { ValidationMetrics } from './bundle-metrics';
+
+export interface ModelCardInput {
+  run: RunSummary;
+  projectName: string;
+  baseName: string;
+  baseId: string;
+  licence: string;
+  featureLayer: string;
+  preprocessing: PreprocessingSpec;
+  metrics: ValidationMetrics;
+  appVersion: string;
+  created: string;
+}
+
+const pct = (v: number | null) => (v === null ? '–' : `${(v * 100).toFixed(1)} %`);
+
+/** MODEL_CARD.md: what the model is, what it learnt from, how well, and where it fails. */
+export function modelCard(c: ModelCardInput): string {
+  const { run, metrics, preprocessing: p } = c;
+  const cfg = run.config;
+  const norm =
+    p.normalization.kind === 'range'
+      ? `pixel values scaled to [${p.normalization.min}, ${p.normalization.max}]`
+      : p.normalization.kind === 'mean-std'
+        ? `(x / 255 − mean) / std, mean ${p.normalization.mean.join(', ')}, std ${p.normalization.std.join(', ')}`
+        : `per-channel means ${p.normalization.mean.join(', ')} subtracted${p.normalization.bgr ? ', BGR order' : ''}`;
+  const counts = run.counts.perClass
+    .map((k) => `| ${k.name} | ${k.train} | ${k.validation} |`)
+    .join('\n');
+  const perClass = metrics.perClass
+    .map(
+      (m) =>
+        `| ${m.class} | ${pct(m.precision)} | ${pct(m.recall)} | ${pct(m.f1)} | ${m.support} |`,
+    )
+    .join('\n');
+  return `# Model card: ${c.projectName}, run ${run.id}
+
+Image classifier exported by Ocellus ${c.appVersion} on ${c.created}.
+Classes (${run.classes.length}): ${run.classes.join(', ')}.
+
+## Model
+
+- Base network: **${c.baseName}** (\`${c.baseId}\`), cut at \`${c.featureLayer}\`, pre-trained on ImageNet.
+  Licence of the base model: ${c.licence}.
+- Head trained by Ocellus: global average pooling → Dense ${cfg.hiddenUnits} ReLU → Dense ${run.classes.length} softmax
+  (dropout ${cfg.dropout} while training). Training mode: ${cfg.mode}.
+- One TF.js Layers model (\`model/model.json\`): an image tensor [n, ${p.inputSize[0]}, ${p.inputSize[1]}, 3] in, class
+  probabilities out, in the order of \`labels.json\`.
+- Preprocessing (\`preprocessing.json\`): EXIF orientation applied, transparency on white, resized to
+  ${p.inputSize[1]}×${p.inputSize[0]} by ${p.resize} (bicubic), ${norm}.
+
+## Data
+
+${run.counts.train} training and ${run.counts.validation} validation images, each with one human label
+(model suggestions are never training truth). Left out: ${run.counts.excludedUnlabelled} unlabelled,
+${run.counts.excludedUnreadable} unreadable, ${run.counts.excludedNoEmbedding} without an embedding.
+
+| class | train | validation |
+| ----- | ----- | ---------- |
+${counts}
+
+Split: stratified, grouped by **${cfg.groupBy}** (whole groups stay on one side), ${Math.round(cfg.validationFraction * 100)} % held out, seed ${cfg.seed}.
+Identical files found on both sides: ${run.leakedContents}.
+
+## Validation metrics
+
+Best epoch ${run.bestEpoch ?? '–'} of ${run.history.length}: validation loss ${run.best?.valLoss.toFixed(4) ?? '–'}, accuracy ${pct(run.best?.valAccuracy ?? null)}.
+Recomputed on ${metrics.images} validation images with their current labels: accuracy ${pct(metrics.accuracy)}.
+
+| class | precision | recall | F1 | images |
+| ----- | --------- | ------ | -- | ------ |
+${perClass}
+
+## Training configuration
+
+Epochs ≤ ${cfg.epochs} (early stopping patience ${cfg.patience}), batch size ${cfg.batchSize}, Adam learning rate ${cfg.learningRate},
+class weighting ${cfg.classWeighting ? 'on' : 'off'}, backend ${run.backend ?? 'unknown'}, trained ${run.startedAt}${run.durationSeconds !== null ? ` in ${run.durationSeconds.toFixed(0)} s` : ''}.
+
+## Intended use
+
+Sorting and pre-labelling images like those of this project (same cameras, sites, subjects and
+conditions), with a person checking the results. Not for decisions about people, and not for
+clinical diagnosis without a proper validation study.
+
+## Limitations
+
+- The validation set is small (${run.counts.validation} images) and from the same project: expect lower accuracy on other
+  cameras, places, seasons or devices. Classes with few images are the least reliable.
+- It always answers with one of its ${run.classes.length} classes, even for images unlike any it has seen.
+- Probabilities are not calibrated; check a threshold on your own data before trusting them.
+- \`predict.mjs\` reproduces the app's preprocessing exactly (sharp). \`index.html\` resizes in the browser's canvas,
+  so its probabilities can differ slightly from the app's.
+`;
+}

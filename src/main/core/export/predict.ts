@@ -1,0 +1,175 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { OcellusError } from '../../../shared/errors';
+import { isImagePath } from '../library/image-formats';
+import type { EmbedModel } from '../ml/embedder';
+import { loadFeatureModel } from '../ml/feature-model';
+import { diskModelHandler } from '../ml/model-io';
+import { loadModelInput } from '../ml/preprocess';
+import type { PreprocessingSpec } from '../ml/zoo-types';
+import type { HeadWeights } from '../train/head-trainer';
+import { csvLine } from './csv';
+
+/** One image's prediction; `error` set (and no label) when the image could not be read. */
+export interface PredictionRow {
+  path: string;
+  label: string;
+  confidence: number | null;
+  probabilities: number[] | null;
+  error: string | null;
+}
+
+/** A classifier ready to run on image files. */
+export interface Predictor {
+  readonly classes: string[];
+  readonly preprocessing: PreprocessingSpec;
+  /** Probabilities for a batch of files; unreadable files get an error row. */
+  predict(files: readonly string[]): Promise<PredictionRow[]>;
+  dispose(): void;
+}
+
+/** [n, dim] embeddings → [n, classes] probabilities through a trained head. */
+export function headProbabilities(head: HeadWeights, x: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => {
+    const w1 = tf.tensor2d(head.w1, [head.dim, head.hidden]);
+    const w2 = tf.tensor2d(head.w2, [head.hidden, head.classes]);
+    const h = tf.relu(tf.add(tf.matMul(x, w1), tf.tensor1d(head.b1)));
+    return tf.softmax(tf.add(tf.matMul(h, w2), tf.tensor1d(head.b2))) as tf.Tensor2D;
+  });
+}
+
+/** The app's own classifier for a run: the base's embedding, then the head. */
+export async function runPredictor(
+  model: EmbedModel,
+  head: HeadWeights,
+  classes: string[],
+): Promise<Predictor> {
+  const features = await loadFeatureModel(model.modelJson, model.featureOutput);
+  return makePredictor(
+    classes,
+    model.preprocessing,
+    (batch) =>
+      tf.tidy(() => {
+        const emb = features.embed(batch);
+        return headProbabilities(head, emb);
+      }),
+    () => features.dispose(),
+  );
+}
+
+/** A model bundle's classifier (model/model.json, labels.json, preprocessing.json). */
+export async function bundlePredictor(dir: string): Promise<Predictor> {
+  const read = <T>(name: string): T => {
+    const file = path.join(dir, name);
+    if (!fs.existsSync(file))
+      throw new OcellusError('NOT_FOUND', `${dir} is not a model bundle (no ${name})`);
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  };
+  const labels = read<{ classes: string[] }>('labels.json');
+  const spec = read<PreprocessingSpec>('preprocessing.json');
+  const model = await tfl.loadLayersModel(diskModelHandler(path.join(dir, 'model', 'model.json')));
+  return makePredictor(
+    labels.classes,
+    spec,
+    (batch) => model.predict(batch) as tf.Tensor2D,
+    () => model.dispose(),
+  );
+}
+
+function makePredictor(
+  classes: string[],
+  spec: PreprocessingSpec,
+  run: (batch: tf.Tensor4D) => tf.Tensor2D,
+  dispose: () => void,
+): Predictor {
+  const [h, w] = spec.inputSize;
+  return {
+    classes,
+    preprocessing: spec,
+    async predict(files) {
+      const settled = await Promise.allSettled(files.map((f) => loadModelInput(f, spec)));
+      const ok = settled.flatMap((s, i) => (s.status === 'fulfilled' ? [i] : []));
+      const rows: PredictionRow[] = files.map((f, i) => {
+        const s = settled[i];
+        return {
+          path: f,
+          label: '',
+          confidence: null,
+          probabilities: null,
+          error:
+            s?.status === 'rejected'
+              ? s.reason instanceof Error
+                ? s.reason.message
+                : String(s.reason)
+              : null,
+        };
+      });
+      if (ok.length === 0) return rows;
+      const per = h * w * 3;
+      const packed = new Float32Array(ok.length * per);
+      ok.forEach((i, j) => {
+        const s = settled[i];
+        if (s?.status === 'fulfilled') packed.set(s.value, j * per);
+      });
+      const input = tf.tensor4d(packed, [ok.length, h, w, 3]);
+      const out = run(input);
+      const data = out.dataSync();
+      input.dispose();
+      out.dispose();
+      const k = classes.length;
+      ok.forEach((i, j) => {
+        const probs = Array.from(data.slice(j * k, (j + 1) * k));
+        let best = 0;
+        for (let c = 1; c < k; c++) if ((probs[c] ?? 0) > (probs[best] ?? 0)) best = c;
+        const row = rows[i];
+        if (!row) return;
+        row.probabilities = probs;
+        row.label = classes[best] ?? '';
+        row.confidence = probs[best] ?? null;
+      });
+      return rows;
+    },
+    dispose,
+  };
+}
+
+/** Image files under the given files and folders (recursive), in a stable order. */
+export function collectImageFiles(paths: readonly string[]): string[] {
+  const out: string[] = [];
+  const walk = (p: string) => {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(p);
+    } catch {
+      out.push(p); // Reported as an error row, not dropped.
+      return;
+    }
+    if (st.isDirectory()) {
+      for (const name of fs.readdirSync(p).sort()) {
+        if (name.startsWith('.')) continue;
+        const child = path.join(p, name);
+        if (fs.statSync(child).isDirectory() || isImagePath(child)) walk(child);
+      }
+    } else out.push(p);
+  };
+  for (const p of paths) walk(path.resolve(p));
+  return out;
+}
+
+/** The header of a predictions CSV: path, label, confidence, one column per class, error. */
+export function predictionsHeader(classes: readonly string[]): string {
+  return csvLine(['path', 'label', 'confidence', ...classes, 'error']);
+}
+
+/** One predictions CSV line. */
+export function predictionLine(row: PredictionRow, classes: readonly string[]): string {
+  return csvLine([
+    row.path,
+    row.label,
+    row.confidence,
+    ...classes.map((_, i) => row.probabilities?.[i] ?? null),
+    row.error,
+  ]);
+}

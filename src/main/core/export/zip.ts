@@ -1,0 +1,89 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+function crc32(buf: Buffer): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < buf.length; i++) c = CRC_TABLE[(c ^ buf[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function files(dir: string, prefix = ''): { name: string; file: string }[] {
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .flatMap((e) =>
+      e.isDirectory()
+        ? files(path.join(dir, e.name), `${prefix}${e.name}/`)
+        : [{ name: `${prefix}${e.name}`, file: path.join(dir, e.name) }],
+    );
+}
+
+/**
+ * Zips a folder (deflate, no ZIP64: a bundle stays far below 4 GB) with entries under
+ * `<root>/`, so it unpacks into one folder.
+ */
+export function zipFolder(dir: string, zipFile: string, root = path.basename(dir)): number {
+  const fd = fs.openSync(`${zipFile}.partial`, 'w');
+  const central: Buffer[] = [];
+  let offset = 0;
+  const entries = files(dir);
+  try {
+    for (const { name, file } of entries) {
+      const data = fs.readFileSync(file);
+      const packed = zlib.deflateRawSync(data, { level: 6 });
+      const nameBuf = Buffer.from(`${root}/${name}`, 'utf8');
+      const crc = crc32(data);
+      const local = Buffer.alloc(30);
+      local.writeUInt32LE(0x04034b50, 0);
+      local.writeUInt16LE(20, 4);
+      local.writeUInt16LE(0x0800, 6); // UTF-8 names
+      local.writeUInt16LE(8, 8); // deflate
+      local.writeUInt32LE(0, 10); // time/date: 1980, reproducible
+      local.writeUInt32LE(crc, 14);
+      local.writeUInt32LE(packed.length, 18);
+      local.writeUInt32LE(data.length, 22);
+      local.writeUInt16LE(nameBuf.length, 26);
+      fs.writeSync(fd, local);
+      fs.writeSync(fd, nameBuf);
+      fs.writeSync(fd, packed);
+      const cd = Buffer.alloc(46);
+      cd.writeUInt32LE(0x02014b50, 0);
+      cd.writeUInt16LE(20, 4);
+      cd.writeUInt16LE(20, 6);
+      cd.writeUInt16LE(0x0800, 8);
+      cd.writeUInt16LE(8, 10);
+      cd.writeUInt32LE(crc, 16);
+      cd.writeUInt32LE(packed.length, 20);
+      cd.writeUInt32LE(data.length, 24);
+      cd.writeUInt16LE(nameBuf.length, 28);
+      cd.writeUInt32LE(offset, 42);
+      central.push(cd, nameBuf);
+      offset += local.length + nameBuf.length + packed.length;
+    }
+    const cdBuf = Buffer.concat(central);
+    fs.writeSync(fd, cdBuf);
+    const end = Buffer.alloc(22);
+    end.writeUInt32LE(0x06054b50, 0);
+    end.writeUInt16LE(entries.length, 8);
+    end.writeUInt16LE(entries.length, 10);
+    end.writeUInt32LE(cdBuf.length, 12);
+    end.writeUInt32LE(offset, 16);
+    fs.writeSync(fd, end);
+    offset += cdBuf.length + end.length;
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(`${zipFile}.partial`, zipFile);
+  return offset;
+}

@@ -1,0 +1,192 @@
+import path from 'node:path';
+import type { ExportApi } from '../../../shared/api';
+import { OcellusError } from '../../../shared/errors';
+import type {
+  BundleExportOptions,
+  CamtrapClassMapping,
+  DatasetExportOptions,
+  ExportKind,
+} from '../../../shared/types';
+import { writeBundle } from '../export/bundle';
+import { writeCamtrapDp } from '../export/camtrap-dp';
+import { camtrapMapping, saveCamtrapMapping } from '../export/camtrap-mapping';
+import { writeLabelsCsv } from '../export/csv';
+import { listExports, recordExport } from '../export/export-log';
+import { writeImageFolder } from '../export/imagefolder';
+import { LabelStore } from '../labels/label-store';
+import { importLabelsCsv } from '../export/label-import';
+import { prepareEmptyDir } from '../export/out-dir';
+import { runPredictor, type Predictor } from '../export/predict';
+import { initBackend } from '../ml/tf-runtime';
+import { modelFormat } from '../ml/model-io';
+import type { JobContext } from '../jobs/job-registry';
+import { loadZoo } from '../ml/zoo';
+import { RunStore } from '../train/run-store';
+import type { ServiceContext } from './context';
+import { preferredBackend, resolveEmbedModel } from './ml-service';
+import { requireStore } from './project-service';
+import { requireObject, requireString } from './validate';
+
+const FORMATS = ['csv', 'imagefolder', 'camtrap-dp'] as const;
+
+/** The `export` domain: dataset exports, model bundles, label import, export history. */
+export function createExportService(ctx: ServiceContext): ExportApi {
+  /** Runs an export as a job and records its outcome in the project. */
+  const asJob = (
+    kind: ExportKind,
+    title: string,
+    out: string,
+    runId: number | null,
+    work: (job: JobContext) => Promise<string>,
+  ) => {
+    const store = requireStore(ctx);
+    return ctx.jobs.start('export', title, async (job) => {
+      let summary: string;
+      try {
+        // Start on a later turn, so the caller holds the job id before any progress arrives.
+        await new Promise((resolve) => setImmediate(resolve));
+        summary = await work(job);
+      } catch (err) {
+        if (store.db.open && !job.signal.aborted) {
+          const rec = recordExport(store.db, {
+            kind,
+            path: out,
+            runId,
+            state: 'failed',
+            summary: err instanceof Error ? err.message : String(err),
+          });
+          ctx.bus.emit('export:recorded', rec);
+        }
+        throw err;
+      }
+      if (!store.db.open) return;
+      const rec = recordExport(store.db, { kind, path: out, runId, state: 'done', summary });
+      job.phase(summary, 1);
+      job.progress(1);
+      ctx.bus.emit('export:recorded', rec);
+    }).info;
+  };
+
+  return {
+    async dataset(input) {
+      const o = requireObject(input, 'options') as Partial<DatasetExportOptions>;
+      const format = o.format;
+      if (!format || !(FORMATS as readonly string[]).includes(format))
+        throw new OcellusError('INVALID_ARGUMENT', `format is one of ${FORMATS.join(', ')}`);
+      const out = path.resolve(requireString(o.out, 'out'));
+      const store = requireStore(ctx);
+      if (format !== 'csv') prepareEmptyDir(out);
+      const linkMode = o.linkMode === 'hardlink' ? 'hardlink' : 'copy';
+      const deploymentsBy = o.deploymentsBy === 'camera' ? 'camera' : 'root';
+      return asJob(format, `Export ${format}`, out, null, async (job) => {
+        const progress = (done: number, total: number) => job.progress(done, total);
+        job.phase(`Writing ${format}`, 0);
+        if (format === 'csv') {
+          const r = writeLabelsCsv(store.db, out, progress);
+          return `${r.rows} images → ${r.file}`;
+        }
+        if (format === 'imagefolder') {
+          const r = await writeImageFolder(store.db, out, {
+            mode: linkMode,
+            signal: job.signal,
+            onProgress: progress,
+          });
+          const split = r.splitFromRun ? `split of run ${r.splitFromRun}` : 'no run: all/';
+          return `${r.files} files (${linkMode}, ${split})${r.skipped.length ? `, ${r.skipped.length} skipped` : ''}`;
+        }
+        const r = writeCamtrapDp(store.db, out, store.summary().name, {
+          deploymentsBy,
+          timezone: o.timezone,
+          appVersion: ctx.options.appVersion,
+          signal: job.signal,
+          onProgress: progress,
+        });
+        return `${r.deployments} deployments, ${r.media} media, ${r.observations} observations${r.skipped.length ? `, ${r.skipped.length} unreadable images left out` : ''}${r.warnings.length ? ` — ${r.warnings.join('; ')}` : ''}`;
+      });
+    },
+    async bundle(input) {
+      const o = requireObject(input, 'options') as Partial<BundleExportOptions>;
+      const out = path.resolve(requireString(o.out, 'out'));
+      const store = requireStore(ctx);
+      const runs = new RunStore(store.db);
+      const runId = typeof o.runId === 'number' ? o.runId : newestDoneRun(runs);
+      const run = runs.get(runId);
+      const head = runs.head(runId);
+      if (run.status !== 'done' || !head)
+        throw new OcellusError('INVALID_ARGUMENT', `Run ${runId} has no trained model to export`);
+      const zoo = ctx.options.resourcesDir ? loadZoo(ctx.options.resourcesDir) : [];
+      const model = resolveEmbedModel(ctx, run.config.baseModel, zoo);
+      const stored = ctx.models.find(run.config.baseModel);
+      const entry = zoo.find((z) => z.id === (stored?.zooId ?? run.config.baseModel));
+      if (modelFormat(model.modelJson) !== 'layers')
+        throw new OcellusError(
+          'UNSUPPORTED',
+          `${model.id} is a Graph model: bundles need a Layers base model to merge with the head`,
+        );
+      prepareEmptyDir(out);
+      return asJob('bundle', `Model bundle of run ${runId}`, out, runId, async (job) => {
+        const r = await writeBundle(job, {
+          db: store.db,
+          run,
+          head,
+          model,
+          baseName: entry?.name ?? stored?.name ?? model.id,
+          licence: entry?.licence ?? 'unknown (imported by the user)',
+          projectName: store.summary().name,
+          appVersion: ctx.options.appVersion,
+          backend: preferredBackend(ctx),
+          out,
+          zip: o.zip === true,
+        });
+        return `Run ${runId}: ${r.classes} classes, ${(r.bytes / 1e6).toFixed(1)} MB${r.zip ? ` + ${path.basename(r.zip)}` : ''}`;
+      });
+    },
+    async importLabels(file) {
+      const store = requireStore(ctx);
+      const result = importLabelsCsv(
+        store.db,
+        path.resolve(requireString(file, 'file')),
+        () => store.summary().labelMode,
+      );
+      const labels = new LabelStore(store.db, () => store.summary().labelMode);
+      ctx.bus.emit('labels:changed', {
+        imageIds: result.imageIds,
+        classesChanged: true,
+        canUndo: labels.canUndo(),
+        canRedo: labels.canRedo(),
+      });
+      return result;
+    },
+    async history() {
+      return listExports(requireStore(ctx).db);
+    },
+    async camtrapMapping() {
+      return camtrapMapping(requireStore(ctx).db);
+    },
+    async setCamtrapMapping(entries) {
+      if (!Array.isArray(entries))
+        throw new OcellusError('INVALID_ARGUMENT', 'entries must be a list');
+      return saveCamtrapMapping(requireStore(ctx).db, entries as CamtrapClassMapping[]);
+    },
+  };
+}
+
+/** The app's own classifier of a run of the open project (the newest finished by default). */
+export async function createRunPredictor(ctx: ServiceContext, runId?: number): Promise<Predictor> {
+  const store = requireStore(ctx);
+  const runs = new RunStore(store.db);
+  const id = runId ?? newestDoneRun(runs);
+  const run = runs.get(id);
+  const head = runs.head(id);
+  if (run.status !== 'done' || !head)
+    throw new OcellusError('INVALID_ARGUMENT', `Run ${id} has no trained model`);
+  const zoo = ctx.options.resourcesDir ? loadZoo(ctx.options.resourcesDir) : [];
+  await initBackend(preferredBackend(ctx));
+  return runPredictor(resolveEmbedModel(ctx, run.config.baseModel, zoo), head, run.classes);
+}
+
+function newestDoneRun(runs: RunStore): number {
+  const run = runs.list().find((r) => r.status === 'done');
+  if (!run) throw new OcellusError('NOT_FOUND', 'No finished training run to export yet');
+  return run.id;
+}

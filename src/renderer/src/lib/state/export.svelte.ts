@@ -1,0 +1,161 @@
+import type {
+  CamtrapClassMapping,
+  DatasetFormat,
+  ExportKind,
+  ExportRecord,
+  JobInfo,
+  LabelImportResult,
+  RunSummary,
+} from '../../../../shared/types';
+import { appState } from './app.svelte';
+
+/** Export view: destination, options, the running export, recent exports, label import. */
+class ExportState {
+  destination = $state('');
+  history = $state<ExportRecord[]>([]);
+  runs = $state<RunSummary[]>([]);
+  runId = $state<number | null>(null);
+  zip = $state(false);
+  linkMode = $state<'copy' | 'hardlink'>('copy');
+  deploymentsBy = $state<'root' | 'camera'>('root');
+  timezone = $state('+00:00');
+  mapping = $state<CamtrapClassMapping[]>([]);
+  /** The job of the export started from this view. */
+  jobId = $state<string | null>(null);
+  importPath = $state('');
+  importResult = $state<LabelImportResult | null>(null);
+
+  constructor() {
+    appState.onStart((client) => {
+      client.on('export:recorded', (rec) => {
+        this.history = [rec, ...this.history.filter((h) => h.id !== rec.id)];
+      });
+      client.on('train:run', () => void this.refreshRuns());
+      client.on('labels:changed', (c) => {
+        if (c.classesChanged && appState.project) void this.refreshMapping();
+      });
+      client.on('project:changed', () => {
+        this.history = [];
+        this.runs = [];
+        this.runId = null;
+        this.importResult = null;
+        this.jobId = null;
+      });
+    });
+  }
+
+  get job(): JobInfo | undefined {
+    return appState.jobs.find((j) => j.id === this.jobId);
+  }
+
+  get canReveal(): boolean {
+    return appState.info?.capabilities.revealInFolder === true;
+  }
+
+  get canChoose(): boolean {
+    return appState.info?.capabilities.nativeDialogs === true;
+  }
+
+  async load(): Promise<void> {
+    if (!appState.project) return;
+    await appState.guard(async () => {
+      const api = appState.api();
+      const [history, mapping] = await Promise.all([
+        api.export.history(),
+        api.export.camtrapMapping(),
+      ]);
+      this.history = history;
+      this.mapping = mapping;
+      if (!this.destination) this.destination = parentOf(appState.project?.path ?? '');
+      await this.refreshRuns();
+    });
+  }
+
+  async refreshRuns(): Promise<void> {
+    try {
+      this.runs = (await appState.api().train.runs()).filter((r) => r.status === 'done');
+      if (this.runId === null || !this.runs.some((r) => r.id === this.runId))
+        this.runId = this.runs[0]?.id ?? null;
+    } catch (err) {
+      appState.report(err);
+    }
+  }
+
+  async refreshMapping(): Promise<void> {
+    try {
+      this.mapping = await appState.api().export.camtrapMapping();
+    } catch (err) {
+      appState.report(err);
+    }
+  }
+
+  async chooseDestination(): Promise<void> {
+    await appState.guard(async () => {
+      const dir = await appState.api().dialogs.chooseFolder('Export to…');
+      if (dir) this.destination = dir;
+    });
+  }
+
+  /** A new folder inside the destination for one export, named after what it holds. */
+  private target(kind: ExportKind): string {
+    const stamp = new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
+    const name = (appState.project?.name ?? 'ocellus').replace(/[^\w.-]+/g, '-');
+    const run = kind === 'bundle' && this.runId !== null ? `-run${this.runId}` : '';
+    return joinPath(this.destination.trim(), `${name}-${kind}${run}-${stamp}`);
+  }
+
+  async exportDataset(format: DatasetFormat): Promise<void> {
+    if (!this.destination.trim()) return appState.report(new Error('Choose a destination folder'));
+    await appState.guard(async () => {
+      const job = await appState.api().export.dataset({
+        format,
+        out: this.target(format),
+        linkMode: this.linkMode,
+        deploymentsBy: this.deploymentsBy,
+        timezone: this.timezone,
+      });
+      this.jobId = job.id;
+    });
+  }
+
+  async exportBundle(): Promise<void> {
+    if (!this.destination.trim()) return appState.report(new Error('Choose a destination folder'));
+    await appState.guard(async () => {
+      const job = await appState.api().export.bundle({
+        out: this.target('bundle'),
+        runId: this.runId ?? undefined,
+        zip: this.zip,
+      });
+      this.jobId = job.id;
+    });
+  }
+
+  async saveMapping(entry: CamtrapClassMapping): Promise<void> {
+    await appState.guard(async () => {
+      this.mapping = await appState.api().export.setCamtrapMapping([entry]);
+    });
+  }
+
+  async importLabels(): Promise<void> {
+    if (!this.importPath.trim()) return;
+    await appState.guard(async () => {
+      this.importResult = await appState.api().export.importLabels(this.importPath.trim());
+    });
+  }
+
+  async reveal(path: string): Promise<void> {
+    await appState.guard(() => appState.api().dialogs.showInFolder(path));
+  }
+}
+
+function parentOf(p: string): string {
+  const i = Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\'));
+  return i > 0 ? p.slice(0, i) : p;
+}
+
+function joinPath(dir: string, name: string): string {
+  const sep = dir.includes('\\') && !dir.includes('/') ? '\\' : '/';
+  return dir.endsWith(sep) ? `${dir}${name}` : `${dir}${sep}${name}`;
+}
+
+export const exportState = new ExportState();

@@ -1,0 +1,49 @@
+import { expect, type Locator, type Page } from '@playwright/test';
+
+/** The Export view. */
+export class ExportPage {
+  readonly destination: Locator;
+  readonly history: Locator;
+  readonly job: Locator;
+
+  constructor(private readonly page: Page) {
+    this.destination = page.getByTestId('export-destination');
+    this.history = page.getByTestId('export-history');
+    this.job = page.getByTestId('export-job');
+  }
+
+  async exportTo(folder: string, button: string): Promise<void> {
+    await this.destination.fill(folder);
+    await this.page.getByRole('button', { name: button }).click();
+  }
+
+  async importLabels(file: string): Promise<Locator> {
+    await this.page.getByTestId('import-path').fill(file);
+    await this.page.getByRole('button', { name: 'Import', exact: true }).click();
+    const result = this.page.getByTestId('import-result');
+    await expect(result).toBeVisible();
+    return result;
+  }
+}
+
+/** index.html of an exported model bundle. */
+export class BundlePage {
+  readonly status: Locator;
+
+  constructor(private readonly page: Page) {
+    this.status = page.locator('#status');
+  }
+
+  async open(url: string): Promise<void> {
+    await this.page.goto(url);
+    await expect(this.page.locator('body[data-ready="true"]')).toBeAttached({ timeout: 30_000 });
+  }
+
+  /** Classifies one image file; resolves with the label shown. */
+  async classify(file: string): Promise<{ label: Locator; confidence: Locator }> {
+    await this.page.locator('#files').setInputFiles(file);
+    const result = this.page.locator('.result').first();
+    await expect(result.getByTestId('label')).toBeVisible();
+    return { label: result.getByTestId('label'), confidence: result.getByTestId('confidence') };
+  }
+}

@@ -1,0 +1,282 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobInfo } from '../../../../../src/shared/types';
+import type { OcellusService } from '../../../../../src/main/core/service';
+import { parseCsv } from '../../../../../src/main/core/export/csv';
+import { runCli } from '../../../../../src/main/cli/run-cli';
+import { bundlePredictor } from '../../../../../src/main/core/export/predict';
+import { writeJpeg, writeTextAsJpeg } from '../../../../helpers/image-fixtures';
+import { makeTestService } from '../../../../helpers/service';
+import { writeTinyCnn } from '../../../../helpers/tiny-models';
+
+const run = promisify(execFile);
+const REPO = path.resolve(__dirname, '../../../../..');
+
+function finished(service: OcellusService, jobId: string | null): Promise<JobInfo> {
+  return new Promise((resolve) => {
+    const off = service.bus.on('job:updated', (j) => {
+      if (j.id === jobId && j.state !== 'running') {
+        off();
+        resolve(j);
+      }
+    });
+  });
+}
+
+/** Reads one entry of a zip through its central directory (deflate only). */
+function unzipEntry(zip: Buffer, name: string): Buffer {
+  const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  let at = zip.readUInt32LE(end + 16);
+  for (let n = zip.readUInt16LE(end + 10); n > 0; n--) {
+    const nameLen = zip.readUInt16LE(at + 28);
+    const extra = zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
+    if (zip.toString('utf8', at + 46, at + 46 + nameLen) === name) {
+      const local = zip.readUInt32LE(at + 42);
+      const size = zip.readUInt32LE(at + 20);
+      const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+      return zlib.inflateRawSync(zip.subarray(start, start + size));
+    }
+    at += 46 + nameLen + extra;
+  }
+  throw new Error(`${name} is not in the zip`);
+}
+
+const shade = (name: string, i: number) => {
+  const hi = 150 + ((i * 13) % 100);
+  const lo = (i * 11) % 70;
+  return name === 'red'
+    ? { r: hi, g: lo, b: lo }
+    : name === 'green'
+      ? { r: lo, g: hi, b: lo }
+      : { r: lo, g: lo, b: hi };
+};
+
+/**
+ * A run trained on generated colour images with a tiny CNN base (fast), exported as a
+ * bundle; its predict.mjs runs in a child process and must match the app's probabilities.
+ */
+describe('model bundle', () => {
+  let t: ReturnType<typeof makeTestService>;
+  let bundle: string;
+  let probes: string[];
+  let runId: number;
+  beforeAll(async () => {
+    process.env['OCELLUS_BACKEND'] = 'wasm';
+    t = makeTestService();
+    const photos = path.join(t.dir, 'photos');
+    for (const name of ['red', 'green', 'blue']) {
+      for (let i = 0; i < 8; i++) {
+        await writeJpeg(path.join(photos, name, `${i}.jpg`), {
+          width: 40,
+          height: 36,
+          color: shade(name, i),
+        });
+      }
+    }
+    probes = [];
+    for (const [name, i] of [
+      ['red', 20],
+      ['green', 21],
+      ['blue', 22],
+    ] as const) {
+      probes.push(
+        await writeJpeg(path.join(t.dir, 'probe', `${name}.jpg`), {
+          width: 50,
+          height: 30,
+          color: shade(name, i),
+        }),
+      );
+    }
+    probes.push(await writeTextAsJpeg(path.join(t.dir, 'probe', 'broken.jpg')));
+    const base = await writeTinyCnn(path.join(t.dir, 'tiny'));
+    await t.service.api.project.create({ path: path.join(t.dir, 'p.ocellus'), name: 'Colours' });
+    await t.service.api.library.addRoot(photos, { labelsFromFolders: true });
+    await t.service.whenIdle();
+    const model = await t.service.api.ml.importModel(path.dirname(base));
+    const trained = await t.service.api.train.start({
+      baseModel: model.id,
+      epochs: 40,
+      hiddenUnits: 16,
+      learningRate: 0.01,
+      validationFraction: 0.25,
+      groupBy: 'none',
+      patience: 0,
+      seed: 1,
+    });
+    expect((await finished(t.service, trained.jobId)).state).toBe('done');
+    runId = trained.id;
+    bundle = path.join(t.dir, 'bundle');
+    const job = await t.service.api.export.bundle({ out: bundle, zip: true });
+    const done = await finished(t.service, job.id);
+    expect(done.error).toBeNull();
+    expect(done.state).toBe('done');
+  }, 120_000);
+  afterAll(async () => {
+    delete process.env['OCELLUS_BACKEND'];
+    await t.cleanup();
+  });
+
+  it('holds the model, labels, preprocessing, metrics, card, script, page and zip', async () => {
+    for (const f of [
+      'model/model.json',
+      'model/weights.bin',
+      'labels.json',
+      'preprocessing.json',
+      'metrics.json',
+      'MODEL_CARD.md',
+      'predict.mjs',
+      'package.json',
+      'index.html',
+      'tf.min.js',
+      'model.js',
+    ]) {
+      expect(fs.existsSync(path.join(bundle, f)), f).toBe(true);
+    }
+    expect(JSON.parse(fs.readFileSync(path.join(bundle, 'labels.json'), 'utf8'))).toEqual({
+      classes: ['blue', 'green', 'red'],
+    });
+    expect(JSON.parse(fs.readFileSync(path.join(bundle, 'preprocessing.json'), 'utf8'))).toEqual({
+      inputSize: [32, 32],
+      resize: 'center-crop',
+      normalization: { kind: 'range', min: 0, max: 1 },
+    });
+    const metrics = JSON.parse(fs.readFileSync(path.join(bundle, 'metrics.json'), 'utf8')) as {
+      runId: number;
+      validation: { images: number; perClass: { class: string; support: number }[] };
+    };
+    expect(metrics.runId).toBe(runId);
+    const summary = await t.service.api.train.run(runId);
+    expect(metrics.validation.images).toBe(summary.counts.validation);
+    expect(metrics.validation.perClass.map((c) => c.support)).toEqual(
+      summary.counts.perClass.map((c) => c.validation),
+    );
+    const card = fs.readFileSync(path.join(bundle, 'MODEL_CARD.md'), 'utf8');
+    expect(card).toMatch(/## Limitations/);
+    expect(card).toMatch(/\| red \| \d+ \| \d+ \|/);
+    const zip = fs.readFileSync(`${bundle}.zip`);
+    expect(zip.readUInt32LE(0)).toBe(0x04034b50);
+    expect(
+      unzipEntry(zip, 'bundle/predict.mjs').equals(
+        fs.readFileSync(path.join(bundle, 'predict.mjs')),
+      ),
+    ).toBe(true);
+    expect(
+      unzipEntry(zip, 'bundle/model/weights.bin').equals(
+        fs.readFileSync(path.join(bundle, 'model/weights.bin')),
+      ),
+    ).toBe(true);
+    expect((await t.service.api.export.history())[0]).toMatchObject({ kind: 'bundle', runId });
+  });
+
+  it("ImageFolder follows the newest run's split", async () => {
+    const out = path.join(t.dir, 'imagefolder');
+    const job = await t.service.api.export.dataset({ format: 'imagefolder', out });
+    expect((await finished(t.service, job.id)).state).toBe('done');
+    expect(fs.readdirSync(out).sort()).toEqual(['train', 'validation']);
+    const summary = await t.service.api.train.run(runId);
+    for (const c of summary.counts.perClass) {
+      expect(fs.readdirSync(path.join(out, 'train', c.name))).toHaveLength(c.train);
+      expect(fs.readdirSync(path.join(out, 'validation', c.name))).toHaveLength(c.validation);
+    }
+  });
+
+  it('predicts what the app predicts, in process and from predict.mjs in a child process', async () => {
+    const app = await t.service.runPredictor(runId);
+    const expected = await app.predict(probes);
+    app.dispose();
+    expect(expected.slice(0, 3).map((r) => r.label)).toEqual(['red', 'green', 'blue']);
+    expect(expected[3]).toMatchObject({ label: '', probabilities: null });
+
+    const merged = await bundlePredictor(bundle);
+    const got = await merged.predict(probes);
+    merged.dispose();
+    // predict.mjs is not installed with its own dependencies here: NODE_PATH lends it the
+    // project's node_modules (its require is resolved from the bundle's package.json).
+    const { stdout } = await run(process.execPath, ['predict.mjs', ...probes], {
+      cwd: bundle,
+      env: { ...process.env, NODE_PATH: path.join(REPO, 'node_modules') },
+    });
+    const [header, ...rows] = parseCsv(stdout);
+    expect(header).toEqual(['path', 'label', 'confidence', 'blue', 'green', 'red', 'error']);
+    expect(rows).toHaveLength(probes.length);
+    let maxDiff = 0;
+    expected.forEach((e, i) => {
+      const row = rows[i] ?? [];
+      expect(row[0]).toBe(e.path);
+      expect(row[1]).toBe(e.label);
+      if (!e.probabilities) {
+        expect(row[6]).not.toBe('');
+        return;
+      }
+      e.probabilities.forEach((p, c) => {
+        maxDiff = Math.max(
+          maxDiff,
+          Math.abs(p - Number(row[3 + c])),
+          Math.abs(p - (got[i]?.probabilities?.[c] ?? NaN)),
+        );
+      });
+    });
+    expect(maxDiff).toBeLessThan(1e-4);
+  }, 60_000);
+
+  it('ocellus predict writes one row per image (errors included) and reports throughput', async () => {
+    const out = path.join(t.dir, 'predictions.csv');
+    let stderr = '';
+    const code = await runCli(
+      ['predict', bundle, path.dirname(probes[0]!), '--out', out, '--batch-size', '2'],
+      {
+        stdout: () => {},
+        stderr: (s) => (stderr += s),
+      },
+    );
+    expect(code).toBe(0);
+    const [header, ...rows] = parseCsv(fs.readFileSync(out, 'utf8'));
+    expect(header).toEqual(['path', 'label', 'confidence', 'blue', 'green', 'red', 'error']);
+    expect(rows.map((r) => path.basename(r[0] ?? ''))).toEqual([
+      'blue.jpg',
+      'broken.jpg',
+      'green.jpg',
+      'red.jpg',
+    ]);
+    expect(rows[1]?.[1]).toBe('');
+    expect(rows[1]?.[6]).not.toBe('');
+    expect(rows[3]?.[1]).toBe('red');
+    expect(stderr).toMatch(/4 images in [\d.]+ s \([\d.]+ images\/s\), 1 unreadable/);
+  });
+
+  it('ocellus predict on a project uses its newest run and gives the same probabilities', async () => {
+    const app = await t.service.runPredictor(runId);
+    const expected = await app.predict(probes.slice(0, 3));
+    app.dispose();
+    await t.service.api.project.close();
+    const before = process.env['OCELLUS_APP_DATA'];
+    process.env['OCELLUS_APP_DATA'] = path.join(t.dir, 'appdata');
+    let stdout = '';
+    try {
+      const code = await runCli(
+        ['predict', path.join(t.dir, 'p.ocellus'), ...probes.slice(0, 3), '--json'],
+        {
+          stdout: (s) => (stdout += s),
+          stderr: () => {},
+        },
+      );
+      expect(code).toBe(0);
+    } finally {
+      if (before === undefined) delete process.env['OCELLUS_APP_DATA'];
+      else process.env['OCELLUS_APP_DATA'] = before;
+    }
+    const got = JSON.parse(stdout) as { label: string; probabilities: Record<string, number> }[];
+    expect(got.map((g) => g.label)).toEqual(expected.map((e) => e.label));
+    got.forEach((g, i) => {
+      ['blue', 'green', 'red'].forEach((c, k) => {
+        expect(
+          Math.abs((g.probabilities[c] ?? NaN) - (expected[i]?.probabilities?.[k] ?? NaN)),
+        ).toBeLessThan(1e-6);
+      });
+    });
+  });
+});
