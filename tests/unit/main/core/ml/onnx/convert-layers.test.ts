@@ -44,6 +44,7 @@ async function writePhotos(dir: string, count: number): Promise<string[]> {
         width: 320,
         height: 240,
         channels: 3,
+        background: '#808080',
         noise: { type: 'gaussian', mean: 128, sigma: 40 },
       },
     })
