@@ -37,7 +37,7 @@ import {
 import { diskModelHandler } from '../src/main/core/ml/model-io';
 import { convertFeatureModel, ONNX_INPUT } from '../src/main/core/ml/onnx/convert-layers';
 import { createSession, loadOrt } from '../src/main/core/ml/onnx/onnx-engine';
-import { isBackendName, type BackendName } from '../src/main/core/ml/tf-runtime';
+import { initBackend, isBackendName, type BackendName } from '../src/main/core/ml/tf-runtime';
 import type { PreprocessingSpec } from '../src/main/core/ml/zoo-types';
 import { createOcellusService, type OcellusService } from '../src/main/core/service';
 import type { JobInfo } from '../src/shared/types';
@@ -910,6 +910,7 @@ async function ortPart(opts: Options, oc: OcellusPart): Promise<OrtPart> {
   const rssAtStart = process.memoryUsage.rss();
   const sampler = new RssSampler();
   sampler.start();
+  await initBackend(opts.backend);
   const layers = await loadLayersModel(
     diskModelHandler(path.join(modelDir(opts.data), 'model.json')),
   );
@@ -1154,14 +1155,14 @@ async function main(): Promise<void> {
   for (const b of ONNX_BATCH_SIZES) {
     const j = (k: Kind) => jobOf(k, b, true, 'onnx');
     rows.push([
-      `   Ocellus embed job, ONNX Runtime (${j('small')?.detail?.match(/\((.*)\)/)?.[1] ?? '?'}), batch ${b}`,
+      `   Ocellus embed job on (${j('small')?.detail?.match(/\((.*)\)/)?.[1] ?? '?'}), batch ${b}`,
       ...cols((k) => onnxRate(k, b)),
       `×${ratios((k) => onnxRate(k, b))} plain; ×${pair((k) => ratioOf(onnxRate(k, b), bareRate(k)), 2)} bare ORT; ` +
         `start+load ${pair((k) => j(k)?.loadSeconds ?? null, 1)} s (the first converts and verifies); ` +
         `after load ${pair((k) => {
           const x = j(k);
           return x ? rate(x.embedded + x.failed, x.computeSeconds) : null;
-        }, 1)} img/s; ${pair((k) => j(k)?.job.cores ?? null, 2)} cores` +
+        }, 1)} img/s; ${pair((k) => j(k)?.job.cores ?? null, 2)} cores here (ORT's CPU is in its own process, not counted)` +
         `${j('small')?.state === 'done' ? '' : ` (${j('small')?.state ?? 'missing'})`}`,
     ]);
   }

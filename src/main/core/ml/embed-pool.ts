@@ -17,6 +17,8 @@ interface Slot {
   inFlight: number;
   pending: Map<number, Pending>;
   dead: boolean;
+  /** Batches allowed in flight: the bounded prefetch queue of this worker. */
+  limit: number;
 }
 
 export interface PoolInfo {
@@ -30,6 +32,8 @@ export interface PoolInfo {
 }
 
 const IN_FLIGHT_PER_WORKER = 2;
+/** The single ONNX Runtime process decodes ahead a little further so its threads never wait. */
+const IN_FLIGHT_ONNX = 4;
 
 /**
  * Embeds batches on a pool of worker threads (or in-process when no worker file is given,
@@ -163,9 +167,12 @@ export class EmbedPool {
 
   /** How many batches may be in flight at once for full throughput. */
   get parallelism(): number {
-    return this.local
-      ? 1
-      : Math.max(1, this.slots.filter((s) => !s.dead).length) * IN_FLIGHT_PER_WORKER;
+    if (this.local) return 1;
+    const live = this.slots.filter((s) => !s.dead);
+    return Math.max(
+      1,
+      live.reduce((n, s) => n + s.limit, 0),
+    );
   }
 
   /** Stops every worker (pending batches fail as cancelled). */
@@ -191,7 +198,7 @@ export class EmbedPool {
       const live = this.slots.filter((s) => !s.dead);
       if (live.length === 0) throw new OcellusError('INTERNAL', 'Every ML worker has stopped');
       const slot = live.sort((a, b) => a.inFlight - b.inFlight)[0];
-      if (slot && slot.inFlight < IN_FLIGHT_PER_WORKER) return slot;
+      if (slot && slot.inFlight < slot.limit) return slot;
       await new Promise<void>((r) => this.waiters.push(r));
     }
   }
@@ -209,7 +216,13 @@ export class EmbedPool {
             serialization: 'advanced',
             stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
           });
-    const slot: Slot = { worker, inFlight: 0, pending: new Map(), dead: false };
+    const slot: Slot = {
+      worker,
+      inFlight: 0,
+      pending: new Map(),
+      dead: false,
+      limit: kind === 'process' ? IN_FLIGHT_ONNX : IN_FLIGHT_PER_WORKER,
+    };
     this.slots.push(slot);
     const failAll = (message: string) => {
       if (slot.dead) return;
