@@ -1249,6 +1249,17 @@ async function main(): Promise<void> {
     ...cols((k) => ratioOf(b8(k), plainRate(k))),
     `best batch ×${ratios(best)}; CPU per image plain ÷ job ×${pair((k) => ratioOf(plainCpu(k), jobCpu(k, 8, true)), 2)}`,
   ]);
+  const bestOnnx = (k: Kind) => Math.max(...ONNX_BATCH_SIZES.map((b) => onnxRate(k, b) ?? 0));
+  const onnxMet = kinds.every(
+    (k) =>
+      bestOnnx(k) >= 8 * (plainRate(k) ?? Infinity) &&
+      bestOnnx(k) >= 0.85 * (bareRate(k) ?? Infinity),
+  );
+  rows.push([
+    `target (ONNX): Ocellus on ONNX Runtime ≥ 8× plain and ≥ 0.85× bare ORT`,
+    ...cols((k) => ratioOf(bestOnnx(k), plainRate(k))),
+    `best batch ×${ratios(bestOnnx)} plain, ×${pair((k) => ratioOf(bestOnnx(k), bareRate(k)), 2)} bare: ${onnxMet ? 'met' : 'MISSED'}`,
+  ]);
   rows.push([
     `target (issue): the app's job at least as fast as the plain script`,
     '',
