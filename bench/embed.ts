@@ -28,8 +28,16 @@ import {
 import Database from 'better-sqlite3';
 import sharp, { type OverlayOptions } from 'sharp';
 import { cacheDirFor, derivativePaths } from '../src/main/core/library/derivative-paths';
-import { EmbedEngine, type EmbedItem, type PreparedBatch } from '../src/main/core/ml/embed-engine';
-import { isBackendName, type BackendName } from '../src/main/core/ml/tf-runtime';
+import {
+  EmbedEngine,
+  prepareItems,
+  type EmbedItem,
+  type PreparedBatch,
+} from '../src/main/core/ml/embed-engine';
+import { diskModelHandler } from '../src/main/core/ml/model-io';
+import { convertFeatureModel, ONNX_INPUT } from '../src/main/core/ml/onnx/convert-layers';
+import { createSession, loadOrt } from '../src/main/core/ml/onnx/onnx-engine';
+import { initBackend, isBackendName, type BackendName } from '../src/main/core/ml/tf-runtime';
 import type { PreprocessingSpec } from '../src/main/core/ml/zoo-types';
 import { createOcellusService, type OcellusService } from '../src/main/core/service';
 import type { JobInfo } from '../src/shared/types';
@@ -39,7 +47,7 @@ import { seededRandom } from '../src/main/core/train/rng';
 // ---------------------------------------------------------------------------------------------
 // Options
 
-type Part = 'plain' | 'ocellus' | 'engine';
+type Part = 'plain' | 'ocellus' | 'engine' | 'ort';
 
 interface Options {
   n: number;
@@ -85,7 +93,7 @@ function parseOptions(argv: string[]): Options {
   const backend = values.backend ?? 'wasm';
   if (!isBackendName(backend)) throw new Error(`--backend must be tensorflow, wasm or cpu`);
   const part = values.part;
-  if (part !== undefined && part !== 'plain' && part !== 'ocellus' && part !== 'engine') {
+  if (part !== undefined && !['plain', 'ocellus', 'engine', 'ort'].includes(part)) {
     throw new Error(`Unknown --part ${part}`);
   }
   return {
@@ -96,7 +104,7 @@ function parseOptions(argv: string[]): Options {
     backendForced: values.backend !== undefined,
     keep: values.keep,
     json: values.json,
-    part: part ?? null,
+    part: (part as Part | undefined) ?? null,
     work: values.work ?? null,
   };
 }
@@ -112,6 +120,9 @@ const PREPROCESSING: PreprocessingSpec = {
 /** The pooled 1280-d feature layer of nsfwjs's MobileNetV2 (AveragePooling2D 7×7 → Flatten). */
 const PLAIN_FEATURE_LAYER = 'flatten_1';
 const JOB_BATCH_SIZES = [1, 8, 32];
+/** Batch sizes of the Ocellus jobs on ONNX Runtime (OCELLUS_ENGINE=onnx). */
+const ONNX_BATCH_SIZES = [8, 32];
+const ORT_BATCH = 32;
 const ENGINE_BATCH = 8;
 
 function log(line: string): void {
@@ -521,6 +532,7 @@ async function plainPart(opts: Options, sets: ImageSet[]): Promise<PlainPart> {
 
 interface JobRun {
   batchSize: number;
+  engine: 'tfjs' | 'onnx';
   workers: boolean;
   state: string;
   error: string | null;
@@ -620,7 +632,10 @@ async function embedRun(
   workers: boolean,
   kind: Kind,
   sampler: RssSampler,
+  engine: 'tfjs' | 'onnx' = 'tfjs',
 ): Promise<JobRun> {
+  // The pool and its workers read the engine from the environment, as a user would force it.
+  process.env['OCELLUS_ENGINE'] = engine;
   const window = sampler.open();
   const { final, job, computeAt, computeCpu, t0, t1 } = await timedJob(service, () =>
     service.api.ml.embed(modelId, { batchSize }),
@@ -629,6 +644,7 @@ async function embedRun(
   const status = await service.api.ml.embeddingStatus(modelId);
   const run: JobRun = {
     batchSize,
+    engine,
     workers,
     state: final.state,
     error: final.error,
@@ -643,7 +659,7 @@ async function embedRun(
     rssAfter: process.memoryUsage.rss(),
   };
   log(
-    `  ${kind} embed ${workers ? 'workers' : 'in-process'} batch ${batchSize}: ${final.state}, ` +
+    `  ${kind} embed ${engine} ${workers ? 'workers' : 'in-process'} batch ${batchSize}: ${final.state}, ` +
       `${status.embedded} embedded, ${status.failed} failed, ${job.seconds.toFixed(2)} s ` +
       `(load ${run.loadSeconds?.toFixed(2) ?? '?'} s), ${((status.embedded + status.failed) / job.seconds).toFixed(1)} img/s, ` +
       `CPU ${((job.cpu * 1000) / Math.max(1, status.embedded + status.failed)).toFixed(0)} ms/img, ${job.cores.toFixed(2)} cores, load avg ${os.loadavg()[0]?.toFixed(1)}, ` +
@@ -695,6 +711,13 @@ async function ocellusPart(opts: Options, sets: ImageSet[], work: string): Promi
       clearEmbeddings(projectPath);
       const before = new Set(details.keys());
       const run = await embedRun(service, modelId, b, true, set.kind, sampler);
+      run.detail = [...details.entries()].find(([id]) => !before.has(id))?.[1] ?? null;
+      jobs.push(run);
+    }
+    for (const b of ONNX_BATCH_SIZES) {
+      clearEmbeddings(projectPath);
+      const before = new Set(details.keys());
+      const run = await embedRun(service, modelId, b, true, set.kind, sampler, 'onnx');
       run.detail = [...details.entries()].find(([id]) => !before.has(id))?.[1] ?? null;
       jobs.push(run);
     }
@@ -876,6 +899,66 @@ async function enginePart(opts: Options, oc: OcellusPart): Promise<EnginePart> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Part 5: bare ONNX Runtime on pre-decoded tensors (the ceiling)
+
+interface OrtPart extends PartMemory {
+  sets: { kind: Kind; items: number; seconds: number; cpu: number }[];
+  threads: number;
+}
+
+async function ortPart(opts: Options, oc: OcellusPart): Promise<OrtPart> {
+  const rssAtStart = process.memoryUsage.rss();
+  const sampler = new RssSampler();
+  sampler.start();
+  await initBackend(opts.backend);
+  const layers = await loadLayersModel(
+    diskModelHandler(path.join(modelDir(opts.data), 'model.json')),
+  );
+  const bytes = convertFeatureModel(layers, 'auto').bytes;
+  layers.dispose();
+  const ort = await loadOrt();
+  const threads = PARALLELISM;
+  const session = await createSession(bytes, threads);
+  const per = MODEL_INPUT * MODEL_INPUT * 3;
+  const sets: OrtPart['sets'] = [];
+  for (const s of oc.sets) {
+    // Decoded before the clock starts: this row measures the network alone.
+    const batch = await prepareItems(
+      s.items.map((i) => ({ key: i.hash, file: i.input })),
+      PREPROCESSING,
+    );
+    const all = new Float32Array(s.items.length * per);
+    batch.pixels.forEach((p, i) => p && all.set(p, i * per));
+    const run = (from: number, to: number) =>
+      session.run({
+        [ONNX_INPUT]: new ort.Tensor('float32', all.subarray(from * per, to * per), [
+          to - from,
+          MODEL_INPUT,
+          MODEL_INPUT,
+          3,
+        ]),
+      });
+    await run(0, Math.min(ORT_BATCH, s.items.length)); // warm-up
+    const c0 = cpuNow();
+    const t0 = performance.now();
+    for (let i = 0; i < s.items.length; i += ORT_BATCH) {
+      await run(i, Math.min(i + ORT_BATCH, s.items.length));
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    sets.push({ kind: s.kind, items: s.items.length, seconds, cpu: cpuNow() - c0 });
+    log(`bare ONNX Runtime ${s.kind}: ${(s.items.length / seconds).toFixed(1)} img/s`);
+  }
+  await session.release();
+  return {
+    sets,
+    threads,
+    rssAtStart,
+    peakRss: sampler.stop(),
+    maxRss: process.resourceUsage().maxRSS * 1024,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
 // Output
 
 function secs(ms: number): string {
@@ -920,7 +1003,7 @@ async function child(opts: Options, part: Part, sets: ImageSet[]): Promise<void>
     const oc = JSON.parse(
       fs.readFileSync(path.join(opts.work, 'ocellus.json'), 'utf8'),
     ) as OcellusPart;
-    result = await enginePart(opts, oc);
+    result = part === 'ort' ? await ortPart(opts, oc) : await enginePart(opts, oc);
   }
   await new Promise<void>((resolve, reject) =>
     process.send
@@ -970,6 +1053,9 @@ async function main(): Promise<void> {
   log(`parts 3–4: EmbedEngine prepare vs infer, tensors (load average ${load1()})`);
   loads.push(`engine ${load1()}`);
   const eng = await runPart<EnginePart>('engine', opts, work);
+  log(`part 5: bare ONNX Runtime on pre-decoded tensors (load average ${load1()})`);
+  loads.push(`ort ${load1()}`);
+  const bare = await runPart<OrtPart>('ort', opts, work);
   loads.push(`end ${load1()}`);
   const runMs = performance.now() - runStart;
 
@@ -994,8 +1080,18 @@ async function main(): Promise<void> {
     const s = plainSet(k);
     return s ? (s.loop.cpu * 1000) / s.items : null;
   };
-  const jobOf = (k: Kind, b: number, workers: boolean) =>
-    ocSet(k)?.jobs.find((j) => j.batchSize === b && j.workers === workers);
+  const jobOf = (k: Kind, b: number, workers: boolean, engine: 'tfjs' | 'onnx' = 'tfjs') =>
+    ocSet(k)?.jobs.find(
+      (j) => j.batchSize === b && j.workers === workers && (j.engine ?? 'tfjs') === engine,
+    );
+  const onnxRate = (k: Kind, b: number) => {
+    const j = jobOf(k, b, true, 'onnx');
+    return j ? rate(j.embedded + j.failed, j.job.seconds) : null;
+  };
+  const bareRate = (k: Kind) => {
+    const s = bare.sets.find((x) => x.kind === k);
+    return s ? rate(s.items, s.seconds) : null;
+  };
   const jobRate = (k: Kind, b: number, workers: boolean) => {
     const j = jobOf(k, b, workers);
     return j ? rate(j.embedded + j.failed, j.job.seconds) : null;
@@ -1056,6 +1152,28 @@ async function main(): Promise<void> {
   ];
   for (const b of JOB_BATCH_SIZES) rows.push(jobRow(b, true));
   rows.push(jobRow(ENGINE_BATCH, false));
+  for (const b of ONNX_BATCH_SIZES) {
+    const j = (k: Kind) => jobOf(k, b, true, 'onnx');
+    rows.push([
+      `   Ocellus embed job on (${j('small')?.detail?.match(/\((.*)\)/)?.[1] ?? '?'}), batch ${b}`,
+      ...cols((k) => onnxRate(k, b)),
+      `×${ratios((k) => onnxRate(k, b))} plain; ×${pair((k) => ratioOf(onnxRate(k, b), bareRate(k)), 2)} bare ORT; ` +
+        `start+load ${pair((k) => j(k)?.loadSeconds ?? null, 1)} s (the first converts and verifies); ` +
+        `after load ${pair((k) => {
+          const x = j(k);
+          return x ? rate(x.embedded + x.failed, x.computeSeconds) : null;
+        }, 1)} img/s; ${pair((k) => j(k)?.job.cores ?? null, 2)} cores here (ORT's CPU is in its own process, not counted)` +
+        `${j('small')?.state === 'done' ? '' : ` (${j('small')?.state ?? 'missing'})`}`,
+    ]);
+  }
+  rows.push([
+    `5. bare ONNX Runtime, pre-decoded tensors, batch ${ORT_BATCH} (ceiling)`,
+    ...cols(bareRate),
+    `${bare.threads} intra-op threads; network only, no decoding; CPU ${pair((k) => {
+      const s = bare.sets.find((x) => x.kind === k);
+      return s ? (s.cpu * 1000) / s.items : null;
+    })} ms/img`,
+  ]);
   const endToEnd = (k: Kind) => {
     const s = ocSet(k);
     const j = jobOf(k, 8, true);
@@ -1131,6 +1249,17 @@ async function main(): Promise<void> {
     ...cols((k) => ratioOf(b8(k), plainRate(k))),
     `best batch ×${ratios(best)}; CPU per image plain ÷ job ×${pair((k) => ratioOf(plainCpu(k), jobCpu(k, 8, true)), 2)}`,
   ]);
+  const bestOnnx = (k: Kind) => Math.max(...ONNX_BATCH_SIZES.map((b) => onnxRate(k, b) ?? 0));
+  const onnxMet = kinds.every(
+    (k) =>
+      bestOnnx(k) >= 8 * (plainRate(k) ?? Infinity) &&
+      bestOnnx(k) >= 0.85 * (bareRate(k) ?? Infinity),
+  );
+  rows.push([
+    `target (ONNX): Ocellus on ONNX Runtime ≥ 8× plain and ≥ 0.85× bare ORT`,
+    ...cols((k) => ratioOf(bestOnnx(k), plainRate(k))),
+    `best batch ×${ratios(bestOnnx)} plain, ×${pair((k) => ratioOf(bestOnnx(k), bareRate(k)), 2)} bare: ${onnxMet ? 'met' : 'MISSED'}`,
+  ]);
   rows.push([
     `target (issue): the app's job at least as fast as the plain script`,
     '',
@@ -1159,6 +1288,7 @@ async function main(): Promise<void> {
     plain,
     ocellus: { ...oc, sets: oc.sets.map(({ items: _items, ...s }) => s) },
     engine: eng,
+    bareOrt: bare,
     targetMet: met,
   };
   if (opts.keep) log(`projects kept in ${work}`);

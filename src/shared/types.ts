@@ -202,6 +202,10 @@ export interface MlStatus {
   available: BackendName[];
   /** Why the better ones could not. */
   unavailable: { backend: BackendName; reason: string }[];
+  /** Inference engine for embeddings: ONNX Runtime when the model converts, else TF.js. */
+  engine?: 'onnx' | 'tfjs';
+  /** Why that engine (e.g. the reason ONNX Runtime was not used). */
+  engineNote?: string;
 }
 
 export interface BaseModelInfo {

@@ -33,6 +33,7 @@ test('embeddings run off the UI thread: the app answers while they are computed'
   await library.addFolder(photos);
   await expect(library.count('ok')).toHaveText(String(n));
   await expect(page.getByTestId('ml-backend')).toContainText(/wasm|tensorflow|cpu/);
+  await expect(page.getByTestId('ml-engine')).toContainText(/ONNX Runtime|TF\.js/);
 
   await project.goToView('Train');
   await train.importModel(modelDir);

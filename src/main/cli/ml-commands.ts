@@ -79,13 +79,14 @@ export async function embed(service: OcellusService, args: string[], io: CliIo):
   const summary = {
     model: modelId,
     backend: ml.backend,
+    engine: ml.engine ?? null,
     ...st,
     seconds: Math.round(seconds * 100) / 100,
   };
   io.stdout(
     values.json
       ? `${JSON.stringify(summary, null, 2)}\n`
-      : `${st.embedded}/${st.total} images have ${st.dim ?? '?'}-d embeddings from ${modelId} (${st.failed} failed) on ${ml.backend}, ${seconds.toFixed(1)} s\n`,
+      : `${st.embedded}/${st.total} images have ${st.dim ?? '?'}-d embeddings from ${modelId} (${st.failed} failed) on ${ml.engine === 'onnx' ? 'ONNX Runtime' : ml.backend}, ${seconds.toFixed(1)} s\n`,
   );
   return 0;
 }

@@ -242,11 +242,14 @@ async function status(service: OcellusService, args: string[], io: CliIo): Promi
   const file = single(positionals, 'status <project.ocellus>');
   await service.api.project.open(path.resolve(file));
   const st = await service.api.project.status();
-  const ml = await service.api.ml.status().catch(() => ({ backend: null }));
+  const ml = await service.api.ml
+    .status()
+    .catch(() => ({ backend: null, engine: undefined, engineNote: undefined }));
+  const engine = ml.engine === 'onnx' ? 'ONNX Runtime' : ml.engine === 'tfjs' ? 'TF.js' : null;
   io.stdout(
     values.json
-      ? `${JSON.stringify({ ...st, ml: { backend: ml.backend } }, null, 2)}\n`
-      : `${formatStatus(st)}  ML backend: ${ml.backend ?? 'none available'}\n`,
+      ? `${JSON.stringify({ ...st, ml: { backend: ml.backend, engine: ml.engine ?? null } }, null, 2)}\n`
+      : `${formatStatus(st)}  ML backend: ${ml.backend ?? 'none available'}${engine ? `, engine: ${engine}` : ''}\n`,
   );
   return 0;
 }

@@ -22,7 +22,11 @@ export interface EngineConfig {
   featureOutput: string;
   preprocessing: PreprocessingSpec;
   backend?: BackendName | null;
+  /** Forced inference engine (OCELLUS_ENGINE wins); null or absent: the fastest that works. */
+  engine?: EngineName | null;
 }
+
+export type EngineName = 'tfjs' | 'onnx';
 
 /** Decoded, normalised inputs of one batch, ready to stack. */
 export interface PreparedBatch {
@@ -31,8 +35,30 @@ export interface PreparedBatch {
   errors: (string | null)[];
 }
 
+/** Decodes and normalises a batch of images for any engine. */
+export async function prepareItems(
+  items: readonly EmbedItem[],
+  spec: PreprocessingSpec,
+): Promise<PreparedBatch> {
+  const settled = await Promise.allSettled(items.map((it) => loadModelInput(it.file, spec)));
+  return {
+    keys: items.map((it) => it.key),
+    pixels: settled.map((s) => (s.status === 'fulfilled' ? s.value : null)),
+    errors: settled.map((s) =>
+      s.status === 'rejected'
+        ? s.reason instanceof Error
+          ? s.reason.message
+          : String(s.reason)
+        : null,
+    ),
+  };
+}
+
 /** Turns images into embeddings with one model on one backend; one per thread. */
 export class EmbedEngine {
+  readonly engine = 'tfjs' as const;
+  /** Why TF.js runs this model (set when ONNX Runtime was passed over). */
+  note = '';
   private constructor(
     private readonly model: FeatureModel,
     private readonly config: EngineConfig,
@@ -55,21 +81,8 @@ export class EmbedEngine {
   }
 
   /** Decodes and normalises a batch (sharp works on its own threads meanwhile). */
-  async prepare(items: readonly EmbedItem[]): Promise<PreparedBatch> {
-    const settled = await Promise.allSettled(
-      items.map((it) => loadModelInput(it.file, this.config.preprocessing)),
-    );
-    return {
-      keys: items.map((it) => it.key),
-      pixels: settled.map((s) => (s.status === 'fulfilled' ? s.value : null)),
-      errors: settled.map((s) =>
-        s.status === 'rejected'
-          ? s.reason instanceof Error
-            ? s.reason.message
-            : String(s.reason)
-          : null,
-      ),
-    };
+  prepare(items: readonly EmbedItem[]): Promise<PreparedBatch> {
+    return prepareItems(items, this.config.preprocessing);
   }
 
   /** Runs the network on a prepared batch; failed inputs keep their error. */
@@ -95,6 +108,11 @@ export class EmbedEngine {
       if (o) o.vector = data.slice(j * dim, (j + 1) * dim);
     });
     return out;
+  }
+
+  /** The network itself, [n, h, w, 3] → [n, size] (the caller disposes both). */
+  embedTensor(batch: tf.Tensor4D): tf.Tensor2D {
+    return this.model.embed(batch);
   }
 
   /** Tensors alive in this engine's TF.js instance (for leak checks). */

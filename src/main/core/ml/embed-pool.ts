@@ -1,7 +1,9 @@
+import { fork, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { OcellusError } from '../../../shared/errors';
-import { EmbedEngine, type EmbedItem, type EmbedOutcome, type EngineConfig } from './embed-engine';
+import type { EmbedItem, EmbedOutcome, EngineConfig, EngineName } from './embed-engine';
+import { createInferenceEngine, forcedEngine, type InferenceEngine } from './inference-engine';
 import type { BackendName } from './tf-runtime';
 import type { FromWorker, ToWorker } from './worker-protocol';
 
@@ -11,10 +13,12 @@ interface Pending {
 }
 
 interface Slot {
-  worker: Worker;
+  worker: Worker | ChildProcess;
   inFlight: number;
   pending: Map<number, Pending>;
   dead: boolean;
+  /** Batches allowed in flight: the bounded prefetch queue of this worker. */
+  limit: number;
 }
 
 export interface PoolInfo {
@@ -22,9 +26,14 @@ export interface PoolInfo {
   featureLayer: string;
   backend: BackendName;
   workers: number;
+  engine: EngineName;
+  /** Why the engine is what it is (a fallback's reason), or ''. */
+  note: string;
 }
 
 const IN_FLIGHT_PER_WORKER = 2;
+/** The single ONNX Runtime process decodes ahead a little further so its threads never wait. */
+const IN_FLIGHT_ONNX = 4;
 
 /**
  * Embeds batches on a pool of worker threads (or in-process when no worker file is given,
@@ -32,9 +41,13 @@ const IN_FLIGHT_PER_WORKER = 2;
  */
 export class EmbedPool {
   private readonly slots: Slot[] = [];
-  private local: EmbedEngine | null = null;
+  private local: InferenceEngine | null = null;
+  private config: EngineConfig | null = null;
+  private workerFile: string | null = null;
+  private fallingBack: Promise<void> | null = null;
   private nextId = 1;
   private waiters: (() => void)[] = [];
+  private closed = false;
   info: PoolInfo | null = null;
 
   private constructor() {}
@@ -46,24 +59,41 @@ export class EmbedPool {
     workers?: number,
   ): Promise<EmbedPool> {
     const pool = new EmbedPool();
+    pool.config = config;
+    pool.workerFile = workerFile;
     if (!workerFile) {
-      pool.local = await EmbedEngine.create(config);
+      pool.local = await createInferenceEngine(config);
       pool.info = {
         size: pool.local.size,
         featureLayer: pool.local.featureLayer,
-        backend: pool.local.backend,
+        backend: config.backend ?? 'wasm',
         workers: 0,
+        engine: pool.local.engine,
+        note: pool.local.note,
       };
       return pool;
     }
     const n = workers ?? defaultWorkers(config.backend ?? null);
+    const forced = forcedEngine(config.engine);
     try {
-      const infos = await Promise.all(
-        Array.from({ length: n }, () => pool.spawn(workerFile, config)),
-      );
-      const first = infos[0];
-      if (!first) throw new OcellusError('INTERNAL', 'No ML worker started');
-      pool.info = { ...first, workers: n };
+      if (forced !== 'tfjs') {
+        // ONNX Runtime runs in its own process with every core: a native crash ends only it.
+        let first: Omit<PoolInfo, 'workers'> | null = null;
+        let reason = '';
+        try {
+          first = await pool.spawn(workerFile, config, 'process');
+        } catch (err) {
+          if (forced === 'onnx') throw err;
+          reason = `ONNX Runtime failed: ${err instanceof Error ? err.message : String(err)}`;
+        }
+        if (first?.engine === 'onnx') {
+          pool.info = { ...first, workers: 1 };
+          return pool;
+        }
+        pool.info = await pool.spawnTfjs(n - (first ? 1 : 0), first?.note || reason, first);
+        return pool;
+      }
+      pool.info = await pool.spawnTfjs(n, '', null);
     } catch (err) {
       await pool.close();
       throw err;
@@ -71,16 +101,63 @@ export class EmbedPool {
     return pool;
   }
 
+  /** Process ids of the ML child processes (ONNX Runtime), for diagnostics and tests. */
+  childPids(): number[] {
+    return this.slots.flatMap((s) =>
+      !s.dead && !(s.worker instanceof Worker) && s.worker.pid ? [s.worker.pid] : [],
+    );
+  }
+
+  private async spawnTfjs(
+    n: number,
+    note: string,
+    first: Omit<PoolInfo, 'workers'> | null,
+  ): Promise<PoolInfo> {
+    const config = { ...(this.config as EngineConfig), engine: 'tfjs' as const };
+    const file = this.workerFile as string;
+    const infos = await Promise.all(
+      Array.from({ length: n }, () => this.spawn(file, config, 'thread')),
+    );
+    const info = first ?? infos[0];
+    if (!info) throw new OcellusError('INTERNAL', 'No ML worker started');
+    return { ...info, engine: 'tfjs', note, workers: this.slots.filter((s) => !s.dead).length };
+  }
+
+  /** After the ONNX Runtime process died: TF.js threads take over, once. */
+  private fallBack(reason: string): Promise<void> {
+    this.fallingBack ??= (async () => {
+      const n = defaultWorkers(this.config?.backend ?? null);
+      this.info = await this.spawnTfjs(n, reason, null);
+    })();
+    return this.fallingBack;
+  }
+
   /** Embeds one batch; resolves with an outcome per item, in order. */
   async embed(items: EmbedItem[]): Promise<EmbedOutcome[]> {
     if (this.local) return this.local.infer(await this.local.prepare(items));
+    try {
+      return await this.embedOnWorker(items);
+    } catch (err) {
+      const onnx = this.info?.engine === 'onnx';
+      if (!onnx || forcedEngine(this.config?.engine) === 'onnx' || this.closed) throw err;
+      // The ONNX Runtime process crashed: the batch is redone on TF.js, and so is the rest.
+      await this.fallBack(
+        `ONNX Runtime crashed, fell back to TF.js: ${err instanceof Error ? err.message : String(err)}`,
+      );
+      return this.embedOnWorker(items);
+    }
+  }
+
+  private async embedOnWorker(items: EmbedItem[]): Promise<EmbedOutcome[]> {
     const slot = await this.freeSlot();
     const id = this.nextId++;
     slot.inFlight++;
     try {
       return await new Promise<EmbedOutcome[]>((resolve, reject) => {
         slot.pending.set(id, { resolve, reject });
-        slot.worker.postMessage({ type: 'embed', id, items } satisfies ToWorker);
+        const msg: ToWorker = { type: 'embed', id, items };
+        if (slot.worker instanceof Worker) slot.worker.postMessage(msg);
+        else slot.worker.send(msg);
       });
     } finally {
       slot.inFlight--;
@@ -90,11 +167,17 @@ export class EmbedPool {
 
   /** How many batches may be in flight at once for full throughput. */
   get parallelism(): number {
-    return this.local ? 1 : this.slots.length * IN_FLIGHT_PER_WORKER;
+    if (this.local) return 1;
+    const live = this.slots.filter((s) => !s.dead);
+    return Math.max(
+      1,
+      live.reduce((n, s) => n + s.limit, 0),
+    );
   }
 
   /** Stops every worker (pending batches fail as cancelled). */
   async close(): Promise<void> {
+    this.closed = true;
     this.local?.dispose();
     this.local = null;
     await Promise.all(
@@ -102,7 +185,8 @@ export class EmbedPool {
         s.dead = true;
         for (const p of s.pending.values()) p.reject(new OcellusError('CANCELLED', 'Cancelled'));
         s.pending.clear();
-        await s.worker.terminate();
+        if (s.worker instanceof Worker) await s.worker.terminate();
+        else s.worker.kill();
       }),
     );
     this.slots.length = 0;
@@ -114,14 +198,31 @@ export class EmbedPool {
       const live = this.slots.filter((s) => !s.dead);
       if (live.length === 0) throw new OcellusError('INTERNAL', 'Every ML worker has stopped');
       const slot = live.sort((a, b) => a.inFlight - b.inFlight)[0];
-      if (slot && slot.inFlight < IN_FLIGHT_PER_WORKER) return slot;
+      if (slot && slot.inFlight < slot.limit) return slot;
       await new Promise<void>((r) => this.waiters.push(r));
     }
   }
 
-  private spawn(file: string, config: EngineConfig): Promise<Omit<PoolInfo, 'workers'>> {
-    const worker = new Worker(file);
-    const slot: Slot = { worker, inFlight: 0, pending: new Map(), dead: false };
+  private spawn(
+    file: string,
+    config: EngineConfig,
+    kind: 'thread' | 'process',
+  ): Promise<Omit<PoolInfo, 'workers'>> {
+    // 'advanced' serialisation carries typed arrays across the process boundary.
+    const worker =
+      kind === 'thread'
+        ? new Worker(file)
+        : fork(file, [], {
+            serialization: 'advanced',
+            stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+          });
+    const slot: Slot = {
+      worker,
+      inFlight: 0,
+      pending: new Map(),
+      dead: false,
+      limit: kind === 'process' ? IN_FLIGHT_ONNX : IN_FLIGHT_PER_WORKER,
+    };
     this.slots.push(slot);
     const failAll = (message: string) => {
       if (slot.dead) return;
@@ -133,7 +234,13 @@ export class EmbedPool {
     return new Promise((resolve, reject) => {
       worker.on('message', (msg: FromWorker) => {
         if (msg.type === 'ready')
-          resolve({ size: msg.size, featureLayer: msg.featureLayer, backend: msg.backend });
+          resolve({
+            size: msg.size,
+            featureLayer: msg.featureLayer,
+            backend: msg.backend,
+            engine: msg.engine ?? 'tfjs',
+            note: msg.note ?? '',
+          });
         else if (msg.type === 'failed' && msg.id === null)
           reject(new OcellusError('UNSUPPORTED', msg.message));
         else if (msg.type === 'failed' && msg.id !== null) {
@@ -155,11 +262,17 @@ export class EmbedPool {
         failAll(`The ML worker crashed: ${err.message}`);
         reject(new OcellusError('INTERNAL', `The ML worker crashed: ${err.message}`));
       });
-      worker.on('exit', (code) => {
-        if (code !== 0) failAll(`The ML worker stopped unexpectedly (exit code ${code})`);
-        else failAll('The ML worker stopped');
+      worker.on('exit', (code: number | null, signal?: NodeJS.Signals | null) => {
+        const why =
+          code !== 0
+            ? `The ML worker stopped unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`})`
+            : 'The ML worker stopped';
+        failAll(why);
+        reject(new OcellusError('INTERNAL', why));
       });
-      worker.postMessage({ type: 'init', config } satisfies ToWorker);
+      const init: ToWorker = { type: 'init', config };
+      if (worker instanceof Worker) worker.postMessage(init);
+      else worker.send(init);
     });
   }
 }

@@ -1,15 +1,32 @@
 /**
- * The ML worker thread: one TF.js instance (one wasm module, single-threaded under Node)
- * per worker, so a pool of them uses every core and the app's event loop stays free.
+ * The ML worker: one TF.js instance (one wasm module, single-threaded under Node) per
+ * worker thread, so a pool of them uses every core and the app's event loop stays free. The
+ * same script also runs as a child process, for ONNX Runtime: a native crash there ends only
+ * that process, and the pool falls back to TF.js.
  */
 import { parentPort } from 'node:worker_threads';
-import { EmbedEngine, type PreparedBatch } from './embed-engine';
+import type { PreparedBatch } from './embed-engine';
+import { activeBackend } from './tf-runtime';
+import { createInferenceEngine, type InferenceEngine } from './inference-engine';
 import type { FromWorker, ToWorker } from './worker-protocol';
 
-const port = parentPort;
-if (!port) throw new Error('embed-worker must run as a worker thread');
+interface Port {
+  postMessage(msg: FromWorker, transfer?: ArrayBuffer[]): void;
+  on(event: 'message', fn: (msg: ToWorker) => void): void;
+}
 
-let engine: EmbedEngine | null = null;
+const childSend = process.send?.bind(process);
+const port: Port | null =
+  parentPort ??
+  (childSend
+    ? {
+        postMessage: (msg) => childSend(msg),
+        on: (event, fn) => process.on(event, fn),
+      }
+    : null);
+if (!port) throw new Error('embed-worker must run as a worker thread or a forked process');
+
+let engine: InferenceEngine | null = null;
 // Batches are decoded as soon as they arrive and inferred in order, so decoding the next
 // batch (on sharp's threads) overlaps with inference of the current one.
 let chain: Promise<void> = Promise.resolve();
@@ -18,10 +35,17 @@ const send = (msg: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage
 
 port.on('message', (msg: ToWorker) => {
   if (msg.type === 'init') {
-    EmbedEngine.create(msg.config).then(
+    createInferenceEngine(msg.config).then(
       (e) => {
         engine = e;
-        send({ type: 'ready', size: e.size, featureLayer: e.featureLayer, backend: e.backend });
+        send({
+          type: 'ready',
+          size: e.size,
+          featureLayer: e.featureLayer,
+          backend: activeBackend() ?? msg.config.backend ?? 'wasm',
+          engine: e.engine,
+          note: e.note,
+        });
       },
       (err: unknown) => send({ type: 'failed', id: null, message: errText(err) }),
     );
@@ -34,7 +58,7 @@ port.on('message', (msg: ToWorker) => {
     const prepared: Promise<PreparedBatch> = current.prepare(msg.items);
     chain = chain.then(async () => {
       try {
-        const outcomes = current.infer(await prepared);
+        const outcomes = await current.infer(await prepared);
         const dim = current.size;
         const vectors = new Float32Array(outcomes.length * dim);
         outcomes.forEach((o, i) => o.vector && vectors.set(o.vector, i * dim));

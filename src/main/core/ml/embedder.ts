@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import type { EmbeddingStatus } from '../../../shared/types';
@@ -6,6 +7,7 @@ import type { JobContext } from '../jobs/job-registry';
 import { derivativePaths } from '../library/derivative-paths';
 import type { EmbedItem, EmbedOutcome } from './embed-engine';
 import { EmbedPool } from './embed-pool';
+import { recordEngine } from './engine-status';
 import { preprocessingKey } from './preprocess';
 import type { BackendName } from './tf-runtime';
 import type { PreprocessingSpec } from './zoo-types';
@@ -40,6 +42,8 @@ export interface EmbedRunResult {
   dim: number | null;
   featureLayer: string | null;
   backend: BackendName | null;
+  /** Inference engine used (absent before the pool started). */
+  engine?: 'onnx' | 'tfjs';
 }
 
 /** The cache key of a model's embeddings: model content + preprocessing + feature output. */
@@ -121,8 +125,12 @@ export async function runEmbedding(
   result.dim = pool.info?.size ?? null;
   result.featureLayer = pool.info?.featureLayer ?? null;
   result.backend = pool.info?.backend ?? null;
+  result.engine = pool.info?.engine;
+  if (pool.info) recordEngine(pool.info.engine, pool.info.note);
   ctx.phase(
-    `Computing embeddings (${result.backend}, ${pool.info?.workers || 1} thread(s))`,
+    pool.info?.engine === 'onnx'
+      ? `Computing embeddings (ONNX Runtime, ${os.availableParallelism()} thread(s))`
+      : `Computing embeddings (${result.backend}, ${pool.info?.workers || 1} thread(s))`,
     todo.length,
   );
   const insert = opts.db.prepare(
@@ -174,6 +182,9 @@ export async function runEmbedding(
     };
     await Promise.all(Array.from({ length: pool.parallelism }, lane));
   } finally {
+    // A crash of ONNX Runtime mid-run leaves TF.js in charge: say so.
+    if (pool.info) recordEngine(pool.info.engine, pool.info.note);
+    result.engine = pool.info?.engine;
     await pool.close();
   }
   result.seconds = (Date.now() - started) / 1000;

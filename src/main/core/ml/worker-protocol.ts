@@ -1,4 +1,4 @@
-import type { EmbedItem, EngineConfig } from './embed-engine';
+import type { EmbedItem, EngineConfig, EngineName } from './embed-engine';
 import type { BackendName } from './tf-runtime';
 
 /** Main → ML worker. */
@@ -9,7 +9,15 @@ export type ToWorker =
 
 /** ML worker → main. Vectors travel packed in one transferable Float32Array. */
 export type FromWorker =
-  | { type: 'ready'; size: number; featureLayer: string; backend: BackendName }
+  | {
+      type: 'ready';
+      size: number;
+      featureLayer: string;
+      backend: BackendName;
+      /** Inference engine in use (absent: tfjs); `note` says why when it fell back. */
+      engine?: EngineName;
+      note?: string;
+    }
   | {
       type: 'embedded';
       id: number;

@@ -6,6 +6,7 @@ import type { BackendName, BaseModelInfo } from '../../../shared/types';
 import { type EmbedModel, embeddingStatus, runEmbedding } from '../ml/embedder';
 import type { StoredModel } from '../ml/model-store';
 import { activeBackend, initBackend, isBackendName, skippedBackends } from '../ml/tf-runtime';
+import { engineStatus } from '../ml/engine-status';
 import { readAppSettings, writeAppSettings } from '../app-settings';
 import { defaultPreprocessing, loadZoo } from '../ml/zoo';
 import type { ZooModel } from '../ml/zoo-types';
@@ -21,7 +22,14 @@ export function createMlService(ctx: ServiceContext): MlApi {
   return {
     async status() {
       const backend = activeBackend() ?? (await initBackend(preferredBackend(ctx)));
-      return { backend, available: [backend], unavailable: skippedBackends() };
+      const { engine, note } = engineStatus();
+      return {
+        backend,
+        available: [backend],
+        unavailable: skippedBackends(),
+        engine,
+        engineNote: note,
+      };
     },
     async setBackend(backend) {
       if (backend !== null && !isBackendName(backend)) {

@@ -32,6 +32,7 @@ describe('ocellus CLI', () => {
     expect(st['images']).toMatchObject({ total: 0, ok: 0, broken: 0, unsupported: 0 });
     expect(st['classes']).toEqual([]);
     expect(st['unlabelled']).toBe(0);
+    expect(st['ml']).toMatchObject({ engine: expect.stringMatching(/^(onnx|tfjs)$/) });
     // The CLI does not put projects on the desktop app's recent list.
     expect(fs.existsSync(path.join(tmp.dir, 'appdata', 'recent-projects.json'))).toBe(false);
   });
