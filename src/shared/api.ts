@@ -38,6 +38,12 @@ import type {
   RecentProject,
   RemoveRootOptions,
   RootInfo,
+  AssistSettings,
+  BulkAcceptPreview,
+  HeatMap,
+  PredictionDetail,
+  PredictionStatus,
+  SimilarResult,
 } from './types';
 import type { SerializedError } from './errors';
 
@@ -160,6 +166,27 @@ export interface JobsApi {
   cancel(id: string): Promise<void>;
 }
 
+export interface AssistApi {
+  /** Which run's suggestions are shown, how many, and the quick-retrain state. */
+  status(): Promise<PredictionStatus>;
+  /** Recomputes suggestions for every readable image with a run (default: the latest done). */
+  predict(runId?: number): Promise<JobInfo>;
+  /** One image's suggestion with every class's probability, or null. */
+  prediction(imageId: number): Promise<PredictionDetail | null>;
+  /** Confirms the suggestions of these images as human labels (one undoable batch). */
+  accept(imageIds: number[]): Promise<LabelChange>;
+  /** How many unconfirmed suggestions reach a confidence (optionally of one class). */
+  bulkAcceptPreview(threshold: number, classId?: number | null): Promise<BulkAcceptPreview>;
+  /** Confirms every unconfirmed suggestion at or above a confidence (one undoable batch). */
+  bulkAccept(threshold: number, classId?: number | null): Promise<LabelChange>;
+  /** Nearest images by embedding (cosine), most similar first. */
+  similar(imageId: number, k?: number): Promise<SimilarResult>;
+  /** Grad-CAM of a run's predicted (or given) class for one image. */
+  heatMap(imageId: number, runId?: number, classId?: number): Promise<HeatMap>;
+  settings(): Promise<AssistSettings>;
+  updateSettings(settings: Partial<AssistSettings>): Promise<AssistSettings>;
+}
+
 export interface OcellusApi {
   app: AppApi;
   project: ProjectApi;
@@ -169,6 +196,7 @@ export interface OcellusApi {
   train: TrainApi;
   dialogs: DialogsApi;
   jobs: JobsApi;
+  assist: AssistApi;
 }
 
 /** Events pushed by the main side, with their payloads. */
@@ -180,6 +208,8 @@ export interface ApiEvents {
   'labels:changed': LabelsChanged;
   'train:progress': TrainProgress;
   'train:run': RunSummary;
+  /** Suggestions changed (new predictions, or quick-retrain state). */
+  'assist:changed': PredictionStatus;
 }
 
 export type Domain = keyof OcellusApi;
@@ -235,6 +265,18 @@ export const API_METHODS = {
   train: ['defaults', 'start', 'runs', 'run'],
   dialogs: ['chooseProjectToOpen', 'chooseNewProjectPath', 'chooseFolder'],
   jobs: ['list', 'cancel'],
+  assist: [
+    'status',
+    'predict',
+    'prediction',
+    'accept',
+    'bulkAcceptPreview',
+    'bulkAccept',
+    'similar',
+    'heatMap',
+    'settings',
+    'updateSettings',
+  ],
 } as const satisfies MethodTable;
 
 /** Runtime list of every event. */
@@ -246,6 +288,7 @@ export const API_EVENTS = [
   'labels:changed',
   'train:progress',
   'train:run',
+  'assist:changed',
 ] as const satisfies readonly EventName[];
 
 // Compile-time proof that the tables above list every member of the interfaces.

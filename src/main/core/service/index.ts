@@ -11,6 +11,7 @@ import { createLibraryService } from './library-service';
 import { createMlService } from './ml-service';
 import { createLabelsService } from './labels-service';
 import { createTrainService } from './train-service';
+import { createAssistService } from './assist-service';
 import { ModelStore } from '../ml/model-store';
 import path from 'node:path';
 import type { MediaKind } from '../../../shared/types';
@@ -45,15 +46,17 @@ export function createOcellusService(options: HostOptions): OcellusService {
       bundledDirs: options.resourcesDir ? [path.join(options.resourcesDir, 'models')] : [],
     }),
   };
+  const train = createTrainService(ctx);
   const api: OcellusApi = {
     app: createAppService(ctx),
     project: createProjectService(ctx),
     library: createLibraryService(ctx),
     labels: createLabelsService(ctx),
     ml: createMlService(ctx),
-    train: createTrainService(ctx),
+    train,
     dialogs: options.dialogs ?? createUnsupportedDialogs(),
     jobs: createJobsService(ctx),
+    assist: createAssistService(ctx, () => train),
   };
   return {
     api,
