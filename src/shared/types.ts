@@ -155,6 +155,11 @@ export interface ImageFilter {
   maxConfidence?: number;
   /** Images with a suggestion and no human label (the queue to confirm). */
   suggested?: boolean;
+  /**
+   * With `suggested`: images a human labelled at or after this ISO time stay listed, so a
+   * queue keeps its order while someone works through it.
+   */
+  suggestedSince?: string;
   /** Images whose human label differs from the model's suggestion. */
   disagrees?: boolean;
   /** Exactly these images; listed in this order whatever the sort. */

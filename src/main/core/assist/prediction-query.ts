@@ -52,7 +52,14 @@ export function predictionClauses(f: ImageFilter): {
     clauses.push('p.confidence <= @maxConfidence');
     params['maxConfidence'] = f.maxConfidence;
   }
-  if (f.suggested) clauses.push(`p.image_id IS NOT NULL AND NOT EXISTS (${HUMAN})`);
+  if (f.suggested) {
+    if (typeof f.suggestedSince === 'string') {
+      clauses.push(
+        `p.image_id IS NOT NULL AND NOT EXISTS (${HUMAN} AND l.created_at < @suggestedSince)`,
+      );
+      params['suggestedSince'] = f.suggestedSince;
+    } else clauses.push(`p.image_id IS NOT NULL AND NOT EXISTS (${HUMAN})`);
+  }
   if (f.disagrees) {
     clauses.push(
       `p.image_id IS NOT NULL AND EXISTS (${HUMAN}) AND NOT EXISTS (${HUMAN} AND l.class_id IS p.class_id)`,

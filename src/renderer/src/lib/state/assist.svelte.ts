@@ -40,7 +40,8 @@ class AssistState {
         this.detail = null;
         this.heatMap = null;
         this.similarNote = null;
-        if (p) void this.refresh();
+        // After the app state has taken the new project in (its listener may run later).
+        if (p) queueMicrotask(() => void this.refresh());
       });
     });
   }

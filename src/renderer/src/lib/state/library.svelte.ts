@@ -23,7 +23,7 @@ export type ViewFilter =
   | { kind: 'sequence'; sequenceId: number }
   | { kind: 'folder'; rootId: number; folder: string }
   /** Model suggestions no human has confirmed (the active-learning queue). */
-  | { kind: 'suggested' }
+  | { kind: 'suggested'; since: string }
   | { kind: 'disagrees' }
   | { kind: 'predicted'; classId: number }
   /** "More like this": exactly these images, most similar first. */
@@ -321,7 +321,7 @@ class LibraryState {
       case 'folder':
         return { rootId: f.rootId, folder: f.folder };
       case 'suggested':
-        return { suggested: true };
+        return { suggested: true, suggestedSince: f.since };
       case 'disagrees':
         return { disagrees: true };
       case 'predicted':

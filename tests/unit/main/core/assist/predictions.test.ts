@@ -155,6 +155,11 @@ describe('suggestions: storage, queue order, accept', () => {
     // Confirmed images leave the queue; the suggestion still shows, now agreeing.
     expect(await api.library.imageIds({ suggested: true }, 'uncertain')).not.toContain(ids['d']);
     expect((await api.assist.status()).unconfirmed).toBe(4);
+    // A queue opened before the accept keeps the image in place.
+    const opened = new Date(Date.now() - 60_000).toISOString();
+    expect(
+      await api.library.imageIds({ suggested: true, suggestedSince: opened }, 'uncertain'),
+    ).toEqual([ids['b'], ids['c'], ids['e'], ids['d'], ids['a']]);
     await api.labels.undo();
     expect(await api.library.imageIds({ suggested: true }, 'uncertain')).toContain(ids['d']);
   });
