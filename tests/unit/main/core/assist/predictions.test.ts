@@ -276,5 +276,20 @@ describe('suggestions after a training run', () => {
       expect(tile.suggestion?.confidence).toBeGreaterThanOrEqual(0.5);
       expect(tile.classIds).toEqual([]);
     }
+
+    // The same run explains itself and finds neighbours through the contract.
+    const first = queue.items[0]?.id ?? 0;
+    const map = await t.service.api.assist.heatMap(first);
+    expect(map).toMatchObject({ imageId: first, runId: run.id, width: 30, height: 30 });
+    expect(map.values).toHaveLength(900);
+    expect(Math.max(...map.values)).toBeLessThanOrEqual(1);
+    expect(Math.min(...map.values)).toBeGreaterThanOrEqual(0);
+    expect(['red', 'blue']).toContain(map.className);
+    const similar = await t.service.api.assist.similar(first, 5);
+    expect(similar.scanned).toBe(11);
+    expect(similar.items).toHaveLength(5);
+    expect(similar.items.map((i) => i.imageId)).not.toContain(first);
+    const scores = similar.items.map((i) => i.score);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
   });
 });
