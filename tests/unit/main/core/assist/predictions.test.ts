@@ -291,5 +291,27 @@ describe('suggestions after a training run', () => {
     expect(similar.items.map((i) => i.imageId)).not.toContain(first);
     const scores = similar.items.map((i) => i.score);
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
+
+    // Quick retrain: a label, a short pause, a new run in the background, new suggestions.
+    await t.service.api.assist.updateSettings({
+      quickRetrain: true,
+      quickRetrainDelaySeconds: 0.5,
+    });
+    const refreshed = new Promise<number | null>((resolve) => {
+      const off = t.service.bus.on('assist:changed', (st) => {
+        if (st.runId !== null && st.runId !== run.id) {
+          off();
+          resolve(st.runId);
+        }
+      });
+    });
+    const red = (await t.service.api.labels.classes()).find((c) => c.name === 'red')?.id ?? 0;
+    await t.service.api.labels.assign([first], red);
+    const newRun = await refreshed;
+    expect(newRun).toBeGreaterThan(run.id);
+    const retrained = await t.service.api.train.run(newRun ?? 0);
+    expect(retrained.status).toBe('done');
+    expect(retrained.counts.train + retrained.counts.validation).toBe(9);
+    expect(await t.service.api.assist.status()).toMatchObject({ predicted: 11, unconfirmed: 2 });
   });
 });
