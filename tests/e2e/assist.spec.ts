@@ -84,7 +84,15 @@ test('train, open the uncertainty queue, accept a suggestion by key, see it huma
   await expect(assist.state).toHaveAttribute('data-state', 'confirmed');
   await expect(assist.state).toContainText('Human-confirmed');
   await expect(label.currentLabels).toHaveText(suggested);
-  await expect(assist.counts).toHaveCount(0); // the bar lives in the grid view
-  await page.keyboard.press('Escape');
+
+  // What the model looks at: a Grad-CAM overlay with an opacity slider.
+  await assist.showHeatMap();
+  await assist.setHeatOpacity(0.8);
+  await expect(assist.heatMap).toHaveCSS('opacity', '0.8');
+
+  // More like this: the grid shows the nearest images, selected, to label in one go.
+  await assist.moreLikeThis();
+  await expect(assist.shown).toHaveText('20 shown');
+  await expect(page.getByTestId('selection-count')).toContainText('20 selected');
   await assist.expectToConfirm(3, 10_000);
 });

@@ -39,6 +39,21 @@ export class AssistPage {
     await expect(this.page.getByTestId('position')).toHaveText(/^1 \//);
   }
 
+  async showHeatMap(): Promise<void> {
+    await this.page.getByTestId('show-heat-map').click();
+    await expect(this.heatMap).toBeVisible({ timeout: 60_000 });
+  }
+
+  async setHeatOpacity(value: number): Promise<void> {
+    await this.page.getByLabel('Heat map opacity').fill(String(value));
+  }
+
+  /** "More like this" from the image view; lands in the grid with the results selected. */
+  async moreLikeThis(): Promise<void> {
+    await this.page.getByTestId('more-like-this').click();
+    await expect(this.page.getByTestId('similar-note')).toBeVisible();
+  }
+
   /** Accepts the shown image's suggestion with its key. */
   async acceptByKey(): Promise<void> {
     await this.page.keyboard.press('Enter');
