@@ -13,7 +13,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { PredictionStore } from '../src/main/core/assist/prediction-store';
 import { loadMatrix, nearest } from '../src/main/core/assist/similar';
+import { LibraryDb } from '../src/main/core/library/library-db';
 import { ProjectStore } from '../src/main/core/store/project-store';
 import { seededRandom } from '../src/main/core/train/rng';
 
@@ -107,7 +109,49 @@ async function main(): Promise<void> {
         .slice(0, 48);
       refMs.push(performance.now() - t);
     }
+    // The uncertainty queue over as many suggestions: a page of it, and the status counts.
+    const classes = [1, 2, 3].map((i) =>
+      Number(
+        db
+          .prepare('INSERT INTO classes (name, color, sort_order, created_at) VALUES (?, ?, ?, ?)')
+          .run(`c${i}`, '#ff0000', i, now).lastInsertRowid,
+      ),
+    );
+    const predictions = new PredictionStore(db);
+    for (let start = 0; start < n; start += 5000) {
+      const batch = [];
+      for (let i = start; i < Math.min(n, start + 5000); i++) {
+        const a = random();
+        const b = random() * (1 - a);
+        batch.push({ imageId: i + 1, probabilities: Float32Array.from([a, b, 1 - a - b]) });
+      }
+      predictions.write(1, classes, batch);
+    }
+    predictions.publish(1);
+    const ldb = new LibraryDb(db);
+    const pageMs: number[] = [];
+    const countMs: number[] = [];
+    for (let q = 0; q < queries; q++) {
+      t = performance.now();
+      ldb.list({
+        filter: { suggested: true },
+        sort: 'uncertain',
+        offset: q * 240,
+        limit: 240,
+      });
+      pageMs.push(performance.now() - t);
+      t = performance.now();
+      predictions.counts();
+      countMs.push(performance.now() - t);
+    }
+    t = performance.now();
+    ldb.list({ sort: 'path', limit: 240 });
+    const plainPageMs = performance.now() - t;
+
     const result = {
+      queuePageMsMedian: median(pageMs),
+      plainPageMs,
+      statusCountsMsMedian: median(countMs),
       images: n,
       dim,
       matrixMB: Math.round(m.data.byteLength / 2 ** 20),
@@ -132,6 +176,9 @@ async function main(): Promise<void> {
         `  longest event-loop hold during a scan       : ${result.longestEventLoopBlockMs.toFixed(0)} ms`,
         `  plain loop + full sort (median)             : ${result.referenceMsMedian.toFixed(0)} ms`,
         `  RSS                                         : ${result.rssMB} MB`,
+        `  uncertainty queue, one page of 240 (median) : ${result.queuePageMsMedian.toFixed(0)} ms`,
+        `  plain grid page of 240 (by path)            : ${result.plainPageMs.toFixed(0)} ms`,
+        `  suggestion counts (status, median)          : ${result.statusCountsMsMedian.toFixed(0)} ms`,
         '',
       ].join('\n'),
     );
