@@ -38,7 +38,12 @@ export default defineConfig({
     sourcemap: true,
     reportCompressedSize: false,
     rolldownOptions: {
-      input: { import: 'bench/import.ts', embed: 'bench/embed.ts', label: 'bench/label.ts' },
+      input: {
+        import: 'bench/import.ts',
+        embed: 'bench/embed.ts',
+        label: 'bench/label.ts',
+        similar: 'bench/similar.ts',
+      },
       external: isExternal,
       output: { format: 'cjs', entryFileNames: '[name].js' },
     },

@@ -43,6 +43,12 @@ import type {
   DatasetExportOptions,
   ExportRecord,
   LabelImportResult,
+  AssistSettings,
+  BulkAcceptPreview,
+  HeatMap,
+  PredictionDetail,
+  PredictionStatus,
+  SimilarResult,
 } from './types';
 import type { SerializedError } from './errors';
 
@@ -182,6 +188,27 @@ export interface ExportApi {
   setCamtrapMapping(entries: CamtrapClassMapping[]): Promise<CamtrapClassMapping[]>;
 }
 
+export interface AssistApi {
+  /** Which run's suggestions are shown, how many, and the quick-retrain state. */
+  status(): Promise<PredictionStatus>;
+  /** Recomputes suggestions for every readable image with a run (default: the latest done). */
+  predict(runId?: number): Promise<JobInfo>;
+  /** One image's suggestion with every class's probability, or null. */
+  prediction(imageId: number): Promise<PredictionDetail | null>;
+  /** Confirms the suggestions of these images as human labels (one undoable batch). */
+  accept(imageIds: number[]): Promise<LabelChange>;
+  /** How many unconfirmed suggestions reach a confidence (optionally of one class). */
+  bulkAcceptPreview(threshold: number, classId?: number | null): Promise<BulkAcceptPreview>;
+  /** Confirms every unconfirmed suggestion at or above a confidence (one undoable batch). */
+  bulkAccept(threshold: number, classId?: number | null): Promise<LabelChange>;
+  /** Nearest images by embedding (cosine), most similar first. */
+  similar(imageId: number, k?: number): Promise<SimilarResult>;
+  /** Grad-CAM of a run's predicted (or given) class for one image. */
+  heatMap(imageId: number, runId?: number, classId?: number): Promise<HeatMap>;
+  settings(): Promise<AssistSettings>;
+  updateSettings(settings: Partial<AssistSettings>): Promise<AssistSettings>;
+}
+
 export interface OcellusApi {
   app: AppApi;
   project: ProjectApi;
@@ -192,6 +219,7 @@ export interface OcellusApi {
   dialogs: DialogsApi;
   jobs: JobsApi;
   export: ExportApi;
+  assist: AssistApi;
 }
 
 /** Events pushed by the main side, with their payloads. */
@@ -204,6 +232,8 @@ export interface ApiEvents {
   'train:progress': TrainProgress;
   'train:run': RunSummary;
   'export:recorded': ExportRecord;
+  /** Suggestions changed (new predictions, or quick-retrain state). */
+  'assist:changed': PredictionStatus;
 }
 
 export type Domain = keyof OcellusApi;
@@ -260,6 +290,18 @@ export const API_METHODS = {
   dialogs: ['chooseProjectToOpen', 'chooseNewProjectPath', 'chooseFolder', 'showInFolder'],
   jobs: ['list', 'cancel'],
   export: ['dataset', 'bundle', 'importLabels', 'history', 'camtrapMapping', 'setCamtrapMapping'],
+  assist: [
+    'status',
+    'predict',
+    'prediction',
+    'accept',
+    'bulkAcceptPreview',
+    'bulkAccept',
+    'similar',
+    'heatMap',
+    'settings',
+    'updateSettings',
+  ],
 } as const satisfies MethodTable;
 
 /** Runtime list of every event. */
@@ -272,6 +314,7 @@ export const API_EVENTS = [
   'train:progress',
   'train:run',
   'export:recorded',
+  'assist:changed',
 ] as const satisfies readonly EventName[];
 
 // Compile-time proof that the tables above list every member of the interfaces.

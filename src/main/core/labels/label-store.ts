@@ -118,6 +118,39 @@ export class LabelStore {
     });
   }
 
+  /**
+   * A human confirms model suggestions: each becomes a human label that keeps the run and
+   * confidence it came from (so history says "human, from run N at 87 %"). One batch, so
+   * one undo reverts them all. In single-label projects it replaces the image's labels.
+   */
+  confirm(
+    items: readonly { imageId: number; classId: number; runId: number; confidence: number }[],
+    description: string,
+  ): LabelChange {
+    const single = this.labelMode() === 'single';
+    const current = this.db.prepare('SELECT * FROM labels WHERE image_id = ?');
+    const classExists = this.db.prepare('SELECT 1 FROM classes WHERE id = ?');
+    return this.batch(description, (log) => {
+      const seen = new Set<number>();
+      for (const item of items) {
+        if (seen.has(item.imageId) || !classExists.get(item.classId)) continue;
+        seen.add(item.imageId);
+        const labels = current.all(item.imageId) as LabelRow[];
+        const same = labels.find((l) => l.class_id === item.classId);
+        if (same?.source === 'human' && (!single || labels.length === 1)) continue;
+        for (const l of labels) if (l.class_id === item.classId || single) log.remove(l);
+        log.add({
+          image_id: item.imageId,
+          class_id: item.classId,
+          source: 'human',
+          run_id: item.runId,
+          confidence: item.confidence,
+          created_at: new Date().toISOString(),
+        });
+      }
+    });
+  }
+
   /** Takes `classId` off each image. */
   unassign(imageIds: readonly number[], classId: number, description: string): LabelChange {
     const find = this.db.prepare('SELECT * FROM labels WHERE image_id = ? AND class_id = ?');

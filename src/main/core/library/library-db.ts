@@ -9,6 +9,15 @@ import type {
 } from '../../../shared/types';
 import { OcellusError } from '../../../shared/errors';
 import { imageCounts } from '../store/project-store';
+import {
+  PREDICTION_COLUMNS,
+  PREDICTION_JOIN,
+  type PredictionColumns,
+  currentSuggestionsRun,
+  predictionClauses,
+  predictionOrder,
+  suggestionOf,
+} from '../assist/prediction-query';
 
 export interface RootRow {
   id: number;
@@ -43,6 +52,8 @@ interface ImageRow {
   class_ids: string | null;
 }
 
+type ImageRowWithSuggestion = ImageRow & PredictionColumns;
+
 const MAX_PAGE = 5000;
 
 /** Reads roots and images; the import and watch code write through their own statements. */
@@ -76,29 +87,34 @@ export class LibraryDb {
 
   /** One page of images matching a query. */
   list(query: ImageQuery): ImagePage {
-    const { where, params } = buildWhere(query);
+    const { where, params } = this.where(query);
     const offset = Math.max(0, Math.floor(query.offset ?? 0));
     const limit = Math.min(MAX_PAGE, Math.max(1, Math.floor(query.limit ?? 200)));
-    const order = orderBy(query.sort ?? 'path');
+    const order = orderBy(query);
     const total = (
-      this.db.prepare(`SELECT COUNT(*) AS n FROM images i WHERE ${where}`).get(params) as {
+      this.db
+        .prepare(`SELECT COUNT(*) AS n FROM images i ${PREDICTION_JOIN} WHERE ${where}`)
+        .get(params) as {
         n: number;
       }
     ).n;
     const rows = this.db
       .prepare(
-        `SELECT i.*, (SELECT group_concat(l.class_id) FROM labels l WHERE l.image_id = i.id) AS class_ids
-           FROM images i WHERE ${where} ORDER BY ${order} LIMIT @limit OFFSET @offset`,
+        `SELECT i.*, (SELECT group_concat(l.class_id) FROM labels l WHERE l.image_id = i.id) AS class_ids,
+                ${PREDICTION_COLUMNS}
+           FROM images i ${PREDICTION_JOIN} WHERE ${where} ORDER BY ${order} LIMIT @limit OFFSET @offset`,
       )
-      .all({ ...params, limit, offset }) as ImageRow[];
+      .all({ ...params, limit, offset }) as ImageRowWithSuggestion[];
     return { total, offset, items: rows.map(toTile) };
   }
 
   /** Ids of every image matching a query's filter, in its sort order. */
   ids(query: ImageQuery): number[] {
-    const { where, params } = buildWhere(query);
+    const { where, params } = this.where(query);
     const rows = this.db
-      .prepare(`SELECT i.id FROM images i WHERE ${where} ORDER BY ${orderBy(query.sort ?? 'path')}`)
+      .prepare(
+        `SELECT i.id FROM images i ${PREDICTION_JOIN} WHERE ${where} ORDER BY ${orderBy(query)}`,
+      )
       .raw()
       .all(params) as [number][];
     return rows.map((r) => r[0]);
@@ -108,10 +124,12 @@ export class LibraryDb {
   detail(id: number, absPath: (rootId: number, relPath: string) => string): ImageDetail {
     const row = this.db
       .prepare(
-        `SELECT i.*, (SELECT group_concat(l.class_id) FROM labels l WHERE l.image_id = i.id) AS class_ids
-           FROM images i WHERE i.id = ?`,
+        `SELECT i.*, (SELECT group_concat(l.class_id) FROM labels l WHERE l.image_id = i.id) AS class_ids,
+                ${PREDICTION_COLUMNS}
+           FROM images i ${PREDICTION_JOIN} WHERE i.id = @id`,
       )
-      .get(id) as ImageRow | undefined;
+      .get({ id, suggestionsRun: currentSuggestionsRun(this.db) ?? -1 }) as
+      ImageRowWithSuggestion | undefined;
     if (!row) throw new OcellusError('NOT_FOUND', `No image with id ${id}`);
     return {
       ...toTile(row),
@@ -128,6 +146,19 @@ export class LibraryDb {
       gpsLon: row.gps_lon,
       gpsAlt: row.gps_alt,
       importedAt: row.imported_at,
+    };
+  }
+
+  private where(query: ImageQuery): { where: string; params: Record<string, unknown> } {
+    const built = buildWhere(query);
+    const extra = predictionClauses(query.filter ?? {});
+    return {
+      where: [built.where, ...extra.clauses].join(' AND '),
+      params: {
+        ...built.params,
+        ...extra.params,
+        suggestionsRun: currentSuggestionsRun(this.db) ?? -1,
+      },
     };
   }
 
@@ -157,8 +188,9 @@ export class LibraryDb {
   }
 }
 
-function toTile(row: ImageRow): ImageTile {
+function toTile(row: ImageRow | ImageRowWithSuggestion): ImageTile {
   return {
+    ...('s_run' in row ? { suggestion: suggestionOf(row) } : {}),
     id: row.id,
     rootId: row.root_id,
     relPath: row.rel_path,
@@ -211,7 +243,10 @@ function buildWhere(query: ImageQuery): { where: string; params: Record<string, 
   return { where: clauses.join(' AND '), params };
 }
 
-function orderBy(sort: NonNullable<ImageQuery['sort']>): string {
+function orderBy(query: ImageQuery): string {
+  const sort = query.sort ?? 'path';
+  const byPrediction = predictionOrder(sort, query.filter ?? {});
+  if (byPrediction) return byPrediction;
   switch (sort) {
     case 'time':
       return 'i.taken_at IS NULL, i.taken_at, i.mtime_ms, i.id';

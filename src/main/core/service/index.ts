@@ -13,6 +13,7 @@ import { createLabelsService } from './labels-service';
 import { createTrainService } from './train-service';
 import { createExportService, createRunPredictor } from './export-service';
 import type { Predictor } from '../export/predict';
+import { createAssistService } from './assist-service';
 import { ModelStore } from '../ml/model-store';
 import path from 'node:path';
 import type { MediaKind } from '../../../shared/types';
@@ -49,16 +50,18 @@ export function createOcellusService(options: HostOptions): OcellusService {
       bundledDirs: options.resourcesDir ? [path.join(options.resourcesDir, 'models')] : [],
     }),
   };
+  const train = createTrainService(ctx);
   const api: OcellusApi = {
     app: createAppService(ctx),
     project: createProjectService(ctx),
     library: createLibraryService(ctx),
     labels: createLabelsService(ctx),
     ml: createMlService(ctx),
-    train: createTrainService(ctx),
+    train,
     dialogs: options.dialogs ?? createUnsupportedDialogs(),
     jobs: createJobsService(ctx),
     export: createExportService(ctx),
+    assist: createAssistService(ctx, () => train),
   };
   return {
     api,

@@ -73,6 +73,17 @@ class LabelsState {
     return this.act(() => appState.api().labels.assignSequence(sequenceId, classId));
   }
 
+  /** Confirms model suggestions as human labels (in key order with other label actions). */
+  async acceptSuggestions(imageIds: number[]): Promise<boolean> {
+    if (imageIds.length === 0) return false;
+    return this.act(() => appState.api().assist.accept(imageIds));
+  }
+
+  /** Confirms every unconfirmed suggestion at or above a confidence (0–1). */
+  async bulkAccept(threshold: number, classId: number | null): Promise<boolean> {
+    return this.act(() => appState.api().assist.bulkAccept(threshold, classId));
+  }
+
   async undo(): Promise<void> {
     await this.act(() => appState.api().labels.undo());
   }

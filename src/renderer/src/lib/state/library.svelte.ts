@@ -21,7 +21,13 @@ export type ViewFilter =
   | { kind: 'pending' }
   | { kind: 'class'; classId: number }
   | { kind: 'sequence'; sequenceId: number }
-  | { kind: 'folder'; rootId: number; folder: string };
+  | { kind: 'folder'; rootId: number; folder: string }
+  /** Model suggestions no human has confirmed (the active-learning queue). */
+  | { kind: 'suggested'; since: string }
+  | { kind: 'disagrees' }
+  | { kind: 'predicted'; classId: number }
+  /** "More like this": exactly these images, most similar first. */
+  | { kind: 'similar'; imageId: number; ids: number[] };
 
 /**
  * The open project's library: root folders, counts, the grid's data (loaded a page at a
@@ -34,6 +40,8 @@ class LibraryState {
   filter = $state<ViewFilter>({ kind: 'all' });
   sort = $state<ImageSort>('path');
   tileSize = $state(160);
+  /** Suggestion confidence range applied on top of the filter, in percent. */
+  confidence = $state<{ min: number; max: number }>({ min: 0, max: 100 });
   /** Index of the focused image in the current filter and sort. */
   focus = $state(0);
   /** Bumped whenever cached pages are stale. */
@@ -73,6 +81,7 @@ class LibraryState {
         this.total = 0;
         this.focus = 0;
         this.filter = { kind: 'all' };
+        this.confidence = { min: 0, max: 100 };
         if (p) void this.refresh();
       });
     });
@@ -280,7 +289,22 @@ class LibraryState {
     await appState.guard(() => appState.api().library.rescan());
   }
 
-  private query(): ImageFilter {
+  /** The filter as the API takes it (for the assist state's bulk actions too). */
+  query(): ImageFilter {
+    const base = this.baseQuery();
+    const { min, max } = this.confidence;
+    if (min > 0) base.minConfidence = min / 100;
+    if (max < 100) base.maxConfidence = max / 100;
+    return base;
+  }
+
+  setConfidence(min: number, max: number): void {
+    this.confidence = { min, max };
+    this.focus = 0;
+    void this.refresh();
+  }
+
+  private baseQuery(): ImageFilter {
     const f = this.filter;
     switch (f.kind) {
       case 'all':
@@ -296,6 +320,14 @@ class LibraryState {
         return { sequenceId: f.sequenceId };
       case 'folder':
         return { rootId: f.rootId, folder: f.folder };
+      case 'suggested':
+        return { suggested: true, suggestedSince: f.since };
+      case 'disagrees':
+        return { disagrees: true };
+      case 'predicted':
+        return { predictedClassId: f.classId };
+      case 'similar':
+        return { imageIds: [f.imageId, ...f.ids] };
     }
   }
 

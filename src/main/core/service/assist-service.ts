@@ -1,0 +1,310 @@
+import type { AssistApi, TrainApi } from '../../../shared/api';
+import { OcellusError } from '../../../shared/errors';
+import type { AssistSettings, LabelChange, PredictionStatus } from '../../../shared/types';
+import { AssistRuntime, imageInputFile, similarityModelKey } from '../assist/assist-runtime';
+import { runPredictions } from '../assist/predict-job';
+import { PredictionStore } from '../assist/prediction-store';
+import { QuickRetrain } from '../assist/quick-retrain';
+import { LabelStore } from '../labels/label-store';
+import { embeddingKey } from '../ml/embedder';
+import { loadZoo } from '../ml/zoo';
+import { RunStore } from '../train/run-store';
+import type { ServiceContext } from './context';
+import { requireLibrary } from './library-service';
+import { preferredBackend, resolveEmbedModel } from './ml-service';
+import { requireStore } from './project-service';
+import { requireObject } from './validate';
+
+const QUICK_KEY = 'quick_retrain';
+const DELAY_KEY = 'quick_retrain_delay_seconds';
+
+/**
+ * The `assist` domain: model suggestions for every image after each run, accepting them,
+ * similar images, heat maps and quick retraining. Suggestions are never labels: accepting
+ * one writes a human label that remembers the run and confidence it came from.
+ */
+export function createAssistService(ctx: ServiceContext, train: () => TrainApi): AssistApi {
+  const runtime = new AssistRuntime();
+  const runs = () => new RunStore(requireStore(ctx).db);
+  const predictions = () => new PredictionStore(requireStore(ctx).db);
+  const zoo = () => (ctx.options.resourcesDir ? loadZoo(ctx.options.resourcesDir) : []);
+  const modelFor = (baseModel: string) => resolveEmbedModel(ctx, baseModel, zoo());
+  const interactive = ctx.options.host !== 'cli';
+  let predictJob: string | null = null;
+
+  const settings = (): AssistSettings => {
+    const store = ctx.store;
+    const delay = Number(store?.getMeta(DELAY_KEY) ?? 3);
+    return {
+      quickRetrain: (store?.getMeta(QUICK_KEY) ?? '1') === '1',
+      quickRetrainDelaySeconds: Number.isFinite(delay) ? delay : 3,
+    };
+  };
+
+  const status = (): PredictionStatus => {
+    const running = ctx.jobs.list().find((j) => j.id === predictJob && j.state === 'running');
+    const p = ctx.store ? predictions() : null;
+    return {
+      runId: p?.currentRun() ?? null,
+      ...(p?.counts() ?? { predicted: 0, unconfirmed: 0, disagreeing: 0 }),
+      jobId: running?.id ?? null,
+      quickRetrain: quick.current(),
+    };
+  };
+  const announce = () => {
+    if (ctx.store) ctx.bus.emit('assist:changed', status());
+  };
+
+  const startPredictions = (runId: number) => {
+    const store = requireStore(ctx);
+    const library = requireLibrary(ctx);
+    const runStore = runs();
+    const model = modelFor(runStore.get(runId).config.baseModel);
+    if (predictJob) {
+      try {
+        ctx.jobs.cancel(predictJob);
+      } catch {
+        // Already gone: nothing to cancel.
+      }
+    }
+    const { info } = ctx.jobs.start('predict', `Suggestions from run ${runId}`, async (job) => {
+      try {
+        await runPredictions(job, runId, {
+          db: store.db,
+          runs: runStore,
+          embed: {
+            cacheDir: library.cacheDir,
+            rootPath: (rootId) => library.roots().find((r) => r.id === rootId)?.path ?? null,
+            model,
+            workerFile: ctx.options.mlWorkerFile ?? null,
+            backend: preferredBackend(ctx),
+          },
+        });
+      } finally {
+        if (predictJob === info.id) predictJob = null;
+        if (store.db.open) announce();
+      }
+    });
+    predictJob = info.id;
+    announce();
+    return info;
+  };
+
+  const quick = new QuickRetrain({
+    enabled: () => interactive && ctx.store !== null && settings().quickRetrain,
+    delayMs: () => settings().quickRetrainDelaySeconds * 1000,
+    blocker: () => {
+      if (!ctx.store) return 'No project is open';
+      if (ctx.jobs.list().some((j) => j.kind === 'train' && j.state === 'running'))
+        return 'A training run is in progress';
+      const last = runs()
+        .list()
+        .find((r) => r.status === 'done');
+      if (!last) return 'Train a first run in the Train view';
+      if (last.config.mode !== 'features') return 'Only feature-mode runs retrain quickly';
+      let key: string;
+      try {
+        key = embeddingKey(modelFor(last.config.baseModel));
+      } catch (err) {
+        return err instanceof Error ? err.message : String(err);
+      }
+      const missing = (
+        requireStore(ctx)
+          .db.prepare(
+            `SELECT COUNT(*) AS n FROM images i
+              WHERE i.status = 'ok' AND i.missing = 0 AND i.hash IS NOT NULL
+                AND EXISTS (SELECT 1 FROM labels l WHERE l.image_id = i.id AND l.source = 'human')
+                AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.hash = i.hash AND e.model_key = ?)`,
+          )
+          .get(key) as { n: number }
+      ).n;
+      return missing > 0
+        ? `${missing} labelled image(s) have no embedding yet: compute embeddings or train a run`
+        : null;
+    },
+    retrain: async () => {
+      const last = runs()
+        .list()
+        .find((r) => r.status === 'done');
+      if (!last) throw new OcellusError('INVALID_ARGUMENT', 'No run to retrain from');
+      const started = await train().start(last.config);
+      await new Promise<void>((resolve) => {
+        const off = ctx.bus.on('train:run', (r) => {
+          if (r.id === started.id && r.status !== 'running') {
+            off();
+            resolve();
+          }
+        });
+      });
+      return started.id;
+    },
+    onChange: () => announce(),
+  });
+
+  if (interactive) {
+    ctx.bus.on('train:run', (r) => {
+      if (r.status === 'done' && ctx.store?.db.open) {
+        try {
+          startPredictions(r.id);
+        } catch (err) {
+          console.error(`suggestions for run ${r.id} could not start:`, err);
+        }
+      }
+    });
+    ctx.bus.on('labels:changed', () => quick.labelsChanged());
+  }
+  ctx.bus.on('project:changed', () => {
+    predictJob = null;
+    runtime.reset();
+  });
+
+  const confirm = (
+    items: { imageId: number; classId: number; runId: number; confidence: number }[],
+    description: string,
+  ): LabelChange => {
+    const store = requireStore(ctx);
+    const labels = new LabelStore(store.db, () => store.summary().labelMode);
+    const change = labels.confirm(items, description);
+    if (change.imageIds.length > 0) {
+      ctx.bus.emit('labels:changed', {
+        imageIds: change.imageIds,
+        classesChanged: false,
+        canUndo: change.canUndo,
+        canRedo: change.canRedo,
+      });
+    }
+    return change;
+  };
+
+  return {
+    async status() {
+      requireStore(ctx);
+      return status();
+    },
+    async predict(runId) {
+      const id =
+        runId === undefined
+          ? runs()
+              .list()
+              .find((r) => r.status === 'done')?.id
+          : requireId(runId);
+      if (id === undefined) throw new OcellusError('NOT_FOUND', 'No finished training run yet');
+      return startPredictions(id);
+    },
+    async prediction(imageId) {
+      const p = predictions();
+      const run = p.currentRun();
+      return run === null ? null : p.detail(requireId(imageId), runs().get(run).classes);
+    },
+    async accept(imageIds) {
+      const ids = requireIds(imageIds);
+      const items = predictions().unconfirmed({ imageIds: ids });
+      return confirm(items, `Accept ${plural(items.length)} suggested by the model`);
+    },
+    async bulkAcceptPreview(threshold, classId) {
+      const t = requireThreshold(threshold);
+      const c = classId === undefined || classId === null ? null : requireId(classId);
+      return {
+        count: predictions().unconfirmed({ threshold: t, classId: c }).length,
+        threshold: t,
+        classId: c,
+      };
+    },
+    async bulkAccept(threshold, classId) {
+      const t = requireThreshold(threshold);
+      const c = classId === undefined || classId === null ? null : requireId(classId);
+      const items = predictions().unconfirmed({ threshold: t, classId: c });
+      return confirm(
+        items,
+        `Accept ${plural(items.length)} suggested at ≥ ${Math.round(t * 100)} % confidence`,
+      );
+    },
+    async similar(imageId, k) {
+      const id = requireId(imageId);
+      const n = k === undefined ? 48 : requireId(k);
+      const db = requireStore(ctx).db;
+      const key = similarityModelKey(db, runs(), (base) => {
+        try {
+          return modelFor(base);
+        } catch {
+          return null;
+        }
+      });
+      return runtime.similar(db, key, id, Math.min(n, 1000));
+    },
+    async heatMap(imageId, runId, classId) {
+      const id = requireId(imageId);
+      const store = requireStore(ctx);
+      const library = requireLibrary(ctx);
+      const runStore = runs();
+      const run =
+        runId === undefined || runId === null
+          ? (predictions().currentRun() ?? runStore.list().find((r) => r.status === 'done')?.id)
+          : requireId(runId);
+      if (run === undefined) throw new OcellusError('NOT_FOUND', 'No finished training run yet');
+      const map = await runtime.heatMap({
+        db: store.db,
+        runs: runStore,
+        runId: run,
+        model: modelFor(runStore.get(run).config.baseModel),
+        backend: preferredBackend(ctx),
+        imageFile: imageInputFile(
+          store.db,
+          library.cacheDir,
+          (rootId) => library.roots().find((r) => r.id === rootId)?.path ?? null,
+          id,
+        ),
+        classId: classId === undefined || classId === null ? undefined : requireId(classId),
+      });
+      return { imageId: id, ...map };
+    },
+    async settings() {
+      requireStore(ctx);
+      return settings();
+    },
+    async updateSettings(input) {
+      const store = requireStore(ctx);
+      const s = requireObject(input, 'settings');
+      if (s['quickRetrain'] !== undefined) {
+        if (typeof s['quickRetrain'] !== 'boolean')
+          throw new OcellusError('INVALID_ARGUMENT', 'quickRetrain is true or false');
+        store.setMeta(QUICK_KEY, s['quickRetrain'] ? '1' : '0');
+      }
+      if (s['quickRetrainDelaySeconds'] !== undefined) {
+        const d = s['quickRetrainDelaySeconds'];
+        if (typeof d !== 'number' || !Number.isFinite(d) || d < 0.5 || d > 600)
+          throw new OcellusError(
+            'INVALID_ARGUMENT',
+            'quickRetrainDelaySeconds is between 0.5 and 600',
+          );
+        store.setMeta(DELAY_KEY, String(d));
+      }
+      quick.settingsChanged();
+      announce();
+      return settings();
+    },
+  };
+}
+
+function requireId(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+    throw new OcellusError('INVALID_ARGUMENT', 'An id must be a positive integer');
+  }
+  return value;
+}
+
+function requireIds(value: unknown): number[] {
+  if (!Array.isArray(value)) throw new OcellusError('INVALID_ARGUMENT', 'Expected a list of ids');
+  return value.map(requireId);
+}
+
+function requireThreshold(value: unknown): number {
+  if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
+    throw new OcellusError('INVALID_ARGUMENT', 'The confidence threshold is between 0 and 1');
+  }
+  return value;
+}
+
+function plural(n: number): string {
+  return `${n} image${n === 1 ? '' : 's'}`;
+}

@@ -1,0 +1,61 @@
+import { expect, type Locator, type Page } from '@playwright/test';
+
+/** Model suggestions: the assist bar above the grid and the suggestion panel of the image view. */
+export class AssistPage {
+  readonly counts: Locator;
+  readonly shown: Locator;
+  readonly tileSuggestions: Locator;
+  readonly state: Locator;
+  readonly suggestedClass: Locator;
+  readonly heatMap: Locator;
+
+  constructor(private readonly page: Page) {
+    this.counts = page.getByTestId('suggestion-counts');
+    this.shown = page.getByTestId('shown-count');
+    this.tileSuggestions = page.getByTestId('image-grid').getByTestId('suggestion');
+    this.state = page.getByTestId('suggestion-state');
+    this.suggestedClass = page.getByTestId('suggested-class');
+    this.heatMap = page.getByTestId('heat-map');
+  }
+
+  /** Waits until a run's suggestions are in: `n` images left to confirm. */
+  async expectToConfirm(n: number, timeout = 60_000): Promise<void> {
+    await expect(this.counts).toContainText(`${n} to confirm`, { timeout });
+  }
+
+  async setQuickRetrain(on: boolean): Promise<void> {
+    await this.page.getByTestId('quick-retrain').setChecked(on);
+  }
+
+  /** The active-learning queue: unconfirmed suggestions, least sure first. */
+  async openQueue(): Promise<void> {
+    await this.page.getByTestId('open-queue').click();
+    await expect(this.page.getByRole('combobox', { name: 'Sort' })).toHaveValue('uncertain');
+  }
+
+  /** Opens the first image of the grid in the image view. */
+  async openFirst(): Promise<void> {
+    await this.page.getByTestId('image-grid').getByRole('gridcell').first().dblclick();
+    await expect(this.page.getByTestId('position')).toHaveText(/^1 \//);
+  }
+
+  async showHeatMap(): Promise<void> {
+    await this.page.getByTestId('show-heat-map').click();
+    await expect(this.heatMap).toBeVisible({ timeout: 60_000 });
+  }
+
+  async setHeatOpacity(value: number): Promise<void> {
+    await this.page.getByLabel('Heat map opacity').fill(String(value));
+  }
+
+  /** "More like this" from the image view; lands in the grid with the results selected. */
+  async moreLikeThis(): Promise<void> {
+    await this.page.getByTestId('more-like-this').click();
+    await expect(this.page.getByTestId('similar-note')).toBeVisible();
+  }
+
+  /** Accepts the shown image's suggestion with its key. */
+  async acceptByKey(): Promise<void> {
+    await this.page.keyboard.press('Enter');
+  }
+}
