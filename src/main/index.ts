@@ -4,12 +4,14 @@ import path from 'node:path';
 import { API_EVENTS, ipcEventChannel } from '../shared/api';
 import { defaultProjectDir } from './core/app-paths';
 import { createOcellusService } from './core/service';
+import { setMlProcessLauncher } from './core/ml/embed-pool';
 import { createNativeDialogs } from './shell/dialogs';
 import { bindIpc } from './shell/ipc';
 import { installMenu } from './shell/menu';
 import { electronSqliteBinding } from './shell/native-binding';
 import { APP_ORIGIN, isAppUrl as isAppUrlOf } from './shell/app-url';
 import { handleAppScheme, registerAppScheme } from './shell/protocol';
+import { utilityProcessLauncher } from './shell/ml-process';
 import { hardenApp } from './shell/security';
 import { createMainWindow } from './shell/window';
 
@@ -24,6 +26,7 @@ if (!app.requestSingleInstanceLock()) {
 } else {
   registerAppScheme();
   hardenApp(isAppUrl);
+  setMlProcessLauncher(utilityProcessLauncher);
   let win: BrowserWindow | null = null;
   let pendingOpen = projectArg(process.argv);
 

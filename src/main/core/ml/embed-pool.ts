@@ -1,4 +1,4 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { OcellusError } from '../../../shared/errors';
@@ -12,8 +12,34 @@ interface Pending {
   reject: (err: Error) => void;
 }
 
+/** A child process running the ML worker script: what the pool needs of it. */
+export interface MlChildProcess {
+  readonly pid?: number | undefined;
+  send(msg: ToWorker): void;
+  on(event: 'message', fn: (msg: FromWorker) => void): unknown;
+  on(event: 'exit', fn: (code: number | null, signal?: NodeJS.Signals | null) => void): unknown;
+  on(event: 'error', fn: (err: Error) => void): unknown;
+  kill(): unknown;
+}
+
+/** Starts the ML worker script in a child process. */
+export type MlProcessLauncher = (file: string) => MlChildProcess;
+
+// 'advanced' serialisation carries typed arrays across the process boundary.
+const forkLauncher: MlProcessLauncher = (file) =>
+  fork(file, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+let launcher: MlProcessLauncher = forkLauncher;
+
+/**
+ * Replaces how ML child processes start. The Electron shell passes one built on
+ * utilityProcess: child_process.fork would need the RunAsNode fuse, which packaging turns off.
+ */
+export function setMlProcessLauncher(next: MlProcessLauncher | null): void {
+  launcher = next ?? forkLauncher;
+}
+
 interface Slot {
-  worker: Worker | ChildProcess;
+  worker: Worker | MlChildProcess;
   inFlight: number;
   pending: Map<number, Pending>;
   dead: boolean;
@@ -208,14 +234,7 @@ export class EmbedPool {
     config: EngineConfig,
     kind: 'thread' | 'process',
   ): Promise<Omit<PoolInfo, 'workers'>> {
-    // 'advanced' serialisation carries typed arrays across the process boundary.
-    const worker =
-      kind === 'thread'
-        ? new Worker(file)
-        : fork(file, [], {
-            serialization: 'advanced',
-            stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-          });
+    const worker = kind === 'thread' ? new Worker(file) : launcher(file);
     const slot: Slot = {
       worker,
       inFlight: 0,

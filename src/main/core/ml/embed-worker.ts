@@ -15,15 +15,26 @@ interface Port {
   on(event: 'message', fn: (msg: ToWorker) => void): void;
 }
 
+/** Electron's utility process hands its parent channel over as `process.parentPort`. */
+interface UtilityParentPort {
+  postMessage(msg: unknown): void;
+  on(event: 'message', fn: (e: { data: unknown }) => void): void;
+}
+const utilityPort = (process as { parentPort?: UtilityParentPort }).parentPort;
 const childSend = process.send?.bind(process);
 const port: Port | null =
   parentPort ??
-  (childSend
+  (utilityPort
     ? {
-        postMessage: (msg) => childSend(msg),
-        on: (event, fn) => process.on(event, fn),
+        postMessage: (msg) => utilityPort.postMessage(msg),
+        on: (event, fn) => utilityPort.on(event, (e) => fn(e.data as ToWorker)),
       }
-    : null);
+    : childSend
+      ? {
+          postMessage: (msg) => childSend(msg),
+          on: (event, fn) => process.on(event, fn),
+        }
+      : null);
 if (!port) throw new Error('embed-worker must run as a worker thread or a forked process');
 
 let engine: InferenceEngine | null = null;
