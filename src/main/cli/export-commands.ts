@@ -202,7 +202,7 @@ export async function predict(service: OcellusService, args: string[], io: CliIo
     );
   const seconds = (Date.now() - started) / 1000;
   io.stderr(
-    `${tty ? '\r\x1b[K' : ''}${files.length} images in ${seconds.toFixed(1)} s (${(files.length / Math.max(seconds, 1e-3)).toFixed(1)} images/s)${errors ? `, ${errors} unreadable` : ''}\n`,
+    `${tty ? '\r\x1b[K' : ''}${files.length} images in ${seconds.toFixed(1)} s (${(files.length / Math.max(seconds, 1e-3)).toFixed(1)} images/s)${errors ? `, ${errors} unreadable` : ''}, on ${predictor.engine === 'onnx' ? 'ONNX Runtime' : 'TF.js'}\n`,
   );
   return 0;
 }

@@ -33,10 +33,7 @@ export async function buildClassifier(
       'Model bundles need a Layers base model (model.json in layers-model format); this base is a Graph model',
     );
   }
-  const base = await tfl.loadLayersModel(diskModelHandler(model.modelJson));
-  for (const [name, weights] of parts.baseOverrides ?? []) {
-    base.getLayer(name).setWeights(weights.map((w) => tf.tensor(w.values, w.shape)));
-  }
+  const base = await loadBase(model, parts);
   const { output } = findFeatureLayer(base, model.featureOutput);
   const { head } = parts;
   let x: tfl.SymbolicTensor = output;
@@ -67,6 +64,18 @@ export async function buildClassifier(
   hidden.setWeights([tf.tensor2d(head.w1, [head.dim, head.hidden]), tf.tensor1d(head.b1)]);
   classes.setWeights([tf.tensor2d(head.w2, [head.hidden, head.classes]), tf.tensor1d(head.b2)]);
   return whole;
+}
+
+/** The run's base network: the Layers model with any fine-tuned weights applied. */
+export async function loadBase(
+  model: EmbedModel,
+  parts: Pick<TrainedParts, 'baseOverrides'>,
+): Promise<tfl.LayersModel> {
+  const base = await tfl.loadLayersModel(diskModelHandler(model.modelJson));
+  for (const [name, weights] of parts.baseOverrides ?? []) {
+    base.getLayer(name).setWeights(weights.map((w) => tf.tensor(w.values, w.shape)));
+  }
+  return base;
 }
 
 /** The artifacts of a model as TF.js writes them: topology, weight specs and bytes. */

@@ -10,6 +10,7 @@ import { initBackend, type BackendName } from '../ml/tf-runtime';
 import type { HeadWeights } from '../train/head-trainer';
 import { validationMetrics } from './bundle-metrics';
 import { buildClassifier, saveModel, type TrainedParts } from './bundle-model';
+import { writeOnnxClassifier } from './bundle-onnx';
 import { bundlePage } from './bundle-page';
 import { PREDICT_SCRIPT } from './bundle-predict-script';
 import { modelCard } from './model-card';
@@ -64,13 +65,19 @@ export async function writeBundle(job: JobContext, d: BundleDeps): Promise<Bundl
   job.throwIfCancelled();
   fs.mkdirSync(d.out, { recursive: true });
   const saved = await saveModel(classifier, path.join(d.out, 'model'));
+  const onnx = await writeOnnxClassifier(
+    d.out,
+    d.model,
+    { head: d.head, baseOverrides: d.baseOverrides },
+    classifier,
+  );
   classifier.dispose();
   job.progress(1);
 
   const write = (name: string, text: string) => fs.writeFileSync(path.join(d.out, name), text);
   const json = (name: string, value: unknown) => write(name, `${JSON.stringify(value, null, 2)}\n`);
   json('labels.json', { classes: d.run.classes });
-  json('preprocessing.json', d.model.preprocessing);
+  json('preprocessing.json', { ...d.model.preprocessing, onnx });
   const metrics = validationMetrics(d.db, d.run, d.head, d.model);
   json('metrics.json', {
     runId: d.run.id,
@@ -93,6 +100,7 @@ export async function writeBundle(job: JobContext, d: BundleDeps): Promise<Bundl
       featureLayer,
       preprocessing: d.model.preprocessing,
       metrics,
+      onnx,
       appVersion: d.appVersion,
       created,
     }),

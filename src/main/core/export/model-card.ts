@@ -1,6 +1,7 @@
 import type { RunSummary } from '../../../shared/types';
 import type { PreprocessingSpec } from '../ml/zoo-types';
 import type { ValidationMetrics } from './bundle-metrics';
+import type { OnnxBundleInfo } from './bundle-onnx';
 
 export interface ModelCardInput {
   run: RunSummary;
@@ -11,6 +12,7 @@ export interface ModelCardInput {
   featureLayer: string;
   preprocessing: PreprocessingSpec;
   metrics: ValidationMetrics;
+  onnx: OnnxBundleInfo;
   appVersion: string;
   created: string;
 }
@@ -51,6 +53,8 @@ Classes (${run.classes.length}): ${run.classes.join(', ')}.
   probabilities out, in the order of \`labels.json\`.
 - Preprocessing (\`preprocessing.json\`): EXIF orientation applied, transparency on white, resized to
   ${p.inputSize[1]}×${p.inputSize[0]} by ${p.resize} (bicubic), ${norm}.
+
+${onnxSection(c.onnx, p)}
 
 ## Data
 
@@ -94,4 +98,46 @@ clinical diagnosis without a proper validation study.
 - \`predict.mjs\` reproduces the app's preprocessing exactly (sharp). \`index.html\` resizes in the browser's canvas,
   so its probabilities can differ slightly from the app's.
 `;
+}
+
+function onnxSection(onnx: OnnxBundleInfo, p: PreprocessingSpec): string {
+  if (onnx.file === null) {
+    return `## ONNX\n\nNo \`model.onnx\` in this bundle: ${onnx.reason}. The TF.js model above is complete.`;
+  }
+  const [h, w] = p.inputSize;
+  return `## ONNX
+
+\`${onnx.file}\` is the same classifier for ONNX Runtime (opset ${onnx.opset}): input \`${onnx.input}\`
+float32 [n, ${h}, ${w}, 3] (channels last, preprocessed as above), output \`${onnx.output}\` [n, classes].
+It matched the TF.js model within ${onnx.maxAbsDiffFromTfjs.toExponential(1)} when exported. In Python:
+
+\`\`\`python
+import json, numpy as np, onnxruntime as ort
+from PIL import Image, ImageOps
+
+labels = json.load(open("labels.json"))["classes"]
+session = ort.InferenceSession("${onnx.file}")
+image = ImageOps.exif_transpose(Image.open("photo.jpg")).convert("RGB")
+image = ${pythonResize(p)}
+x = np.asarray(image, dtype=np.float32)[None]
+x = ${pythonNormalise(p)}
+probabilities = session.run(["${onnx.output}"], {"${onnx.input}": x})[0][0]
+print(labels[int(probabilities.argmax())], float(probabilities.max()))
+\`\`\``;
+}
+
+function pythonResize(p: PreprocessingSpec): string {
+  const [h, w] = p.inputSize;
+  if (p.resize === 'center-crop') return `ImageOps.fit(image, (${w}, ${h}), Image.BICUBIC)`;
+  if (p.resize === 'letterbox')
+    return `ImageOps.pad(image, (${w}, ${h}), Image.BICUBIC, color="black")`;
+  return `image.resize((${w}, ${h}), Image.BICUBIC)`;
+}
+
+function pythonNormalise(p: PreprocessingSpec): string {
+  const n = p.normalization;
+  if (n.kind === 'range') return `x / 255 * ${n.max - n.min} + ${n.min}`;
+  if (n.kind === 'mean-std')
+    return `(x / 255 - np.array([${n.mean.join(', ')}])) / np.array([${n.std.join(', ')}])`;
+  return `${n.bgr ? 'x[..., ::-1]' : 'x'} - np.array([${n.mean.join(', ')}])`;
 }

@@ -10,6 +10,10 @@ import { diskModelHandler } from '../ml/model-io';
 import { loadModelInput } from '../ml/preprocess';
 import type { PreprocessingSpec } from '../ml/zoo-types';
 import type { HeadWeights } from '../train/head-trainer';
+import { ONNX_INPUT, ONNX_PROBABILITIES } from '../ml/onnx/convert-layers';
+import { createSession, loadOrt } from '../ml/onnx/onnx-engine';
+import { forcedEngine } from '../ml/inference-engine';
+import { ONNX_FILE } from './bundle-onnx';
 import { csvLine } from './csv';
 
 /** One image's prediction; `error` set (and no label) when the image could not be read. */
@@ -25,6 +29,8 @@ export interface PredictionRow {
 export interface Predictor {
   readonly classes: string[];
   readonly preprocessing: PreprocessingSpec;
+  /** What runs the network: TF.js, or ONNX Runtime for a bundle's model.onnx. */
+  readonly engine: 'tfjs' | 'onnx';
   /** Probabilities for a batch of files; unreadable files get an error row. */
   predict(files: readonly string[]): Promise<PredictionRow[]>;
   dispose(): void;
@@ -50,11 +56,12 @@ export async function runPredictor(
   return makePredictor(
     classes,
     model.preprocessing,
-    (batch) =>
+    tfjsRunner((batch) =>
       tf.tidy(() => {
         const emb = features.embed(batch);
         return headProbabilities(head, emb);
       }),
+    ),
     () => features.dispose(),
   );
 }
@@ -69,25 +76,62 @@ export async function bundlePredictor(dir: string): Promise<Predictor> {
   };
   const labels = read<{ classes: string[] }>('labels.json');
   const spec = read<PreprocessingSpec>('preprocessing.json');
+  const onnxFile = path.join(dir, ONNX_FILE);
+  if (fs.existsSync(onnxFile) && forcedEngine(undefined) !== 'tfjs') {
+    const session = await createSession(fs.readFileSync(onnxFile));
+    const ort = await loadOrt();
+    return makePredictor(
+      labels.classes,
+      spec,
+      async (packed, dims) => {
+        const out = await session.run({ [ONNX_INPUT]: new ort.Tensor('float32', packed, dims) });
+        const data = out[ONNX_PROBABILITIES]?.data;
+        if (!(data instanceof Float32Array))
+          throw new OcellusError('INTERNAL', 'model.onnx gave no probabilities');
+        return data;
+      },
+      () => void session.release(),
+      'onnx',
+    );
+  }
   const model = await tfl.loadLayersModel(diskModelHandler(path.join(dir, 'model', 'model.json')));
   return makePredictor(
     labels.classes,
     spec,
-    (batch) => model.predict(batch) as tf.Tensor2D,
+    tfjsRunner((batch) => model.predict(batch) as tf.Tensor2D),
     () => model.dispose(),
   );
+}
+
+/** Class probabilities, [n × classes] flat, of a packed [n, h, w, 3] batch. */
+type BatchRunner = (
+  packed: Float32Array,
+  dims: [number, number, number, 3],
+) => Promise<Float32Array>;
+
+function tfjsRunner(run: (batch: tf.Tensor4D) => tf.Tensor2D): BatchRunner {
+  return async (packed, dims) => {
+    const input = tf.tensor4d(packed, dims);
+    const out = run(input);
+    const data = out.dataSync() as Float32Array;
+    input.dispose();
+    out.dispose();
+    return data;
+  };
 }
 
 function makePredictor(
   classes: string[],
   spec: PreprocessingSpec,
-  run: (batch: tf.Tensor4D) => tf.Tensor2D,
+  run: BatchRunner,
   dispose: () => void,
+  engine: 'tfjs' | 'onnx' = 'tfjs',
 ): Predictor {
   const [h, w] = spec.inputSize;
   return {
     classes,
     preprocessing: spec,
+    engine,
     async predict(files) {
       const settled = await Promise.allSettled(files.map((f) => loadModelInput(f, spec)));
       const ok = settled.flatMap((s, i) => (s.status === 'fulfilled' ? [i] : []));
@@ -113,11 +157,7 @@ function makePredictor(
         const s = settled[i];
         if (s?.status === 'fulfilled') packed.set(s.value, j * per);
       });
-      const input = tf.tensor4d(packed, [ok.length, h, w, 3]);
-      const out = run(input);
-      const data = out.dataSync();
-      input.dispose();
-      out.dispose();
+      const data = await run(packed, [ok.length, h, w, 3]);
       const k = classes.length;
       ok.forEach((i, j) => {
         const probs = Array.from(data.slice(j * k, (j + 1) * k));

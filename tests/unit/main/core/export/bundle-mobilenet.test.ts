@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobInfo } from '../../../../../src/shared/types';
 import type { OcellusService } from '../../../../../src/main/core/service';
 import { parseCsv } from '../../../../../src/main/core/export/csv';
+import { bundlePredictor } from '../../../../../src/main/core/export/predict';
 import { writeJpeg } from '../../../../helpers/image-fixtures';
 import { sharedMobileNetV2 } from '../../../../helpers/nsfw-models';
 import { makeTestService } from '../../../../helpers/service';
@@ -99,6 +100,24 @@ describe('model bundle on MobileNetV2', () => {
       });
     });
     expect(expected.every((e) => e.probabilities !== null)).toBe(true);
+    expect(maxDiff).toBeLessThan(1e-4);
+  }, 120_000);
+
+  it("the bundle's model.onnx (MobileNetV2 + head) on ONNX Runtime matches the app within 1e-4", async () => {
+    const app = await t.service.runPredictor(runId);
+    const expected = await app.predict(probes);
+    app.dispose();
+    const onnx = await bundlePredictor(bundle);
+    expect(onnx.engine).toBe('onnx');
+    const got = await onnx.predict(probes);
+    onnx.dispose();
+    let maxDiff = 0;
+    expected.forEach((e, i) => {
+      expect(got[i]?.label).toBe(e.label);
+      e.probabilities?.forEach((p, c) => {
+        maxDiff = Math.max(maxDiff, Math.abs(p - (got[i]?.probabilities?.[c] ?? NaN)));
+      });
+    });
     expect(maxDiff).toBeLessThan(1e-4);
   }, 120_000);
 });

@@ -143,7 +143,17 @@ describe('model bundle', () => {
       inputSize: [32, 32],
       resize: 'center-crop',
       normalization: { kind: 'range', min: 0, max: 1 },
+      onnx: {
+        file: 'model.onnx',
+        input: 'input',
+        output: 'probabilities',
+        layout: 'NHWC',
+        shape: [null, 32, 32, 3],
+        opset: 13,
+        maxAbsDiffFromTfjs: expect.any(Number) as number,
+      },
     });
+    expect(fs.statSync(path.join(bundle, 'model.onnx')).size).toBeGreaterThan(1000);
     const metrics = JSON.parse(fs.readFileSync(path.join(bundle, 'metrics.json'), 'utf8')) as {
       runId: number;
       validation: { images: number; perClass: { class: string; support: number }[] };
@@ -156,6 +166,8 @@ describe('model bundle', () => {
     );
     const card = fs.readFileSync(path.join(bundle, 'MODEL_CARD.md'), 'utf8');
     expect(card).toMatch(/## Limitations/);
+    expect(card).toMatch(/ort\.InferenceSession\("model\.onnx"\)/);
+    expect(card).toMatch(/ImageOps\.fit\(image, \(32, 32\)/);
     expect(card).toMatch(/\| red \| \d+ \| \d+ \|/);
     const zip = fs.readFileSync(`${bundle}.zip`);
     expect(zip.readUInt32LE(0)).toBe(0x04034b50);
@@ -191,9 +203,18 @@ describe('model bundle', () => {
     expect(expected.slice(0, 3).map((r) => r.label)).toEqual(['red', 'green', 'blue']);
     expect(expected[3]).toMatchObject({ label: '', probabilities: null });
 
+    // The bundle's model.onnx on ONNX Runtime, and its TF.js model, both against the app.
     const merged = await bundlePredictor(bundle);
+    expect(merged.engine).toBe('onnx');
     const got = await merged.predict(probes);
     merged.dispose();
+    process.env['OCELLUS_ENGINE'] = 'tfjs';
+    const layers = await bundlePredictor(bundle).finally(
+      () => delete process.env['OCELLUS_ENGINE'],
+    );
+    expect(layers.engine).toBe('tfjs');
+    const gotLayers = await layers.predict(probes);
+    layers.dispose();
     // predict.mjs is not installed with its own dependencies here: NODE_PATH lends it the
     // project's node_modules (its require is resolved from the bundle's package.json).
     const { stdout } = await run(process.execPath, ['predict.mjs', ...probes], {
@@ -217,6 +238,7 @@ describe('model bundle', () => {
           maxDiff,
           Math.abs(p - Number(row[3 + c])),
           Math.abs(p - (got[i]?.probabilities?.[c] ?? NaN)),
+          Math.abs(p - (gotLayers[i]?.probabilities?.[c] ?? NaN)),
         );
       });
     });
@@ -245,7 +267,9 @@ describe('model bundle', () => {
     expect(rows[1]?.[1]).toBe('');
     expect(rows[1]?.[6]).not.toBe('');
     expect(rows[3]?.[1]).toBe('red');
-    expect(stderr).toMatch(/4 images in [\d.]+ s \([\d.]+ images\/s\), 1 unreadable/);
+    expect(stderr).toMatch(
+      /4 images in [\d.]+ s \([\d.]+ images\/s\), 1 unreadable, on ONNX Runtime/,
+    );
   });
 
   it('ocellus predict on a project uses its newest run and gives the same probabilities', async () => {
