@@ -38,6 +38,10 @@ import type {
   RecentProject,
   RemoveRootOptions,
   RootInfo,
+  EvaluateOptions,
+  EvaluationReport,
+  MisclassifiedImage,
+  RunFreshness,
 } from './types';
 import type { SerializedError } from './errors';
 
@@ -144,6 +148,15 @@ export interface TrainApi {
   run(runId: number): Promise<RunSummary>;
 }
 
+export interface EvaluateApi {
+  /** Figures of a finished run on its validation split, against the current human labels. */
+  run(runId: number, options?: EvaluateOptions): Promise<EvaluationReport>;
+  /** Validation images the run got wrong, most confident first. */
+  misclassified(runId: number): Promise<MisclassifiedImage[]>;
+  /** Per run, newest first: whether its labels changed since it trained (stale). */
+  runs(): Promise<RunFreshness[]>;
+}
+
 export interface DialogsApi {
   /** Native "open project" dialog; null when cancelled. UNSUPPORTED outside Electron. */
   chooseProjectToOpen(): Promise<string | null>;
@@ -167,6 +180,7 @@ export interface OcellusApi {
   labels: LabelsApi;
   ml: MlApi;
   train: TrainApi;
+  evaluate: EvaluateApi;
   dialogs: DialogsApi;
   jobs: JobsApi;
 }
@@ -233,6 +247,7 @@ export const API_METHODS = {
     'embeddingStatus',
   ],
   train: ['defaults', 'start', 'runs', 'run'],
+  evaluate: ['run', 'misclassified', 'runs'],
   dialogs: ['chooseProjectToOpen', 'chooseNewProjectPath', 'chooseFolder'],
   jobs: ['list', 'cancel'],
 } as const satisfies MethodTable;

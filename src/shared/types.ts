@@ -484,3 +484,8 @@ export interface EvaluateOptions {
   /** Default 0.5. */
   threshold?: number;
 }
+
+/** A run and whether its labels changed since it trained. */
+export interface RunFreshness extends RunLabelState {
+  runId: number;
+}

@@ -11,6 +11,7 @@ import { createLibraryService } from './library-service';
 import { createMlService } from './ml-service';
 import { createLabelsService } from './labels-service';
 import { createTrainService } from './train-service';
+import { createEvaluateService } from './evaluate-service';
 import { ModelStore } from '../ml/model-store';
 import path from 'node:path';
 import type { MediaKind } from '../../../shared/types';
@@ -52,6 +53,7 @@ export function createOcellusService(options: HostOptions): OcellusService {
     labels: createLabelsService(ctx),
     ml: createMlService(ctx),
     train: createTrainService(ctx),
+    evaluate: createEvaluateService(ctx),
     dialogs: options.dialogs ?? createUnsupportedDialogs(),
     jobs: createJobsService(ctx),
   };
