@@ -12,6 +12,7 @@ import { createOcellusService, type OcellusService } from '../core/service';
 import { embed, models } from './ml-commands';
 import { classes, label } from './label-commands';
 import { train } from './train-command';
+import { evaluate } from './evaluate-command';
 
 export interface CliIo {
   stdout(text: string): void;
@@ -36,6 +37,8 @@ Commands:
   train <project.ocellus> [--base <id|folder>] [--mode features|finetune] [--epochs N]
         [--batch-size N] [--learning-rate X] [--validation F] [--group-by none|sequence|folder|camera]
         [--seed N] [--json]                              train a classifier
+  evaluate <project.ocellus> [--run N] [--positive CLASS] [--threshold X] [--json]
+                                                         a run's figures on its validation split
 
 Options:
   --help, -h       show this help
@@ -83,6 +86,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await embed(service, rest, io);
       case 'train':
         return await train(service, rest, io);
+      case 'evaluate':
+        return await evaluate(service, rest, io);
       default:
         io.stderr(`ocellus: unknown command '${command}' (see ocellus --help)\n`);
         return 2;
