@@ -76,3 +76,59 @@ test('evaluate a trained run: accuracy, confusion matrix, threshold slider, CSV 
     .reduce((a, b) => a + b, 0);
   expect(total).toBe(cells.reduce((a, b) => a + b, 0));
 });
+
+test('fix a misclassified label by key: the image is marked relabelled and the run stale', async ({
+  page,
+  ocellus,
+}) => {
+  test.setTimeout(180_000);
+  const photos = path.join(ocellus.projectDir, 'noisy');
+  for (let i = 0; i < 10; i++) {
+    await writeJpeg(path.join(photos, 'red', `${i}.jpg`), {
+      width: 224,
+      height: 224,
+      color: { r: 150 + i * 10, g: i * 6, b: i * 4 },
+    });
+    await writeJpeg(path.join(photos, 'blue', `${i}.jpg`), {
+      width: 224,
+      height: 224,
+      color: { r: i * 4, g: i * 6, b: 150 + i * 10 },
+    });
+  }
+  // Red photos filed as blue: the model calls them red, and the review fixes them.
+  for (let i = 0; i < 6; i++)
+    await writeJpeg(path.join(photos, 'blue', `noisy-${i}.jpg`), {
+      width: 224,
+      height: 224,
+      color: { r: 200 + i * 8, g: 12, b: 8 },
+    });
+  const modelDir = path.join(ocellus.projectDir, 'mobilenet_v2');
+  await writeNsfwModel(modelDir, 'mobilenet_v2');
+
+  const welcome = new WelcomePage(page);
+  const project = new ProjectPage(page);
+  const library = new LibraryPage(page);
+  await welcome.goto(ocellus.url);
+  await welcome.createProject('Noisy');
+  await library.addFolder(photos, true);
+  await expect(library.count('ok')).toHaveText('26');
+  await project.goToView('Train');
+  await new TrainPage(page).importModel(modelDir);
+  const runs = new TrainRunsPage(page);
+  await runs.train(10);
+  await expect(runs.runs.getByTestId('run-status').first()).toHaveText('done', {
+    timeout: 150_000,
+  });
+
+  await project.goToView('Evaluate');
+  const evaluate = new EvaluatePage(page);
+  const first = evaluate.mistake(0);
+  await expect(first).toContainText('predicted red');
+  await expect(first).toContainText('label blue');
+  await expect(evaluate.stale).toHaveCount(0);
+  // The red class's hotkey (classes in order blue, red get keys 1 and 2).
+  await first.focus();
+  await first.press('2');
+  await expect(first).toContainText('label red (was blue)');
+  await expect(evaluate.stale).toContainText('1 label changed');
+});

@@ -9,6 +9,8 @@ export class EvaluatePage {
   readonly sensitivity: Locator;
   readonly specificity: Locator;
   readonly mistakes: Locator;
+  /** The "stale" marker of the chosen run. */
+  readonly stale: Locator;
 
   constructor(private readonly page: Page) {
     this.accuracy = page.getByTestId('accuracy');
@@ -18,6 +20,12 @@ export class EvaluatePage {
     this.sensitivity = page.getByTestId('fig-sensitivity');
     this.specificity = page.getByTestId('fig-specificity');
     this.mistakes = page.getByTestId('mistakes');
+    this.stale = page.getByTestId('run-stale');
+  }
+
+  /** The n-th image of the misclassification gallery (worst first). */
+  mistake(n: number): Locator {
+    return this.mistakes.locator(`[data-mistake="${n}"]`);
   }
 
   /** Sets the threshold slider by keyboard (End: 1.00, Home: 0.00, arrows: ±0.01). */
