@@ -49,6 +49,10 @@ import type {
   PredictionDetail,
   PredictionStatus,
   SimilarResult,
+  EvaluateOptions,
+  EvaluationReport,
+  MisclassifiedImage,
+  RunFreshness,
 } from './types';
 import type { SerializedError } from './errors';
 
@@ -155,6 +159,15 @@ export interface TrainApi {
   run(runId: number): Promise<RunSummary>;
 }
 
+export interface EvaluateApi {
+  /** Figures of a finished run on its validation split, against the current human labels. */
+  run(runId: number, options?: EvaluateOptions): Promise<EvaluationReport>;
+  /** Validation images the run got wrong, most confident first. */
+  misclassified(runId: number): Promise<MisclassifiedImage[]>;
+  /** Per run, newest first: whether its labels changed since it trained (stale). */
+  runs(): Promise<RunFreshness[]>;
+}
+
 export interface DialogsApi {
   /** Native "open project" dialog; null when cancelled. UNSUPPORTED outside Electron. */
   chooseProjectToOpen(): Promise<string | null>;
@@ -216,6 +229,7 @@ export interface OcellusApi {
   labels: LabelsApi;
   ml: MlApi;
   train: TrainApi;
+  evaluate: EvaluateApi;
   dialogs: DialogsApi;
   jobs: JobsApi;
   export: ExportApi;
@@ -288,6 +302,7 @@ export const API_METHODS = {
   ],
   train: ['defaults', 'start', 'runs', 'run'],
   dialogs: ['chooseProjectToOpen', 'chooseNewProjectPath', 'chooseFolder', 'showInFolder'],
+  evaluate: ['run', 'misclassified', 'runs'],
   jobs: ['list', 'cancel'],
   export: ['dataset', 'bundle', 'importLabels', 'history', 'camtrapMapping', 'setCamtrapMapping'],
   assist: [

@@ -13,6 +13,7 @@ import { embed, models } from './ml-commands';
 import { classes, label } from './label-commands';
 import { train } from './train-command';
 import { exportBundle, exportDataset, importLabels, predict } from './export-commands';
+import { evaluate } from './evaluate-command';
 
 export interface CliIo {
   stdout(text: string): void;
@@ -45,6 +46,8 @@ Commands:
   import-labels <project.ocellus> <labels.csv> [--json]  labels from a CSV (path,label); one undo
   predict <bundle-dir|project.ocellus> <images or folders…> [--run N] [--out predictions.csv]
         [--json] [--batch-size N]                        classify images (CSV on stdout by default)
+  evaluate <project.ocellus> [--run N] [--positive CLASS] [--threshold X] [--json]
+                                                         a run's figures on its validation split
 
 Options:
   --help, -h       show this help
@@ -100,6 +103,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await importLabels(service, rest, io);
       case 'predict':
         return await predict(service, rest, io);
+      case 'evaluate':
+        return await evaluate(service, rest, io);
       default:
         io.stderr(`ocellus: unknown command '${command}' (see ocellus --help)\n`);
         return 2;

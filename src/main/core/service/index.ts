@@ -14,6 +14,7 @@ import { createTrainService } from './train-service';
 import { createExportService, createRunPredictor } from './export-service';
 import type { Predictor } from '../export/predict';
 import { createAssistService } from './assist-service';
+import { createEvaluateService } from './evaluate-service';
 import { ModelStore } from '../ml/model-store';
 import path from 'node:path';
 import type { MediaKind } from '../../../shared/types';
@@ -58,6 +59,7 @@ export function createOcellusService(options: HostOptions): OcellusService {
     labels: createLabelsService(ctx),
     ml: createMlService(ctx),
     train,
+    evaluate: createEvaluateService(ctx),
     dialogs: options.dialogs ?? createUnsupportedDialogs(),
     jobs: createJobsService(ctx),
     export: createExportService(ctx),

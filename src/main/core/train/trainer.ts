@@ -11,6 +11,7 @@ import {
   type EmbedRunOptions,
 } from '../ml/embedder';
 import { initBackend } from '../ml/tf-runtime';
+import { recordRunLabels } from '../eval/run-labels';
 import { collectTrainingSet } from './dataset';
 import { trainHead } from './head-trainer';
 import type { RunStore } from './run-store';
@@ -98,6 +99,10 @@ export async function runTraining(
       leaked: split.leaks.hashes.length,
       backend,
       datasetKey,
+    });
+    recordRunLabels(db, runId, {
+      classIds: set.classes.map((c) => c.id),
+      labels: usable.map((u) => [u.id, u.label]),
     });
     const batchesPerEpoch = Math.ceil(split.train.length / config.batchSize);
     ctx.phase(

@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OcellusError } from '../../../../../src/shared/errors';
-import { LATEST_SCHEMA_VERSION } from '../../../../../src/main/core/store/migrations';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../../../../src/main/core/store/migrations';
 import { OCELLUS_APPLICATION_ID } from '../../../../../src/main/core/store/project-file';
 import { ProjectStore } from '../../../../../src/main/core/store/project-store';
 import { makeTmpDir } from '../../../../helpers/tmp-dir';
@@ -18,6 +18,31 @@ function codeOf(fn: () => unknown): string | undefined {
   }
   return undefined;
 }
+
+describe('migrations', () => {
+  it('are listed in strictly increasing version order, so none is ever skipped', () => {
+    const versions = MIGRATIONS.map((m) => m.version);
+    expect(versions).toEqual([...new Set(versions)].sort((a, b) => a - b));
+    expect(LATEST_SCHEMA_VERSION).toBe(Math.max(...versions));
+  });
+
+  it('build every table of every step on a fresh project', () => {
+    const dir = makeTmpDir();
+    const store = ProjectStore.create(path.join(dir.dir, 'm.ocellus'), { name: 'm', appVersion });
+    const tables = (
+      store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as {
+        name: string;
+      }[]
+    ).map((t) => t.name);
+    const columns = (store.db.prepare('PRAGMA table_info(runs)').all() as { name: string }[]).map(
+      (c) => c.name,
+    );
+    store.close();
+    dir.cleanup();
+    expect(tables).toEqual(expect.arrayContaining(['exports', 'predictions']));
+    expect(columns).toContain('dataset_labels');
+  });
+});
 
 describe('ProjectStore', () => {
   let tmp: ReturnType<typeof makeTmpDir>;

@@ -1,0 +1,65 @@
+import type { EvaluateApi } from '../../../shared/api';
+import { OcellusError } from '../../../shared/errors';
+import type { EvaluateOptions } from '../../../shared/types';
+import {
+  evaluationReport,
+  misclassifiedImages,
+  predictValidation,
+  type ValidationPredictions,
+} from '../eval/run-evaluation';
+import { runLabelState } from '../eval/run-labels';
+import { initBackend } from '../ml/tf-runtime';
+import { loadZoo } from '../ml/zoo';
+import { RunStore } from '../train/run-store';
+import type { ServiceContext } from './context';
+import { preferredBackend, resolveEmbedModel } from './ml-service';
+import { requireStore } from './project-service';
+import { requireObject } from './validate';
+
+/** The `evaluate` domain: a run's figures on its validation split, and its mistakes. */
+export function createEvaluateService(ctx: ServiceContext): EvaluateApi {
+  const predictions = async (runId: unknown): Promise<ValidationPredictions> => {
+    if (typeof runId !== 'number' || !Number.isSafeInteger(runId))
+      throw new OcellusError('INVALID_ARGUMENT', 'runId must be an integer');
+    const db = requireStore(ctx).db;
+    const runs = new RunStore(db);
+    const run = runs.get(runId);
+    const zoo = ctx.options.resourcesDir ? loadZoo(ctx.options.resourcesDir) : [];
+    const model = resolveEmbedModel(ctx, run.config.baseModel, zoo);
+    // predictHead runs on TF.js, whose backend may not have started in this session yet.
+    await initBackend(preferredBackend(ctx));
+    return predictValidation(db, run, runs.head(runId), model);
+  };
+  return {
+    async run(runId, options) {
+      return evaluationReport(await predictions(runId), optionsOf(options));
+    },
+    async misclassified(runId) {
+      return misclassifiedImages(await predictions(runId));
+    },
+    async runs() {
+      const db = requireStore(ctx).db;
+      return new RunStore(db)
+        .list()
+        .filter((r) => r.status === 'done')
+        .map((r) => ({ runId: r.id, ...runLabelState(db, r.id, r.classes) }));
+    },
+  };
+}
+
+function optionsOf(value: unknown): EvaluateOptions {
+  if (value === undefined || value === null) return {};
+  const o = requireObject(value, 'options');
+  const out: EvaluateOptions = {};
+  if (o['positiveClass'] !== undefined) {
+    if (typeof o['positiveClass'] !== 'string')
+      throw new OcellusError('INVALID_ARGUMENT', 'positiveClass must be a class name');
+    out.positiveClass = o['positiveClass'];
+  }
+  if (o['threshold'] !== undefined) {
+    if (typeof o['threshold'] !== 'number')
+      throw new OcellusError('INVALID_ARGUMENT', 'threshold must be a number between 0 and 1');
+    out.threshold = o['threshold'];
+  }
+  return out;
+}

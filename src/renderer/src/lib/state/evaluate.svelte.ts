@@ -1,0 +1,164 @@
+import type {
+  EvaluationReport,
+  MisclassifiedImage,
+  OperatingPoint,
+  RunFreshness,
+  RunSummary,
+} from '../../../../shared/types';
+import { debounced } from '../debounce';
+import { appState } from './app.svelte';
+import { labels } from './labels.svelte';
+
+/** Evaluation of a run: its report, the live threshold, and the misclassification review. */
+class EvaluateState {
+  runs = $state<RunSummary[]>([]);
+  freshness = $state<RunFreshness[]>([]);
+  runId = $state<number | null>(null);
+  report = $state<EvaluationReport | null>(null);
+  mistakes = $state<MisclassifiedImage[]>([]);
+  positiveClass = $state<string | null>(null);
+  threshold = $state(0.5);
+  normalised = $state(false);
+  loading = $state(false);
+
+  private readonly scheduleIntervals = debounced(() => void this.loadReport());
+  private readonly scheduleFreshness = debounced(() => void this.loadFreshness());
+
+  constructor() {
+    appState.onStart((client) => {
+      client.on('train:run', () => void this.loadRuns());
+      client.on('labels:changed', () => this.scheduleFreshness(200));
+      client.on('project:changed', () => {
+        this.runs = [];
+        this.freshness = [];
+        this.runId = null;
+        this.report = null;
+        this.mistakes = [];
+      });
+    });
+  }
+
+  /** The selected run's label state. */
+  get stale(): RunFreshness | undefined {
+    return this.freshness.find((f) => f.runId === this.runId);
+  }
+
+  async loadRuns(): Promise<void> {
+    if (!appState.project) return;
+    try {
+      this.runs = (await appState.api().train.runs()).filter((r) => r.status === 'done');
+      await this.loadFreshness();
+      if (this.runId === null && this.runs[0]) await this.select(this.runs[0].id);
+    } catch (err) {
+      appState.report(err);
+    }
+  }
+
+  async select(runId: number): Promise<void> {
+    this.runId = runId;
+    this.positiveClass = null;
+    this.threshold = 0.5;
+    this.report = null;
+    this.mistakes = [];
+    await this.loadReport();
+    await this.loadMistakes();
+  }
+
+  async setPositive(name: string): Promise<void> {
+    this.positiveClass = name;
+    await this.loadReport();
+  }
+
+  /** Moves the threshold: figures follow at once, their intervals after a pause. */
+  setThreshold(t: number): void {
+    this.threshold = t;
+    this.scheduleIntervals(400);
+  }
+
+  /** Figures at the slider's threshold, looked up among the report's operating points. */
+  get live(): OperatingPoint | null {
+    const b = this.report?.binary;
+    if (!b) return null;
+    // Points run from the highest threshold down; the one that applies is the last ≥ t.
+    let found: OperatingPoint | null = null;
+    for (const p of b.operatingPoints) {
+      if (p.threshold >= this.threshold) found = p;
+      else break;
+    }
+    if (found) return { ...found, threshold: this.threshold };
+    return {
+      threshold: this.threshold,
+      tp: 0,
+      fp: 0,
+      tn: b.negatives,
+      fn: b.positives,
+      sensitivity: b.positives > 0 ? 0 : null,
+      specificity: b.negatives > 0 ? 1 : null,
+      ppv: null,
+      npv: b.positives + b.negatives > 0 ? b.negatives / (b.positives + b.negatives) : null,
+    };
+  }
+
+  async loadReport(): Promise<void> {
+    const runId = this.runId;
+    if (runId === null) return;
+    this.loading = true;
+    try {
+      const report = await appState.api().evaluate.run(runId, {
+        threshold: this.threshold,
+        ...(this.positiveClass ? { positiveClass: this.positiveClass } : {}),
+      });
+      if (this.runId === runId) this.report = report;
+    } catch (err) {
+      appState.report(err);
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  async loadMistakes(): Promise<void> {
+    const runId = this.runId;
+    if (runId === null) return;
+    try {
+      const list = await appState.api().evaluate.misclassified(runId);
+      if (this.runId === runId) this.mistakes = list;
+    } catch (err) {
+      appState.report(err);
+    }
+  }
+
+  async loadFreshness(): Promise<void> {
+    if (!appState.project) return;
+    try {
+      this.freshness = await appState.api().evaluate.runs();
+    } catch (err) {
+      appState.report(err);
+    }
+  }
+
+  /** Gives a reviewed image the class of a hotkey; the item stays, marked relabelled. */
+  async fix(item: MisclassifiedImage, key: string): Promise<boolean> {
+    const cls = labels.byHotkey(key);
+    if (!cls) return false;
+    const ok = await labels.assign([item.imageId], cls.id);
+    if (ok) {
+      this.mistakes = this.mistakes.map((m) =>
+        m.imageId === item.imageId
+          ? {
+              ...m,
+              trueClass: cls.name,
+              relabelled: m.runClass !== null && m.runClass !== cls.name,
+            }
+          : m,
+      );
+      await this.loadFreshness();
+    }
+    return ok;
+  }
+
+  thumbUrl(item: MisclassifiedImage): string {
+    return appState.api().mediaUrl('thumb', item.imageId, item.thumbVersion);
+  }
+}
+
+export const evaluation = new EvaluateState();

@@ -1,0 +1,134 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { writeJpeg } from '../helpers/image-fixtures';
+import { writeNsfwModel } from '../helpers/nsfw-models';
+import { expect, test } from './fixtures';
+import { EvaluatePage } from './pages/evaluate-page';
+import { LibraryPage } from './pages/library-page';
+import { ProjectPage } from './pages/project-page';
+import { TrainPage, TrainRunsPage } from './pages/train-page';
+import { WelcomePage } from './pages/welcome-page';
+
+test('evaluate a trained run: accuracy, confusion matrix, threshold slider, CSV download', async ({
+  page,
+  ocellus,
+}) => {
+  test.setTimeout(180_000);
+  const photos = path.join(ocellus.projectDir, 'colours');
+  for (const [name, c] of [
+    ['red', (i: number) => ({ r: 150 + i * 10, g: i * 6, b: i * 4 })],
+    ['blue', (i: number) => ({ r: i * 4, g: i * 6, b: 150 + i * 10 })],
+  ] as const) {
+    for (let i = 0; i < 8; i++)
+      await writeJpeg(path.join(photos, name, `${i}.jpg`), {
+        width: 224,
+        height: 224,
+        color: c(i),
+      });
+  }
+  const modelDir = path.join(ocellus.projectDir, 'mobilenet_v2');
+  await writeNsfwModel(modelDir, 'mobilenet_v2');
+
+  const welcome = new WelcomePage(page);
+  const project = new ProjectPage(page);
+  const library = new LibraryPage(page);
+  await welcome.goto(ocellus.url);
+  await welcome.createProject('Colours');
+  await library.addFolder(photos, true);
+  await expect(library.count('ok')).toHaveText('16');
+  await project.goToView('Train');
+  await new TrainPage(page).importModel(modelDir);
+  const runs = new TrainRunsPage(page);
+  await runs.train(10);
+  await expect(runs.runs.getByTestId('run-status').first()).toHaveText('done', {
+    timeout: 150_000,
+  });
+
+  await project.goToView('Evaluate');
+  const evaluate = new EvaluatePage(page);
+  await expect(evaluate.accuracy).toHaveText(/^\d+\.\d %$/);
+  // Two classes in class order: a 2 × 2 table whose cells add up to the validation images.
+  await expect(evaluate.matrix.locator('tbody tr')).toHaveCount(2);
+  const cells = (await evaluate.matrix.locator('tbody td').allTextContents()).map(Number);
+  expect(cells).toHaveLength(4);
+  expect(cells.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+
+  // Threshold 1: nothing is called positive, so sensitivity 0 and specificity 100 %.
+  await evaluate.pressOnSlider('End');
+  await expect(evaluate.thresholdValue).toHaveText('1.00');
+  await expect(evaluate.sensitivity).toHaveText('0.0 %');
+  await expect(evaluate.specificity).toHaveText('100.0 %');
+  // Threshold 0: everything is positive.
+  await evaluate.pressOnSlider('Home');
+  await expect(evaluate.thresholdValue).toHaveText('0.00');
+  await expect(evaluate.sensitivity).toHaveText('100.0 %');
+  await expect(evaluate.specificity).toHaveText('0.0 %');
+
+  const download = await evaluate.downloadCsv('confusion-matrix');
+  expect(download.suggestedFilename()).toMatch(/^run-\d+-confusion\.csv$/);
+  const file = await download.path();
+  const csv = fs.readFileSync(file, 'utf8').trim().split(/\r?\n/);
+  expect(csv[0]).toBe('true \\ predicted,blue,red');
+  expect(csv.slice(1).map((l) => l.split(',')[0])).toEqual(['blue', 'red']);
+  const total = csv
+    .slice(1)
+    .flatMap((l) => l.split(',').slice(1).map(Number))
+    .reduce((a, b) => a + b, 0);
+  expect(total).toBe(cells.reduce((a, b) => a + b, 0));
+});
+
+test('fix a misclassified label by key: the image is marked relabelled and the run stale', async ({
+  page,
+  ocellus,
+}) => {
+  test.setTimeout(180_000);
+  const photos = path.join(ocellus.projectDir, 'noisy');
+  for (let i = 0; i < 10; i++) {
+    await writeJpeg(path.join(photos, 'red', `${i}.jpg`), {
+      width: 224,
+      height: 224,
+      color: { r: 150 + i * 10, g: i * 6, b: i * 4 },
+    });
+    await writeJpeg(path.join(photos, 'blue', `${i}.jpg`), {
+      width: 224,
+      height: 224,
+      color: { r: i * 4, g: i * 6, b: 150 + i * 10 },
+    });
+  }
+  // Red photos filed as blue: the model calls them red, and the review fixes them.
+  for (let i = 0; i < 6; i++)
+    await writeJpeg(path.join(photos, 'blue', `noisy-${i}.jpg`), {
+      width: 224,
+      height: 224,
+      color: { r: 200 + i * 8, g: 12, b: 8 },
+    });
+  const modelDir = path.join(ocellus.projectDir, 'mobilenet_v2');
+  await writeNsfwModel(modelDir, 'mobilenet_v2');
+
+  const welcome = new WelcomePage(page);
+  const project = new ProjectPage(page);
+  const library = new LibraryPage(page);
+  await welcome.goto(ocellus.url);
+  await welcome.createProject('Noisy');
+  await library.addFolder(photos, true);
+  await expect(library.count('ok')).toHaveText('26');
+  await project.goToView('Train');
+  await new TrainPage(page).importModel(modelDir);
+  const runs = new TrainRunsPage(page);
+  await runs.train(10);
+  await expect(runs.runs.getByTestId('run-status').first()).toHaveText('done', {
+    timeout: 150_000,
+  });
+
+  await project.goToView('Evaluate');
+  const evaluate = new EvaluatePage(page);
+  const first = evaluate.mistake(0);
+  await expect(first).toContainText('predicted red');
+  await expect(first).toContainText('label blue');
+  await expect(evaluate.stale).toHaveCount(0);
+  // The red class's hotkey (classes in order blue, red get keys 1 and 2).
+  await first.focus();
+  await first.press('2');
+  await expect(first).toContainText('label red (was blue)');
+  await expect(evaluate.stale).toContainText('1 label changed');
+});
