@@ -31,6 +31,7 @@ import type {
   LibrarySettings,
   RunSummary,
   TrainConfig,
+  TrainPlan,
   TrainProgress,
   MediaKind,
   ProjectStatus,
@@ -142,6 +143,8 @@ export interface TrainApi {
   /** Every run of the project, newest first. */
   runs(): Promise<RunSummary[]>;
   run(runId: number): Promise<RunSummary>;
+  /** What a run with this configuration will train, and roughly how long it takes. */
+  plan(config: Partial<TrainConfig> & { baseModel: string }): Promise<TrainPlan>;
 }
 
 export interface DialogsApi {
@@ -232,7 +235,7 @@ export const API_METHODS = {
     'embed',
     'embeddingStatus',
   ],
-  train: ['defaults', 'start', 'runs', 'run'],
+  train: ['defaults', 'start', 'runs', 'run', 'plan'],
   dialogs: ['chooseProjectToOpen', 'chooseNewProjectPath', 'chooseFolder'],
   jobs: ['list', 'cancel'],
 } as const satisfies MethodTable;

@@ -291,7 +291,8 @@ export interface LabelsChanged {
   canRedo: boolean;
 }
 
-export type SplitGrouping = 'none' | 'sequence' | 'folder' | 'camera';
+/** `meta:<key>` groups by an imported image metadata column (patient id, eye…). */
+export type SplitGrouping = 'none' | 'sequence' | 'folder' | 'camera' | `meta:${string}`;
 export type TrainMode = 'features' | 'finetune';
 
 export interface TrainConfig {
@@ -307,6 +308,45 @@ export interface TrainConfig {
   classWeighting: boolean;
   patience: number;
   seed: number;
+  /** Fine-tuning: weighted layers (conv, depthwise, dense) unfrozen from the top of the base. */
+  unfreezeLayers: number;
+  /** Fine-tuning: epochs that train the head alone, base frozen, before unfreezing. */
+  warmupEpochs: number;
+  /** Fine-tuning: the unfrozen base layers learn at learningRate × this. */
+  baseLearningRateFactor: number;
+  /** Fine-tuning: random changes to training images, so the top of the base does not overfit. */
+  augmentation: AugmentationConfig;
+  /** Fine-tuning: augmented views cached per image (view 0 is the plain image). */
+  viewsPerImage: number;
+}
+
+export interface AugmentationConfig {
+  flip: boolean;
+  /** Random crop/zoom: the share of the side kept, at least (1 = off). */
+  crop: number;
+  /** Random rotation, up to this many degrees either way (0 = off). */
+  rotation: number;
+  /** Brightness/contrast/saturation jitter, up to ± this share (0 = off). */
+  colour: number;
+}
+
+/** What a fine-tuning run will do, said before it starts. */
+export interface TrainPlan {
+  mode: TrainMode;
+  /** 'cached' trains from activations cached at the cut; 'full' streams images through the network. */
+  path: 'features' | 'cached' | 'full';
+  backend: string;
+  /** Layer whose output is cached (cached path). */
+  cutLayer: string | null;
+  cutShape: number[] | null;
+  /** Weighted layers above the cut, top first, and whether each trains. */
+  layers: { name: string; kind: string; trains: boolean; reason: string | null }[];
+  /** Bytes of the activation cache for the labelled images and views. */
+  cacheBytes: number;
+  images: number;
+  /** Rough duration of the whole run, including caching activations. */
+  estimatedSeconds: number;
+  notes: string[];
 }
 
 export interface EpochMetrics {
