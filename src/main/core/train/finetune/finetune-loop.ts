@@ -137,10 +137,10 @@ export async function trainFinetune(
             return lossOf(logits, labels, true) as tf.Scalar;
           }, vars);
           const headNames = new Set(headVars.map((v) => v.name));
-          const forHead: tf.NamedTensorMap = {};
-          const forBase: tf.NamedTensorMap = {};
-          for (const [name, g] of Object.entries(grads)) {
-            (headNames.has(name) ? forHead : forBase)[name] = g;
+          const forHead: { name: string; tensor: tf.Tensor }[] = [];
+          const forBase: { name: string; tensor: tf.Tensor }[] = [];
+          for (const [name, tensor] of Object.entries(grads)) {
+            (headNames.has(name) ? forHead : forBase).push({ name, tensor });
           }
           headOpt.applyGradients(forHead);
           if (tuning) baseOpt.applyGradients(forBase);
