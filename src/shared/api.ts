@@ -32,6 +32,8 @@ import type {
   RunSummary,
   TrainConfig,
   TrainPlan,
+  MetadataImport,
+  MetadataKey,
   TrainProgress,
   MediaKind,
   ProjectStatus,
@@ -85,6 +87,10 @@ export interface LibraryApi {
   imageIds(filter: ImageFilter, sort?: ImageQuery['sort']): Promise<number[]>;
   settings(): Promise<LibrarySettings>;
   updateSettings(settings: Partial<LibrarySettings>): Promise<LibrarySettings>;
+  /** Imports image metadata (patient id, eye…) from a CSV: path,<key>,<key>… */
+  importMetadata(file: string): Promise<MetadataImport>;
+  /** Metadata keys of the project, for grouping a split by one (`meta:<key>`). */
+  metadataKeys(): Promise<MetadataKey[]>;
 }
 
 export interface LabelsApi {
@@ -207,6 +213,8 @@ export const API_METHODS = {
     'imageIds',
     'settings',
     'updateSettings',
+    'importMetadata',
+    'metadataKeys',
   ],
   labels: [
     'classes',

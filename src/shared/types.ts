@@ -397,3 +397,20 @@ export interface TrainProgress {
   /** Set at the end of an epoch. */
   epochMetrics: EpochMetrics | null;
 }
+
+/** Outcome of importing an image metadata CSV. */
+export interface MetadataImport {
+  /** Images that got values. */
+  matched: number;
+  /** Rows whose path matched no image, and the first few of them. */
+  unmatched: number;
+  unmatchedSample: string[];
+  keys: string[];
+}
+
+/** A metadata key of the project (a CSV column), usable as a split grouping `meta:<key>`. */
+export interface MetadataKey {
+  key: string;
+  images: number;
+  values: number;
+}

@@ -11,6 +11,7 @@ import {
 import { createOcellusService, type OcellusService } from '../core/service';
 import { embed, models } from './ml-commands';
 import { classes, label } from './label-commands';
+import { metadata } from './metadata-command';
 import { train } from './train-command';
 
 export interface CliIo {
@@ -34,8 +35,10 @@ Commands:
   embed <project.ocellus> --base <id|folder> [--batch-size N] [--json]
                                                          compute image embeddings (cached)
   train <project.ocellus> [--base <id|folder>] [--mode features|finetune] [--epochs N]
-        [--batch-size N] [--learning-rate X] [--validation F] [--group-by none|sequence|folder|camera]
-        [--seed N] [--json]                              train a classifier
+        [--batch-size N] [--learning-rate X] [--validation F] [--group-by none|sequence|folder|camera|<metadata key>]
+        [--seed N] [--unfreeze N] [--warmup N] [--views N] [--json]
+                                                         train a classifier
+  metadata <project.ocellus> [file.csv] [--json]         import image metadata (path,<key>,…); list keys
 
 Options:
   --help, -h       show this help
@@ -83,6 +86,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await embed(service, rest, io);
       case 'train':
         return await train(service, rest, io);
+      case 'metadata':
+        return await metadata(service, rest, io);
       default:
         io.stderr(`ocellus: unknown command '${command}' (see ocellus --help)\n`);
         return 2;
