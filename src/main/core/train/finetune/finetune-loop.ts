@@ -3,6 +3,7 @@ import '@tensorflow/tfjs';
 import type { EpochMetrics } from '../../../../shared/types';
 import type { HeadConfig, HeadHooks, HeadWeights } from '../head-trainer';
 import { seededRandom, shuffled } from '../rng';
+import { fastMatMul } from './fast-matmul';
 import type { TopWeights } from './top-net';
 
 /** Something trainable that turns an input batch into features: a rebuilt top or a whole base. */
@@ -70,9 +71,9 @@ export async function trainFinetune(
     counts.map((n) => (cfg.classWeighting && n > 0 ? nTrain / (classes * n) : 1)),
   );
   const head = (f: tf.Tensor2D, mask: tf.Tensor2D | null) => {
-    let h = tf.relu(tf.add(tf.matMul(f, w1), b1));
+    let h = tf.relu(tf.add(fastMatMul(f, w1), b1));
     if (mask) h = tf.mul(h, mask);
-    return tf.add(tf.matMul(h, w2), b2);
+    return tf.add(fastMatMul(h as tf.Tensor2D, w2), b2);
   };
   const lossOf = (logits: tf.Tensor, labels: Int32Array, weighted: boolean) => {
     const oneHot = tf.oneHot(tf.tensor1d(labels, 'int32'), classes);

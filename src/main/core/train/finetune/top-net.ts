@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
 import type { Layer } from '@tensorflow/tfjs-layers/dist/engine/topology';
 import { OcellusError } from '../../../../shared/errors';
+import { fastMatMul } from './fast-matmul';
 
 /** Layer classes that carry weights a fine-tune can train. */
 const WEIGHTED = new Set(['Conv2D', 'DepthwiseConv2D', 'Dense']);
@@ -292,7 +293,7 @@ function layerOp(layer: Layer, w: Map<string, tf.Tensor>): Op {
       return (ins) => {
         const x = first(ins);
         const flat = tf.reshape(x, [-1, x.shape[x.rank - 1] ?? 0]) as tf.Tensor2D;
-        const y = tf.matMul(flat, kernel);
+        const y = fastMatMul(flat, kernel);
         return act(bias ? tf.add(y, bias) : y);
       };
     }
@@ -373,7 +374,7 @@ function conv(
   }
   if (kh === 1 && kw === 1) {
     if (depthwise) return tf.mul(x, tf.reshape(kernel, [cin])) as tf.Tensor4D;
-    const y = tf.matMul(tf.reshape(x, [n * h * w, cin]), tf.reshape(kernel, [cin, cout]));
+    const y = fastMatMul(tf.reshape(x, [n * h * w, cin]), tf.reshape(kernel, [cin, cout]));
     return tf.reshape(y, [n, h, w, cout]);
   }
   const padded = same
@@ -394,7 +395,7 @@ function conv(
       if (depthwise) {
         terms.push(tf.mul(patch, tf.reshape(k, [cin])));
       } else {
-        const y = tf.matMul(tf.reshape(patch, [n * oh * ow, cin]), tf.reshape(k, [cin, cout]));
+        const y = fastMatMul(tf.reshape(patch, [n * oh * ow, cin]), tf.reshape(k, [cin, cout]));
         terms.push(tf.reshape(y, [n, oh, ow, cout]));
       }
     }
