@@ -180,7 +180,7 @@ function validate(c: Partial<TrainConfig>): TrainConfig {
   num('patience', 0, 1000, true);
   num('seed', 0, 2 ** 31, true);
   out.classWeighting = out.classWeighting !== false;
-  num('unfreezeLayers', 0, 1000, true);
+  num('unfreezeLayers', 1, 1000, true);
   num('warmupEpochs', 0, 1000, true);
   num('baseLearningRateFactor', 0, 10);
   num('viewsPerImage', 1, 16, true);
