@@ -151,4 +151,33 @@ describe('fine-tuning, cached-activation path (real MobileNetV2, wasm)', () => {
       db.close();
     }
   }, 240_000);
+
+  it('cancels within a batch and leaves a consistent, cancelled run', async () => {
+    const model = await t.service.api.ml.importModel(path.dirname(await sharedMobileNetV2()));
+    let cancelled = false;
+    let batchesAfter = 0;
+    t.service.bus.on('train:progress', (p) => {
+      if (cancelled) batchesAfter++;
+      else if (p.epochMetrics === null) {
+        cancelled = true;
+        void t.service.api.jobs.cancel(jobId ?? '');
+      }
+    });
+    let jobId: string | null = null;
+    const run = await t.service.api.train.start({
+      baseModel: model.id,
+      mode: 'finetune',
+      epochs: 5,
+      batchSize: 4,
+      viewsPerImage: 1,
+      groupBy: 'none',
+    });
+    jobId = run.jobId;
+    const job = await finished(t.service, run.jobId);
+    expect(job.state).toBe('cancelled');
+    expect(batchesAfter).toBeLessThanOrEqual(1);
+    const after = await t.service.api.train.run(run.id);
+    expect(after.status).toBe('cancelled');
+    expect(after.history).toHaveLength(0);
+  }, 120_000);
 });
