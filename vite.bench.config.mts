@@ -4,7 +4,7 @@ import { defineConfig } from 'vite';
 
 /**
  * Builds the benchmarks (bench/*.ts) into out/bench/ as CommonJS for plain `node`:
- * `npm run bench:import`, `npm run bench:embed`, `npm run bench:label`. Node built-ins and
+ * `npm run bench:import`, `npm run bench:embed`, `npm run bench:label`, `npm run bench:train`. Node built-ins and
  * the app's dependencies stay external, except chokidar, which is ESM-only and is bundled as
  * in electron.vite.config.ts. (bench/label.ts loads Playwright, a dev dependency, at run time.)
  */
@@ -43,6 +43,7 @@ export default defineConfig({
         embed: 'bench/embed.ts',
         label: 'bench/label.ts',
         similar: 'bench/similar.ts',
+        train: 'bench/train.ts',
       },
       external: isExternal,
       output: { format: 'cjs', entryFileNames: '[name].js' },

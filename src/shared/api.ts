@@ -31,6 +31,9 @@ import type {
   LibrarySettings,
   RunSummary,
   TrainConfig,
+  TrainPlan,
+  MetadataImport,
+  MetadataKey,
   TrainProgress,
   MediaKind,
   ProjectStatus,
@@ -99,6 +102,10 @@ export interface LibraryApi {
   imageIds(filter: ImageFilter, sort?: ImageQuery['sort']): Promise<number[]>;
   settings(): Promise<LibrarySettings>;
   updateSettings(settings: Partial<LibrarySettings>): Promise<LibrarySettings>;
+  /** Imports image metadata (patient id, eye…) from a CSV: path,<key>,<key>… */
+  importMetadata(file: string): Promise<MetadataImport>;
+  /** Metadata keys of the project, for grouping a split by one (`meta:<key>`). */
+  metadataKeys(): Promise<MetadataKey[]>;
 }
 
 export interface LabelsApi {
@@ -157,6 +164,8 @@ export interface TrainApi {
   /** Every run of the project, newest first. */
   runs(): Promise<RunSummary[]>;
   run(runId: number): Promise<RunSummary>;
+  /** What a run with this configuration will train, and roughly how long it takes. */
+  plan(config: Partial<TrainConfig> & { baseModel: string }): Promise<TrainPlan>;
 }
 
 export interface EvaluateApi {
@@ -272,6 +281,8 @@ export const API_METHODS = {
     'imageIds',
     'settings',
     'updateSettings',
+    'importMetadata',
+    'metadataKeys',
   ],
   labels: [
     'classes',
@@ -300,7 +311,7 @@ export const API_METHODS = {
     'embed',
     'embeddingStatus',
   ],
-  train: ['defaults', 'start', 'runs', 'run'],
+  train: ['defaults', 'start', 'runs', 'run', 'plan'],
   dialogs: ['chooseProjectToOpen', 'chooseNewProjectPath', 'chooseFolder', 'showInFolder'],
   evaluate: ['run', 'misclassified', 'runs'],
   jobs: ['list', 'cancel'],

@@ -322,7 +322,8 @@ export interface LabelsChanged {
   canRedo: boolean;
 }
 
-export type SplitGrouping = 'none' | 'sequence' | 'folder' | 'camera';
+/** `meta:<key>` groups by an imported image metadata column (patient id, eye…). */
+export type SplitGrouping = 'none' | 'sequence' | 'folder' | 'camera' | `meta:${string}`;
 export type TrainMode = 'features' | 'finetune';
 
 export interface TrainConfig {
@@ -338,6 +339,45 @@ export interface TrainConfig {
   classWeighting: boolean;
   patience: number;
   seed: number;
+  /** Fine-tuning: weighted layers (conv, depthwise, dense) unfrozen from the top of the base. */
+  unfreezeLayers: number;
+  /** Fine-tuning: epochs that train the head alone, base frozen, before unfreezing. */
+  warmupEpochs: number;
+  /** Fine-tuning: the unfrozen base layers learn at learningRate × this. */
+  baseLearningRateFactor: number;
+  /** Fine-tuning: random changes to training images, so the top of the base does not overfit. */
+  augmentation: AugmentationConfig;
+  /** Fine-tuning: augmented views cached per image (view 0 is the plain image). */
+  viewsPerImage: number;
+}
+
+export interface AugmentationConfig {
+  flip: boolean;
+  /** Random crop/zoom: the share of the side kept, at least (1 = off). */
+  crop: number;
+  /** Random rotation, up to this many degrees either way (0 = off). */
+  rotation: number;
+  /** Brightness/contrast/saturation jitter, up to ± this share (0 = off). */
+  colour: number;
+}
+
+/** What a fine-tuning run will do, said before it starts. */
+export interface TrainPlan {
+  mode: TrainMode;
+  /** 'cached' trains from activations cached at the cut; 'full' streams images through the network. */
+  path: 'features' | 'cached' | 'full';
+  backend: string;
+  /** Layer whose output is cached (cached path). */
+  cutLayer: string | null;
+  cutShape: number[] | null;
+  /** Weighted layers above the cut, top first, and whether each trains. */
+  layers: { name: string; kind: string; trains: boolean; reason: string | null }[];
+  /** Bytes of the activation cache for the labelled images and views. */
+  cacheBytes: number;
+  images: number;
+  /** Rough duration of the whole run, including caching activations. */
+  estimatedSeconds: number;
+  notes: string[];
 }
 
 export interface EpochMetrics {
@@ -664,4 +704,21 @@ export interface EvaluateOptions {
 /** A run and whether its labels changed since it trained. */
 export interface RunFreshness extends RunLabelState {
   runId: number;
+}
+
+/** Outcome of importing an image metadata CSV. */
+export interface MetadataImport {
+  /** Images that got values. */
+  matched: number;
+  /** Rows whose path matched no image, and the first few of them. */
+  unmatched: number;
+  unmatchedSample: string[];
+  keys: string[];
+}
+
+/** A metadata key of the project (a CSV column), usable as a split grouping `meta:<key>`. */
+export interface MetadataKey {
+  key: string;
+  images: number;
+  values: number;
 }

@@ -43,4 +43,14 @@ test('train a classifier in the UI: live charts, a run with its validation accur
   });
   await expect(runs.runs.getByTestId('run-accuracy').first()).toHaveText(/%$/);
   await expect(runs.charts.getByRole('img', { name: /Accuracy per epoch/ })).toBeVisible();
+
+  // Fine-tuning: the plan says what trains before starting, then a run finishes.
+  const plan = await runs.planFinetune();
+  await expect(plan).toContainText('block_15_add');
+  await expect(plan.getByRole('listitem').filter({ hasText: 'Conv_1' })).toContainText('trains');
+  await runs.train(2);
+  await expect(runs.runs.getByTestId('run-status').first()).toHaveText('done', {
+    timeout: 150_000,
+  });
+  await expect(runs.runs.getByTestId('run-status')).toHaveCount(2);
 });

@@ -11,6 +11,7 @@ import {
 import { createOcellusService, type OcellusService } from '../core/service';
 import { embed, models } from './ml-commands';
 import { classes, label } from './label-commands';
+import { metadata } from './metadata-command';
 import { train } from './train-command';
 import { exportBundle, exportDataset, importLabels, predict } from './export-commands';
 import { evaluate } from './evaluate-command';
@@ -36,8 +37,9 @@ Commands:
   embed <project.ocellus> --base <id|folder> [--batch-size N] [--json]
                                                          compute image embeddings (cached)
   train <project.ocellus> [--base <id|folder>] [--mode features|finetune] [--epochs N]
-        [--batch-size N] [--learning-rate X] [--validation F] [--group-by none|sequence|folder|camera]
-        [--seed N] [--json]                              train a classifier
+        [--batch-size N] [--learning-rate X] [--validation F] [--group-by none|sequence|folder|camera|<metadata key>]
+        [--seed N] [--unfreeze N] [--warmup N] [--views N] [--json]
+                                                         train a classifier
   export <project.ocellus> [--run N] --out <dir> [--zip] [--json]
                                                          a run's model bundle (runs without Ocellus)
   export-dataset <project.ocellus> --format csv|imagefolder|camtrap-dp --out <dir>
@@ -48,6 +50,7 @@ Commands:
         [--json] [--batch-size N]                        classify images (CSV on stdout by default)
   evaluate <project.ocellus> [--run N] [--positive CLASS] [--threshold X] [--json]
                                                          a run's figures on its validation split
+  metadata <project.ocellus> [file.csv] [--json]         import image metadata (path,<key>,…); list keys
 
 Options:
   --help, -h       show this help
@@ -105,6 +108,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await predict(service, rest, io);
       case 'evaluate':
         return await evaluate(service, rest, io);
+      case 'metadata':
+        return await metadata(service, rest, io);
       default:
         io.stderr(`ocellus: unknown command '${command}' (see ocellus --help)\n`);
         return 2;

@@ -24,6 +24,9 @@ export async function train(service: OcellusService, args: string[], io: CliIo):
       validation: { type: 'string' },
       'group-by': { type: 'string' },
       seed: { type: 'string' },
+      unfreeze: { type: 'string' },
+      warmup: { type: 'string' },
+      views: { type: 'string' },
       json: { type: 'boolean' },
     },
   });
@@ -46,7 +49,10 @@ export async function train(service: OcellusService, args: string[], io: CliIo):
     ...(values['batch-size'] ? { batchSize: num(values['batch-size']) } : {}),
     ...(values['learning-rate'] ? { learningRate: num(values['learning-rate']) } : {}),
     ...(values.validation ? { validationFraction: num(values.validation) } : {}),
-    ...(values['group-by'] ? { groupBy: values['group-by'] as SplitGrouping } : {}),
+    ...(values['group-by'] ? { groupBy: grouping(values['group-by']) } : {}),
+    ...(values.unfreeze ? { unfreezeLayers: num(values.unfreeze) } : {}),
+    ...(values.warmup ? { warmupEpochs: num(values.warmup) } : {}),
+    ...(values.views ? { viewsPerImage: num(values.views) } : {}),
     ...(values.seed ? { seed: num(values.seed) } : {}),
   };
   const tty = !values.json && process.stderr.isTTY === true;
@@ -98,4 +104,11 @@ export async function train(service: OcellusService, args: string[], io: CliIo):
     );
   }
   return 0;
+}
+
+/** A built-in grouping, or any other word as an image metadata key (patient id, eye…). */
+function grouping(v: string): SplitGrouping {
+  return ['none', 'sequence', 'folder', 'camera'].includes(v) || v.startsWith('meta:')
+    ? (v as SplitGrouping)
+    : `meta:${v}`;
 }

@@ -32,6 +32,14 @@ export class TrainRunsPage {
     this.charts = page.getByTestId('train-charts');
   }
 
+  /** Switches to fine-tune mode and asks what will train. */
+  async planFinetune(): Promise<Locator> {
+    const form = this.page.getByRole('form', { name: 'Training settings' });
+    await form.getByRole('combobox', { name: /^Mode/ }).selectOption('finetune');
+    await form.getByRole('button', { name: 'What will train?' }).click();
+    return this.page.getByTestId('train-plan');
+  }
+
   async train(epochs: number): Promise<void> {
     const form = this.page.getByRole('form', { name: 'Training settings' });
     await form.getByRole('spinbutton', { name: /^Epochs/ }).fill(String(epochs));

@@ -1,8 +1,10 @@
 import type { LibraryApi } from '../../../shared/api';
 import { OcellusError } from '../../../shared/errors';
 import type { ImageQuery, LibrarySettings } from '../../../shared/types';
+import { importMetadataCsv, metadataKeys } from '../library/image-metadata';
 import type { Library } from '../library/library';
 import type { ServiceContext } from './context';
+import { requireStore } from './project-service';
 import { requireObject, requireString } from './validate';
 
 /** The `library` domain: root folders, import, and image queries of the open project. */
@@ -54,6 +56,12 @@ export function createLibraryService(ctx: ServiceContext): LibraryApi {
     },
     async settings() {
       return { sequenceGapSeconds: requireLibrary(ctx).sequenceGapSeconds() };
+    },
+    async importMetadata(file) {
+      return importMetadataCsv(requireStore(ctx).db, requireString(file, 'file'));
+    },
+    async metadataKeys() {
+      return metadataKeys(requireStore(ctx).db);
     },
     async updateSettings(settings) {
       const s = requireObject(settings, 'settings') as Partial<LibrarySettings>;

@@ -3,7 +3,9 @@ import { OcellusError } from '../../../shared/errors';
 import type { SplitGrouping, TrainConfig } from '../../../shared/types';
 import { loadZoo } from '../ml/zoo';
 import { RunStore } from '../train/run-store';
-import { runTraining } from '../train/trainer';
+import { planFinetune } from '../train/finetune/finetune-run';
+import { runTraining, type TrainDeps } from '../train/trainer';
+import { activeBackend, initBackend } from '../ml/tf-runtime';
 import type { ServiceContext } from './context';
 import { requireLibrary } from './library-service';
 import { preferredBackend, resolveEmbedModel } from './ml-service';
@@ -22,6 +24,11 @@ const DEFAULTS: Omit<TrainConfig, 'baseModel'> = {
   classWeighting: true,
   patience: 5,
   seed: 42,
+  unfreezeLayers: 4,
+  warmupEpochs: 2,
+  baseLearningRateFactor: 0.1,
+  augmentation: { flip: true, crop: 0.85, rotation: 0, colour: 0.15 },
+  viewsPerImage: 4,
 };
 
 const HELP: Record<keyof TrainConfig, string> = {
@@ -38,13 +45,52 @@ const HELP: Record<keyof TrainConfig, string> = {
   classWeighting: 'Counts rare classes as much as common ones.',
   patience: 'Stop after this many epochs without a better validation loss (0: never).',
   seed: 'Same data + same seed = the same run.',
+  unfreezeLayers:
+    'Fine-tuning: how many weighted layers at the top of the base learn too (4 = the last block of MobileNetV2).',
+  warmupEpochs: 'Fine-tuning: epochs that train the head alone before the base is unfrozen.',
+  baseLearningRateFactor:
+    'Fine-tuning: the unfrozen layers learn this much slower than the head, so they change gently.',
+  augmentation:
+    'Fine-tuning: mirror, zoom into, rotate (degrees) and colour-jitter training images, against overfitting.',
+  viewsPerImage:
+    'Fine-tuning: augmented versions kept per training image (the first is the image itself).',
 };
 
 const GROUPS: SplitGrouping[] = ['none', 'sequence', 'folder', 'camera'];
 
+/** A grouping is a built-in one or `meta:<key>` for an imported metadata column. */
+function isGrouping(v: unknown): v is SplitGrouping {
+  return (
+    (typeof v === 'string' && (GROUPS as string[]).includes(v)) ||
+    (typeof v === 'string' && /^meta:.+/.test(v))
+  );
+}
+
 /** The `train` domain: training runs on the open project. */
 export function createTrainService(ctx: ServiceContext): TrainApi {
   const runs = () => new RunStore(requireStore(ctx).db);
+  const trainDeps = (config: TrainConfig) => {
+    const store = requireStore(ctx);
+    const library = requireLibrary(ctx);
+    const model = resolveEmbedModel(
+      ctx,
+      config.baseModel,
+      ctx.options.resourcesDir ? loadZoo(ctx.options.resourcesDir) : [],
+    );
+    const deps: TrainDeps = {
+      db: store.db,
+      runs: runs(),
+      model,
+      embed: {
+        cacheDir: library.cacheDir,
+        rootPath: (rootId) => library.roots().find((r) => r.id === rootId)?.path ?? null,
+        workerFile: ctx.options.mlWorkerFile ?? null,
+        backend: preferredBackend(ctx),
+      },
+      onProgress: (p) => ctx.bus.emit('train:progress', p),
+    };
+    return { store, deps };
+  };
   return {
     async defaults() {
       const zooFirst = ctx.options.resourcesDir
@@ -55,29 +101,12 @@ export function createTrainService(ctx: ServiceContext): TrainApi {
     },
     async start(input) {
       const config = validate(requireObject(input, 'config') as Partial<TrainConfig>);
-      const store = requireStore(ctx);
-      const library = requireLibrary(ctx);
-      const model = resolveEmbedModel(
-        ctx,
-        config.baseModel,
-        ctx.options.resourcesDir ? loadZoo(ctx.options.resourcesDir) : [],
-      );
-      const runStore = runs();
+      const { store, deps } = trainDeps(config);
+      const runStore = deps.runs;
       const runId = runStore.create(config);
       const { info } = ctx.jobs.start('train', `Training run ${runId}`, async (job) => {
         try {
-          await runTraining(job, runId, config, {
-            db: store.db,
-            runs: runStore,
-            model,
-            embed: {
-              cacheDir: library.cacheDir,
-              rootPath: (rootId) => library.roots().find((r) => r.id === rootId)?.path ?? null,
-              workerFile: ctx.options.mlWorkerFile ?? null,
-              backend: preferredBackend(ctx),
-            },
-            onProgress: (p) => ctx.bus.emit('train:progress', p),
-          });
+          await runTraining(job, runId, config, deps);
         } finally {
           if (store.db.open) ctx.bus.emit('train:run', runStore.get(runId));
         }
@@ -85,6 +114,25 @@ export function createTrainService(ctx: ServiceContext): TrainApi {
       const summary = { ...runStore.get(runId), jobId: info.id };
       ctx.bus.emit('train:run', summary);
       return summary;
+    },
+    async plan(input) {
+      const config = validate(requireObject(input, 'config') as Partial<TrainConfig>);
+      if (config.mode !== 'finetune') {
+        return {
+          mode: config.mode,
+          path: 'features',
+          backend: activeBackend() ?? (await initBackend(preferredBackend(ctx))),
+          cutLayer: null,
+          cutShape: null,
+          layers: [],
+          cacheBytes: 0,
+          images: 0,
+          estimatedSeconds: 0,
+          notes: ['Feature mode trains the head only, on cached embeddings.'],
+        };
+      }
+      const { deps } = trainDeps(config);
+      return planFinetune(config, deps);
     },
     async runs() {
       return runs().list();
@@ -118,8 +166,11 @@ function validate(c: Partial<TrainConfig>): TrainConfig {
     throw new OcellusError('INVALID_ARGUMENT', 'Choose a base model');
   if (out.mode !== 'features' && out.mode !== 'finetune')
     throw new OcellusError('INVALID_ARGUMENT', 'mode is features or finetune');
-  if (!GROUPS.includes(out.groupBy))
-    throw new OcellusError('INVALID_ARGUMENT', `groupBy is one of ${GROUPS.join(', ')}`);
+  if (!isGrouping(out.groupBy))
+    throw new OcellusError(
+      'INVALID_ARGUMENT',
+      `groupBy is one of ${GROUPS.join(', ')}, or meta:<key> for an image metadata column`,
+    );
   num('hiddenUnits', 1, 4096, true);
   num('dropout', 0, 0.9);
   num('epochs', 1, 1000, true);
@@ -129,5 +180,22 @@ function validate(c: Partial<TrainConfig>): TrainConfig {
   num('patience', 0, 1000, true);
   num('seed', 0, 2 ** 31, true);
   out.classWeighting = out.classWeighting !== false;
+  num('unfreezeLayers', 1, 1000, true);
+  num('warmupEpochs', 0, 1000, true);
+  num('baseLearningRateFactor', 0, 10);
+  num('viewsPerImage', 1, 16, true);
+  const a: unknown = out.augmentation;
+  if (typeof a !== 'object' || a === null)
+    throw new OcellusError('INVALID_ARGUMENT', 'augmentation must be an object');
+  const aug = { ...DEFAULTS.augmentation, ...(a as Partial<TrainConfig['augmentation']>) };
+  const inRange = (v: unknown, min: number, max: number) =>
+    typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max;
+  if (!inRange(aug.crop, 0.3, 1))
+    throw new OcellusError('INVALID_ARGUMENT', 'augmentation.crop must be between 0.3 and 1');
+  if (!inRange(aug.rotation, 0, 45))
+    throw new OcellusError('INVALID_ARGUMENT', 'augmentation.rotation must be between 0 and 45');
+  if (!inRange(aug.colour, 0, 0.9))
+    throw new OcellusError('INVALID_ARGUMENT', 'augmentation.colour must be between 0 and 0.9');
+  out.augmentation = { ...aug, flip: aug.flip !== false };
   return out;
 }

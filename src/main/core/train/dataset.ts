@@ -2,6 +2,7 @@ import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { OcellusError } from '../../../shared/errors';
 import type { SplitGrouping } from '../../../shared/types';
+import { metadataValues } from '../library/image-metadata';
 import { cameraKey } from '../library/sequences';
 
 export interface LabelledImage {
@@ -60,11 +61,19 @@ export function collectTrainingSet(db: Database.Database, groupBy: SplitGrouping
     );
   }
   const index = new Map(classes.map((c, i) => [c.id, i]));
+  // Images without a value for the key stay alone (their own group).
+  const meta = groupBy.startsWith('meta:') ? metadataValues(db, groupBy.slice(5)) : null;
   const images: LabelledImage[] = [];
   for (const r of single) {
     const label = index.get(r.class_id);
     if (label === undefined) continue;
-    images.push({ id: r.id, hash: r.hash, label, group: groupKey(groupBy, r) });
+    const value = meta?.get(r.id);
+    const group = meta
+      ? value === undefined
+        ? `image:${r.id}`
+        : `meta:${value}`
+      : groupKey(groupBy, r);
+    images.push({ id: r.id, hash: r.hash, label, group });
   }
   const counts = db
     .prepare(

@@ -1,7 +1,6 @@
-import crypto from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { OcellusError } from '../../../shared/errors';
-import type { RunSummary, TrainConfig, TrainProgress } from '../../../shared/types';
+import type { TrainConfig, TrainProgress } from '../../../shared/types';
 import type { JobContext } from '../jobs/job-registry';
 import {
   embeddingKey,
@@ -13,7 +12,9 @@ import {
 import { initBackend } from '../ml/tf-runtime';
 import { recordRunLabels } from '../eval/run-labels';
 import { collectTrainingSet } from './dataset';
+import { runFinetune } from './finetune/finetune-run';
 import { trainHead } from './head-trainer';
+import { datasetKey, progressHooks, runCounts } from './run-helpers';
 import type { RunStore } from './run-store';
 import { splitTrainValidation } from './split';
 
@@ -26,10 +27,8 @@ export interface TrainDeps {
   onProgress: (p: TrainProgress) => void;
 }
 
-const SMOOTHING = 0.9;
-
 /**
- * One feature-mode run: embeddings for every labelled image (computed now if missing),
+ * One training run (fine-tune mode: see runFinetune). Feature mode: embeddings for every labelled image (computed now if missing),
  * a stratified group-aware split, the head trained on cached vectors with metrics pushed
  * per batch and persisted per epoch, and the best head kept with the run.
  */
@@ -41,11 +40,9 @@ export async function runTraining(
 ): Promise<void> {
   const { db, runs } = deps;
   try {
-    if (config.mode !== 'features') {
-      throw new OcellusError(
-        'UNSUPPORTED',
-        'Fine-tuning is not available in this version yet; train in "features" mode',
-      );
+    if (config.mode === 'finetune') {
+      await runFinetune(ctx, runId, config, deps);
+      return;
     }
     const set = collectTrainingSet(db, config.groupBy);
     ctx.phase('Checking embeddings', set.images.length);
@@ -76,29 +73,13 @@ export async function runTraining(
     const train = vectors(split.train);
     const val = vectors(split.validation);
     const backend = await initBackend(deps.embed.backend ?? null);
-    const datasetKey = crypto
-      .createHash('sha256')
-      .update(JSON.stringify([embeddingKey(deps.model), usable.map((u) => [u.id, u.label])]))
-      .digest('hex');
-    const counts: RunSummary['counts'] = {
-      train: split.train.length,
-      validation: split.validation.length,
-      perClass: set.classes.map((c, i) => ({
-        name: c.name,
-        train: split.perClass[i]?.[0] ?? 0,
-        validation: split.perClass[i]?.[1] ?? 0,
-      })),
-      excludedUnlabelled: set.excludedUnlabelled,
-      excludedUnreadable: set.excludedUnreadable,
-      excludedNoEmbedding: set.images.length - usable.length,
-    };
     runs.setDataset(runId, {
       classes: set.classes.map((c) => c.name),
-      counts,
+      counts: runCounts(set, split, set.images.length - usable.length),
       split: { train: split.train, validation: split.validation },
       leaked: split.leaks.hashes.length,
       backend,
-      datasetKey,
+      datasetKey: datasetKey(embeddingKey(deps.model), usable),
     });
     recordRunLabels(db, runId, {
       classIds: set.classes.map((c) => c.id),
@@ -109,8 +90,6 @@ export async function runTraining(
       `Training the head on ${split.train.length} images (${backend})`,
       config.epochs * batchesPerEpoch,
     );
-    let loss = NaN;
-    let acc = NaN;
     const result = await trainHead(
       {
         dim: train.dim,
@@ -121,35 +100,7 @@ export async function runTraining(
         yVal: val.y,
       },
       config,
-      {
-        shouldStop: () => ctx.signal.aborted,
-        onBatch: (epoch, batch, batches, l, a) => {
-          loss = Number.isNaN(loss) ? l : SMOOTHING * loss + (1 - SMOOTHING) * l;
-          acc = Number.isNaN(acc) ? a : SMOOTHING * acc + (1 - SMOOTHING) * a;
-          ctx.progress((epoch - 1) * batches + batch);
-          deps.onProgress({
-            runId,
-            epoch,
-            batch,
-            batches,
-            loss,
-            accuracy: acc,
-            epochMetrics: null,
-          });
-        },
-        onEpoch: (m) => {
-          runs.addEpoch(runId, m);
-          deps.onProgress({
-            runId,
-            epoch: m.epoch,
-            batch: batchesPerEpoch,
-            batches: batchesPerEpoch,
-            loss,
-            accuracy: acc,
-            epochMetrics: m,
-          });
-        },
-      },
+      progressHooks(ctx, runId, runs, batchesPerEpoch, deps.onProgress),
     );
     if (result.cancelled || ctx.signal.aborted) {
       runs.finish(runId, 'cancelled', {

@@ -1,7 +1,9 @@
 import type {
   EpochMetrics,
+  MetadataKey,
   RunSummary,
   TrainConfig,
+  TrainPlan,
   TrainProgress,
 } from '../../../../shared/types';
 import { appState } from './app.svelte';
@@ -22,6 +24,11 @@ class TrainState {
   batches = $state<BatchPoint[]>([]);
   epochs = $state<EpochMetrics[]>([]);
   compare = $state<number[]>([]);
+  /** What a fine-tune run with the current settings would train. */
+  plan = $state<TrainPlan | null>(null);
+  planning = $state(false);
+  /** Image metadata keys, each a possible split grouping (`meta:<key>`). */
+  metadataKeys = $state<MetadataKey[]>([]);
 
   constructor() {
     appState.onStart((client) => {
@@ -42,6 +49,7 @@ class TrainState {
       const d = await appState.api().train.defaults();
       if (!this.config || !this.config.baseModel) this.config = d.config;
       this.help = d.help;
+      this.metadataKeys = await appState.api().library.metadataKeys();
       await this.refreshRuns();
     } catch (err) {
       appState.report(err);
@@ -72,10 +80,25 @@ class TrainState {
       : [...this.compare, runId];
   }
 
+  async loadPlan(baseModel: string | null): Promise<void> {
+    const cfg = this.config;
+    if (!cfg) return;
+    this.planning = true;
+    try {
+      await appState.guard(async () => {
+        this.plan = await appState
+          .api()
+          .train.plan({ ...$state.snapshot(cfg), baseModel: baseModel ?? cfg.baseModel });
+      });
+    } finally {
+      this.planning = false;
+    }
+  }
+
   async start(baseModel: string | null): Promise<void> {
     const cfg = this.config;
     if (!cfg) return;
-    const config = { ...cfg, baseModel: baseModel ?? cfg.baseModel };
+    const config = { ...$state.snapshot(cfg), baseModel: baseModel ?? cfg.baseModel };
     await appState.guard(async () => {
       const run = await appState.api().train.start(config);
       this.shownRun = run.id;

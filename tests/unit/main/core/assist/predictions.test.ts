@@ -79,6 +79,11 @@ describe('suggestions: storage, queue order, accept', () => {
       classWeighting: false,
       patience: 0,
       seed: 1,
+      unfreezeLayers: 0,
+      warmupEpochs: 0,
+      baseLearningRateFactor: 1,
+      augmentation: { flip: false, crop: 1, rotation: 0, colour: 0 },
+      viewsPerImage: 1,
     });
     runs.setDataset(runId, {
       classes: ['cat', 'dog', 'bird'],

@@ -114,14 +114,4 @@ describe('training in feature mode', () => {
     });
     expect((await t.service.api.train.runs()).map((r) => r.id)).toEqual([again.id, run.id]);
   });
-
-  it('refuses fine-tuning for now with a clear message, and records the run as failed', async () => {
-    const model = await t.service.api.ml.importModel(path.dirname(await sharedMobileNetV2()));
-    const run = await t.service.api.train.start({ baseModel: model.id, mode: 'finetune' });
-    await finished(t.service, run.jobId);
-    expect(await t.service.api.train.run(run.id)).toMatchObject({
-      status: 'failed',
-      error: expect.stringMatching(/Fine-tuning/),
-    });
-  });
 });

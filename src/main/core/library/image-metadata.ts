@@ -1,0 +1,125 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type Database from 'better-sqlite3';
+import { OcellusError } from '../../../shared/errors';
+import type { MetadataImport, MetadataKey } from '../../../shared/types';
+
+/** Splits CSV text (RFC 4180: quoted fields, doubled quotes, CRLF) into rows of fields. */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else field += ch;
+    } else if (ch === '"' && field === '') quoted = true;
+    else if (ch === ',') {
+      row.push(field);
+      field = '';
+    } else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && text[i + 1] === '\n') i++;
+      row.push(field);
+      if (row.some((f) => f !== '')) rows.push(row);
+      row = [];
+      field = '';
+    } else field += ch;
+  }
+  row.push(field);
+  if (row.some((f) => f !== '')) rows.push(row);
+  return rows;
+}
+
+/**
+ * Imports image metadata from a CSV whose first column (`path` or `file`) names an image —
+ * absolute, or relative to a root folder — and whose other columns are keys (patient id,
+ * eye…). Values replace earlier ones of the same key; empty cells are skipped. All or
+ * nothing: one transaction.
+ */
+export function importMetadataCsv(db: Database.Database, file: string): MetadataImport {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new OcellusError('NOT_FOUND', `Cannot read ${file}: ${(err as Error).message}`);
+  }
+  const [header, ...rows] = parseCsv(text.replace(/^\uFEFF/, ''));
+  const first = header?.[0]?.trim().toLowerCase();
+  if (!header || (first !== 'path' && first !== 'file') || header.length < 2) {
+    throw new OcellusError(
+      'INVALID_ARGUMENT',
+      'The metadata CSV needs a header row: path,<key>,<key>… (first column path or file)',
+    );
+  }
+  const keys = header.slice(1).map((k) => k.trim());
+  if (keys.some((k) => !k))
+    throw new OcellusError('INVALID_ARGUMENT', 'A metadata column has no name');
+  const roots = db.prepare('SELECT id, path FROM roots').all() as { id: number; path: string }[];
+  const byRel = db.prepare('SELECT id FROM images WHERE rel_path = ? AND missing = 0');
+  const inRoot = db.prepare('SELECT id FROM images WHERE root_id = ? AND rel_path = ?');
+  const put = db.prepare(
+    'INSERT OR REPLACE INTO image_meta (image_id, key, value) VALUES (?, ?, ?)',
+  );
+  const find = (p: string): number[] => {
+    if (path.isAbsolute(p)) {
+      for (const r of roots) {
+        const rel = path.relative(r.path, p);
+        if (!rel.startsWith('..') && !path.isAbsolute(rel)) {
+          const row = inRoot.get(r.id, rel.split(path.sep).join('/')) as { id: number } | undefined;
+          if (row) return [row.id];
+        }
+      }
+      return [];
+    }
+    return (byRel.all(p.replace(/\\/g, '/').replace(/^\.\//, '')) as { id: number }[]).map(
+      (r) => r.id,
+    );
+  };
+  let matched = 0;
+  const unmatched: string[] = [];
+  db.transaction(() => {
+    for (const row of rows) {
+      const p = row[0]?.trim() ?? '';
+      const ids = p ? find(p) : [];
+      if (ids.length === 0) {
+        unmatched.push(p);
+        continue;
+      }
+      matched += ids.length;
+      for (const id of ids) {
+        keys.forEach((k, i) => {
+          const v = row[i + 1]?.trim();
+          if (v) put.run(id, k, v);
+        });
+      }
+    }
+  })();
+  return { matched, unmatched: unmatched.length, unmatchedSample: unmatched.slice(0, 10), keys };
+}
+
+/** Metadata keys in the project, with how many images have each and how many values. */
+export function metadataKeys(db: Database.Database): MetadataKey[] {
+  return db
+    .prepare(
+      'SELECT key, COUNT(*) AS images, COUNT(DISTINCT value) AS values_ FROM image_meta GROUP BY key ORDER BY key',
+    )
+    .all()
+    .map((r) => {
+      const row = r as { key: string; images: number; values_: number };
+      return { key: row.key, images: row.images, values: row.values_ };
+    });
+}
+
+/** image id → value of one metadata key. */
+export function metadataValues(db: Database.Database, key: string): Map<number, string> {
+  const rows = db.prepare('SELECT image_id, value FROM image_meta WHERE key = ?').all(key) as {
+    image_id: number;
+    value: string;
+  }[];
+  return new Map(rows.map((r) => [r.image_id, r.value]));
+}

@@ -1,0 +1,337 @@
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  loadLayersModel,
+  model as functionalModel,
+  type LayersModel,
+  type SymbolicTensor,
+} from '@tensorflow/tfjs-layers';
+import type Database from 'better-sqlite3';
+import { OcellusError } from '../../../../shared/errors';
+import type { TrainConfig, TrainPlan } from '../../../../shared/types';
+import type { JobContext } from '../../jobs/job-registry';
+import { embeddingKey, type EmbedModel } from '../../ml/embedder';
+import { findFeatureLayer } from '../../ml/feature-model';
+import { diskModelHandler, modelFormat } from '../../ml/model-io';
+import { initBackend, type BackendName } from '../../ml/tf-runtime';
+import { collectTrainingSet, type LabelledImage } from '../dataset';
+import { datasetKey, progressHooks, runCounts } from '../run-helpers';
+import type { RunStore } from '../run-store';
+import { splitTrainValidation } from '../split';
+import { ActivationCache } from './activation-cache';
+import { augmentationKey } from './augment';
+import {
+  activationDir,
+  cacheActivations,
+  cachedSource,
+  imageSource,
+  inputFileFor,
+  type SourceImage,
+} from './cached-activations';
+import { trainFinetune, type BatchSource, type FeatureNet } from './finetune-loop';
+import { saveFinetuneWeights } from './finetune-weights';
+import { buildFullNet } from './full-net';
+import { buildTopNet, planCut, type CutPlan } from './top-net';
+
+export interface FinetuneDeps {
+  db: Database.Database;
+  runs: RunStore;
+  model: EmbedModel;
+  embed: {
+    cacheDir: string;
+    rootPath: (rootId: number) => string | null;
+    backend?: BackendName | null;
+  };
+  onProgress: Parameters<typeof progressHooks>[4];
+  /** Forces a path (tests): by default 'full' on the native backend, else 'cached'. */
+  path?: 'cached' | 'full';
+}
+
+interface Loaded {
+  base: LayersModel;
+  featureLayer: string;
+  backend: BackendName;
+  path: 'cached' | 'full';
+  cut: CutPlan | null;
+}
+
+async function loadBase(config: TrainConfig, deps: FinetuneDeps): Promise<Loaded> {
+  if (modelFormat(deps.model.modelJson) === 'graph') {
+    throw new OcellusError(
+      'UNSUPPORTED',
+      `Fine-tuning needs a Layers model; ${deps.model.id} is a Graph model (train in "features" mode)`,
+    );
+  }
+  const backend = await initBackend(deps.embed.backend ?? null);
+  const base = await loadLayersModel(diskModelHandler(deps.model.modelJson));
+  const featureLayer = findFeatureLayer(base, deps.model.featureOutput).name;
+  const chosen = deps.path ?? (backend === 'tensorflow' ? 'full' : 'cached');
+  const cut =
+    chosen === 'cached' ? planCut(base, featureLayer, config.unfreezeLayers, backend) : null;
+  return { base, featureLayer, backend, path: chosen, cut };
+}
+
+function sourceImages(
+  db: Database.Database,
+  deps: FinetuneDeps,
+  images: LabelledImage[],
+): Map<number, SourceImage> {
+  const rows = db.prepare('SELECT id, root_id, rel_path FROM images WHERE id = ?');
+  const out = new Map<number, SourceImage>();
+  for (const im of images) {
+    const r = rows.get(im.id) as { id: number; root_id: number; rel_path: string } | undefined;
+    if (!r) continue;
+    const original = path.join(deps.embed.rootPath(r.root_id) ?? '', ...r.rel_path.split('/'));
+    out.set(im.id, { hash: im.hash, file: inputFileFor(deps.embed.cacheDir, im.hash, original) });
+  }
+  return out;
+}
+
+function cacheKey(deps: FinetuneDeps, config: TrainConfig, cutLayer: string): string {
+  return `${embeddingKey(deps.model)}|cut:${cutLayer}|${augmentationKey(config.augmentation, config.seed)}`;
+}
+
+/**
+ * A fine-tune run. On the native backend the whole network sees a fresh augmented image
+ * every step (top layers trainable); elsewhere the base runs once per image and view up to
+ * the cut, activations are cached, and the top of the base + head train from the cache.
+ * The head warms up first with the base frozen; the trained layers are kept with the run.
+ */
+export async function runFinetune(
+  ctx: JobContext,
+  runId: number,
+  config: TrainConfig,
+  deps: FinetuneDeps,
+): Promise<void> {
+  const { db, runs } = deps;
+  const set = collectTrainingSet(db, config.groupBy);
+  ctx.phase(`Loading ${deps.model.id}`, 1);
+  const loaded = await loadBase(config, deps);
+  const { base, featureLayer, backend } = loaded;
+  let net: (FeatureNet & { dispose(): void }) | null = null;
+  let cache: ActivationCache | null = null;
+  try {
+    const files = sourceImages(db, deps, set.images);
+    let usable = set.images.filter((im) => files.has(im.id));
+    let source: BatchSource;
+    let split: ReturnType<typeof splitTrainValidation>;
+    const splitOf = (items: LabelledImage[]) =>
+      splitTrainValidation(items, config.validationFraction, config.seed, set.classes.length);
+    const image = (id: number) => files.get(id) as SourceImage;
+    if (loaded.cut) {
+      const cut = loaded.cut;
+      cache = ActivationCache.open(
+        activationDir(deps.embed.cacheDir),
+        cacheKey(deps, config, cut.cutLayer),
+        cut.cutShape,
+      );
+      const job = {
+        base,
+        cutLayer: cut.cutLayer,
+        spec: deps.model.preprocessing,
+        augmentation: config.augmentation,
+        seed: config.seed,
+        cache,
+      };
+      ctx.phase(`Caching activations at ${cut.cutLayer} (${backend})`, usable.length);
+      const failed = await cacheActivations(
+        ctx,
+        job,
+        usable.map((im) => ({ image: image(im.id), view: 0 })),
+      );
+      usable = usable.filter((im) => !failed.has(im.hash));
+      split = splitOf(usable);
+      const extra = split.train.flatMap((id) =>
+        Array.from({ length: config.viewsPerImage - 1 }, (_, v) => ({
+          image: image(id),
+          view: v + 1,
+        })),
+      );
+      ctx.phase(
+        `Caching ${config.viewsPerImage - 1} augmented view(s) per training image`,
+        extra.length,
+      );
+      await cacheActivations(ctx, job, extra);
+      net = buildTopNet(base, cut, featureLayer);
+      source = cachedSource(
+        cache,
+        split.train.map((id) => image(id).hash),
+        split.validation.map((id) => image(id).hash),
+        config.viewsPerImage,
+        config.seed,
+      );
+    } else {
+      split = splitOf(usable);
+      net = buildFullNet(base, featureLayer, config.unfreezeLayers);
+      source = imageSource(
+        deps.model.preprocessing,
+        config.augmentation,
+        split.train.map(image),
+        split.validation.map(image),
+        config.seed,
+      );
+    }
+    const byId = new Map(usable.map((im) => [im.id, im]));
+    const labels = (ids: number[]) => Int32Array.from(ids, (id) => byId.get(id)?.label ?? 0);
+    runs.setDataset(runId, {
+      classes: set.classes.map((c) => c.name),
+      counts: runCounts(set, split, set.images.length - usable.length),
+      split: { train: split.train, validation: split.validation },
+      leaked: split.leaks.hashes.length,
+      backend,
+      datasetKey: datasetKey(cacheKey(deps, config, loaded.cut?.cutLayer ?? 'full'), usable),
+    });
+    const featureDim = Number(base.getLayer(featureLayer).outputShape.slice(-1)[0]);
+    const batchesPerEpoch = Math.ceil(split.train.length / config.batchSize);
+    ctx.phase(
+      `Fine-tuning ${net.variables.length ? 'the top of the base' : 'the head'} on ${split.train.length} images (${backend}, ${loaded.path})`,
+      config.epochs * batchesPerEpoch,
+    );
+    const result = await trainFinetune(
+      net,
+      source,
+      {
+        featureDim,
+        classes: set.classes.length,
+        yTrain: labels(split.train),
+        yVal: labels(split.validation),
+      },
+      config,
+      progressHooks(ctx, runId, runs, batchesPerEpoch, deps.onProgress),
+    );
+    const keep = result.bestEpoch > 0;
+    if (keep) {
+      saveFinetuneWeights(
+        db,
+        runId,
+        {
+          baseModelId: deps.model.id,
+          modelSha: deps.model.modelSha,
+          featureLayer,
+          path: loaded.path,
+          cutLayer: loaded.cut?.cutLayer ?? null,
+        },
+        result.top,
+      );
+    }
+    const outcome = {
+      bestEpoch: result.bestEpoch || undefined,
+      head: keep ? result.head : undefined,
+    };
+    if (result.cancelled || ctx.signal.aborted) {
+      runs.finish(runId, 'cancelled', outcome);
+      ctx.throwIfCancelled();
+      return;
+    }
+    runs.finish(runId, 'done', outcome);
+  } finally {
+    cache?.close();
+    // The rebuilt top owns its variables; the full-network path's net is the base itself.
+    if (loaded.cut) net?.dispose();
+    base.dispose();
+  }
+}
+
+/**
+ * What a fine-tune run would train and roughly how long it takes: the cut, each layer
+ * above it (training or why not), the cache size, and a duration from one timed step.
+ */
+export async function planFinetune(config: TrainConfig, deps: FinetuneDeps): Promise<TrainPlan> {
+  let images = 0;
+  const notes: string[] = [];
+  try {
+    images = collectTrainingSet(deps.db, config.groupBy).images.length;
+  } catch (err) {
+    notes.push(err instanceof Error ? err.message : String(err));
+  }
+  const loaded = await loadBase(config, deps);
+  try {
+    const [h, w] = deps.model.preprocessing.inputSize;
+    const trainImages = Math.round(images * (1 - config.validationFraction));
+    const steps = config.epochs * Math.ceil(trainImages / config.batchSize);
+    const timed = (f: () => tf.Tensor | tf.Tensor[]) => {
+      tf.dispose(f());
+      const started = performance.now();
+      tf.dispose(f());
+      return (performance.now() - started) / 1000;
+    };
+    if (loaded.cut) {
+      const cut = loaded.cut;
+      const cutModel = functionalModel({
+        inputs: loaded.base.inputs,
+        outputs: loaded.base.getLayer(cut.cutLayer).output as SymbolicTensor,
+      });
+      const perImage = timed(() =>
+        tf.tidy(() => cutModel.predict(tf.zeros([1, h, w, 3])) as tf.Tensor),
+      );
+      const top = buildTopNet(loaded.base, cut, loaded.featureLayer);
+      const n = Math.min(config.batchSize, 32);
+      const perStep =
+        timed(() =>
+          tf.tidy(() => {
+            const x = tf.zeros([n, ...cut.cutShape]) as unknown as tf.Tensor4D;
+            const { value, grads } = tf.variableGrads(
+              () => tf.sum(top.forward(x)) as tf.Scalar,
+              top.variables,
+            );
+            return [value, ...Object.values(grads)];
+          }),
+        ) *
+        (config.batchSize / n);
+      top.dispose();
+      const views = images + trainImages * (config.viewsPerImage - 1);
+      const size = cut.cutShape.reduce((a, b) => a * b, 1);
+      if (cut.trainable.length < config.unfreezeLayers) {
+        notes.push(
+          `${config.unfreezeLayers - cut.trainable.length} of the ${config.unfreezeLayers} layers asked for cannot train on ${loaded.backend}`,
+        );
+      }
+      notes.push('Activations already cached (same model, cut and augmentation) are reused.');
+      return {
+        mode: 'finetune',
+        path: 'cached',
+        backend: loaded.backend,
+        cutLayer: cut.cutLayer,
+        cutShape: cut.cutShape,
+        layers: cut.top
+          .filter((l) => l.reason !== null || l.trains)
+          .map((l) => ({ name: l.name, kind: l.kind, trains: l.trains, reason: l.reason }))
+          .reverse(),
+        cacheBytes: views * (68 + size * 2),
+        images,
+        estimatedSeconds: views * perImage + steps * perStep,
+        notes,
+      };
+    }
+    const full = buildFullNet(loaded.base, loaded.featureLayer, config.unfreezeLayers);
+    const perImage = timed(() =>
+      tf.tidy(() => {
+        const x = tf.zeros([1, h, w, 3]) as tf.Tensor4D;
+        const { value, grads } = tf.variableGrads(
+          () => tf.sum(full.forward(x)) as tf.Scalar,
+          full.variables,
+        );
+        return [value, ...Object.values(grads)];
+      }),
+    );
+    return {
+      mode: 'finetune',
+      path: 'full',
+      backend: loaded.backend,
+      cutLayer: null,
+      cutShape: null,
+      layers: [...full.trainable].reverse().map((name) => ({
+        name,
+        kind: loaded.base.getLayer(name).getClassName(),
+        trains: true,
+        reason: null,
+      })),
+      cacheBytes: 0,
+      images,
+      estimatedSeconds: steps * config.batchSize * perImage,
+      notes,
+    };
+  } finally {
+    loaded.base.dispose();
+  }
+}
