@@ -32,6 +32,8 @@ export interface EmbedRunOptions {
   workers?: number;
   backend?: BackendName | null;
   batchSize?: number;
+  /** Only these images (by content hash), e.g. one run's split; default every readable image. */
+  onlyHashes?: ReadonlySet<string>;
 }
 
 export interface EmbedRunResult {
@@ -100,7 +102,12 @@ export async function runEmbedding(
           AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.model_key = ? AND e.hash = i.hash)
         GROUP BY i.hash ORDER BY MIN(i.id)`,
     )
-    .all(key) as { hash: string; rootId: number; relPath: string }[];
+    .all(key)
+    .filter((t) => !opts.onlyHashes || opts.onlyHashes.has((t as { hash: string }).hash)) as {
+    hash: string;
+    rootId: number;
+    relPath: string;
+  }[];
   const result: EmbedRunResult = {
     embedded: 0,
     failed: 0,

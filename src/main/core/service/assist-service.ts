@@ -11,7 +11,7 @@ import { loadZoo } from '../ml/zoo';
 import { RunStore } from '../train/run-store';
 import type { ServiceContext } from './context';
 import { requireLibrary } from './library-service';
-import { preferredBackend, resolveEmbedModel } from './ml-service';
+import { preferredBackend, resolveEmbedModel, resolveRunModel } from './ml-service';
 import { requireStore } from './project-service';
 import { requireObject } from './validate';
 
@@ -59,7 +59,7 @@ export function createAssistService(ctx: ServiceContext, train: () => TrainApi):
     const store = requireStore(ctx);
     const library = requireLibrary(ctx);
     const runStore = runs();
-    const model = modelFor(runStore.get(runId).config.baseModel);
+    const run = runStore.get(runId);
     if (predictJob) {
       try {
         ctx.jobs.cancel(predictJob);
@@ -69,6 +69,7 @@ export function createAssistService(ctx: ServiceContext, train: () => TrainApi):
     }
     const { info } = ctx.jobs.start('predict', `Suggestions from run ${runId}`, async (job) => {
       try {
+        const model = await resolveRunModel(ctx, run);
         await runPredictions(job, runId, {
           db: store.db,
           runs: runStore,
@@ -246,7 +247,7 @@ export function createAssistService(ctx: ServiceContext, train: () => TrainApi):
         db: store.db,
         runs: runStore,
         runId: run,
-        model: modelFor(runStore.get(run).config.baseModel),
+        model: await resolveRunModel(ctx, runStore.get(run)),
         backend: preferredBackend(ctx),
         imageFile: imageInputFile(
           store.db,

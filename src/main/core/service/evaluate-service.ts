@@ -8,11 +8,9 @@ import {
   type ValidationPredictions,
 } from '../eval/run-evaluation';
 import { runLabelState } from '../eval/run-labels';
-import { initBackend } from '../ml/tf-runtime';
-import { loadZoo } from '../ml/zoo';
 import { RunStore } from '../train/run-store';
 import type { ServiceContext } from './context';
-import { preferredBackend, resolveEmbedModel } from './ml-service';
+import { resolveRunModel } from './ml-service';
 import { requireStore } from './project-service';
 import { requireObject } from './validate';
 
@@ -24,10 +22,8 @@ export function createEvaluateService(ctx: ServiceContext): EvaluateApi {
     const db = requireStore(ctx).db;
     const runs = new RunStore(db);
     const run = runs.get(runId);
-    const zoo = ctx.options.resourcesDir ? loadZoo(ctx.options.resourcesDir) : [];
-    const model = resolveEmbedModel(ctx, run.config.baseModel, zoo);
-    // predictHead runs on TF.js, whose backend may not have started in this session yet.
-    await initBackend(preferredBackend(ctx));
+    // Also starts TF.js, on which predictHead runs.
+    const model = await resolveRunModel(ctx, run);
     return predictValidation(db, run, runs.head(runId), model);
   };
   return {

@@ -17,13 +17,12 @@ import { LabelStore } from '../labels/label-store';
 import { importLabelsCsv } from '../export/label-import';
 import { prepareEmptyDir } from '../export/out-dir';
 import { runPredictor, type Predictor } from '../export/predict';
-import { initBackend } from '../ml/tf-runtime';
 import { modelFormat } from '../ml/model-io';
 import type { JobContext } from '../jobs/job-registry';
 import { loadZoo } from '../ml/zoo';
 import { RunStore } from '../train/run-store';
 import type { ServiceContext } from './context';
-import { preferredBackend, resolveEmbedModel } from './ml-service';
+import { preferredBackend, resolveRunModel } from './ml-service';
 import { requireStore } from './project-service';
 import { requireObject, requireString } from './validate';
 
@@ -115,7 +114,7 @@ export function createExportService(ctx: ServiceContext): ExportApi {
       if (run.status !== 'done' || !head)
         throw new OcellusError('INVALID_ARGUMENT', `Run ${runId} has no trained model to export`);
       const zoo = ctx.options.resourcesDir ? loadZoo(ctx.options.resourcesDir) : [];
-      const model = resolveEmbedModel(ctx, run.config.baseModel, zoo);
+      const model = await resolveRunModel(ctx, run);
       const stored = ctx.models.find(run.config.baseModel);
       const entry = zoo.find((z) => z.id === (stored?.zooId ?? run.config.baseModel));
       if (modelFormat(model.modelJson) !== 'layers')
@@ -180,9 +179,7 @@ export async function createRunPredictor(ctx: ServiceContext, runId?: number): P
   const head = runs.head(id);
   if (run.status !== 'done' || !head)
     throw new OcellusError('INVALID_ARGUMENT', `Run ${id} has no trained model`);
-  const zoo = ctx.options.resourcesDir ? loadZoo(ctx.options.resourcesDir) : [];
-  await initBackend(preferredBackend(ctx));
-  return runPredictor(resolveEmbedModel(ctx, run.config.baseModel, zoo), head, run.classes);
+  return runPredictor(await resolveRunModel(ctx, run), head, run.classes);
 }
 
 function newestDoneRun(runs: RunStore): number {

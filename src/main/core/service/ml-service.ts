@@ -13,6 +13,8 @@ import type { ZooModel } from '../ml/zoo-types';
 import { requireLibrary } from './library-service';
 import { requireStore } from './project-service';
 import type { ServiceContext } from './context';
+import { runFeatureModel } from '../train/run-model';
+import type { RunSummary } from '../../../shared/types';
 import { requireObject, requireString } from './validate';
 
 /** The `ml` domain: backends, base models, embeddings. */
@@ -123,6 +125,17 @@ export function createMlService(ctx: ServiceContext): MlApi {
 /** The backend the user chose in the settings, if any. */
 export function preferredBackend(ctx: ServiceContext): BackendName | null {
   return readAppSettings(ctx.options.appDataDir).backend ?? null;
+}
+
+/**
+ * The model whose features a run's head reads (the tuned network of a fine-tuned run, else
+ * its base), with the TF.js backend started to build it.
+ */
+export async function resolveRunModel(ctx: ServiceContext, run: RunSummary): Promise<EmbedModel> {
+  const zoo = ctx.options.resourcesDir ? loadZoo(ctx.options.resourcesDir) : [];
+  const base = resolveEmbedModel(ctx, run.config.baseModel, zoo);
+  await initBackend(preferredBackend(ctx));
+  return runFeatureModel(requireStore(ctx).db, run.id, base, requireLibrary(ctx).cacheDir);
 }
 
 /** The offline model for an id, with its preprocessing and feature output. */

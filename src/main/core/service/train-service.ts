@@ -8,8 +8,10 @@ import { runTraining, type TrainDeps } from '../train/trainer';
 import { activeBackend, initBackend } from '../ml/tf-runtime';
 import type { ServiceContext } from './context';
 import { requireLibrary } from './library-service';
-import { preferredBackend, resolveEmbedModel } from './ml-service';
+import { preferredBackend, resolveEmbedModel, resolveRunModel } from './ml-service';
 import { requireStore } from './project-service';
+import type Database from 'better-sqlite3';
+import { runEmbedding } from '../ml/embedder';
 import { requireObject } from './validate';
 
 const DEFAULTS: Omit<TrainConfig, 'baseModel'> = {
@@ -107,6 +109,20 @@ export function createTrainService(ctx: ServiceContext): TrainApi {
       const { info } = ctx.jobs.start('train', `Training run ${runId}`, async (job) => {
         try {
           await runTraining(job, runId, config, deps);
+          if (config.mode === 'finetune' && runStore.get(runId).status === 'done') {
+            // A tuned network reads new features: embed the run's images with it now, so
+            // evaluation (and its suggestions, heat maps, bundles) work as for feature runs.
+            const run = runStore.get(runId);
+            const tuned = await resolveRunModel(ctx, run);
+            const split = runSplitHashes(store.db, runId);
+            job.phase('Embedding the run’s images with the tuned network', split.size);
+            await runEmbedding(job, {
+              ...deps.embed,
+              db: store.db,
+              model: tuned,
+              onlyHashes: split,
+            });
+          }
         } finally {
           if (store.db.open) ctx.bus.emit('train:run', runStore.get(runId));
         }
@@ -197,5 +213,21 @@ function validate(c: Partial<TrainConfig>): TrainConfig {
   if (!inRange(aug.colour, 0, 0.9))
     throw new OcellusError('INVALID_ARGUMENT', 'augmentation.colour must be between 0 and 0.9');
   out.augmentation = { ...aug, flip: aug.flip !== false };
+  return out;
+}
+
+/** Content hashes of a run's train and validation images. */
+function runSplitHashes(db: Database.Database, runId: number): Set<string> {
+  const row = db.prepare('SELECT split FROM runs WHERE id = ?').get(runId) as
+    { split: string | null } | undefined;
+  const split = row?.split
+    ? (JSON.parse(row.split) as { train: number[]; validation: number[] })
+    : { train: [], validation: [] };
+  const hashOf = db.prepare('SELECT hash FROM images WHERE id = ?').pluck();
+  const out = new Set<string>();
+  for (const id of [...split.train, ...split.validation]) {
+    const h = hashOf.get(id) as string | null | undefined;
+    if (h) out.add(h);
+  }
   return out;
 }

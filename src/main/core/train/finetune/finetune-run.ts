@@ -18,6 +18,7 @@ import { collectTrainingSet, type LabelledImage } from '../dataset';
 import { datasetKey, progressHooks, runCounts } from '../run-helpers';
 import type { RunStore } from '../run-store';
 import { splitTrainValidation } from '../split';
+import { recordRunLabels } from '../../eval/run-labels';
 import { ActivationCache } from './activation-cache';
 import { augmentationKey } from './augment';
 import {
@@ -180,6 +181,10 @@ export async function runFinetune(
       leaked: split.leaks.hashes.length,
       backend,
       datasetKey: datasetKey(cacheKey(deps, config, loaded.cut?.cutLayer ?? 'full'), usable),
+    });
+    recordRunLabels(db, runId, {
+      classIds: set.classes.map((c) => c.id),
+      labels: usable.map((u) => [u.id, u.label]),
     });
     const featureDim = Number(base.getLayer(featureLayer).outputShape.slice(-1)[0]);
     const batchesPerEpoch = Math.ceil(split.train.length / config.batchSize);

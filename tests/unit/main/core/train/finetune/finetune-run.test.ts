@@ -12,6 +12,8 @@ import {
   loadFinetuneWeights,
 } from '../../../../../../src/main/core/train/finetune/finetune-weights';
 import { RunStore } from '../../../../../../src/main/core/train/run-store';
+import { bundlePredictor } from '../../../../../../src/main/core/export/predict';
+import { loadModelInput } from '../../../../../../src/main/core/ml/preprocess';
 import { writeJpeg } from '../../../../../helpers/image-fixtures';
 import { sharedMobileNetV2 } from '../../../../../helpers/nsfw-models';
 import { makeTestService } from '../../../../../helpers/service';
@@ -144,6 +146,33 @@ describe('fine-tuning, cached-activation path (real MobileNetV2, wasm)', () => {
         const probs = classifier.predict(tf.zeros([2, 224, 224, 3]) as tf.Tensor4D);
         expect(probs).toHaveLength(4);
         expect((probs[0] ?? 0) + (probs[1] ?? 0)).toBeCloseTo(1, 5);
+
+        // Evaluation reads the tuned network's features (embedded when the run ended), so it
+        // reproduces the run's own validation accuracy with no image left out.
+        const report = await t.service.api.evaluate.run(run.id);
+        expect(report.excluded.noEmbedding).toBe(0);
+        expect(report.count).toBe(done.counts.validation);
+        expect(report.accuracy).toBeCloseTo(done.best?.valAccuracy ?? NaN, 5);
+
+        // The bundle carries the tuned layers: it predicts what the fine-tuned classifier does.
+        const out = path.join(t.dir, 'bundle');
+        const exported = await t.service.api.export.bundle({ runId: run.id, out });
+        expect((await finished(t.service, exported.id)).error).toBeNull();
+        const files = [
+          path.join(t.dir, 'photos', 'red', '3.jpg'),
+          path.join(t.dir, 'photos', 'blue', '4.jpg'),
+        ];
+        const bundle = await bundlePredictor(out);
+        const got = await bundle.predict(files);
+        const spec = bundle.preprocessing;
+        bundle.dispose();
+        const pixels = await Promise.all(files.map((f) => loadModelInput(f, spec)));
+        const packed = new Float32Array(pixels.length * 224 * 224 * 3);
+        pixels.forEach((p, i) => packed.set(p, i * 224 * 224 * 3));
+        const expected = classifier.predict(tf.tensor4d(packed, [2, 224, 224, 3]));
+        const flat = got.flatMap((r) => r.probabilities ?? []);
+        expect(flat).toHaveLength(4);
+        flat.forEach((p, i) => expect(Math.abs(p - (expected[i] ?? NaN))).toBeLessThan(1e-4));
       } finally {
         classifier.dispose();
       }
