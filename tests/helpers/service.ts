@@ -1,4 +1,5 @@
 import { createOcellusService, type OcellusService } from '../../src/main/core/service';
+import type { JobInfo } from '../../src/shared/types';
 import { makeTmpDir } from './tmp-dir';
 
 /** A real service on temporary folders, as the CLI or browser mode would build it. */
@@ -27,4 +28,20 @@ export function makeTestService(
       tmp.cleanup();
     },
   };
+}
+
+/** Resolves with a job's last update once it is no longer running (waits on events). */
+export function jobFinished(
+  service: OcellusService,
+  job: string | null | { id: string },
+): Promise<JobInfo> {
+  const id = typeof job === 'object' && job !== null ? job.id : job;
+  return new Promise((resolve) => {
+    const off = service.bus.on('job:updated', (j) => {
+      if (j.id === id && j.state !== 'running') {
+        off();
+        resolve(j);
+      }
+    });
+  });
 }

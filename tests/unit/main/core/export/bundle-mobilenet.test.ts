@@ -2,27 +2,14 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobInfo } from '../../../../../src/shared/types';
-import type { OcellusService } from '../../../../../src/main/core/service';
 import { parseCsv } from '../../../../../src/main/core/export/csv';
 import { bundlePredictor } from '../../../../../src/main/core/export/predict';
 import { writeJpeg } from '../../../../helpers/image-fixtures';
 import { sharedMobileNetV2 } from '../../../../helpers/nsfw-models';
-import { makeTestService } from '../../../../helpers/service';
+import { makeTestService, jobFinished as finished } from '../../../../helpers/service';
 
 const run = promisify(execFile);
 const REPO = path.resolve(__dirname, '../../../../..');
-
-function finished(service: OcellusService, jobId: string | null): Promise<JobInfo> {
-  return new Promise((resolve) => {
-    const off = service.bus.on('job:updated', (j) => {
-      if (j.id === jobId && j.state !== 'running') {
-        off();
-        resolve(j);
-      }
-    });
-  });
-}
 
 /**
  * The real Keras MobileNetV2 (ZeroPadding2D, DepthwiseConv2D, ReLU6, Add) as the base: the

@@ -4,28 +4,15 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobInfo } from '../../../../../src/shared/types';
-import type { OcellusService } from '../../../../../src/main/core/service';
 import { parseCsv } from '../../../../../src/main/core/export/csv';
 import { runCli } from '../../../../../src/main/cli/run-cli';
 import { bundlePredictor } from '../../../../../src/main/core/export/predict';
 import { writeJpeg, writeTextAsJpeg } from '../../../../helpers/image-fixtures';
-import { makeTestService } from '../../../../helpers/service';
+import { makeTestService, jobFinished as finished } from '../../../../helpers/service';
 import { writeTinyCnn } from '../../../../helpers/tiny-models';
 
 const run = promisify(execFile);
 const REPO = path.resolve(__dirname, '../../../../..');
-
-function finished(service: OcellusService, jobId: string | null): Promise<JobInfo> {
-  return new Promise((resolve) => {
-    const off = service.bus.on('job:updated', (j) => {
-      if (j.id === jobId && j.state !== 'running') {
-        off();
-        resolve(j);
-      }
-    });
-  });
-}
 
 /** Reads one entry of a zip through its central directory (deflate only). */
 function unzipEntry(zip: Buffer, name: string): Buffer {

@@ -6,18 +6,7 @@ import type { OcellusService } from '../../../../../src/main/core/service';
 import { parseCsv } from '../../../../../src/main/core/export/csv';
 import { validateCamtrapDp } from '../../../../helpers/camtrap-validator';
 import { writeJpeg, writeTextAsJpeg, writeTruncatedJpeg } from '../../../../helpers/image-fixtures';
-import { makeTestService } from '../../../../helpers/service';
-
-function finished(service: OcellusService, job: JobInfo): Promise<JobInfo> {
-  return new Promise((resolve) => {
-    const off = service.bus.on('job:updated', (j) => {
-      if (j.id === job.id && j.state !== 'running') {
-        off();
-        resolve(j);
-      }
-    });
-  });
-}
+import { makeTestService, jobFinished as finished } from '../../../../helpers/service';
 
 async function exportDataset(
   service: OcellusService,

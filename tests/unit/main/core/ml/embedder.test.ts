@@ -3,24 +3,11 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeJpeg } from '../../../../helpers/image-fixtures';
 import { sharedMobileNetV2 } from '../../../../helpers/nsfw-models';
-import { makeTestService } from '../../../../helpers/service';
+import { makeTestService, jobFinished as finished } from '../../../../helpers/service';
 import { writeTinyCnn } from '../../../../helpers/tiny-models';
 import Database from 'better-sqlite3';
 import { EmbedEngine } from '../../../../../src/main/core/ml/embed-engine';
 import { defaultPreprocessing } from '../../../../../src/main/core/ml/zoo';
-import type { OcellusService } from '../../../../../src/main/core/service';
-import type { JobInfo } from '../../../../../src/shared/types';
-
-function finished(service: OcellusService, job: JobInfo): Promise<JobInfo> {
-  return new Promise((resolve) => {
-    const off = service.bus.on('job:updated', (j) => {
-      if (j.id === job.id && j.state !== 'running') {
-        off();
-        resolve(j);
-      }
-    });
-  });
-}
 
 describe('embeddings', () => {
   let t: ReturnType<typeof makeTestService>;

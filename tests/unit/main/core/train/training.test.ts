@@ -1,21 +1,9 @@
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { JobInfo, TrainProgress } from '../../../../../src/shared/types';
-import type { OcellusService } from '../../../../../src/main/core/service';
+import type { TrainProgress } from '../../../../../src/shared/types';
 import { writeJpeg } from '../../../../helpers/image-fixtures';
 import { sharedMobileNetV2 } from '../../../../helpers/nsfw-models';
-import { makeTestService } from '../../../../helpers/service';
-
-function finished(service: OcellusService, jobId: string | null): Promise<JobInfo> {
-  return new Promise((resolve) => {
-    const off = service.bus.on('job:updated', (j) => {
-      if (j.id === jobId && j.state !== 'running') {
-        off();
-        resolve(j);
-      }
-    });
-  });
-}
+import { makeTestService, jobFinished as finished } from '../../../../helpers/service';
 
 describe('training in feature mode', () => {
   let t: ReturnType<typeof makeTestService>;

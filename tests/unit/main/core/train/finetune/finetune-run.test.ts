@@ -3,8 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import Database from 'better-sqlite3';
 import { loadLayersModel } from '@tensorflow/tfjs-layers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { JobInfo, TrainProgress } from '../../../../../../src/shared/types';
-import type { OcellusService } from '../../../../../../src/main/core/service';
+import type { TrainProgress } from '../../../../../../src/shared/types';
 import { diskModelHandler } from '../../../../../../src/main/core/ml/model-io';
 import { layerWeights } from '../../../../../../src/main/core/train/finetune/full-net';
 import {
@@ -16,18 +15,7 @@ import { bundlePredictor } from '../../../../../../src/main/core/export/predict'
 import { loadModelInput } from '../../../../../../src/main/core/ml/preprocess';
 import { writeJpeg } from '../../../../../helpers/image-fixtures';
 import { sharedMobileNetV2 } from '../../../../../helpers/nsfw-models';
-import { makeTestService } from '../../../../../helpers/service';
-
-function finished(service: OcellusService, jobId: string | null): Promise<JobInfo> {
-  return new Promise((resolve) => {
-    const off = service.bus.on('job:updated', (j) => {
-      if (j.id === jobId && j.state !== 'running') {
-        off();
-        resolve(j);
-      }
-    });
-  });
-}
+import { makeTestService, jobFinished as finished } from '../../../../../helpers/service';
 
 describe('fine-tuning, cached-activation path (real MobileNetV2, wasm)', () => {
   let t: ReturnType<typeof makeTestService>;
