@@ -20,6 +20,7 @@ export default defineConfig({
           cli: resolve(__dirname, 'src/main/cli/index.ts'),
           web: resolve(__dirname, 'src/main/web/main.ts'),
           'embed-worker': resolve(__dirname, 'src/main/core/ml/embed-worker.ts'),
+          'head-worker': resolve(__dirname, 'src/main/core/train/head-worker.ts'),
         },
       },
     },

@@ -13,7 +13,7 @@ import { initBackend } from '../ml/tf-runtime';
 import { recordRunLabels } from '../eval/run-labels';
 import { collectTrainingSet } from './dataset';
 import { runFinetune } from './finetune/finetune-run';
-import { trainHead } from './head-trainer';
+import { headWorkerBeside, trainHeadOffThread } from './head-runner';
 import { datasetKey, progressHooks, runCounts } from './run-helpers';
 import type { RunStore } from './run-store';
 import { splitTrainValidation } from './split';
@@ -90,7 +90,7 @@ export async function runTraining(
       `Training the head on ${split.train.length} images (${backend})`,
       config.epochs * batchesPerEpoch,
     );
-    const result = await trainHead(
+    const result = await trainHeadOffThread(
       {
         dim: train.dim,
         classes: set.classes.length,
@@ -101,6 +101,11 @@ export async function runTraining(
       },
       config,
       progressHooks(ctx, runId, runs, batchesPerEpoch, deps.onProgress),
+      {
+        workerFile: headWorkerBeside(deps.embed.workerFile),
+        backend: deps.embed.backend ?? null,
+        signal: ctx.signal,
+      },
     );
     if (result.cancelled || ctx.signal.aborted) {
       runs.finish(runId, 'cancelled', {
