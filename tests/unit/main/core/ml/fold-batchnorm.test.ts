@@ -88,8 +88,15 @@ describe('foldBatchNorm', () => {
     const want = plain.embed(x);
     const got = fast.embed(x);
     expect(relativeError(got, want)).toBeLessThan(1e-4);
-    tf.dispose([x, want, got]);
+    // A named feature layer that folding would remove (the last ReLU6) stays in the model;
+    // pooled, its map equals the model's own average pooling.
+    const named = await loadFeatureModel(modelJson, 'out_relu');
+    expect(named.featureLayer).toBe('out_relu');
+    const pooled = named.embed(x);
+    expect(relativeError(pooled, want)).toBeLessThan(1e-4);
+    tf.dispose([x, want, got, pooled]);
     plain.dispose();
     fast.dispose();
+    named.dispose();
   });
 });
