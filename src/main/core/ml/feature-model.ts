@@ -9,6 +9,7 @@ import {
 } from '@tensorflow/tfjs-layers';
 import { OcellusError } from '../../../shared/errors';
 import { diskModelHandler, modelFormat } from './model-io';
+import { foldBatchNorm, foldBatchNormEnabled } from './fold-batchnorm';
 
 /** A network cut at its feature layer: images in, one embedding per image out. */
 export interface FeatureModel {
@@ -82,7 +83,13 @@ async function loadLayersFeatures(
   modelJsonPath: string,
   featureOutput: string,
 ): Promise<FeatureModel> {
-  const full = await loadLayersModel(diskModelHandler(modelJsonPath));
+  const loaded = await loadLayersModel(diskModelHandler(modelJsonPath));
+  let full = loaded;
+  if (foldBatchNormEnabled()) {
+    // Fewer, fused ops per image; the feature layer itself stays as it is.
+    full = foldBatchNorm(loaded, { keep: [findFeatureLayer(loaded, featureOutput).name] }).model;
+    loaded.dispose();
+  }
   const { name, output } = findFeatureLayer(full, featureOutput);
   const cut = functionalModel({ inputs: full.inputs, outputs: output });
   const inShape = full.inputs[0]?.shape ?? [];
