@@ -14,6 +14,9 @@ class MlState {
       client.on('job:updated', (job) => {
         if ((job.kind === 'embed' || job.kind === 'download') && job.state !== 'running') {
           void this.refresh();
+        } else if ((job.kind === 'train' || job.kind === 'predict') && job.state !== 'running') {
+          // Training and suggestions embed what is missing first.
+          void this.refreshEmbeddings();
         }
       });
       client.on('project:changed', () => void this.refreshEmbeddings());
