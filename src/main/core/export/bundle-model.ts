@@ -1,5 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { OcellusError } from '../../../shared/errors';
@@ -76,40 +74,4 @@ export async function loadBase(
     base.getLayer(name).setWeights(weights.map((w) => tf.tensor(w.values, w.shape)));
   }
   return base;
-}
-
-/** The artifacts of a model as TF.js writes them: topology, weight specs and bytes. */
-export interface SavedModelFiles {
-  modelJson: Record<string, unknown>;
-  weights: Buffer;
-}
-
-/**
- * Saves a Layers model as `model.json` + one weight shard in `dir` (TF.js's file:// saver
- * lives in the optional tfjs-node) and returns what was written.
- */
-export async function saveModel(model: tfl.LayersModel, dir: string): Promise<SavedModelFiles> {
-  fs.mkdirSync(dir, { recursive: true });
-  let saved: SavedModelFiles | null = null;
-  await model.save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      const data = artifacts.weightData;
-      const weights = Array.isArray(data)
-        ? Buffer.concat(data.map((b) => Buffer.from(b)))
-        : Buffer.from(data ?? new ArrayBuffer(0));
-      const modelJson = {
-        format: 'layers-model',
-        generatedBy: artifacts.generatedBy,
-        convertedBy: 'Ocellus',
-        modelTopology: artifacts.modelTopology,
-        weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
-      };
-      fs.writeFileSync(path.join(dir, 'weights.bin'), weights);
-      fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify(modelJson));
-      saved = { modelJson, weights };
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  if (!saved) throw new OcellusError('INTERNAL', 'TF.js did not hand over the model to save');
-  return saved;
 }

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import type { io } from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { OcellusError } from '../../../shared/errors';
 
 interface ModelJson {
@@ -67,4 +69,40 @@ export function modelFormat(modelJsonPath: string): 'layers' | 'graph' {
   if (json.format === 'layers-model') return 'layers';
   const topo = json.modelTopology as Record<string, unknown> | undefined;
   return topo && ('node' in topo || 'versions' in topo) ? 'graph' : 'layers';
+}
+
+/** The artifacts of a model as TF.js writes them: topology, weight specs and bytes. */
+export interface SavedModelFiles {
+  modelJson: Record<string, unknown>;
+  weights: Buffer;
+}
+
+/**
+ * Saves a Layers model as `model.json` + one weight shard in `dir` (TF.js's file:// saver
+ * lives in the optional tfjs-node) and returns what was written.
+ */
+export async function saveModel(model: LayersModel, dir: string): Promise<SavedModelFiles> {
+  fs.mkdirSync(dir, { recursive: true });
+  let saved: SavedModelFiles | null = null;
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      const data = artifacts.weightData;
+      const weights = Array.isArray(data)
+        ? Buffer.concat(data.map((b) => Buffer.from(b)))
+        : Buffer.from(data ?? new ArrayBuffer(0));
+      const modelJson = {
+        format: 'layers-model',
+        generatedBy: artifacts.generatedBy,
+        convertedBy: 'Ocellus',
+        modelTopology: artifacts.modelTopology,
+        weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
+      };
+      fs.writeFileSync(path.join(dir, 'weights.bin'), weights);
+      fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify(modelJson));
+      saved = { modelJson, weights };
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  if (!saved) throw new OcellusError('INTERNAL', 'TF.js did not hand over the model to save');
+  return saved;
 }

@@ -4,8 +4,7 @@ import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { loadLayersModel } from '@tensorflow/tfjs-layers';
 import type { EmbedModel } from '../ml/embedder';
-import { diskModelHandler } from '../ml/model-io';
-import { saveModel } from '../export/bundle-model';
+import { diskModelHandler, saveModel } from '../ml/model-io';
 import { applyLayerWeights } from './finetune/full-net';
 import { loadFinetuneWeights } from './finetune/finetune-weights';
 
