@@ -1,12 +1,12 @@
 import path from 'node:path';
-import { writeJpeg } from '../helpers/image-fixtures';
+import { blueShade, redShade, writeJpeg, writeRedBlue } from '../helpers/image-fixtures';
 import { writeNsfwModel } from '../helpers/nsfw-models';
 import { expect, test } from './fixtures';
 import { AssistPage } from './pages/assist-page';
 import { LabelPage } from './pages/label-page';
 import { LibraryPage } from './pages/library-page';
 import { ProjectPage } from './pages/project-page';
-import { TrainPage, TrainRunsPage } from './pages/train-page';
+import { TrainRunsPage } from './pages/train-page';
 import { WelcomePage } from './pages/welcome-page';
 
 test('train, open the uncertainty queue, accept a suggestion by key, see it human-confirmed', async ({
@@ -16,30 +16,17 @@ test('train, open the uncertainty queue, accept a suggestion by key, see it huma
   test.setTimeout(240_000);
   const photos = path.join(ocellus.projectDir, 'colours');
   const unsorted = path.join(ocellus.projectDir, 'unsorted');
-  const red = (i: number) => ({ r: 150 + i * 10, g: i * 6, b: i * 4 });
-  const blue = (i: number) => ({ r: i * 4, g: i * 6, b: 150 + i * 10 });
-  for (let i = 0; i < 8; i++) {
-    await writeJpeg(path.join(photos, 'red', `${i}.jpg`), {
-      width: 224,
-      height: 224,
-      color: red(i),
-    });
-    await writeJpeg(path.join(photos, 'blue', `${i}.jpg`), {
-      width: 224,
-      height: 224,
-      color: blue(i),
-    });
-  }
+  await writeRedBlue(photos, 8);
   for (let i = 0; i < 2; i++) {
     await writeJpeg(path.join(unsorted, `r${i}.jpg`), {
       width: 224,
       height: 224,
-      color: red(i + 3),
+      color: redShade(i + 3),
     });
     await writeJpeg(path.join(unsorted, `b${i}.jpg`), {
       width: 224,
       height: 224,
-      color: blue(i + 3),
+      color: blueShade(i + 3),
     });
   }
   const modelDir = path.join(ocellus.projectDir, 'mobilenet_v2');
@@ -57,12 +44,7 @@ test('train, open the uncertainty queue, accept a suggestion by key, see it huma
   await library.addFolder(unsorted);
   await expect(library.count('ok')).toHaveText('20');
   await project.goToView('Train');
-  await new TrainPage(page).importModel(modelDir);
-  const runs = new TrainRunsPage(page);
-  await runs.train(12);
-  await expect(runs.runs.getByTestId('run-status').first()).toHaveText('done', {
-    timeout: 150_000,
-  });
+  await new TrainRunsPage(page).importAndTrain(modelDir, 12);
 
   await project.goToView('Library');
   // The run's predictions job gives every image a suggestion; the 4 unlabelled wait for a human.

@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeJpeg } from '../helpers/image-fixtures';
+import { writeJpeg, writeRedBlue } from '../helpers/image-fixtures';
 import { writeNsfwModel } from '../helpers/nsfw-models';
 import { expect, test } from './fixtures';
 import { EvaluatePage } from './pages/evaluate-page';
 import { LibraryPage } from './pages/library-page';
 import { ProjectPage } from './pages/project-page';
-import { TrainPage, TrainRunsPage } from './pages/train-page';
+import { TrainRunsPage } from './pages/train-page';
 import { WelcomePage } from './pages/welcome-page';
 
 test('evaluate a trained run: accuracy, confusion matrix, threshold slider, CSV download', async ({
@@ -15,17 +15,7 @@ test('evaluate a trained run: accuracy, confusion matrix, threshold slider, CSV 
 }) => {
   test.setTimeout(180_000);
   const photos = path.join(ocellus.projectDir, 'colours');
-  for (const [name, c] of [
-    ['red', (i: number) => ({ r: 150 + i * 10, g: i * 6, b: i * 4 })],
-    ['blue', (i: number) => ({ r: i * 4, g: i * 6, b: 150 + i * 10 })],
-  ] as const) {
-    for (let i = 0; i < 8; i++)
-      await writeJpeg(path.join(photos, name, `${i}.jpg`), {
-        width: 224,
-        height: 224,
-        color: c(i),
-      });
-  }
+  await writeRedBlue(photos, 8);
   const modelDir = path.join(ocellus.projectDir, 'mobilenet_v2');
   await writeNsfwModel(modelDir, 'mobilenet_v2');
 
@@ -37,12 +27,7 @@ test('evaluate a trained run: accuracy, confusion matrix, threshold slider, CSV 
   await library.addFolder(photos, true);
   await expect(library.count('ok')).toHaveText('16');
   await project.goToView('Train');
-  await new TrainPage(page).importModel(modelDir);
-  const runs = new TrainRunsPage(page);
-  await runs.train(10);
-  await expect(runs.runs.getByTestId('run-status').first()).toHaveText('done', {
-    timeout: 150_000,
-  });
+  await new TrainRunsPage(page).importAndTrain(modelDir, 10);
 
   await project.goToView('Evaluate');
   const evaluate = new EvaluatePage(page);
@@ -83,18 +68,7 @@ test('fix a misclassified label by key: the image is marked relabelled and the r
 }) => {
   test.setTimeout(180_000);
   const photos = path.join(ocellus.projectDir, 'noisy');
-  for (let i = 0; i < 10; i++) {
-    await writeJpeg(path.join(photos, 'red', `${i}.jpg`), {
-      width: 224,
-      height: 224,
-      color: { r: 150 + i * 10, g: i * 6, b: i * 4 },
-    });
-    await writeJpeg(path.join(photos, 'blue', `${i}.jpg`), {
-      width: 224,
-      height: 224,
-      color: { r: i * 4, g: i * 6, b: 150 + i * 10 },
-    });
-  }
+  await writeRedBlue(photos, 10);
   // Red photos filed as blue: the model calls them red, and the review fixes them.
   for (let i = 0; i < 6; i++)
     await writeJpeg(path.join(photos, 'blue', `noisy-${i}.jpg`), {
@@ -113,12 +87,7 @@ test('fix a misclassified label by key: the image is marked relabelled and the r
   await library.addFolder(photos, true);
   await expect(library.count('ok')).toHaveText('26');
   await project.goToView('Train');
-  await new TrainPage(page).importModel(modelDir);
-  const runs = new TrainRunsPage(page);
-  await runs.train(10);
-  await expect(runs.runs.getByTestId('run-status').first()).toHaveText('done', {
-    timeout: 150_000,
-  });
+  await new TrainRunsPage(page).importAndTrain(modelDir, 10);
 
   await project.goToView('Evaluate');
   const evaluate = new EvaluatePage(page);

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { writeJpeg } from '../helpers/image-fixtures';
+import { writeRedBlue } from '../helpers/image-fixtures';
 import { writeNsfwModel } from '../helpers/nsfw-models';
 import { expect, test } from './fixtures';
 import { LibraryPage } from './pages/library-page';
@@ -13,17 +13,7 @@ test('train a classifier in the UI: live charts, a run with its validation accur
 }) => {
   test.setTimeout(180_000);
   const photos = path.join(ocellus.projectDir, 'colours');
-  for (const [name, c] of [
-    ['red', (i: number) => ({ r: 150 + i * 10, g: i * 6, b: i * 4 })],
-    ['blue', (i: number) => ({ r: i * 4, g: i * 6, b: 150 + i * 10 })],
-  ] as const) {
-    for (let i = 0; i < 8; i++)
-      await writeJpeg(path.join(photos, name, `${i}.jpg`), {
-        width: 224,
-        height: 224,
-        color: c(i),
-      });
-  }
+  await writeRedBlue(photos, 8);
   const modelDir = path.join(ocellus.projectDir, 'mobilenet_v2');
   await writeNsfwModel(modelDir, 'mobilenet_v2');
 

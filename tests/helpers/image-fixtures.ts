@@ -311,3 +311,24 @@ export async function pixelAt(
   const i = (y * info.width + x) * info.channels;
   return [data[i]!, data[i + 1]!, data[i + 2]!];
 }
+
+/** The i-th shade of the red class of the colour fixtures (a learnable two-class set). */
+export const redShade = (i: number) => ({ r: 150 + i * 10, g: i * 6, b: i * 4 });
+/** The i-th shade of the blue class of the colour fixtures. */
+export const blueShade = (i: number) => ({ r: i * 4, g: i * 6, b: 150 + i * 10 });
+
+/** `dir/red/<i>.jpg` and `dir/blue/<i>.jpg`, `count` shades each, size×size pixels. */
+export async function writeRedBlue(dir: string, count: number, size = 224): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    await writeJpeg(path.join(dir, 'red', `${i}.jpg`), {
+      width: size,
+      height: size,
+      color: redShade(i),
+    });
+    await writeJpeg(path.join(dir, 'blue', `${i}.jpg`), {
+      width: size,
+      height: size,
+      color: blueShade(i),
+    });
+  }
+}

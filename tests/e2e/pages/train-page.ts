@@ -40,6 +40,15 @@ export class TrainRunsPage {
     return this.page.getByTestId('train-plan');
   }
 
+  /** Imports a base model in the Train view and trains a first run until it is done. */
+  async importAndTrain(modelDir: string, epochs: number): Promise<void> {
+    await new TrainPage(this.page).importModel(modelDir);
+    await this.train(epochs);
+    await expect(this.runs.getByTestId('run-status').first()).toHaveText('done', {
+      timeout: 150_000,
+    });
+  }
+
   async train(epochs: number): Promise<void> {
     const form = this.page.getByRole('form', { name: 'Training settings' });
     await form.getByRole('spinbutton', { name: /^Epochs/ }).fill(String(epochs));
