@@ -1,9 +1,8 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { OcellusError } from '../../../shared/errors';
 import type { HeatMap, SimilarResult } from '../../../shared/types';
-import { derivativePaths } from '../library/derivative-paths';
+import { modelInputPath } from '../library/model-input';
 import { embeddingKey, type EmbedModel } from '../ml/embedder';
 import { loadModelInput } from '../ml/preprocess';
 import { initBackend, type BackendName } from '../ml/tf-runtime';
@@ -70,7 +69,9 @@ export class AssistRuntime {
     runId: number;
     model: EmbedModel;
     backend: BackendName | null;
-    imageFile: string;
+    /** The image's original file and content hash (for its model-input cache). */
+    image: { original: string; hash: string | null };
+    cacheDir: string;
     classId?: number;
   }): Promise<Omit<HeatMap, 'imageId'>> {
     const run = opts.runs.get(opts.runId);
@@ -89,10 +90,12 @@ export class AssistRuntime {
         throw new OcellusError('INVALID_ARGUMENT', `Run ${opts.runId} did not learn that class`);
       }
     }
-    const input = await loadModelInput(opts.imageFile, {
-      ...opts.model.preprocessing,
-      inputSize: base.inputSize,
-    });
+    const spec = { ...opts.model.preprocessing, inputSize: base.inputSize };
+    const { original, hash } = opts.image;
+    const input = await loadModelInput(
+      { original, cache: hash ? modelInputPath(opts.cacheDir, hash, spec) : null },
+      spec,
+    );
     const cam = gradCam(base, head, input, classIndex);
     const className = run.classes[cam.classIndex] ?? '';
     const classRow = opts.db.prepare('SELECT id FROM classes WHERE name = ?').get(className) as
@@ -152,26 +155,21 @@ export function similarityModelKey(
   return row.model_key;
 }
 
-/** The model-input cache file of an image, else its original. */
-export function imageInputFile(
+/** An image's original file and content hash (which keys its model-input cache). */
+export function imageSource(
   db: Database.Database,
-  cacheDir: string,
   rootPath: (rootId: number) => string | null,
   imageId: number,
-): string {
+): { original: string; hash: string | null } {
   const row = db
     .prepare(
       "SELECT root_id, rel_path, hash FROM images WHERE id = ? AND missing = 0 AND status = 'ok'",
     )
     .get(imageId) as { root_id: number; rel_path: string; hash: string | null } | undefined;
   if (!row) throw new OcellusError('NOT_FOUND', `No readable image with id ${imageId}`);
-  if (row.hash) {
-    const cached = derivativePaths(cacheDir, row.hash).input;
-    if (fs.existsSync(cached)) return cached;
-  }
   const root = rootPath(row.root_id);
   if (!root) throw new OcellusError('NOT_FOUND', 'The image’s folder is not there');
-  return path.join(root, ...row.rel_path.split('/'));
+  return { original: path.join(root, ...row.rel_path.split('/')), hash: row.hash };
 }
 
 function findRow(ids: Int32Array, id: number): number {

@@ -1,11 +1,12 @@
 import path from 'node:path';
+import { DEFAULT_INPUT_GEOMETRY, modelInputPath } from './model-input';
 
-/** Where the thumbnail and the model-input cache of some content live, keyed by its hash. */
+/** Where the thumbnail and the default-geometry model input of some content live, keyed by its hash. */
 export function derivativePaths(cacheDir: string, hash: string): { thumb: string; input: string } {
   const shard = hash.slice(0, 2);
   return {
     thumb: path.join(cacheDir, 'thumbs', shard, `${hash}.webp`),
-    input: path.join(cacheDir, 'inputs', shard, `${hash}.jpg`),
+    input: modelInputPath(cacheDir, hash, DEFAULT_INPUT_GEOMETRY),
   };
 }
 

@@ -1,31 +1,27 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import sharp, {
-  type Channels,
-  type FailOnOptions,
-  type Metadata,
-  type OutputInfo,
-  type Sharp,
-} from 'sharp';
+import sharp, { type FailOnOptions, type Metadata } from 'sharp';
 import { classifyOpenError, headerProblem } from './image-formats';
+import {
+  DEFAULT_INPUT_GEOMETRY,
+  networkPixels,
+  writeCachedInput,
+  type InputGeometry,
+} from './model-input';
 import { errorMessage, readErrorMessage } from './probe';
 
 export interface DerivativeOptions {
   /** Thumbnail fits inside this square (px); default 256. */
   thumbSize?: number;
-  /** Short side of the model-input cache (px); default 320. */
-  inputShortSide?: number;
-  /** Cap on the long side of the model-input cache (px); default 1280. */
-  inputMaxLongSide?: number;
+  /** Geometry of the model-input cache; default 224×224 centre crop. */
+  inputGeometry?: InputGeometry;
 }
 
 export type DerivativeResult =
   | { ok: true; width: number; height: number /* oriented size of the original */ }
   | { ok: false; status: 'broken' | 'unsupported'; error: string };
 
-/** JPEG quality of the model-input cache: high enough that re-encoding does not shift accuracy. */
-const INPUT_JPEG_QUALITY = 92;
 const THUMB_WEBP_QUALITY = 80;
 // For 256 px thumbnails effort 0 is several times faster than the default 4 for a few % more bytes.
 const THUMB_WEBP_EFFORT = 0;
@@ -35,7 +31,14 @@ const THUMB_WEBP_EFFORT = 0;
 // harmless libjpeg warnings (e.g. extraneous bytes before a marker).
 const FAIL_ON: FailOnOptions = 'truncated';
 
-/** Decodes once (shrink-on-load), applies EXIF orientation, flattens alpha on white, writes thumbPath (WebP, ≤ thumbSize px on the long side) and inputPath (JPEG q92, short side = inputShortSide unless the image is smaller — never enlarge — long side capped). Writes each file atomically (temp file + rename), creating parent folders. Throws only when those files cannot be written. */
+/**
+ * Writes thumbPath (WebP, ≤ thumbSize px on the long side, EXIF orientation applied, alpha on
+ * white) and inputPath: the exact network input at `inputGeometry` (library/model-input.ts),
+ * lossless, so the cache gives a network the same pixels as the original. The file is read
+ * once; both are decoded from that buffer with shrink-on-load, in parallel. Writes each file
+ * atomically (temp file + rename), creating parent folders. Throws only when those files
+ * cannot be written.
+ */
 export async function renderDerivatives(
   absPath: string,
   thumbPath: string,
@@ -43,8 +46,7 @@ export async function renderDerivatives(
   opts: DerivativeOptions = {},
 ): Promise<DerivativeResult> {
   const thumbSize = opts.thumbSize ?? 256;
-  const inputShortSide = opts.inputShortSide ?? 320;
-  const inputMaxLongSide = opts.inputMaxLongSide ?? 1280;
+  const geometry = opts.inputGeometry ?? DEFAULT_INPUT_GEOMETRY;
 
   let buf: Buffer;
   try {
@@ -64,41 +66,24 @@ export async function renderDerivatives(
   if (problem) return { ok: false, ...problem };
 
   const { width, height } = meta.autoOrient;
-  const input = fitSize(width, height, inputShortSide, inputMaxLongSide);
   const thumb = fitSize(width, height, Infinity, thumbSize);
-  // Decode once, straight to the larger of the two targets: sharp picks JPEG/WebP
-  // shrink-on-load from it, and the other target is resized from these few pixels.
-  const base = input.width >= thumb.width ? input : thumb;
-
-  let pixels: { data: Buffer; info: OutputInfo };
+  let decoded: [Buffer, Buffer];
   try {
-    pixels = await sharp(buf, { failOn: FAIL_ON, autoOrient: true })
-      .resize(base.width, base.height, { fit: 'fill' })
-      .flatten({ background: '#ffffff' })
-      .toColourspace('srgb')
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
+    decoded = await Promise.all([
+      sharp(buf, { failOn: FAIL_ON, autoOrient: true })
+        .resize(thumb.width, thumb.height, { fit: 'fill' })
+        .flatten({ background: '#ffffff' })
+        .toColourspace('srgb')
+        .webp({ quality: THUMB_WEBP_QUALITY, effort: THUMB_WEBP_EFFORT })
+        .toBuffer(),
+      networkPixels(buf, geometry),
+    ]);
   } catch (err) {
     return { ok: false, status: 'broken', error: errorMessage(err) };
   }
-
-  const raw = {
-    width: pixels.info.width,
-    height: pixels.info.height,
-    channels: pixels.info.channels as Channels,
-  };
-  const fromBase = (size: Size): Sharp => {
-    const img = sharp(pixels.data, { raw });
-    return size.width === raw.width && size.height === raw.height
-      ? img
-      : img.resize(size.width, size.height, { fit: 'fill' });
-  };
   await Promise.all([
-    writeAtomic(inputPath, fromBase(input).jpeg({ quality: INPUT_JPEG_QUALITY })),
-    writeAtomic(
-      thumbPath,
-      fromBase(thumb).webp({ quality: THUMB_WEBP_QUALITY, effort: THUMB_WEBP_EFFORT }),
-    ),
+    writeCachedInput(inputPath, decoded[1], geometry),
+    writeAtomic(thumbPath, decoded[0]),
   ]);
   return { ok: true, width, height };
 }
@@ -120,12 +105,12 @@ export function fitSize(width: number, height: number, shortSide: number, maxLon
   };
 }
 
-async function writeAtomic(target: string, image: Sharp): Promise<void> {
+async function writeAtomic(target: string, bytes: Buffer): Promise<void> {
   await fs.promises.mkdir(path.dirname(target), { recursive: true });
   // Same folder so the rename is atomic; random so concurrent renders of one image cannot clash.
   const tmp = `${target}.${crypto.randomBytes(6).toString('hex')}.tmp`;
   try {
-    await image.toFile(tmp);
+    await fs.promises.writeFile(tmp, bytes);
     await fs.promises.rename(tmp, target);
   } catch (err) {
     await fs.promises.rm(tmp, { force: true });

@@ -7,8 +7,10 @@ import type { PreprocessingSpec } from './zoo-types';
 export interface EmbedItem {
   /** The image's content hash: the cache key. */
   key: string;
-  /** The model-input cache file, or the original. */
+  /** The original image file. */
   file: string;
+  /** Its exact model-input cache file (read when present, written when not). */
+  cache?: string | null;
 }
 
 export interface EmbedOutcome {
@@ -40,7 +42,9 @@ export async function prepareItems(
   items: readonly EmbedItem[],
   spec: PreprocessingSpec,
 ): Promise<PreparedBatch> {
-  const settled = await Promise.allSettled(items.map((it) => loadModelInput(it.file, spec)));
+  const settled = await Promise.allSettled(
+    items.map((it) => loadModelInput({ original: it.file, cache: it.cache }, spec)),
+  );
   return {
     keys: items.map((it) => it.key),
     pixels: settled.map((s) => (s.status === 'fulfilled' ? s.value : null)),

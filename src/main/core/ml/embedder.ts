@@ -1,10 +1,9 @@
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import type { EmbeddingStatus } from '../../../shared/types';
 import type { JobContext } from '../jobs/job-registry';
-import { derivativePaths } from '../library/derivative-paths';
+import { modelInputPath } from '../library/model-input';
 import type { EmbedItem, EmbedOutcome } from './embed-engine';
 import { EmbedPool } from './embed-pool';
 import { recordEngine } from './engine-status';
@@ -172,7 +171,11 @@ export async function runEmbedding(
     batches.push(
       todo
         .slice(i, i + batchSize)
-        .map((t) => ({ key: t.hash, file: inputFile(opts, t.hash, t.rootId, t.relPath) })),
+        .map((t) => ({
+          key: t.hash,
+          file: path.join(opts.rootPath(t.rootId) ?? '', ...t.relPath.split('/')),
+          cache: modelInputPath(opts.cacheDir, t.hash, opts.model.preprocessing),
+        })),
     );
   }
   try {
@@ -199,11 +202,4 @@ export async function runEmbedding(
     result.seconds > 0 ? (result.embedded + result.failed) / result.seconds : 0;
   ctx.throwIfCancelled();
   return result;
-}
-
-/** The model-input cache written at import, or the original when the cache is gone. */
-function inputFile(opts: EmbedRunOptions, hash: string, rootId: number, relPath: string): string {
-  const cached = derivativePaths(opts.cacheDir, hash).input;
-  if (fs.existsSync(cached)) return cached;
-  return path.join(opts.rootPath(rootId) ?? '', ...relPath.split('/'));
 }

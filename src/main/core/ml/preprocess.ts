@@ -1,24 +1,24 @@
-import sharp from 'sharp';
+import { modelInputPixels } from '../library/model-input';
 import type { PreprocessingSpec } from './zoo-types';
 
+/** An image to feed a network: its original file and, optionally, its model-input cache file. */
+export interface ModelInputSource {
+  original: string;
+  /** The lossless cache of the network pixels (library/model-input.ts), read or written. */
+  cache?: string | null;
+}
+
 /**
- * Reads one image (the model-input cache, or an original) and returns its pixels resized
- * and normalised per `spec`, as [h, w, 3] float32 values. EXIF orientation is applied and
- * alpha flattened on white, as for thumbnails.
+ * One image as network input, [h, w, 3] float32 normalised per `spec`: the pixels of the one
+ * shared pipeline (library/model-input.ts: EXIF orientation, alpha on white, bicubic resize,
+ * sRGB), from the exact cache when there is one, else from the original.
  */
-export async function loadModelInput(file: string, spec: PreprocessingSpec): Promise<Float32Array> {
-  const [h, w] = spec.inputSize;
-  const fit =
-    spec.resize === 'squash' ? 'fill' : spec.resize === 'center-crop' ? 'cover' : 'contain';
-  const { data } = await sharp(file, { failOn: 'truncated' })
-    .rotate()
-    .flatten({ background: '#ffffff' })
-    .resize(w, h, { fit, position: 'centre', background: '#000000', kernel: 'cubic' })
-    .removeAlpha()
-    .toColourspace('srgb')
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return normalise(data, spec);
+export async function loadModelInput(
+  source: string | ModelInputSource,
+  spec: PreprocessingSpec,
+): Promise<Float32Array> {
+  const src = typeof source === 'string' ? { original: source } : source;
+  return normalise(await modelInputPixels(src, spec), spec);
 }
 
 /** Applies the spec's value normalisation to interleaved RGB bytes. */

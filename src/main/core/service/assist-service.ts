@@ -1,7 +1,7 @@
 import type { AssistApi, TrainApi } from '../../../shared/api';
 import { OcellusError } from '../../../shared/errors';
 import type { AssistSettings, LabelChange, PredictionStatus } from '../../../shared/types';
-import { AssistRuntime, imageInputFile, similarityModelKey } from '../assist/assist-runtime';
+import { AssistRuntime, imageSource, similarityModelKey } from '../assist/assist-runtime';
 import { runPredictions } from '../assist/predict-job';
 import { PredictionStore } from '../assist/prediction-store';
 import { QuickRetrain } from '../assist/quick-retrain';
@@ -249,12 +249,12 @@ export function createAssistService(ctx: ServiceContext, train: () => TrainApi):
         runId: run,
         model: await resolveRunModel(ctx, runStore.get(run)),
         backend: preferredBackend(ctx),
-        imageFile: imageInputFile(
+        image: imageSource(
           store.db,
-          library.cacheDir,
           (rootId) => library.roots().find((r) => r.id === rootId)?.path ?? null,
           id,
         ),
+        cacheDir: library.cacheDir,
         classId: classId === undefined || classId === null ? undefined : requireId(classId),
       });
       return { imageId: id, ...map };

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import {
@@ -8,23 +7,17 @@ import {
 } from '@tensorflow/tfjs-layers';
 import type { AugmentationConfig } from '../../../../shared/types';
 import type { JobContext } from '../../jobs/job-registry';
-import { derivativePaths } from '../../library/derivative-paths';
 import type { PreprocessingSpec } from '../../ml/zoo-types';
 import { seededRandom } from '../rng';
 import { type ActivationCache } from './activation-cache';
 import { loadAugmentedInput, viewParams } from './augment';
 import type { BatchSource } from './finetune-loop';
 
-/** An image to feed the base: content hash and a readable file. */
+/** An image to feed the base: content hash, the original file and its model-input cache file. */
 export interface SourceImage {
   hash: string;
   file: string;
-}
-
-/** The model-input cache written at import, or the original when the cache is gone. */
-export function inputFileFor(cacheDir: string, hash: string, original: string): string {
-  const cached = derivativePaths(cacheDir, hash).input;
-  return fs.existsSync(cached) ? cached : original;
+  cache?: string | null;
 }
 
 export interface ActivationJob {
@@ -64,7 +57,7 @@ export async function cacheActivations(
     const inputs = await Promise.all(
       batch.map((t) =>
         loadAugmentedInput(
-          t.image.file,
+          { original: t.image.file, cache: t.image.cache },
           job.spec,
           viewParams(job.augmentation, t.image.hash, t.view, job.seed),
         ).catch(() => null),
@@ -139,7 +132,7 @@ export function imageSource(
       items.map((it) =>
         it.image
           ? loadAugmentedInput(
-              it.image.file,
+              { original: it.image.file, cache: it.image.cache },
               spec,
               viewParams(augmentation, it.image.hash, it.view, seed),
             )

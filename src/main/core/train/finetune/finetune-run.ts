@@ -14,6 +14,7 @@ import { embeddingKey, type EmbedModel } from '../../ml/embedder';
 import { findFeatureLayer } from '../../ml/feature-model';
 import { diskModelHandler, modelFormat } from '../../ml/model-io';
 import { initBackend, type BackendName } from '../../ml/tf-runtime';
+import { modelInputPath } from '../../library/model-input';
 import { collectTrainingSet, type LabelledImage } from '../dataset';
 import { datasetKey, progressHooks, runCounts } from '../run-helpers';
 import type { RunStore } from '../run-store';
@@ -26,7 +27,6 @@ import {
   cacheActivations,
   cachedSource,
   imageSource,
-  inputFileFor,
   type SourceImage,
 } from './cached-activations';
 import { trainFinetune, type BatchSource, type FeatureNet } from './finetune-loop';
@@ -83,7 +83,8 @@ function sourceImages(
     const r = rows.get(im.id) as { id: number; root_id: number; rel_path: string } | undefined;
     if (!r) continue;
     const original = path.join(deps.embed.rootPath(r.root_id) ?? '', ...r.rel_path.split('/'));
-    out.set(im.id, { hash: im.hash, file: inputFileFor(deps.embed.cacheDir, im.hash, original) });
+    const cache = modelInputPath(deps.embed.cacheDir, im.hash, deps.model.preprocessing);
+    out.set(im.id, { hash: im.hash, file: original, cache });
   }
   return out;
 }

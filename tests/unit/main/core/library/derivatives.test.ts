@@ -8,6 +8,10 @@ import {
   type DerivativeResult,
 } from '../../../../../src/main/core/library/derivatives';
 import {
+  networkPixels,
+  readCachedInput,
+} from '../../../../../src/main/core/library/model-input';
+import {
   pixelAt,
   writeAv1Heif,
   writeAvif,
@@ -41,7 +45,7 @@ async function render(
 ): Promise<{ result: DerivativeResult; thumb: string; input: string }> {
   n += 1;
   const thumb = path.join(tmp.dir, 'cache', `t${n}`, 'thumbs', `${n}.webp`);
-  const input = path.join(tmp.dir, 'cache', `t${n}`, 'inputs', `${n}.jpg`);
+  const input = path.join(tmp.dir, 'cache', `t${n}`, 'inputs', `${n}.png`);
   return { result: await renderDerivatives(file, thumb, input, opts), thumb, input };
 }
 
@@ -53,39 +57,42 @@ function expectColour(actual: Rgb, expected: Rgb, tolerance = 24): void {
 }
 
 describe('renderDerivatives: sizes', () => {
-  it('makes a 320-short-side JPEG input and a ≤256 WebP thumbnail from a 4000×3000 JPEG', async () => {
+  it('makes a 224×224 lossless network input and a ≤256 WebP thumbnail from a 4000×3000 JPEG', async () => {
     const file = await writeJpeg(src('big.jpg'), { width: 4000, height: 3000, color: '#20a040' });
     const { result, thumb, input } = await render(file);
     expect(result).toEqual({ ok: true, width: 4000, height: 3000 });
 
     const im = await sharp(input).metadata();
-    expect([im.format, im.width, im.height, im.channels]).toEqual(['jpeg', 427, 320, 3]);
+    expect([im.format, im.width, im.height, im.channels]).toEqual(['png', 224, 224, 3]);
     const tm = await sharp(thumb).metadata();
     expect([tm.format, tm.width, tm.height]).toEqual(['webp', 256, 192]);
     expectColour(await pixelAt(thumb, 128, 96), [0x20, 0xa0, 0x40]);
     expectColour(await pixelAt(input, 10, 10), [0x20, 0xa0, 0x40]);
   });
 
-  it('never enlarges a small image', async () => {
+  it('never enlarges a small thumbnail, but the network input is always the network size', async () => {
     const file = await writeJpeg(src('small.jpg'), { width: 100, height: 80 });
     const { result, thumb, input } = await render(file);
     expect(result).toEqual({ ok: true, width: 100, height: 80 });
-    expect(await sharp(input).metadata()).toMatchObject({ width: 100, height: 80 });
+    expect(await sharp(input).metadata()).toMatchObject({ width: 224, height: 224 });
     expect(await sharp(thumb).metadata()).toMatchObject({ width: 100, height: 80 });
   });
 
-  it('caps the long side of a panorama', async () => {
+  it('caps the long side of a panorama thumbnail', async () => {
     const file = await writeJpeg(src('pano.jpg'), { width: 6000, height: 600 });
     const { thumb, input } = await render(file);
-    expect(await sharp(input).metadata()).toMatchObject({ width: 1280, height: 128 });
+    expect(await sharp(input).metadata()).toMatchObject({ width: 224, height: 224 });
     expect(await sharp(thumb).metadata()).toMatchObject({ width: 256, height: 26 });
   });
 
-  it('honours the options, even a thumbnail larger than the input cache', async () => {
-    const file = await writeJpeg(src('opts.jpg'), { width: 2000, height: 1000 });
-    const { thumb, input } = await render(file, { thumbSize: 512, inputShortSide: 100 });
-    expect(await sharp(input).metadata()).toMatchObject({ width: 200, height: 100 });
+  it('holds exactly the pixels the shared pipeline gives from the original', async () => {
+    const file = await writeJpeg(src('exact.jpg'), { width: 2000, height: 1000 });
+    const geometry = { inputSize: [96, 128] as [number, number], resize: 'squash' as const };
+    const { thumb, input } = await render(file, { thumbSize: 512, inputGeometry: geometry });
+    expect(await sharp(input).metadata()).toMatchObject({ width: 128, height: 96 });
     expect(await sharp(thumb).metadata()).toMatchObject({ width: 512, height: 256 });
+    const cached = await readCachedInput(input, geometry);
+    expect(cached?.equals(await networkPixels(file, geometry))).toBe(true);
   });
 
   it('computes fit sizes exactly', () => {
@@ -107,10 +114,10 @@ describe('renderDerivatives: pixels', () => {
     expect(tm.orientation ?? 1).toBe(1);
     expectColour(await pixelAt(thumb, 96, 30), [255, 0, 0], 40);
     expectColour(await pixelAt(thumb, 96, 226), [0, 0, 255], 40);
-    // Upright it is 300×400: its short side is below 320, so the input keeps that size.
-    expect(await sharp(input).metadata()).toMatchObject({ width: 300, height: 400 });
-    expectColour(await pixelAt(input, 150, 40), [255, 0, 0], 40);
-    expectColour(await pixelAt(input, 150, 360), [0, 0, 255], 40);
+    // Upright it is 300×400, centre-cropped to 224×224: red above, blue below.
+    expect(await sharp(input).metadata()).toMatchObject({ width: 224, height: 224 });
+    expectColour(await pixelAt(input, 112, 10), [255, 0, 0], 40);
+    expectColour(await pixelAt(input, 112, 214), [0, 0, 255], 40);
   });
 
   it('flattens alpha on white', async () => {
@@ -129,8 +136,9 @@ describe('renderDerivatives: pixels', () => {
     expect(raw.info.channels).toBe(3);
     expect([...raw.data.subarray(0, 3)]).toEqual([255, 255, 255]);
     expectColour(await pixelAt(thumb, 100, 50), [255, 0, 0]);
-    expectColour(await pixelAt(input, 0, 0), [255, 255, 255], 2);
-    expectColour(await pixelAt(input, 100, 50), [255, 0, 0]);
+    const raw2 = await sharp(input).raw().toBuffer({ resolveWithObject: true });
+    expect(raw2.info.channels).toBe(3);
+    expectColour(await pixelAt(input, 112, 112), [255, 0, 0]);
   });
 
   it('handles a 16-bit PNG', async () => {
@@ -143,8 +151,8 @@ describe('renderDerivatives: pixels', () => {
     const { result, input } = await render(file);
     expect(result).toEqual({ ok: true, width: 300, height: 200 });
     const im = await sharp(input).metadata();
-    expect([im.format, im.depth, im.width, im.height]).toEqual(['jpeg', 'uchar', 300, 200]);
-    expectColour(await pixelAt(input, 150, 100), [0x40, 0x80, 0xc0]);
+    expect([im.format, im.depth, im.width, im.height]).toEqual(['png', 'uchar', 224, 224]);
+    expectColour(await pixelAt(input, 112, 112), [0x40, 0x80, 0xc0]);
   });
 
   it('uses the first frame of an animated GIF', async () => {
@@ -176,11 +184,11 @@ describe('renderDerivatives: pixels', () => {
       height: 192,
     });
     expect(await sharp(input).metadata()).toMatchObject({
-      format: 'jpeg',
-      width: 427,
-      height: 320,
+      format: 'png',
+      width: 224,
+      height: 224,
     });
-    expectColour(await pixelAt(input, 200, 150), [0x33, 0x66, 0xcc]);
+    expectColour(await pixelAt(input, 112, 112), [0x33, 0x66, 0xcc]);
   });
 });
 
@@ -188,21 +196,21 @@ describe('renderDerivatives: files', () => {
   it('writes only the two targets (no temp files left) and replaces older ones', async () => {
     const file = await writeJpeg(src('atomic.jpg'), { width: 500, height: 400 });
     const thumb = path.join(tmp.dir, 'atomic', 'thumb.webp');
-    const input = path.join(tmp.dir, 'atomic', 'input.jpg');
+    const input = path.join(tmp.dir, 'atomic', 'input.png');
     fs.mkdirSync(path.dirname(thumb), { recursive: true });
     fs.writeFileSync(thumb, 'stale');
     fs.writeFileSync(input, 'stale');
     expect((await renderDerivatives(file, thumb, input)).ok).toBe(true);
-    expect(fs.readdirSync(path.dirname(thumb)).sort()).toEqual(['input.jpg', 'thumb.webp']);
+    expect(fs.readdirSync(path.dirname(thumb)).sort()).toEqual(['input.png', 'thumb.webp']);
     expect(await sharp(thumb).metadata()).toMatchObject({
       format: 'webp',
       width: 256,
       height: 205,
     });
     expect(await sharp(input).metadata()).toMatchObject({
-      format: 'jpeg',
-      width: 400,
-      height: 320,
+      format: 'png',
+      width: 224,
+      height: 224,
     });
   });
 });

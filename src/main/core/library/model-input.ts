@@ -1,0 +1,109 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+
+/**
+ * How an image is brought to a network's input size: [height, width] and the fit. The
+ * value normalisation comes after (ml/preprocess.ts) and is not part of the pixels.
+ */
+export interface InputGeometry {
+  inputSize: [number, number];
+  resize: 'squash' | 'center-crop' | 'letterbox';
+}
+
+/** The geometry most base models use; import writes its model inputs in the same pass as thumbnails. */
+export const DEFAULT_INPUT_GEOMETRY: InputGeometry = { inputSize: [224, 224], resize: 'center-crop' };
+
+/** A stable, file-name-safe key of a geometry, e.g. `224x224-center-crop`. */
+export function geometryKey(g: InputGeometry): string {
+  return `${g.inputSize[0]}x${g.inputSize[1]}-${g.resize}`;
+}
+
+/**
+ * The one pixel pipeline every path shares (training, evaluation, suggestions, heat maps,
+ * `ocellus predict`, the bundle's predict.mjs): decode, EXIF orientation, alpha flattened
+ * on white, bicubic resize to the input size by the geometry's fit, 8-bit sRGB. Returns
+ * [h, w, 3] interleaved bytes. predict.mjs carries a copy of these exact steps.
+ */
+export async function networkPixels(input: string | Buffer, g: InputGeometry): Promise<Buffer> {
+  const [h, w] = g.inputSize;
+  const fit = g.resize === 'squash' ? 'fill' : g.resize === 'center-crop' ? 'cover' : 'contain';
+  const { data, info } = await sharp(input, { failOn: 'truncated' })
+    .rotate()
+    .flatten({ background: '#ffffff' })
+    .resize(w, h, { fit, position: 'centre', background: '#000000', kernel: 'cubic' })
+    .removeAlpha()
+    .toColourspace('srgb')
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true });
+  if (info.width !== w || info.height !== h || info.channels !== 3) {
+    throw new Error(`Decoded to ${info.width}×${info.height}×${info.channels}, not ${w}×${h}×3`);
+  }
+  return data;
+}
+
+/**
+ * Where the model input of some content at one geometry is cached: lossless PNG of exactly
+ * what networkPixels returns, so reading the cache and reading the original give the network
+ * the same pixels.
+ */
+export function modelInputPath(cacheDir: string, hash: string, g: InputGeometry): string {
+  return path.join(cacheDir, 'inputs', geometryKey(g), hash.slice(0, 2), `${hash}.png`);
+}
+
+/** The cached network input, or null when there is none (or it is not the expected size). */
+export async function readCachedInput(file: string, g: InputGeometry): Promise<Buffer | null> {
+  if (!fs.existsSync(file)) return null;
+  try {
+    const { data, info } = await sharp(file)
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    const [h, w] = g.inputSize;
+    return info.width === w && info.height === h && info.channels === 3 ? data : null;
+  } catch {
+    // A damaged cache file is rebuilt from the original.
+    return null;
+  }
+}
+
+/** Writes network pixels to the cache atomically (temp file + rename), creating folders. */
+export async function writeCachedInput(
+  file: string,
+  rgb: Buffer,
+  g: InputGeometry,
+): Promise<void> {
+  const [h, w] = g.inputSize;
+  await fs.promises.mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${crypto.randomBytes(6).toString('hex')}.tmp`;
+  try {
+    // Level 1: the cache is read far more often than written, and deeper levels gain little on photos.
+    await sharp(rgb, { raw: { width: w, height: h, channels: 3 } })
+      .png({ compressionLevel: 1 })
+      .toFile(tmp);
+    await fs.promises.rename(tmp, file);
+  } catch (err) {
+    await fs.promises.rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+/**
+ * The network pixels of an image: from the cache when it holds them, else decoded from the
+ * original (and then written to the cache, when a cache path is given, for next time).
+ */
+export async function modelInputPixels(
+  source: { original: string; cache?: string | null },
+  g: InputGeometry,
+): Promise<Buffer> {
+  if (source.cache) {
+    const hit = await readCachedInput(source.cache, g);
+    if (hit) return hit;
+  }
+  const rgb = await networkPixels(source.original, g);
+  if (source.cache) {
+    // A cache that cannot be written (read-only folder, disk full) only costs a decode next time.
+    await writeCachedInput(source.cache, rgb, g).catch(() => undefined);
+  }
+  return rgb;
+}

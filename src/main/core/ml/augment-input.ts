@@ -1,0 +1,66 @@
+import sharp from 'sharp';
+import { loadModelInput, normalise, type ModelInputSource } from './preprocess';
+import type { PreprocessingSpec } from './zoo-types';
+
+/** The random choices of one view of one image; the same (hash, view, seed) always gives the same. */
+export interface ViewParams {
+  flip: boolean;
+  /** Share of each side kept, and where the window starts (0..1 of the slack). */
+  zoom: number;
+  x: number;
+  y: number;
+  degrees: number;
+  brightness: number;
+  contrast: number;
+  saturation: number;
+}
+
+/**
+ * One image as model input, [h, w, 3] normalised: view 0 is the plain input; other views
+ * are mirrored, zoomed into a random window, rotated and colour-jittered per viewParams.
+ */
+export async function loadAugmentedInput(
+  source: ModelInputSource,
+  spec: PreprocessingSpec,
+  p: ViewParams | null,
+): Promise<Float32Array> {
+  if (!p) return loadModelInput(source, spec);
+  const [h, w] = spec.inputSize;
+  const bigW = Math.max(w, Math.round(w / p.zoom));
+  const bigH = Math.max(h, Math.round(h / p.zoom));
+  const fit =
+    spec.resize === 'squash' ? 'fill' : spec.resize === 'center-crop' ? 'cover' : 'contain';
+  let img = sharp(source.original, { failOn: 'truncated' })
+    .rotate()
+    .flatten({ background: '#ffffff' })
+    .resize(bigW, bigH, { fit, position: 'centre', background: '#000000', kernel: 'cubic' })
+    .modulate({ brightness: p.brightness, saturation: p.saturation })
+    .linear(p.contrast, 128 * (1 - p.contrast));
+  if (p.flip) img = img.flop();
+  let { data, info } = await img
+    .removeAlpha()
+    .toColourspace('srgb')
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  if (p.degrees !== 0) {
+    // Rotate the zoomed image, then take the window from its middle: no black corners
+    // for small angles once the window is smaller than the rotated canvas.
+    const rotated = await sharp(data, {
+      raw: { width: info.width, height: info.height, channels: 3 },
+    })
+      .rotate(p.degrees, { background: '#000000' })
+      .resize(bigW, bigH, { fit: 'cover' })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    data = rotated.data;
+    info = rotated.info;
+  }
+  const x0 = Math.floor((info.width - w) * p.x);
+  const y0 = Math.floor((info.height - h) * p.y);
+  const window = new Uint8Array(w * h * 3);
+  for (let row = 0; row < h; row++) {
+    const from = ((y0 + row) * info.width + x0) * 3;
+    window.set(data.subarray(from, from + w * 3), row * w * 3);
+  }
+  return normalise(window, spec);
+}
