@@ -345,11 +345,53 @@ export interface TrainConfig {
   warmupEpochs: number;
   /** Fine-tuning: the unfrozen base layers learn at learningRate × this. */
   baseLearningRateFactor: number;
-  /** Fine-tuning: random changes to training images, so the top of the base does not overfit. */
+  /** Random changes to training images (both modes), against overfitting. */
   augmentation: AugmentationConfig;
-  /** Fine-tuning: augmented views cached per image (view 0 is the plain image). */
+  /** Augmented views cached per training image (view 0 is the plain image; 1 = no augmentation). */
   viewsPerImage: number;
+  /**
+   * After the epochs are chosen on the validation split, train the released model again on
+   * every labelled image for that many epochs. 'auto': below REFIT_AUTO_LIMIT images.
+   */
+  refit: 'auto' | 'always' | 'never';
+  /** k-fold cross-validation of the estimate (feature mode): 0 = auto (5 below 1,000 images), 1 = off. */
+  crossValidation: number;
+  /** Test-time augmentation: average the probabilities of the image and its mirror image. */
+  tta: boolean;
 }
+
+/** Below this many labelled images, refit: 'auto' trains the released model on all of them. */
+export const REFIT_AUTO_LIMIT = 3000;
+
+/** What a run's validation figures say about the released model, and how it was made. */
+export interface RunEstimate {
+  /** Accuracy on the validation split at the chosen epoch (the head that saw only the training side). */
+  accuracy: number | null;
+  /** 95 % interval of that accuracy (Wilson score interval), or null without validation images. */
+  interval: [number, number] | null;
+  validationImages: number;
+  /** How the number of epochs was chosen. */
+  epochChoice: 'early-stopping' | 'fixed';
+  /** Epochs the released model trained. */
+  epochs: number;
+  /** k-fold cross-validation, when it ran: accuracy per fold, their mean and standard deviation. */
+  crossValidation: {
+    folds: { accuracy: number; images: number; epochs: number }[];
+    mean: number;
+    sd: number;
+  } | null;
+  /** The released model was trained again on every labelled image (else on the training side only). */
+  refit: { images: number; epochs: number } | null;
+  /** Classes with fewer than SMALL_CLASS images in all: their figures are the least reliable. */
+  smallClasses: { name: string; images: number }[];
+  /** Augmented views per training image and test-time flip averaging. */
+  views: number;
+  tta: boolean;
+  notes: string[];
+}
+
+/** A class with fewer labelled images than this is flagged as unreliable. */
+export const SMALL_CLASS = 20;
 
 export interface AugmentationConfig {
   flip: boolean;
@@ -414,6 +456,8 @@ export interface RunSummary {
   };
   /** Identical contents found on both sides of the split. */
   leakedContents: number;
+  /** What the validation figures estimate and what the released model learnt from (null: older runs). */
+  estimate: RunEstimate | null;
   jobId: string | null;
 }
 

@@ -23,6 +23,8 @@ export interface BundleDeps {
   db: Database.Database;
   run: RunSummary;
   head: HeadWeights;
+  /** The head the validation metrics are measured with (see RunStore.estimateHead); default `head`. */
+  estimateHead?: HeadWeights | null;
   model: EmbedModel;
   baseName: string;
   licence: string;
@@ -79,7 +81,7 @@ export async function writeBundle(job: JobContext, d: BundleDeps): Promise<Bundl
   const json = (name: string, value: unknown) => write(name, `${JSON.stringify(value, null, 2)}\n`);
   json('labels.json', { classes: d.run.classes });
   json('preprocessing.json', { ...d.model.preprocessing, onnx });
-  const metrics = validationMetrics(d.db, d.run, d.head, d.model);
+  const metrics = validationMetrics(d.db, d.run, d.estimateHead ?? d.head, d.model);
   json('metrics.json', {
     runId: d.run.id,
     bestEpoch: d.run.bestEpoch,

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { loadFeatureModel, type FeatureModel } from './feature-model';
-import { loadModelInput } from './preprocess';
+import { loadAugmentedInput, type ViewParams } from './augment-input';
+import { loadModelInput, mirror } from './preprocess';
 import { initBackend, type BackendName } from './tf-runtime';
 import type { PreprocessingSpec } from './zoo-types';
 
@@ -11,7 +12,12 @@ export interface EmbedItem {
   file: string;
   /** Its exact model-input cache file (read when present, written when not). */
   cache?: string | null;
+  /** An augmented view, or 'mirror' (the network input flipped left–right); absent: the plain input. */
+  view?: InputView | null;
 }
+
+/** What an item feeds the network instead of its plain input. */
+export type InputView = ViewParams | 'mirror';
 
 export interface EmbedOutcome {
   key: string;
@@ -43,7 +49,11 @@ export async function prepareItems(
   spec: PreprocessingSpec,
 ): Promise<PreparedBatch> {
   const settled = await Promise.allSettled(
-    items.map((it) => loadModelInput({ original: it.file, cache: it.cache }, spec)),
+    items.map((it) => {
+      const source = { original: it.file, cache: it.cache };
+      if (it.view === 'mirror') return loadModelInput(source, spec).then((x) => mirror(x, spec));
+      return it.view ? loadAugmentedInput(source, spec, it.view) : loadModelInput(source, spec);
+    }),
   );
   return {
     keys: items.map((it) => it.key),

@@ -4,7 +4,7 @@ import type Database from 'better-sqlite3';
 import type { EmbeddingStatus } from '../../../shared/types';
 import type { JobContext } from '../jobs/job-registry';
 import { modelInputPath } from '../library/model-input';
-import type { EmbedItem, EmbedOutcome } from './embed-engine';
+import type { EmbedItem, EmbedOutcome, InputView } from './embed-engine';
 import { EmbedPool } from './embed-pool';
 import { recordEngine } from './engine-status';
 import { preprocessingKey } from './preprocess';
@@ -19,6 +19,11 @@ export interface EmbedModel {
   modelSha: string;
   featureOutput: string;
   preprocessing: PreprocessingSpec;
+  /**
+   * An augmented view instead of the plain image (feature-mode augmentation): its key joins
+   * the embedding key, and `params` draws each image's view from its content hash.
+   */
+  view?: { key: string; params: (hash: string) => InputView | null };
 }
 
 export interface EmbedRunOptions {
@@ -49,7 +54,8 @@ export interface EmbedRunResult {
 
 /** The cache key of a model's embeddings: model content + preprocessing + feature output. */
 export function embeddingKey(model: EmbedModel): string {
-  return `${model.id}@${model.modelSha.slice(0, 16)}|${preprocessingKey(model.preprocessing)}|${model.featureOutput}`;
+  const view = model.view ? `|view:${model.view.key}` : '';
+  return `${model.id}@${model.modelSha.slice(0, 16)}|${preprocessingKey(model.preprocessing)}|${model.featureOutput}${view}`;
 }
 
 /** How many distinct readable images have (or failed to get) an embedding for a model. */
@@ -175,6 +181,7 @@ export async function runEmbedding(
           key: t.hash,
           file: path.join(opts.rootPath(t.rootId) ?? '', ...t.relPath.split('/')),
           cache: modelInputPath(opts.cacheDir, t.hash, opts.model.preprocessing),
+          view: opts.model.view?.params(t.hash) ?? null,
         })),
     );
   }

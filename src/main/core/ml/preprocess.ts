@@ -21,6 +21,25 @@ export async function loadModelInput(
   return normalise(await modelInputPixels(src, spec), spec);
 }
 
+/**
+ * The network input mirrored left–right ([h, w, 3]): test-time augmentation's second view,
+ * done on the input itself so that every predict path flips exactly the same pixels.
+ */
+export function mirror(x: Float32Array, spec: PreprocessingSpec): Float32Array {
+  const [h, w] = spec.inputSize;
+  const out = new Float32Array(x.length);
+  for (let r = 0; r < h; r++) {
+    for (let c = 0; c < w; c++) {
+      const from = (r * w + c) * 3;
+      const to = (r * w + (w - 1 - c)) * 3;
+      out[to] = x[from] ?? 0;
+      out[to + 1] = x[from + 1] ?? 0;
+      out[to + 2] = x[from + 2] ?? 0;
+    }
+  }
+  return out;
+}
+
 /** Applies the spec's value normalisation to interleaved RGB bytes. */
 export function normalise(rgb: Uint8Array, spec: PreprocessingSpec): Float32Array {
   const out = new Float32Array(rgb.length);

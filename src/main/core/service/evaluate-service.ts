@@ -24,7 +24,7 @@ export function createEvaluateService(ctx: ServiceContext): EvaluateApi {
     const run = runs.get(runId);
     // Also starts TF.js, on which predictHead runs.
     const model = await resolveRunModel(ctx, run);
-    return predictValidation(db, run, runs.head(runId), model);
+    return predictValidation(db, run, runs.estimateHead(runId), model);
   };
   return {
     async run(runId, options) {

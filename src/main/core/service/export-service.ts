@@ -128,6 +128,7 @@ export function createExportService(ctx: ServiceContext): ExportApi {
           db: store.db,
           run,
           head,
+          estimateHead: runs.estimateHead(runId),
           model,
           baseName: entry?.name ?? stored?.name ?? model.id,
           licence: entry?.licence ?? 'unknown (imported by the user)',

@@ -31,6 +31,9 @@ const DEFAULTS: Omit<TrainConfig, 'baseModel'> = {
   baseLearningRateFactor: 0.1,
   augmentation: { flip: true, crop: 0.85, rotation: 0, colour: 0.15 },
   viewsPerImage: 4,
+  refit: 'auto',
+  crossValidation: 0,
+  tta: false,
 };
 
 const HELP: Record<keyof TrainConfig, string> = {
@@ -53,9 +56,14 @@ const HELP: Record<keyof TrainConfig, string> = {
   baseLearningRateFactor:
     'Fine-tuning: the unfrozen layers learn this much slower than the head, so they change gently.',
   augmentation:
-    'Fine-tuning: mirror, zoom into, rotate (degrees) and colour-jitter training images, against overfitting.',
+    'Mirror, zoom into, rotate (degrees) and colour-jitter training images, against overfitting.',
   viewsPerImage:
-    'Fine-tuning: augmented versions kept per training image (the first is the image itself).',
+    'Augmented versions kept per training image (the first is the image itself; 1 = none). Feature mode embeds each once.',
+  refit:
+    'After choosing the epochs on the validation split, train the released model again on every labelled image ("auto": below 3,000 images). The validation figures remain the estimate.',
+  crossValidation:
+    'Feature mode: k-fold cross-validation gives the estimate with its spread (0 = 5 folds below 1,000 images, 1 = off).',
+  tta: 'Test-time augmentation: average the probabilities of each image and its mirror image, in the app and in every exported predictor.',
 };
 
 const GROUPS: SplitGrouping[] = ['none', 'sequence', 'folder', 'camera'];
@@ -200,6 +208,10 @@ function validate(c: Partial<TrainConfig>): TrainConfig {
   num('warmupEpochs', 0, 1000, true);
   num('baseLearningRateFactor', 0, 10);
   num('viewsPerImage', 1, 16, true);
+  num('crossValidation', 0, 10, true);
+  if (out.refit !== 'auto' && out.refit !== 'always' && out.refit !== 'never')
+    throw new OcellusError('INVALID_ARGUMENT', 'refit is auto, always or never');
+  out.tta = out.tta === true;
   const a: unknown = out.augmentation;
   if (typeof a !== 'object' || a === null)
     throw new OcellusError('INVALID_ARGUMENT', 'augmentation must be an object');

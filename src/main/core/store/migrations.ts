@@ -257,6 +257,17 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 14,
+    description:
+      'runs: the estimate (validation figures, cross-validation, refit) and the head it was measured on',
+    up(db) {
+      db.exec(`
+        ALTER TABLE runs ADD COLUMN estimate TEXT;
+        ALTER TABLE runs ADD COLUMN estimate_head TEXT;
+      `);
+    },
+  },
 ];
 
 /** The schema version this build of the app writes. */

@@ -16,6 +16,10 @@ export interface HeadConfig {
   seed: number;
   /** Weight classes inversely to their frequency, so rare classes count as much. */
   classWeighting: boolean;
+  /** Epochs before patience starts counting (the loss is still settling). */
+  warmupEpochs?: number;
+  /** Train exactly `epochs` and keep the last weights: no early stopping, no choice by validation. */
+  fixedEpochs?: boolean;
 }
 
 export const DEFAULT_HEAD: HeadConfig = {
@@ -227,6 +231,13 @@ export async function trainHead(
       };
       history.push(m);
       hooks.onEpoch?.(m);
+      if (cfg.fixedEpochs) {
+        if (epoch === cfg.epochs) {
+          best = m;
+          bestWeights = snapshot();
+        }
+        continue;
+      }
       const score = Number.isNaN(valLoss) ? m.trainLoss : valLoss;
       const bestScore = best
         ? Number.isNaN(best.valLoss)
@@ -237,7 +248,11 @@ export async function trainHead(
         best = m;
         bestWeights = snapshot();
         sinceBest = 0;
-      } else if (cfg.patience > 0 && ++sinceBest >= cfg.patience) {
+      } else if (
+        cfg.patience > 0 &&
+        epoch > (cfg.warmupEpochs ?? 0) &&
+        ++sinceBest >= cfg.patience
+      ) {
         stoppedEarly = true;
         break;
       }

@@ -1,6 +1,12 @@
 import type Database from 'better-sqlite3';
 import { OcellusError } from '../../../shared/errors';
-import type { EpochMetrics, RunStatus, RunSummary, TrainConfig } from '../../../shared/types';
+import type {
+  EpochMetrics,
+  RunEstimate,
+  RunStatus,
+  RunSummary,
+  TrainConfig,
+} from '../../../shared/types';
 import type { HeadWeights } from './head-trainer';
 
 interface RunRow {
@@ -16,6 +22,7 @@ interface RunRow {
   leaked: number;
   started_at: string;
   finished_at: string | null;
+  estimate: string | null;
 }
 
 /** Training runs in the project file: configuration, split, metrics and the best head. */
@@ -67,21 +74,33 @@ export class RunStore {
     this.db.prepare('UPDATE runs SET history = ? WHERE id = ?').run(JSON.stringify(history), id);
   }
 
-  /** Ends a run with its outcome and, when done, the best head. */
+  /**
+   * Ends a run with its outcome and, when done, the released head; `estimateHead` is the head
+   * the validation figures were measured with, when the released one was refit on every label.
+   */
   finish(
     id: number,
     status: RunStatus,
-    outcome: { error?: string; bestEpoch?: number; head?: HeadWeights },
+    outcome: {
+      error?: string;
+      bestEpoch?: number;
+      head?: HeadWeights;
+      estimateHead?: HeadWeights;
+      estimate?: RunEstimate;
+    },
   ): void {
     this.db
       .prepare(
-        'UPDATE runs SET status = ?, error = ?, best_epoch = ?, head = ?, finished_at = ? WHERE id = ?',
+        `UPDATE runs SET status = ?, error = ?, best_epoch = ?, head = ?, estimate_head = ?,
+                         estimate = ?, finished_at = ? WHERE id = ?`,
       )
       .run(
         status,
         outcome.error ?? null,
         outcome.bestEpoch ?? null,
         outcome.head ? encodeHead(outcome.head) : null,
+        outcome.estimateHead ? encodeHead(outcome.estimateHead) : null,
+        outcome.estimate ? JSON.stringify(outcome.estimate) : null,
         new Date().toISOString(),
         id,
       );
@@ -108,10 +127,21 @@ export class RunStore {
     return toSummary(row);
   }
 
-  /** The best head of a finished run. */
+  /** The released head of a finished run (refit on every label when the run did so). */
   head(id: number): HeadWeights | null {
     const row = this.db.prepare('SELECT head FROM runs WHERE id = ?').get(id) as
       { head: string | null } | undefined;
+    return row?.head ? decodeHead(row.head) : null;
+  }
+
+  /**
+   * The head that saw only the training side of the split: what evaluation on the
+   * validation split must use (the released head of a refit run has seen those images).
+   */
+  estimateHead(id: number): HeadWeights | null {
+    const row = this.db
+      .prepare('SELECT COALESCE(estimate_head, head) AS head FROM runs WHERE id = ?')
+      .get(id) as { head: string | null } | undefined;
     return row?.head ? decodeHead(row.head) : null;
   }
 }
@@ -143,6 +173,7 @@ function toSummary(r: RunRow): RunSummary {
       excludedNoEmbedding: counts.excludedNoEmbedding ?? 0,
     },
     leakedContents: r.leaked,
+    estimate: r.estimate ? (JSON.parse(r.estimate) as RunEstimate) : null,
     jobId: null,
   };
 }

@@ -84,6 +84,9 @@ describe('suggestions: storage, queue order, accept', () => {
       baseLearningRateFactor: 1,
       augmentation: { flip: false, crop: 1, rotation: 0, colour: 0 },
       viewsPerImage: 1,
+      refit: 'never',
+      crossValidation: 1,
+      tta: false,
     });
     runs.setDataset(runId, {
       classes: ['cat', 'dog', 'bird'],

@@ -1,0 +1,209 @@
+import type Database from 'better-sqlite3';
+import type { TrainConfig } from '../../../shared/types';
+import type { JobContext } from '../jobs/job-registry';
+import { embeddingKey, readEmbedding, runEmbedding, type EmbedModel } from '../ml/embedder';
+import { initBackend } from '../ml/tf-runtime';
+import { recordRunLabels } from '../eval/run-labels';
+import { collectTrainingSet, type LabelledImage } from './dataset';
+import { buildEstimate, foldsFor, kFolds, shouldRefit, tooSmallToRank } from './estimate';
+import { augmentationKey, viewParams } from './finetune/augment';
+import type { HeadConfig, HeadData, HeadHooks, HeadResult } from './head-trainer';
+import { headWorkerBeside, trainHeadOffThread } from './head-runner';
+import { datasetKey, progressHooks, runCounts } from './run-helpers';
+import type { TrainDeps } from './trainer';
+import { splitTrainValidation } from './split';
+
+/** Augmented views per training image that a config asks for (1 when augmentation is off). */
+export function featureViews(config: TrainConfig): number {
+  const a = config.augmentation;
+  const any = a.flip || a.crop < 1 || a.rotation > 0 || a.colour > 0;
+  return any ? Math.max(1, config.viewsPerImage) : 1;
+}
+
+/** The base model seen through augmented view `view` (≥ 1) of every image, for embedding. */
+export function viewModel(model: EmbedModel, config: TrainConfig, view: number): EmbedModel {
+  return {
+    ...model,
+    view: {
+      key: `${augmentationKey(config.augmentation, config.seed)}:v${view}`,
+      params: (hash) => viewParams(config.augmentation, hash, view, config.seed),
+    },
+  };
+}
+
+/** Embedding rows of images: view 0 of each, plus their augmented views when asked. */
+class Vectors {
+  dim = 0;
+  constructor(
+    private readonly db: Database.Database,
+    private readonly models: EmbedModel[],
+    private readonly byId: Map<number, LabelledImage>,
+  ) {}
+
+  rows(ids: readonly number[], withViews: boolean): { x: Float32Array; y: Int32Array } {
+    const xs: Float32Array[] = [];
+    const ys: number[] = [];
+    const models = withViews ? this.models : this.models.slice(0, 1);
+    for (const id of ids) {
+      const im = this.byId.get(id);
+      if (!im) continue;
+      for (const m of models) {
+        const v = readEmbedding(this.db, m, im.hash);
+        if (!v) continue; // a view that failed to decode; view 0 is always there
+        this.dim = v.length;
+        xs.push(v);
+        ys.push(im.label);
+      }
+    }
+    const x = new Float32Array(xs.length * this.dim);
+    xs.forEach((v, i) => x.set(v, i * this.dim));
+    return { x, y: Int32Array.from(ys) };
+  }
+}
+
+/**
+ * A feature-mode run: embeddings (plus augmented views of the labelled images), the head
+ * trained on the training side with the epochs chosen on the validation split (or fixed
+ * when it is too small to rank them), k-fold cross-validation of the estimate for small
+ * sets, and the released head refit on every label for the chosen epochs.
+ */
+export async function runFeatureTraining(
+  ctx: JobContext,
+  runId: number,
+  config: TrainConfig,
+  deps: TrainDeps,
+): Promise<void> {
+  const { db, runs } = deps;
+  const set = collectTrainingSet(db, config.groupBy);
+  ctx.phase('Checking embeddings', set.images.length);
+  await runEmbedding(ctx, { ...deps.embed, db, model: deps.model });
+  ctx.throwIfCancelled();
+  const usable = set.images.filter((im) => readEmbedding(db, deps.model, im.hash) !== null);
+  const views = featureViews(config);
+  const models = [deps.model];
+  const labelled = new Set(usable.map((u) => u.hash));
+  for (let v = 1; v < views; v++) {
+    const m = viewModel(deps.model, config, v);
+    ctx.phase(`Embedding augmented view ${v + 1} of ${views} of the labelled images`, labelled.size);
+    await runEmbedding(ctx, { ...deps.embed, db, model: m, onlyHashes: labelled });
+    ctx.throwIfCancelled();
+    models.push(m);
+  }
+  const k = set.classes.length;
+  const split = splitTrainValidation(usable, config.validationFraction, config.seed, k);
+  const vectors = new Vectors(db, models, new Map(usable.map((im) => [im.id, im])));
+  const train = vectors.rows(split.train, true);
+  const val = vectors.rows(split.validation, false);
+  const backend = await initBackend(deps.embed.backend ?? null);
+  runs.setDataset(runId, {
+    classes: set.classes.map((c) => c.name),
+    counts: runCounts(set, split, set.images.length - usable.length),
+    split: { train: split.train, validation: split.validation },
+    leaked: split.leaks.hashes.length,
+    backend,
+    datasetKey: datasetKey(embeddingKey(deps.model), usable),
+  });
+  recordRunLabels(db, runId, {
+    classIds: set.classes.map((c) => c.id),
+    labels: usable.map((u) => [u.id, u.label]),
+  });
+  const notes: string[] = [];
+  const rank = !tooSmallToRank(split.validation.length, k);
+  if (!rank) {
+    notes.push(
+      `The validation split (${split.validation.length} images for ${k} classes) is too small to choose an epoch by its loss: trained the ${config.epochs} epochs asked for.`,
+    );
+  }
+  const head = (data: HeadData, cfg: HeadConfig, hooks: HeadHooks): Promise<HeadResult> =>
+    trainHeadOffThread(data, cfg, hooks, {
+      workerFile: headWorkerBeside(deps.embed.workerFile),
+      backend: deps.embed.backend ?? null,
+      signal: ctx.signal,
+    });
+  const data = (t: typeof train, v: typeof val): HeadData => ({
+    dim: vectors.dim,
+    classes: k,
+    xTrain: t.x,
+    yTrain: t.y,
+    xVal: v.x,
+    yVal: v.y,
+  });
+  const batchesPerEpoch = Math.ceil(train.y.length / config.batchSize);
+  ctx.phase(
+    `Training the head on ${split.train.length} images${views > 1 ? ` × ${views} views` : ''} (${backend})`,
+    config.epochs * batchesPerEpoch,
+  );
+  const result = await head(
+    data(train, val),
+    { ...config, patience: rank ? config.patience : 0, fixedEpochs: !rank },
+    progressHooks(ctx, runId, runs, batchesPerEpoch, deps.onProgress),
+  );
+  if (result.cancelled || ctx.signal.aborted) {
+    runs.finish(runId, 'cancelled', {
+      bestEpoch: result.bestEpoch || undefined,
+      head: result.best ? result.weights : undefined,
+    });
+    ctx.throwIfCancelled();
+    return;
+  }
+  const epochs = Math.max(1, result.bestEpoch);
+  const quiet: HeadHooks = { shouldStop: () => ctx.signal.aborted };
+
+  const folds: { accuracy: number; images: number; epochs: number }[] = [];
+  const nFolds = foldsFor(config, usable.length);
+  if (nFolds > 1) {
+    const parts = kFolds(usable, nFolds, config.seed, k);
+    for (const [f, held] of parts.entries()) {
+      ctx.phase(`Cross-validation: fold ${f + 1} of ${nFolds}`, 1);
+      const heldSet = new Set(held);
+      const rest = usable.filter((u) => !heldSet.has(u.id)).map((u) => u.id);
+      const foldRank = !tooSmallToRank(held.length, k);
+      const r = await head(
+        data(vectors.rows(rest, true), vectors.rows(held, false)),
+        { ...config, patience: foldRank ? config.patience : 0, fixedEpochs: !foldRank },
+        quiet,
+      );
+      ctx.throwIfCancelled();
+      if (r.best && held.length > 0) {
+        folds.push({ accuracy: r.best.valAccuracy, images: held.length, epochs: r.bestEpoch });
+      }
+    }
+  }
+
+  let released = result.weights;
+  let refitImages: number | null = null;
+  if (shouldRefit(config.refit, usable.length) && split.validation.length > 0) {
+    const all = vectors.rows(
+      usable.map((u) => u.id),
+      true,
+    );
+    ctx.phase(`Refitting on all ${usable.length} labelled images for ${epochs} epochs`, 1);
+    const r = await head(
+      data(all, { x: new Float32Array(0), y: new Int32Array(0) }),
+      { ...config, epochs, patience: 0, fixedEpochs: true },
+      quiet,
+    );
+    ctx.throwIfCancelled();
+    released = r.weights;
+    refitImages = usable.length;
+  }
+  const nVal = split.validation.length;
+  const estimate = buildEstimate({
+    correct: Math.round((result.best?.valAccuracy ?? 0) * nVal),
+    validationImages: nVal,
+    epochChoice: rank ? 'early-stopping' : 'fixed',
+    epochs,
+    folds,
+    refitImages,
+    set,
+    views,
+    tta: config.tta,
+    notes,
+  });
+  runs.finish(runId, 'done', {
+    bestEpoch: result.bestEpoch,
+    head: released,
+    estimateHead: refitImages !== null ? result.weights : undefined,
+    estimate,
+  });
+}
