@@ -13,7 +13,10 @@ export interface InputGeometry {
 }
 
 /** The geometry most base models use; import writes its model inputs in the same pass as thumbnails. */
-export const DEFAULT_INPUT_GEOMETRY: InputGeometry = { inputSize: [224, 224], resize: 'center-crop' };
+export const DEFAULT_INPUT_GEOMETRY: InputGeometry = {
+  inputSize: [224, 224],
+  resize: 'center-crop',
+};
 
 /** A stable, file-name-safe key of a geometry, e.g. `224x224-center-crop`. */
 export function geometryKey(g: InputGeometry): string {
@@ -68,11 +71,7 @@ export async function readCachedInput(file: string, g: InputGeometry): Promise<B
 }
 
 /** Writes network pixels to the cache atomically (temp file + rename), creating folders. */
-export async function writeCachedInput(
-  file: string,
-  rgb: Buffer,
-  g: InputGeometry,
-): Promise<void> {
+export async function writeCachedInput(file: string, rgb: Buffer, g: InputGeometry): Promise<void> {
   const [h, w] = g.inputSize;
   await fs.promises.mkdir(path.dirname(file), { recursive: true });
   const tmp = `${file}.${crypto.randomBytes(6).toString('hex')}.tmp`;

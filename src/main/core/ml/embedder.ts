@@ -175,14 +175,12 @@ export async function runEmbedding(
   const batches: EmbedItem[][] = [];
   for (let i = 0; i < todo.length; i += batchSize) {
     batches.push(
-      todo
-        .slice(i, i + batchSize)
-        .map((t) => ({
-          key: t.hash,
-          file: path.join(opts.rootPath(t.rootId) ?? '', ...t.relPath.split('/')),
-          cache: modelInputPath(opts.cacheDir, t.hash, opts.model.preprocessing),
-          view: opts.model.view?.params(t.hash) ?? null,
-        })),
+      todo.slice(i, i + batchSize).map((t) => ({
+        key: t.hash,
+        file: path.join(opts.rootPath(t.rootId) ?? '', ...t.relPath.split('/')),
+        cache: modelInputPath(opts.cacheDir, t.hash, opts.model.preprocessing),
+        view: opts.model.view?.params(t.hash) ?? null,
+      })),
     );
   }
   try {

@@ -22,6 +22,13 @@ export function createEvaluateService(ctx: ServiceContext): EvaluateApi {
     const db = requireStore(ctx).db;
     const runs = new RunStore(db);
     const run = runs.get(runId);
+    if (run.config.mode === 'finetune' && run.estimate?.refit) {
+      // Its tuned layers were refit on every label: the validation images are not held out.
+      throw new OcellusError(
+        'UNSUPPORTED',
+        `Run ${runId} was fine-tuned again on every label, validation images included, so they cannot measure it: its estimate is the validation figures recorded while training (accuracy ${((run.estimate.accuracy ?? 0) * 100).toFixed(1)} %). Train with refit "never" to evaluate a fine-tuned run here.`,
+      );
+    }
     // Also starts TF.js, on which predictHead runs.
     const model = await resolveRunModel(ctx, run);
     return predictValidation(db, run, runs.estimateHead(runId), model);

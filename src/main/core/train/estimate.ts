@@ -49,9 +49,7 @@ export function wilsonInterval(correct: number, n: number): [number, number] | n
 export function meanSd(xs: readonly number[]): { mean: number; sd: number } {
   const mean = xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
   const sd =
-    xs.length > 1
-      ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1))
-      : 0;
+    xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) : 0;
   return { mean, sd };
 }
 

@@ -84,7 +84,10 @@ export async function runFeatureTraining(
   const labelled = new Set(usable.map((u) => u.hash));
   for (let v = 1; v < views; v++) {
     const m = viewModel(deps.model, config, v);
-    ctx.phase(`Embedding augmented view ${v + 1} of ${views} of the labelled images`, labelled.size);
+    ctx.phase(
+      `Embedding augmented view ${v + 1} of ${views} of the labelled images`,
+      labelled.size,
+    );
     await runEmbedding(ctx, { ...deps.embed, db, model: m, onlyHashes: labelled });
     ctx.throwIfCancelled();
     models.push(m);

@@ -188,6 +188,14 @@ export async function trainFinetune(
       };
       history.push(m);
       hooks.onEpoch?.(m);
+      if (cfg.fixedEpochs) {
+        if (epoch === cfg.epochs) {
+          best = m;
+          bestHead = snapshotHead();
+          bestTop = net.weights();
+        }
+        continue;
+      }
       const score = Number.isNaN(m.valLoss) ? m.trainLoss : m.valLoss;
       const bestScore = best
         ? Number.isNaN(best.valLoss)

@@ -19,6 +19,7 @@ import { collectTrainingSet, type LabelledImage } from '../dataset';
 import { datasetKey, progressHooks, runCounts } from '../run-helpers';
 import type { RunStore } from '../run-store';
 import { splitTrainValidation } from '../split';
+import { buildEstimate, tooSmallToRank } from '../estimate';
 import { recordRunLabels } from '../../eval/run-labels';
 import { ActivationCache } from './activation-cache';
 import { augmentationKey } from './augment';
@@ -120,6 +121,8 @@ export async function runFinetune(
     const splitOf = (items: LabelledImage[]) =>
       splitTrainValidation(items, config.validationFraction, config.seed, set.classes.length);
     const image = (id: number) => files.get(id) as SourceImage;
+    // Refit trains the top again on every label, validation images' augmented views included.
+    const refit = config.refit === 'always' && loaded.cut !== null;
     if (loaded.cut) {
       const cut = loaded.cut;
       cache = ActivationCache.open(
@@ -143,7 +146,7 @@ export async function runFinetune(
       );
       usable = usable.filter((im) => !failed.has(im.hash));
       split = splitOf(usable);
-      const extra = split.train.flatMap((id) =>
+      const extra = (refit ? usable.map((u) => u.id) : split.train).flatMap((id) =>
         Array.from({ length: config.viewsPerImage - 1 }, (_, v) => ({
           image: image(id),
           view: v + 1,
@@ -193,18 +196,48 @@ export async function runFinetune(
       `Fine-tuning ${net.variables.length ? 'the top of the base' : 'the head'} on ${split.train.length} images (${backend}, ${loaded.path})`,
       config.epochs * batchesPerEpoch,
     );
+    const k = set.classes.length;
+    const rank = !tooSmallToRank(split.validation.length, k);
     const result = await trainFinetune(
       net,
       source,
       {
         featureDim,
-        classes: set.classes.length,
+        classes: k,
         yTrain: labels(split.train),
         yVal: labels(split.validation),
       },
-      config,
+      { ...config, patience: rank ? config.patience : 0, fixedEpochs: !rank },
       progressHooks(ctx, runId, runs, batchesPerEpoch, deps.onProgress),
     );
+    const epochs = Math.max(1, result.bestEpoch);
+    let released = { head: result.head, top: result.top };
+    let refitImages: number | null = null;
+    if (refit && loaded.cut && cache && !result.cancelled && !ctx.signal.aborted) {
+      const all = usable.map((u) => u.id);
+      const fresh = buildTopNet(base, loaded.cut, featureLayer);
+      try {
+        ctx.phase(`Refitting on all ${all.length} labelled images for ${epochs} epochs`, 1);
+        const r = await trainFinetune(
+          fresh,
+          cachedSource(
+            cache,
+            all.map((id) => image(id).hash),
+            [],
+            config.viewsPerImage,
+            config.seed,
+          ),
+          { featureDim, classes: k, yTrain: labels(all), yVal: new Int32Array(0) },
+          { ...config, epochs, patience: 0, fixedEpochs: true },
+          { shouldStop: () => ctx.signal.aborted },
+        );
+        ctx.throwIfCancelled();
+        released = { head: r.head, top: r.top };
+        refitImages = all.length;
+      } finally {
+        fresh.dispose();
+      }
+    }
     const keep = result.bestEpoch > 0;
     if (keep) {
       saveFinetuneWeights(
@@ -217,12 +250,33 @@ export async function runFinetune(
           path: loaded.path,
           cutLayer: loaded.cut?.cutLayer ?? null,
         },
-        result.top,
+        released.top,
       );
     }
+    const nVal = split.validation.length;
+    const notes = rank
+      ? []
+      : [
+          `The validation split (${nVal} images for ${k} classes) is too small to choose an epoch by its loss: trained the ${config.epochs} epochs asked for.`,
+        ];
+    if (config.refit === 'always' && !loaded.cut)
+      notes.push('Not refit on every label: the full-network path trains once.');
     const outcome = {
       bestEpoch: result.bestEpoch || undefined,
-      head: keep ? result.head : undefined,
+      head: keep ? released.head : undefined,
+      estimateHead: refitImages !== null ? result.head : undefined,
+      estimate: buildEstimate({
+        correct: Math.round((result.best?.valAccuracy ?? 0) * nVal),
+        validationImages: nVal,
+        epochChoice: rank ? 'early-stopping' : 'fixed',
+        epochs,
+        folds: [],
+        refitImages,
+        set,
+        views: config.viewsPerImage,
+        tta: config.tta,
+        notes,
+      }),
     };
     if (result.cancelled || ctx.signal.aborted) {
       runs.finish(runId, 'cancelled', outcome);
