@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { OcellusError } from '../../../shared/errors';
 import type { JobContext } from '../jobs/job-registry';
-import { embeddingKey, runEmbedding, type EmbedRunOptions } from '../ml/embedder';
+import { embeddingKey, mirrorModel, runEmbedding, type EmbedRunOptions } from '../ml/embedder';
 import { predictHead } from '../train/head-trainer';
 import type { RunStore } from '../train/run-store';
 import { PredictionStore } from './prediction-store';
@@ -32,16 +32,20 @@ export async function runPredictions(
     throw new OcellusError('INVALID_ARGUMENT', `Run ${runId} has no trained classifier`);
   }
   await runEmbedding(ctx, { ...deps.embed, db });
+  // Test-time augmentation: the mirrored inputs' embeddings too, probabilities averaged.
+  const mirrored = run.config.tta ? mirrorModel(deps.embed.model) : null;
+  if (mirrored) await runEmbedding(ctx, { ...deps.embed, db, model: mirrored });
   ctx.throwIfCancelled();
   const key = embeddingKey(deps.embed.model);
   const images = db
     .prepare(
-      `SELECT i.id, e.vector FROM images i
+      `SELECT i.id, e.vector, m.vector FROM images i
          LEFT JOIN embeddings e ON e.hash = i.hash AND e.model_key = ?
+         LEFT JOIN embeddings m ON m.hash = i.hash AND m.model_key = ?
         WHERE i.status = 'ok' AND i.missing = 0 AND i.hash IS NOT NULL ORDER BY i.id`,
     )
     .raw()
-    .all(key) as [number, Buffer | null][];
+    .all(key, mirrored ? embeddingKey(mirrored) : '') as [number, Buffer | null, Buffer | null][];
   const byName = db.prepare('SELECT id FROM classes WHERE name = ?');
   const classIds = run.classes.map(
     (name) => (byName.get(name) as { id: number } | undefined)?.id ?? null,
@@ -56,19 +60,23 @@ export async function runPredictions(
       const slice = images.slice(start, start + BATCH);
       const ids: number[] = [];
       const x = new Float32Array(slice.length * head.dim);
-      for (const [id, vector] of slice) {
-        if (!vector || vector.byteLength !== head.dim * 4) {
+      const xm = new Float32Array(mirrored ? slice.length * head.dim : 0);
+      const fits = (v: Buffer | null): v is Buffer => v !== null && v.byteLength === head.dim * 4;
+      const floats = (v: Buffer) => new Float32Array(v.buffer, v.byteOffset, head.dim).slice();
+      for (const [id, vector, flipped] of slice) {
+        if (!fits(vector) || (mirrored && !fits(flipped))) {
           skipped++;
           continue;
         }
-        x.set(
-          new Float32Array(vector.buffer, vector.byteOffset, head.dim).slice(),
-          ids.length * head.dim,
-        );
+        x.set(floats(vector), ids.length * head.dim);
+        if (mirrored && flipped) xm.set(floats(flipped), ids.length * head.dim);
         ids.push(id);
       }
       if (ids.length > 0) {
-        const probs = predictHead(head, x.subarray(0, ids.length * head.dim));
+        const plain = predictHead(head, x.subarray(0, ids.length * head.dim));
+        const probs = mirrored
+          ? averaged(plain, predictHead(head, xm.subarray(0, ids.length * head.dim)))
+          : plain;
         store.write(
           runId,
           classIds,
@@ -90,4 +98,8 @@ export async function runPredictions(
     throw err;
   }
   return { predicted, skipped };
+}
+
+function averaged(a: Float32Array, b: Float32Array): Float32Array {
+  return Float32Array.from(a, (v, i) => (v + (b[i] ?? 0)) / 2);
 }

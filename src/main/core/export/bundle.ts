@@ -11,7 +11,8 @@ import type { HeadWeights } from '../train/head-trainer';
 import { validationMetrics } from './bundle-metrics';
 import { buildClassifier, type TrainedParts } from './bundle-model';
 import { saveModel } from '../ml/model-io';
-import { writeOnnxClassifier } from './bundle-onnx';
+import { writeOnnxClassifier, type OnnxBundleInfo } from './bundle-onnx';
+import type { PreprocessingSpec } from '../ml/zoo-types';
 import { bundlePage } from './bundle-page';
 import { PREDICT_SCRIPT } from './bundle-predict-script';
 import { modelCard } from './model-card';
@@ -80,7 +81,7 @@ export async function writeBundle(job: JobContext, d: BundleDeps): Promise<Bundl
   const write = (name: string, text: string) => fs.writeFileSync(path.join(d.out, name), text);
   const json = (name: string, value: unknown) => write(name, `${JSON.stringify(value, null, 2)}\n`);
   json('labels.json', { classes: d.run.classes });
-  json('preprocessing.json', { ...d.model.preprocessing, onnx });
+  json('preprocessing.json', preprocessingJson(d.model.preprocessing, d.run.config.tta, onnx));
   const metrics = validationMetrics(d.db, d.run, d.estimateHead ?? d.head, d.model);
   json('metrics.json', {
     runId: d.run.id,
@@ -109,7 +110,9 @@ export async function writeBundle(job: JobContext, d: BundleDeps): Promise<Bundl
     }),
   );
   write('predict.mjs', PREDICT_SCRIPT);
-  json('package.json', bundlePackageJson(d.projectName, d.run.id));
+  json('package.json', bundlePackageJson(d.projectName, d.run.id, true));
+  // onnxruntime-node's install script would fetch CUDA libraries from the internet on Linux x64.
+  write('.npmrc', 'onnxruntime-node-install=skip\n');
   job.progress(3);
 
   write('index.html', bundlePage(`${d.projectName} — run ${d.run.id}`));
@@ -142,8 +145,44 @@ export async function writeBundle(job: JobContext, d: BundleDeps): Promise<Bundl
   return { dir: d.out, zip, classes: d.run.classes.length, bytes: folderBytes(d.out) };
 }
 
+/**
+ * preprocessing.json: the input geometry and normalisation, the pixel pipeline in words (for
+ * anyone feeding model.onnx from other code), test-time augmentation, and model.onnx's I/O.
+ */
+export function preprocessingJson(
+  spec: PreprocessingSpec,
+  tta: boolean,
+  onnx: OnnxBundleInfo,
+): Record<string, unknown> {
+  return {
+    ...spec,
+    pipeline: [
+      'decode the file (first frame); apply its EXIF orientation',
+      'flatten transparency on white (#ffffff)',
+      `resize to ${spec.inputSize[1]}×${spec.inputSize[0]} (width×height) with a bicubic kernel: ${
+        spec.resize === 'center-crop'
+          ? 'scale to cover, then crop the centre'
+          : spec.resize === 'letterbox'
+            ? 'scale to fit, pad with black, centred'
+            : 'stretch to the size'
+      }`,
+      'convert to 8-bit sRGB, 3 channels (RGB order)',
+      'normalise the values as in "normalization"',
+    ],
+    tta: tta ? 'flip' : 'none',
+    ttaNote: tta
+      ? 'Probabilities are the mean of the image and its left–right mirror (the normalised input flipped), as the app computes them.'
+      : undefined,
+    onnx,
+  };
+}
+
 /** The bundle's own package.json: what predict.mjs needs, pinned as the app pins them. */
-function bundlePackageJson(projectName: string, runId: number): Record<string, unknown> {
+export function bundlePackageJson(
+  projectName: string,
+  runId: number,
+  withTfjs: boolean,
+): Record<string, unknown> {
   const version = (pkg: string) => {
     try {
       return (nodeRequire(`${pkg}/package.json`) as { version: string }).version;
@@ -159,10 +198,13 @@ function bundlePackageJson(projectName: string, runId: number): Record<string, u
     scripts: { predict: 'node predict.mjs' },
     engines: { node: '>=20' },
     dependencies: {
-      '@tensorflow/tfjs': version('@tensorflow/tfjs'),
+      'onnxruntime-node': version('onnxruntime-node'),
       sharp: version('sharp'),
+      ...(withTfjs ? { '@tensorflow/tfjs': version('@tensorflow/tfjs') } : {}),
     },
-    optionalDependencies: { '@tensorflow/tfjs-node': version('@tensorflow/tfjs') },
+    ...(withTfjs
+      ? { optionalDependencies: { '@tensorflow/tfjs-node': version('@tensorflow/tfjs') } }
+      : {}),
   };
 }
 

@@ -7,7 +7,7 @@ import { isImagePath } from '../library/image-formats';
 import type { EmbedModel } from '../ml/embedder';
 import { loadFeatureModel } from '../ml/feature-model';
 import { diskModelHandler } from '../ml/model-io';
-import { loadModelInput } from '../ml/preprocess';
+import { loadModelInput, mirror } from '../ml/preprocess';
 import type { PreprocessingSpec } from '../ml/zoo-types';
 import type { HeadWeights } from '../train/head-trainer';
 import { ONNX_INPUT, ONNX_PROBABILITIES } from '../ml/onnx/convert-layers';
@@ -29,6 +29,8 @@ export interface PredictionRow {
 export interface Predictor {
   readonly classes: string[];
   readonly preprocessing: PreprocessingSpec;
+  /** Probabilities are averaged with the mirror image's (test-time augmentation). */
+  readonly tta: boolean;
   /** What runs the network: TF.js, or ONNX Runtime for a bundle's model.onnx. */
   readonly engine: 'tfjs' | 'onnx';
   /** Probabilities for a batch of files; unreadable files get an error row. */
@@ -51,11 +53,13 @@ export async function runPredictor(
   model: EmbedModel,
   head: HeadWeights,
   classes: string[],
+  tta = false,
 ): Promise<Predictor> {
   const features = await loadFeatureModel(model.modelJson, model.featureOutput);
   return makePredictor(
     classes,
     model.preprocessing,
+    tta,
     tfjsRunner((batch) =>
       tf.tidy(() => {
         const emb = features.embed(batch);
@@ -75,17 +79,32 @@ export async function bundlePredictor(dir: string): Promise<Predictor> {
     return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
   };
   const labels = read<{ classes: string[] }>('labels.json');
-  const spec = read<PreprocessingSpec>('preprocessing.json');
-  const onnxFile = path.join(dir, ONNX_FILE);
-  if (fs.existsSync(onnxFile) && forcedEngine(undefined) !== 'tfjs') {
+  const spec = read<
+    PreprocessingSpec & {
+      tta?: 'flip' | 'none';
+      onnx?: { file: string | null; input?: string; output?: string; layout?: 'NHWC' | 'NCHW' };
+    }
+  >('preprocessing.json');
+  const tta = spec.tta === 'flip';
+  const onnxFile = path.join(dir, spec.onnx?.file ?? ONNX_FILE);
+  const hasLayers = fs.existsSync(path.join(dir, 'model', 'model.json'));
+  if (fs.existsSync(onnxFile) && (forcedEngine(undefined) !== 'tfjs' || !hasLayers)) {
     const session = await createSession(fs.readFileSync(onnxFile));
     const ort = await loadOrt();
+    const input = spec.onnx?.input ?? ONNX_INPUT;
+    const output = spec.onnx?.output ?? ONNX_PROBABILITIES;
+    const nchw = spec.onnx?.layout === 'NCHW';
     return makePredictor(
       labels.classes,
       spec,
+      tta,
       async (packed, dims) => {
-        const out = await session.run({ [ONNX_INPUT]: new ort.Tensor('float32', packed, dims) });
-        const data = out[ONNX_PROBABILITIES]?.data;
+        const [n, h, w] = dims;
+        const feed = nchw
+          ? new ort.Tensor('float32', channelsFirst(packed, n, h, w), [n, 3, h, w])
+          : new ort.Tensor('float32', packed, dims);
+        const out = await session.run({ [input]: feed });
+        const data = out[output]?.data;
         if (!(data instanceof Float32Array))
           throw new OcellusError('INTERNAL', 'model.onnx gave no probabilities');
         return data;
@@ -94,10 +113,12 @@ export async function bundlePredictor(dir: string): Promise<Predictor> {
       'onnx',
     );
   }
+  if (!hasLayers) throw new OcellusError('NOT_FOUND', `${dir} has neither model.onnx nor model/`);
   const model = await tfl.loadLayersModel(diskModelHandler(path.join(dir, 'model', 'model.json')));
   return makePredictor(
     labels.classes,
     spec,
+    tta,
     tfjsRunner((batch) => model.predict(batch) as tf.Tensor2D),
     () => model.dispose(),
   );
@@ -120,9 +141,23 @@ function tfjsRunner(run: (batch: tf.Tensor4D) => tf.Tensor2D): BatchRunner {
   };
 }
 
+/** [n, h, w, 3] → [n, 3, h, w], for ONNX models that take channels first. */
+export function channelsFirst(packed: Float32Array, n: number, h: number, w: number): Float32Array {
+  const out = new Float32Array(packed.length);
+  const plane = h * w;
+  for (let b = 0; b < n; b++) {
+    for (let p = 0; p < plane; p++) {
+      for (let c = 0; c < 3; c++)
+        out[b * 3 * plane + c * plane + p] = packed[(b * plane + p) * 3 + c] ?? 0;
+    }
+  }
+  return out;
+}
+
 function makePredictor(
   classes: string[],
   spec: PreprocessingSpec,
+  tta: boolean,
   run: BatchRunner,
   dispose: () => void,
   engine: 'tfjs' | 'onnx' = 'tfjs',
@@ -131,6 +166,7 @@ function makePredictor(
   return {
     classes,
     preprocessing: spec,
+    tta,
     engine,
     async predict(files) {
       const settled = await Promise.allSettled(files.map((f) => loadModelInput(f, spec)));
@@ -152,13 +188,23 @@ function makePredictor(
       });
       if (ok.length === 0) return rows;
       const per = h * w * 3;
-      const packed = new Float32Array(ok.length * per);
+      const views = tta ? 2 : 1;
+      const packed = new Float32Array(ok.length * views * per);
       ok.forEach((i, j) => {
         const s = settled[i];
-        if (s?.status === 'fulfilled') packed.set(s.value, j * per);
+        if (s?.status !== 'fulfilled') return;
+        packed.set(s.value, j * per);
+        if (tta) packed.set(mirror(s.value, spec), (ok.length + j) * per);
       });
-      const data = await run(packed, [ok.length, h, w, 3]);
+      const out = await run(packed, [ok.length * views, h, w, 3]);
       const k = classes.length;
+      // With TTA the mirrored half follows: the mean of both, as predict.mjs computes it.
+      const data = tta
+        ? Float32Array.from(
+            { length: ok.length * k },
+            (_, j) => ((out[j] ?? 0) + (out[ok.length * k + j] ?? 0)) / 2,
+          )
+        : out;
       ok.forEach((i, j) => {
         const probs = Array.from(data.slice(j * k, (j + 1) * k));
         let best = 0;

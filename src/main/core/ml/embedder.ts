@@ -58,6 +58,11 @@ export function embeddingKey(model: EmbedModel): string {
   return `${model.id}@${model.modelSha.slice(0, 16)}|${preprocessingKey(model.preprocessing)}|${model.featureOutput}${view}`;
 }
 
+/** The model fed the mirrored network input (test-time augmentation's second view). */
+export function mirrorModel(model: EmbedModel): EmbedModel {
+  return { ...model, view: { key: 'mirror', params: () => 'mirror' } };
+}
+
 /** How many distinct readable images have (or failed to get) an embedding for a model. */
 export function embeddingStatus(db: Database.Database, model: EmbedModel): EmbeddingStatus {
   const key = embeddingKey(model);

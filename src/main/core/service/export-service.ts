@@ -180,7 +180,7 @@ export async function createRunPredictor(ctx: ServiceContext, runId?: number): P
   const head = runs.head(id);
   if (run.status !== 'done' || !head)
     throw new OcellusError('INVALID_ARGUMENT', `Run ${id} has no trained model`);
-  return runPredictor(await resolveRunModel(ctx, run), head, run.classes);
+  return runPredictor(await resolveRunModel(ctx, run), head, run.classes, run.config.tta);
 }
 
 function newestDoneRun(runs: RunStore): number {

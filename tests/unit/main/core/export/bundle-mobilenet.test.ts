@@ -69,25 +69,32 @@ describe('model bundle on MobileNetV2', () => {
     await t.cleanup();
   });
 
-  it('predict.mjs (pure-JS TF.js) matches the app (wasm) within 1e-4', async () => {
+  it('predict.mjs on ONNX Runtime, and on pure-JS TF.js as its fallback, matches the app within 1e-4', async () => {
     const app = await t.service.runPredictor(runId);
     const expected = await app.predict(probes);
     app.dispose();
-    const { stdout } = await run(process.execPath, ['predict.mjs', ...probes], {
-      cwd: bundle,
-      env: { ...process.env, NODE_PATH: path.join(REPO, 'node_modules') },
-      maxBuffer: 1 << 24,
-    });
-    const rows = parseCsv(stdout).slice(1);
-    let maxDiff = 0;
-    expected.forEach((e, i) => {
-      expect(rows[i]?.[1]).toBe(e.label);
-      e.probabilities?.forEach((p, c) => {
-        maxDiff = Math.max(maxDiff, Math.abs(p - Number(rows[i]?.[3 + c])));
-      });
-    });
     expect(expected.every((e) => e.probabilities !== null)).toBe(true);
-    expect(maxDiff).toBeLessThan(1e-4);
+    for (const engine of ['onnx', 'tfjs']) {
+      const { stdout, stderr } = await run(
+        process.execPath,
+        ['predict.mjs', ...probes, '--engine', engine],
+        {
+          cwd: bundle,
+          env: { ...process.env, NODE_PATH: path.join(REPO, 'node_modules') },
+          maxBuffer: 1 << 24,
+        },
+      );
+      expect(stderr).toMatch(engine === 'onnx' ? /images\/s, ONNX Runtime\)/ : /images\/s, TF\.js/);
+      const rows = parseCsv(stdout).slice(1);
+      let maxDiff = 0;
+      expected.forEach((e, i) => {
+        expect(rows[i]?.[1]).toBe(e.label);
+        e.probabilities?.forEach((p, c) => {
+          maxDiff = Math.max(maxDiff, Math.abs(p - Number(rows[i]?.[3 + c])));
+        });
+      });
+      expect(maxDiff, engine).toBeLessThan(1e-4);
+    }
   }, 120_000);
 
   it("the bundle's model.onnx (MobileNetV2 + head) on ONNX Runtime matches the app within 1e-4", async () => {

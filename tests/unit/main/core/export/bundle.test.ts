@@ -117,6 +117,7 @@ describe('model bundle', () => {
       'MODEL_CARD.md',
       'predict.mjs',
       'package.json',
+      '.npmrc',
       'index.html',
       'tf.min.js',
       'model.js',
@@ -130,6 +131,11 @@ describe('model bundle', () => {
       inputSize: [32, 32],
       resize: 'center-crop',
       normalization: { kind: 'range', min: 0, max: 1 },
+      pipeline: expect.arrayContaining([
+        'flatten transparency on white (#ffffff)',
+        'resize to 32×32 (width×height) with a bicubic kernel: scale to cover, then crop the centre',
+      ]) as string[],
+      tta: 'none',
       onnx: {
         file: 'model.onnx',
         input: 'input',

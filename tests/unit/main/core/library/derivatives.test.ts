@@ -7,10 +7,7 @@ import {
   renderDerivatives,
   type DerivativeResult,
 } from '../../../../../src/main/core/library/derivatives';
-import {
-  networkPixels,
-  readCachedInput,
-} from '../../../../../src/main/core/library/model-input';
+import { networkPixels, readCachedInput } from '../../../../../src/main/core/library/model-input';
 import {
   pixelAt,
   writeAv1Heif,
