@@ -238,7 +238,7 @@ export interface MlStatus {
 export interface BaseModelInfo {
   id: string;
   name: string;
-  format: 'layers' | 'graph';
+  format: 'layers' | 'graph' | 'onnx';
   inputSize: [number, number];
   featureSize: number | null;
   licence: string;

@@ -77,6 +77,12 @@ export class AssistRuntime {
     const run = opts.runs.get(opts.runId);
     const head = opts.runs.head(opts.runId);
     if (!head) throw new OcellusError('INVALID_ARGUMENT', `Run ${opts.runId} has no classifier`);
+    if (opts.model.onnx) {
+      throw new OcellusError(
+        'UNSUPPORTED',
+        'Heat maps need a Layers base model; this run’s base is an ONNX model',
+      );
+    }
     await initBackend(opts.backend);
     const base = await this.spatialBase(opts.model);
     let classIndex: number | undefined;

@@ -18,9 +18,9 @@ export type OnnxBundleInfo =
       file: string;
       input: string;
       output: string;
-      /** Channels last, as the TF.js model: [batch, height, width, 3], float32. */
-      layout: 'NHWC';
-      shape: [null, number, number, 3];
+      /** Channels last as the TF.js model ([batch, height, width, 3]), or first as an ONNX base declares. */
+      layout: 'NHWC' | 'NCHW';
+      shape: [null, number, number, 3] | [null, 3, number, number];
       opset: number;
       /** Largest probability difference from the TF.js model on the check inputs. */
       maxAbsDiffFromTfjs: number;

@@ -208,7 +208,8 @@ export function bundlePackageJson(
   };
 }
 
-function folderBytes(dir: string): number {
+/** Bytes of every file under a folder. */
+export function folderBytes(dir: string): number {
   return fs
     .readdirSync(dir, { withFileTypes: true })
     .reduce(

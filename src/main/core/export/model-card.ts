@@ -15,6 +15,8 @@ export interface ModelCardInput {
   onnx: OnnxBundleInfo;
   appVersion: string;
   created: string;
+  /** Set when the bundle has no TF.js model (an ONNX base): why. */
+  noTfjs?: string;
 }
 
 const pct = (v: number | null) => (v === null ? '–' : `${(v * 100).toFixed(1)} %`);
@@ -49,12 +51,18 @@ Classes (${run.classes.length}): ${run.classes.join(', ')}.
   Licence of the base model: ${c.licence}.
 - Head trained by Ocellus: global average pooling → Dense ${cfg.hiddenUnits} ReLU → Dense ${run.classes.length} softmax
   (dropout ${cfg.dropout} while training). Training mode: ${cfg.mode}.
-- One TF.js Layers model (\`model/model.json\`): an image tensor [n, ${p.inputSize[0]}, ${p.inputSize[1]}, 3] in, class
-  probabilities out, in the order of \`labels.json\`.
+${
+  c.noTfjs
+    ? `- No TF.js model in this bundle: ${c.noTfjs}.`
+    : `- One TF.js Layers model (\`model/model.json\`): an image tensor [n, ${p.inputSize[0]}, ${p.inputSize[1]}, 3] in, class
+  probabilities out, in the order of \`labels.json\`.`
+}
 - Preprocessing (\`preprocessing.json\`): EXIF orientation applied, transparency on white, resized to
   ${p.inputSize[1]}×${p.inputSize[0]} by ${p.resize} (bicubic), ${norm}.
 
 ${onnxSection(c.onnx, p)}
+
+${estimateSection(run)}
 
 ## Data
 
@@ -69,10 +77,10 @@ ${counts}
 Split: stratified, grouped by **${cfg.groupBy}** (whole groups stay on one side), ${Math.round(cfg.validationFraction * 100)} % held out, seed ${cfg.seed}.
 Identical files found on both sides: ${run.leakedContents}.
 
-## Validation metrics
+## Validation metrics (the estimate)
 
 Best epoch ${run.bestEpoch ?? '–'} of ${run.history.length}: validation loss ${run.best?.valLoss.toFixed(4) ?? '–'}, accuracy ${pct(run.best?.valAccuracy ?? null)}.
-Recomputed on ${metrics.images} validation images with their current labels: accuracy ${pct(metrics.accuracy)}.
+Recomputed on ${metrics.images} validation images with their current labels, by the model trained without them: accuracy ${pct(metrics.accuracy)}.
 
 | class | precision | recall | F1 | images |
 | ----- | --------- | ------ | -- | ------ |
@@ -95,9 +103,58 @@ clinical diagnosis without a proper validation study.
   cameras, places, seasons or devices. Classes with few images are the least reliable.
 - It always answers with one of its ${run.classes.length} classes, even for images unlike any it has seen.
 - Probabilities are not calibrated; check a threshold on your own data before trusting them.
-- \`predict.mjs\` reproduces the app's preprocessing exactly (sharp). \`index.html\` resizes in the browser's canvas,
-  so its probabilities can differ slightly from the app's.
+- \`predict.mjs\` reproduces the app's preprocessing exactly (sharp)${
+    c.noTfjs
+      ? '.'
+      : `. \`index.html\` resizes in the browser's canvas,
+  so its probabilities can differ slightly from the app's.`
+  }
 `;
+}
+
+/** What the model is: what it learnt from and what the validation figures estimate. */
+export function estimateSection(run: RunSummary): string {
+  const e = run.estimate;
+  if (!e)
+    return '## What this model is\n\nTrained before Ocellus recorded its estimate: see the validation metrics below.';
+  const lines: string[] = [];
+  const interval = e.interval
+    ? ` (95 % interval ${pct(e.interval[0])} – ${pct(e.interval[1])}, ${e.validationImages} validation images)`
+    : '';
+  lines.push(
+    `- **Estimated accuracy: ${pct(e.accuracy)}**${interval}, measured on the validation split by the model trained without it.`,
+  );
+  if (e.crossValidation) {
+    const cv = e.crossValidation;
+    lines.push(
+      `- ${cv.folds.length}-fold cross-validation: ${pct(cv.mean)} ± ${pct(cv.sd)} (mean ± standard deviation over folds: ${cv.folds.map((f) => pct(f.accuracy)).join(', ')}).`,
+    );
+  }
+  lines.push(
+    e.refit
+      ? `- The released model was then trained again on **all ${e.refit.images} labelled images** for ${e.refit.epochs} epochs (the number chosen on the validation split), so it has seen the validation images: the figures above are its estimate, not a measurement of it.`
+      : `- The released model is the one measured: it learnt from the ${run.counts.train} training images only (${e.epochs} epochs).`,
+  );
+  lines.push(
+    e.epochChoice === 'fixed'
+      ? `- Epochs: ${e.epochs}, fixed (the validation split was too small to choose them by its loss).`
+      : `- Epochs: ${e.epochs}, chosen by the lowest validation loss (early stopping).`,
+  );
+  if (e.views > 1)
+    lines.push(
+      `- Trained on ${e.views} views per training image (the image and ${e.views - 1} augmented).`,
+    );
+  if (e.tta)
+    lines.push(
+      '- Predictions average each image with its mirror image (test-time augmentation, `preprocessing.json`).',
+    );
+  for (const s of e.smallClasses) {
+    lines.push(
+      `- ⚠ **${s.name}** has only ${s.images} labelled images (fewer than 20): its figures are unreliable.`,
+    );
+  }
+  for (const n of e.notes) lines.push(`- ${n}`);
+  return `## What this model is\n\n${lines.join('\n')}`;
 }
 
 function onnxSection(onnx: OnnxBundleInfo, p: PreprocessingSpec): string {
@@ -105,11 +162,12 @@ function onnxSection(onnx: OnnxBundleInfo, p: PreprocessingSpec): string {
     return `## ONNX\n\nNo \`model.onnx\` in this bundle: ${onnx.reason}. The TF.js model above is complete.`;
   }
   const [h, w] = p.inputSize;
+  const nchw = onnx.layout === 'NCHW';
   return `## ONNX
 
-\`${onnx.file}\` is the same classifier for ONNX Runtime (opset ${onnx.opset}): input \`${onnx.input}\`
-float32 [n, ${h}, ${w}, 3] (channels last, preprocessed as above), output \`${onnx.output}\` [n, classes].
-It matched the TF.js model within ${onnx.maxAbsDiffFromTfjs.toExponential(1)} when exported. In Python:
+\`${onnx.file}\` is the ${nchw ? '' : 'same '}classifier for ONNX Runtime: input \`${onnx.input}\`
+float32 ${nchw ? `[n, 3, ${h}, ${w}] (channels first` : `[n, ${h}, ${w}, 3] (channels last`}, preprocessed as above), output \`${onnx.output}\` [n, classes].
+It matched ${nchw ? "the app's classifier" : 'the TF.js model'} within ${onnx.maxAbsDiffFromTfjs.toExponential(1)} when exported. In Python:
 
 \`\`\`python
 import json, numpy as np, onnxruntime as ort
@@ -120,7 +178,7 @@ session = ort.InferenceSession("${onnx.file}")
 image = ImageOps.exif_transpose(Image.open("photo.jpg")).convert("RGB")
 image = ${pythonResize(p)}
 x = np.asarray(image, dtype=np.float32)[None]
-x = ${pythonNormalise(p)}
+x = ${pythonNormalise(p)}${nchw ? '\nx = x.transpose(0, 3, 1, 2).astype(np.float32)' : ''}
 probabilities = session.run(["${onnx.output}"], {"${onnx.input}": x})[0][0]
 print(labels[int(probabilities.argmax())], float(probabilities.max()))
 \`\`\``;

@@ -7,7 +7,7 @@ import { isImagePath } from '../library/image-formats';
 import type { EmbedModel } from '../ml/embedder';
 import { loadFeatureModel } from '../ml/feature-model';
 import { diskModelHandler } from '../ml/model-io';
-import { loadModelInput, mirror } from '../ml/preprocess';
+import { channelsFirst, loadModelInput, mirror } from '../ml/preprocess';
 import type { PreprocessingSpec } from '../ml/zoo-types';
 import type { HeadWeights } from '../train/head-trainer';
 import { ONNX_INPUT, ONNX_PROBABILITIES } from '../ml/onnx/convert-layers';
@@ -139,19 +139,6 @@ function tfjsRunner(run: (batch: tf.Tensor4D) => tf.Tensor2D): BatchRunner {
     out.dispose();
     return data;
   };
-}
-
-/** [n, h, w, 3] → [n, 3, h, w], for ONNX models that take channels first. */
-export function channelsFirst(packed: Float32Array, n: number, h: number, w: number): Float32Array {
-  const out = new Float32Array(packed.length);
-  const plane = h * w;
-  for (let b = 0; b < n; b++) {
-    for (let p = 0; p < plane; p++) {
-      for (let c = 0; c < 3; c++)
-        out[b * 3 * plane + c * plane + p] = packed[(b * plane + p) * 3 + c] ?? 0;
-    }
-  }
-  return out;
 }
 
 function makePredictor(

@@ -3,7 +3,7 @@ import { loadFeatureModel, type FeatureModel } from './feature-model';
 import { loadAugmentedInput, type ViewParams } from './augment-input';
 import { loadModelInput, mirror } from './preprocess';
 import { initBackend, type BackendName } from './tf-runtime';
-import type { PreprocessingSpec } from './zoo-types';
+import type { OnnxIo, PreprocessingSpec } from './zoo-types';
 
 export interface EmbedItem {
   /** The image's content hash: the cache key. */
@@ -32,6 +32,8 @@ export interface EngineConfig {
   backend?: BackendName | null;
   /** Forced inference engine (OCELLUS_ENGINE wins); null or absent: the fastest that works. */
   engine?: EngineName | null;
+  /** An ONNX base model (modelJson is the .onnx file): ONNX Runtime only. */
+  onnx?: OnnxIo;
 }
 
 export type EngineName = 'tfjs' | 'onnx';

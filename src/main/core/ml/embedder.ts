@@ -9,7 +9,7 @@ import { EmbedPool } from './embed-pool';
 import { recordEngine } from './engine-status';
 import { preprocessingKey } from './preprocess';
 import type { BackendName } from './tf-runtime';
-import type { PreprocessingSpec } from './zoo-types';
+import type { OnnxIo, PreprocessingSpec } from './zoo-types';
 
 /** A base model ready to embed with: its files and how to feed it. */
 export interface EmbedModel {
@@ -19,6 +19,8 @@ export interface EmbedModel {
   modelSha: string;
   featureOutput: string;
   preprocessing: PreprocessingSpec;
+  /** ONNX base models: input, embedding output and layout (modelJson is then the .onnx file). */
+  onnx?: OnnxIo;
   /**
    * An augmented view instead of the plain image (feature-mode augmentation): its key joins
    * the embedding key, and `params` draws each image's view from its content hash.
@@ -135,6 +137,7 @@ export async function runEmbedding(
       featureOutput: opts.model.featureOutput,
       preprocessing: opts.model.preprocessing,
       backend: opts.backend ?? null,
+      onnx: opts.model.onnx,
     },
     opts.workerFile,
     opts.workers,

@@ -15,7 +15,8 @@ import {
 import { diskModelHandler, modelFormat } from './model-io';
 import { convertFeatureModel } from './onnx/convert-layers';
 import { readOnnxCache, writeOnnxCache } from './onnx/onnx-cache';
-import { OnnxEngine, createSession, loadOrt } from './onnx/onnx-engine';
+import { OnnxEngine, createSession, loadOrt, probeOnnxBase } from './onnx/onnx-engine';
+import fs from 'node:fs';
 import { VERIFY_TOLERANCE, compareWithTfjs, verificationInputs } from './onnx/verify';
 import { initBackend } from './tf-runtime';
 
@@ -51,6 +52,23 @@ export function forcedEngine(preferred?: EngineName | null): EngineName | null {
   return preferred ?? null;
 }
 
+/** An ONNX base model runs on ONNX Runtime only: there is no TF.js model to fall back to. */
+async function onnxBaseEngine(
+  config: EngineConfig,
+  forced: EngineName | null,
+): Promise<InferenceEngine> {
+  if (forced === 'tfjs') {
+    throw new OcellusError(
+      'UNSUPPORTED',
+      'This base is an ONNX model: it runs on ONNX Runtime only (OCELLUS_ENGINE=tfjs cannot run it)',
+    );
+  }
+  const ort = await loadOrt();
+  const session = await createSession(fs.readFileSync(config.modelJson));
+  const size = await probeOnnxBase(session, ort, config);
+  return new OnnxEngine(session, ort, config, size, config.onnx?.output ?? '', 'ONNX base model');
+}
+
 /**
  * Starts the fastest engine that works for this model. ONNX failures (unsupported layers,
  * a mismatch with TF.js, the runtime missing) fall back to TF.js with the reason in `note`,
@@ -58,6 +76,7 @@ export function forcedEngine(preferred?: EngineName | null): EngineName | null {
  */
 export async function createInferenceEngine(config: EngineConfig): Promise<InferenceEngine> {
   const forced = forcedEngine(config.engine);
+  if (config.onnx) return onnxBaseEngine(config, forced);
   if (forced === 'tfjs') return EmbedEngine.create(config);
   let tfjs: EmbedEngine | null = null;
   try {

@@ -1,8 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { OcellusError } from '../../../shared/errors';
+import { checkOnnxModel } from './onnx-base';
 import {
   MODEL_JSON,
+  ONNX_MODEL,
   checkShards,
   fileSize,
   parseModelJson,
@@ -136,6 +138,7 @@ export async function downloadModelFiles(
     return actual;
   };
 
+  if (zoo.format === 'onnx') return downloadOnnx(zoo, incoming, get, reject);
   const jsonUrl = new URL(zoo.url);
   const modelJsonSha = await get(MODEL_JSON, jsonUrl, zoo.sha256?.modelJson);
   let info: ModelJsonInfo;
@@ -172,6 +175,34 @@ export async function downloadModelFiles(
     zooId: zoo.id,
     sha256: { modelJson: modelJsonSha, shards },
     sizeBytes: fileSize(path.join(incoming, MODEL_JSON)) + shardBytes,
+  };
+}
+
+/** An ONNX zoo model: one file, verified, opened by ONNX Runtime with the zoo's declaration. */
+async function downloadOnnx(
+  zoo: ZooModel,
+  incoming: string,
+  get: (rel: string, url: URL, expected: string | null | undefined) => Promise<string>,
+  reject: (message: string) => OcellusError,
+): Promise<ModelMeta> {
+  if (!zoo.onnx) throw reject(`The zoo lists ${zoo.id} as ONNX without its input and output`);
+  const declaration = { io: zoo.onnx, preprocessing: zoo.preprocessing, licence: zoo.licence };
+  const sha = await get(ONNX_MODEL, new URL(zoo.url), zoo.sha256?.modelJson);
+  try {
+    await checkOnnxModel(path.join(incoming, ONNX_MODEL), declaration);
+  } catch (err) {
+    throw reject(err instanceof Error ? err.message : String(err));
+  }
+  return {
+    version: 1,
+    id: zoo.id,
+    name: zoo.name,
+    format: 'onnx',
+    source: 'cache',
+    zooId: zoo.id,
+    sha256: { modelJson: sha, shards: {} },
+    sizeBytes: fileSize(path.join(incoming, ONNX_MODEL)),
+    onnx: declaration,
   };
 }
 

@@ -2,9 +2,12 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { OcellusError } from '../../../shared/errors';
+import type { OnnxIo, PreprocessingSpec } from './zoo-types';
 
 /** File name of a TF.js model's topology + weights manifest. */
 export const MODEL_JSON = 'model.json';
+/** File name of an ONNX base model in its folder. */
+export const ONNX_MODEL = 'model.onnx';
 /** File name of Ocellus's per-model metadata, next to model.json. */
 export const META_FILE = 'ocellus-model.json';
 
@@ -19,11 +22,20 @@ export interface ModelMeta {
   version: 1;
   id: string;
   name: string;
-  format: 'layers' | 'graph';
+  format: 'layers' | 'graph' | 'onnx';
   source?: 'cache' | 'imported';
   zooId: string | null;
   sha256: ModelHashes;
   sizeBytes: number;
+  /** ONNX bases: what the user declared (or the zoo listed) about feeding the model. */
+  onnx?: OnnxBaseDeclaration;
+}
+
+/** How to feed an ONNX base model: its I/O and preprocessing (declared, since ONNX does not say). */
+export interface OnnxBaseDeclaration {
+  io: OnnxIo;
+  preprocessing: PreprocessingSpec;
+  licence?: string;
 }
 
 /** The parts of model.json that locating and sizing weights need. */
@@ -251,7 +263,7 @@ export function readMeta(file: string): ModelMeta | null {
     json['version'] !== 1 ||
     typeof json['id'] !== 'string' ||
     typeof json['name'] !== 'string' ||
-    (json['format'] !== 'layers' && json['format'] !== 'graph') ||
+    (json['format'] !== 'layers' && json['format'] !== 'graph' && json['format'] !== 'onnx') ||
     (json['zooId'] !== null && typeof json['zooId'] !== 'string') ||
     !isHashes(json['sha256']) ||
     typeof json['sizeBytes'] !== 'number'
@@ -268,5 +280,6 @@ export function readMeta(file: string): ModelMeta | null {
     zooId: json['zooId'],
     sha256: json['sha256'],
     sizeBytes: json['sizeBytes'],
+    ...(isRecord(json['onnx']) ? { onnx: json['onnx'] as unknown as OnnxBaseDeclaration } : {}),
   };
 }

@@ -62,8 +62,9 @@ export function diskModelHandler(modelJsonPath: string): io.IOHandler {
   };
 }
 
-/** 'layers' or 'graph', from model.json's format field or topology shape. */
-export function modelFormat(modelJsonPath: string): 'layers' | 'graph' {
+/** 'layers' or 'graph', from model.json's format field or topology shape; 'onnx' for a .onnx file. */
+export function modelFormat(modelJsonPath: string): 'layers' | 'graph' | 'onnx' {
+  if (modelJsonPath.toLowerCase().endsWith('.onnx')) return 'onnx';
   const json = JSON.parse(fs.readFileSync(modelJsonPath, 'utf8')) as ModelJson;
   if (json.format === 'graph-model') return 'graph';
   if (json.format === 'layers-model') return 'layers';

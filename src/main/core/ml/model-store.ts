@@ -6,6 +6,8 @@ import { writeFileAtomic } from '../fs-atomic';
 import {
   META_FILE,
   MODEL_JSON,
+  ONNX_MODEL,
+  type OnnxBaseDeclaration,
   assertSafeId,
   checkShards,
   fileSize,
@@ -15,18 +17,23 @@ import {
   readMeta,
   readModelJson,
   sameHashes,
+  sha256File,
   sha256FileSync,
   type ModelHashes,
   type ModelMeta,
 } from './model-files';
 import { downloadModelFiles, type DownloadProgress } from './model-download';
+import { readOnnxDeclaration } from './onnx-base';
 import type { ZooModel } from './zoo-types';
 
 /** Where a model's files are on disk and which loader they need. */
 export interface ModelFiles {
+  /** model.json, or model.onnx for an ONNX base. */
   modelJson: string;
   dir: string;
-  format: 'layers' | 'graph';
+  format: 'layers' | 'graph' | 'onnx';
+  /** ONNX bases: how to feed the model. */
+  onnx?: OnnxBaseDeclaration;
 }
 
 /** A model available offline. */
@@ -114,6 +121,9 @@ export class ModelStore {
   ): Promise<StoredModel> {
     const src = path.resolve(dir);
     if (options.id !== undefined) assertSafeId(options.id);
+    if (!fs.existsSync(path.join(src, MODEL_JSON)) && fs.existsSync(path.join(src, ONNX_MODEL))) {
+      return this.importOnnxFolder(src, options);
+    }
     const info = readModelJson(src);
     checkShards(src, info);
     // Validate and hash the copies, not the originals, so what is recorded is what is stored.
@@ -146,10 +156,48 @@ export class ModelStore {
     }
   }
 
+  /**
+   * Imports an ONNX base: a folder with model.onnx and ocellus-base.json declaring its input,
+   * embedding output, layout and preprocessing (checked against the model by ONNX Runtime).
+   */
+  private async importOnnxFolder(
+    src: string,
+    options: { id?: string; name?: string },
+  ): Promise<StoredModel> {
+    const declaration = await readOnnxDeclaration(src);
+    const staging = this.staging();
+    try {
+      fs.copyFileSync(path.join(src, ONNX_MODEL), path.join(staging, ONNX_MODEL));
+      const sha256 = { modelJson: await sha256File(path.join(staging, ONNX_MODEL)), shards: {} };
+      const id = options.id ?? `imported-${sha256.modelJson.slice(0, 12)}`;
+      const existing = this.sameOrConflict(id, sha256);
+      if (existing) return existing;
+      return this.install(staging, {
+        version: 1,
+        id,
+        name: options.name ?? path.basename(src),
+        format: 'onnx',
+        source: 'imported',
+        zooId: null,
+        sha256,
+        sizeBytes: fileSize(path.join(staging, ONNX_MODEL)),
+        onnx: declaration,
+      });
+    } finally {
+      fs.rmSync(staging, { recursive: true, force: true });
+    }
+  }
+
   /** Writes one model as a portable tar file (model.json, shards, ocellus-model.json). */
   async exportToFile(id: string, file: string): Promise<void> {
     const model = this.find(id);
     if (!model) throw new OcellusError('NOT_FOUND', `No model "${id}" is available offline`);
+    if (model.format === 'onnx') {
+      throw new OcellusError(
+        'UNSUPPORTED',
+        `${id} is an ONNX model: copy its folder (${model.dir}) instead; it imports as it is`,
+      );
+    }
     const info = readModelJson(model.dir);
     const staging = this.staging();
     const out = path.resolve(file);
@@ -276,7 +324,8 @@ export class ModelStore {
   private readCached(id: string): StoredModel | null {
     const dir = path.join(this.cacheDir, id);
     const meta = readMeta(path.join(dir, META_FILE));
-    if (!meta || meta.id !== id || !fs.existsSync(path.join(dir, MODEL_JSON))) return null;
+    const main = meta?.format === 'onnx' ? ONNX_MODEL : MODEL_JSON;
+    if (!meta || meta.id !== id || !fs.existsSync(path.join(dir, main))) return null;
     return this.toStored(dir, meta, meta.source ?? 'cache');
   }
 
@@ -291,7 +340,8 @@ export class ModelStore {
       sha256,
       zooId,
       dir,
-      modelJson: path.join(dir, MODEL_JSON),
+      modelJson: path.join(dir, format === 'onnx' ? ONNX_MODEL : MODEL_JSON),
+      ...(meta.onnx ? { onnx: meta.onnx } : {}),
     };
   }
 

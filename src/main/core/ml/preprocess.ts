@@ -40,6 +40,19 @@ export function mirror(x: Float32Array, spec: PreprocessingSpec): Float32Array {
   return out;
 }
 
+/** [n, h, w, 3] → [n, 3, h, w], for ONNX models that take channels first. */
+export function channelsFirst(packed: Float32Array, n: number, h: number, w: number): Float32Array {
+  const out = new Float32Array(packed.length);
+  const plane = h * w;
+  for (let b = 0; b < n; b++) {
+    for (let p = 0; p < plane; p++) {
+      for (let c = 0; c < 3; c++)
+        out[b * 3 * plane + c * plane + p] = packed[(b * plane + p) * 3 + c] ?? 0;
+    }
+  }
+  return out;
+}
+
 /** Applies the spec's value normalisation to interleaved RGB bytes. */
 export function normalise(rgb: Uint8Array, spec: PreprocessingSpec): Float32Array {
   const out = new Float32Array(rgb.length);

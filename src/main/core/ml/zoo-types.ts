@@ -16,14 +16,28 @@ export interface PreprocessingSpec {
   normalization: Normalization;
 }
 
+/** How an ONNX image model is fed and which output is the embedding. */
+export interface OnnxIo {
+  /** Name of the image input. */
+  input: string;
+  /** Name of the embedding output ([n, dim]; [n, tokens, dim] takes token 0, [n, c, h, w] is pooled). */
+  output: string;
+  /** NCHW (PyTorch exports) or NHWC. */
+  layout: 'NCHW' | 'NHWC';
+}
+
 /** One entry of resources/model-zoo.json. */
 export interface ZooModel {
   id: string;
   name: string;
-  /** 'layers' (tf.loadLayersModel) or 'graph' (tf.loadGraphModel). */
-  format: 'layers' | 'graph';
-  /** URL of model.json; weight shards are resolved next to it. */
+  /** 'layers' (tf.loadLayersModel), 'graph' (tf.loadGraphModel) or 'onnx' (one .onnx file, ONNX Runtime). */
+  format: 'layers' | 'graph' | 'onnx';
+  /** URL of model.json (weight shards are resolved next to it), or of the .onnx file. */
   url: string;
+  /** ONNX models: the input, the embedding output and the layout. */
+  onnx?: OnnxIo;
+  /** Where the model can only be supplied by the user (gated or non-commercial licence): why. */
+  userSupplied?: string;
   /** Where the address was confirmed, or why it could not be. */
   sourceNote: string;
   /** False when the address could not be confirmed from public material. */
@@ -36,7 +50,7 @@ export interface ZooModel {
   featureOutput: string;
   /** Length of the embedding. */
   featureSize: number;
-  /** sha256 (hex) of model.json, and of each weight shard by file name, when known. */
+  /** sha256 (hex) of model.json (of the .onnx file for ONNX models), and of each weight shard by file name, when known. */
   sha256: { modelJson: string | null; shards: Record<string, string> } | null;
   /** Total download size in bytes, when known. */
   sizeBytes: number | null;

@@ -7,6 +7,7 @@ import type {
   DatasetExportOptions,
   ExportKind,
 } from '../../../shared/types';
+import { writeOnnxBaseBundle } from '../export/bundle-onnx-base';
 import { writeBundle } from '../export/bundle';
 import { writeCamtrapDp } from '../export/camtrap-dp';
 import { camtrapMapping, saveCamtrapMapping } from '../export/camtrap-mapping';
@@ -117,14 +118,15 @@ export function createExportService(ctx: ServiceContext): ExportApi {
       const model = await resolveRunModel(ctx, run);
       const stored = ctx.models.find(run.config.baseModel);
       const entry = zoo.find((z) => z.id === (stored?.zooId ?? run.config.baseModel));
-      if (modelFormat(model.modelJson) !== 'layers')
+      const onnxBase = modelFormat(model.modelJson) === 'onnx';
+      if (!onnxBase && modelFormat(model.modelJson) !== 'layers')
         throw new OcellusError(
           'UNSUPPORTED',
           `${model.id} is a Graph model: bundles need a Layers base model to merge with the head`,
         );
       prepareEmptyDir(out);
       return asJob('bundle', `Model bundle of run ${runId}`, out, runId, async (job) => {
-        const r = await writeBundle(job, {
+        const r = await (onnxBase ? writeOnnxBaseBundle : writeBundle)(job, {
           db: store.db,
           run,
           head,

@@ -150,6 +150,21 @@ export function resolveEmbedModel(ctx: ServiceContext, id: string, zoo: ZooModel
         : `No base model ${id}`,
     );
   }
+  if (stored.format === 'onnx') {
+    const io = entry?.onnx ?? stored.onnx?.io;
+    const preprocessing = entry?.preprocessing ?? stored.onnx?.preprocessing;
+    if (!io || !preprocessing) {
+      throw new OcellusError('INVALID_ARGUMENT', `${id} is an ONNX model without its declaration`);
+    }
+    return {
+      id: stored.id,
+      modelJson: stored.modelJson,
+      modelSha: stored.sha256.modelJson,
+      featureOutput: io.output,
+      preprocessing,
+      onnx: io,
+    };
+  }
   return {
     id: stored.id,
     modelJson: stored.modelJson,
@@ -160,14 +175,14 @@ export function resolveEmbedModel(ctx: ServiceContext, id: string, zoo: ZooModel
 }
 
 function describe(m: StoredModel, z: ZooModel | undefined): BaseModelInfo {
-  const pre = z?.preprocessing ?? defaultPreprocessing(m.modelJson);
+  const pre = z?.preprocessing ?? m.onnx?.preprocessing ?? defaultPreprocessing(m.modelJson);
   return {
     id: m.id,
     name: m.name,
     format: m.format,
     inputSize: pre.inputSize,
     featureSize: z?.featureSize ?? null,
-    licence: z?.licence ?? 'unknown (imported)',
+    licence: z?.licence ?? m.onnx?.licence ?? 'unknown (imported)',
     source: m.source,
     available: true,
     confirmed: z?.confirmed ?? true,

@@ -8,6 +8,7 @@ import {
   type EngineConfig,
   type PreparedBatch,
 } from '../embed-engine';
+import { channelsFirst } from '../preprocess';
 import { ONNX_INPUT } from './convert-layers';
 
 export type Ort = typeof OrtModule;
@@ -32,6 +33,53 @@ export async function createSession(
     graphOptimizationLevel: 'all',
     executionProviders: ['cpu'],
   });
+}
+
+/**
+ * [n, dim] embeddings from a model output: [n, dim] as it is, [n, tokens, dim] by its first
+ * (class) token, [n, c, h, w] averaged over h and w.
+ */
+export function embeddingRows(
+  data: Float32Array,
+  dims: readonly number[],
+  n: number,
+): Float32Array {
+  if (dims.length === 3) {
+    const [, tokens, dim] = dims as [number, number, number];
+    const out = new Float32Array(n * dim);
+    for (let i = 0; i < n; i++)
+      out.set(data.subarray(i * tokens * dim, i * tokens * dim + dim), i * dim);
+    return out;
+  }
+  if (dims.length === 4) {
+    const [, c, h, w] = dims as [number, number, number, number];
+    const out = new Float32Array(n * c);
+    for (let i = 0; i < n * c; i++) {
+      let sum = 0;
+      for (let p = 0; p < h * w; p++) sum += data[i * h * w + p] ?? 0;
+      out[i] = sum / (h * w);
+    }
+    return out;
+  }
+  return data;
+}
+
+/** The embedding size of an ONNX base model, from one run on a blank input. */
+export async function probeOnnxBase(
+  session: InferenceSession,
+  ort: Ort,
+  config: EngineConfig,
+): Promise<number> {
+  const io = config.onnx;
+  if (!io) throw new Error('Not an ONNX base model');
+  const [h, w] = config.preprocessing.inputSize;
+  const dims = io.layout === 'NCHW' ? [1, 3, h, w] : [1, h, w, 3];
+  const out = await session.run({
+    [io.input]: new ort.Tensor('float32', new Float32Array(h * w * 3), dims),
+  });
+  const t = out[io.output];
+  if (!t) throw new Error(`The model has no output ${io.output}`);
+  return embeddingRows(t.data as Float32Array, t.dims, 1).length;
 }
 
 /** Embeds with ONNX Runtime on a converted model; same batches and outcomes as EmbedEngine. */
@@ -63,10 +111,16 @@ export class OnnxEngine {
     const per = h * w * 3;
     const packed = new Float32Array(ok.length * per);
     ok.forEach((i, j) => packed.set(batch.pixels[i] as Float32Array, j * per));
-    const result = await this.session.run({
-      [ONNX_INPUT]: new this.ort.Tensor('float32', packed, [ok.length, h, w, 3]),
-    });
-    const data = result[this.session.outputNames[0] ?? '']?.data as Float32Array;
+    const io = this.config.onnx;
+    const n = ok.length;
+    const input =
+      io?.layout === 'NCHW'
+        ? new this.ort.Tensor('float32', channelsFirst(packed, n, h, w), [n, 3, h, w])
+        : new this.ort.Tensor('float32', packed, [n, h, w, 3]);
+    const result = await this.session.run({ [io?.input ?? ONNX_INPUT]: input });
+    const emb = result[io?.output ?? this.session.outputNames[0] ?? ''];
+    if (!emb) throw new Error('The ONNX model gave no embedding output');
+    const data = embeddingRows(emb.data as Float32Array, emb.dims, n);
     const dim = this.size;
     ok.forEach((i, j) => {
       const o = out[i];

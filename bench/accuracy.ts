@@ -1,0 +1,413 @@
+/**
+ * Accuracy benchmark across artists: train on one emoji artist's drawings of 7 categories
+ * (Noto, 40 per class), test on three other artists' drawings of other emoji of the same
+ * categories (Twemoji, Fluent flat, OpenMoji; 30 per class each), all from SVG icon sets that
+ * npm packages ship (@iconify-json/*, devDependencies), rendered at 96 px on transparency.
+ *
+ * Per seed, in one run: the plain recipe (what a Keras user writes: frozen MobileNetV2 →
+ * GAP → Dense 256 → dropout 0.2 → softmax, Adam 1e-3, 20 epochs, all training images,
+ * model.fit), Ocellus feature mode and Ocellus fine-tune mode, each through the real app
+ * path (project, import, training run, bundle export, `ocellus predict` on the test sets).
+ * The base is the Keras MobileNetV2 shipped in nsfwjs. Also the skew: the largest difference,
+ * over the training images, between the app's suggestion and the exported bundle's
+ * prediction on the original file.
+ *
+ *   npm run bench:accuracy -- [--seeds 1,2,3] [--per-class 40] [--test-per-class 30]
+ *                             [--modes plain,features,finetune] [--data DIR] [--json]
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs';
+import * as tfl from '@tensorflow/tfjs-layers';
+import sharp from 'sharp';
+import { collectImageFiles, bundlePredictor } from '../src/main/core/export/predict';
+import { diskModelHandler } from '../src/main/core/ml/model-io';
+import { ModelStore } from '../src/main/core/ml/model-store';
+import { initBackend } from '../src/main/core/ml/tf-runtime';
+import { createOcellusService, type OcellusService } from '../src/main/core/service';
+import type { JobInfo, RunSummary, TrainConfig } from '../src/shared/types';
+import { writeNsfwModel } from '../tests/helpers/nsfw-models';
+import { log, table, timed } from './common';
+
+const CATEGORIES = [
+  'Activities',
+  'Animals & Nature',
+  'Food & Drink',
+  'Objects',
+  'Smileys & Emotion',
+  'Symbols',
+  'Travel & Places',
+];
+const TRAIN_SET = 'noto';
+const TEST_SETS = ['twemoji', 'fluent-emoji-flat', 'openmoji'];
+const RENDER_PX = 96;
+/** The zoo id whose preprocessing ([-1, 1], centre crop) and feature layer fit Keras MobileNetV2. */
+const BASE_ID = 'mobilenet_v2_100_224_keras';
+
+type Mode = 'plain' | 'features' | 'finetune';
+
+function options() {
+  const { values } = parseArgs({
+    options: {
+      seeds: { type: 'string', default: '1,2,3' },
+      'per-class': { type: 'string', default: '40' },
+      'test-per-class': { type: 'string', default: '30' },
+      modes: { type: 'string', default: 'plain,features,finetune' },
+      data: { type: 'string', default: path.join(os.tmpdir(), 'ocellus-bench-accuracy') },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  return {
+    seeds: values.seeds.split(',').map(Number),
+    perClass: Number(values['per-class']),
+    testPerClass: Number(values['test-per-class']),
+    modes: values.modes.split(',') as Mode[],
+    data: values.data,
+    json: values.json,
+  };
+}
+
+interface IconSet {
+  width?: number;
+  height?: number;
+  icons: Record<string, { body: string; width?: number; height?: number }>;
+}
+
+function iconSet(name: string): IconSet {
+  const file = path.join('node_modules', '@iconify-json', name, 'icons.json');
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as IconSet;
+}
+
+function categories(name: string): Record<string, string[]> {
+  const file = path.join('node_modules', '@iconify-json', name, 'metadata.json');
+  return (JSON.parse(fs.readFileSync(file, 'utf8')) as { categories: Record<string, string[]> })
+    .categories;
+}
+
+async function render(set: IconSet, icon: string, file: string): Promise<void> {
+  if (fs.existsSync(file)) return;
+  const i = set.icons[icon];
+  if (!i) throw new Error(`no icon ${icon}`);
+  const w = i.width ?? set.width ?? 16;
+  const h = i.height ?? set.height ?? 16;
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="${RENDER_PX}" height="${RENDER_PX}" viewBox="0 0 ${w} ${h}">${i.body}</svg>`;
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  await sharp(Buffer.from(svg)).png().toFile(file);
+}
+
+/** A small seeded PRNG (mulberry32) for picking emoji. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Renders the data set once: train/<class>/<emoji>.png and <test set>/<class>/<emoji>.png. */
+async function buildData(dir: string, perClass: number, testPerClass: number) {
+  const sets = Object.fromEntries([TRAIN_SET, ...TEST_SETS].map((s) => [s, iconSet(s)] as const));
+  const cats = categories(TRAIN_SET);
+  const random = rng(2026);
+  const classes = CATEGORIES.map((c) => c.split(' ')[0]?.toLowerCase() ?? c);
+  for (const [ci, category] of CATEGORIES.entries()) {
+    const names = (cats[category] ?? [])
+      .filter((n) => Object.values(sets).every((s) => s.icons[n]))
+      .sort();
+    for (let i = names.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [names[i], names[j]] = [names[j] as string, names[i] as string];
+    }
+    if (names.length < perClass + testPerClass) {
+      throw new Error(`${category}: only ${names.length} emoji in every set`);
+    }
+    const cls = classes[ci] ?? category;
+    for (const n of names.slice(0, perClass)) {
+      await render(sets[TRAIN_SET] as IconSet, n, path.join(dir, 'train', cls, `${n}.png`));
+    }
+    for (const t of TEST_SETS) {
+      for (const n of names.slice(perClass, perClass + testPerClass)) {
+        await render(sets[t] as IconSet, n, path.join(dir, t, cls, `${n}.png`));
+      }
+    }
+  }
+  return classes;
+}
+
+function labelOf(file: string): string {
+  return path.basename(path.dirname(file));
+}
+
+/**
+ * The plain recipe as a Keras user writes it: images resized to 224×224 (bilinear, alpha
+ * dropped as Keras's load_img does), MobileNetV2's preprocess_input ([-1, 1]), the frozen
+ * base, then a Dense head fitted with model.fit. Features are computed once: a frozen Keras
+ * base runs in inference mode, so this equals fitting through it (tfjs-layers' fit would run
+ * its BatchNormalization on batch statistics, which Keras does not).
+ */
+async function plainRecipe(modelJson: string, dataDir: string, classes: string[], seed: number) {
+  const base = await tfl.loadLayersModel(diskModelHandler(modelJson));
+  const cut = tfl.model({
+    inputs: base.inputs,
+    outputs: base.getLayer('out_relu').output as tfl.SymbolicTensor,
+  });
+  const features = async (files: string[]) => {
+    const out: Float32Array[] = [];
+    for (let s = 0; s < files.length; s += 16) {
+      const batch = files.slice(s, s + 16);
+      const pixels = new Float32Array(batch.length * 224 * 224 * 3);
+      for (const [i, f] of batch.entries()) {
+        const { data } = await sharp(f)
+          .resize(224, 224, { fit: 'fill', kernel: 'linear' })
+          .removeAlpha()
+          .toColourspace('srgb')
+          .raw()
+          .toBuffer({ resolveWithObject: true });
+        for (let k = 0; k < data.length; k++)
+          pixels[i * data.length + k] = (data[k] ?? 0) / 127.5 - 1;
+      }
+      const f = tf.tidy(() => {
+        const map = cut.predict(tf.tensor4d(pixels, [batch.length, 224, 224, 3])) as tf.Tensor;
+        return tf.mean(map, [1, 2]).dataSync() as Float32Array;
+      });
+      for (let i = 0; i < batch.length; i++) out.push(f.slice(i * 1280, (i + 1) * 1280));
+    }
+    return out;
+  };
+  const trainFiles = collectImageFiles([path.join(dataDir, 'train')]);
+  const xTrain = await features(trainFiles);
+  const head = tfl.sequential({
+    layers: [
+      tfl.layers.dense({
+        inputShape: [1280],
+        units: 256,
+        activation: 'relu',
+        kernelInitializer: tfl.initializers.glorotUniform({ seed }),
+      }),
+      tfl.layers.dropout({ rate: 0.2, seed }),
+      tfl.layers.dense({
+        units: classes.length,
+        activation: 'softmax',
+        kernelInitializer: tfl.initializers.glorotUniform({ seed: seed + 1 }),
+      }),
+    ],
+  });
+  head.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
+  const x = tf.tensor2d(
+    xTrain.flatMap((v) => Array.from(v)),
+    [xTrain.length, 1280],
+  );
+  const y = tf.oneHot(
+    tf.tensor1d(
+      trainFiles.map((f) => classes.indexOf(labelOf(f))),
+      'int32',
+    ),
+    classes.length,
+  );
+  await head.fit(x, y, { epochs: 20, batchSize: 32, shuffle: true, verbose: 0 });
+  tf.dispose([x, y]);
+  const accuracy: Record<string, number> = {};
+  for (const t of TEST_SETS) {
+    const files = collectImageFiles([path.join(dataDir, t)]);
+    const xs = await features(files);
+    const pred = tf.tidy(
+      () =>
+        (
+          head.predict(
+            tf.tensor2d(
+              xs.flatMap((v) => Array.from(v)),
+              [xs.length, 1280],
+            ),
+          ) as tf.Tensor
+        )
+          .argMax(1)
+          .dataSync() as Int32Array,
+    );
+    accuracy[t] =
+      files.filter((f, i) => classes[pred[i] ?? -1] === labelOf(f)).length / files.length;
+  }
+  head.dispose();
+  base.dispose();
+  return accuracy;
+}
+
+function jobDone(service: OcellusService, kind: string): Promise<JobInfo> {
+  return new Promise((resolve) => {
+    const off = service.bus.on('job:updated', (j) => {
+      if (j.kind === kind && j.state !== 'running') {
+        off();
+        resolve(j);
+      }
+    });
+  });
+}
+
+/** An Ocellus training run through the app's own path, then its bundle on the test sets. */
+async function ocellusRun(
+  service: OcellusService,
+  work: string,
+  dataDir: string,
+  config: Partial<TrainConfig>,
+): Promise<{ accuracy: Record<string, number>; skew: number; run: RunSummary }> {
+  const predicted = jobDone(service, 'predict');
+  const started = await service.api.train.start({ baseModel: BASE_ID, ...config });
+  const trained = await jobDone(service, 'train');
+  if (trained.state !== 'done') throw new Error(`training failed: ${trained.error}`);
+  const p = await predicted;
+  if (p.state !== 'done') throw new Error(`suggestions failed: ${p.error}`);
+  const out = path.join(work, `bundle-${started.id}`);
+  const exported = jobDone(service, 'export');
+  await service.api.export.bundle({ out, runId: started.id });
+  const e = await exported;
+  if (e.state !== 'done') throw new Error(`export failed: ${e.error}`);
+  const predictor = await bundlePredictor(out);
+  try {
+    // Skew: the app's suggestion against the bundle's prediction on each original file.
+    const page = await service.api.library.listImages({ sort: 'path', limit: 10_000 });
+    let skew = 0;
+    for (const im of page.items) {
+      const app = await service.api.assist.prediction(im.id);
+      const [row] = await predictor.predict([path.join(dataDir, 'train', im.relPath)]);
+      app?.probabilities.forEach((q) => {
+        const k = predictor.classes.indexOf(q.name);
+        skew = Math.max(skew, Math.abs(q.p - (row?.probabilities?.[k] ?? NaN)));
+      });
+    }
+    const accuracy: Record<string, number> = {};
+    for (const t of TEST_SETS) {
+      const files = collectImageFiles([path.join(dataDir, t)]);
+      let right = 0;
+      for (let s = 0; s < files.length; s += 32) {
+        const rows = await predictor.predict(files.slice(s, s + 32));
+        right += rows.filter((r) => r.label === labelOf(r.path)).length;
+      }
+      accuracy[t] = right / files.length;
+    }
+    return { accuracy, skew, run: await service.api.train.run(started.id) };
+  } finally {
+    predictor.dispose();
+  }
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const sd = (xs: number[]) =>
+  xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean(xs)) ** 2, 0) / (xs.length - 1)) : 0;
+
+async function main(): Promise<void> {
+  const opts = options();
+  process.env['OCELLUS_BACKEND'] ??= 'wasm';
+  await initBackend('wasm');
+  const dataDir = path.join(opts.data, 'images');
+  log(`rendering ${TRAIN_SET} (train) and ${TEST_SETS.join(', ')} (test) at ${RENDER_PX} px`);
+  const classes = await buildData(dataDir, opts.perClass, opts.testPerClass);
+  const modelJson = await writeNsfwModel(path.join(opts.data, 'mobilenet_v2'));
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ocellus-bench-acc-'));
+  const appData = path.join(work, 'appdata');
+  await new ModelStore({ cacheDir: path.join(appData, 'models') }).importFolder(
+    path.dirname(modelJson),
+    { id: BASE_ID, name: 'MobileNetV2 (Keras, from nsfwjs)' },
+  );
+  const worker = path.resolve('out', 'main', 'embed-worker.js');
+  const service = createOcellusService({
+    // 'web': suggestions follow each run, as in the app.
+    host: 'web',
+    appVersion: 'bench',
+    appDataDir: appData,
+    defaultProjectDir: work,
+    watch: false,
+    trackRecent: false,
+    resourcesDir: path.resolve('resources'),
+    mlWorkerFile: fs.existsSync(worker) ? worker : null,
+  });
+  const results: {
+    mode: Mode;
+    seed: number;
+    accuracy: Record<string, number>;
+    seconds: number;
+    skew: number | null;
+    estimate: RunSummary['estimate'] | null;
+  }[] = [];
+  try {
+    await service.api.project.create({ path: path.join(work, 'emoji.ocellus'), name: 'Emoji' });
+    await service.api.library.addRoot(path.join(dataDir, 'train'), { labelsFromFolders: true });
+    await service.whenIdle();
+    for (const seed of opts.seeds) {
+      for (const mode of opts.modes) {
+        log(`seed ${seed}: ${mode}`);
+        const r = await timed(async () => {
+          if (mode === 'plain')
+            return {
+              accuracy: await plainRecipe(modelJson, dataDir, classes, seed),
+              skew: null,
+              run: null,
+            };
+          return ocellusRun(service, work, dataDir, {
+            mode,
+            seed,
+            epochs: mode === 'finetune' ? 20 : 40,
+            groupBy: 'none',
+            ...(mode === 'finetune' ? { refit: 'always' as const } : {}),
+          });
+        });
+        results.push({
+          mode,
+          seed,
+          accuracy: r.value.accuracy,
+          seconds: r.seconds,
+          skew: r.value.skew,
+          estimate: r.value.run?.estimate ?? null,
+        });
+        log(
+          `  ${TEST_SETS.map((t) => `${t} ${((r.value.accuracy[t] ?? 0) * 100).toFixed(1)} %`).join(', ')}; ${r.seconds.toFixed(0)} s${r.value.skew !== null ? `; skew ${r.value.skew.toExponential(1)}` : ''}`,
+        );
+      }
+    }
+  } finally {
+    await service.dispose();
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify({ results, loadAverage: os.loadavg() }, null, 2)}\n`);
+    return;
+  }
+  const overall = (r: (typeof results)[number]) => mean(TEST_SETS.map((t) => r.accuracy[t] ?? 0));
+  const byMode = (m: Mode) => results.filter((r) => r.mode === m);
+  const cell = (xs: number[]) => `${(mean(xs) * 100).toFixed(1)} ± ${(sd(xs) * 100).toFixed(1)}`;
+  const plain = byMode('plain').map(overall);
+  const rows = opts.modes.map((m) => {
+    const rs = byMode(m);
+    const all = rs.map(overall);
+    return [
+      m === 'plain' ? 'plain recipe' : `Ocellus ${m === 'features' ? 'feature mode' : 'fine-tune'}`,
+      ...TEST_SETS.map((t) => cell(rs.map((r) => r.accuracy[t] ?? 0))),
+      cell(all),
+      m === 'plain' || plain.length === 0 ? '' : `${((mean(all) - mean(plain)) * 100).toFixed(1)}`,
+      `${mean(rs.map((r) => r.seconds)).toFixed(0)} s`,
+      rs.some((r) => r.skew !== null)
+        ? Math.max(...rs.map((r) => r.skew ?? 0)).toExponential(1)
+        : '',
+    ];
+  });
+  process.stdout.write(
+    `\nTrain: ${TRAIN_SET}, ${opts.perClass} per class × ${classes.length} classes; test: ${opts.testPerClass} other emoji per class from each of ${TEST_SETS.join(', ')}. Accuracy in %, mean ± sd over seeds ${opts.seeds.join(', ')}; load ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}\n` +
+      table([
+        ['', ...TEST_SETS, 'all tests', 'vs plain (points)', 'time per run', 'skew (max |Δp|)'],
+        ...rows,
+      ]) +
+      '\n',
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
