@@ -100,6 +100,12 @@ export class ModelStore {
     assertSafeId(zoo.id);
     const hit = this.find(zoo.id);
     if (hit) return hit;
+    if (zoo.userSupplied) {
+      throw new OcellusError(
+        'UNSUPPORTED',
+        `${zoo.name} is not downloaded by Ocellus (${zoo.userSupplied}): import your own copy as a folder with model.onnx and ocellus-base.json`,
+      );
+    }
     if (this.downloading.has(zoo.id)) {
       throw new OcellusError('ALREADY_EXISTS', `${zoo.id} is already being downloaded`);
     }

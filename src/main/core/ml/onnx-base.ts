@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { OcellusError } from '../../../shared/errors';
 import { ONNX_MODEL, type OnnxBaseDeclaration } from './model-files';
-import { createSession } from './onnx/onnx-engine';
 import type { Normalization, PreprocessingSpec } from './zoo-types';
 
 /** The file beside model.onnx that declares how to feed it. */
@@ -78,7 +77,9 @@ export async function readOnnxDeclaration(dir: string): Promise<OnnxBaseDeclarat
 export async function checkOnnxModel(file: string, d: OnnxBaseDeclaration): Promise<void> {
   let session;
   try {
-    session = await createSession(fs.readFileSync(file), 1);
+    // onnxruntime-node directly: the model store stays free of the TF.js engines' imports.
+    const ort = await import('onnxruntime-node');
+    session = await ort.InferenceSession.create(fs.readFileSync(file), { intraOpNumThreads: 1 });
   } catch (err) {
     throw new OcellusError(
       'INVALID_ARGUMENT',
