@@ -33,6 +33,14 @@ test('train a classifier in the UI: live charts, a run with its validation accur
   });
   await expect(runs.runs.getByTestId('run-accuracy').first()).toHaveText(/%$/);
   await expect(runs.charts.getByRole('img', { name: /Accuracy per epoch/ })).toBeVisible();
+  // The run says what it is: the estimate with its interval, the refit on all 16 images, and
+  // that 8 images a class is too few to trust.
+  await expect(runs.estimate.getByTestId('estimate-accuracy')).toHaveText(
+    /Estimated accuracy [\d.]+ %/,
+  );
+  await expect(runs.estimate).toContainText('95 % interval');
+  await expect(runs.estimate.getByTestId('estimate-refit')).toContainText('all 16 labelled images');
+  await expect(runs.estimate.getByTestId('estimate-small-class')).toHaveCount(2);
 
   // Fine-tuning: the plan says what trains before starting, then a run finishes.
   const plan = await runs.planFinetune();

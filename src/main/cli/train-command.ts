@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { OcellusError } from '../../shared/errors';
-import type { SplitGrouping, TrainConfig, TrainMode } from '../../shared/types';
+import type { RunEstimate, SplitGrouping, TrainConfig, TrainMode } from '../../shared/types';
 import type { OcellusService } from '../core/service';
 import { waitForJob } from './ml-commands';
 import type { CliIo } from './run-cli';
@@ -27,6 +27,9 @@ export async function train(service: OcellusService, args: string[], io: CliIo):
       unfreeze: { type: 'string' },
       warmup: { type: 'string' },
       views: { type: 'string' },
+      refit: { type: 'string' },
+      folds: { type: 'string' },
+      tta: { type: 'boolean' },
       json: { type: 'boolean' },
     },
   });
@@ -54,6 +57,9 @@ export async function train(service: OcellusService, args: string[], io: CliIo):
     ...(values.warmup ? { warmupEpochs: num(values.warmup) } : {}),
     ...(values.views ? { viewsPerImage: num(values.views) } : {}),
     ...(values.seed ? { seed: num(values.seed) } : {}),
+    ...(values.refit ? { refit: values.refit as TrainConfig['refit'] } : {}),
+    ...(values.folds ? { crossValidation: num(values.folds) } : {}),
+    ...(values.tta ? { tta: true } : {}),
   };
   const tty = !values.json && process.stderr.isTTY === true;
   const off = service.bus.on('train:progress', (p) => {
@@ -86,6 +92,7 @@ export async function train(service: OcellusService, args: string[], io: CliIo):
     classes: summary.classes,
     counts: summary.counts,
     leakedContents: summary.leakedContents,
+    estimate: summary.estimate,
     backend: summary.backend,
     seconds: summary.durationSeconds,
   };
@@ -93,7 +100,7 @@ export async function train(service: OcellusService, args: string[], io: CliIo):
   else
     io.stdout(
       summary.status === 'done'
-        ? `Run ${summary.id}: best epoch ${summary.bestEpoch}, validation accuracy ${((summary.best?.valAccuracy ?? 0) * 100).toFixed(1)} % (loss ${summary.best?.valLoss.toFixed(4)}) on ${summary.counts.validation} held-out images\n`
+        ? `Run ${summary.id}: best epoch ${summary.bestEpoch}, validation accuracy ${((summary.best?.valAccuracy ?? 0) * 100).toFixed(1)} % (loss ${summary.best?.valLoss.toFixed(4)}) on ${summary.counts.validation} held-out images${estimateLine(summary.estimate)}\n`
         : `Run ${summary.id} ${summary.status}${summary.error ? `: ${summary.error}` : ''}\n`,
     );
   if (summary.status !== 'done') {
@@ -104,6 +111,23 @@ export async function train(service: OcellusService, args: string[], io: CliIo):
     );
   }
   return 0;
+}
+
+/** The estimate in words: interval, cross-validation, what the released model learnt from. */
+function estimateLine(e: RunEstimate | null): string {
+  if (!e) return '';
+  const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
+  const parts = [
+    e.interval ? `95 % interval ${pct(e.interval[0])}–${pct(e.interval[1])}` : null,
+    e.crossValidation
+      ? `${e.crossValidation.folds.length}-fold cross-validation ${pct(e.crossValidation.mean)} ± ${pct(e.crossValidation.sd)}`
+      : null,
+    e.refit
+      ? `released model refit on all ${e.refit.images} images for ${e.refit.epochs} epochs`
+      : null,
+    ...e.smallClasses.map((s) => `${s.name}: only ${s.images} images`),
+  ].filter((p) => p !== null);
+  return parts.length ? `\n  (${parts.join('; ')})` : '';
 }
 
 /** A built-in grouping, or any other word as an image metadata key (patient id, eye…). */

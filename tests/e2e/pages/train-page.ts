@@ -26,10 +26,13 @@ export class TrainPage {
 export class TrainRunsPage {
   readonly runs: Locator;
   readonly charts: Locator;
+  /** What the shown run is: its estimate, refit and warnings. */
+  readonly estimate: Locator;
 
   constructor(private readonly page: Page) {
     this.runs = page.getByTestId('runs');
     this.charts = page.getByTestId('train-charts');
+    this.estimate = page.getByTestId('run-estimate');
   }
 
   /** Switches to fine-tune mode and asks what will train. */
