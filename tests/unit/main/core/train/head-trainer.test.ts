@@ -92,3 +92,41 @@ describe('trainHead', () => {
     expect(early.history.length).toBeLessThan(200);
   });
 });
+
+describe('trainHead: early stopping rules', () => {
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  /** Validation labels unrelated to the inputs: its loss only gets worse, every epoch. */
+  function noise(): HeadData {
+    const d = data();
+    return { ...d, yVal: Int32Array.from(d.yVal, (_, i) => (i * 7) % 3) };
+  }
+
+  it('does not count warm-up epochs toward patience', async () => {
+    const cfg = { ...DEFAULT_HEAD, hiddenUnits: 16, epochs: 20, patience: 2, learningRate: 0.05 };
+    const plain = await trainHead(noise(), cfg);
+    const warm = await trainHead(noise(), { ...cfg, warmupEpochs: 6 });
+    expect(plain.stoppedEarly).toBe(true);
+    expect(warm.stoppedEarly).toBe(true);
+    // Same losses epoch by epoch, but patience only starts counting after epoch 6.
+    expect(warm.history.length).toBeGreaterThan(6);
+    expect(warm.history.length).toBeGreaterThan(plain.history.length);
+    expect(warm.history.length).toBe(Math.max(plain.history.length, warm.bestEpoch + 2, 6 + 2));
+  });
+
+  it('with fixedEpochs trains every epoch and keeps the last weights', async () => {
+    const cfg = { ...DEFAULT_HEAD, hiddenUnits: 16, epochs: 7, patience: 1, learningRate: 0.05 };
+    const fixed = await trainHead(noise(), { ...cfg, fixedEpochs: true });
+    expect(fixed.history).toHaveLength(7);
+    expect(fixed.stoppedEarly).toBe(false);
+    expect(fixed.bestEpoch).toBe(7);
+    // The last weights, not the epoch with the lowest validation loss.
+    const last = await trainHead(noise(), { ...cfg, patience: 0, fixedEpochs: false });
+    expect(last.bestEpoch).toBeLessThan(7);
+    const probs = predictHead(fixed.weights, noise().xVal);
+    const again = await trainHead(noise(), { ...cfg, fixedEpochs: true });
+    expect(Array.from(predictHead(again.weights, noise().xVal))).toEqual(Array.from(probs));
+  });
+});
