@@ -13,12 +13,14 @@
  * prediction on the original file.
  *
  *   npm run bench:accuracy -- [--seeds 1,2,3] [--per-class 40] [--test-per-class 30]
- *                             [--modes plain,features,finetune] [--data DIR] [--json]
+ *                             [--modes plain,features,finetune] [--finetune-seeds 1,2,3]
+ *                             [--data DIR] [--json]
  */
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -31,6 +33,8 @@ import { createOcellusService, type OcellusService } from '../src/main/core/serv
 import type { JobInfo, RunSummary, TrainConfig } from '../src/shared/types';
 import { writeNsfwModel } from '../tests/helpers/nsfw-models';
 import { log, table, timed } from './common';
+
+const run = promisify(execFile);
 
 const CATEGORIES = [
   'Activities',
@@ -56,6 +60,7 @@ function options() {
       'per-class': { type: 'string', default: '40' },
       'test-per-class': { type: 'string', default: '30' },
       modes: { type: 'string', default: 'plain,features,finetune' },
+      'finetune-seeds': { type: 'string' },
       data: { type: 'string', default: path.join(os.tmpdir(), 'ocellus-bench-accuracy') },
       json: { type: 'boolean', default: false },
     },
@@ -65,6 +70,7 @@ function options() {
     perClass: Number(values['per-class']),
     testPerClass: Number(values['test-per-class']),
     modes: values.modes.split(',') as Mode[],
+    finetuneSeeds: (values['finetune-seeds'] ?? values.seeds).split(',').map(Number),
     data: values.data,
     json: values.json,
   };
@@ -151,13 +157,23 @@ function labelOf(file: string): string {
  * base runs in inference mode, so this equals fitting through it (tfjs-layers' fit would run
  * its BatchNormalization on batch statistics, which Keras does not).
  */
-async function plainRecipe(modelJson: string, dataDir: string, classes: string[], seed: number) {
+async function plainRecipe(
+  modelJson: string,
+  dataDir: string,
+  classes: string[],
+  seed: number,
+  memo: Map<string, Float32Array[]>,
+) {
   const base = await tfl.loadLayersModel(diskModelHandler(modelJson));
   const cut = tfl.model({
     inputs: base.inputs,
     outputs: base.getLayer('out_relu').output as tfl.SymbolicTensor,
   });
+  // The frozen base gives the same features whatever the seed: computed once per set.
   const features = async (files: string[]) => {
+    const key = files.join('\n');
+    const known = memo.get(key);
+    if (known) return known;
     const out: Float32Array[] = [];
     for (let s = 0; s < files.length; s += 16) {
       const batch = files.slice(s, s + 16);
@@ -178,6 +194,7 @@ async function plainRecipe(modelJson: string, dataDir: string, classes: string[]
       });
       for (let i = 0; i < batch.length; i++) out.push(f.slice(i * 1280, (i + 1) * 1280));
     }
+    memo.set(key, out);
     return out;
   };
   const trainFiles = collectImageFiles([path.join(dataDir, 'train')]);
@@ -254,7 +271,7 @@ async function ocellusRun(
   work: string,
   dataDir: string,
   config: Partial<TrainConfig>,
-): Promise<{ accuracy: Record<string, number>; skew: number; run: RunSummary }> {
+): Promise<{ accuracy: Record<string, number>; skew: number; run: RunSummary; bundle: string }> {
   const predicted = jobDone(service, 'predict');
   const started = await service.api.train.start({ baseModel: BASE_ID, ...config });
   const trained = await jobDone(service, 'train');
@@ -289,10 +306,26 @@ async function ocellusRun(
       }
       accuracy[t] = right / files.length;
     }
-    return { accuracy, skew, run: await service.api.train.run(started.id) };
+    return { accuracy, skew, run: await service.api.train.run(started.id), bundle: out };
   } finally {
     predictor.dispose();
   }
+}
+
+/** predict.mjs of a bundle in a child process, as a user runs it; its throughput line. */
+async function predictScript(bundle: string, files: string[], engine: 'onnx' | 'tfjs') {
+  const { stderr } = await run(
+    process.execPath,
+    ['predict.mjs', ...files, '--engine', engine, '--batch-size', '16'],
+    {
+      cwd: bundle,
+      // The bundle's own dependencies are not installed here: lend it the project's.
+      env: { ...process.env, NODE_PATH: path.resolve('node_modules') },
+      maxBuffer: 1 << 26,
+    },
+  );
+  const m = /(\d+) images in ([\d.]+) s \(([\d.]+) images\/s/.exec(stderr);
+  return { images: Number(m?.[1]), seconds: Number(m?.[2]), rate: Number(m?.[3]) };
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -333,28 +366,35 @@ async function main(): Promise<void> {
     skew: number | null;
     estimate: RunSummary['estimate'] | null;
   }[] = [];
+  let lastBundle: string | null = null;
+  let speed: Record<'onnx' | 'tfjs', { images: number; seconds: number; rate: number }> | null =
+    null;
   try {
     await service.api.project.create({ path: path.join(work, 'emoji.ocellus'), name: 'Emoji' });
     await service.api.library.addRoot(path.join(dataDir, 'train'), { labelsFromFolders: true });
     await service.whenIdle();
+    const memo = new Map<string, Float32Array[]>();
     for (const seed of opts.seeds) {
       for (const mode of opts.modes) {
+        if (mode === 'finetune' && !opts.finetuneSeeds.includes(seed)) continue;
         log(`seed ${seed}: ${mode}`);
         const r = await timed(async () => {
           if (mode === 'plain')
             return {
-              accuracy: await plainRecipe(modelJson, dataDir, classes, seed),
+              accuracy: await plainRecipe(modelJson, dataDir, classes, seed, memo),
               skew: null,
               run: null,
             };
+          // 20 epochs, as the plain recipe; everything else is the app's default.
           return ocellusRun(service, work, dataDir, {
             mode,
             seed,
-            epochs: mode === 'finetune' ? 20 : 40,
+            epochs: 20,
             groupBy: 'none',
             ...(mode === 'finetune' ? { refit: 'always' as const } : {}),
           });
         });
+        if (mode === 'features' && 'bundle' in r.value) lastBundle = r.value.bundle;
         results.push({
           mode,
           seed,
@@ -368,12 +408,23 @@ async function main(): Promise<void> {
         );
       }
     }
+    if (lastBundle) {
+      // predict.mjs as a user runs it: ONNX Runtime on every test image, pure-JS TF.js on a few.
+      const files = collectImageFiles(TEST_SETS.map((t) => path.join(dataDir, t)));
+      log(`predict.mjs: ONNX Runtime on ${files.length} images, pure-JS TF.js on 16`);
+      speed = {
+        onnx: await predictScript(lastBundle, files, 'onnx'),
+        tfjs: await predictScript(lastBundle, files.slice(0, 16), 'tfjs'),
+      };
+    }
   } finally {
     await service.dispose();
     fs.rmSync(work, { recursive: true, force: true });
   }
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify({ results, loadAverage: os.loadavg() }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ results, speed, loadAverage: os.loadavg() }, null, 2)}\n`,
+    );
     return;
   }
   const overall = (r: (typeof results)[number]) => mean(TEST_SETS.map((t) => r.accuracy[t] ?? 0));
@@ -395,7 +446,7 @@ async function main(): Promise<void> {
     ];
   });
   process.stdout.write(
-    `\nTrain: ${TRAIN_SET}, ${opts.perClass} per class × ${classes.length} classes; test: ${opts.testPerClass} other emoji per class from each of ${TEST_SETS.join(', ')}. Accuracy in %, mean ± sd over seeds ${opts.seeds.join(', ')}; load ${os
+    `\nTrain: ${TRAIN_SET}, ${opts.perClass} per class × ${classes.length} classes; test: ${opts.testPerClass} other emoji per class from each of ${TEST_SETS.join(', ')}. Accuracy in %, mean ± sd over seeds ${opts.seeds.join(', ')}${opts.finetuneSeeds.join() !== opts.seeds.join() && opts.modes.includes('finetune') ? ` (fine-tune: seed ${opts.finetuneSeeds.join(', ')})` : ''}; load ${os
       .loadavg()
       .map((l) => l.toFixed(1))
       .join(' ')}\n` +
@@ -403,7 +454,10 @@ async function main(): Promise<void> {
         ['', ...TEST_SETS, 'all tests', 'vs plain (points)', 'time per run', 'skew (max |Δp|)'],
         ...rows,
       ]) +
-      '\n',
+      '\n' +
+      (speed
+        ? `\npredict.mjs of the last feature-mode bundle: ONNX Runtime ${speed.onnx.rate.toFixed(1)} images/s (${speed.onnx.images} images), pure-JS TF.js ${speed.tfjs.rate.toFixed(2)} images/s (${speed.tfjs.images} images): ×${(speed.onnx.rate / speed.tfjs.rate).toFixed(0)}\n`
+        : ''),
   );
 }
 
