@@ -814,7 +814,9 @@ async function enginePart(opts: Options, oc: OcellusPart): Promise<EnginePart> {
   });
   // Warm-up batch (first run sets up kernels), untimed apart from createSeconds.
   const first = oc.sets[0]?.items.slice(0, ENGINE_BATCH) ?? [];
-  engine.infer(await engine.prepare(first.map((i) => ({ key: i.hash, file: i.input }))));
+  engine.infer(
+    await engine.prepare(first.map((i) => ({ key: i.hash, file: i.original, cache: i.input }))),
+  );
   const createSeconds = (performance.now() - t) / 1000;
   log(`engine: ${engine.backend}, feature layer ${engine.featureLayer} (${engine.size}-d)`);
   const tensors = [engine.numTensors()];
@@ -831,7 +833,9 @@ async function enginePart(opts: Options, oc: OcellusPart): Promise<EnginePart> {
     let prepCpu = 0;
     let infCpu = 0;
     let failed = 0;
-    for (const b of batchesOf(s.items.map((i) => ({ key: i.hash, file: i.input })))) {
+    for (const b of batchesOf(
+      s.items.map((i) => ({ key: i.hash, file: i.original, cache: i.input })),
+    )) {
       const c0 = cpuNow();
       const t0 = performance.now();
       const prepared: PreparedBatch = await engine.prepare(b);
@@ -924,7 +928,7 @@ async function ortPart(opts: Options, oc: OcellusPart): Promise<OrtPart> {
   for (const s of oc.sets) {
     // Decoded before the clock starts: this row measures the network alone.
     const batch = await prepareItems(
-      s.items.map((i) => ({ key: i.hash, file: i.input })),
+      s.items.map((i) => ({ key: i.hash, file: i.original, cache: i.input })),
       PREPROCESSING,
     );
     const all = new Float32Array(s.items.length * per);
