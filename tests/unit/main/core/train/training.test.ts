@@ -101,5 +101,6 @@ describe('training in feature mode', () => {
       expect(Math.abs(m.valLoss - (done.history[i]?.valLoss ?? NaN))).toBeLessThan(1e-5);
     });
     expect((await t.service.api.train.runs()).map((r) => r.id)).toEqual([again.id, run.id]);
-  });
+    // Each run embeds 3 augmented views of the labelled images, cross-validates and refits.
+  }, 180_000);
 });
