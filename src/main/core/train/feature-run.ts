@@ -7,7 +7,7 @@ import { recordRunLabels } from '../eval/run-labels';
 import { collectTrainingSet, type LabelledImage } from './dataset';
 import { buildEstimate, foldsFor, kFolds, shouldRefit, tooSmallToRank } from './estimate';
 import { augmentationKey, viewParams } from './finetune/augment';
-import type { HeadConfig, HeadData, HeadHooks, HeadResult } from './head-trainer';
+import type { HeadConfig, HeadData, HeadHooks, HeadResult, HeadWeights } from './head-trainer';
 import { headWorkerBeside, trainHeadOffThread } from './head-runner';
 import { datasetKey, progressHooks, runCounts } from './run-helpers';
 import type { TrainDeps } from './trainer';
@@ -61,6 +61,102 @@ class Vectors {
   }
 }
 
+/** Trains heads for one run: on a worker thread, cancelled with the job. */
+type HeadTrainer = (data: HeadData, cfg: HeadConfig, hooks: HeadHooks) => Promise<HeadResult>;
+
+/** What the later stages need: the labelled images with their vectors and a head trainer. */
+interface Stage {
+  ctx: JobContext;
+  config: TrainConfig;
+  usable: LabelledImage[];
+  classes: number;
+  vectors: Vectors;
+  head: HeadTrainer;
+}
+
+function headData(
+  stage: Stage,
+  t: { x: Float32Array; y: Int32Array },
+  v: { x: Float32Array; y: Int32Array },
+): HeadData {
+  return {
+    dim: stage.vectors.dim,
+    classes: stage.classes,
+    xTrain: t.x,
+    yTrain: t.y,
+    xVal: v.x,
+    yVal: v.y,
+  };
+}
+
+/** Embeds the plain images, then each augmented view of the labelled ones; returns the models. */
+async function embedViews(
+  ctx: JobContext,
+  config: TrainConfig,
+  deps: TrainDeps,
+  hashes: () => Set<string>,
+): Promise<EmbedModel[]> {
+  await runEmbedding(ctx, { ...deps.embed, db: deps.db, model: deps.model });
+  ctx.throwIfCancelled();
+  const views = featureViews(config);
+  const models = [deps.model];
+  const labelled = hashes();
+  for (let v = 1; v < views; v++) {
+    const m = viewModel(deps.model, config, v);
+    ctx.phase(
+      `Embedding augmented view ${v + 1} of ${views} of the labelled images`,
+      labelled.size,
+    );
+    await runEmbedding(ctx, { ...deps.embed, db: deps.db, model: m, onlyHashes: labelled });
+    ctx.throwIfCancelled();
+    models.push(m);
+  }
+  return models;
+}
+
+/** k-fold cross-validation of the recipe: each fold's accuracy at its chosen epoch. */
+async function crossValidate(
+  stage: Stage,
+): Promise<{ accuracy: number; images: number; epochs: number }[]> {
+  const { ctx, config, usable, classes } = stage;
+  const folds: { accuracy: number; images: number; epochs: number }[] = [];
+  const n = foldsFor(config, usable.length);
+  if (n <= 1) return folds;
+  for (const [f, held] of kFolds(usable, n, config.seed, classes).entries()) {
+    ctx.phase(`Cross-validation: fold ${f + 1} of ${n}`, 1);
+    const heldSet = new Set(held);
+    const rest = usable.filter((u) => !heldSet.has(u.id)).map((u) => u.id);
+    const rank = !tooSmallToRank(held.length, classes);
+    const r = await stage.head(
+      headData(stage, stage.vectors.rows(rest, true), stage.vectors.rows(held, false)),
+      { ...config, patience: rank ? config.patience : 0, fixedEpochs: !rank },
+      { shouldStop: () => ctx.signal.aborted },
+    );
+    ctx.throwIfCancelled();
+    if (r.best && held.length > 0) {
+      folds.push({ accuracy: r.best.valAccuracy, images: held.length, epochs: r.bestEpoch });
+    }
+  }
+  return folds;
+}
+
+/** The released head trained again on every labelled image (all views) for `epochs`. */
+async function refitOnAll(stage: Stage, epochs: number): Promise<HeadWeights> {
+  const { ctx, config, usable } = stage;
+  ctx.phase(`Refitting on all ${usable.length} labelled images for ${epochs} epochs`, 1);
+  const all = stage.vectors.rows(
+    usable.map((u) => u.id),
+    true,
+  );
+  const r = await stage.head(
+    headData(stage, all, { x: new Float32Array(0), y: new Int32Array(0) }),
+    { ...config, epochs, patience: 0, fixedEpochs: true },
+    { shouldStop: () => ctx.signal.aborted },
+  );
+  ctx.throwIfCancelled();
+  return r.weights;
+}
+
 /**
  * A feature-mode run: embeddings (plus augmented views of the labelled images), the head
  * trained on the training side with the epochs chosen on the validation split (or fixed
@@ -76,27 +172,15 @@ export async function runFeatureTraining(
   const { db, runs } = deps;
   const set = collectTrainingSet(db, config.groupBy);
   ctx.phase('Checking embeddings', set.images.length);
-  await runEmbedding(ctx, { ...deps.embed, db, model: deps.model });
-  ctx.throwIfCancelled();
-  const usable = set.images.filter((im) => readEmbedding(db, deps.model, im.hash) !== null);
-  const views = featureViews(config);
-  const models = [deps.model];
-  const labelled = new Set(usable.map((u) => u.hash));
-  for (let v = 1; v < views; v++) {
-    const m = viewModel(deps.model, config, v);
-    ctx.phase(
-      `Embedding augmented view ${v + 1} of ${views} of the labelled images`,
-      labelled.size,
-    );
-    await runEmbedding(ctx, { ...deps.embed, db, model: m, onlyHashes: labelled });
-    ctx.throwIfCancelled();
-    models.push(m);
-  }
+  let usable: LabelledImage[] = [];
+  const models = await embedViews(ctx, config, deps, () => {
+    usable = set.images.filter((im) => readEmbedding(db, deps.model, im.hash) !== null);
+    return new Set(usable.map((u) => u.hash));
+  });
   const k = set.classes.length;
   const split = splitTrainValidation(usable, config.validationFraction, config.seed, k);
   const vectors = new Vectors(db, models, new Map(usable.map((im) => [im.id, im])));
   const train = vectors.rows(split.train, true);
-  const val = vectors.rows(split.validation, false);
   const backend = await initBackend(deps.embed.backend ?? null);
   runs.setDataset(runId, {
     classes: set.classes.map((c) => c.name),
@@ -110,34 +194,28 @@ export async function runFeatureTraining(
     classIds: set.classes.map((c) => c.id),
     labels: usable.map((u) => [u.id, u.label]),
   });
-  const notes: string[] = [];
-  const rank = !tooSmallToRank(split.validation.length, k);
-  if (!rank) {
-    notes.push(
-      `The validation split (${split.validation.length} images for ${k} classes) is too small to choose an epoch by its loss: trained the ${config.epochs} epochs asked for.`,
-    );
-  }
-  const head = (data: HeadData, cfg: HeadConfig, hooks: HeadHooks): Promise<HeadResult> =>
-    trainHeadOffThread(data, cfg, hooks, {
-      workerFile: headWorkerBeside(deps.embed.workerFile),
-      backend: deps.embed.backend ?? null,
-      signal: ctx.signal,
-    });
-  const data = (t: typeof train, v: typeof val): HeadData => ({
-    dim: vectors.dim,
+  const stage: Stage = {
+    ctx,
+    config,
+    usable,
     classes: k,
-    xTrain: t.x,
-    yTrain: t.y,
-    xVal: v.x,
-    yVal: v.y,
-  });
+    vectors,
+    head: (data, cfg, hooks) =>
+      trainHeadOffThread(data, cfg, hooks, {
+        workerFile: headWorkerBeside(deps.embed.workerFile),
+        backend: deps.embed.backend ?? null,
+        signal: ctx.signal,
+      }),
+  };
+  const nVal = split.validation.length;
+  const rank = !tooSmallToRank(nVal, k);
   const batchesPerEpoch = Math.ceil(train.y.length / config.batchSize);
   ctx.phase(
-    `Training the head on ${split.train.length} images${views > 1 ? ` × ${views} views` : ''} (${backend})`,
+    `Training the head on ${split.train.length} images${models.length > 1 ? ` × ${models.length} views` : ''} (${backend})`,
     config.epochs * batchesPerEpoch,
   );
-  const result = await head(
-    data(train, val),
+  const result = await stage.head(
+    headData(stage, train, vectors.rows(split.validation, false)),
     { ...config, patience: rank ? config.patience : 0, fixedEpochs: !rank },
     progressHooks(ctx, runId, runs, batchesPerEpoch, deps.onProgress),
   );
@@ -150,63 +228,28 @@ export async function runFeatureTraining(
     return;
   }
   const epochs = Math.max(1, result.bestEpoch);
-  const quiet: HeadHooks = { shouldStop: () => ctx.signal.aborted };
-
-  const folds: { accuracy: number; images: number; epochs: number }[] = [];
-  const nFolds = foldsFor(config, usable.length);
-  if (nFolds > 1) {
-    const parts = kFolds(usable, nFolds, config.seed, k);
-    for (const [f, held] of parts.entries()) {
-      ctx.phase(`Cross-validation: fold ${f + 1} of ${nFolds}`, 1);
-      const heldSet = new Set(held);
-      const rest = usable.filter((u) => !heldSet.has(u.id)).map((u) => u.id);
-      const foldRank = !tooSmallToRank(held.length, k);
-      const r = await head(
-        data(vectors.rows(rest, true), vectors.rows(held, false)),
-        { ...config, patience: foldRank ? config.patience : 0, fixedEpochs: !foldRank },
-        quiet,
-      );
-      ctx.throwIfCancelled();
-      if (r.best && held.length > 0) {
-        folds.push({ accuracy: r.best.valAccuracy, images: held.length, epochs: r.bestEpoch });
-      }
-    }
-  }
-
-  let released = result.weights;
-  let refitImages: number | null = null;
-  if (shouldRefit(config.refit, usable.length) && split.validation.length > 0) {
-    const all = vectors.rows(
-      usable.map((u) => u.id),
-      true,
-    );
-    ctx.phase(`Refitting on all ${usable.length} labelled images for ${epochs} epochs`, 1);
-    const r = await head(
-      data(all, { x: new Float32Array(0), y: new Int32Array(0) }),
-      { ...config, epochs, patience: 0, fixedEpochs: true },
-      quiet,
-    );
-    ctx.throwIfCancelled();
-    released = r.weights;
-    refitImages = usable.length;
-  }
-  const nVal = split.validation.length;
-  const estimate = buildEstimate({
-    correct: Math.round((result.best?.valAccuracy ?? 0) * nVal),
-    validationImages: nVal,
-    epochChoice: rank ? 'early-stopping' : 'fixed',
-    epochs,
-    folds,
-    refitImages,
-    set,
-    views,
-    tta: config.tta,
-    notes,
-  });
+  const folds = await crossValidate(stage);
+  const refit = shouldRefit(config.refit, usable.length) && nVal > 0;
+  const released = refit ? await refitOnAll(stage, epochs) : result.weights;
   runs.finish(runId, 'done', {
     bestEpoch: result.bestEpoch,
     head: released,
-    estimateHead: refitImages !== null ? result.weights : undefined,
-    estimate,
+    estimateHead: refit ? result.weights : undefined,
+    estimate: buildEstimate({
+      correct: Math.round((result.best?.valAccuracy ?? 0) * nVal),
+      validationImages: nVal,
+      epochChoice: rank ? 'early-stopping' : 'fixed',
+      epochs,
+      folds,
+      refitImages: refit ? usable.length : null,
+      set,
+      views: models.length,
+      tta: config.tta,
+      notes: rank
+        ? []
+        : [
+            `The validation split (${nVal} images for ${k} classes) is too small to choose an epoch by its loss: trained the ${config.epochs} epochs asked for.`,
+          ],
+    }),
   });
 }
