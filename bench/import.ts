@@ -918,7 +918,7 @@ async function main(): Promise<void> {
         .join(' ')} at end (other work on the machine skews wall times, less so CPU time). ` +
       `${os.cpus().length} CPUs, availableParallelism ${PARALLELISM}, sharp concurrency ${sharp.concurrency()}, UV_THREADPOOL_SIZE ${process.env['UV_THREADPOOL_SIZE'] ?? '4 (default)'}.`,
     `Ocellus rates are per phase, timed from its job:updated events; the last phase (thumbnails) runs until the job ends, which includes regrouping sequences (${(oc.regroupSeconds * 1000).toFixed(0)} ms when run alone for ${nSmall} images).`,
-    `The thumbnail reference writes only a 256 px WebP (default effort); Ocellus writes a 256 px WebP (effort 0) AND the model-input cache (JPEG q92, short side 320) from one decode.`,
+    `The thumbnail reference writes only a 256 px WebP (default effort); Ocellus reads each file once and writes a 256 px WebP (effort 0) AND the exact network input (224×224 centre crop, lossless PNG), each decoded from that buffer with shrink-on-load.`,
     `The index reference runs exifr.parse(buf) with default options on the whole file; Ocellus parses the EXIF block sharp found. Both hash the whole file with sha256.`,
     `Project opened with watch: false (no chokidar watcher), as the CLI does. Page cache warmed before timing; Ocellus ran first, then the reference, each in its own child process (so RSS and maxRSS are each side's own).`,
     `Generation ${secs(generationMs)} (0 when cached), benchmark run ${secs(runMs)}.`,
