@@ -412,10 +412,18 @@ async function main(): Promise<void> {
       // predict.mjs as a user runs it: ONNX Runtime on every test image, pure-JS TF.js on a few.
       const files = collectImageFiles(TEST_SETS.map((t) => path.join(dataDir, t)));
       log(`predict.mjs: ONNX Runtime on ${files.length} images, pure-JS TF.js on 16`);
-      speed = {
-        onnx: await predictScript(lastBundle, files, 'onnx'),
-        tfjs: await predictScript(lastBundle, files.slice(0, 16), 'tfjs'),
-      };
+      try {
+        speed = {
+          onnx: await predictScript(lastBundle, files, 'onnx'),
+          tfjs: await predictScript(lastBundle, files.slice(0, 16), 'tfjs'),
+        };
+      } catch (err) {
+        // The accuracy table is the point of the run: print it even when this part fails.
+        const e = err as { code?: unknown; signal?: unknown; stderr?: string };
+        log(
+          `predict.mjs failed (exit ${String(e.code)}, signal ${String(e.signal)}): ${e.stderr ?? ''}`,
+        );
+      }
     }
   } finally {
     await service.dispose();
