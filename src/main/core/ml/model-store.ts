@@ -20,13 +20,15 @@ import {
   type ModelMeta,
 } from './model-files';
 import { downloadModelFiles, type DownloadProgress } from './model-download';
+import { isSavedModelFolder, stageSavedModel } from './saved-model';
+import type { ModelFormat, SavedModelChoice } from '../../../shared/types';
 import type { ZooModel } from './zoo-types';
 
 /** Where a model's files are on disk and which loader they need. */
 export interface ModelFiles {
   modelJson: string;
   dir: string;
-  format: 'layers' | 'graph';
+  format: ModelFormat;
 }
 
 /** A model available offline. */
@@ -107,19 +109,24 @@ export class ModelStore {
     }
   }
 
-  /** Imports a model folder (model.json + shards, validated) into the cache; same content, same model. */
+  /**
+   * Imports a model folder (model.json + shards, validated; or a TensorFlow SavedModel, checked
+   * on the native backend) into the cache; same content, same model.
+   */
   async importFolder(
     dir: string,
-    options: { id?: string; name?: string } = {},
+    options: { id?: string; name?: string; savedModel?: SavedModelChoice } = {},
   ): Promise<StoredModel> {
     const src = path.resolve(dir);
     if (options.id !== undefined) assertSafeId(options.id);
-    const info = readModelJson(src);
-    checkShards(src, info);
+    const savedModel = isSavedModelFolder(src);
+    const info = savedModel ? null : readModelJson(src);
+    if (info) checkShards(src, info);
     // Validate and hash the copies, not the originals, so what is recorded is what is stored.
     const staging = this.staging();
     try {
-      for (const rel of [MODEL_JSON, ...info.shards]) {
+      if (savedModel) await stageSavedModel(src, staging, options.savedModel);
+      for (const rel of info ? [MODEL_JSON, ...info.shards] : []) {
         fs.mkdirSync(path.dirname(path.join(staging, rel)), { recursive: true });
         fs.copyFileSync(path.join(src, rel), path.join(staging, rel));
       }

@@ -57,10 +57,12 @@ interface Loaded {
 }
 
 async function loadBase(config: TrainConfig, deps: FinetuneDeps): Promise<Loaded> {
-  if (modelFormat(deps.model.modelJson) === 'graph') {
+  const format = modelFormat(deps.model.modelJson);
+  if (format !== 'layers') {
+    const kind = format === 'graph' ? 'a Graph model' : 'a TensorFlow SavedModel';
     throw new OcellusError(
       'UNSUPPORTED',
-      `Fine-tuning needs a Layers model; ${deps.model.id} is a Graph model (train in "features" mode)`,
+      `Fine-tuning needs a Layers model; ${deps.model.id} is ${kind} (train in "features" mode)`,
     );
   }
   const backend = await initBackend(deps.embed.backend ?? null);
