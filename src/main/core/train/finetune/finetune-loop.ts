@@ -47,16 +47,20 @@ function makeHead(
   dim: number,
   classes: number,
   yTrain: Int32Array,
+  initial: HeadWeights | undefined,
 ) {
   const glorot = (fanIn: number, fanOut: number) => {
     const limit = Math.sqrt(6 / (fanIn + fanOut));
     return Float32Array.from({ length: fanIn * fanOut }, () => (random() * 2 - 1) * limit);
   };
-  const hidden = cfg.hiddenUnits;
-  const w1 = tf.variable(tf.tensor2d(glorot(dim, hidden), [dim, hidden]));
-  const b1 = tf.variable(tf.zeros([hidden]));
-  const w2 = tf.variable(tf.tensor2d(glorot(hidden, classes), [hidden, classes]));
-  const b2 = tf.variable(tf.zeros([classes]));
+  const hidden = initial?.hidden ?? cfg.hiddenUnits;
+  // In a tidy, so the initial values' tensors go once the variables hold copies.
+  const [w1, b1, w2, b2] = tf.tidy(() => [
+    tf.variable(tf.tensor2d(initial?.w1 ?? glorot(dim, hidden), [dim, hidden])),
+    tf.variable(initial ? tf.tensor1d(initial.b1) : tf.zeros([hidden])),
+    tf.variable(tf.tensor2d(initial?.w2 ?? glorot(hidden, classes), [hidden, classes])),
+    tf.variable(initial ? tf.tensor1d(initial.b2) : tf.zeros([classes])),
+  ]) as [tf.Variable, tf.Variable, tf.Variable, tf.Variable];
   const counts = new Array<number>(classes).fill(0);
   for (const y of yTrain) counts[y] = (counts[y] ?? 0) + 1;
   const classWeight = tf.tensor1d(
@@ -225,13 +229,20 @@ async function validate(s: Step, yVal: Int32Array, batchSize: number): Promise<[
 export async function trainFinetune(
   net: FeatureNet,
   source: BatchSource,
-  data: { featureDim: number; classes: number; yTrain: Int32Array; yVal: Int32Array },
+  data: {
+    featureDim: number;
+    classes: number;
+    yTrain: Int32Array;
+    yVal: Int32Array;
+    /** A head already trained on the frozen net's features (the warm-up done elsewhere). */
+    head?: HeadWeights;
+  },
   cfg: FinetuneConfig,
   hooks: HeadHooks = {},
 ): Promise<FinetuneResult> {
   const random = seededRandom(cfg.seed);
   const nTrain = data.yTrain.length;
-  const head = makeHead(cfg, random, data.featureDim, data.classes, data.yTrain);
+  const head = makeHead(cfg, random, data.featureDim, data.classes, data.yTrain, data.head);
   const step: Step = {
     net,
     head,

@@ -33,6 +33,8 @@ import { trainFinetune, type BatchSource, type FeatureNet } from './finetune-loo
 import { saveFinetuneWeights } from './finetune-weights';
 import { buildFullNet } from './full-net';
 import { buildTopNet, planCut, type CutPlan } from './top-net';
+import { warmUpHead } from './warm-up';
+import type { HeadWeights } from '../head-trainer';
 
 export interface FinetuneDeps {
   db: Database.Database;
@@ -189,6 +191,24 @@ export async function runFinetune(
       labels: usable.map((u) => [u.id, u.label]),
     });
     const featureDim = Number(base.getLayer(featureLayer).outputShape.slice(-1)[0]);
+    let warmHead: HeadWeights | undefined;
+    if (!loaded.cut && config.warmupEpochs > 0) {
+      ctx.phase(`Warming up the head on the frozen network's features (${backend})`, usable.length);
+      warmHead = await warmUpHead(
+        ctx,
+        net,
+        deps.model.preprocessing,
+        {
+          train: split.train.map(image),
+          yTrain: labels(split.train),
+          val: split.validation.map(image),
+          yVal: labels(split.validation),
+        },
+        featureDim,
+        set.classes.length,
+        config,
+      );
+    }
     const batchesPerEpoch = Math.ceil(split.train.length / config.batchSize);
     ctx.phase(
       `Fine-tuning ${net.variables.length ? 'the top of the base' : 'the head'} on ${split.train.length} images (${backend}, ${loaded.path})`,
@@ -202,8 +222,10 @@ export async function runFinetune(
         classes: set.classes.length,
         yTrain: labels(split.train),
         yVal: labels(split.validation),
+        head: warmHead,
       },
-      config,
+      // A head warmed up on features needs no head-only epochs through the whole network.
+      warmHead ? { ...config, warmupEpochs: 0 } : config,
       progressHooks(ctx, runId, runs, batchesPerEpoch, deps.onProgress),
     );
     const keep = result.bestEpoch > 0;

@@ -14,6 +14,7 @@ const WEIGHTED = new Set(['Conv2D', 'DepthwiseConv2D', 'SeparableConv2D', 'Dense
 export interface FullNet extends FeatureNet {
   /** Weighted layers that train, bottom first. */
   readonly trainable: string[];
+  readonly microBatch: number;
   dispose(): void;
 }
 
