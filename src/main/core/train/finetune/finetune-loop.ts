@@ -60,7 +60,12 @@ function makeHead(
     tf.variable(initial ? tf.tensor1d(initial.b1) : tf.zeros([hidden])),
     tf.variable(tf.tensor2d(initial?.w2 ?? glorot(hidden, classes), [hidden, classes])),
     tf.variable(initial ? tf.tensor1d(initial.b2) : tf.zeros([classes])),
-  ]) as [tf.Variable, tf.Variable, tf.Variable, tf.Variable];
+  ]) as [
+    tf.Variable<tf.Rank.R2>,
+    tf.Variable<tf.Rank.R1>,
+    tf.Variable<tf.Rank.R2>,
+    tf.Variable<tf.Rank.R1>,
+  ];
   const counts = new Array<number>(classes).fill(0);
   for (const y of yTrain) counts[y] = (counts[y] ?? 0) + 1;
   const classWeight = tf.tensor1d(

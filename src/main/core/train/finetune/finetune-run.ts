@@ -31,7 +31,7 @@ import {
 } from './cached-activations';
 import { trainFinetune, type BatchSource, type FeatureNet } from './finetune-loop';
 import { saveFinetuneWeights } from './finetune-weights';
-import { buildFullNet } from './full-net';
+import { ACTIVATION_BUDGET_BYTES, buildFullNet } from './full-net';
 import { buildTopNet, planCut, type CutPlan } from './top-net';
 import { warmUpHead } from './warm-up';
 import type { HeadWeights } from '../head-trainer';
@@ -343,6 +343,12 @@ export async function planFinetune(config: TrainConfig, deps: FinetuneDeps): Pro
         return [value, ...Object.values(grads)];
       }),
     );
+    notes.push(
+      `Batches run as micro-batches of ${full.microBatch} images, keeping the activations held for the backward pass under ${ACTIVATION_BUDGET_BYTES / 2 ** 30} GiB; cancelling stops within a batch.`,
+    );
+    if (config.warmupEpochs > 0) {
+      notes.push("The head first warms up on the frozen network's features (one pass).");
+    }
     return {
       mode: 'finetune',
       path: 'full',

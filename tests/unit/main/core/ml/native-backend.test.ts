@@ -26,8 +26,10 @@ describe('the native TensorFlow backend', () => {
     expect(skippedBackends()).toEqual([]);
     const status = await t.service.api.ml.status();
     expect(status.backend).toBe('tensorflow');
-    const g = tf.grad((x: tf.Tensor4D) => tf.conv2d(x, tf.ones([3, 3, 1, 1]), 1, 'same').sum());
-    expect(g(tf.ones([1, 4, 4, 1]) as tf.Tensor4D).dataSync()[5]).toBe(9);
+    const g = tf.grad((x: tf.Tensor) =>
+      tf.conv2d(x as tf.Tensor4D, tf.ones([3, 3, 1, 1]) as tf.Tensor4D, 1, 'same').sum(),
+    );
+    expect(g(tf.ones([1, 4, 4, 1])).dataSync()[5]).toBe(9);
     // Forcing another backend still works once the native one is loaded.
     expect(await initBackend('wasm')).toBe('wasm');
     expect(await initBackend('tensorflow')).toBe('tensorflow');

@@ -61,7 +61,9 @@ describe('full-network fine-tuning on the native backend', () => {
     await t?.cleanup();
   });
 
-  const finetune = (over: Partial<TrainConfig> = {}): Partial<TrainConfig> => ({
+  const finetune = (
+    over: Partial<TrainConfig> = {},
+  ): Partial<TrainConfig> & { baseModel: string } => ({
     baseModel: modelId,
     mode: 'finetune',
     epochs: 10,
@@ -138,7 +140,7 @@ describe('full-network fine-tuning on the native backend', () => {
     const ended = finished(t.service, run.jobId);
     const off = t.service.bus.on('train:progress', (p) => {
       if (p.runId !== run.id) return;
-      if (++batches === 1) void t.service.api.jobs.cancel(run.jobId);
+      if (++batches === 1) void t.service.api.jobs.cancel(run.jobId ?? '');
     });
     const final = await ended;
     off();
