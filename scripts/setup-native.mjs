@@ -38,7 +38,7 @@ function checkBackend() {
     const g = tf.grad((x) => tf.conv2d(x, tf.ones([3, 3, 1, 1]), 1, 'same').sum());
     const v = g(tf.ones([1, 4, 4, 1])).dataSync();
     if (v[5] !== 9) throw new Error('conv2d gradient gave ' + v[5]);
-    console.log(tf.version.tfjs + ' on TensorFlow ' + tf.version['tfjs-node']);`;
+    console.log('tfjs ' + tf.version.tfjs);`;
   const r = spawnSync(process.execPath, ['-e', probe], {
     cwd: root,
     encoding: 'utf8',
@@ -117,7 +117,10 @@ if missing: sys.exit('the wheel has no ' + ', '.join(missing))
 for n in z.namelist():
     if n in libs: dest = os.path.join(out, 'lib', os.path.basename(n))
     elif n.startswith('tensorflow/include/') and not n.endswith('/'):
-        dest = os.path.join(out, 'include', n[len('tensorflow/include/'):])
+        rel = n[len('tensorflow/include/'):]
+        # Only the C API and what it includes (287 MB of C++ headers otherwise).
+        if not (rel.startswith(('tensorflow/c/', 'xla/tsl/c/')) or os.path.basename(rel).startswith('ctstring')): continue
+        dest = os.path.join(out, 'include', rel)
     else: continue
     os.makedirs(os.path.dirname(dest), exist_ok=True)
     with z.open(n) as src, open(dest, 'wb') as dst: shutil.copyfileobj(src, dst, 1 << 20)
@@ -131,8 +134,12 @@ for n in z.namelist():
 /** The library folder in the cache, unpacked once per wheel spec. */
 function cachedLibrary() {
   const key = WHEEL_SPEC.replace(/[^\w.=-]+/g, '_');
-  const libDir = path.join(cacheDir, `libtensorflow-${key}`);
+  const libDir = path.join(cacheDir, `libtensorflow-c-api-${key}`);
   if (fs.existsSync(path.join(libDir, 'wheel.txt'))) return libDir;
+  // Unpacked libraries of another wheel or layout are 850 MB each: keep one.
+  for (const old of fs.existsSync(cacheDir) ? fs.readdirSync(cacheDir) : []) {
+    if (old.startsWith('libtensorflow-')) fs.rmSync(path.join(cacheDir, old), { recursive: true });
+  }
   const workDir = path.join(cacheDir, 'wheel');
   fs.rmSync(workDir, { recursive: true, force: true });
   fs.mkdirSync(workDir, { recursive: true });
