@@ -8,7 +8,7 @@ import type { CliIo } from './run-cli';
 
 const MODELS_USAGE =
   'usage: ocellus models [--json] | models import <folder|file> [--signature NAME] ' +
-  '[--feature-output NAME] [--input-size H[xW]] [--normalization 0,1|-1,1|imagenet|caffe|caffe-bgr] ' +
+  '[--feature-output NAME] [--input-size H[xW]] [--normalization=0,1|-1,1|imagenet|caffe|caffe-bgr] ' +
   '[--resize center-crop|squash|letterbox] [--json] | models inspect <SavedModel folder> [--json]';
 
 /** Named normalisations a user can declare for a SavedModel on the command line. */
