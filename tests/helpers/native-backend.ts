@@ -27,13 +27,21 @@ export function nativeBackend(): NativeStatus {
     },
   );
   if (r.status === 0) return (status = { available: true, reason: '' });
+  const error = `${r.stderr}`
+    .split('\n')
+    .find((l) => /^\w*Error\b/.test(l))
+    ?.trim();
   const file = path.resolve('node_modules/.cache/ocellus-native/status.json');
-  let why = 'npm run setup:native has not run';
+  let setup = 'npm run setup:native has not run here';
   try {
     const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as { reason?: string | null };
-    if (saved.reason) why = `npm run setup:native: ${saved.reason}`;
+    setup = saved.reason ? `npm run setup:native: ${saved.reason}` : 'it loaded at setup';
   } catch {
     // No status file: the setup never ran here.
   }
-  return (status = { available: false, reason: `native TensorFlow backend unavailable (${why})` });
+  const why = [setup, error].filter(Boolean).join('; ');
+  status = { available: false, reason: `native TensorFlow backend unavailable (${why})` };
+  // The default reporter hides skip notes: say it once per test file where everyone looks.
+  process.stderr.write(`${status.reason}: its tests are skipped\n`);
+  return status;
 }
