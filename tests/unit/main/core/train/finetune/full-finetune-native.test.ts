@@ -4,7 +4,14 @@ import Database from 'better-sqlite3';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TrainConfig } from '../../../../../../src/shared/types';
-import { loadFinetuneWeights } from '../../../../../../src/main/core/train/finetune/finetune-weights';
+import * as tf from '@tensorflow/tfjs-core';
+import { bundlePredictor } from '../../../../../../src/main/core/export/predict';
+import { loadModelInput } from '../../../../../../src/main/core/ml/preprocess';
+import {
+  loadFinetunedClassifier,
+  loadFinetuneWeights,
+} from '../../../../../../src/main/core/train/finetune/finetune-weights';
+import { RunStore } from '../../../../../../src/main/core/train/run-store';
 import { seededRandom } from '../../../../../../src/main/core/train/rng';
 import { nativeBackend } from '../../../../../helpers/native-backend';
 import { sharedMobileNetV2 } from '../../../../../helpers/nsfw-models';
@@ -131,6 +138,29 @@ describe('full-network fine-tuning on the native backend', () => {
     // Evaluation reads the tuned network's features and reproduces the run's figure.
     const report = await t.service.api.evaluate.run(started.id);
     expect(report.accuracy).toBeCloseTo(tunedAcc, 2);
+
+    // The model bundle carries the tuned layers: it predicts what the run's classifier does.
+    const out = path.join(t.dir, 'bundle');
+    const exported = await t.service.api.export.bundle({ runId: started.id, out });
+    expect((await finished(t.service, exported.id)).error).toBeNull();
+    const files = ['red-left/0.png', 'blue-left/1.png'].map((f) => path.join(t.dir, 'photos', f));
+    const bundle = await bundlePredictor(out);
+    const got = (await bundle.predict(files)).flatMap((r) => r.probabilities ?? []);
+    const spec = bundle.preprocessing;
+    bundle.dispose();
+    const db2 = new Database(projectPath, { readonly: true });
+    const runHead = new RunStore(db2).head(started.id);
+    const weights = loadFinetuneWeights(db2, started.id);
+    db2.close();
+    if (!runHead || !weights) throw new Error('the run kept no head or weights');
+    const classifier = await loadFinetunedClassifier(await sharedMobileNetV2(), weights, runHead);
+    const pixels = await Promise.all(files.map((f) => loadModelInput(f, spec)));
+    const packed = new Float32Array(2 * 224 * 224 * 3);
+    pixels.forEach((p, i) => packed.set(p, i * 224 * 224 * 3));
+    const expected = classifier.predict(tf.tensor4d(packed, [2, 224, 224, 3]));
+    classifier.dispose();
+    expect(got).toHaveLength(4);
+    got.forEach((p, i) => expect(Math.abs(p - (expected[i] ?? NaN))).toBeLessThan(1e-4));
   }, 600_000);
 
   it('cancelling during tuning leaves a cancelled run, no further batch', async (ctx) => {
