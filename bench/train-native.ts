@@ -27,7 +27,11 @@ export interface NativeRows {
     microBatch: number;
     epochSeconds: number;
     valAccuracy: number;
+    /** Process RSS when the row started (earlier rows included) and its peak during the row. */
+    startRssMb: number;
     peakRssMb: number;
+    /** Largest bytes held in TF.js tensors after a batch (flat when memory is bounded). */
+    peakTensorMb: number;
   }[];
   plainEpochSeconds: number;
   inference: { tensorflow: number; onnx: number; batch: number; images: number };
@@ -80,7 +84,9 @@ async function fullFinetune(
     val,
     1,
   );
-  let peak = process.memoryUsage.rss();
+  const start = process.memoryUsage.rss();
+  let peak = start;
+  let tensors = 0;
   const result = await trainFinetune(
     net,
     source,
@@ -91,7 +97,12 @@ async function fullFinetune(
       yVal: Int32Array.from(val, (t) => t.label),
     },
     { ...DEFAULT_HEAD, epochs, patience: 0, warmupEpochs: 0, baseLearningRateFactor: 0.1 },
-    { onBatch: () => void (peak = Math.max(peak, process.memoryUsage.rss())) },
+    {
+      onBatch: () => {
+        peak = Math.max(peak, process.memoryUsage.rss());
+        tensors = Math.max(tensors, tf.memory().numBytes);
+      },
+    },
   );
   net.dispose();
   return {
@@ -101,7 +112,9 @@ async function fullFinetune(
     // The first epoch includes TensorFlow's kernel set-up; later ones are the steady rate.
     epochSeconds: median(result.history.slice(epochs > 1 ? 1 : 0).map((h) => h.seconds)),
     valAccuracy: result.history[result.history.length - 1]?.valAccuracy ?? NaN,
+    startRssMb: start / 1e6,
     peakRssMb: peak / 1e6,
+    peakTensorMb: tensors / 1e6,
   };
 }
 

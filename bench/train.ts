@@ -439,7 +439,7 @@ function nativeTable(
     `native full fine-tune, ${r.trainable} layers trainable`,
     f(r.epochSeconds),
     ips(ft.trainImages, r.epochSeconds),
-    `micro-batch ${r.microBatch}, peak RSS ${r.peakRssMb.toFixed(0)} MB, val acc ${(r.valAccuracy * 100).toFixed(0)} %`,
+    `micro-batch ${r.microBatch}, RSS ${r.startRssMb.toFixed(0)} → peak ${r.peakRssMb.toFixed(0)} MB, tensors ≤ ${r.peakTensorMb.toFixed(0)} MB, val acc ${(r.valAccuracy * 100).toFixed(0)} %`,
   ]);
   return (
     `\nNative TensorFlow (tfjs-node) on the same ${ft.trainImages} training images\n` +
