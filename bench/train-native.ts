@@ -17,7 +17,7 @@ import { imageSource, type SourceImage } from '../src/main/core/train/finetune/c
 import { trainFinetune } from '../src/main/core/train/finetune/finetune-loop';
 import { buildFullNet } from '../src/main/core/train/finetune/full-net';
 import { DEFAULT_HEAD } from '../src/main/core/train/head-trainer';
-import { log, median } from './common';
+import { log, median, table } from './common';
 
 export interface NativeRows {
   /** One row per number of unfrozen layers. */
@@ -212,4 +212,42 @@ async function inferenceRates(
   await session.release();
   log(`inference: native TensorFlow ${tensorflow.toFixed(1)}/s, ONNX Runtime ${onnx.toFixed(1)}/s`);
   return { tensorflow, onnx, batch, images: n };
+}
+
+/** The native rows as a table, beside the cached path's row of the same run. */
+export function nativeTable(
+  n: NativeRows,
+  ft: { trainImages: number; finetuneEpochSeconds: number; cachingSeconds: number },
+  backend: string,
+  f: (s: number) => string,
+  ips: (n: number, s: number) => string,
+): string {
+  const rows = n.finetune.map((r) => [
+    `native full fine-tune, ${r.trainable} layers trainable`,
+    f(r.epochSeconds),
+    ips(ft.trainImages, r.epochSeconds),
+    `micro-batch ${r.microBatch}, RSS ${r.startRssMb.toFixed(0)} → peak ${r.peakRssMb.toFixed(0)} MB, tensors ≤ ${r.peakTensorMb.toFixed(0)} MB, val acc ${(r.valAccuracy * 100).toFixed(0)} %`,
+  ]);
+  return (
+    `\nNative TensorFlow (tfjs-node) on the same ${ft.trainImages} training images\n` +
+    table([
+      ['what', 's/epoch', 'images/s', 'note'],
+      ...rows,
+      [
+        `cached-activation fine-tune (${backend}, above)`,
+        f(ft.finetuneEpochSeconds),
+        ips(ft.trainImages, ft.finetuneEpochSeconds),
+        `+ ${f(ft.cachingSeconds)} once for the cache`,
+      ],
+      [
+        'native plain recipe (frozen base + head, model.fit, batch 16)',
+        f(n.plainEpochSeconds),
+        ips(ft.trainImages, n.plainEpochSeconds),
+        're-runs the base every epoch',
+      ],
+    ]) +
+    `\n\nMobileNetV2 inference, ${n.inference.images} pre-decoded images, batch ${n.inference.batch}: ` +
+    `native TensorFlow ${n.inference.tensorflow.toFixed(1)}/s, ONNX Runtime ${n.inference.onnx.toFixed(1)}/s ` +
+    `(${(n.inference.onnx / n.inference.tensorflow).toFixed(1)}×)\n`
+  );
 }

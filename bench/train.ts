@@ -40,7 +40,7 @@ import { DEFAULT_HEAD, trainHead } from '../src/main/core/train/head-trainer';
 import { seededRandom } from '../src/main/core/train/rng';
 import { writeNsfwModel } from '../tests/helpers/nsfw-models';
 import { log, median, table, timed } from './common';
-import { nativePart, type NativeRows } from './train-native';
+import { nativePart, nativeTable, type NativeRows } from './train-native';
 
 const DIM = 1280;
 const CLASSES = 10;
@@ -426,43 +426,6 @@ async function main(): Promise<void> {
   if (native) process.stdout.write(nativeTable(native, ft, backend, f, ips));
   else if (opts.native)
     process.stdout.write('\nNative backend rows: skipped (see the log above)\n');
-}
-
-function nativeTable(
-  n: NativeRows,
-  ft: Awaited<ReturnType<typeof finetunePart>>,
-  backend: string,
-  f: (s: number) => string,
-  ips: (n: number, s: number) => string,
-): string {
-  const rows = n.finetune.map((r) => [
-    `native full fine-tune, ${r.trainable} layers trainable`,
-    f(r.epochSeconds),
-    ips(ft.trainImages, r.epochSeconds),
-    `micro-batch ${r.microBatch}, RSS ${r.startRssMb.toFixed(0)} → peak ${r.peakRssMb.toFixed(0)} MB, tensors ≤ ${r.peakTensorMb.toFixed(0)} MB, val acc ${(r.valAccuracy * 100).toFixed(0)} %`,
-  ]);
-  return (
-    `\nNative TensorFlow (tfjs-node) on the same ${ft.trainImages} training images\n` +
-    table([
-      ['what', 's/epoch', 'images/s', 'note'],
-      ...rows,
-      [
-        `cached-activation fine-tune (${backend}, above)`,
-        f(ft.finetuneEpochSeconds),
-        ips(ft.trainImages, ft.finetuneEpochSeconds),
-        `+ ${f(ft.cachingSeconds)} once for the cache`,
-      ],
-      [
-        'native plain recipe (frozen base + head, model.fit, batch 16)',
-        f(n.plainEpochSeconds),
-        ips(ft.trainImages, n.plainEpochSeconds),
-        're-runs the base every epoch',
-      ],
-    ]) +
-    `\n\nMobileNetV2 inference, ${n.inference.images} pre-decoded images, batch ${n.inference.batch}: ` +
-    `native TensorFlow ${n.inference.tensorflow.toFixed(1)}/s, ONNX Runtime ${n.inference.onnx.toFixed(1)}/s ` +
-    `(${(n.inference.onnx / n.inference.tensorflow).toFixed(1)}×)\n`
-  );
 }
 
 main().catch((err: unknown) => {
