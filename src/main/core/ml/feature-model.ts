@@ -11,7 +11,7 @@ import {
 import { OcellusError } from '../../../shared/errors';
 import { diskModelHandler, modelFormat } from './model-io';
 import { foldBatchNorm, foldBatchNormEnabled } from './fold-batchnorm';
-import { loadSavedModelFeatures, readSavedModelDescriptor } from './saved-model';
+import { readSavedModelDescriptor } from './saved-model-files';
 
 /** A network cut at its feature layer: images in, one embedding per image out. */
 export interface FeatureModel {
@@ -87,6 +87,8 @@ async function loadSavedModelBase(modelJsonPath: string): Promise<FeatureModel> 
   const d = readSavedModelDescriptor(modelJsonPath);
   if (!d)
     throw new OcellusError('INVALID_ARGUMENT', `${modelJsonPath} is not a SavedModel descriptor`);
+  // Loaded on demand: it needs the native backend, which other models never do.
+  const { loadSavedModelFeatures } = await import('./saved-model');
   return loadSavedModelFeatures(path.join(path.dirname(modelJsonPath), d.savedModel.dir), d);
 }
 

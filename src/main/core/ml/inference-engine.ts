@@ -17,7 +17,7 @@ import { convertFeatureModel } from './onnx/convert-layers';
 import { readOnnxCache, writeOnnxCache } from './onnx/onnx-cache';
 import { OnnxEngine, createSession, loadOrt } from './onnx/onnx-engine';
 import { VERIFY_TOLERANCE, compareWithTfjs, verificationInputs } from './onnx/verify';
-import { NATIVE_ONLY_NOTE } from './saved-model';
+import { NATIVE_ONLY_NOTE } from './saved-model-files';
 import { initBackend } from './tf-runtime';
 
 export type { EngineName };

@@ -20,7 +20,7 @@ import {
   type ModelMeta,
 } from './model-files';
 import { downloadModelFiles, type DownloadProgress } from './model-download';
-import { isSavedModelFolder, stageSavedModel } from './saved-model';
+import { isSavedModelFolder } from './saved-model-files';
 import type { ModelFormat, SavedModelChoice } from '../../../shared/types';
 import type { ZooModel } from './zoo-types';
 
@@ -125,7 +125,11 @@ export class ModelStore {
     // Validate and hash the copies, not the originals, so what is recorded is what is stored.
     const staging = this.staging();
     try {
-      if (savedModel) await stageSavedModel(src, staging, options.savedModel);
+      if (savedModel) {
+        // Loaded on demand: it starts TF.js, which listing or copying models never needs.
+        const { stageSavedModel } = await import('./saved-model');
+        await stageSavedModel(src, staging, options.savedModel);
+      }
       for (const rel of info ? [MODEL_JSON, ...info.shards] : []) {
         fs.mkdirSync(path.dirname(path.join(staging, rel)), { recursive: true });
         fs.copyFileSync(path.join(src, rel), path.join(staging, rel));

@@ -16,29 +16,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { OcellusError } from '../../../shared/errors';
 import type { SavedModelChoice, SavedModelInfo, SavedModelSignature } from '../../../shared/types';
 import { initBackend, skippedBackends, type BackendName } from './tf-runtime';
-import type { PreprocessingSpec } from './zoo-types';
-
-export const SAVED_MODEL_FORMAT = 'tf-saved-model';
-export const SAVED_MODEL_DIR = 'saved_model';
-export const NATIVE_ONLY_NOTE =
-  'a TensorFlow SavedModel runs on the native TensorFlow backend only (converting it to ONNX or TF.js needs tf2onnx or tensorflowjs_converter, Python tools Ocellus does not ship)';
-
-/** The model.json of an imported SavedModel. */
-export interface SavedModelDescriptor {
-  format: typeof SAVED_MODEL_FORMAT;
-  savedModel: {
-    dir: typeof SAVED_MODEL_DIR;
-    tags: string[];
-    signature: string;
-    input: string;
-    output: string;
-    inputSize: [number, number];
-    featureSize: number;
-  };
-  preprocessing: PreprocessingSpec;
-  /** Every file of the SavedModel, relative to the model folder ('/'-separated). */
-  files: string[];
-}
+import {
+  NATIVE_ONLY_NOTE,
+  SAVED_MODEL_DIR,
+  SAVED_MODEL_FORMAT,
+  listFiles,
+  type SavedModelDescriptor,
+} from './saved-model-files';
 
 // The parts of tfjs-node used here (it is an optional dependency, so no compile-time types).
 interface TfNodeDim {
@@ -68,13 +52,6 @@ interface TfNode {
 }
 
 const nodeRequire = createRequire(import.meta.url);
-
-/** True when `dir` is a SavedModel folder rather than a TF.js one. */
-export function isSavedModelFolder(dir: string): boolean {
-  return (
-    fs.existsSync(path.join(dir, 'saved_model.pb')) && !fs.existsSync(path.join(dir, 'model.json'))
-  );
-}
 
 /** tfjs-node, once the native backend is the one in use; UNSUPPORTED with the reason otherwise. */
 async function nativeTf(preferred: BackendName | null = null): Promise<TfNode> {
@@ -197,23 +174,6 @@ export function detectFeatureOutput(s: SavedModelSignature, wanted: string | und
   return pick.name;
 }
 
-/** Regular files under `dir`, relative and '/'-separated; a link or special file is refused. */
-function listFiles(dir: string, rel = ''): string[] {
-  const out: string[] = [];
-  for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
-    const child = rel ? `${rel}/${entry.name}` : entry.name;
-    if (entry.isDirectory()) out.push(...listFiles(dir, child));
-    else if (entry.isFile()) out.push(child);
-    else {
-      throw new OcellusError(
-        'UNSUPPORTED',
-        `${path.join(dir, child)} is not a regular file (links and special files are not imported)`,
-      );
-    }
-  }
-  return out.sort();
-}
-
 /**
  * Copies a SavedModel folder into `staging/saved_model`, checks that the chosen signature runs
  * on the native backend (one zero batch), and writes the model.json descriptor beside it.
@@ -275,18 +235,6 @@ export async function stageSavedModel(
   }
   fs.writeFileSync(path.join(staging, 'model.json'), JSON.stringify(descriptor, null, 2));
   return descriptor;
-}
-
-/** Reads an imported SavedModel's descriptor (model.json), or null when it is not one. */
-export function readSavedModelDescriptor(modelJson: string): SavedModelDescriptor | null {
-  try {
-    const json = JSON.parse(fs.readFileSync(modelJson, 'utf8')) as Partial<SavedModelDescriptor>;
-    return json.format === SAVED_MODEL_FORMAT && json.savedModel && json.preprocessing
-      ? (json as SavedModelDescriptor)
-      : null;
-  } catch {
-    return null;
-  }
 }
 
 /** A SavedModel's feature output as an embedding function (native backend). */

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { OcellusError } from '../../../shared/errors';
-import { readSavedModelDescriptor } from './saved-model';
+import { readSavedModelDescriptor } from './saved-model-files';
 import type { PreprocessingSpec, ZooManifest, ZooModel } from './zoo-types';
 
 export const ZOO_FILE = 'model-zoo.json';

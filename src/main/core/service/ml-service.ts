@@ -17,7 +17,8 @@ import { runFeatureModel } from '../train/run-model';
 import type { RunSummary } from '../../../shared/types';
 import { requireObject, requireString } from './validate';
 import { parseSavedModelChoice } from './saved-model-options';
-import { inspectSavedModel, isSavedModelFolder } from '../ml/saved-model';
+import { inspectSavedModel } from '../ml/saved-model';
+import { isSavedModelFolder } from '../ml/saved-model-files';
 
 /** The `ml` domain: backends, base models, embeddings. */
 export function createMlService(ctx: ServiceContext): MlApi {
