@@ -45,8 +45,9 @@ test('train a classifier in the UI: live charts, a run with its validation accur
   );
   await expect(plan.getByRole('listitem').filter({ hasText: 'Conv_1' })).toContainText('trains');
   await runs.train(2);
+  // The new run is listed first once it starts (loading the base can take a while under load).
+  await expect(runs.runs.getByTestId('run-status')).toHaveCount(2, { timeout: 60_000 });
   await expect(runs.runs.getByTestId('run-status').first()).toHaveText('done', {
     timeout: 150_000,
   });
-  await expect(runs.runs.getByTestId('run-status')).toHaveCount(2);
 });
