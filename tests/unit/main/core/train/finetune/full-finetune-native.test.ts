@@ -181,7 +181,7 @@ describe('full-network fine-tuning on the native backend', () => {
 
   it('repeats a seeded run within 1e-3 of validation loss', async (ctx) => {
     ctx.skip(!native.available, native.reason);
-    const config = finetune({ epochs: 2, unfreezeLayers: 8 });
+    const config = finetune({ epochs: 1, warmupEpochs: 0, unfreezeLayers: 8 });
     const losses: number[][] = [];
     for (let k = 0; k < 2; k++) {
       const run = await t.service.api.train.start(config);
@@ -190,7 +190,7 @@ describe('full-network fine-tuning on the native backend', () => {
       expect(done.status).toBe('done');
       losses.push(done.history.map((h) => h.valLoss));
     }
-    expect(losses[0]).toHaveLength(2);
+    expect(losses[0]).toHaveLength(1);
     // TensorFlow's multi-threaded CPU kernels may sum in a different order from run to run,
     // so runs match closely, not bit for bit.
     losses[0]?.forEach((l, i) => expect(Math.abs(l - (losses[1]?.[i] ?? NaN))).toBeLessThan(1e-3));
