@@ -88,6 +88,7 @@ describe('full-network fine-tuning on the native backend', () => {
     ...over,
   });
 
+  // About 2 minutes alone; on a machine shared with other heavy jobs it has taken 30.
   it('runs on tensorflow, not silently on wasm, and beats feature mode on the same split', async (ctx) => {
     ctx.skip(!native.available, native.reason);
     expect((await t.service.api.ml.status()).backend).toBe('tensorflow');
@@ -161,7 +162,7 @@ describe('full-network fine-tuning on the native backend', () => {
     classifier.dispose();
     expect(got).toHaveLength(4);
     got.forEach((p, i) => expect(Math.abs(p - (expected[i] ?? NaN))).toBeLessThan(1e-4));
-  }, 600_000);
+  }, 1_800_000);
 
   it('cancelling during tuning leaves a cancelled run, no further batch', async (ctx) => {
     ctx.skip(!native.available, native.reason);
