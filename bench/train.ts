@@ -9,9 +9,14 @@
  *    trained from the cache), its feature mode (head on embeddings), and the plain recipe
  *    (tf.sequential of the frozen base + dense head, model.fit on decoded image tensors
  *    each epoch), seconds per epoch and images/s.
+ * 3. Where the native backend (@tensorflow/tfjs-node) loads, on the same images: full-network
+ *    fine-tuning (augmented images streamed through the whole network, the top
+ *    --native-unfreeze layers trainable), the plain recipe on native, and inference images/s of
+ *    native TensorFlow against ONNX Runtime (see train-native.ts).
  *
  *   npm run bench:train -- [--sizes 2000,10000] [--epochs 4] [--ref-epochs 2] [--images 200]
  *                          [--ft-epochs 2] [--views 2] [--backend wasm] [--data DIR] [--json]
+ *                          [--native-unfreeze 4,1000] [--native-epochs 2] [--no-native]
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -35,6 +40,7 @@ import { DEFAULT_HEAD, trainHead } from '../src/main/core/train/head-trainer';
 import { seededRandom } from '../src/main/core/train/rng';
 import { writeNsfwModel } from '../tests/helpers/nsfw-models';
 import { log, median, table, timed } from './common';
+import { nativePart, nativeTable, type NativeRows } from './train-native';
 
 const DIM = 1280;
 const CLASSES = 10;
@@ -51,6 +57,9 @@ function options() {
       backend: { type: 'string', default: 'wasm' },
       data: { type: 'string', default: path.join(os.tmpdir(), 'ocellus-bench-train') },
       json: { type: 'boolean', default: false },
+      'native-unfreeze': { type: 'string', default: '4,1000' },
+      'native-epochs': { type: 'string', default: '2' },
+      'no-native': { type: 'boolean', default: false },
     },
   });
   if (!isBackendName(values.backend)) throw new Error(`--backend: ${values.backend}`);
@@ -69,6 +78,9 @@ function options() {
     backend: values.backend as BackendName,
     data: values.data,
     json: values.json,
+    native: !values['no-native'],
+    nativeUnfreeze: values['native-unfreeze'].split(',').map(int),
+    nativeEpochs: int(values['native-epochs']),
   };
 }
 
@@ -349,7 +361,21 @@ async function main(): Promise<void> {
   );
   const head = await headPart(opts);
   const ft = await finetunePart(opts);
-  const result = { backend, head, finetune: ft, loadAverage: os.loadavg() };
+  let native: NativeRows | null = null;
+  if (opts.native) {
+    const modelJson = await writeNsfwModel(path.join(opts.data, 'mobilenet_v2'));
+    const images = await photos(path.join(opts.data, 'photos'), opts.images, 5);
+    const nVal = Math.round(images.length / 5);
+    native = await nativePart(
+      modelJson,
+      defaultPreprocessing(modelJson),
+      images.slice(nVal),
+      images.slice(0, nVal),
+      5,
+      { epochs: opts.nativeEpochs, refEpochs: opts.refEpochs, unfreeze: opts.nativeUnfreeze },
+    );
+  }
+  const result = { backend, head, finetune: ft, native, loadAverage: os.loadavg() };
   if (opts.json) {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return;
@@ -397,6 +423,9 @@ async function main(): Promise<void> {
       ]) +
       `\n\nFeature mode vs plain recipe per epoch: ${(ft.plainEpochSeconds / ft.featureEpochSeconds).toFixed(0)}×; fine-tune vs plain: ${(ft.plainEpochSeconds / ft.finetuneEpochSeconds).toFixed(1)}×\n`,
   );
+  if (native) process.stdout.write(nativeTable(native, ft, backend, f, ips));
+  else if (opts.native)
+    process.stdout.write('\nNative backend rows: skipped (see the log above)\n');
 }
 
 main().catch((err: unknown) => {

@@ -30,6 +30,8 @@ import type {
   LibraryChange,
   LibrarySettings,
   RunSummary,
+  SavedModelChoice,
+  SavedModelInfo,
   TrainConfig,
   TrainPlan,
   MetadataImport,
@@ -146,8 +148,16 @@ export interface MlApi {
   models(): Promise<BaseModelInfo[]>;
   /** Downloads a zoo model (resumable, checksum-verified) as a job. */
   downloadModel(id: string): Promise<JobInfo>;
-  /** Imports a model folder (model.json + shards) or an exported model file. */
-  importModel(path: string): Promise<BaseModelInfo>;
+  /**
+   * Imports a model folder (model.json + shards, or a TensorFlow SavedModel, which needs the
+   * native backend) or an exported model file.
+   */
+  importModel(path: string, savedModel?: SavedModelChoice): Promise<BaseModelInfo>;
+  /**
+   * What a SavedModel folder offers (signatures, detected feature output) before importing it;
+   * null when the path is not a SavedModel folder.
+   */
+  inspectSavedModel(path: string): Promise<SavedModelInfo | null>;
   /** Writes an offline copy of a model to one file, to carry to another machine. */
   exportModel(id: string, file: string): Promise<void>;
   /** Computes embeddings of every readable image with a base model, as a job. */
@@ -307,6 +317,7 @@ export const API_METHODS = {
     'models',
     'downloadModel',
     'importModel',
+    'inspectSavedModel',
     'exportModel',
     'embed',
     'embeddingStatus',

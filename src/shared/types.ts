@@ -235,10 +235,13 @@ export interface MlStatus {
   engineNote?: string;
 }
 
+/** How a base model is stored: TF.js Layers or Graph, or a TensorFlow SavedModel (native only). */
+export type ModelFormat = 'layers' | 'graph' | 'onnx' | 'savedmodel';
+
 export interface BaseModelInfo {
   id: string;
   name: string;
-  format: 'layers' | 'graph' | 'onnx';
+  format: ModelFormat;
   inputSize: [number, number];
   featureSize: number | null;
   licence: string;
@@ -765,4 +768,36 @@ export interface MetadataKey {
   key: string;
   images: number;
   values: number;
+}
+
+/** One signature of a TensorFlow SavedModel; shapes use -1 for "any". */
+export interface SavedModelSignature {
+  tags: string[];
+  name: string;
+  inputs: { name: string; dtype: string; shape: number[] }[];
+  outputs: { name: string; dtype: string; shape: number[] }[];
+}
+
+/** What a SavedModel folder offers, and what Ocellus would pick by default. */
+export interface SavedModelInfo {
+  signatures: SavedModelSignature[];
+  signature: string;
+  featureOutput: string;
+  /** Which engine can run it, and why. */
+  note: string;
+}
+
+/** Choices when importing a SavedModel; anything left out is detected or defaulted. */
+export interface SavedModelChoice {
+  signature?: string;
+  featureOutput?: string;
+  /** How images are prepared for it (default: its declared size, centre crop, RGB in [0, 1]). */
+  preprocessing?: {
+    inputSize?: [number, number];
+    resize?: 'squash' | 'center-crop' | 'letterbox';
+    normalization?:
+      | { kind: 'range'; min: number; max: number }
+      | { kind: 'mean-std'; mean: [number, number, number]; std: [number, number, number] }
+      | { kind: 'caffe'; mean: [number, number, number]; bgr: boolean };
+  };
 }

@@ -2,35 +2,107 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { OcellusError } from '../../shared/errors';
-import type { BaseModelInfo, JobInfo } from '../../shared/types';
+import type { BaseModelInfo, JobInfo, SavedModelChoice, SavedModelInfo } from '../../shared/types';
 import type { OcellusService } from '../core/service';
 import type { CliIo } from './run-cli';
 
-/** `ocellus models [--json]` and `ocellus models import <folder|file>`. */
+const MODELS_USAGE =
+  'usage: ocellus models [--json] | models import <folder|file> [--signature NAME] ' +
+  '[--feature-output NAME] [--input-size H[xW]] [--normalization=0,1|-1,1|imagenet|caffe|caffe-bgr] ' +
+  '[--resize center-crop|squash|letterbox] [--json] | models inspect <SavedModel folder> [--json]';
+
+/** Named normalisations a user can declare for a SavedModel on the command line. */
+const NORMALIZATIONS: Record<
+  string,
+  NonNullable<SavedModelChoice['preprocessing']>['normalization']
+> = {
+  '0,1': { kind: 'range', min: 0, max: 1 },
+  '-1,1': { kind: 'range', min: -1, max: 1 },
+  imagenet: { kind: 'mean-std', mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
+  caffe: { kind: 'caffe', mean: [123.68, 116.779, 103.939], bgr: false },
+  'caffe-bgr': { kind: 'caffe', mean: [103.939, 116.779, 123.68], bgr: true },
+};
+
+/** The SavedModel choices given on the command line. */
+function savedModelChoice(values: Record<string, string | boolean | undefined>): SavedModelChoice {
+  const str = (k: string) => (typeof values[k] === 'string' ? values[k] : undefined);
+  const pre: NonNullable<SavedModelChoice['preprocessing']> = {};
+  const size = str('input-size');
+  if (size !== undefined) {
+    const m = /^(\d+)(?:x(\d+))?$/.exec(size);
+    if (!m) throw new OcellusError('INVALID_ARGUMENT', '--input-size is H or HxW, e.g. 224');
+    pre.inputSize = [Number(m[1]), Number(m[2] ?? m[1])];
+  }
+  const norm = str('normalization');
+  if (norm !== undefined) {
+    const n = NORMALIZATIONS[norm];
+    if (!n) {
+      throw new OcellusError(
+        'INVALID_ARGUMENT',
+        `--normalization is one of ${Object.keys(NORMALIZATIONS).join(', ')}`,
+      );
+    }
+    pre.normalization = n;
+  }
+  const resize = str('resize');
+  if (resize !== undefined) pre.resize = resize as NonNullable<typeof pre.resize>;
+  return {
+    ...(str('signature') ? { signature: str('signature') } : {}),
+    ...(str('feature-output') ? { featureOutput: str('feature-output') } : {}),
+    ...(Object.keys(pre).length ? { preprocessing: pre } : {}),
+  };
+}
+
+/** `ocellus models [--json]`, `ocellus models import <folder|file>` and `models inspect`. */
 export async function models(service: OcellusService, args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { json: { type: 'boolean' } },
+    options: {
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      signature: { type: 'string' },
+      'feature-output': { type: 'string' },
+      'input-size': { type: 'string' },
+      normalization: { type: 'string' },
+      resize: { type: 'string' },
+    },
   });
-  if (positionals[0] === 'import') {
-    const source = positionals[1];
-    if (!source || positionals.length > 2) {
-      throw new OcellusError('INVALID_ARGUMENT', 'usage: ocellus models import <folder|file>');
+  if (values.help) {
+    io.stdout(`${MODELS_USAGE}\n`);
+    return 0;
+  }
+  const [action, source, ...extra] = positionals;
+  if (action === 'import' || action === 'inspect') {
+    if (!source || extra.length > 0) throw new OcellusError('INVALID_ARGUMENT', MODELS_USAGE);
+    if (action === 'inspect') {
+      const info = await service.api.ml.inspectSavedModel(path.resolve(source));
+      if (!info) throw new OcellusError('INVALID_ARGUMENT', `${source} is not a SavedModel folder`);
+      io.stdout(values.json ? `${JSON.stringify(info, null, 2)}\n` : formatSavedModel(info));
+      return 0;
     }
-    const model = await service.api.ml.importModel(path.resolve(source));
+    const model = await service.api.ml.importModel(path.resolve(source), savedModelChoice(values));
     io.stdout(
       values.json
         ? `${JSON.stringify(model, null, 2)}\n`
-        : `Imported ${model.id} (${model.name})\n`,
+        : `Imported ${model.id} (${model.name}, ${model.format})\n`,
     );
     return 0;
   }
-  if (positionals.length > 0)
-    throw new OcellusError('INVALID_ARGUMENT', 'usage: ocellus models [import <path>] [--json]');
+  if (positionals.length > 0) throw new OcellusError('INVALID_ARGUMENT', MODELS_USAGE);
   const list = await service.api.ml.models();
   io.stdout(values.json ? `${JSON.stringify(list, null, 2)}\n` : formatModels(list));
   return 0;
+}
+
+function formatSavedModel(info: SavedModelInfo): string {
+  const shape = (s: number[]) => `[${s.map((d) => (d < 0 ? '?' : d)).join(', ')}]`;
+  const lines = info.signatures.map((s) => {
+    const ins = s.inputs.map((t) => `${t.name} ${t.dtype}${shape(t.shape)}`).join(', ');
+    const outs = s.outputs.map((t) => `${t.name} ${t.dtype}${shape(t.shape)}`).join(', ');
+    return `${s.name === info.signature ? '*' : ' '} ${s.name} (tags ${s.tags.join(',')}): ${ins} -> ${outs}`;
+  });
+  return `${lines.join('\n')}\n* default signature; feature output: ${info.featureOutput}\nNote: ${info.note}\n`;
 }
 
 /** `ocellus embed <project> --base <id|path> [--batch-size N] [--json]`. */

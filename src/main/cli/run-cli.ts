@@ -33,7 +33,11 @@ Commands:
   classes <project.ocellus> [--json]                     classes, counts, readiness to train
   label <project.ocellus> <class> <paths…> [--remove]    label images (files or folders)
   models [--json]                                        base models: zoo, downloaded, imported
-  models import <folder|file>                            import a model for offline use
+  models import <folder|file>                            import a model for offline use (TF.js
+        [--signature S] [--feature-output O]             folder, exported file, or a TensorFlow
+        [--input-size H[xW]] [--resize R]                SavedModel: needs the native backend)
+        [--normalization=0,1|-1,1|imagenet|caffe|caffe-bgr]
+  models inspect <SavedModel folder> [--json]            its signatures and detected feature output
   embed <project.ocellus> --base <id|folder> [--batch-size N] [--json]
                                                          compute image embeddings (cached)
   train <project.ocellus> [--base <id|folder>] [--mode features|finetune] [--epochs N]

@@ -17,6 +17,17 @@ export class TrainPage {
     await expect(this.page.getByTestId('model-facts')).toContainText('imported');
   }
 
+  /** Imports a SavedModel folder: the form shows its signatures; picks one and confirms. */
+  async importSavedModel(folder: string, signature: string): Promise<Locator> {
+    const form = this.page.getByRole('form', { name: 'Import model' });
+    await form.getByLabel('Model folder or file to import').fill(folder);
+    await form.getByRole('button', { name: 'Import model' }).click();
+    const choices = this.page.getByRole('form', { name: 'Import SavedModel' });
+    await choices.getByLabel('Signature').selectOption(signature);
+    await choices.getByRole('button', { name: 'Import SavedModel' }).click();
+    return this.page.getByTestId('model-facts');
+  }
+
   async computeEmbeddings(): Promise<void> {
     await this.page.getByRole('button', { name: 'Compute embeddings' }).click();
   }

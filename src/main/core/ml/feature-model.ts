@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadGraphModel, type GraphModel } from '@tensorflow/tfjs-converter';
 import {
@@ -10,6 +11,7 @@ import {
 import { OcellusError } from '../../../shared/errors';
 import { diskModelHandler, modelFormat } from './model-io';
 import { foldBatchNorm, foldBatchNormEnabled } from './fold-batchnorm';
+import { readSavedModelDescriptor } from './saved-model-files';
 
 /** A network cut at its feature layer: images in, one embedding per image out. */
 export interface FeatureModel {
@@ -35,7 +37,9 @@ export async function loadFeatureModel(
   if (!fs.existsSync(modelJsonPath)) {
     throw new OcellusError('NOT_FOUND', `Model file not found: ${modelJsonPath}`);
   }
-  return modelFormat(modelJsonPath) === 'graph'
+  const format = modelFormat(modelJsonPath);
+  if (format === 'savedmodel') return loadSavedModelBase(modelJsonPath);
+  return format === 'graph'
     ? loadGraphFeatures(modelJsonPath, featureOutput)
     : loadLayersFeatures(modelJsonPath, featureOutput);
 }
@@ -77,6 +81,15 @@ export function findFeatureLayer(
     'UNSUPPORTED',
     'Could not find a feature layer in this model; name one explicitly',
   );
+}
+
+async function loadSavedModelBase(modelJsonPath: string): Promise<FeatureModel> {
+  const d = readSavedModelDescriptor(modelJsonPath);
+  if (!d)
+    throw new OcellusError('INVALID_ARGUMENT', `${modelJsonPath} is not a SavedModel descriptor`);
+  // Loaded on demand: it needs the native backend, which other models never do.
+  const { loadSavedModelFeatures } = await import('./saved-model');
+  return loadSavedModelFeatures(path.join(path.dirname(modelJsonPath), d.savedModel.dir), d);
 }
 
 async function loadLayersFeatures(

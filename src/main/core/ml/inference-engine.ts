@@ -18,6 +18,7 @@ import { readOnnxCache, writeOnnxCache } from './onnx/onnx-cache';
 import { OnnxEngine, createSession, loadOrt, probeOnnxBase } from './onnx/onnx-engine';
 import fs from 'node:fs';
 import { VERIFY_TOLERANCE, compareWithTfjs, verificationInputs } from './onnx/verify';
+import { NATIVE_ONLY_NOTE } from './saved-model-files';
 import { initBackend } from './tf-runtime';
 
 export type { EngineName };
@@ -80,9 +81,11 @@ export async function createInferenceEngine(config: EngineConfig): Promise<Infer
   if (forced === 'tfjs') return EmbedEngine.create(config);
   let tfjs: EmbedEngine | null = null;
   try {
-    if (modelFormat(config.modelJson) === 'graph') {
+    const format = modelFormat(config.modelJson);
+    if (format === 'graph') {
       throw new OcellusError('UNSUPPORTED', 'Graph models are not converted to ONNX yet');
     }
+    if (format === 'savedmodel') throw new OcellusError('UNSUPPORTED', NATIVE_ONLY_NOTE);
     const cached = readOnnxCache(config.modelJson, config.featureOutput);
     const ort = await loadOrt();
     if (cached) {

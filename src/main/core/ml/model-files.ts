@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { OcellusError } from '../../../shared/errors';
 import type { OnnxIo, PreprocessingSpec } from './zoo-types';
+import type { ModelFormat } from '../../../shared/types';
 
 /** File name of a TF.js model's topology + weights manifest. */
 export const MODEL_JSON = 'model.json';
@@ -22,7 +23,7 @@ export interface ModelMeta {
   version: 1;
   id: string;
   name: string;
-  format: 'layers' | 'graph' | 'onnx';
+  format: ModelFormat;
   source?: 'cache' | 'imported';
   zooId: string | null;
   sha256: ModelHashes;
@@ -40,7 +41,7 @@ export interface OnnxBaseDeclaration {
 
 /** The parts of model.json that locating and sizing weights need. */
 export interface ModelJsonInfo {
-  format: 'layers' | 'graph';
+  format: ModelFormat;
   /** Every shard path (relative to model.json), in manifest order. */
   shards: string[];
   /** Per manifest group: its shard paths and the bytes its weights need (null when unknowable). */
@@ -87,8 +88,10 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function detectFormat(json: Record<string, unknown>): 'layers' | 'graph' | null {
+function detectFormat(json: Record<string, unknown>): ModelFormat | null {
   if (json['format'] === 'graph-model') return 'graph';
+  // Ocellus's descriptor of an imported TensorFlow SavedModel (see saved-model.ts).
+  if (json['format'] === 'tf-saved-model') return 'savedmodel';
   if (json['format'] === 'layers-model') return 'layers';
   // Older converters wrote no `format`; the topology's shape still tells them apart.
   const topology = json['modelTopology'];
@@ -131,6 +134,7 @@ export function parseModelJson(text: string, where: string): ModelJsonInfo {
       `${where} is neither a TF.js Layers nor a Graph model (no usable format/modelTopology)`,
     );
   }
+  if (format === 'savedmodel') return savedModelFiles(json['files'], where);
   const manifest = json['weightsManifest'] ?? [];
   if (!Array.isArray(manifest)) {
     throw new OcellusError('INVALID_ARGUMENT', `${where}: weightsManifest is not a list`);
@@ -160,6 +164,25 @@ export function parseModelJson(text: string, where: string): ModelJsonInfo {
   const known = groups.every((g) => g.bytes !== null);
   const total = known ? groups.reduce((n, g) => n + (g.bytes ?? 0), 0) : null;
   return { format, shards, groups, weightBytes: total };
+}
+
+/** A SavedModel descriptor's files stand in for shards: present, hashed, never sized. */
+function savedModelFiles(files: unknown, where: string): ModelJsonInfo {
+  if (!Array.isArray(files) || files.length === 0) {
+    throw new OcellusError('INVALID_ARGUMENT', `${where}: a SavedModel descriptor lists no files`);
+  }
+  for (const f of files) {
+    if (typeof f !== 'string' || !isSafeRelativePath(f)) {
+      throw new OcellusError('INVALID_ARGUMENT', `${where}: file "${String(f)}" leaves its folder`);
+    }
+  }
+  const paths = files as string[];
+  return {
+    format: 'savedmodel',
+    shards: paths,
+    groups: [{ paths, bytes: null }],
+    weightBytes: null,
+  };
 }
 
 /** Reads and parses `<dir>/model.json`; NOT_FOUND when it is missing. */
@@ -263,7 +286,10 @@ export function readMeta(file: string): ModelMeta | null {
     json['version'] !== 1 ||
     typeof json['id'] !== 'string' ||
     typeof json['name'] !== 'string' ||
-    (json['format'] !== 'layers' && json['format'] !== 'graph' && json['format'] !== 'onnx') ||
+    (json['format'] !== 'layers' &&
+      json['format'] !== 'graph' &&
+      json['format'] !== 'onnx' &&
+      json['format'] !== 'savedmodel') ||
     (json['zooId'] !== null && typeof json['zooId'] !== 'string') ||
     !isHashes(json['sha256']) ||
     typeof json['sizeBytes'] !== 'number'

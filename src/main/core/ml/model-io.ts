@@ -62,11 +62,12 @@ export function diskModelHandler(modelJsonPath: string): io.IOHandler {
   };
 }
 
-/** 'layers' or 'graph', from model.json's format field or topology shape; 'onnx' for a .onnx file. */
-export function modelFormat(modelJsonPath: string): 'layers' | 'graph' | 'onnx' {
+/** 'layers', 'graph' or 'savedmodel', from model.json's format field or topology shape; 'onnx' for a .onnx file. */
+export function modelFormat(modelJsonPath: string): 'layers' | 'graph' | 'onnx' | 'savedmodel' {
   if (modelJsonPath.toLowerCase().endsWith('.onnx')) return 'onnx';
   const json = JSON.parse(fs.readFileSync(modelJsonPath, 'utf8')) as ModelJson;
   if (json.format === 'graph-model') return 'graph';
+  if (json.format === 'tf-saved-model') return 'savedmodel';
   if (json.format === 'layers-model') return 'layers';
   const topo = json.modelTopology as Record<string, unknown> | undefined;
   return topo && ('node' in topo || 'versions' in topo) ? 'graph' : 'layers';

@@ -24,6 +24,8 @@ import {
 } from './model-files';
 import { downloadModelFiles, type DownloadProgress } from './model-download';
 import { readOnnxDeclaration } from './onnx-base';
+import { isSavedModelFolder } from './saved-model-files';
+import type { ModelFormat, SavedModelChoice } from '../../../shared/types';
 import type { ZooModel } from './zoo-types';
 
 /** Where a model's files are on disk and which loader they need. */
@@ -31,7 +33,7 @@ export interface ModelFiles {
   /** model.json, or model.onnx for an ONNX base. */
   modelJson: string;
   dir: string;
-  format: 'layers' | 'graph' | 'onnx';
+  format: ModelFormat;
   /** ONNX bases: how to feed the model. */
   onnx?: OnnxBaseDeclaration;
 }
@@ -120,22 +122,31 @@ export class ModelStore {
     }
   }
 
-  /** Imports a model folder (model.json + shards, validated) into the cache; same content, same model. */
+  /**
+   * Imports a model folder (model.json + shards, validated; or a TensorFlow SavedModel, checked
+   * on the native backend) into the cache; same content, same model.
+   */
   async importFolder(
     dir: string,
-    options: { id?: string; name?: string } = {},
+    options: { id?: string; name?: string; savedModel?: SavedModelChoice } = {},
   ): Promise<StoredModel> {
     const src = path.resolve(dir);
     if (options.id !== undefined) assertSafeId(options.id);
     if (!fs.existsSync(path.join(src, MODEL_JSON)) && fs.existsSync(path.join(src, ONNX_MODEL))) {
       return this.importOnnxFolder(src, options);
     }
-    const info = readModelJson(src);
-    checkShards(src, info);
+    const savedModel = isSavedModelFolder(src);
+    const info = savedModel ? null : readModelJson(src);
+    if (info) checkShards(src, info);
     // Validate and hash the copies, not the originals, so what is recorded is what is stored.
     const staging = this.staging();
     try {
-      for (const rel of [MODEL_JSON, ...info.shards]) {
+      if (savedModel) {
+        // Loaded on demand: it starts TF.js, which listing or copying models never needs.
+        const { stageSavedModel } = await import('./saved-model');
+        await stageSavedModel(src, staging, options.savedModel);
+      }
+      for (const rel of info ? [MODEL_JSON, ...info.shards] : []) {
         fs.mkdirSync(path.dirname(path.join(staging, rel)), { recursive: true });
         fs.copyFileSync(path.join(src, rel), path.join(staging, rel));
       }

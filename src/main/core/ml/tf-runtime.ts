@@ -89,6 +89,9 @@ async function register(name: BackendName): Promise<void> {
     setWasmPaths(`${dist}${path.sep}`);
     return;
   }
-  // Optional dependency: absent wherever libtensorflow could not be downloaded.
+  // TensorFlow's C++ start-up notes (oneDNN, CPU features) would land on every CLI's stderr.
+  process.env['TF_CPP_MIN_LOG_LEVEL'] ??= '2';
+  // Optional dependency: absent wherever libtensorflow could not be downloaded (an offline
+  // install without `npm run setup:native`).
   nodeRequire('@tensorflow/tfjs-node');
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { OcellusError } from '../../../shared/errors';
+import { readSavedModelDescriptor } from './saved-model-files';
 import type { PreprocessingSpec, ZooManifest, ZooModel } from './zoo-types';
 
 export const ZOO_FILE = 'model-zoo.json';
@@ -25,6 +26,9 @@ export function loadZoo(resourcesDir: string): ZooModel[] {
 
 /** Preprocessing for a model outside the zoo: its own input size, centre crop, values in [0, 1]. */
 export function defaultPreprocessing(modelJsonPath: string): PreprocessingSpec {
+  // An imported SavedModel carries the preprocessing declared when it was imported.
+  const savedModel = readSavedModelDescriptor(modelJsonPath);
+  if (savedModel) return savedModel.preprocessing;
   return {
     inputSize: layersInputSize(modelJsonPath) ?? [224, 224],
     resize: 'center-crop',

@@ -16,6 +16,9 @@ import type { ServiceContext } from './context';
 import { runFeatureModel } from '../train/run-model';
 import type { RunSummary } from '../../../shared/types';
 import { requireObject, requireString } from './validate';
+import { parseSavedModelChoice } from './saved-model-options';
+import { inspectSavedModel } from '../ml/saved-model';
+import { isSavedModelFolder } from '../ml/saved-model-files';
 
 /** The `ml` domain: backends, base models, embeddings. */
 export function createMlService(ctx: ServiceContext): MlApi {
@@ -70,26 +73,27 @@ export function createMlService(ctx: ServiceContext): MlApi {
         });
       }).info;
     },
-    async importModel(p) {
+    async importModel(p, savedModel) {
       const target = path.resolve(requireString(p, 'path'));
+      const choice = parseSavedModelChoice(savedModel);
       const isDir = fs.existsSync(target) && fs.statSync(target).isDirectory();
-      if (
-        isDir &&
-        fs.existsSync(path.join(target, 'saved_model.pb')) &&
-        !fs.existsSync(path.join(target, 'model.json'))
-      ) {
-        throw new OcellusError(
-          'UNSUPPORTED',
-          `${target} is a TensorFlow SavedModel. Ocellus reads TF.js models (model.json + weights); convert it with tensorflowjs_converter (--input_format=tf_saved_model), then import the result.`,
-        );
+      if (isDir && isSavedModelFolder(target)) {
+        // The native backend must be the one in use: start the preferred one first.
+        await initBackend(preferredBackend(ctx));
       }
       const stored = isDir
-        ? await ctx.models.importFolder(target)
+        ? await ctx.models.importFolder(target, { savedModel: choice })
         : await ctx.models.importFile(target);
       return describe(
         stored,
         zoo().find((z) => z.id === stored.zooId),
       );
+    },
+    async inspectSavedModel(p) {
+      const target = path.resolve(requireString(p, 'path'));
+      if (!isSavedModelFolder(target)) return null;
+      await initBackend(preferredBackend(ctx));
+      return inspectSavedModel(target);
     },
     async exportModel(id, file) {
       await ctx.models.exportToFile(

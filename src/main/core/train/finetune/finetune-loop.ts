@@ -12,6 +12,8 @@ export interface FeatureNet {
   /** Inference-mode forward pass (BatchNorm statistics fixed, no dropout). */
   forward(x: tf.Tensor4D): tf.Tensor2D;
   weights(): TopWeights;
+  /** Items per forward/backward pass (memory bound); a batch is split into these. */
+  readonly microBatch?: number;
 }
 
 /** Where batches come from: cached activations or augmented images. */
@@ -38,72 +40,233 @@ export interface FinetuneResult {
   stoppedEarly: boolean;
 }
 
-/**
- * fastai-style fine-tuning: `warmupEpochs` train the head alone on the frozen net, then
- * the net's trainable variables join at learningRate × baseLearningRateFactor (own Adam).
- * Batches are pulled from `source` one at a time, so memory stays bounded by the batch.
- */
-export async function trainFinetune(
-  net: FeatureNet,
-  source: BatchSource,
-  data: { featureDim: number; classes: number; yTrain: Int32Array; yVal: Int32Array },
+/** The dense head on top of the net's features, its loss, and its optimiser. */
+function makeHead(
   cfg: FinetuneConfig,
-  hooks: HeadHooks = {},
-): Promise<FinetuneResult> {
-  const random = seededRandom(cfg.seed);
-  const { featureDim: dim, classes } = data;
-  const nTrain = data.yTrain.length;
+  random: () => number,
+  dim: number,
+  classes: number,
+  yTrain: Int32Array,
+  initial: HeadWeights | undefined,
+) {
   const glorot = (fanIn: number, fanOut: number) => {
     const limit = Math.sqrt(6 / (fanIn + fanOut));
     return Float32Array.from({ length: fanIn * fanOut }, () => (random() * 2 - 1) * limit);
   };
-  const hidden = cfg.hiddenUnits;
-  const w1 = tf.variable(tf.tensor2d(glorot(dim, hidden), [dim, hidden]));
-  const b1 = tf.variable(tf.zeros([hidden]));
-  const w2 = tf.variable(tf.tensor2d(glorot(hidden, classes), [hidden, classes]));
-  const b2 = tf.variable(tf.zeros([classes]));
-  const headVars = [w1, b1, w2, b2];
-  const headOpt = tf.train.adam(cfg.learningRate);
-  const baseOpt = tf.train.adam(cfg.learningRate * cfg.baseLearningRateFactor);
+  const hidden = initial?.hidden ?? cfg.hiddenUnits;
+  // In a tidy, so the initial values' tensors go once the variables hold copies.
+  const [w1, b1, w2, b2] = tf.tidy(() => [
+    tf.variable(tf.tensor2d(initial?.w1 ?? glorot(dim, hidden), [dim, hidden])),
+    tf.variable(initial ? tf.tensor1d(initial.b1) : tf.zeros([hidden])),
+    tf.variable(tf.tensor2d(initial?.w2 ?? glorot(hidden, classes), [hidden, classes])),
+    tf.variable(initial ? tf.tensor1d(initial.b2) : tf.zeros([classes])),
+  ]) as [
+    tf.Variable<tf.Rank.R2>,
+    tf.Variable<tf.Rank.R1>,
+    tf.Variable<tf.Rank.R2>,
+    tf.Variable<tf.Rank.R1>,
+  ];
   const counts = new Array<number>(classes).fill(0);
-  for (const y of data.yTrain) counts[y] = (counts[y] ?? 0) + 1;
+  for (const y of yTrain) counts[y] = (counts[y] ?? 0) + 1;
   const classWeight = tf.tensor1d(
-    counts.map((n) => (cfg.classWeighting && n > 0 ? nTrain / (classes * n) : 1)),
+    counts.map((n) => (cfg.classWeighting && n > 0 ? yTrain.length / (classes * n) : 1)),
   );
-  const head = (f: tf.Tensor2D, mask: tf.Tensor2D | null) => {
-    let h = tf.relu(tf.add(fastMatMul(f, w1), b1));
-    if (mask) h = tf.mul(h, mask);
-    return tf.add(fastMatMul(h as tf.Tensor2D, w2), b2);
-  };
-  const lossOf = (logits: tf.Tensor, labels: Int32Array, weighted: boolean) => {
-    const oneHot = tf.oneHot(tf.tensor1d(labels, 'int32'), classes);
-    const perItem = tf.neg(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)), 1));
-    if (!weighted) return tf.sum(perItem);
-    const w = tf.sum(tf.mul(oneHot, classWeight), 1);
-    return tf.div(tf.sum(tf.mul(perItem, w)), tf.sum(w));
-  };
-  const correctOf = (logits: tf.Tensor, labels: Int32Array) =>
-    tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.tensor1d(labels, 'int32')), 'float32'));
   const f32 = (v: tf.Variable) => (v.dataSync() as Float32Array).slice();
-  const snapshotHead = (): HeadWeights => ({
-    w1: f32(w1),
-    b1: f32(b1),
-    w2: f32(w2),
-    b2: f32(b2),
-    dim,
+  const oneHotOf = (labels: Int32Array) => tf.oneHot(tf.tensor1d(labels, 'int32'), classes);
+  return {
+    vars: [w1, b1, w2, b2],
     hidden,
-    classes,
-  });
+    logits(f: tf.Tensor2D, mask: tf.Tensor2D | null): tf.Tensor {
+      let h = tf.relu(tf.add(fastMatMul(f, w1), b1));
+      if (mask) h = tf.mul(h, mask);
+      return tf.add(fastMatMul(h as tf.Tensor2D, w2), b2);
+    },
+    /** Sum of the items' class weights: the normaliser of a whole batch's weighted loss. */
+    weightSum: (labels: Int32Array) =>
+      tf.tidy(() => tf.sum(tf.sum(tf.mul(oneHotOf(labels), classWeight), 1))),
+    /** Weighted loss of some items over `norm`, or the plain summed loss when norm is null. */
+    loss(logits: tf.Tensor, labels: Int32Array, norm: tf.Tensor | null): tf.Tensor {
+      const oneHot = oneHotOf(labels);
+      const perItem = tf.neg(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)), 1));
+      if (!norm) return tf.sum(perItem);
+      return tf.div(tf.sum(tf.mul(perItem, tf.sum(tf.mul(oneHot, classWeight), 1))), norm);
+    },
+    correct: (logits: tf.Tensor, labels: Int32Array) =>
+      tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.tensor1d(labels, 'int32')), 'float32')),
+    snapshot: (): HeadWeights => ({
+      w1: f32(w1),
+      b1: f32(b1),
+      w2: f32(w2),
+      b2: f32(b2),
+      dim,
+      hidden,
+      classes,
+    }),
+    dispose: () => tf.dispose([w1, b1, w2, b2, classWeight]),
+  };
+}
+
+type Head = ReturnType<typeof makeHead>;
+
+interface Step {
+  net: FeatureNet;
+  head: Head;
+  source: BatchSource;
+  headOpt: tf.Optimizer;
+  baseOpt: tf.Optimizer;
+  shouldStop: () => boolean;
+}
+
+/**
+ * One optimiser step on a batch, in micro-batches of `net.microBatch` items whose gradients
+ * add up to the batch's (exact: BatchNorm runs in inference mode, so no item depends on
+ * another). Memory is bounded by the micro-batch; a cancel is seen between micro-batches.
+ * Returns the batch's loss and accuracy, or null when cancelled.
+ */
+async function trainBatch(
+  s: Step,
+  idx: number[],
+  labels: Int32Array,
+  mask: Float32Array | null,
+  epoch: number,
+  tuning: boolean,
+): Promise<[number, number] | null> {
+  const { net, head } = s;
+  const micro = Math.max(1, Math.min(net.microBatch ?? idx.length, idx.length));
+  const vars = tuning ? [...head.vars, ...net.variables] : head.vars;
+  const norm = head.weightSum(labels);
+  let sums: tf.NamedTensorMap = {};
+  let loss = 0;
+  let correct = 0;
+  let next = s.source.train(idx.slice(0, micro), epoch);
+  try {
+    for (let start = 0; start < idx.length; start += micro) {
+      const x = await next;
+      if (s.shouldStop()) {
+        x.dispose();
+        return null;
+      }
+      const end = Math.min(start + micro, idx.length);
+      // Decoding the next micro-batch (sharp's threads) overlaps this one's compute.
+      if (end < idx.length) next = s.source.train(idx.slice(end, end + micro), epoch);
+      const part = labels.subarray(start, end);
+      const [l, c] = tf.tidy(() => {
+        const m = mask
+          ? tf.tensor2d(mask.subarray(start * head.hidden, end * head.hidden), [
+              end - start,
+              head.hidden,
+            ])
+          : null;
+        // Warm-up: features without a gradient tape through the net.
+        const frozen = tuning ? null : net.forward(x);
+        let logits: tf.Tensor | null = null;
+        const { value, grads } = tf.variableGrads(() => {
+          logits = tf.keep(head.logits(frozen ?? net.forward(x), m));
+          return head.loss(logits, part, norm) as tf.Scalar;
+        }, vars);
+        const kept = logits as tf.Tensor | null;
+        const out: [number, number] = [
+          value.dataSync()[0] ?? NaN,
+          kept ? (head.correct(kept, part).dataSync()[0] ?? 0) : 0,
+        ];
+        kept?.dispose();
+        const added: tf.NamedTensorMap = {};
+        for (const [name, g] of Object.entries(grads)) {
+          const prev = sums[name];
+          added[name] = tf.keep(prev ? tf.add(prev, g) : g);
+        }
+        tf.dispose(Object.values(sums));
+        sums = added;
+        return out;
+      });
+      x.dispose();
+      loss += l;
+      correct += c;
+    }
+    const headNames = new Set(head.vars.map((v) => v.name));
+    const forHead: { name: string; tensor: tf.Tensor }[] = [];
+    const forBase: { name: string; tensor: tf.Tensor }[] = [];
+    for (const [name, tensor] of Object.entries(sums)) {
+      (headNames.has(name) ? forHead : forBase).push({ name, tensor });
+    }
+    s.headOpt.applyGradients(forHead);
+    if (tuning) s.baseOpt.applyGradients(forBase);
+    return [loss, correct / idx.length];
+  } finally {
+    tf.dispose([norm, ...Object.values(sums)]);
+    // A cancelled batch may leave the next micro-batch decoding: free it when it lands.
+    void next.then(
+      (t) => t.isDisposed || t.dispose(),
+      () => undefined,
+    );
+  }
+}
+
+/** Validation loss and accuracy over the whole validation set, plain views. */
+async function validate(s: Step, yVal: Int32Array, batchSize: number): Promise<[number, number]> {
+  let lossSum = 0;
+  let correct = 0;
+  const n = yVal.length;
+  const step = Math.max(1, Math.min(batchSize, s.net.microBatch ?? batchSize));
+  for (let start = 0; start < n; start += step) {
+    const idx = Array.from({ length: Math.min(step, n - start) }, (_, i) => start + i);
+    const labels = Int32Array.from(idx, (i) => yVal[i] ?? 0);
+    const x = await s.source.validation(idx);
+    const [l, c] = tf.tidy(() => {
+      const logits = s.head.logits(s.net.forward(x), null);
+      return [
+        s.head.loss(logits, labels, null).dataSync()[0] ?? NaN,
+        s.head.correct(logits, labels).dataSync()[0] ?? 0,
+      ];
+    });
+    x.dispose();
+    lossSum += l;
+    correct += c;
+  }
+  return n ? [lossSum / n, correct / n] : [NaN, NaN];
+}
+
+/**
+ * fastai-style fine-tuning: `warmupEpochs` train the head alone on the frozen net, then
+ * the net's trainable variables join at learningRate × baseLearningRateFactor (own Adam).
+ * Batches are pulled from `source` one micro-batch at a time, so memory stays bounded.
+ */
+export async function trainFinetune(
+  net: FeatureNet,
+  source: BatchSource,
+  data: {
+    featureDim: number;
+    classes: number;
+    yTrain: Int32Array;
+    yVal: Int32Array;
+    /** A head already trained on the frozen net's features (the warm-up done elsewhere). */
+    head?: HeadWeights;
+  },
+  cfg: FinetuneConfig,
+  hooks: HeadHooks = {},
+): Promise<FinetuneResult> {
+  const random = seededRandom(cfg.seed);
+  const nTrain = data.yTrain.length;
+  const head = makeHead(cfg, random, data.featureDim, data.classes, data.yTrain, data.head);
+  const step: Step = {
+    net,
+    head,
+    source,
+    headOpt: tf.train.adam(cfg.learningRate),
+    baseOpt: tf.train.adam(cfg.learningRate * cfg.baseLearningRateFactor),
+    shouldStop: () => hooks.shouldStop?.() ?? false,
+  };
   const history: EpochMetrics[] = [];
   let best: EpochMetrics | null = null;
-  let bestHead = snapshotHead();
+  let bestHead = head.snapshot();
   let bestTop = net.weights();
   let sinceBest = 0;
   let cancelled = false;
   let stoppedEarly = false;
   const keep = 1 - cfg.dropout;
+  const scoreOf = (m: EpochMetrics) => (Number.isNaN(m.valLoss) ? m.trainLoss : m.valLoss);
   try {
-    for (let epoch = 1; epoch <= cfg.epochs; epoch++) {
+    for (let epoch = 1; epoch <= cfg.epochs && !cancelled; epoch++) {
       const started = Date.now();
       const tuning = epoch > cfg.warmupEpochs && net.variables.length > 0;
       const order = shuffled(
@@ -113,77 +276,35 @@ export async function trainFinetune(
       const batches = Math.ceil(nTrain / cfg.batchSize);
       let lossSum = 0;
       let correct = 0;
-      for (let b = 0; b < batches; b++) {
-        if (hooks.shouldStop?.()) {
-          cancelled = true;
-          break;
-        }
+      for (let b = 0; b < batches && !cancelled; b++) {
         const idx = order.slice(b * cfg.batchSize, (b + 1) * cfg.batchSize);
         const labels = Int32Array.from(idx, (i) => data.yTrain[i] ?? 0);
-        const maskData =
+        const mask =
           cfg.dropout > 0
-            ? Float32Array.from({ length: idx.length * hidden }, () =>
+            ? Float32Array.from({ length: idx.length * head.hidden }, () =>
                 random() < keep ? 1 / keep : 0,
               )
             : null;
-        const x = await source.train(idx, epoch);
-        const [loss, acc] = tf.tidy(() => {
-          const mask = maskData ? tf.tensor2d(maskData, [idx.length, hidden]) : null;
-          // Warm-up: features without a gradient tape through the net.
-          const frozen = tuning ? null : net.forward(x);
-          let logits: tf.Tensor | null = null;
-          const vars = tuning ? [...headVars, ...net.variables] : headVars;
-          const { value, grads } = tf.variableGrads(() => {
-            logits = tf.keep(head(frozen ?? net.forward(x), mask));
-            return lossOf(logits, labels, true) as tf.Scalar;
-          }, vars);
-          const headNames = new Set(headVars.map((v) => v.name));
-          const forHead: { name: string; tensor: tf.Tensor }[] = [];
-          const forBase: { name: string; tensor: tf.Tensor }[] = [];
-          for (const [name, tensor] of Object.entries(grads)) {
-            (headNames.has(name) ? forHead : forBase).push({ name, tensor });
-          }
-          headOpt.applyGradients(forHead);
-          if (tuning) baseOpt.applyGradients(forBase);
-          const kept = logits as tf.Tensor | null;
-          const out: [number, number] = [
-            value.dataSync()[0] ?? NaN,
-            kept ? (correctOf(kept, labels).dataSync()[0] ?? 0) / idx.length : 0,
-          ];
-          kept?.dispose();
-          return out;
-        });
-        x.dispose();
-        lossSum += loss * idx.length;
-        correct += acc * idx.length;
-        hooks.onBatch?.(epoch, b + 1, batches, loss, acc);
+        const out = step.shouldStop()
+          ? null
+          : await trainBatch(step, idx, labels, mask, epoch, tuning);
+        if (!out) {
+          cancelled = true;
+          break;
+        }
+        lossSum += out[0] * idx.length;
+        correct += out[1] * idx.length;
+        hooks.onBatch?.(epoch, b + 1, batches, out[0], out[1]);
         await new Promise((r) => setImmediate(r));
       }
       if (cancelled) break;
-      let valLossSum = 0;
-      let valCorrect = 0;
-      const nVal = data.yVal.length;
-      for (let s = 0; s < nVal; s += cfg.batchSize) {
-        const idx = Array.from({ length: Math.min(cfg.batchSize, nVal - s) }, (_, i) => s + i);
-        const labels = Int32Array.from(idx, (i) => data.yVal[i] ?? 0);
-        const x = await source.validation(idx);
-        const [l, c] = tf.tidy(() => {
-          const logits = head(net.forward(x), null);
-          return [
-            lossOf(logits, labels, false).dataSync()[0] ?? NaN,
-            correctOf(logits, labels).dataSync()[0] ?? 0,
-          ];
-        });
-        x.dispose();
-        valLossSum += l;
-        valCorrect += c;
-      }
+      const [valLoss, valAccuracy] = await validate(step, data.yVal, cfg.batchSize);
       const m: EpochMetrics = {
         epoch,
         trainLoss: lossSum / nTrain,
         trainAccuracy: correct / nTrain,
-        valLoss: nVal ? valLossSum / nVal : NaN,
-        valAccuracy: nVal ? valCorrect / nVal : NaN,
+        valLoss,
+        valAccuracy,
         seconds: (Date.now() - started) / 1000,
       };
       history.push(m);
@@ -191,20 +312,14 @@ export async function trainFinetune(
       if (cfg.fixedEpochs) {
         if (epoch === cfg.epochs) {
           best = m;
-          bestHead = snapshotHead();
+          bestHead = head.snapshot();
           bestTop = net.weights();
         }
         continue;
       }
-      const score = Number.isNaN(m.valLoss) ? m.trainLoss : m.valLoss;
-      const bestScore = best
-        ? Number.isNaN(best.valLoss)
-          ? best.trainLoss
-          : best.valLoss
-        : Infinity;
-      if (score < bestScore) {
+      if (scoreOf(m) < (best ? scoreOf(best) : Infinity)) {
         best = m;
-        bestHead = snapshotHead();
+        bestHead = head.snapshot();
         bestTop = net.weights();
         sinceBest = 0;
       } else if (cfg.patience > 0 && epoch > cfg.warmupEpochs && ++sinceBest >= cfg.patience) {
@@ -213,9 +328,9 @@ export async function trainFinetune(
       }
     }
   } finally {
-    tf.dispose([...headVars, classWeight]);
-    headOpt.dispose();
-    baseOpt.dispose();
+    head.dispose();
+    step.headOpt.dispose();
+    step.baseOpt.dispose();
   }
   return {
     history,

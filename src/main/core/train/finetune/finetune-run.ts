@@ -32,8 +32,10 @@ import {
 } from './cached-activations';
 import { trainFinetune, type BatchSource, type FeatureNet } from './finetune-loop';
 import { saveFinetuneWeights } from './finetune-weights';
-import { buildFullNet } from './full-net';
+import { ACTIVATION_BUDGET_BYTES, buildFullNet } from './full-net';
 import { buildTopNet, planCut, type CutPlan } from './top-net';
+import { warmUpHead } from './warm-up';
+import type { HeadWeights } from '../head-trainer';
 
 export interface FinetuneDeps {
   db: Database.Database;
@@ -60,9 +62,15 @@ interface Loaded {
 async function loadBase(config: TrainConfig, deps: FinetuneDeps): Promise<Loaded> {
   const format = modelFormat(deps.model.modelJson);
   if (format !== 'layers') {
+    const kind =
+      format === 'onnx'
+        ? 'an ONNX model'
+        : format === 'graph'
+          ? 'a Graph model'
+          : 'a TensorFlow SavedModel';
     throw new OcellusError(
       'UNSUPPORTED',
-      `Fine-tuning needs a Layers model; ${deps.model.id} is ${format === 'onnx' ? 'an ONNX' : 'a Graph'} model (train in "features" mode)`,
+      `Fine-tuning needs a Layers model; ${deps.model.id} is ${kind} (train in "features" mode)`,
     );
   }
   const backend = await initBackend(deps.embed.backend ?? null);
@@ -192,6 +200,24 @@ export async function runFinetune(
       labels: usable.map((u) => [u.id, u.label]),
     });
     const featureDim = Number(base.getLayer(featureLayer).outputShape.slice(-1)[0]);
+    let warmHead: HeadWeights | undefined;
+    if (!loaded.cut && config.warmupEpochs > 0) {
+      ctx.phase(`Warming up the head on the frozen network's features (${backend})`, usable.length);
+      warmHead = await warmUpHead(
+        ctx,
+        net,
+        deps.model.preprocessing,
+        {
+          train: split.train.map(image),
+          yTrain: labels(split.train),
+          val: split.validation.map(image),
+          yVal: labels(split.validation),
+        },
+        featureDim,
+        set.classes.length,
+        config,
+      );
+    }
     const batchesPerEpoch = Math.ceil(split.train.length / config.batchSize);
     ctx.phase(
       `Fine-tuning ${net.variables.length ? 'the top of the base' : 'the head'} on ${split.train.length} images (${backend}, ${loaded.path})`,
@@ -207,8 +233,15 @@ export async function runFinetune(
         classes: k,
         yTrain: labels(split.train),
         yVal: labels(split.validation),
+        head: warmHead,
       },
-      { ...config, patience: rank ? config.patience : 0, fixedEpochs: !rank },
+      {
+        ...config,
+        patience: rank ? config.patience : 0,
+        fixedEpochs: !rank,
+        // A head warmed up on features needs no head-only epochs through the whole network.
+        ...(warmHead ? { warmupEpochs: 0 } : {}),
+      },
       progressHooks(ctx, runId, runs, batchesPerEpoch, deps.onProgress),
     );
     const epochs = Math.max(1, result.bestEpoch);
@@ -375,6 +408,12 @@ export async function planFinetune(config: TrainConfig, deps: FinetuneDeps): Pro
         return [value, ...Object.values(grads)];
       }),
     );
+    notes.push(
+      `Batches run as micro-batches of ${full.microBatch} images, keeping the activations held for the backward pass under ${ACTIVATION_BUDGET_BYTES / 2 ** 30} GiB; cancelling stops within a batch.`,
+    );
+    if (config.warmupEpochs > 0) {
+      notes.push("The head first warms up on the frozen network's features (one pass).");
+    }
     return {
       mode: 'finetune',
       path: 'full',

@@ -14,6 +14,7 @@ const WEIGHTED = new Set(['Conv2D', 'DepthwiseConv2D', 'SeparableConv2D', 'Dense
 export interface FullNet extends FeatureNet {
   /** Weighted layers that train, bottom first. */
   readonly trainable: string[];
+  readonly microBatch: number;
   dispose(): void;
 }
 
@@ -36,6 +37,7 @@ export function buildFullNet(
     if (l && WEIGHTED.has(l.getClassName())) trainable.push(l.name);
   }
   trainable.reverse();
+  const microBatch = microBatchFor(layers, top);
   const chosen = new Set(trainable);
   for (const l of layers) l.trainable = chosen.has(l.name);
   const features = functionalModel({
@@ -49,6 +51,7 @@ export function buildFullNet(
   return {
     trainable,
     variables,
+    microBatch,
     forward: (x) => {
       const out = features.apply(x, { training: false }) as tf.Tensor;
       const pooled = out.rank === 4 ? tf.mean(out, [1, 2]) : out;
@@ -57,6 +60,24 @@ export function buildFullNet(
     weights: () => layerWeights(base, trainable),
     dispose: () => base.dispose(),
   };
+}
+
+/** Activations kept for the backward pass may use about this much memory per micro-batch. */
+export const ACTIVATION_BUDGET_BYTES = 1 << 30;
+
+/**
+ * Items per forward/backward pass so that the activations taped for the gradient (every
+ * layer's float32 output up to the feature layer, counted twice for their gradients) stay
+ * within ACTIVATION_BUDGET_BYTES: 6 for MobileNetV2 at 224 × 224.
+ */
+export function microBatchFor(layers: LayersModel['layers'], top: number): number {
+  let perItem = 0;
+  for (const l of layers.slice(0, top + 1)) {
+    const shape = l.outputShape as number[] | number[][];
+    const shapes = Array.isArray(shape[0]) ? (shape as number[][]) : [shape as number[]];
+    for (const s of shapes) perItem += s.slice(1).reduce((a, b) => a * (b ?? 1), 1) * 4 * 2;
+  }
+  return Math.max(1, Math.min(64, Math.floor(ACTIVATION_BUDGET_BYTES / Math.max(1, perItem))));
 }
 
 /** Current weights of named layers, by the short Keras weight name (kernel, bias…). */

@@ -1,4 +1,10 @@
-import type { BaseModelInfo, EmbeddingStatus, MlStatus } from '../../../../shared/types';
+import type {
+  BaseModelInfo,
+  EmbeddingStatus,
+  MlStatus,
+  SavedModelChoice,
+  SavedModelInfo,
+} from '../../../../shared/types';
 import { appState } from './app.svelte';
 
 /** Machine-learning state: the backend, base models, and embeddings of the open project. */
@@ -62,19 +68,35 @@ class MlState {
     void this.refreshEmbeddings();
   }
 
-  async importModel(path: string): Promise<void> {
+  /** A SavedModel folder being imported: what it offers, until the user confirms the choices. */
+  savedModel = $state<{ path: string; info: SavedModelInfo } | null>(null);
+
+  async importModel(path: string, choice?: SavedModelChoice): Promise<void> {
     if (!path.trim()) {
       appState.error =
-        'Enter the path of a model folder (model.json + weights) or an exported model file.';
+        'Enter the path of a model folder (model.json + weights, or a TensorFlow SavedModel) or an exported model file.';
       return;
     }
     let imported: BaseModelInfo | null = null;
     await appState.guard(async () => {
-      imported = await appState.api().ml.importModel(path.trim());
+      const api = appState.api().ml;
+      // A SavedModel first shows its signatures and outputs, so the user can choose.
+      const info = choice ? null : await api.inspectSavedModel(path.trim());
+      if (info) {
+        this.savedModel = { path: path.trim(), info };
+        return;
+      }
+      imported = await api.importModel(path.trim(), choice);
+      this.savedModel = null;
     });
-    await this.refresh();
     const chosen = imported as BaseModelInfo | null;
-    if (chosen) this.select(chosen.id);
+    if (!chosen) return;
+    await this.refresh();
+    this.select(chosen.id);
+  }
+
+  cancelSavedModel(): void {
+    this.savedModel = null;
   }
 
   async setBackend(backend: 'tensorflow' | 'wasm' | 'cpu' | null): Promise<void> {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeJpeg } from '../../../../helpers/image-fixtures';
+import { nativeBackend } from '../../../../helpers/native-backend';
 import { sharedMobileNetV2 } from '../../../../helpers/nsfw-models';
 import { makeTestService, jobFinished as finished } from '../../../../helpers/service';
 import { writeTinyCnn } from '../../../../helpers/tiny-models';
@@ -94,30 +95,40 @@ describe('embeddings', () => {
 
 describe('backend setting and SavedModel folders', () => {
   it('saves a working backend choice, refuses one that cannot start, and explains SavedModels', async () => {
+    const native = nativeBackend();
     const t = makeTestService();
+    const savedBackend = () =>
+      (
+        JSON.parse(fs.readFileSync(path.join(t.dir, 'appdata', 'settings.json'), 'utf8')) as {
+          backend: string;
+        }
+      ).backend;
     try {
       expect((await t.service.api.ml.setBackend('cpu')).backend).toBe('cpu');
-      const saved = JSON.parse(
-        fs.readFileSync(path.join(t.dir, 'appdata', 'settings.json'), 'utf8'),
-      ) as { backend: string };
-      expect(saved.backend).toBe('cpu');
-      await expect(t.service.api.ml.setBackend('tensorflow')).rejects.toMatchObject({
-        code: 'UNSUPPORTED',
-      });
-      expect(
-        (
-          JSON.parse(fs.readFileSync(path.join(t.dir, 'appdata', 'settings.json'), 'utf8')) as {
-            backend: string;
-          }
-        ).backend,
-      ).toBe('cpu');
-      await t.service.api.ml.setBackend('wasm');
+      expect(savedBackend()).toBe('cpu');
       const sm = path.join(t.dir, 'saved');
       fs.mkdirSync(sm);
       fs.writeFileSync(path.join(sm, 'saved_model.pb'), 'x');
-      await expect(t.service.api.ml.importModel(sm)).rejects.toThrow(
-        /SavedModel.*tensorflowjs_converter/,
-      );
+      if (native.available) {
+        expect((await t.service.api.ml.setBackend('tensorflow')).backend).toBe('tensorflow');
+        expect(savedBackend()).toBe('tensorflow');
+        // A file named saved_model.pb that is not one is refused for what it is.
+        await expect(t.service.api.ml.importModel(sm)).rejects.toMatchObject({
+          code: 'INVALID_ARGUMENT',
+          message: /not a readable SavedModel/,
+        });
+      } else {
+        await expect(t.service.api.ml.setBackend('tensorflow')).rejects.toMatchObject({
+          code: 'UNSUPPORTED',
+        });
+        expect(savedBackend()).toBe('cpu');
+      }
+      // On another backend a SavedModel cannot run at all, and the error says why.
+      await t.service.api.ml.setBackend('wasm');
+      await expect(t.service.api.ml.importModel(sm)).rejects.toMatchObject({
+        code: 'UNSUPPORTED',
+        message: /SavedModel runs on the native TensorFlow backend only.*the backend here is wasm/,
+      });
     } finally {
       await t.cleanup();
     }

@@ -128,4 +128,87 @@ describe('fine-tuning, full-network path (cpu backend)', () => {
     expect(Object.keys(result.top).sort()).toEqual(['dw', 'project']);
     net.dispose();
   }, 60_000);
+
+  it('sees a cancel between micro-batches, inside a batch, and applies nothing of it', async () => {
+    const base = smallCnn();
+    const net = buildFullNet(base, 'pool', 2);
+    const micro = { ...net, microBatch: 2 };
+    const before = layerWeights(base, ['dw', 'project']);
+    const train = images(8, 1);
+    const size = 64 * 64 * 3;
+    let fetched = 0;
+    const source: BatchSource = {
+      train: async (idx) => {
+        fetched++;
+        const out = new Float32Array(idx.length * size);
+        idx.forEach((i, k) => out.set(train.x.subarray(i * size, (i + 1) * size), k * size));
+        return tf.tensor4d(out, [idx.length, 64, 64, 3]);
+      },
+      validation: async () => tf.zeros([0, 64, 64, 3]) as tf.Tensor4D,
+    };
+    let batches = 0;
+    const tensors = tf.memory().numTensors;
+    const result = await trainFinetune(
+      micro,
+      source,
+      { featureDim: 16, classes: 3, yTrain: train.y, yVal: new Int32Array(0) },
+      {
+        ...DEFAULT_HEAD,
+        hiddenUnits: 8,
+        epochs: 2,
+        batchSize: 8,
+        warmupEpochs: 0,
+        baseLearningRateFactor: 1,
+      },
+      // The batch of 8 is 4 micro-batches of 2: stop once the second has been fetched.
+      { shouldStop: () => fetched >= 2, onBatch: () => batches++ },
+    );
+    expect(result.cancelled).toBe(true);
+    expect(batches).toBe(0);
+    // The second was fetched (ahead, while the first computed) but never computed.
+    expect(fetched).toBe(2);
+    expect(layerWeights(base, ['dw', 'project'])).toEqual(before);
+    await new Promise((r) => setImmediate(r));
+    expect(tf.memory().numTensors).toBe(tensors);
+    net.dispose();
+  });
+
+  it("uses inference-mode BatchNorm, which tfjs-layers' fit does not for a frozen layer", async () => {
+    const input = tfl.input({ shape: [4] });
+    const bn = tfl.layers.batchNormalization({ name: 'bn' });
+    const out = tfl.layers
+      .dense({ units: 2, activation: 'softmax', kernelInitializer: tfl.initializers.ones() })
+      .apply(bn.apply(input)) as tfl.SymbolicTensor;
+    const model = tfl.model({ inputs: input, outputs: out });
+    bn.setWeights([tf.ones([4]), tf.zeros([4]), tf.fill([4], 5), tf.fill([4], 4)]);
+    bn.trainable = false;
+    model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+    const r = seededRandom(3);
+    const x = tf.tensor2d(
+      Float32Array.from({ length: 64 }, () => r() * 2),
+      [16, 4],
+    );
+    const y = tf.oneHot(
+      tf.tensor1d(
+        Int32Array.from({ length: 16 }, (_, i) => i % 2),
+        'int32',
+      ),
+      2,
+    );
+    await model.fit(x, y, { epochs: 1, batchSize: 16, verbose: 0 });
+    // Keras in TF 2 would leave a frozen layer's statistics alone; tfjs-layers moves them.
+    const movingMean = (bn.getWeights()[2]?.dataSync() ?? [])[0] ?? 5;
+    expect(movingMean).not.toBeCloseTo(5, 3);
+
+    // The full-network path never calls fit: its features are predict's, BatchNorm fixed.
+    const cnn = smallCnn();
+    const net = buildFullNet(cnn, 'pool', 2);
+    const batch = tf.tensor4d(images(4, 9).x, [4, 64, 64, 3]);
+    const viaNet = net.forward(batch).dataSync();
+    const viaPredict = (cnn.predict(batch) as tf.Tensor).dataSync();
+    expect(Array.from(viaNet)).toEqual(Array.from(viaPredict));
+    tf.dispose([x, y, batch]);
+    model.dispose();
+    net.dispose();
+  });
 });
