@@ -95,6 +95,10 @@ export interface JobInfo {
   startedAt: string;
   finishedAt: string | null;
   error: string | null;
+  /** What the job works on (a model id, a run id, an export kind), for showing it there. */
+  subject: string | null;
+  /** `jobs.retry` can start the same work again once this job failed or was cancelled. */
+  retryable: boolean;
 }
 
 export type ImageStatus = 'pending' | 'ok' | 'broken' | 'unsupported';
@@ -415,6 +419,10 @@ export interface RunSummary {
   /** Identical contents found on both sides of the split. */
   leakedContents: number;
   jobId: string | null;
+  /** A name people gave the run, or null. */
+  title: string | null;
+  /** The base model's display name (null for runs whose base is no longer known by name). */
+  baseName: string | null;
 }
 
 export interface TrainProgress {

@@ -38,7 +38,7 @@ Commands:
                                                          compute image embeddings (cached)
   train <project.ocellus> [--base <id|folder>] [--mode features|finetune] [--epochs N]
         [--batch-size N] [--learning-rate X] [--validation F] [--group-by none|sequence|folder|camera|<metadata key>]
-        [--seed N] [--unfreeze N] [--warmup N] [--views N] [--json]
+        [--seed N] [--unfreeze N] [--warmup N] [--views N] [--title TEXT] [--json]
                                                          train a classifier
   export <project.ocellus> [--run N] --out <dir> [--zip] [--json]
                                                          a run's model bundle (runs without Ocellus)

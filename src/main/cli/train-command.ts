@@ -27,6 +27,7 @@ export async function train(service: OcellusService, args: string[], io: CliIo):
       unfreeze: { type: 'string' },
       warmup: { type: 'string' },
       views: { type: 'string' },
+      title: { type: 'string' },
       json: { type: 'boolean' },
     },
   });
@@ -70,7 +71,7 @@ export async function train(service: OcellusService, args: string[], io: CliIo):
       );
     }
   });
-  const run = await service.api.train.start(config);
+  const run = await service.api.train.start(config, { title: values.title ?? null });
   const job = (await service.api.jobs.list()).find((j) => j.id === run.jobId);
   const final = job ? await waitForJob(service, job, io, false) : null;
   off();
