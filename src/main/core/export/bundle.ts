@@ -110,7 +110,7 @@ export async function writeBundle(job: JobContext, d: BundleDeps): Promise<Bundl
   json('package.json', bundlePackageJson(d.projectName, d.run.id));
   job.progress(3);
 
-  write('index.html', bundlePage(`${d.projectName} — run ${d.run.id}`));
+  write('index.html', bundlePage({ ...d, created }));
   fs.copyFileSync(
     path.join(
       path.dirname(nodeRequire.resolve('@tensorflow/tfjs/package.json')),

@@ -5,6 +5,7 @@ import type {
   ExportRecord,
   JobInfo,
   LabelImportResult,
+  RunFreshness,
   RunSummary,
 } from '../../../../shared/types';
 import { appState } from './app.svelte';
@@ -20,6 +21,8 @@ class ExportState {
   deploymentsBy = $state<'root' | 'camera'>('root');
   timezone = $state('+00:00');
   mapping = $state<CamtrapClassMapping[]>([]);
+  /** Whether each run's labels changed since it trained. */
+  freshness = $state<RunFreshness[]>([]);
   /** The job of the export started from this view. */
   jobId = $state<string | null>(null);
   importPath = $state('');
@@ -33,6 +36,7 @@ class ExportState {
       client.on('train:run', () => void this.refreshRuns());
       client.on('labels:changed', (c) => {
         if (c.classesChanged && appState.project) void this.refreshMapping();
+        if (appState.project && this.runs.length) void this.refreshFreshness();
       });
       client.on('project:changed', () => {
         this.history = [];
@@ -50,6 +54,12 @@ class ExportState {
 
   get canReveal(): boolean {
     return appState.info?.capabilities.revealInFolder === true;
+  }
+
+  /** The chosen run's label state, when its labels changed since it trained. */
+  get stale(): RunFreshness | undefined {
+    const f = this.freshness.find((x) => x.runId === this.runId);
+    return f?.stale ? f : undefined;
   }
 
   get canChoose(): boolean {
@@ -76,6 +86,15 @@ class ExportState {
       this.runs = (await appState.api().train.runs()).filter((r) => r.status === 'done');
       if (this.runId === null || !this.runs.some((r) => r.id === this.runId))
         this.runId = this.runs[0]?.id ?? null;
+      await this.refreshFreshness();
+    } catch (err) {
+      appState.report(err);
+    }
+  }
+
+  async refreshFreshness(): Promise<void> {
+    try {
+      this.freshness = await appState.api().evaluate.runs();
     } catch (err) {
       appState.report(err);
     }
@@ -105,7 +124,6 @@ class ExportState {
   }
 
   async exportDataset(format: DatasetFormat): Promise<void> {
-    if (!this.destination.trim()) return appState.report(new Error('Choose a destination folder'));
     await appState.guard(async () => {
       const job = await appState.api().export.dataset({
         format,
@@ -119,7 +137,6 @@ class ExportState {
   }
 
   async exportBundle(): Promise<void> {
-    if (!this.destination.trim()) return appState.report(new Error('Choose a destination folder'));
     await appState.guard(async () => {
       const job = await appState.api().export.bundle({
         out: this.target('bundle'),
