@@ -1,4 +1,4 @@
-import type { RunSummary } from '../../../shared/types';
+import type { RunSummary } from './types';
 import { dateTime } from './format';
 
 type Named = Pick<RunSummary, 'id' | 'title' | 'config' | 'baseName' | 'startedAt'>;
