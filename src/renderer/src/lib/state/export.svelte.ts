@@ -16,6 +16,8 @@ class ExportState {
   history = $state<ExportRecord[]>([]);
   runs = $state<RunSummary[]>([]);
   runId = $state<number | null>(null);
+  /** The user chose the run (a new run does not replace the choice). */
+  picked = false;
   zip = $state(false);
   linkMode = $state<'copy' | 'hardlink'>('copy');
   deploymentsBy = $state<'root' | 'camera'>('root');
@@ -42,6 +44,7 @@ class ExportState {
         this.history = [];
         this.runs = [];
         this.runId = null;
+        this.picked = false;
         this.importResult = null;
         this.jobId = null;
       });
@@ -84,7 +87,8 @@ class ExportState {
   async refreshRuns(): Promise<void> {
     try {
       this.runs = (await appState.api().train.runs()).filter((r) => r.status === 'done');
-      if (this.runId === null || !this.runs.some((r) => r.id === this.runId))
+      // The newest finished run, until the user picks one.
+      if (!this.picked || !this.runs.some((r) => r.id === this.runId))
         this.runId = this.runs[0]?.id ?? null;
       await this.refreshFreshness();
     } catch (err) {
