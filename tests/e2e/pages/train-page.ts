@@ -71,6 +71,10 @@ export class TrainRunsPage {
     await this.method('Fine-tune').check();
     await this.openAdvanced();
     await this.form.getByRole('button', { name: 'What will train?' }).click();
+    // Planning times one training step of the real network: slow on a busy machine.
+    await expect(this.form.getByRole('button', { name: 'What will train?' })).toBeEnabled({
+      timeout: 90_000,
+    });
     return this.page.getByTestId('train-plan');
   }
 
