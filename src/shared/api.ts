@@ -170,7 +170,12 @@ export interface TrainApi {
   /** Good defaults, with a one-line explanation of each setting. */
   defaults(): Promise<{ config: TrainConfig; help: Record<keyof TrainConfig, string> }>;
   /** Starts a training run as a job; the run record is returned at once. */
-  start(config: Partial<TrainConfig> & { baseModel: string }): Promise<RunSummary>;
+  start(
+    config: Partial<TrainConfig> & { baseModel: string },
+    options?: { title?: string | null },
+  ): Promise<RunSummary>;
+  /** Gives a run a title of its own (null or blank takes it away). */
+  setTitle(runId: number, title: string | null): Promise<RunSummary>;
   /** Every run of the project, newest first. */
   runs(): Promise<RunSummary[]>;
   run(runId: number): Promise<RunSummary>;
@@ -203,6 +208,8 @@ export interface JobsApi {
   list(): Promise<JobInfo[]>;
   /** Asks a job to stop; it reports state `cancelled` when it has. */
   cancel(id: string): Promise<void>;
+  /** Starts a failed or cancelled job's work again (when it is `retryable`); the new job. */
+  retry(id: string): Promise<JobInfo>;
 }
 
 export interface ExportApi {
@@ -322,10 +329,10 @@ export const API_METHODS = {
     'embed',
     'embeddingStatus',
   ],
-  train: ['defaults', 'start', 'runs', 'run', 'plan'],
+  train: ['defaults', 'start', 'setTitle', 'runs', 'run', 'plan'],
   dialogs: ['chooseProjectToOpen', 'chooseNewProjectPath', 'chooseFolder', 'showInFolder'],
   evaluate: ['run', 'misclassified', 'runs'],
-  jobs: ['list', 'cancel'],
+  jobs: ['list', 'cancel', 'retry'],
   export: ['dataset', 'bundle', 'importLabels', 'history', 'camtrapMapping', 'setCamtrapMapping'],
   assist: [
     'status',

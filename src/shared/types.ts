@@ -95,6 +95,10 @@ export interface JobInfo {
   startedAt: string;
   finishedAt: string | null;
   error: string | null;
+  /** What the job works on (a model id, a run id, an export kind), for showing it there. */
+  subject: string | null;
+  /** `jobs.retry` can start the same work again once this job failed or was cancelled. */
+  retryable: boolean;
 }
 
 export type ImageStatus = 'pending' | 'ok' | 'broken' | 'unsupported';
@@ -462,6 +466,10 @@ export interface RunSummary {
   /** What the validation figures estimate and what the released model learnt from (null: older runs). */
   estimate: RunEstimate | null;
   jobId: string | null;
+  /** A name people gave the run, or null. */
+  title: string | null;
+  /** The base model's display name (null for runs whose base is no longer known by name). */
+  baseName: string | null;
 }
 
 export interface TrainProgress {

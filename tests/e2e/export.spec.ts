@@ -1,50 +1,15 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import { writeJpeg } from '../helpers/image-fixtures';
-import { writeTinyCnn } from '../helpers/tiny-models';
 import { expect, startServer, stopServer, test } from './fixtures';
 import { BundlePage, ExportPage } from './pages/export-page';
 import { LibraryPage } from './pages/library-page';
 import { ProjectPage } from './pages/project-page';
 import { WelcomePage } from './pages/welcome-page';
-
-const run = promisify(execFile);
-const bin = path.resolve('bin/ocellus.cjs');
-
-const colour = (name: string, i: number) =>
-  name === 'red'
-    ? { r: 160 + i * 10, g: i * 8, b: i * 5 }
-    : { r: i * 5, g: i * 8, b: 160 + i * 10 };
-
-async function colourPhotos(dir: string): Promise<void> {
-  for (const name of ['red', 'blue']) {
-    for (let i = 0; i < 8; i++)
-      await writeJpeg(path.join(dir, name, `${i}.jpg`), {
-        width: 40,
-        height: 40,
-        color: colour(name, i),
-      });
-  }
-}
-
-type Cli = (args: string[]) => Promise<unknown>;
-
-/** A project with a trained run, made with the CLI: tiny CNN base, two colour classes. */
-async function trainedProject(workDir: string): Promise<Cli> {
-  const env = { ...process.env, OCELLUS_APP_DATA: path.join(workDir, 'appdata') };
-  const cli: Cli = (args) => run(process.execPath, [bin, ...args], { cwd: workDir, env });
-  await colourPhotos(path.join(workDir, 'photos'));
-  const base = path.dirname(await writeTinyCnn(path.join(workDir, 'tiny')));
-  await cli(['init', 'c.ocellus']);
-  await cli(['add', 'c.ocellus', 'photos', '--labels-from-folders']);
-  await cli(['train', 'c.ocellus', '--base', base, '--epochs', '40', '--group-by', 'none']);
-  return cli;
-}
+import { colour, colourPhotos, trainedProject } from './trained-project';
 
 async function makeBundle(workDir: string): Promise<string> {
   const cli = await trainedProject(workDir);

@@ -17,6 +17,7 @@ export interface OcellusServer {
 export async function startServer(
   root: string,
   extraArgs: string[] = [],
+  env: Record<string, string | undefined> = {},
 ): Promise<{
   server: OcellusServer;
   child: ChildProcess;
@@ -24,8 +25,16 @@ export async function startServer(
   const projectDir = path.join(root, 'projects');
   const appDataDir = path.join(root, 'appdata');
   fs.mkdirSync(projectDir, { recursive: true });
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    OCELLUS_APP_DATA: appDataDir,
+    OCELLUS_PROJECT_DIR: projectDir,
+    ...env,
+  };
+  // An undefined value takes the variable away (spawn would pass the string "undefined").
+  for (const [k, v] of Object.entries(childEnv)) if (v === undefined) delete childEnv[k];
   const child = spawn(process.execPath, ['out/main/web.js', '--port', '0', ...extraArgs], {
-    env: { ...process.env, OCELLUS_APP_DATA: appDataDir, OCELLUS_PROJECT_DIR: projectDir },
+    env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const url = await new Promise<string>((resolve, reject) => {

@@ -30,7 +30,10 @@ export function makeTestService(
   };
 }
 
-/** Resolves with a job's last update once it is no longer running (waits on events). */
+/**
+ * Resolves with a job's last update once it is no longer running (waits on events; a job
+ * that ended before the call is found in the job list).
+ */
 export function jobFinished(
   service: OcellusService,
   job: string | null | { id: string },
@@ -41,6 +44,13 @@ export function jobFinished(
       if (j.id === id && j.state !== 'running') {
         off();
         resolve(j);
+      }
+    });
+    void service.api.jobs.list().then((jobs) => {
+      const ended = jobs.find((j) => j.id === id && j.state !== 'running');
+      if (ended) {
+        off();
+        resolve(ended);
       }
     });
   });

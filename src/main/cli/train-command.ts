@@ -30,6 +30,7 @@ export async function train(service: OcellusService, args: string[], io: CliIo):
       refit: { type: 'string' },
       folds: { type: 'string' },
       tta: { type: 'boolean' },
+      title: { type: 'string' },
       json: { type: 'boolean' },
     },
   });
@@ -76,7 +77,7 @@ export async function train(service: OcellusService, args: string[], io: CliIo):
       );
     }
   });
-  const run = await service.api.train.start(config);
+  const run = await service.api.train.start(config, { title: values.title ?? null });
   const job = (await service.api.jobs.list()).find((j) => j.id === run.jobId);
   const final = job ? await waitForJob(service, job, io, false) : null;
   off();

@@ -20,9 +20,19 @@ export function defaultAppDataDir(env: NodeJS.ProcessEnv = process.env): string 
   }
 }
 
-/** Folder suggested for new projects: ~/Documents when it exists, else home. */
-export function defaultProjectDir(): string {
-  return path.join(os.homedir(), 'Documents');
+/**
+ * Folder suggested for new projects: ~/Documents, which need not exist yet (it is made when
+ * the first project goes there), or home itself when home cannot hold a new folder.
+ */
+export function defaultProjectDir(home = os.homedir()): string {
+  const documents = path.join(home, 'Documents');
+  if (fs.existsSync(documents)) return documents;
+  try {
+    fs.accessSync(home, fs.constants.W_OK);
+    return documents;
+  } catch {
+    return home;
+  }
 }
 
 /** The resources folder (model zoo, bundled models), found upwards from a built or source file. */

@@ -34,7 +34,8 @@ async function main(): Promise<void> {
     appVersion: __OCELLUS_VERSION__,
     appDataDir: defaultAppDataDir(),
     defaultProjectDir: process.env['OCELLUS_PROJECT_DIR'] ?? defaultProjectDir(),
-    resourcesDir: locateResources(__dirname),
+    // Another resources folder (model zoo, bundled models) for a custom zoo, or for tests.
+    resourcesDir: process.env['OCELLUS_RESOURCES'] ?? locateResources(__dirname),
     mlWorkerFile: locateMlWorker(__dirname),
   });
   if (values.project) await service.api.project.open(path.resolve(values.project));

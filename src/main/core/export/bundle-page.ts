@@ -1,36 +1,113 @@
+import type { RunSummary } from '../../../shared/types';
+
+/** What the page says about the model: the model card's summary. */
+export interface BundlePageInput {
+  run: RunSummary;
+  projectName: string;
+  baseName: string;
+  licence: string;
+  appVersion: string;
+  /** ISO time of the export. */
+  created: string;
+}
+
+const esc = (s: string) => s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const pct = (v: number | null | undefined) =>
+  v === null || v === undefined ? '–' : `${(v * 100).toFixed(1)} %`;
+
 /**
- * index.html of a model bundle: an offline page (drop images, see the class and the
- * probabilities). The model comes from model.js (a <script>, so it loads from file:// where
- * fetch is refused); TF.js from tf.min.js beside it; the CSP forbids any connection
- * ('unsafe-eval' stays: TF.js evaluates code at start and will not load without it).
+ * index.html of a model bundle: an offline page (drop images, see each one's class and the
+ * probabilities) with the model card's summary. The model comes from model.js (a <script>,
+ * so it loads from file:// where fetch is refused); TF.js from tf.min.js beside it; the CSP
+ * forbids any connection ('unsafe-eval' stays: TF.js evaluates code at start and will not
+ * load without it). Light and dark follow the OS.
  */
-export function bundlePage(title: string): string {
-  const safe = title.replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`);
+export function bundlePage(input: BundlePageInput): string {
+  const { run } = input;
+  const title = `${input.projectName} — ${run.title ? `${run.title} (run ${run.id})` : `run ${run.id}`}`;
+  const facts: [string, string][] = [
+    ['Classes', run.classes.join(', ')],
+    ['Validation accuracy', `${pct(run.best?.valAccuracy)} on ${run.counts.validation} images`],
+    ['Trained on', `${run.counts.train} images`],
+    ['Base model', input.baseName],
+    ['Licence of the base model', input.licence],
+    ['Method', run.config.mode === 'finetune' ? 'fine-tuned' : 'classifier on the base’s features'],
+    ['Exported', `${input.created.slice(0, 10)} by Ocellus ${input.appVersion}`],
+  ];
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'self' 'unsafe-inline' 'unsafe-eval' file:; style-src 'unsafe-inline'; img-src blob: data:; connect-src 'none'; worker-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'">
-<title>${safe}</title>
-<style>
-  body { font: 15px system-ui, sans-serif; margin: 2rem auto; max-width: 52rem; padding: 0 1rem; color: #222; }
-  #drop { border: 2px dashed #888; border-radius: 8px; padding: 2rem; text-align: center; }
-  #drop.over { background: #eef; }
-  .result { display: flex; gap: 1rem; margin: 1rem 0; align-items: flex-start; }
-  .result img { width: 160px; height: 160px; object-fit: contain; background: #eee; }
-  .bar { height: 0.9rem; background: #47a; display: inline-block; vertical-align: middle; }
-  table { border-collapse: collapse; } td { padding: 0.1rem 0.5rem; }
-  .label { font-size: 1.3rem; font-weight: bold; }
-</style>
+<title>${esc(title)}</title>
+<style>${STYLE}</style>
 </head>
 <body>
-<h1>${safe}</h1>
-<p id="status">Loading the model…</p>
-<div id="drop">Drop images here, or <input id="files" type="file" accept="image/*" multiple></div>
+<main>
+<header>
+  <svg viewBox="0 0 64 64" width="40" height="40" aria-hidden="true"><ellipse cx="32" cy="32" rx="26" ry="16" fill="none" stroke="currentColor" stroke-width="5"/><circle cx="32" cy="32" r="9" fill="currentColor"/></svg>
+  <div><h1>${esc(title)}</h1><p id="status" class="muted" role="status">Loading the model…</p></div>
+</header>
+<section class="card" aria-label="About this model">
+  <dl class="facts">${facts.map(([k, v]) => `<div><dt>${esc(k)}</dt><dd>${esc(v)}</dd></div>`).join('')}</dl>
+  <p class="muted small">The validation figure estimates how the model does on images like the ones it learnt from; see MODEL_CARD.md beside this page for the details and the limits. Images never leave this computer: the page makes no connection.</p>
+</section>
+<label id="drop" class="drop" for="files">
+  <svg viewBox="0 0 24 24" width="36" height="36" aria-hidden="true"><path fill="none" stroke="currentColor" stroke-width="1.6" stroke-linecap="round" stroke-linejoin="round" d="M12 16V4m0 0-4 4m4-4 4 4M4 16v3a1 1 0 0 0 1 1h14a1 1 0 0 0 1-1v-3"/></svg>
+  <strong>Drop images here</strong>
+  <span class="muted">or <span class="link">choose files</span> — JPEG, PNG, WebP, GIF</span>
+  <input id="files" type="file" accept="image/*" multiple>
+</label>
 <div id="results"></div>
+</main>
 <script src="tf.min.js"></script>
 <script src="model.js"></script>
-<script>
+<script>${SCRIPT}</script>
+</body>
+</html>
+`;
+}
+
+const STYLE = `
+  :root { --bg: #f4f5f7; --card: #fff; --border: #d3d8e0; --text: #1b1f27; --muted: #5b6474; --accent: #2a8674; --soft: rgb(42 134 116 / 0.12); --bar: #d9e7e4; color-scheme: light dark; }
+  @media (prefers-color-scheme: dark) { :root { --bg: #15171c; --card: #1d2027; --border: #343a46; --text: #e6e8ee; --muted: #9aa2b2; --accent: #5fb3a1; --soft: rgb(95 179 161 / 0.16); --bar: #2b3a37; } }
+  * { box-sizing: border-box; }
+  body { margin: 0; background: var(--bg); color: var(--text); font: 15px/1.45 system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif; }
+  main { max-width: 56rem; margin: 0 auto; padding: 2rem 1.25rem 3rem; display: grid; gap: 1.25rem; }
+  header { display: flex; gap: 1rem; align-items: center; color: var(--accent); }
+  h1 { margin: 0; font-size: 1.6rem; color: var(--text); }
+  p { margin: 0; }
+  .muted { color: var(--muted); }
+  .small { font-size: 13px; }
+  .card { background: var(--card); border: 1px solid var(--border); border-radius: 10px; padding: 1rem 1.25rem; display: grid; gap: 0.75rem; }
+  .facts { display: grid; grid-template-columns: repeat(auto-fit, minmax(14rem, 1fr)); gap: 0.75rem 1.5rem; margin: 0; }
+  dt { color: var(--muted); font-size: 13px; }
+  dd { margin: 0; font-weight: 600; }
+  .drop { display: grid; justify-items: center; gap: 0.35rem; padding: 2rem 1rem; border: 2px dashed var(--border); border-radius: 12px; background: var(--card); color: var(--muted); text-align: center; cursor: pointer; }
+  .drop strong { color: var(--text); font-size: 1.1rem; }
+  .drop.over, .drop:hover { border-color: var(--accent); background: var(--soft); }
+  .drop:focus-within { outline: 2px solid var(--accent); outline-offset: 2px; }
+  .drop input { position: absolute; width: 1px; height: 1px; opacity: 0; }
+  .link { color: var(--accent); text-decoration: underline; }
+  #results { display: grid; gap: 0.75rem; }
+  .result { display: grid; grid-template-columns: 10rem 1fr; gap: 1.25rem; align-items: start; background: var(--card); border: 1px solid var(--border); border-radius: 10px; padding: 0.75rem; }
+  .result img { width: 10rem; height: 10rem; object-fit: contain; background: var(--bg); border-radius: 6px; }
+  .result[data-error] { display: block; color: #c0392f; }
+  .top { display: flex; gap: 0.75rem; align-items: baseline; flex-wrap: wrap; }
+  .label { font-size: 1.4rem; font-weight: 700; }
+  .confidence { color: var(--accent); font-weight: 600; }
+  .file { color: var(--muted); font-size: 13px; margin-left: auto; overflow-wrap: anywhere; }
+  .bars { display: grid; grid-template-columns: minmax(4rem, max-content) 1fr 4.5rem; gap: 0.3rem 0.75rem; margin-top: 0.6rem; align-items: center; font-size: 14px; }
+  .track { height: 0.6rem; background: var(--bar); border-radius: 999px; overflow: hidden; }
+  .fill { height: 100%; background: var(--accent); border-radius: 999px; }
+  .p { text-align: right; font-variant-numeric: tabular-nums; color: var(--muted); }
+  @media (max-width: 32rem) { .result { grid-template-columns: 1fr; } .result img { width: 100%; } }
+`;
+
+// The page's script: loads the model, prepares pixels as the app does, shows the results.
+const SCRIPT = `
 (async () => {
   const status = document.getElementById('status');
   const bundle = window.OCELLUS_BUNDLE;
@@ -46,7 +123,7 @@ export function bundlePage(title: string): string {
   const { classes } = bundle.labels;
   const spec = bundle.preprocessing;
   const [h, w] = spec.inputSize;
-  status.textContent = 'Ready: ' + classes.length + ' classes (' + tf.getBackend() + ').';
+  status.textContent = 'Ready: ' + classes.length + ' classes, running on ' + tf.getBackend() + ' in this browser.';
   document.body.dataset.ready = 'true';
 
   function pixels(img) {
@@ -78,29 +155,51 @@ export function bundlePage(title: string): string {
     return out;
   }
 
+  function el(tag, cls, text) {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+  const pct = (p) => (p * 100).toFixed(1) + ' %';
+
   async function classify(file) {
     const url = URL.createObjectURL(file);
     const img = new Image();
     img.src = url;
-    const row = document.createElement('div');
-    row.className = 'result';
+    const row = el('div', 'result');
     document.getElementById('results').prepend(row);
     try {
       await img.decode();
       const probs = tf.tidy(() => model.predict(tf.tensor4d(pixels(img), [1, h, w, 3])).dataSync());
-      let best = 0;
-      probs.forEach((p, i) => { if (p > probs[best]) best = i; });
-      const rows = classes.map((c, i) => '<tr><td>' + esc(c) + '</td><td>' + (probs[i] * 100).toFixed(1) +
-        ' %</td><td><span class="bar" style="width:' + Math.round(probs[i] * 200) + 'px"></span></td></tr>').join('');
-      row.innerHTML = '<img alt=""><div><div class="label" data-testid="label">' + esc(classes[best]) +
-        '</div><div data-testid="confidence">' + (probs[best] * 100).toFixed(1) + ' %</div><table>' + rows + '</table><div>' + esc(file.name) + '</div></div>';
-      row.querySelector('img').src = url;
+      const order = classes.map((_, i) => i).sort((a, b) => probs[b] - probs[a]);
+      const best = order[0];
+      const preview = el('img');
+      preview.alt = file.name;
+      preview.src = url;
+      const body = el('div');
+      const top = el('div', 'top');
+      const label = el('span', 'label', classes[best]);
+      label.dataset.testid = 'label';
+      const conf = el('span', 'confidence', pct(probs[best]));
+      conf.dataset.testid = 'confidence';
+      top.append(label, conf, el('span', 'file', file.name));
+      const bars = el('div', 'bars');
+      bars.setAttribute('aria-label', 'Probability of each class');
+      for (const i of order) {
+        const track = el('div', 'track');
+        const fill = el('div', 'fill');
+        fill.style.width = (probs[i] * 100).toFixed(1) + '%';
+        track.append(fill);
+        bars.append(el('span', '', classes[i]), track, el('span', 'p', pct(probs[i])));
+      }
+      body.append(top, bars);
+      row.append(preview, body);
     } catch (err) {
       row.textContent = file.name + ': cannot read this image (' + err.message + ')';
       row.dataset.error = 'true';
     }
   }
-  function esc(s) { return String(s).replace(/[<>&"]/g, (c) => '&#' + c.charCodeAt(0) + ';'); }
   const drop = document.getElementById('drop');
   drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
   drop.addEventListener('dragleave', () => drop.classList.remove('over'));
@@ -110,8 +209,4 @@ export function bundlePage(title: string): string {
   });
   document.getElementById('files').addEventListener('change', (e) => { for (const f of e.target.files) classify(f); });
 })().catch((err) => { document.getElementById('status').textContent = 'Could not load the model: ' + err.message; });
-</script>
-</body>
-</html>
 `;
-}

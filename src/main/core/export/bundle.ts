@@ -115,7 +115,7 @@ export async function writeBundle(job: JobContext, d: BundleDeps): Promise<Bundl
   write('.npmrc', 'onnxruntime-node-install=skip\n');
   job.progress(3);
 
-  write('index.html', bundlePage(`${d.projectName} — run ${d.run.id}`));
+  write('index.html', bundlePage({ ...d, created }));
   fs.copyFileSync(
     path.join(
       path.dirname(nodeRequire.resolve('@tensorflow/tfjs/package.json')),

@@ -14,9 +14,18 @@ export interface JobContext {
   throwIfCancelled(): void;
 }
 
+/** What the UI needs beyond progress to show a job's outcome where it was started. */
+export interface JobOptions {
+  /** What the job works on (a model id, a run id, an export kind), or nothing. */
+  subject?: string;
+  /** Starts the same work again as a new job; offered once this one failed or was cancelled. */
+  retry?: () => Promise<JobInfo> | JobInfo;
+}
+
 interface JobEntry {
   info: JobInfo;
   controller: AbortController;
+  retry: JobOptions['retry'];
   lastEmit: number;
   rateSampleAt: number;
   rateSampleDone: number;
@@ -24,6 +33,8 @@ interface JobEntry {
 
 const EMIT_INTERVAL_MS = 100;
 const RATE_WINDOW_MS = 1000;
+/** Finished jobs kept for the session's history (quick retrains add up over a day). */
+const FINISHED_KEPT = 100;
 
 /** Runs long work as jobs: ids returned at once, progress and state pushed as `job:updated`. */
 export class JobRegistry {
@@ -37,6 +48,7 @@ export class JobRegistry {
     title: string,
     run: (ctx: JobContext) => Promise<void>,
     total = 0,
+    options: JobOptions = {},
   ): { info: JobInfo; done: Promise<JobInfo> } {
     const now = Date.now();
     const entry: JobEntry = {
@@ -53,8 +65,11 @@ export class JobRegistry {
         startedAt: new Date(now).toISOString(),
         finishedAt: null,
         error: null,
+        subject: options.subject ?? null,
+        retryable: options.retry !== undefined,
       },
       controller: new AbortController(),
+      retry: options.retry,
       lastEmit: 0,
       rateSampleAt: now,
       rateSampleDone: 0,
@@ -96,6 +111,7 @@ export class JobRegistry {
       entry.info.finishedAt = new Date().toISOString();
       entry.info.etaSeconds = null;
       this.emit(entry, true);
+      this.prune();
       return { ...entry.info };
     })();
     return { info: { ...entry.info }, done };
@@ -119,9 +135,32 @@ export class JobRegistry {
     if (entry.info.state === 'running' || entry.info.state === 'queued') entry.controller.abort();
   }
 
+  /** Starts a failed or cancelled job's work again; returns the new job. */
+  async retry(id: string): Promise<JobInfo> {
+    const entry = this.jobs.get(id);
+    if (!entry) throw new OcellusError('NOT_FOUND', `No job with id ${id}`);
+    if (!entry.retry)
+      throw new OcellusError('UNSUPPORTED', `${entry.info.title} cannot be retried`);
+    if (entry.info.state !== 'failed' && entry.info.state !== 'cancelled')
+      throw new OcellusError(
+        'INVALID_ARGUMENT',
+        `${entry.info.title} is ${entry.info.state}: only a failed or cancelled job is retried`,
+      );
+    return entry.retry();
+  }
+
   /** Cancels everything still running (on project close or shutdown). */
   cancelAll(): void {
     for (const entry of this.jobs.values()) entry.controller.abort();
+  }
+
+  private prune(): void {
+    const finished = [...this.jobs.values()].filter(
+      (e) => e.info.state !== 'running' && e.info.state !== 'queued',
+    );
+    // Map order is start order: the oldest finished jobs go first.
+    for (const e of finished.slice(0, Math.max(0, finished.length - FINISHED_KEPT)))
+      this.jobs.delete(e.info.id);
   }
 
   private progress(entry: JobEntry, done: number, total?: number): void {

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { JobInfo } from '../../../shared/types';
+import { OcellusError } from '../../../shared/errors';
 import type { JobContext, JobRegistry } from '../jobs/job-registry';
 import type { DerivativeQueue } from './derivative-queue';
 import type { Indexer } from './indexer';
@@ -44,7 +45,21 @@ export class LibrarySync {
   kick(): JobInfo | null {
     if (this.closed) return null;
     if (this.current) return this.current.info;
-    const { info, done } = this.jobs.start('import', 'Importing images', (ctx) => this.run(ctx));
+    const { info, done } = this.jobs.start(
+      'import',
+      'Importing images',
+      (ctx) => this.run(ctx),
+      0,
+      {
+        // The import resumes from what is still pending, so trying again is just running again.
+        retry: () => {
+          const again = this.kick();
+          if (!again)
+            throw new OcellusError('INVALID_ARGUMENT', 'The project of that import is closed');
+          return again;
+        },
+      },
+    );
     const current = {
       info,
       done: done.then((final) => {

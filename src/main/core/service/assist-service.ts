@@ -12,7 +12,7 @@ import { RunStore } from '../train/run-store';
 import type { ServiceContext } from './context';
 import { requireLibrary } from './library-service';
 import { preferredBackend, resolveEmbedModel, resolveRunModel } from './ml-service';
-import { requireStore } from './project-service';
+import { requireStore, retryInProject } from './project-service';
 import { requireObject } from './validate';
 
 const QUICK_KEY = 'quick_retrain';
@@ -67,25 +67,32 @@ export function createAssistService(ctx: ServiceContext, train: () => TrainApi):
         // Already gone: nothing to cancel.
       }
     }
-    const { info } = ctx.jobs.start('predict', `Suggestions from run ${runId}`, async (job) => {
-      try {
-        const model = await resolveRunModel(ctx, run);
-        await runPredictions(job, runId, {
-          db: store.db,
-          runs: runStore,
-          embed: {
-            cacheDir: library.cacheDir,
-            rootPath: (rootId) => library.roots().find((r) => r.id === rootId)?.path ?? null,
-            model,
-            workerFile: ctx.options.mlWorkerFile ?? null,
-            backend: preferredBackend(ctx),
-          },
-        });
-      } finally {
-        if (predictJob === info.id) predictJob = null;
-        if (store.db.open) announce();
-      }
-    });
+    const retry = retryInProject(ctx, async () => startPredictions(runId));
+    const { info } = ctx.jobs.start(
+      'predict',
+      `Suggestions from run ${runId}`,
+      async (job) => {
+        try {
+          const model = await resolveRunModel(ctx, run);
+          await runPredictions(job, runId, {
+            db: store.db,
+            runs: runStore,
+            embed: {
+              cacheDir: library.cacheDir,
+              rootPath: (rootId) => library.roots().find((r) => r.id === rootId)?.path ?? null,
+              model,
+              workerFile: ctx.options.mlWorkerFile ?? null,
+              backend: preferredBackend(ctx),
+            },
+          });
+        } finally {
+          if (predictJob === info.id) predictJob = null;
+          if (store.db.open) announce();
+        }
+      },
+      0,
+      { subject: String(runId), retry },
+    );
     predictJob = info.id;
     announce();
     return info;
@@ -128,7 +135,7 @@ export function createAssistService(ctx: ServiceContext, train: () => TrainApi):
         .list()
         .find((r) => r.status === 'done');
       if (!last) throw new OcellusError('INVALID_ARGUMENT', 'No run to retrain from');
-      const started = await train().start(last.config);
+      const started = await train().start(last.config, { title: 'Quick retrain' });
       await new Promise<void>((resolve) => {
         const off = ctx.bus.on('train:run', (r) => {
           if (r.id === started.id && r.status !== 'running') {

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import type { ExportApi } from '../../../shared/api';
 import { OcellusError } from '../../../shared/errors';
@@ -6,6 +7,7 @@ import type {
   CamtrapClassMapping,
   DatasetExportOptions,
   ExportKind,
+  JobInfo,
 } from '../../../shared/types';
 import { writeOnnxBaseBundle } from '../export/bundle-onnx-base';
 import { writeBundle } from '../export/bundle';
@@ -24,7 +26,7 @@ import { loadZoo } from '../ml/zoo';
 import { RunStore } from '../train/run-store';
 import type { ServiceContext } from './context';
 import { preferredBackend, resolveRunModel } from './ml-service';
-import { requireStore } from './project-service';
+import { requireStore, retryInProject } from './project-service';
 import { requireObject, requireString } from './validate';
 
 const FORMATS = ['csv', 'imagefolder', 'camtrap-dp'] as const;
@@ -38,36 +40,45 @@ export function createExportService(ctx: ServiceContext): ExportApi {
     out: string,
     runId: number | null,
     work: (job: JobContext) => Promise<string>,
+    again: (freshOut: string) => Promise<JobInfo>,
   ) => {
     const store = requireStore(ctx);
-    return ctx.jobs.start('export', title, async (job) => {
-      let summary: string;
-      try {
-        // Start on a later turn, so the caller holds the job id before any progress arrives.
-        await new Promise((resolve) => setImmediate(resolve));
-        summary = await work(job);
-      } catch (err) {
-        if (store.db.open && !job.signal.aborted) {
-          const rec = recordExport(store.db, {
-            kind,
-            path: out,
-            runId,
-            state: 'failed',
-            summary: err instanceof Error ? err.message : String(err),
-          });
-          ctx.bus.emit('export:recorded', rec);
+    // A failed export may have left files behind: the retry writes into a new folder.
+    const retry = retryInProject(ctx, () => again(nextFreePath(out)));
+    return ctx.jobs.start(
+      'export',
+      title,
+      async (job) => {
+        let summary: string;
+        try {
+          // Start on a later turn, so the caller holds the job id before any progress arrives.
+          await new Promise((resolve) => setImmediate(resolve));
+          summary = await work(job);
+        } catch (err) {
+          if (store.db.open && !job.signal.aborted) {
+            const rec = recordExport(store.db, {
+              kind,
+              path: out,
+              runId,
+              state: 'failed',
+              summary: err instanceof Error ? err.message : String(err),
+            });
+            ctx.bus.emit('export:recorded', rec);
+          }
+          throw err;
         }
-        throw err;
-      }
-      if (!store.db.open) return;
-      const rec = recordExport(store.db, { kind, path: out, runId, state: 'done', summary });
-      job.phase(summary, 1);
-      job.progress(1);
-      ctx.bus.emit('export:recorded', rec);
-    }).info;
+        if (!store.db.open) return;
+        const rec = recordExport(store.db, { kind, path: out, runId, state: 'done', summary });
+        job.phase(summary, 1);
+        job.progress(1);
+        ctx.bus.emit('export:recorded', rec);
+      },
+      0,
+      { subject: kind, retry },
+    ).info;
   };
 
-  return {
+  const api: ExportApi = {
     async dataset(input) {
       const o = requireObject(input, 'options') as Partial<DatasetExportOptions>;
       const format = o.format;
@@ -78,31 +89,39 @@ export function createExportService(ctx: ServiceContext): ExportApi {
       if (format !== 'csv') prepareEmptyDir(out);
       const linkMode = o.linkMode === 'hardlink' ? 'hardlink' : 'copy';
       const deploymentsBy = o.deploymentsBy === 'camera' ? 'camera' : 'root';
-      return asJob(format, `Export ${format}`, out, null, async (job) => {
-        const progress = (done: number, total: number) => job.progress(done, total);
-        job.phase(`Writing ${format}`, 0);
-        if (format === 'csv') {
-          const r = writeLabelsCsv(store.db, out, progress);
-          return `${r.rows} images → ${r.file}`;
-        }
-        if (format === 'imagefolder') {
-          const r = await writeImageFolder(store.db, out, {
-            mode: linkMode,
+      const again = (freshOut: string) => api.dataset({ ...o, format, out: freshOut });
+      return asJob(
+        format,
+        `Export ${format}`,
+        out,
+        null,
+        async (job) => {
+          const progress = (done: number, total: number) => job.progress(done, total);
+          job.phase(`Writing ${format}`, 0);
+          if (format === 'csv') {
+            const r = writeLabelsCsv(store.db, out, progress);
+            return `${r.rows} images → ${r.file}`;
+          }
+          if (format === 'imagefolder') {
+            const r = await writeImageFolder(store.db, out, {
+              mode: linkMode,
+              signal: job.signal,
+              onProgress: progress,
+            });
+            const split = r.splitFromRun ? `split of run ${r.splitFromRun}` : 'no run: all/';
+            return `${r.files} files (${linkMode}, ${split})${r.skipped.length ? `, ${r.skipped.length} skipped` : ''}`;
+          }
+          const r = writeCamtrapDp(store.db, out, store.summary().name, {
+            deploymentsBy,
+            timezone: o.timezone,
+            appVersion: ctx.options.appVersion,
             signal: job.signal,
             onProgress: progress,
           });
-          const split = r.splitFromRun ? `split of run ${r.splitFromRun}` : 'no run: all/';
-          return `${r.files} files (${linkMode}, ${split})${r.skipped.length ? `, ${r.skipped.length} skipped` : ''}`;
-        }
-        const r = writeCamtrapDp(store.db, out, store.summary().name, {
-          deploymentsBy,
-          timezone: o.timezone,
-          appVersion: ctx.options.appVersion,
-          signal: job.signal,
-          onProgress: progress,
-        });
-        return `${r.deployments} deployments, ${r.media} media, ${r.observations} observations${r.skipped.length ? `, ${r.skipped.length} unreadable images left out` : ''}${r.warnings.length ? ` — ${r.warnings.join('; ')}` : ''}`;
-      });
+          return `${r.deployments} deployments, ${r.media} media, ${r.observations} observations${r.skipped.length ? `, ${r.skipped.length} unreadable images left out` : ''}${r.warnings.length ? ` — ${r.warnings.join('; ')}` : ''}`;
+        },
+        again,
+      );
     },
     async bundle(input) {
       const o = requireObject(input, 'options') as Partial<BundleExportOptions>;
@@ -125,23 +144,30 @@ export function createExportService(ctx: ServiceContext): ExportApi {
           `${model.id} is a Graph model: bundles need a Layers base model to merge with the head`,
         );
       prepareEmptyDir(out);
-      return asJob('bundle', `Model bundle of run ${runId}`, out, runId, async (job) => {
-        const r = await (onnxBase ? writeOnnxBaseBundle : writeBundle)(job, {
-          db: store.db,
-          run,
-          head,
-          estimateHead: runs.estimateHead(runId),
-          model,
-          baseName: entry?.name ?? stored?.name ?? model.id,
-          licence: entry?.licence ?? 'unknown (imported by the user)',
-          projectName: store.summary().name,
-          appVersion: ctx.options.appVersion,
-          backend: preferredBackend(ctx),
-          out,
-          zip: o.zip === true,
-        });
-        return `Run ${runId}: ${r.classes} classes, ${(r.bytes / 1e6).toFixed(1)} MB${r.zip ? ` + ${path.basename(r.zip)}` : ''}`;
-      });
+      return asJob(
+        'bundle',
+        `Model bundle of run ${runId}`,
+        out,
+        runId,
+        async (job) => {
+          const r = await (onnxBase ? writeOnnxBaseBundle : writeBundle)(job, {
+            db: store.db,
+            run,
+            head,
+            estimateHead: runs.estimateHead(runId),
+            model,
+            baseName: entry?.name ?? stored?.name ?? model.id,
+            licence: entry?.licence ?? 'unknown (imported by the user)',
+            projectName: store.summary().name,
+            appVersion: ctx.options.appVersion,
+            backend: preferredBackend(ctx),
+            out,
+            zip: o.zip === true,
+          });
+          return `Run ${runId}: ${r.classes} classes, ${(r.bytes / 1e6).toFixed(1)} MB${r.zip ? ` + ${path.basename(r.zip)}` : ''}`;
+        },
+        (freshOut) => api.bundle({ ...o, runId, out: freshOut }),
+      );
     },
     async importLabels(file) {
       const store = requireStore(ctx);
@@ -171,6 +197,13 @@ export function createExportService(ctx: ServiceContext): ExportApi {
       return saveCamtrapMapping(requireStore(ctx).db, entries as CamtrapClassMapping[]);
     },
   };
+  return api;
+}
+
+/** `path` itself when nothing is there, else the first free `path-2`, `path-3`… */
+function nextFreePath(p: string): string {
+  if (!fs.existsSync(p)) return p;
+  for (let i = 2; ; i++) if (!fs.existsSync(`${p}-${i}`)) return `${p}-${i}`;
 }
 
 /** The app's own classifier of a run of the open project (the newest finished by default). */

@@ -2,7 +2,7 @@ import type { JobsApi } from '../../../shared/api';
 import type { ServiceContext } from './context';
 import { requireString } from './validate';
 
-/** The `jobs` domain: list and cancel long-running work. */
+/** The `jobs` domain: list, cancel and retry long-running work. */
 export function createJobsService(ctx: ServiceContext): JobsApi {
   return {
     async list() {
@@ -10,6 +10,9 @@ export function createJobsService(ctx: ServiceContext): JobsApi {
     },
     async cancel(id) {
       ctx.jobs.cancel(requireString(id, 'id'));
+    },
+    async retry(id) {
+      return ctx.jobs.retry(requireString(id, 'id'));
     },
   };
 }

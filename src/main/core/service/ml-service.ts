@@ -11,7 +11,7 @@ import { readAppSettings, writeAppSettings } from '../app-settings';
 import { defaultPreprocessing, loadZoo } from '../ml/zoo';
 import type { ZooModel } from '../ml/zoo-types';
 import { requireLibrary } from './library-service';
-import { requireStore } from './project-service';
+import { requireStore, retryInProject } from './project-service';
 import type { ServiceContext } from './context';
 import { runFeatureModel } from '../train/run-model';
 import type { RunSummary } from '../../../shared/types';
@@ -24,7 +24,7 @@ import { isSavedModelFolder } from '../ml/saved-model-files';
 export function createMlService(ctx: ServiceContext): MlApi {
   const zoo = (): ZooModel[] => (ctx.options.resourcesDir ? loadZoo(ctx.options.resourcesDir) : []);
 
-  return {
+  const api: MlApi = {
     async status() {
       const backend = activeBackend() ?? (await initBackend(preferredBackend(ctx)));
       const { engine, note } = engineStatus();
@@ -65,13 +65,19 @@ export function createMlService(ctx: ServiceContext): MlApi {
     async downloadModel(id) {
       const entry = zoo().find((z) => z.id === requireString(id, 'id'));
       if (!entry) throw new OcellusError('NOT_FOUND', `No model ${id} in the zoo`);
-      return ctx.jobs.start('download', `Downloading ${entry.name}`, async (job) => {
-        job.phase(`Downloading ${entry.name}`, entry.sizeBytes ?? 0);
-        await ctx.models.download(entry, {
-          signal: job.signal,
-          onProgress: (p) => job.progress(p.bytesDone, p.bytesTotal ?? p.bytesDone),
-        });
-      }).info;
+      return ctx.jobs.start(
+        'download',
+        `Downloading ${entry.name}`,
+        async (job) => {
+          job.phase(`Downloading ${entry.name}`, entry.sizeBytes ?? 0);
+          await ctx.models.download(entry, {
+            signal: job.signal,
+            onProgress: (p) => job.progress(p.bytesDone, p.bytesTotal ?? p.bytesDone),
+          });
+        },
+        0,
+        { subject: entry.id, retry: () => api.downloadModel(entry.id) },
+      ).info;
     },
     async importModel(p, savedModel) {
       const target = path.resolve(requireString(p, 'path'));
@@ -107,23 +113,30 @@ export function createMlService(ctx: ServiceContext): MlApi {
       const store = requireStore(ctx);
       const library = requireLibrary(ctx);
       const batchSize = typeof opts['batchSize'] === 'number' ? opts['batchSize'] : undefined;
-      return ctx.jobs.start('embed', `Embeddings with ${model.id}`, async (job) => {
-        await runEmbedding(job, {
-          db: store.db,
-          cacheDir: library.cacheDir,
-          rootPath: (rootId) => library.roots().find((r) => r.id === rootId)?.path ?? null,
-          model,
-          workerFile: ctx.options.mlWorkerFile ?? null,
-          backend: preferredBackend(ctx),
-          batchSize,
-        });
-      }).info;
+      return ctx.jobs.start(
+        'embed',
+        `Embeddings with ${model.id}`,
+        async (job) => {
+          await runEmbedding(job, {
+            db: store.db,
+            cacheDir: library.cacheDir,
+            rootPath: (rootId) => library.roots().find((r) => r.id === rootId)?.path ?? null,
+            model,
+            workerFile: ctx.options.mlWorkerFile ?? null,
+            backend: preferredBackend(ctx),
+            batchSize,
+          });
+        },
+        0,
+        { subject: model.id, retry: retryInProject(ctx, () => api.embed(modelId, options)) },
+      ).info;
     },
     async embeddingStatus(modelId) {
       const model = resolveEmbedModel(ctx, requireString(modelId, 'modelId'), zoo());
       return embeddingStatus(requireStore(ctx).db, model);
     },
   };
+  return api;
 }
 
 /** The backend the user chose in the settings, if any. */

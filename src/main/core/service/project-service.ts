@@ -1,6 +1,8 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import type { ProjectApi } from '../../../shared/api';
 import { OcellusError } from '../../../shared/errors';
-import type { LabelMode } from '../../../shared/types';
+import type { JobInfo, LabelMode } from '../../../shared/types';
 import { Library } from '../library/library';
 import { RunStore } from '../train/run-store';
 import { ProjectStore } from '../store/project-store';
@@ -37,6 +39,7 @@ export function createProjectService(ctx: ServiceContext): ProjectApi {
       const name = rec['name'] === undefined ? undefined : String(rec['name']);
       const labelMode =
         rec['labelMode'] === undefined ? undefined : (rec['labelMode'] as LabelMode);
+      ensureDefaultFolder(ctx, filePath);
       const store = ProjectStore.create(filePath, {
         name,
         labelMode,
@@ -66,10 +69,44 @@ export function createProjectService(ctx: ServiceContext): ProjectApi {
   };
 }
 
+/**
+ * The folder suggested for new projects may not exist on a fresh machine (no ~/Documents):
+ * it is made on demand. Any other missing folder stays an error (a typo should not make one).
+ */
+function ensureDefaultFolder(ctx: ServiceContext, filePath: string): void {
+  const dir = path.dirname(path.resolve(filePath));
+  if (dir !== path.resolve(ctx.options.defaultProjectDir) || fs.existsSync(dir)) return;
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw new OcellusError(
+      'IO_ERROR',
+      `Could not make the folder ${dir}: ${err instanceof Error ? err.message : String(err)}`,
+      { path: dir },
+    );
+  }
+}
+
 /** The open project, or NO_PROJECT_OPEN. */
 export function requireStore(ctx: ServiceContext): ProjectStore {
   if (!ctx.store) throw new OcellusError('NO_PROJECT_OPEN', 'No project is open');
   return ctx.store;
+}
+
+/** A job's retry that refuses to run once the job's project is closed (it would act on another). */
+export function retryInProject(
+  ctx: ServiceContext,
+  retry: () => Promise<JobInfo>,
+): () => Promise<JobInfo> {
+  const store = ctx.store;
+  return async () => {
+    if (!store || ctx.store !== store)
+      throw new OcellusError(
+        'INVALID_ARGUMENT',
+        'That job belongs to a project that is no longer open: open it again, then start the work there',
+      );
+    return retry();
+  };
 }
 
 /** Stops the library (watchers, import) and closes the project file. */

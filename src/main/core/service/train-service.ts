@@ -1,6 +1,6 @@
 import type { TrainApi } from '../../../shared/api';
 import { OcellusError } from '../../../shared/errors';
-import type { SplitGrouping, TrainConfig } from '../../../shared/types';
+import type { JobInfo, RunSummary, SplitGrouping, TrainConfig } from '../../../shared/types';
 import { loadZoo } from '../ml/zoo';
 import { RunStore } from '../train/run-store';
 import { planFinetune } from '../train/finetune/finetune-run';
@@ -9,7 +9,7 @@ import { activeBackend, initBackend } from '../ml/tf-runtime';
 import type { ServiceContext } from './context';
 import { requireLibrary } from './library-service';
 import { preferredBackend, resolveEmbedModel, resolveRunModel } from './ml-service';
-import { requireStore } from './project-service';
+import { requireStore, retryInProject } from './project-service';
 import type Database from 'better-sqlite3';
 import { runEmbedding } from '../ml/embedder';
 import { requireObject } from './validate';
@@ -101,7 +101,7 @@ export function createTrainService(ctx: ServiceContext): TrainApi {
     };
     return { store, deps };
   };
-  return {
+  const api: TrainApi = {
     async defaults() {
       const zooFirst = ctx.options.resourcesDir
         ? loadZoo(ctx.options.resourcesDir)[0]?.id
@@ -109,35 +109,54 @@ export function createTrainService(ctx: ServiceContext): TrainApi {
       const offline = ctx.models.list()[0]?.id;
       return { config: { ...DEFAULTS, baseModel: offline ?? zooFirst ?? '' }, help: HELP };
     },
-    async start(input) {
+    async start(input, options) {
       const config = validate(requireObject(input, 'config') as Partial<TrainConfig>);
+      const title = cleanTitle(
+        options === undefined ? null : requireObject(options, 'options')['title'],
+      );
       const { store, deps } = trainDeps(config);
       const runStore = deps.runs;
-      const runId = runStore.create(config);
-      const { info } = ctx.jobs.start('train', `Training run ${runId}`, async (job) => {
-        try {
-          await runTraining(job, runId, config, deps);
-          if (config.mode === 'finetune' && runStore.get(runId).status === 'done') {
-            // A tuned network reads new features: embed the run's images with it now, so
-            // evaluation (and its suggestions, heat maps, bundles) work as for feature runs.
-            const run = runStore.get(runId);
-            const tuned = await resolveRunModel(ctx, run);
-            const split = runSplitHashes(store.db, runId);
-            job.phase('Embedding the run’s images with the tuned network', split.size);
-            await runEmbedding(job, {
-              ...deps.embed,
-              db: store.db,
-              model: tuned,
-              onlyHashes: split,
-            });
+      const runId = runStore.create(config, { title, baseName: baseNameOf(ctx, config.baseModel) });
+      const retry = retryInProject(ctx, () => api.start(config, { title }).then(jobOf));
+      const { info } = ctx.jobs.start(
+        'train',
+        `Training run ${runId}`,
+        async (job) => {
+          try {
+            await runTraining(job, runId, config, deps);
+            if (config.mode === 'finetune' && runStore.get(runId).status === 'done') {
+              // A tuned network reads new features: embed the run's images with it now, so
+              // evaluation (and its suggestions, heat maps, bundles) work as for feature runs.
+              const run = runStore.get(runId);
+              const tuned = await resolveRunModel(ctx, run);
+              const split = runSplitHashes(store.db, runId);
+              job.phase('Embedding the run’s images with the tuned network', split.size);
+              await runEmbedding(job, {
+                ...deps.embed,
+                db: store.db,
+                model: tuned,
+                onlyHashes: split,
+              });
+            }
+          } finally {
+            if (store.db.open) ctx.bus.emit('train:run', named(runStore.get(runId)));
           }
-        } finally {
-          if (store.db.open) ctx.bus.emit('train:run', runStore.get(runId));
-        }
-      });
-      const summary = { ...runStore.get(runId), jobId: info.id };
+        },
+        0,
+        { subject: String(runId), retry },
+      );
+      const summary = { ...named(runStore.get(runId)), jobId: info.id };
       ctx.bus.emit('train:run', summary);
       return summary;
+    },
+    async setTitle(runId, title) {
+      if (typeof runId !== 'number')
+        throw new OcellusError('INVALID_ARGUMENT', 'runId must be a number');
+      const store = runs();
+      store.setTitle(runId, cleanTitle(title));
+      const run = named(store.get(runId));
+      ctx.bus.emit('train:run', run);
+      return run;
     },
     async plan(input) {
       const config = validate(requireObject(input, 'config') as Partial<TrainConfig>);
@@ -159,14 +178,44 @@ export function createTrainService(ctx: ServiceContext): TrainApi {
       return planFinetune(config, deps);
     },
     async runs() {
-      return runs().list();
+      return runs().list().map(named);
     },
     async run(runId) {
       if (typeof runId !== 'number')
         throw new OcellusError('INVALID_ARGUMENT', 'runId must be a number');
-      return runs().get(runId);
+      return named(runs().get(runId));
     },
   };
+  /** Runs from before base names were recorded get the name the model has now. */
+  const named = (run: RunSummary): RunSummary =>
+    run.baseName ? run : { ...run, baseName: baseNameOf(ctx, run.config.baseModel) };
+  const jobOf = async (run: RunSummary): Promise<JobInfo> => {
+    const job = ctx.jobs.list().find((j) => j.id === run.jobId);
+    if (!job) throw new OcellusError('INTERNAL', `Run ${run.id} started without a job`);
+    return job;
+  };
+  return api;
+}
+
+/** The display name of a base model: its zoo or folder name, else its id. */
+function baseNameOf(ctx: ServiceContext, id: string): string | null {
+  const stored = ctx.models.find(id);
+  if (stored) return stored.name;
+  const zoo = ctx.options.resourcesDir ? loadZoo(ctx.options.resourcesDir) : [];
+  return zoo.find((z) => z.id === id)?.name ?? null;
+}
+
+const TITLE_MAX = 200;
+
+/** A run title as stored: trimmed, one line, at most 200 characters; blank is none. */
+function cleanTitle(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string')
+    throw new OcellusError('INVALID_ARGUMENT', 'A run title must be text');
+  const t = value.replace(/\s+/g, ' ').trim();
+  if (t.length > TITLE_MAX)
+    throw new OcellusError('INVALID_ARGUMENT', `A run title has at most ${TITLE_MAX} characters`);
+  return t || null;
 }
 
 function validate(c: Partial<TrainConfig>): TrainConfig {

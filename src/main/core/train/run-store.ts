@@ -23,6 +23,8 @@ interface RunRow {
   started_at: string;
   finished_at: string | null;
   estimate: string | null;
+  title: string | null;
+  base_name: string | null;
 }
 
 /** Training runs in the project file: configuration, split, metrics and the best head. */
@@ -30,12 +32,28 @@ export class RunStore {
   constructor(private readonly db: Database.Database) {}
 
   /** Starts a run record. */
-  create(config: TrainConfig): number {
+  create(
+    config: TrainConfig,
+    names: { title?: string | null; baseName?: string | null } = {},
+  ): number {
     return Number(
       this.db
-        .prepare("INSERT INTO runs (status, config, started_at) VALUES ('running', ?, ?)")
-        .run(JSON.stringify(config), new Date().toISOString()).lastInsertRowid,
+        .prepare(
+          "INSERT INTO runs (status, config, started_at, title, base_name) VALUES ('running', ?, ?, ?, ?)",
+        )
+        .run(
+          JSON.stringify(config),
+          new Date().toISOString(),
+          names.title ?? null,
+          names.baseName ?? null,
+        ).lastInsertRowid,
     );
+  }
+
+  /** Gives a run a title of its own (null takes it away). */
+  setTitle(id: number, title: string | null): void {
+    if (this.db.prepare('UPDATE runs SET title = ? WHERE id = ?').run(title, id).changes === 0)
+      throw new OcellusError('NOT_FOUND', `No training run ${id}`);
   }
 
   /** Records what the run learns from, once known. */
@@ -175,6 +193,8 @@ function toSummary(r: RunRow): RunSummary {
     leakedContents: r.leaked,
     estimate: r.estimate ? (JSON.parse(r.estimate) as RunEstimate) : null,
     jobId: null,
+    title: r.title,
+    baseName: r.base_name,
   };
 }
 

@@ -52,7 +52,8 @@ class AppState {
   async start(): Promise<void> {
     const client = createClient((s) => (this.connection = s));
     this.client = client;
-    for (const hook of this.startHooks.splice(0)) hook(client);
+    // The app's own listeners go first: other modules' listeners then see the project (or
+    // its absence) and the job list as they are after the event.
     client.on('project:changed', (p) => {
       this.project = p;
       this.view = 'library';
@@ -64,6 +65,7 @@ class AppState {
       const others = this.jobs.filter((j) => j.id !== job.id);
       this.jobs = [job, ...others];
     });
+    for (const hook of this.startHooks.splice(0)) hook(client);
     await this.guard(async () => {
       const [info, recent, project, jobs] = await Promise.all([
         client.app.info(),
@@ -75,6 +77,7 @@ class AppState {
       this.recent = recent;
       this.project = project;
       this.jobs = jobs;
+      if (project) this.view = savedView() ?? this.view;
       await this.refreshStatus();
     });
     this.ready = true;
@@ -118,9 +121,16 @@ class AppState {
 
   async closeProject(): Promise<void> {
     await this.guard(async () => {
-      await this.api().project.close();
+      // Null first: what reacts to the closing must not ask the closed project anything.
+      const was = this.project;
       this.project = null;
       this.status = null;
+      try {
+        await this.api().project.close();
+      } catch (err) {
+        this.project = was;
+        throw err;
+      }
       this.recent = await this.api().app.recentProjects();
     });
   }
@@ -195,7 +205,30 @@ class AppState {
   }
 
   report(err: unknown): void {
+    // A call that was under way when the project closed: nothing went wrong for the user.
+    if (err instanceof OcellusError && err.code === 'NO_PROJECT_OPEN' && !this.project) return;
     this.error = err instanceof Error ? err.message : String(err);
+  }
+}
+
+const VIEW_KEY = 'ocellus.view';
+
+/** The view this tab showed before a reload, if any. */
+function savedView(): ViewId | null {
+  try {
+    const v = sessionStorage.getItem(VIEW_KEY);
+    return VIEWS.some((x) => x.id === v) ? (v as ViewId) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Remembers the view for a reload of this tab. */
+export function saveView(view: ViewId): void {
+  try {
+    sessionStorage.setItem(VIEW_KEY, view);
+  } catch {
+    // No storage: a reload starts in the Library.
   }
 }
 

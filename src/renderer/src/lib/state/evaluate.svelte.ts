@@ -14,6 +14,8 @@ class EvaluateState {
   runs = $state<RunSummary[]>([]);
   freshness = $state<RunFreshness[]>([]);
   runId = $state<number | null>(null);
+  /** The user chose the run (a newer run does not replace the choice). */
+  picked = false;
   report = $state<EvaluationReport | null>(null);
   mistakes = $state<MisclassifiedImage[]>([]);
   positiveClass = $state<string | null>(null);
@@ -32,6 +34,7 @@ class EvaluateState {
         this.runs = [];
         this.freshness = [];
         this.runId = null;
+        this.picked = false;
         this.report = null;
         this.mistakes = [];
       });
@@ -48,7 +51,10 @@ class EvaluateState {
     try {
       this.runs = (await appState.api().train.runs()).filter((r) => r.status === 'done');
       await this.loadFreshness();
-      if (this.runId === null && this.runs[0]) await this.select(this.runs[0].id);
+      // The newest finished run, until the user picks one.
+      const newest = this.runs[0];
+      if (newest && (!this.picked || !this.runs.some((r) => r.id === this.runId)))
+        if (newest.id !== this.runId) await this.select(newest.id);
     } catch (err) {
       appState.report(err);
     }

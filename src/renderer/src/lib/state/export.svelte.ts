@@ -5,6 +5,7 @@ import type {
   ExportRecord,
   JobInfo,
   LabelImportResult,
+  RunFreshness,
   RunSummary,
 } from '../../../../shared/types';
 import { appState } from './app.svelte';
@@ -15,11 +16,15 @@ class ExportState {
   history = $state<ExportRecord[]>([]);
   runs = $state<RunSummary[]>([]);
   runId = $state<number | null>(null);
+  /** The user chose the run (a new run does not replace the choice). */
+  picked = false;
   zip = $state(false);
   linkMode = $state<'copy' | 'hardlink'>('copy');
   deploymentsBy = $state<'root' | 'camera'>('root');
   timezone = $state('+00:00');
   mapping = $state<CamtrapClassMapping[]>([]);
+  /** Whether each run's labels changed since it trained. */
+  freshness = $state<RunFreshness[]>([]);
   /** The job of the export started from this view. */
   jobId = $state<string | null>(null);
   importPath = $state('');
@@ -33,11 +38,13 @@ class ExportState {
       client.on('train:run', () => void this.refreshRuns());
       client.on('labels:changed', (c) => {
         if (c.classesChanged && appState.project) void this.refreshMapping();
+        if (appState.project && this.runs.length) void this.refreshFreshness();
       });
       client.on('project:changed', () => {
         this.history = [];
         this.runs = [];
         this.runId = null;
+        this.picked = false;
         this.importResult = null;
         this.jobId = null;
       });
@@ -50,6 +57,12 @@ class ExportState {
 
   get canReveal(): boolean {
     return appState.info?.capabilities.revealInFolder === true;
+  }
+
+  /** The chosen run's label state, when its labels changed since it trained. */
+  get stale(): RunFreshness | undefined {
+    const f = this.freshness.find((x) => x.runId === this.runId);
+    return f?.stale ? f : undefined;
   }
 
   get canChoose(): boolean {
@@ -74,8 +87,18 @@ class ExportState {
   async refreshRuns(): Promise<void> {
     try {
       this.runs = (await appState.api().train.runs()).filter((r) => r.status === 'done');
-      if (this.runId === null || !this.runs.some((r) => r.id === this.runId))
+      // The newest finished run, until the user picks one.
+      if (!this.picked || !this.runs.some((r) => r.id === this.runId))
         this.runId = this.runs[0]?.id ?? null;
+      await this.refreshFreshness();
+    } catch (err) {
+      appState.report(err);
+    }
+  }
+
+  async refreshFreshness(): Promise<void> {
+    try {
+      this.freshness = await appState.api().evaluate.runs();
     } catch (err) {
       appState.report(err);
     }
@@ -105,7 +128,6 @@ class ExportState {
   }
 
   async exportDataset(format: DatasetFormat): Promise<void> {
-    if (!this.destination.trim()) return appState.report(new Error('Choose a destination folder'));
     await appState.guard(async () => {
       const job = await appState.api().export.dataset({
         format,
@@ -119,7 +141,6 @@ class ExportState {
   }
 
   async exportBundle(): Promise<void> {
-    if (!this.destination.trim()) return appState.report(new Error('Choose a destination folder'));
     await appState.guard(async () => {
       const job = await appState.api().export.bundle({
         out: this.target('bundle'),

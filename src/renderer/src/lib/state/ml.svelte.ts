@@ -20,13 +20,29 @@ class MlState {
       client.on('job:updated', (job) => {
         if ((job.kind === 'embed' || job.kind === 'download') && job.state !== 'running') {
           void this.refresh();
-        } else if ((job.kind === 'train' || job.kind === 'predict') && job.state !== 'running') {
-          // Training and suggestions embed what is missing first.
-          void this.refreshEmbeddings();
+        } else if (job.kind === 'embed' || job.kind === 'train' || job.kind === 'predict') {
+          // Training and suggestions embed what is missing first: the counter follows them
+          // while they run (at most once a second) and once more when they end.
+          if (job.state !== 'running') void this.refreshEmbeddings();
+          else this.refreshSoon();
         }
       });
       client.on('project:changed', () => void this.refreshEmbeddings());
     });
+  }
+
+  private lastLive = 0;
+  private liveTimer: ReturnType<typeof setTimeout> | null = null;
+
+  /** Refreshes the embedding counter during a job, at most once a second. */
+  private refreshSoon(): void {
+    if (this.liveTimer) return;
+    const wait = Math.max(0, this.lastLive + 1000 - Date.now());
+    this.liveTimer = setTimeout(() => {
+      this.liveTimer = null;
+      this.lastLive = Date.now();
+      void this.refreshEmbeddings();
+    }, wait);
   }
 
   async refreshStatus(): Promise<void> {

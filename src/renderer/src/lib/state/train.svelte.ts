@@ -7,6 +7,7 @@ import type {
   TrainProgress,
 } from '../../../../shared/types';
 import { appState } from './app.svelte';
+import { ml } from './ml.svelte';
 
 export interface BatchPoint {
   step: number;
@@ -14,10 +15,25 @@ export interface BatchPoint {
   accuracy: number;
 }
 
+const DRAFT_KEY = 'ocellus.train-draft';
+
+interface Draft {
+  project: string;
+  config: TrainConfig;
+  title: string;
+  advanced: boolean;
+}
+
 /** Training: settings form, runs, and live metrics of the running run. */
 class TrainState {
   config = $state<TrainConfig | null>(null);
+  /** The defaults, to tell which settings were changed. */
+  defaults = $state<TrainConfig | null>(null);
   help = $state<Partial<Record<keyof TrainConfig, string>>>({});
+  /** Title of the next run (optional). */
+  title = $state('');
+  /** The "Advanced" settings are open. */
+  advanced = $state(false);
   runs = $state<RunSummary[]>([]);
   /** The run whose charts are shown. */
   shownRun = $state<number | null>(null);
@@ -39,29 +55,107 @@ class TrainState {
         this.batches = [];
         this.epochs = [];
         this.shownRun = null;
+        this.config = null;
+        this.title = '';
+        this.plan = null;
       });
     });
   }
 
+  /** The run training now, if any. */
+  get running(): RunSummary | undefined {
+    return this.runs.find((r) => r.status === 'running');
+  }
+
+  /**
+   * Loads defaults and runs. The form shows, in this order: the settings of the run that is
+   * training (so a reload mid-run shows what is running), the unsent form of this tab, the
+   * defaults.
+   */
   async load(): Promise<void> {
     if (!appState.project) return;
     try {
       const d = await appState.api().train.defaults();
-      if (!this.config || !this.config.baseModel) this.config = d.config;
+      this.defaults = d.config;
       this.help = d.help;
       this.metadataKeys = await appState.api().library.metadataKeys();
       await this.refreshRuns();
+      if (this.config && this.config.baseModel) return;
+      const running = this.running;
+      const draft = this.readDraft();
+      if (running) {
+        this.config = structuredClone($state.snapshot(running.config));
+        this.title = running.title ?? '';
+        this.advanced = draft?.advanced ?? false;
+      } else if (draft) {
+        this.config = draft.config;
+        this.title = draft.title;
+        this.advanced = draft.advanced;
+      } else {
+        this.config = d.config;
+      }
+      if (this.config.baseModel) ml.select(this.config.baseModel);
     } catch (err) {
       appState.report(err);
     }
   }
 
+  /** Keeps the form of this tab across a reload (the session's storage, one project). */
+  saveDraft(): void {
+    const project = appState.project?.path;
+    if (!project || !this.config) return;
+    const draft: Draft = {
+      project,
+      config: $state.snapshot(this.config),
+      title: this.title,
+      advanced: this.advanced,
+    };
+    try {
+      sessionStorage.setItem(DRAFT_KEY, JSON.stringify(draft));
+    } catch {
+      // Storage full or disabled: the form simply starts from the defaults next time.
+    }
+  }
+
+  private readDraft(): Draft | null {
+    try {
+      const raw = sessionStorage.getItem(DRAFT_KEY);
+      const draft = raw ? (JSON.parse(raw) as Draft) : null;
+      return draft && draft.project === appState.project?.path && draft.config ? draft : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Puts every setting back to its default (the base model stays). */
+  resetAdvanced(): void {
+    if (!this.defaults || !this.config) return;
+    this.config = {
+      ...structuredClone($state.snapshot(this.defaults)),
+      baseModel: this.config.baseModel,
+      mode: this.config.mode,
+    };
+  }
+
+  /** Settings that differ from the defaults (base model and mode aside). */
+  get changed(): (keyof TrainConfig)[] {
+    const c = this.config;
+    const d = this.defaults;
+    if (!c || !d) return [];
+    return (Object.keys(d) as (keyof TrainConfig)[]).filter(
+      (k) => k !== 'baseModel' && k !== 'mode' && JSON.stringify(c[k]) !== JSON.stringify(d[k]),
+    );
+  }
+
   async refreshRuns(): Promise<void> {
     try {
       this.runs = await appState.api().train.runs();
+      const running = this.running;
+      if (running && this.shownRun !== running.id && this.shownRun === null) this.show(running.id);
       if (this.shownRun === null && this.runs[0]) this.show(this.runs[0].id);
       const shown = this.runs.find((r) => r.id === this.shownRun);
       if (shown && shown.status !== 'running') this.epochs = shown.history;
+      else if (shown && this.epochs.length < shown.history.length) this.epochs = shown.history;
     } catch (err) {
       appState.report(err);
     }
@@ -99,8 +193,25 @@ class TrainState {
     const cfg = this.config;
     if (!cfg) return;
     const config = { ...$state.snapshot(cfg), baseModel: baseModel ?? cfg.baseModel };
-    await appState.guard(async () => {
-      const run = await appState.api().train.start(config);
+    await this.startWith(config, this.title);
+  }
+
+  /** Trains again with a run's settings (after labels were fixed), under the same title. */
+  async retrain(run: RunSummary): Promise<boolean> {
+    appState.view = 'train';
+    return this.startWith(
+      structuredClone($state.snapshot(run.config)),
+      run.title ?? `Retrain of #${run.id}`,
+    );
+  }
+
+  async setTitle(runId: number, title: string): Promise<void> {
+    await appState.guard(() => appState.api().train.setTitle(runId, title.trim() || null));
+  }
+
+  private async startWith(config: TrainConfig, title: string): Promise<boolean> {
+    return appState.guard(async () => {
+      const run = await appState.api().train.start(config, { title: title.trim() || null });
       this.shownRun = run.id;
       this.batches = [];
       this.epochs = [];
@@ -109,9 +220,11 @@ class TrainState {
   }
 
   private onProgress(p: TrainProgress): void {
+    if (this.shownRun === null && this.running?.id === p.runId) this.shownRun = p.runId;
     if (this.shownRun !== p.runId) return;
     if (p.epochMetrics) {
-      this.epochs = [...this.epochs, p.epochMetrics];
+      const m = p.epochMetrics;
+      this.epochs = [...this.epochs.filter((e) => e.epoch !== m.epoch), m];
       return;
     }
     const step = (p.epoch - 1) * p.batches + p.batch;

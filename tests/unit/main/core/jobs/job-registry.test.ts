@@ -37,3 +37,71 @@ describe('JobRegistry', () => {
     expect(failed).toMatchObject({ state: 'failed', error: 'disk full' });
   });
 });
+
+describe('JobRegistry outcomes', () => {
+  it('says what a job works on and retries a failed one as a new job', async () => {
+    const bus = new EventBus();
+    const jobs = new JobRegistry(bus);
+    const updates: JobInfo[] = [];
+    const waiting = new Set<() => void>();
+    bus.on('job:updated', (j) => {
+      updates.push(j);
+      for (const check of waiting) check();
+    });
+    // Resolves with a job's final update, whether it came before or after the call.
+    const ended = (id: string) =>
+      new Promise<JobInfo>((resolve) => {
+        const check = () => {
+          const last = updates.find((j) => j.id === id && j.state !== 'running');
+          if (last) resolve(last);
+        };
+        waiting.add(check);
+        check();
+      });
+    let attempts = 0;
+    const start = (): JobInfo =>
+      jobs.start(
+        'download',
+        'Downloading m',
+        async () => {
+          attempts++;
+          if (attempts === 1) throw new Error('getaddrinfo ENOTFOUND example.invalid');
+        },
+        0,
+        { subject: 'm', retry: () => start() },
+      ).info;
+    const first = start();
+    expect(first).toMatchObject({ subject: 'm', retryable: true });
+    expect(await ended(first.id)).toMatchObject({ state: 'failed', error: /ENOTFOUND/ });
+    const second = await jobs.retry(first.id);
+    expect(second.id).not.toBe(first.id);
+    expect(second.subject).toBe('m');
+    expect(await ended(second.id)).toMatchObject({ state: 'done' });
+    await expect(jobs.retry(second.id)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
+  it('refuses to retry a job without a retry, and an unknown job', async () => {
+    const jobs = new JobRegistry(new EventBus());
+    const { info, done } = jobs.start('test', 'Once', async () => {
+      throw new Error('no');
+    });
+    await done;
+    expect(info.retryable).toBe(false);
+    await expect(jobs.retry(info.id)).rejects.toMatchObject({ code: 'UNSUPPORTED' });
+    await expect(jobs.retry('nope')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('keeps the newest 100 finished jobs of a long session', async () => {
+    const jobs = new JobRegistry(new EventBus());
+    const ids: string[] = [];
+    for (let i = 0; i < 105; i++) {
+      const { info, done } = jobs.start('test', `Job ${i}`, async () => {});
+      ids.push(info.id);
+      await done;
+    }
+    const kept = jobs.list().map((j) => j.id);
+    expect(kept).toHaveLength(100);
+    expect(kept).not.toContain(ids[0]);
+    expect(kept).toContain(ids[104]);
+  });
+});
