@@ -93,8 +93,18 @@ export class TrainRunsPage {
   }
 
   /** Imports a base model in the Train view and trains a first run until it is done. */
-  async importAndTrain(modelDir: string, epochs: number): Promise<void> {
+  async importAndTrain(
+    modelDir: string,
+    epochs: number,
+    validationShare?: number,
+  ): Promise<void> {
     await new TrainPage(this.page).importModel(modelDir);
+    if (validationShare !== undefined) {
+      await this.openAdvanced();
+      await this.form
+        .getByRole('spinbutton', { name: /^Validation share/ })
+        .fill(String(validationShare));
+    }
     await this.train(epochs);
     await expect(this.runs.getByTestId('run-status').first()).toHaveText('done', {
       timeout: 150_000,
