@@ -3,10 +3,13 @@ import path from 'node:path';
 import { OcellusError } from '../../../shared/errors';
 import type {
   AddRootOptions,
+  IdPage,
+  IdQuery,
   ImageCounts,
   ImageDetail,
   ImagePage,
   ImageQuery,
+  ImageTile,
   JobInfo,
   LibraryChange,
   MediaKind,
@@ -42,6 +45,7 @@ export interface MediaFile {
 }
 
 const CHANGE_EVENT_MS = 500;
+const LIST_BUDGET_MS = 12;
 const MAX_PROBLEMS = 200;
 
 /** The image library of one open project: roots, import, watching, thumbnails, queries. */
@@ -190,6 +194,15 @@ export class Library {
 
   ids(query: ImageQuery): number[] {
     return this.ldb.ids(query);
+  }
+
+  /** A chunk of a listing; it ends early after LIST_BUDGET_MS so labelling never waits long. */
+  listIds(query: IdQuery): IdPage {
+    return this.ldb.listIds(query, LIST_BUDGET_MS);
+  }
+
+  tiles(ids: readonly number[]): ImageTile[] {
+    return this.ldb.tiles(ids);
   }
 
   detail(id: number): ImageDetail {

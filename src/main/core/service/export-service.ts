@@ -6,6 +6,7 @@ import type {
   CamtrapClassMapping,
   DatasetExportOptions,
   ExportKind,
+  LabelImportResult,
 } from '../../../shared/types';
 import { writeBundle } from '../export/bundle';
 import { writeCamtrapDp } from '../export/camtrap-dp';
@@ -22,6 +23,7 @@ import type { JobContext } from '../jobs/job-registry';
 import { loadZoo } from '../ml/zoo';
 import { RunStore } from '../train/run-store';
 import type { ServiceContext } from './context';
+import { labelOptions } from './labels-service';
 import { preferredBackend, resolveRunModel } from './ml-service';
 import { requireStore } from './project-service';
 import { requireObject, requireString } from './validate';
@@ -140,13 +142,22 @@ export function createExportService(ctx: ServiceContext): ExportApi {
         return `Run ${runId}: ${r.classes} classes, ${(r.bytes / 1e6).toFixed(1)} MB${r.zip ? ` + ${path.basename(r.zip)}` : ''}`;
       });
     },
-    async importLabels(file) {
+    async importLabels(file, options) {
       const store = requireStore(ctx);
-      const result = importLabelsCsv(
-        store.db,
-        path.resolve(requireString(file, 'file')),
-        () => store.summary().labelMode,
-      );
+      const opts = labelOptions(options);
+      const csv = path.resolve(requireString(file, 'file'));
+      const out: { result?: LabelImportResult } = {};
+      try {
+        store.db.transaction(() => {
+          out.result = importLabelsCsv(store.db, csv, () => store.summary().labelMode, opts);
+          // Not confirmed yet: nothing of the import stays, not even the classes it made.
+          if (out.result.replacesHuman) throw ASKED;
+        })();
+      } catch (err) {
+        if (err !== ASKED) throw err;
+      }
+      const result = out.result;
+      if (!result) throw new OcellusError('INTERNAL', 'The label import returned nothing');
       const labels = new LabelStore(store.db, () => store.summary().labelMode);
       ctx.bus.emit('labels:changed', {
         imageIds: result.imageIds,
@@ -169,6 +180,8 @@ export function createExportService(ctx: ServiceContext): ExportApi {
     },
   };
 }
+
+const ASKED = new Error('asked first');
 
 /** The app's own classifier of a run of the open project (the newest finished by default). */
 export async function createRunPredictor(ctx: ServiceContext, runId?: number): Promise<Predictor> {
