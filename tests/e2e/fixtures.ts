@@ -17,6 +17,7 @@ export interface OcellusServer {
 export async function startServer(
   root: string,
   extraArgs: string[] = [],
+  env: Record<string, string> = {},
 ): Promise<{
   server: OcellusServer;
   child: ChildProcess;
@@ -25,7 +26,7 @@ export async function startServer(
   const appDataDir = path.join(root, 'appdata');
   fs.mkdirSync(projectDir, { recursive: true });
   const child = spawn(process.execPath, ['out/main/web.js', '--port', '0', ...extraArgs], {
-    env: { ...process.env, OCELLUS_APP_DATA: appDataDir, OCELLUS_PROJECT_DIR: projectDir },
+    env: { ...process.env, OCELLUS_APP_DATA: appDataDir, OCELLUS_PROJECT_DIR: projectDir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const url = await new Promise<string>((resolve, reject) => {

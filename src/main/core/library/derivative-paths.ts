@@ -1,11 +1,18 @@
 import path from 'node:path';
 
-/** Where the thumbnail and the model-input cache of some content live, keyed by its hash. */
-export function derivativePaths(cacheDir: string, hash: string): { thumb: string; input: string } {
+/**
+ * Where the thumbnail, the model-input cache and the camera's embedded preview (shown until
+ * the thumbnail exists) of some content live, keyed by its hash.
+ */
+export function derivativePaths(
+  cacheDir: string,
+  hash: string,
+): { thumb: string; input: string; preview: string } {
   const shard = hash.slice(0, 2);
   return {
     thumb: path.join(cacheDir, 'thumbs', shard, `${hash}.webp`),
     input: path.join(cacheDir, 'inputs', shard, `${hash}.jpg`),
+    preview: path.join(cacheDir, 'previews', shard, `${hash}.jpg`),
   };
 }
 

@@ -259,7 +259,8 @@ function toTile(row: TileRow): ImageTile {
     takenAt: row.taken_at,
     sequenceId: row.sequence_id,
     classIds: row.class_ids ? row.class_ids.split(',').map(Number) : [],
-    thumbVersion: row.derived === 1 && row.hash ? row.hash.slice(0, 12) : null,
+    // A preview (or a thumbnail made on demand) until derived: the address changes then.
+    thumbVersion: row.hash ? `${row.derived === 1 ? '' : 'p'}${row.hash.slice(0, 12)}` : null,
   };
 }
 

@@ -14,6 +14,8 @@ export interface SyncHooks {
   onScanned(rootId: number, result: ReconcileResult): void;
   /** Something visible changed; `final` at the end of a job. */
   onChanged(final: boolean): void;
+  /** Make thumbnails and model inputs in the background (else only when shown). */
+  background: boolean;
 }
 
 /**
@@ -74,7 +76,9 @@ export class LibrarySync {
 
   private hasWork(): boolean {
     return (
-      this.scanQueue.length > 0 || this.indexer.pendingCount() > 0 || this.underivedCount() > 0
+      this.scanQueue.length > 0 ||
+      this.indexer.pendingCount() > 0 ||
+      (this.hooks.background && this.underivedCount() > 0)
     );
   }
 
@@ -116,7 +120,7 @@ export class LibrarySync {
         );
         continue;
       }
-      const underived = this.underivedCount();
+      const underived = this.hooks.background ? this.underivedCount() : 0;
       if (underived > 0) {
         ctx.phase('Making thumbnails', underived);
         await this.deriveAll(ctx, stop);

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { OcellusError } from '../../../shared/errors';
 import type {
@@ -68,17 +69,25 @@ export class Library {
     this.cacheDir = cacheDirFor(store.path);
     this.ldb = new LibraryDb(store.db);
     this.recorder = new FileRecorder(store.db);
-    this.queue = new DerivativeQueue(store.db, this.cacheDir, (id) => this.rootPathOrNull(id));
+    const workers = thumbnailWorkers();
+    this.queue = new DerivativeQueue(
+      store.db,
+      this.cacheDir,
+      (id) => this.rootPathOrNull(id),
+      Math.max(1, workers),
+    );
     const indexer = new Indexer(
       store.db,
       (id) => this.rootPathOrNull(id) ?? '',
       () => store.summary().labelMode,
+      (hash) => derivativePaths(this.cacheDir, hash).preview,
     );
     this.sync = new LibrarySync(store.db, options.jobs, indexer, this.queue, {
       rootPath: (id) => this.rootPathOrNull(id),
       sequenceGapSeconds: () => this.sequenceGapSeconds(),
       onScanned: (id, result) => this.recordScan(id, result),
       onChanged: (final) => this.changed('import', final),
+      background: workers > 0,
     });
   }
 
@@ -239,8 +248,13 @@ export class Library {
     if (!loc) return null;
     if (kind === 'thumb') {
       if (loc.status !== 'ok' || !loc.hash) return null;
-      const { thumb } = derivativePaths(this.cacheDir, loc.hash);
-      if (!fs.existsSync(thumb)) await this.queue.request(imageId, 'high');
+      const { thumb, preview } = derivativePaths(this.cacheDir, loc.hash);
+      if (!fs.existsSync(thumb)) {
+        // The camera's own preview until the thumbnail is made in the background.
+        const early = loc.derived ? null : realFileInside(this.cacheDir, preview);
+        if (early) return { file: early, contentType: 'image/jpeg' };
+        await this.queue.request(imageId, 'high');
+      }
       const file = realFileInside(this.cacheDir, thumb);
       return file ? { file, contentType: 'image/webp' } : null;
     }
@@ -335,6 +349,17 @@ export class Library {
       this.changeTimer = setTimeout(emit, wait);
     }
   }
+}
+
+/**
+ * Thumbnails made at once (OCELLUS_THUMBNAIL_WORKERS, default one per core, at least 2);
+ * 0 makes none in the background: only when shown, and not for images whose camera
+ * embedded a preview.
+ */
+function thumbnailWorkers(): number {
+  const v = process.env['OCELLUS_THUMBNAIL_WORKERS'];
+  const n = v === undefined || v === '' ? NaN : Number(v);
+  return Number.isInteger(n) && n >= 0 ? n : Math.max(2, os.availableParallelism());
 }
 
 function isFolder(p: string): boolean {

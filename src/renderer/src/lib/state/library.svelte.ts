@@ -70,6 +70,9 @@ class LibraryState {
     appState.onStart((client) => {
       client.on('library:changed', () => {
         void this.refreshRoots();
+        // Read images and new thumbnails show at once (tiles carry status and version);
+        // the list itself, which only changes for files found or gone, follows in a while.
+        this.tiles.invalidate();
         this.scheduleReload();
       });
       client.on('labels:changed', (e) => {
@@ -299,8 +302,6 @@ class LibraryState {
     this.reloadTimer = setTimeout(() => {
       this.reloadTimer = null;
       this.lastReload = Date.now();
-      // Thumbnails may have been made meanwhile: tiles carry their version.
-      this.tiles.invalidate();
       this.listing.reload();
     }, wait);
   }
