@@ -41,13 +41,13 @@ export class IdList {
 
   /** Position of an id, searching outwards from `near` first (a linear scan at worst). */
   indexOf(id: number, near = 0): number {
-    const start = Math.min(Math.max(0, near), this.n);
+    // Only the first n slots are the list: past them lie stale ids of earlier removals.
+    const start = Math.min(Math.max(0, near), this.n - 1);
     for (let d = 0; d < 64; d++) {
-      if (this.a[start + d] === id && start + d < this.n) return start + d;
-      if (start - d >= 0 && this.a[start - d] === id) return start - d;
+      if (start + d < this.n && this.a[start + d] === id) return start + d;
+      if (start - d >= 0 && start - d < this.n && this.a[start - d] === id) return start - d;
     }
-    const i = this.a.subarray(0, this.n).indexOf(id);
-    return i;
+    return this.a.subarray(0, this.n).indexOf(id);
   }
 
   /** Removes the ids in `gone`, keeping the order; returns which of them were here. */

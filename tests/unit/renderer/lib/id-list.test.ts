@@ -22,6 +22,11 @@ describe('IdList', () => {
     expect(list.remove(new Set([9, 101, 77]))).toEqual([9, 101]);
     expect(list.slice(0, 4)).toEqual([5, 2, 100, 102]);
     expect(copy.slice(0, 4)).toEqual([5, 9, 2, 100]);
+    // Slots past the end keep stale ids after a removal: never found there.
+    const short = new IdList();
+    short.push([1, 2, 3, 4]);
+    short.remove(new Set([2]));
+    expect([short.indexOf(4, 3), short.indexOf(4, 99), short.indexOf(2, 3)]).toEqual([2, 2, -1]);
     expect([...list.present(new Set([5, 9, 102]))].sort()).toEqual([102, 5]);
   });
 });
