@@ -19,8 +19,12 @@ export async function jpegWithPreview(spec: {
     sharp({ create: { width: w, height: h, channels: 3, background: c } }).jpeg({ quality: 85 });
   const main = await solid(spec.width, spec.height, spec.color).toBuffer();
   const thumb = await solid(spec.preview.width, spec.preview.height, spec.preview.color).toBuffer();
-  const app1 = exifApp1(thumb, spec.orientation);
-  // After SOI and the JFIF APP0 segment, as cameras order them.
+  return withPreview(main, thumb, spec.orientation);
+}
+
+/** Puts `preview` into a JPEG as its EXIF thumbnail (after SOI and any JFIF APP0, as cameras do). */
+export function withPreview(main: Buffer, preview: Buffer, orientation?: number): Buffer {
+  const app1 = exifApp1(preview, orientation);
   let at = 2;
   if (main[2] === 0xff && main[3] === 0xe0) at = 4 + main.readUInt16BE(4);
   return Buffer.concat([main.subarray(0, at), app1, main.subarray(at)]);

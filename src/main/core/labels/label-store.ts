@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { OcellusError } from '../../../shared/errors';
 import type { LabelChange, LabelEvent, LabelMode } from '../../../shared/types';
+import { labelCounter, type LabelRowChange } from './label-counts';
 
 type Source = 'human' | 'model';
 
@@ -209,11 +210,20 @@ export class LabelStore {
       .get() as { id: number; description: string } | undefined;
     if (!batch) return null;
     const rows = this.historyOf(batch.id).reverse();
+    const done: LabelRowChange[] = [];
     this.db.transaction(() => {
-      for (const r of rows)
-        (r.action === 'add' ? this.deleteLabel : this.insertLabel).call(this, r);
+      for (const r of rows) {
+        const undoAdd = r.action === 'add';
+        if (undoAdd ? this.deleteLabel(r) : this.insertLabel(r))
+          done.push({
+            image_id: r.image_id,
+            class_id: r.class_id,
+            action: undoAdd ? 'remove' : 'add',
+          });
+      }
       this.db.prepare("UPDATE label_batches SET state = 'undone' WHERE id = ?").run(batch.id);
     })();
+    labelCounter(this.db).apply(done);
     return this.change(batch.id, `Undo ${batch.description}`, rows);
   }
 
@@ -226,11 +236,15 @@ export class LabelStore {
       .get() as { id: number; description: string } | undefined;
     if (!batch) return null;
     const rows = this.historyOf(batch.id);
+    const done: LabelRowChange[] = [];
     this.db.transaction(() => {
-      for (const r of rows)
-        (r.action === 'add' ? this.insertLabel : this.deleteLabel).call(this, r);
+      for (const r of rows) {
+        if (r.action === 'add' ? this.insertLabel(r) : this.deleteLabel(r))
+          done.push({ image_id: r.image_id, class_id: r.class_id, action: r.action });
+      }
       this.db.prepare("UPDATE label_batches SET state = 'done' WHERE id = ?").run(batch.id);
     })();
+    labelCounter(this.db).apply(done);
     return this.change(batch.id, `Redo ${batch.description}`, rows);
   }
 
@@ -337,6 +351,7 @@ export class LabelStore {
       }
     })();
     if (rows.length === 0 && typeof describe === 'function') description = describe(0);
+    labelCounter(this.db).apply(rows);
     return this.change(batchId, description, rows);
   }
 
@@ -375,23 +390,28 @@ export class LabelStore {
       .all(batchId) as HistoryRow[];
   }
 
+  /** Writes a label; false when its image or class is gone since (then nothing is written). */
   private insertLabel(
     r: Pick<HistoryRow, 'image_id' | 'class_id' | 'source' | 'run_id' | 'confidence' | 'at'>,
-  ): void {
+  ): boolean {
     // The image or class may be gone since (deleted root, deleted class): skip those.
-    this.db
+    const info = this.db
       .prepare(
         `INSERT OR REPLACE INTO labels (image_id, class_id, source, run_id, confidence, created_at)
          SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM images WHERE id = ?)
                                   AND EXISTS (SELECT 1 FROM classes WHERE id = ?)`,
       )
       .run(r.image_id, r.class_id, r.source, r.run_id, r.confidence, r.at, r.image_id, r.class_id);
+    return info.changes > 0;
   }
 
-  private deleteLabel(r: Pick<HistoryRow, 'image_id' | 'class_id'>): void {
-    this.db
-      .prepare('DELETE FROM labels WHERE image_id = ? AND class_id = ?')
-      .run(r.image_id, r.class_id);
+  /** Takes a label off; false when it was not there. */
+  private deleteLabel(r: Pick<HistoryRow, 'image_id' | 'class_id'>): boolean {
+    return (
+      this.db
+        .prepare('DELETE FROM labels WHERE image_id = ? AND class_id = ?')
+        .run(r.image_id, r.class_id).changes > 0
+    );
   }
 
   private requireClass(classId: number): void {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { ensureClass } from '../labels/classes';
+import { labelCounter } from '../labels/label-counts';
 import { writePreview } from './embedded-preview';
 import type { RootRow } from './library-db';
 import { probeImage, type ProbeResult } from './probe';
@@ -161,6 +162,8 @@ export class Indexer {
         }
       });
     })();
+    // Images became readable (or not) and may have brought labels.
+    labelCounter(db).invalidate();
   }
 }
 

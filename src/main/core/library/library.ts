@@ -20,6 +20,7 @@ import type {
 import type { EventBus } from '../event-bus';
 import { isPathInside, mimeType, realFileInside } from '../fs-safety';
 import type { JobRegistry } from '../jobs/job-registry';
+import { labelCounter } from '../labels/label-counts';
 import type { ProjectStore } from '../store/project-store';
 import { cacheDirFor, derivativePaths } from './derivative-paths';
 import { DerivativeQueue } from './derivative-queue';
@@ -166,6 +167,7 @@ export class Library {
       db.prepare('DELETE FROM images WHERE root_id = ?').run(rootId);
       db.prepare('DELETE FROM roots WHERE id = ?').run(rootId);
     })();
+    labelCounter(db).invalidate();
     this.problems.delete(rootId);
     this.changed('roots', true);
   }

@@ -29,8 +29,11 @@ export class TileStore {
     return this.gone.has(id);
   }
 
-  /** Counts these as just used; returns those to fetch (missing or stale, not on their way). */
-  touch(ids: Iterable<number>): number[] {
+  /**
+   * Counts these as just used; returns those to fetch: missing ones, and stale ones unless
+   * `refreshStale` is off (ahead of time a stale tile can wait), none already on their way.
+   */
+  touch(ids: Iterable<number>, refreshStale = true): number[] {
     const fetch: number[] = [];
     for (const id of ids) {
       const t = this.map.get(id);
@@ -39,7 +42,8 @@ export class TileStore {
         this.map.delete(id);
         this.map.set(id, t);
       }
-      if ((!t || this.stale.has(id)) && !this.requested.has(id) && !this.gone.has(id)) {
+      const due = !t || (refreshStale && this.stale.has(id));
+      if (due && !this.requested.has(id) && !this.gone.has(id)) {
         this.requested.add(id);
         fetch.push(id);
       }

@@ -86,10 +86,14 @@ class ImageViewState {
     return i >= 0;
   }
 
-  /** The shown image and those around it, whose tiles are worth having now. */
+  /**
+   * Images around the shown one whose tiles are worth having now: a window that moves in
+   * steps of 16, so labelling one image after another asks for tiles once per 16.
+   */
   around(): number[] {
     void this.version;
-    return this.ids.slice(this.pos - 2, this.pos + 10);
+    const from = Math.floor(this.pos / 16) * 16 - 16;
+    return this.ids.slice(from, from + 48);
   }
 
   /** Shows another list (a sequence, a folder) from its first image. */

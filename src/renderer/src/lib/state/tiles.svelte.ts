@@ -35,9 +35,12 @@ export class TileCache {
     return this.store.size;
   }
 
-  /** Asks for tiles: missing and stale ones are fetched soon, in batches; all count as just used. */
-  want(ids: Iterable<number>): void {
-    const fetch = this.store.touch(ids);
+  /**
+   * Asks for tiles: missing ones (and stale ones, unless `refreshStale` is off) are fetched
+   * soon, in batches; all count as just used.
+   */
+  want(ids: Iterable<number>, refreshStale = true): void {
+    const fetch = this.store.touch(ids, refreshStale);
     if (fetch.length === 0) return;
     const first = this.queue.length === 0;
     this.queue.push(...fetch);
