@@ -72,8 +72,18 @@ async function main(): Promise<void> {
     return;
   }
   const load1AtStart = os.loadavg()[0] ?? 0;
-  log('starting browser mode (node out/main/web.js --project …)');
-  const server = await startServer(p.project, p.appData, opts.data);
+  // Past 100,000 files the folder watcher (which tracks every file) is left off: it takes
+  // minutes and gigabytes to start on a million (see the README); the rescan still runs.
+  const watch = opts.n <= 100_000;
+  log(
+    `starting browser mode (node out/main/web.js --project …)${watch ? '' : ', OCELLUS_WATCH=0'}`,
+  );
+  const server = await startServer(
+    p.project,
+    p.appData,
+    opts.data,
+    watch ? {} : { OCELLUS_WATCH: '0' },
+  );
   const pid = server.child.pid;
   const serverCpu: Record<string, number | null> = {};
   let lastCpu = cpuSeconds(pid) ?? 0;

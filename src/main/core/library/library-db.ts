@@ -83,6 +83,8 @@ const MAX_ID_CHUNK = 50_000;
 
 /** Reads roots and images; the import and watch code write through their own statements. */
 export class LibraryDb {
+  private tileStatement: Database.Statement | null = null;
+
   constructor(readonly db: Database.Database) {}
 
   /** All roots, oldest first. */
@@ -164,18 +166,17 @@ export class LibraryDb {
   tiles(ids: readonly number[]): ImageTile[] {
     if (ids.length > MAX_PAGE)
       throw new OcellusError('INVALID_ARGUMENT', `At most ${MAX_PAGE} tiles at a time`);
-    const rows = this.db
-      .prepare(
-        `SELECT ${TILE_COLUMNS}
-           FROM json_each(@ids) j JOIN images i ON i.id = j.value ${PREDICTION_JOIN}
-          WHERE i.missing = 0`,
-      )
-      .all({
-        ids: JSON.stringify(ids),
-        suggestionsRun: currentSuggestionsRun(this.db) ?? -1,
-      }) as TileRow[];
-    const byId = new Map(rows.map((r) => [r.id, toTile(r)]));
-    return ids.flatMap((id) => byId.get(id) ?? []);
+    // Prepared once: the grid asks for a page at every scroll step.
+    this.tileStatement ??= this.db.prepare(
+      `SELECT ${TILE_COLUMNS}
+         FROM json_each(@ids) j JOIN images i ON i.id = j.value ${PREDICTION_JOIN}
+        WHERE i.missing = 0 ORDER BY j.key`,
+    );
+    const rows = this.tileStatement.all({
+      ids: JSON.stringify(ids),
+      suggestionsRun: currentSuggestionsRun(this.db) ?? -1,
+    }) as TileRow[];
+    return rows.map(toTile);
   }
 
   /** Everything known about one image. */
@@ -248,7 +249,7 @@ export class LibraryDb {
 
 function toTile(row: TileRow): ImageTile {
   return {
-    ...('s_run' in row ? { suggestion: suggestionOf(row) } : {}),
+    suggestion: suggestionOf(row),
     id: row.id,
     rootId: row.root_id,
     relPath: row.rel_path,

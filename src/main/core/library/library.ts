@@ -47,7 +47,7 @@ export interface MediaFile {
 }
 
 const CHANGE_EVENT_MS = 500;
-const LIST_BUDGET_MS = 12;
+const LIST_BUDGET_MS = 6;
 const MAX_PROBLEMS = 200;
 
 /** The image library of one open project: roots, import, watching, thumbnails, queries. */
@@ -300,7 +300,10 @@ export class Library {
   }
 
   private watchRoot(rootId: number, rootPath: string): void {
-    if (!this.options.watch || this.watchers.has(rootId) || !isFolder(rootPath)) return;
+    // OCELLUS_WATCH=0: no watching (the watcher tracks every file: minutes and GBs at open
+    // for a million); reopening or Rescan still finds what changed.
+    const off = process.env['OCELLUS_WATCH'] === '0';
+    if (!this.options.watch || off || this.watchers.has(rootId) || !isFolder(rootPath)) return;
     const watcher = new RootWatcher(rootPath, (changes) => this.applyChanges(rootId, changes), {
       stabilityMs: this.options.writeStabilityMs,
     });
