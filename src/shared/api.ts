@@ -14,7 +14,11 @@ import type {
   ClassInfo,
   ClassUpdate,
   ImageFilter,
+  IdPage,
+  IdQuery,
+  ImageTile,
   LabelChange,
+  LabelOptions,
   LabelCounts,
   LabelEvent,
   LabelMode,
@@ -98,6 +102,10 @@ export interface LibraryApi {
   counts(): Promise<ImageCounts>;
   /** One page of images matching a filter, in a sort order. */
   listImages(query: ImageQuery): Promise<ImagePage>;
+  /** The next chunk of a listing's ids after a cursor (keyset paging: as fast at any depth). */
+  listIds(query: IdQuery): Promise<IdPage>;
+  /** Tiles of these images in this order (at most 5,000; unknown or missing ones left out). */
+  tiles(imageIds: number[]): Promise<ImageTile[]>;
   /** Everything known about one image, EXIF included. */
   image(imageId: number): Promise<ImageDetail>;
   /** Ids of every image matching a filter (for "select all"), in the given order. */
@@ -123,14 +131,18 @@ export interface LabelsApi {
   /** Moves every label of one class to another and deletes the first. */
   mergeClasses(sourceId: number, targetId: number): Promise<{ moved: number }>;
   reorderClasses(classIds: number[]): Promise<ClassInfo[]>;
-  /** Labels images with a class (replacing others in single-label projects). Undoable. */
-  assign(imageIds: number[], classId: number): Promise<LabelChange>;
+  /**
+   * Labels images with a class (replacing others in single-label projects). Undoable. Where
+   * that would replace human labels of another class it writes nothing and says how many
+   * (`replacesHuman`), unless `replaceHuman` is set.
+   */
+  assign(imageIds: number[], classId: number, options?: LabelOptions): Promise<LabelChange>;
   /** Takes a class off images. Undoable. */
   unassign(imageIds: number[], classId: number): Promise<LabelChange>;
   /** Removes all labels of images. Undoable. */
   clear(imageIds: number[]): Promise<LabelChange>;
-  /** Labels every image of a sequence (burst). Undoable. */
-  assignSequence(sequenceId: number, classId: number): Promise<LabelChange>;
+  /** Labels every image of a sequence (burst), asking as `assign` does. Undoable. */
+  assignSequence(sequenceId: number, classId: number, options?: LabelOptions): Promise<LabelChange>;
   undo(): Promise<LabelChange | null>;
   redo(): Promise<LabelChange | null>;
   /** Who labelled an image with what, when, and with what confidence. */
@@ -217,8 +229,8 @@ export interface ExportApi {
   dataset(options: DatasetExportOptions): Promise<JobInfo>;
   /** Writes a run's self-contained model bundle (and optionally a .zip) as a job. */
   bundle(options: BundleExportOptions): Promise<JobInfo>;
-  /** Imports human labels from a CSV (path, label) as one undoable batch. */
-  importLabels(file: string): Promise<LabelImportResult>;
+  /** Imports human labels from a CSV (path, label) as one undoable batch, asking as `labels.assign` does. */
+  importLabels(file: string, options?: LabelOptions): Promise<LabelImportResult>;
   /** The project's recent exports, newest first. */
   history(): Promise<ExportRecord[]>;
   /** How each class becomes a Camtrap DP observation (saved entries and guesses). */
@@ -234,8 +246,8 @@ export interface AssistApi {
   predict(runId?: number): Promise<JobInfo>;
   /** One image's suggestion with every class's probability, or null. */
   prediction(imageId: number): Promise<PredictionDetail | null>;
-  /** Confirms the suggestions of these images as human labels (one undoable batch). */
-  accept(imageIds: number[]): Promise<LabelChange>;
+  /** Confirms the suggestions of these images as human labels (one undoable batch), asking as `labels.assign` does. */
+  accept(imageIds: number[], options?: LabelOptions): Promise<LabelChange>;
   /** How many unconfirmed suggestions reach a confidence (optionally of one class). */
   bulkAcceptPreview(threshold: number, classId?: number | null): Promise<BulkAcceptPreview>;
   /** Confirms every unconfirmed suggestion at or above a confidence (one undoable batch). */
@@ -294,6 +306,8 @@ export const API_METHODS = {
     'rescan',
     'counts',
     'listImages',
+    'listIds',
+    'tiles',
     'image',
     'imageIds',
     'settings',

@@ -168,6 +168,8 @@ export interface ImageFilter {
   disagrees?: boolean;
   /** Exactly these images; listed in this order whatever the sort. */
   imageIds?: number[];
+  /** Only images with (true) or without (false) a human label. */
+  humanLabelled?: boolean;
 }
 
 export interface ImageQuery {
@@ -198,6 +200,25 @@ export interface ImagePage {
   total: number;
   offset: number;
   items: ImageTile[];
+}
+
+/** Where a listing stopped: pass it back to get the next chunk. Opaque to callers. */
+export type ListCursor = readonly (string | number | null)[];
+
+/** A chunk of a listing's ids, walked on an index from a cursor (keyset paging). */
+export interface IdQuery {
+  filter?: ImageFilter;
+  sort?: ImageSort;
+  /** `next` of the previous chunk; absent for the first. */
+  after?: ListCursor | null;
+  /** At most this many ids (default 1,000, at most 50,000); fewer when they take long to find. */
+  limit?: number;
+}
+
+export interface IdPage {
+  ids: number[];
+  /** Cursor of the next chunk; null when this chunk ends the listing. */
+  next: ListCursor | null;
 }
 
 export interface ImageDetail extends ImageTile {
@@ -307,6 +328,17 @@ export interface LabelChange {
   /** Whether undo / redo are possible now. */
   canUndo: boolean;
   canRedo: boolean;
+  /**
+   * Set when nothing was written because the action would replace human labels of another
+   * class on this many images: ask, then repeat it with `replaceHuman`.
+   */
+  replacesHuman?: number;
+}
+
+/** Options of label actions that could replace a human's labels. */
+export interface LabelOptions {
+  /** Go ahead even where human labels of another class are replaced (the user was asked). */
+  replaceHuman?: boolean;
 }
 
 export interface LabelEvent {
@@ -533,6 +565,8 @@ export interface LabelImportResult {
   /** The undoable label batch, or null when nothing changed. */
   batchId: number | null;
   imageIds: number[];
+  /** Nothing was imported: it would replace human labels of another class on this many images. */
+  replacesHuman?: number;
 }
 
 export type CamtrapObservationType =
@@ -584,6 +618,8 @@ export interface AssistSettings {
   quickRetrain: boolean;
   /** Seconds after the last label before a quick retrain starts. */
   quickRetrainDelaySeconds: number;
+  /** Accepting a suggestion below this confidence (0–1) takes a second press. */
+  acceptTwiceBelow: number;
 }
 
 export interface QuickRetrainStatus {

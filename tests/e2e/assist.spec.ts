@@ -72,9 +72,12 @@ test('train, open the uncertainty queue, accept a suggestion by key, see it huma
   await assist.setHeatOpacity(0.8);
   await expect(assist.heatMap).toHaveCSS('opacity', '0.8');
 
-  // More like this: the grid shows the nearest images, selected, to label in one go.
+  // More like this: the grid shows the nearest images; those no human labelled are selected,
+  // to label in one go (the 3 still unsorted), and a switch adds the human-labelled ones.
   await assist.moreLikeThis();
   await expect(assist.shown).toHaveText('20 shown');
+  await expect(page.getByTestId('selection-count')).toContainText('3 selected');
+  await page.getByTestId('similar-include-human').check();
   await expect(page.getByTestId('selection-count')).toContainText('20 selected');
   await assist.expectToConfirm(3, 10_000);
 });

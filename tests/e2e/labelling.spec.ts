@@ -60,7 +60,9 @@ test('label by keyboard, bulk-label a range, undo/redo, filter, sequences, reloa
   // Switch sequence: the film strip shows this burst; show only it.
   await page.getByRole('button', { name: 'Show only this sequence' }).click();
   await expect(page.getByTestId('position')).toHaveText(/^1 \/ 5$/);
+  // The burst holds images a human labelled "empty": replacing them asks first.
   await page.keyboard.press('Shift+3');
+  await labels.confirm(/^Replace \d+ human labels?$/);
   await expect(labels.classCount('fox')).toHaveText('5');
 
   // Back to the grid with everything; bulk-label a shift-click range.

@@ -94,7 +94,7 @@ export async function exportDataset(
   return finish(service, job, io, values.json === true);
 }
 
-/** `ocellus import-labels <project> <labels.csv> [--json]`. */
+/** `ocellus import-labels <project> <labels.csv> [--json] [--replace-human]`. */
 export async function importLabels(
   service: OcellusService,
   args: string[],
@@ -103,16 +103,25 @@ export async function importLabels(
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { json: { type: 'boolean' } },
+    options: { json: { type: 'boolean' }, 'replace-human': { type: 'boolean' } },
   });
   const [file, csv, ...extra] = positionals;
   if (!file || !csv || extra.length)
     throw new OcellusError(
       'INVALID_ARGUMENT',
-      'usage: ocellus import-labels <project.ocellus> <labels.csv>',
+      'usage: ocellus import-labels <project.ocellus> <labels.csv> [--replace-human]',
     );
   await service.api.project.open(path.resolve(file));
-  const r = await service.api.export.importLabels(path.resolve(csv));
+  const r = await service.api.export.importLabels(path.resolve(csv), {
+    replaceHuman: values['replace-human'] === true,
+  });
+  if (r.replacesHuman) {
+    if (values.json) io.stdout(`${JSON.stringify(r, null, 2)}\n`);
+    io.stderr(
+      `Nothing imported: it would replace human labels of another class on ${r.replacesHuman} images. Run again with --replace-human to replace them.\n`,
+    );
+    return 1;
+  }
   if (values.json) io.stdout(`${JSON.stringify(r, null, 2)}\n`);
   else {
     io.stdout(

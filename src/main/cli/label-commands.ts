@@ -39,13 +39,17 @@ export async function label(service: OcellusService, args: string[], io: CliIo):
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { json: { type: 'boolean' }, remove: { type: 'boolean' } },
+    options: {
+      json: { type: 'boolean' },
+      remove: { type: 'boolean' },
+      'replace-human': { type: 'boolean' },
+    },
   });
   const [file, className, ...paths] = positionals;
   if (!file || !className || paths.length === 0) {
     throw new OcellusError(
       'INVALID_ARGUMENT',
-      'usage: ocellus label <project.ocellus> <class> <paths…> [--remove]',
+      'usage: ocellus label <project.ocellus> <class> <paths…> [--remove] [--replace-human]',
     );
   }
   await service.api.project.open(path.resolve(file));
@@ -90,8 +94,16 @@ export async function label(service: OcellusService, args: string[], io: CliIo):
   const change = ids.length
     ? values.remove
       ? await service.api.labels.unassign(ids, cls.id)
-      : await service.api.labels.assign(ids, cls.id)
+      : await service.api.labels.assign(ids, cls.id, {
+          replaceHuman: values['replace-human'] === true,
+        })
     : null;
+  if (change?.replacesHuman) {
+    io.stderr(
+      `Nothing labelled: ${change.replacesHuman} of the images have a human label of another class. Run again with --replace-human to replace those labels.\n`,
+    );
+    return 1;
+  }
   const summary = {
     class: cls.name,
     matched: ids.length,

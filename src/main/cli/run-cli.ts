@@ -31,7 +31,9 @@ Commands:
                                                          interrupted import
   status <project.ocellus> [--json]                      counts of images, classes, labels
   classes <project.ocellus> [--json]                     classes, counts, readiness to train
-  label <project.ocellus> <class> <paths…> [--remove]    label images (files or folders)
+  label <project.ocellus> <class> <paths…> [--remove] [--replace-human]
+                                                         label images (files or folders); asks
+                                                         (refuses) before replacing human labels
   models [--json]                                        base models: zoo, downloaded, imported
   models import <folder|file>                            import a model for offline use (TF.js
         [--signature S] [--feature-output O]             folder, exported file, or a TensorFlow
@@ -50,7 +52,8 @@ Commands:
   export-dataset <project.ocellus> --format csv|imagefolder|camtrap-dp --out <dir>
         [--link copy|hardlink] [--deployments root|camera] [--timezone +HH:MM] [--json]
                                                          labels as CSV, ImageFolder or Camtrap DP 1.0
-  import-labels <project.ocellus> <labels.csv> [--json]  labels from a CSV (path,label); one undo
+  import-labels <project.ocellus> <labels.csv> [--json] [--replace-human]
+                                                         labels from a CSV (path,label); one undo
   predict <bundle-dir|project.ocellus> <images or folders…> [--run N] [--out predictions.csv]
         [--json] [--batch-size N]                        classify images (CSV on stdout by default)
   evaluate <project.ocellus> [--run N] [--positive CLASS] [--threshold X] [--json]

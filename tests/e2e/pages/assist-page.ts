@@ -54,8 +54,13 @@ export class AssistPage {
     await expect(this.page.getByTestId('similar-note')).toBeVisible();
   }
 
-  /** Accepts the shown image's suggestion with its key. */
+  /** Accepts the shown image's suggestion with its key (twice when the model is unsure). */
   async acceptByKey(): Promise<void> {
-    await this.page.keyboard.press('Enter');
+    const status = this.page.getByTestId('last-action');
+    const before = Number(await status.getAttribute('data-count'));
+    await this.page.keyboard.press('Shift+Enter');
+    await expect(status).not.toHaveAttribute('data-count', String(before));
+    if (/again to accept/.test((await status.textContent()) ?? ''))
+      await this.page.keyboard.press('Shift+Enter');
   }
 }

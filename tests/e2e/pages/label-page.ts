@@ -29,6 +29,14 @@ export class LabelPage {
       .getByTestId('class-count');
   }
 
+  /** Answers the question before human labels are replaced: the button that goes ahead. */
+  async confirm(button: RegExp): Promise<void> {
+    const dialog = this.page.getByTestId('confirm-dialog');
+    await expect(dialog).toBeVisible();
+    await dialog.getByRole('button', { name: button }).click();
+    await expect(dialog).toBeHidden();
+  }
+
   async expectPosition(n: number): Promise<void> {
     await expect(this.position).toHaveText(new RegExp(`^${n} / `));
   }

@@ -4,10 +4,16 @@ import { expect, type Locator, type Page } from '@playwright/test';
 export class LibraryPage {
   readonly grid: Locator;
   readonly roots: Locator;
+  readonly tiles: Locator;
+  readonly shown: Locator;
+  readonly selection: Locator;
 
   constructor(private readonly page: Page) {
     this.grid = page.getByTestId('image-grid');
     this.roots = page.getByTestId('roots');
+    this.tiles = this.grid.getByRole('gridcell');
+    this.shown = page.getByTestId('shown-count');
+    this.selection = page.getByTestId('selection-count');
   }
 
   async addFolder(folder: string, labelsFromFolders = false): Promise<void> {
@@ -23,6 +29,20 @@ export class LibraryPage {
 
   tile(fileName: string): Locator {
     return this.grid.getByRole('gridcell', { name: fileName, exact: true });
+  }
+
+  /** Chooses what the grid shows by the option's label ("Unlabelled", "Class: fox"…). */
+  async show(label: string): Promise<void> {
+    await this.page.getByLabel('Show', { exact: true }).selectOption({ label });
+  }
+
+  async expectShown(n: number): Promise<void> {
+    await expect(this.shown).toHaveText(`${n.toLocaleString('en-US')} shown`);
+  }
+
+  /** Image id of the tile with the focus ring. */
+  async focusedId(): Promise<number> {
+    return Number(await this.grid.locator('.focused').getAttribute('data-id'));
   }
 
   async expectThumbnailLoaded(fileName: string): Promise<void> {

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { ImageFilter, ImageSort, Suggestion } from '../../../shared/types';
+import type { ImageFilter, Suggestion } from '../../../shared/types';
 
 /** Meta key of the run whose predictions are the current suggestions. */
 export const SUGGESTIONS_RUN_KEY = 'suggestions_run';
@@ -70,23 +70,6 @@ export function predictionClauses(f: ImageFilter): {
     params['imageIds'] = JSON.stringify(f.imageIds);
   }
   return { clauses, params };
-}
-
-/** ORDER BY for the prediction sorts (images without a prediction last), or null. */
-export function predictionOrder(sort: ImageSort, f: ImageFilter): string | null {
-  if (f.imageIds !== undefined) {
-    return '(SELECT j.key FROM json_each(@imageIds) j WHERE j.value = i.id), i.id';
-  }
-  switch (sort) {
-    case 'uncertain':
-      return 'p.margin IS NULL, p.margin, i.id';
-    case 'entropy':
-      return 'p.entropy IS NULL, p.entropy DESC, i.id';
-    case 'confidence':
-      return 'p.confidence IS NULL, p.confidence DESC, i.id';
-    default:
-      return null;
-  }
 }
 
 /** The tile's suggestion from the joined columns. */

@@ -19,6 +19,7 @@ export function importLabelsCsv(
   db: Database.Database,
   file: string,
   labelMode: () => LabelMode,
+  opts: { replaceHuman?: boolean } = {},
 ): LabelImportResult {
   let text: string;
   try {
@@ -114,7 +115,9 @@ export function importLabelsCsv(
   const change = new LabelStore(db, labelMode).assignMany(
     pairs,
     `Import labels from ${path.basename(file)}`,
+    opts,
   );
+  if (change.replacesHuman) result.replacesHuman = change.replacesHuman;
   result.labelled = change.imageIds.length;
   result.batchId = change.batchId;
   result.imageIds = change.imageIds;

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { OcellusError } from '../../../shared/errors';
 import type { ClassInfo, ClassUpdate, LabelCounts, LabelMode } from '../../../shared/types';
 import { HOTKEYS, ensureClass } from './classes';
+import { labelCounter } from './label-counts';
 
 const MIN_PER_CLASS = 5;
 
@@ -13,10 +14,7 @@ export class ClassStore {
   list(): ClassInfo[] {
     const rows = this.db
       .prepare(
-        `SELECT c.id, c.name, c.color, c.hotkey, c.sort_order,
-                (SELECT COUNT(*) FROM labels l JOIN images i ON i.id = l.image_id
-                  WHERE l.class_id = c.id AND i.missing = 0) AS count
-           FROM classes c ORDER BY c.sort_order, c.id`,
+        'SELECT c.id, c.name, c.color, c.hotkey, c.sort_order FROM classes c ORDER BY c.sort_order, c.id',
       )
       .all() as {
       id: number;
@@ -24,15 +22,15 @@ export class ClassStore {
       color: string;
       hotkey: string | null;
       sort_order: number;
-      count: number;
     }[];
+    const counts = labelCounter(this.db).get().perClass;
     return rows.map((r) => ({
       id: r.id,
       name: r.name,
       color: r.color,
       hotkey: r.hotkey,
       sortOrder: r.sort_order,
-      count: r.count,
+      count: counts.get(r.id) ?? 0,
     }));
   }
 
@@ -123,6 +121,7 @@ export class ClassStore {
       this.db.prepare('DELETE FROM labels WHERE class_id = ?').run(sourceId);
       this.db.prepare('DELETE FROM classes WHERE id = ?').run(sourceId);
     })();
+    labelCounter(this.db).invalidate();
     return { moved };
   }
 
@@ -130,6 +129,7 @@ export class ClassStore {
   delete(id: number): { removedLabels: number } {
     const info = this.get(id);
     this.db.prepare('DELETE FROM classes WHERE id = ?').run(id);
+    labelCounter(this.db).invalidate();
     return { removedLabels: info.count };
   }
 
@@ -179,19 +179,14 @@ export class ClassStore {
         )
         .run(mode);
     })();
+    labelCounter(this.db).invalidate();
     return { affectedImages: affected };
   }
 
   /** Per-class counts, unlabelled images and whether there is enough to train. */
   counts(): LabelCounts {
     const classes = this.list();
-    const { unlabelled, readable } = this.db
-      .prepare(
-        `SELECT COUNT(*) AS readable,
-                COALESCE(SUM(NOT EXISTS (SELECT 1 FROM labels l WHERE l.image_id = i.id)), 0) AS unlabelled
-           FROM images i WHERE i.status = 'ok' AND i.missing = 0`,
-      )
-      .get() as { unlabelled: number; readable: number };
+    const { unlabelled, readable } = labelCounter(this.db).get();
     const enough = classes.filter((c) => c.count >= MIN_PER_CLASS);
     const readyToTrain = enough.length >= 2;
     let readyHint: string | null = null;

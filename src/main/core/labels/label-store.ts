@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { OcellusError } from '../../../shared/errors';
 import type { LabelChange, LabelEvent, LabelMode } from '../../../shared/types';
+import { labelCounter, type LabelRowChange } from './label-counts';
 
 type Source = 'human' | 'model';
 
@@ -29,6 +30,16 @@ export interface ModelLabel {
   confidence: number;
 }
 
+/** A batch's description, or one made from how many images it changed. */
+export type Description = string | ((changedImages: number) => string);
+
+export interface AssignOptions {
+  /** A model's label (never replaces a human one). */
+  model?: ModelLabel;
+  /** Replace human labels of other classes (the user was asked); else nothing is written. */
+  replaceHuman?: boolean;
+}
+
 /**
  * Label writes with history and undo. Every user action is one batch of history rows; undo
  * replays a batch backwards, redo forwards. A human label always outranks a model's: model
@@ -40,16 +51,24 @@ export class LabelStore {
     private readonly labelMode: () => LabelMode,
   ) {}
 
-  /** Gives `classId` to each image (replacing other labels in single-label projects). */
+  /**
+   * Gives `classId` to each image (replacing other labels in single-label projects). Where
+   * that would replace human labels of another class, writes nothing unless `replaceHuman`.
+   */
   assign(
     imageIds: readonly number[],
     classId: number,
-    description: string,
-    model?: ModelLabel,
+    description: Description,
+    opts: AssignOptions = {},
   ): LabelChange {
     this.requireClass(classId);
+    const model = opts.model;
     const source: Source = model ? 'model' : 'human';
     const single = this.labelMode() === 'single';
+    if (!model && !opts.replaceHuman) {
+      const n = this.replacedHuman(imageIds.map((id) => [id, [classId]]));
+      if (n > 0) return this.refused(n);
+    }
     return this.batch(description, (log) => {
       const current = this.db.prepare('SELECT * FROM labels WHERE image_id = ?');
       const exists = this.db.prepare('SELECT 1 FROM images WHERE id = ?');
@@ -82,7 +101,8 @@ export class LabelStore {
    */
   assignMany(
     pairs: readonly { imageId: number; classId: number }[],
-    description: string,
+    description: Description,
+    opts: { replaceHuman?: boolean } = {},
   ): LabelChange {
     const single = this.labelMode() === 'single';
     const wanted = new Map<number, Set<number>>();
@@ -91,6 +111,10 @@ export class LabelStore {
       const set = single ? new Set<number>() : (wanted.get(imageId) ?? new Set<number>());
       set.add(classId);
       wanted.set(imageId, set);
+    }
+    if (!opts.replaceHuman) {
+      const n = this.replacedHuman([...wanted].map(([id, set]) => [id, [...set]]));
+      if (n > 0) return this.refused(n);
     }
     return this.batch(description, (log) => {
       const current = this.db.prepare('SELECT * FROM labels WHERE image_id = ?');
@@ -125,9 +149,14 @@ export class LabelStore {
    */
   confirm(
     items: readonly { imageId: number; classId: number; runId: number; confidence: number }[],
-    description: string,
+    description: Description,
+    opts: { replaceHuman?: boolean } = {},
   ): LabelChange {
     const single = this.labelMode() === 'single';
+    if (!opts.replaceHuman) {
+      const n = this.replacedHuman(items.map((i) => [i.imageId, [i.classId]]));
+      if (n > 0) return this.refused(n);
+    }
     const current = this.db.prepare('SELECT * FROM labels WHERE image_id = ?');
     const classExists = this.db.prepare('SELECT 1 FROM classes WHERE id = ?');
     return this.batch(description, (log) => {
@@ -152,7 +181,7 @@ export class LabelStore {
   }
 
   /** Takes `classId` off each image. */
-  unassign(imageIds: readonly number[], classId: number, description: string): LabelChange {
+  unassign(imageIds: readonly number[], classId: number, description: Description): LabelChange {
     const find = this.db.prepare('SELECT * FROM labels WHERE image_id = ? AND class_id = ?');
     return this.batch(description, (log) => {
       for (const imageId of new Set(imageIds)) {
@@ -163,7 +192,7 @@ export class LabelStore {
   }
 
   /** Removes every label of each image. */
-  clear(imageIds: readonly number[], description: string): LabelChange {
+  clear(imageIds: readonly number[], description: Description): LabelChange {
     const find = this.db.prepare('SELECT * FROM labels WHERE image_id = ?');
     return this.batch(description, (log) => {
       for (const imageId of new Set(imageIds)) {
@@ -181,11 +210,20 @@ export class LabelStore {
       .get() as { id: number; description: string } | undefined;
     if (!batch) return null;
     const rows = this.historyOf(batch.id).reverse();
+    const done: LabelRowChange[] = [];
     this.db.transaction(() => {
-      for (const r of rows)
-        (r.action === 'add' ? this.deleteLabel : this.insertLabel).call(this, r);
+      for (const r of rows) {
+        const undoAdd = r.action === 'add';
+        if (undoAdd ? this.deleteLabel(r) : this.insertLabel(r))
+          done.push({
+            image_id: r.image_id,
+            class_id: r.class_id,
+            action: undoAdd ? 'remove' : 'add',
+          });
+      }
       this.db.prepare("UPDATE label_batches SET state = 'undone' WHERE id = ?").run(batch.id);
     })();
+    labelCounter(this.db).apply(done);
     return this.change(batch.id, `Undo ${batch.description}`, rows);
   }
 
@@ -198,11 +236,15 @@ export class LabelStore {
       .get() as { id: number; description: string } | undefined;
     if (!batch) return null;
     const rows = this.historyOf(batch.id);
+    const done: LabelRowChange[] = [];
     this.db.transaction(() => {
-      for (const r of rows)
-        (r.action === 'add' ? this.insertLabel : this.deleteLabel).call(this, r);
+      for (const r of rows) {
+        if (r.action === 'add' ? this.insertLabel(r) : this.deleteLabel(r))
+          done.push({ image_id: r.image_id, class_id: r.class_id, action: r.action });
+      }
       this.db.prepare("UPDATE label_batches SET state = 'done' WHERE id = ?").run(batch.id);
     })();
+    labelCounter(this.db).apply(done);
     return this.change(batch.id, `Redo ${batch.description}`, rows);
   }
 
@@ -243,13 +285,13 @@ export class LabelStore {
   }
 
   private batch(
-    description: string,
+    describe: Description,
     work: (log: { add(l: LabelRow): void; remove(l: LabelRow): void }) => void,
   ): LabelChange {
     const rows: HistoryRow[] = [];
     let batchId: number | null = null;
+    let description = typeof describe === 'string' ? describe : '';
     this.db.transaction(() => {
-      this.discardRedo();
       const now = new Date().toISOString();
       batchId = Number(
         this.db
@@ -297,9 +339,49 @@ export class LabelStore {
       if (rows.length === 0) {
         this.db.prepare('DELETE FROM label_batches WHERE id = ?').run(batchId);
         batchId = null;
+        return;
+      }
+      // Only an action that changed something ends the redo chain.
+      this.discardRedo();
+      if (typeof describe === 'function') {
+        description = describe(new Set(rows.map((r) => r.image_id)).size);
+        this.db
+          .prepare('UPDATE label_batches SET description = ? WHERE id = ?')
+          .run(description, batchId);
       }
     })();
+    if (rows.length === 0 && typeof describe === 'function') description = describe(0);
+    labelCounter(this.db).apply(rows);
     return this.change(batchId, description, rows);
+  }
+
+  /**
+   * How many images would lose a human label to another class (single-label projects: the
+   * new class replaces the others). Each entry is an image and the classes it would get.
+   */
+  replacedHuman(wanted: readonly (readonly [number, readonly number[]])[]): number {
+    if (this.labelMode() !== 'single') return 0;
+    const human = this.db.prepare(
+      "SELECT class_id FROM labels WHERE image_id = ? AND source = 'human'",
+    );
+    const counted = new Set<number>();
+    for (const [imageId, classIds] of wanted) {
+      if (counted.has(imageId)) continue;
+      const rows = human.all(imageId) as { class_id: number }[];
+      if (rows.some((r) => !classIds.includes(r.class_id))) counted.add(imageId);
+    }
+    return counted.size;
+  }
+
+  private refused(replacesHuman: number): LabelChange {
+    return {
+      batchId: null,
+      description: `Nothing changed: that would replace human labels of another class on ${replacesHuman} image${replacesHuman === 1 ? '' : 's'}`,
+      imageIds: [],
+      canUndo: this.canUndo(),
+      canRedo: this.canRedo(),
+      replacesHuman,
+    };
   }
 
   private historyOf(batchId: number): HistoryRow[] {
@@ -308,23 +390,28 @@ export class LabelStore {
       .all(batchId) as HistoryRow[];
   }
 
+  /** Writes a label; false when its image or class is gone since (then nothing is written). */
   private insertLabel(
     r: Pick<HistoryRow, 'image_id' | 'class_id' | 'source' | 'run_id' | 'confidence' | 'at'>,
-  ): void {
+  ): boolean {
     // The image or class may be gone since (deleted root, deleted class): skip those.
-    this.db
+    const info = this.db
       .prepare(
         `INSERT OR REPLACE INTO labels (image_id, class_id, source, run_id, confidence, created_at)
          SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM images WHERE id = ?)
                                   AND EXISTS (SELECT 1 FROM classes WHERE id = ?)`,
       )
       .run(r.image_id, r.class_id, r.source, r.run_id, r.confidence, r.at, r.image_id, r.class_id);
+    return info.changes > 0;
   }
 
-  private deleteLabel(r: Pick<HistoryRow, 'image_id' | 'class_id'>): void {
-    this.db
-      .prepare('DELETE FROM labels WHERE image_id = ? AND class_id = ?')
-      .run(r.image_id, r.class_id);
+  /** Takes a label off; false when it was not there. */
+  private deleteLabel(r: Pick<HistoryRow, 'image_id' | 'class_id'>): boolean {
+    return (
+      this.db
+        .prepare('DELETE FROM labels WHERE image_id = ? AND class_id = ?')
+        .run(r.image_id, r.class_id).changes > 0
+    );
   }
 
   private requireClass(classId: number): void {

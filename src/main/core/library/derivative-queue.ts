@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
+import { labelCounter } from '../labels/label-counts';
 import { derivativePaths } from './derivative-paths';
 import { renderDerivatives } from './derivatives';
 
@@ -117,6 +118,7 @@ export class DerivativeQueue {
       this.db
         .prepare('UPDATE images SET status = ?, error = ?, derived = 0 WHERE id = ?')
         .run(result.status, result.error, imageId);
+      labelCounter(this.db).invalidate();
     }
   }
 

@@ -1,6 +1,9 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { ensureClass } from '../labels/classes';
+import { labelCounter } from '../labels/label-counts';
+import { writePreview } from './embedded-preview';
 import type { RootRow } from './library-db';
 import { probeImage, type ProbeResult } from './probe';
 
@@ -25,6 +28,8 @@ export class Indexer {
     private readonly db: Database.Database,
     private readonly rootPath: (rootId: number) => string,
     private readonly labelMode: () => 'single' | 'multi',
+    /** Where the embedded preview of some content goes; none written without it. */
+    private readonly previewFile?: (hash: string) => string,
   ) {
     this.selectPending = db.prepare(
       "SELECT id, root_id, rel_path FROM images WHERE status = 'pending' AND missing = 0 AND id > ? ORDER BY id LIMIT ?",
@@ -51,10 +56,30 @@ export class Indexer {
       const results = await mapLimit(rows, CONCURRENCY, (row) =>
         probeImage(path.join(this.rootPath(row.root_id), ...row.rel_path.split('/'))),
       );
+      // Previews first: once the rows say "ok" the grid asks for them.
+      await this.writePreviews(results);
       this.write(rows, results);
       done += rows.length;
       onBatch(done);
     }
+  }
+
+  private async writePreviews(results: ProbeResult[]): Promise<void> {
+    const target = this.previewFile;
+    if (!target) return;
+    await Promise.all(
+      results.map(async (r) => {
+        if (r.status !== 'ok' || !r.hash || !r.preview) return;
+        const file = target(r.hash);
+        if (fs.existsSync(file)) return;
+        try {
+          await writePreview(file, r.preview, r.exif.orientation);
+        } catch (err) {
+          // A cache that could not be written: the thumbnail comes later, as without one.
+          console.error(`[ocellus] preview ${file}:`, err);
+        }
+      }),
+    );
   }
 
   private write(rows: PendingRow[], results: ProbeResult[]): void {
@@ -137,6 +162,8 @@ export class Indexer {
         }
       });
     })();
+    // Images became readable (or not) and may have brought labels.
+    labelCounter(db).invalidate();
   }
 }
 

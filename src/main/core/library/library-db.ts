@@ -1,5 +1,7 @@
 import type Database from 'better-sqlite3';
 import type {
+  IdPage,
+  IdQuery,
   ImageCounts,
   ImageDetail,
   ImagePage,
@@ -15,9 +17,9 @@ import {
   type PredictionColumns,
   currentSuggestionsRun,
   predictionClauses,
-  predictionOrder,
   suggestionOf,
 } from '../assist/prediction-query';
+import { keysetChunk, keysetPlan, orderByOf, type OrderPart } from './keyset';
 
 export interface RootRow {
   id: number;
@@ -54,10 +56,35 @@ interface ImageRow {
 
 type ImageRowWithSuggestion = ImageRow & PredictionColumns;
 
+/** What a tile shows: a few columns, so a page of them reads little. */
+const TILE_COLUMNS = `i.id, i.root_id, i.rel_path, i.status, i.error, i.width, i.height, i.taken_at,
+  i.sequence_id, i.derived, i.hash,
+  (SELECT group_concat(l.class_id) FROM labels l WHERE l.image_id = i.id) AS class_ids,
+  ${PREDICTION_COLUMNS}`;
+type TileRow = Pick<
+  ImageRow,
+  | 'id'
+  | 'root_id'
+  | 'rel_path'
+  | 'status'
+  | 'error'
+  | 'width'
+  | 'height'
+  | 'taken_at'
+  | 'sequence_id'
+  | 'derived'
+  | 'hash'
+  | 'class_ids'
+> &
+  PredictionColumns;
+
 const MAX_PAGE = 5000;
+const MAX_ID_CHUNK = 50_000;
 
 /** Reads roots and images; the import and watch code write through their own statements. */
 export class LibraryDb {
+  private tileStatement: Database.Statement | null = null;
+
   constructor(readonly db: Database.Database) {}
 
   /** All roots, oldest first. */
@@ -90,7 +117,10 @@ export class LibraryDb {
     const { where, params } = this.where(query);
     const offset = Math.max(0, Math.floor(query.offset ?? 0));
     const limit = Math.min(MAX_PAGE, Math.max(1, Math.floor(query.limit ?? 200)));
-    const order = orderBy(query);
+    const order =
+      query.filter?.imageIds !== undefined
+        ? '(SELECT j.key FROM json_each(@imageIds) j WHERE j.value = i.id), i.id'
+        : orderByOf(orderParts(query), 'p.image_id');
     const total = (
       this.db
         .prepare(`SELECT COUNT(*) AS n FROM images i ${PREDICTION_JOIN} WHERE ${where}`)
@@ -100,24 +130,53 @@ export class LibraryDb {
     ).n;
     const rows = this.db
       .prepare(
-        `SELECT i.*, (SELECT group_concat(l.class_id) FROM labels l WHERE l.image_id = i.id) AS class_ids,
-                ${PREDICTION_COLUMNS}
+        `SELECT ${TILE_COLUMNS}
            FROM images i ${PREDICTION_JOIN} WHERE ${where} ORDER BY ${order} LIMIT @limit OFFSET @offset`,
       )
-      .all({ ...params, limit, offset }) as ImageRowWithSuggestion[];
+      .all({ ...params, limit, offset }) as TileRow[];
     return { total, offset, items: rows.map(toTile) };
   }
 
   /** Ids of every image matching a query's filter, in its sort order. */
   ids(query: ImageQuery): number[] {
-    const { where, params } = this.where(query);
-    const rows = this.db
-      .prepare(
-        `SELECT i.id FROM images i ${PREDICTION_JOIN} WHERE ${where} ORDER BY ${orderBy(query)}`,
-      )
-      .raw()
-      .all(params) as [number][];
-    return rows.map((r) => r[0]);
+    const out: number[] = [];
+    let page: IdPage = { ids: [], next: null };
+    do {
+      page = this.listIds({ ...query, after: page.next, limit: MAX_ID_CHUNK });
+      for (const id of page.ids) out.push(id);
+    } while (page.next);
+    return out;
+  }
+
+  /**
+   * The next chunk of a listing's ids after a cursor, walked on the sort order's index; a
+   * chunk ends early after about `budgetMs` (its `next` then goes on from there).
+   */
+  listIds(query: IdQuery, budgetMs = Infinity): IdPage {
+    const limit = Math.min(MAX_ID_CHUNK, Math.max(1, Math.floor(query.limit ?? 1000)));
+    return keysetChunk(this.db, orderParts(query), this.where(query), query.after, limit, budgetMs);
+  }
+
+  /** How SQLite finds a chunk of this listing after a cursor, per part (for checks). */
+  listPlan(query: IdQuery): string[][] {
+    return keysetPlan(this.db, orderParts(query), this.where(query));
+  }
+
+  /** Tiles of these images, in the given order; unknown and missing ones are left out. */
+  tiles(ids: readonly number[]): ImageTile[] {
+    if (ids.length > MAX_PAGE)
+      throw new OcellusError('INVALID_ARGUMENT', `At most ${MAX_PAGE} tiles at a time`);
+    // Prepared once: the grid asks for a page at every scroll step.
+    this.tileStatement ??= this.db.prepare(
+      `SELECT ${TILE_COLUMNS}
+         FROM json_each(@ids) j JOIN images i ON i.id = j.value ${PREDICTION_JOIN}
+        WHERE i.missing = 0 ORDER BY j.key`,
+    );
+    const rows = this.tileStatement.all({
+      ids: JSON.stringify(ids),
+      suggestionsRun: currentSuggestionsRun(this.db) ?? -1,
+    }) as TileRow[];
+    return rows.map(toTile);
   }
 
   /** Everything known about one image. */
@@ -188,9 +247,9 @@ export class LibraryDb {
   }
 }
 
-function toTile(row: ImageRow | ImageRowWithSuggestion): ImageTile {
+function toTile(row: TileRow): ImageTile {
   return {
-    ...('s_run' in row ? { suggestion: suggestionOf(row) } : {}),
+    suggestion: suggestionOf(row),
     id: row.id,
     rootId: row.root_id,
     relPath: row.rel_path,
@@ -201,7 +260,8 @@ function toTile(row: ImageRow | ImageRowWithSuggestion): ImageTile {
     takenAt: row.taken_at,
     sequenceId: row.sequence_id,
     classIds: row.class_ids ? row.class_ids.split(',').map(Number) : [],
-    thumbVersion: row.derived === 1 && row.hash ? row.hash.slice(0, 12) : null,
+    // A preview (or a thumbnail made on demand) until derived: the address changes then.
+    thumbVersion: row.hash ? `${row.derived === 1 ? '' : 'p'}${row.hash.slice(0, 12)}` : null,
   };
 }
 
@@ -237,22 +297,62 @@ function buildWhere(query: ImageQuery): { where: string; params: Record<string, 
     );
     params['classId'] = f.classId;
   }
+  if (f.humanLabelled !== undefined) {
+    const human = "EXISTS (SELECT 1 FROM labels l WHERE l.image_id = i.id AND l.source = 'human')";
+    clauses.push(f.humanLabelled ? human : `NOT ${human}`);
+  }
   if (f.unlabelled) {
-    clauses.push("i.status = 'ok' AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.image_id = i.id)");
+    // `+` keeps SQLite off the status index here: most images are ok, and walking the sort
+    // order's index is what lets a chunk stop after its rows.
+    clauses.push(
+      "+i.status = 'ok' AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.image_id = i.id)",
+    );
   }
   return { where: clauses.join(' AND '), params };
 }
 
-function orderBy(query: ImageQuery): string {
-  const sort = query.sort ?? 'path';
-  const byPrediction = predictionOrder(sort, query.filter ?? {});
-  if (byPrediction) return byPrediction;
-  switch (sort) {
+const LISTED = `images i ${PREDICTION_JOIN}`;
+
+/** The parts of a query's order, each on an index (see keyset.ts). */
+function orderParts(query: ImageQuery): OrderPart[] {
+  const part = (keys: string[], descending = false, from = LISTED, where: string[] = []) => ({
+    from,
+    where,
+    keys,
+    descending,
+  });
+  if (query.filter?.imageIds !== undefined) {
+    // "More like this": the list's own order (the array index of each id).
+    return [
+      part(
+        ['j.key'],
+        false,
+        `json_each(@imageIds) j JOIN images i ON i.id = j.value ${PREDICTION_JOIN}`,
+      ),
+    ];
+  }
+  // Images with a suggestion by how unsure it is, then those without one.
+  const bySuggestion = (column: string, descending: boolean) => [
+    part(
+      [`p.${column}`, 'p.image_id'],
+      descending,
+      'predictions p JOIN images i ON i.id = p.image_id',
+      ['p.run_id = @suggestionsRun'],
+    ),
+    part(['i.id'], false, LISTED, ['p.image_id IS NULL']),
+  ];
+  switch (query.sort ?? 'path') {
     case 'time':
-      return 'i.taken_at IS NULL, i.taken_at, i.mtime_ms, i.id';
+      return [part(['i.time_key', 'i.mtime_key', 'i.id'])];
     case 'imported':
-      return 'i.id';
+      return [part(['i.id'])];
+    case 'uncertain':
+      return bySuggestion('margin', false);
+    case 'entropy':
+      return bySuggestion('entropy', true);
+    case 'confidence':
+      return bySuggestion('confidence', true);
     default:
-      return 'i.root_id, i.rel_path';
+      return [part(['i.root_id', 'i.rel_path'])];
   }
 }

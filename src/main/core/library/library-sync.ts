@@ -15,6 +15,8 @@ export interface SyncHooks {
   onScanned(rootId: number, result: ReconcileResult): void;
   /** Something visible changed; `final` at the end of a job. */
   onChanged(final: boolean): void;
+  /** Make thumbnails and model inputs in the background (else only when shown). */
+  background: boolean;
 }
 
 /**
@@ -89,7 +91,9 @@ export class LibrarySync {
 
   private hasWork(): boolean {
     return (
-      this.scanQueue.length > 0 || this.indexer.pendingCount() > 0 || this.underivedCount() > 0
+      this.scanQueue.length > 0 ||
+      this.indexer.pendingCount() > 0 ||
+      (this.hooks.background && this.underivedCount() > 0)
     );
   }
 
@@ -105,6 +109,9 @@ export class LibrarySync {
 
   private async run(ctx: JobContext): Promise<void> {
     const stop = () => ctx.signal.aborted || this.closed || !this.db.open;
+    // Whether any image came, went, was read or failed to decode: only then can its burst
+    // change (regrouping a million images holds the database for seconds).
+    let changed = false;
     while (!stop()) {
       const rootId = this.scanQueue.shift();
       if (rootId !== undefined) {
@@ -115,12 +122,14 @@ export class LibrarySync {
           ctx.progress(seen, seen),
         );
         if (stop()) break;
+        if (result.pending > 0 || result.missing > 0) changed = true;
         this.hooks.onScanned(rootId, result);
         this.hooks.onChanged(false);
         continue;
       }
       const pending = this.indexer.pendingCount();
       if (pending > 0) {
+        changed = true;
         ctx.phase('Reading images', pending);
         await this.indexer.run(
           () => stop() || this.scanQueue.length > 0,
@@ -131,15 +140,16 @@ export class LibrarySync {
         );
         continue;
       }
-      const underived = this.underivedCount();
+      const underived = this.hooks.background ? this.underivedCount() : 0;
       if (underived > 0) {
+        changed = true;
         ctx.phase('Making thumbnails', underived);
         await this.deriveAll(ctx, stop);
         continue;
       }
       break;
     }
-    if (this.db.open && !this.closed) this.recomputeSequences();
+    if (changed && this.db.open && !this.closed) this.recomputeSequences();
     this.hooks.onChanged(true);
     ctx.throwIfCancelled();
   }

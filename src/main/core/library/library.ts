@@ -1,12 +1,16 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { OcellusError } from '../../../shared/errors';
 import type {
   AddRootOptions,
+  IdPage,
+  IdQuery,
   ImageCounts,
   ImageDetail,
   ImagePage,
   ImageQuery,
+  ImageTile,
   JobInfo,
   LibraryChange,
   MediaKind,
@@ -16,6 +20,7 @@ import type {
 import type { EventBus } from '../event-bus';
 import { isPathInside, mimeType, realFileInside } from '../fs-safety';
 import type { JobRegistry } from '../jobs/job-registry';
+import { labelCounter } from '../labels/label-counts';
 import type { ProjectStore } from '../store/project-store';
 import { cacheDirFor, derivativePaths } from './derivative-paths';
 import { DerivativeQueue } from './derivative-queue';
@@ -42,6 +47,7 @@ export interface MediaFile {
 }
 
 const CHANGE_EVENT_MS = 500;
+const LIST_BUDGET_MS = 6;
 const MAX_PROBLEMS = 200;
 
 /** The image library of one open project: roots, import, watching, thumbnails, queries. */
@@ -64,17 +70,25 @@ export class Library {
     this.cacheDir = cacheDirFor(store.path);
     this.ldb = new LibraryDb(store.db);
     this.recorder = new FileRecorder(store.db);
-    this.queue = new DerivativeQueue(store.db, this.cacheDir, (id) => this.rootPathOrNull(id));
+    const workers = thumbnailWorkers();
+    this.queue = new DerivativeQueue(
+      store.db,
+      this.cacheDir,
+      (id) => this.rootPathOrNull(id),
+      Math.max(1, workers),
+    );
     const indexer = new Indexer(
       store.db,
       (id) => this.rootPathOrNull(id) ?? '',
       () => store.summary().labelMode,
+      (hash) => derivativePaths(this.cacheDir, hash).preview,
     );
     this.sync = new LibrarySync(store.db, options.jobs, indexer, this.queue, {
       rootPath: (id) => this.rootPathOrNull(id),
       sequenceGapSeconds: () => this.sequenceGapSeconds(),
       onScanned: (id, result) => this.recordScan(id, result),
       onChanged: (final) => this.changed('import', final),
+      background: workers > 0,
     });
   }
 
@@ -153,6 +167,7 @@ export class Library {
       db.prepare('DELETE FROM images WHERE root_id = ?').run(rootId);
       db.prepare('DELETE FROM roots WHERE id = ?').run(rootId);
     })();
+    labelCounter(db).invalidate();
     this.problems.delete(rootId);
     this.changed('roots', true);
   }
@@ -192,6 +207,15 @@ export class Library {
     return this.ldb.ids(query);
   }
 
+  /** A chunk of a listing; it ends early after LIST_BUDGET_MS so labelling never waits long. */
+  listIds(query: IdQuery): IdPage {
+    return this.ldb.listIds(query, LIST_BUDGET_MS);
+  }
+
+  tiles(ids: readonly number[]): ImageTile[] {
+    return this.ldb.tiles(ids);
+  }
+
   detail(id: number): ImageDetail {
     return this.ldb.detail(id, (rootId, rel) =>
       path.join(this.rootPathOrNull(rootId) ?? '', ...rel.split('/')),
@@ -226,8 +250,13 @@ export class Library {
     if (!loc) return null;
     if (kind === 'thumb') {
       if (loc.status !== 'ok' || !loc.hash) return null;
-      const { thumb } = derivativePaths(this.cacheDir, loc.hash);
-      if (!fs.existsSync(thumb)) await this.queue.request(imageId, 'high');
+      const { thumb, preview } = derivativePaths(this.cacheDir, loc.hash);
+      if (!fs.existsSync(thumb)) {
+        // The camera's own preview until the thumbnail is made in the background.
+        const early = loc.derived ? null : realFileInside(this.cacheDir, preview);
+        if (early) return { file: early, contentType: 'image/jpeg' };
+        await this.queue.request(imageId, 'high');
+      }
       const file = realFileInside(this.cacheDir, thumb);
       return file ? { file, contentType: 'image/webp' } : null;
     }
@@ -271,7 +300,10 @@ export class Library {
   }
 
   private watchRoot(rootId: number, rootPath: string): void {
-    if (!this.options.watch || this.watchers.has(rootId) || !isFolder(rootPath)) return;
+    // OCELLUS_WATCH=0: no watching (the watcher tracks every file: minutes and GBs at open
+    // for a million); reopening or Rescan still finds what changed.
+    const off = process.env['OCELLUS_WATCH'] === '0';
+    if (!this.options.watch || off || this.watchers.has(rootId) || !isFolder(rootPath)) return;
     const watcher = new RootWatcher(rootPath, (changes) => this.applyChanges(rootId, changes), {
       stabilityMs: this.options.writeStabilityMs,
     });
@@ -322,6 +354,17 @@ export class Library {
       this.changeTimer = setTimeout(emit, wait);
     }
   }
+}
+
+/**
+ * Thumbnails made at once (OCELLUS_THUMBNAIL_WORKERS, default one per core, at least 2);
+ * 0 makes none in the background: only when shown, and not for images whose camera
+ * embedded a preview.
+ */
+function thumbnailWorkers(): number {
+  const v = process.env['OCELLUS_THUMBNAIL_WORKERS'];
+  const n = v === undefined || v === '' ? NaN : Number(v);
+  return Number.isInteger(n) && n >= 0 ? n : Math.max(2, os.availableParallelism());
 }
 
 function isFolder(p: string): boolean {

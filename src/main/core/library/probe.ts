@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import exifr from 'exifr';
 import sharp, { type Metadata } from 'sharp';
+import { embeddedPreview } from './embedded-preview';
 import { classifyOpenError, headerProblem } from './image-formats';
 
 export type ImageStatus = 'ok' | 'broken' | 'unsupported';
@@ -34,6 +35,8 @@ export interface ProbeResult {
   /** sharp's metadata().format (AVIF and HEIC both report 'heif'). */
   format: string | null;
   exif: ExifInfo;
+  /** The camera's embedded preview JPEG (EXIF thumbnail), if any. */
+  preview: Buffer | null;
 }
 
 /** An ExifInfo with every field null. */
@@ -62,6 +65,7 @@ export async function probeImage(absPath: string): Promise<ProbeResult> {
     height: null,
     format: null,
     exif: emptyExif(),
+    preview: null,
   };
 
   let buf: Buffer;
@@ -105,6 +109,7 @@ export async function probeImage(absPath: string): Promise<ProbeResult> {
   result.height = meta.height;
   result.format = meta.format;
   result.exif = await readExif(buf, meta);
+  result.preview = await embeddedPreview(meta.exif);
   const problem = headerProblem(meta);
   result.status = problem ? problem.status : 'ok';
   result.error = problem ? problem.error : null;

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import type Database from 'better-sqlite3';
+import { labelCounter } from '../labels/label-counts';
 import { isImagePath } from './image-formats';
 import { scanRoot, type ScanEntry, type ScanProblem } from './scanner';
 
@@ -48,6 +49,7 @@ export class FileRecorder {
         }
       }
     })();
+    if (changed > 0) labelCounter(this.db).invalidate();
     return changed;
   }
 
@@ -60,17 +62,20 @@ export class FileRecorder {
     this.db.transaction(() => {
       for (const p of relPaths) n += stmt.run(rootId, p).changes;
     })();
+    if (n > 0) labelCounter(this.db).invalidate();
     return n;
   }
 
   /** Marks every file under a folder of a root as gone. */
   markFolderMissing(rootId: number, folder: string): number {
-    return this.db
+    const n = this.db
       .prepare(
         `UPDATE images SET missing = 1
           WHERE root_id = ? AND missing = 0 AND substr(rel_path, 1, length(?) + 1) = ? || '/'`,
       )
       .run(rootId, folder, folder).changes;
+    if (n > 0) labelCounter(this.db).invalidate();
+    return n;
   }
 }
 
@@ -116,13 +121,25 @@ export async function reconcileRoot(
     onProgress(result.seen);
   }
   if (signal.aborted) return result;
-  const known = db
-    .prepare('SELECT rel_path FROM images WHERE root_id = ? AND missing = 0')
-    .all(rootId) as { rel_path: string }[];
-  const gone = known.map((r) => r.rel_path).filter((p) => !seen.has(p));
-  result.missing = recorder.markMissing(rootId, gone);
+  // In chunks, giving way between them: a root of a million files must not hold the
+  // database (and every label write waiting for it) for the whole comparison.
+  const known = db.prepare(
+    'SELECT rel_path FROM images WHERE root_id = ? AND missing = 0 AND rel_path > ? ORDER BY rel_path LIMIT ?',
+  );
+  let after = '';
+  for (;;) {
+    const rows = known.raw().all(rootId, after, GONE_CHUNK) as [string][];
+    if (rows.length === 0) break;
+    after = rows[rows.length - 1]?.[0] ?? after;
+    const gone = rows.map((r) => r[0]).filter((p) => !seen.has(p));
+    if (gone.length) result.missing += recorder.markMissing(rootId, gone);
+    await new Promise((r) => setImmediate(r));
+    if (signal.aborted) return result;
+  }
   return result;
 }
+
+const GONE_CHUNK = 5000;
 
 function isFolder(p: string): boolean {
   try {

@@ -1,22 +1,29 @@
 import type { AssistApi, TrainApi } from '../../../shared/api';
 import { OcellusError } from '../../../shared/errors';
-import type { AssistSettings, LabelChange, PredictionStatus } from '../../../shared/types';
+import type {
+  AssistSettings,
+  LabelChange,
+  LabelOptions,
+  PredictionStatus,
+} from '../../../shared/types';
 import { AssistRuntime, imageSource, similarityModelKey } from '../assist/assist-runtime';
 import { runPredictions } from '../assist/predict-job';
 import { PredictionStore } from '../assist/prediction-store';
 import { QuickRetrain } from '../assist/quick-retrain';
-import { LabelStore } from '../labels/label-store';
+import { LabelStore, type Description } from '../labels/label-store';
 import { embeddingKey } from '../ml/embedder';
 import { loadZoo } from '../ml/zoo';
 import { RunStore } from '../train/run-store';
 import type { ServiceContext } from './context';
 import { requireLibrary } from './library-service';
 import { preferredBackend, resolveEmbedModel, resolveRunModel } from './ml-service';
+import { labelOptions } from './labels-service';
 import { requireStore, retryInProject } from './project-service';
 import { requireObject } from './validate';
 
 const QUICK_KEY = 'quick_retrain';
 const DELAY_KEY = 'quick_retrain_delay_seconds';
+const ACCEPT_TWICE_KEY = 'accept_twice_below';
 
 /**
  * The `assist` domain: model suggestions for every image after each run, accepting them,
@@ -35,9 +42,11 @@ export function createAssistService(ctx: ServiceContext, train: () => TrainApi):
   const settings = (): AssistSettings => {
     const store = ctx.store;
     const delay = Number(store?.getMeta(DELAY_KEY) ?? 3);
+    const twice = Number(store?.getMeta(ACCEPT_TWICE_KEY) ?? 0.5);
     return {
       quickRetrain: (store?.getMeta(QUICK_KEY) ?? '1') === '1',
       quickRetrainDelaySeconds: Number.isFinite(delay) ? delay : 3,
+      acceptTwiceBelow: twice >= 0 && twice <= 1 ? twice : 0.5,
     };
   };
 
@@ -168,11 +177,12 @@ export function createAssistService(ctx: ServiceContext, train: () => TrainApi):
 
   const confirm = (
     items: { imageId: number; classId: number; runId: number; confidence: number }[],
-    description: string,
+    description: Description,
+    options: LabelOptions = {},
   ): LabelChange => {
     const store = requireStore(ctx);
     const labels = new LabelStore(store.db, () => store.summary().labelMode);
-    const change = labels.confirm(items, description);
+    const change = labels.confirm(items, description, options);
     if (change.imageIds.length > 0) {
       ctx.bus.emit('labels:changed', {
         imageIds: change.imageIds,
@@ -204,10 +214,14 @@ export function createAssistService(ctx: ServiceContext, train: () => TrainApi):
       const run = p.currentRun();
       return run === null ? null : p.detail(requireId(imageId), runs().get(run).classes);
     },
-    async accept(imageIds) {
+    async accept(imageIds, options) {
       const ids = requireIds(imageIds);
       const items = predictions().unconfirmed({ imageIds: ids });
-      return confirm(items, `Accept ${plural(items.length)} suggested by the model`);
+      return confirm(
+        items,
+        (n) => (n === 0 ? 'No suggestion to accept' : `Accept ${plural(n)} suggested by the model`),
+        labelOptions(options),
+      );
     },
     async bulkAcceptPreview(threshold, classId) {
       const t = requireThreshold(threshold);
@@ -224,7 +238,7 @@ export function createAssistService(ctx: ServiceContext, train: () => TrainApi):
       const items = predictions().unconfirmed({ threshold: t, classId: c });
       return confirm(
         items,
-        `Accept ${plural(items.length)} suggested at ≥ ${Math.round(t * 100)} % confidence`,
+        (n) => `Accept ${plural(n)} suggested at ≥ ${Math.round(t * 100)} % confidence`,
       );
     },
     async similar(imageId, k) {
@@ -286,6 +300,12 @@ export function createAssistService(ctx: ServiceContext, train: () => TrainApi):
             'quickRetrainDelaySeconds is between 0.5 and 600',
           );
         store.setMeta(DELAY_KEY, String(d));
+      }
+      if (s['acceptTwiceBelow'] !== undefined) {
+        const a = s['acceptTwiceBelow'];
+        if (typeof a !== 'number' || !(a >= 0 && a <= 1))
+          throw new OcellusError('INVALID_ARGUMENT', 'acceptTwiceBelow is between 0 and 1');
+        store.setMeta(ACCEPT_TWICE_KEY, String(a));
       }
       quick.settingsChanged();
       announce();

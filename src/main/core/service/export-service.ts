@@ -8,6 +8,7 @@ import type {
   DatasetExportOptions,
   ExportKind,
   JobInfo,
+  LabelImportResult,
 } from '../../../shared/types';
 import { writeOnnxBaseBundle } from '../export/bundle-onnx-base';
 import { writeBundle } from '../export/bundle';
@@ -25,6 +26,7 @@ import type { JobContext } from '../jobs/job-registry';
 import { loadZoo } from '../ml/zoo';
 import { RunStore } from '../train/run-store';
 import type { ServiceContext } from './context';
+import { labelOptions } from './labels-service';
 import { preferredBackend, resolveRunModel } from './ml-service';
 import { requireStore, retryInProject } from './project-service';
 import { requireObject, requireString } from './validate';
@@ -169,13 +171,22 @@ export function createExportService(ctx: ServiceContext): ExportApi {
         (freshOut) => api.bundle({ ...o, runId, out: freshOut }),
       );
     },
-    async importLabels(file) {
+    async importLabels(file, options) {
       const store = requireStore(ctx);
-      const result = importLabelsCsv(
-        store.db,
-        path.resolve(requireString(file, 'file')),
-        () => store.summary().labelMode,
-      );
+      const opts = labelOptions(options);
+      const csv = path.resolve(requireString(file, 'file'));
+      const out: { result?: LabelImportResult } = {};
+      try {
+        store.db.transaction(() => {
+          out.result = importLabelsCsv(store.db, csv, () => store.summary().labelMode, opts);
+          // Not confirmed yet: nothing of the import stays, not even the classes it made.
+          if (out.result.replacesHuman) throw ASKED;
+        })();
+      } catch (err) {
+        if (err !== ASKED) throw err;
+      }
+      const result = out.result;
+      if (!result) throw new OcellusError('INTERNAL', 'The label import returned nothing');
       const labels = new LabelStore(store.db, () => store.summary().labelMode);
       ctx.bus.emit('labels:changed', {
         imageIds: result.imageIds,
@@ -205,6 +216,8 @@ function nextFreePath(p: string): string {
   if (!fs.existsSync(p)) return p;
   for (let i = 2; ; i++) if (!fs.existsSync(`${p}-${i}`)) return `${p}-${i}`;
 }
+
+const ASKED = new Error('asked first');
 
 /** The app's own classifier of a run of the open project (the newest finished by default). */
 export async function createRunPredictor(ctx: ServiceContext, runId?: number): Promise<Predictor> {

@@ -1,6 +1,6 @@
 import type { LabelsApi } from '../../../shared/api';
 import { OcellusError } from '../../../shared/errors';
-import type { ClassUpdate, LabelChange, LabelMode } from '../../../shared/types';
+import type { ClassUpdate, LabelChange, LabelMode, LabelOptions } from '../../../shared/types';
 import { ClassStore } from '../labels/class-store';
 import { LabelStore } from '../labels/label-store';
 import type { ServiceContext } from './context';
@@ -58,25 +58,31 @@ export function createLabelsService(ctx: ServiceContext): LabelsApi {
     async reorderClasses(ids) {
       return classEdit(classes().reorder(requireIds(ids)));
     },
-    async assign(imageIds, classId) {
+    async assign(imageIds, classId, options) {
       const ids = requireIds(imageIds);
       const cls = classes().get(requireId(classId));
       return changed(
-        labels().assign(ids, cls.id, describe('Label', ids.length, cls.name)),
+        labels().assign(ids, cls.id, labelled(ids.length, cls.name), labelOptions(options)),
       ) as LabelChange;
     },
     async unassign(imageIds, classId) {
       const ids = requireIds(imageIds);
       const cls = classes().get(requireId(classId));
       return changed(
-        labels().unassign(ids, cls.id, describe('Remove', ids.length, cls.name)),
+        labels().unassign(ids, cls.id, (n) =>
+          n === 0 ? `No image had ${cls.name}` : `Remove ${cls.name} from ${plural(n)}`,
+        ),
       ) as LabelChange;
     },
     async clear(imageIds) {
       const ids = requireIds(imageIds);
-      return changed(labels().clear(ids, `Clear labels of ${plural(ids.length)}`)) as LabelChange;
+      return changed(
+        labels().clear(ids, (n) =>
+          n === 0 ? 'No labels to clear' : `Clear labels of ${plural(n)}`,
+        ),
+      ) as LabelChange;
     },
-    async assignSequence(sequenceId, classId) {
+    async assignSequence(sequenceId, classId, options) {
       const seq = requireId(sequenceId);
       const cls = classes().get(requireId(classId));
       const ids = (
@@ -92,7 +98,8 @@ export function createLabelsService(ctx: ServiceContext): LabelsApi {
         labels().assign(
           ids,
           cls.id,
-          `Label sequence ${seq} (${plural(ids.length)}) as ${cls.name}`,
+          (n) => `Label ${plural(n)} of sequence ${seq} as ${cls.name}`,
+          labelOptions(options),
         ),
       ) as LabelChange;
     },
@@ -143,8 +150,19 @@ function plural(n: number): string {
   return `${n} image${n === 1 ? '' : 's'}`;
 }
 
-function describe(verb: string, n: number, className: string): string {
-  return verb === 'Label'
-    ? `Label ${plural(n)} as ${className}`
-    : `Remove ${className} from ${plural(n)}`;
+/** "Label 6 images as heron", counting the images that changed. */
+export function labelled(requested: number, className: string): (n: number) => string {
+  return (n) =>
+    n === 0
+      ? `${requested === 1 ? 'Already' : `All ${plural(requested)} already`} ${className}`
+      : `Label ${plural(n)} as ${className}`;
+}
+
+/** The options of a label action that may replace human labels. */
+export function labelOptions(value: unknown): LabelOptions {
+  if (value === undefined || value === null) return {};
+  const o = requireObject(value, 'options');
+  if (o['replaceHuman'] !== undefined && typeof o['replaceHuman'] !== 'boolean')
+    throw new OcellusError('INVALID_ARGUMENT', 'replaceHuman is true or false');
+  return { replaceHuman: o['replaceHuman'] === true };
 }

@@ -1,6 +1,6 @@
 import type { LibraryApi } from '../../../shared/api';
 import { OcellusError } from '../../../shared/errors';
-import type { ImageQuery, LibrarySettings } from '../../../shared/types';
+import type { IdQuery, ImageQuery, LibrarySettings } from '../../../shared/types';
 import { importMetadataCsv, metadataKeys } from '../library/image-metadata';
 import type { Library } from '../library/library';
 import type { ServiceContext } from './context';
@@ -44,6 +44,17 @@ export function createLibraryService(ctx: ServiceContext): LibraryApi {
     },
     async listImages(query) {
       return requireLibrary(ctx).list(requireObject(query ?? {}, 'query') as ImageQuery);
+    },
+    async listIds(query) {
+      const q = requireObject(query ?? {}, 'query') as IdQuery;
+      if (q.after !== undefined && q.after !== null && !Array.isArray(q.after))
+        throw new OcellusError('INVALID_ARGUMENT', 'after is the cursor of the previous chunk');
+      return requireLibrary(ctx).listIds(q);
+    },
+    async tiles(imageIds) {
+      if (!Array.isArray(imageIds))
+        throw new OcellusError('INVALID_ARGUMENT', 'Expected a list of image ids');
+      return requireLibrary(ctx).tiles(imageIds.map((id) => requireId(id, 'imageId')));
     },
     async image(imageId) {
       return requireLibrary(ctx).detail(requireId(imageId, 'imageId'));

@@ -6,7 +6,11 @@ import type {
 } from '../../../../shared/types';
 import { debounced } from '../debounce';
 import { appState } from './app.svelte';
+import { labels } from './labels.svelte';
 import { library } from './library.svelte';
+
+/** The key that accepts suggestions, as the status line names it. */
+export const ACCEPT_KEY = 'Shift+Enter';
 
 /** Model assistance: suggestion status, quick retrain, similar images and heat maps. */
 class AssistState {
@@ -20,6 +24,8 @@ class AssistState {
   similarBusy = $state(false);
   /** "Found 48 similar in 12 ms (100,000 scanned)". */
   similarNote = $state<string | null>(null);
+  /** More like this also selects images a human has labelled. */
+  similarIncludesHuman = $state(false);
 
   private readonly scheduleStatus = debounced(() => void this.refreshStatus());
 
@@ -30,7 +36,10 @@ class AssistState {
         const newRun = s.runId !== this.status?.runId;
         this.status = s;
         // New suggestions: tiles and the queue change under the user.
-        if (newRun) void library.refresh();
+        if (newRun) {
+          library.tiles.invalidate();
+          library.listing.reload();
+        }
       });
       // Confirming changes the counts; the main side only pushes new suggestion sets.
       client.on('labels:changed', () => this.scheduleStatus(300));
@@ -97,7 +106,10 @@ class AssistState {
     }
   }
 
-  /** Shows the images most like one in the grid, selected, to label them in one go. */
+  /**
+   * Shows the images most like one in the grid and selects those no human has labelled
+   * (all of them with the switch on), to label them in one go.
+   */
   async showSimilar(imageId: number, k = 48): Promise<void> {
     this.similarBusy = true;
     try {
@@ -105,13 +117,82 @@ class AssistState {
       this.similarNote = `${res.items.length} most similar (${res.scanned.toLocaleString()} images scanned in ${res.milliseconds} ms)`;
       const ids = res.items.map((i) => i.imageId);
       library.setFilter({ kind: 'similar', imageId, ids });
-      for (const id of [imageId, ...ids]) library.selected.add(id);
       appState.view = 'library';
+      await this.selectSimilar();
     } catch (err) {
       appState.report(err);
     } finally {
       this.similarBusy = false;
     }
+  }
+
+  /** Includes (or leaves out) human-labelled images in the selection of More like this. */
+  async setSimilarIncludesHuman(on: boolean): Promise<void> {
+    this.similarIncludesHuman = on;
+    if (library.filter.kind === 'similar') await this.selectSimilar();
+  }
+
+  private async selectSimilar(): Promise<void> {
+    const f = library.filter;
+    if (f.kind !== 'similar') return;
+    const all = [f.imageId, ...f.ids];
+    const ids = this.similarIncludesHuman
+      ? all
+      : await appState.api().library.imageIds({ imageIds: all, humanLabelled: false });
+    await library.listing.whenComplete();
+    library.clearSelection();
+    library.select(ids);
+  }
+
+  /** The confidence (0–1) under which accepting a suggestion takes a second press. */
+  get acceptTwiceBelow(): number {
+    return this.settings?.acceptTwiceBelow ?? 0.5;
+  }
+
+  async setAcceptTwiceBelow(percent: number): Promise<void> {
+    const v = Math.max(0, Math.min(100, percent)) / 100;
+    await appState.guard(async () => {
+      this.settings = await appState.api().assist.updateSettings({ acceptTwiceBelow: v });
+    });
+  }
+
+  /**
+   * Accepts the suggestions of these images, decided when the key is pressed: if any is
+   * unsure (below the setting, or not loaded yet) the first press only says so and the
+   * same press again accepts. In key order with every other label action. True when this
+   * press accepts.
+   */
+  accept(imageIds: number[]): boolean {
+    if (imageIds.length === 0) {
+      labels.say('Nothing to accept: no image is focused or selected');
+      return false;
+    }
+    const key = imageIds.join(',');
+    if (!labels.pressAccept(key, this.unsure(imageIds))) return false;
+    void labels.acceptSuggestions(imageIds);
+    return true;
+  }
+
+  private unsure(imageIds: number[]): string | null {
+    const below = this.acceptTwiceBelow;
+    const pct = Math.round(below * 100);
+    const again = `press ${ACCEPT_KEY} again to accept`;
+    if (imageIds.length === 1) {
+      const t = library.tiles.get(imageIds[0] as number);
+      const s = t?.suggestion;
+      if (!t) return `The suggestion is still loading: ${again} it`;
+      if (!s || s.classId === null || s.confidence >= below) return null;
+      const name = labels.byId(s.classId)?.name ?? 'a class';
+      return `Unsure suggestion (${Math.round(s.confidence * 100)} % ${name}, under ${pct} %): ${again} it`;
+    }
+    let unsure = 0;
+    for (const id of imageIds) {
+      const s = library.tiles.get(id)?.suggestion;
+      if (s === undefined || (s && s.classId !== null && s.confidence < below)) unsure++;
+    }
+    return unsure === 0
+      ? null
+      : `${unsure} of these ${imageIds.length} suggestions are under ${pct} % or not loaded: ${again} them all`;
   }
 
   async loadHeatMap(imageId: number): Promise<void> {

@@ -29,7 +29,10 @@ class EvaluateState {
   constructor() {
     appState.onStart((client) => {
       client.on('train:run', () => void this.loadRuns());
-      client.on('labels:changed', () => this.scheduleFreshness(200));
+      // Only while it is shown: the view loads it again when it opens.
+      client.on('labels:changed', () => {
+        if (appState.view === 'evaluate') this.scheduleFreshness(200);
+      });
       client.on('project:changed', () => {
         this.runs = [];
         this.freshness = [];

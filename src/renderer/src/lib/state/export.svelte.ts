@@ -9,6 +9,7 @@ import type {
   RunSummary,
 } from '../../../../shared/types';
 import { appState } from './app.svelte';
+import { labels } from './labels.svelte';
 
 /** Export view: destination, options, the running export, recent exports, label import. */
 class ExportState {
@@ -157,10 +158,22 @@ class ExportState {
     });
   }
 
+  /** Imports a labels CSV; replacing human labels of another class asks first. */
   async importLabels(): Promise<void> {
-    if (!this.importPath.trim()) return;
+    const file = this.importPath.trim();
+    if (!file) return;
     await appState.guard(async () => {
-      this.importResult = await appState.api().export.importLabels(this.importPath.trim());
+      let r = await appState.api().export.importLabels(file);
+      const n = r.replacesHuman ?? 0;
+      if (n > 0) {
+        const yes = await labels.ask(
+          `This file would replace human labels of another class on ${n} image${n === 1 ? '' : 's'}. Import it anyway?`,
+          `Replace ${n} human label${n === 1 ? '' : 's'}`,
+        );
+        if (!yes) return;
+        r = await appState.api().export.importLabels(file, { replaceHuman: true });
+      }
+      this.importResult = r;
     });
   }
 

@@ -1,21 +1,43 @@
-import type { ClassInfo, LabelChange, LabelCounts } from '../../../../shared/types';
+import type { ClassInfo, LabelChange, LabelCounts, LabelOptions } from '../../../../shared/types';
 import { debounced } from '../debounce';
 import { appState } from './app.svelte';
 
-/** Classes, counters, and label actions with undo and redo. */
+/** A question the user answers before a label action goes ahead. */
+export interface Question {
+  text: string;
+  /** The button that goes ahead ("Replace 3 human labels"). */
+  confirm: string;
+  answer(yes: boolean): void;
+}
+
+type Call = (options: LabelOptions) => Promise<LabelChange | null>;
+
+/**
+ * Classes, counters, and label actions with undo and redo. Actions run one after another
+ * in the order their keys were pressed, each on the images it was aimed at when pressed;
+ * one that would replace human labels of another class waits for an answer first (and the
+ * actions queued behind it wait too).
+ */
 class LabelsState {
   classes = $state<ClassInfo[]>([]);
   counts = $state<LabelCounts | null>(null);
   canUndo = $state(false);
   canRedo = $state(false);
-  /** The last action, for the status line ("Labelled 3 images as deer"). */
+  /** The status line: what the last key did ("Label 3 images as deer"). */
   lastAction = $state<string | null>(null);
+  /** Bumped for every status line message, also when the text repeats. */
+  actionCount = $state(0);
+  /** Label actions queued or running. */
+  pending = $state(0);
+  /** The question waiting for an answer, if any. */
+  question = $state<Question | null>(null);
   /** Move to the next image after labelling one in the image view. */
   advance = $state(true);
 
   private readonly scheduleRefresh = debounced(() => void this.refresh());
-  // Label actions run one after another in key-press order, however fast the keys come.
   private chain: Promise<unknown> = Promise.resolve();
+  /** The accept that was pressed once and waits for its second press. */
+  private armed: string | null = null;
 
   constructor() {
     appState.onStart((client) => {
@@ -29,9 +51,15 @@ class LabelsState {
         this.classes = [];
         this.counts = null;
         this.lastAction = null;
+        this.armed = null;
+        this.question?.answer(false);
         if (p) void this.refresh();
       });
     });
+  }
+
+  get busy(): boolean {
+    return this.pending > 0 || this.question !== null;
   }
 
   async refresh(): Promise<void> {
@@ -54,42 +82,100 @@ class LabelsState {
     return this.classes.find((c) => c.id === id);
   }
 
-  async assign(imageIds: number[], classId: number): Promise<boolean> {
-    if (imageIds.length === 0) return false;
-    return this.act(() => appState.api().labels.assign(imageIds, classId));
+  /** Shows a message on the status line. */
+  say(text: string): void {
+    this.lastAction = text;
+    this.actionCount++;
   }
 
-  async unassign(imageIds: number[], classId: number): Promise<boolean> {
-    if (imageIds.length === 0) return false;
-    return this.act(() => appState.api().labels.unassign(imageIds, classId));
+  /**
+   * Labels images with a class. One image is the one the user looks at: it is relabelled
+   * as asked. Over several, replacing human labels of another class asks first.
+   */
+  assign(imageIds: number[], classId: number): Promise<boolean> {
+    if (imageIds.length === 0) return this.nothing();
+    const name = this.byId(classId)?.name ?? 'that class';
+    return this.act(
+      (o) => appState.api().labels.assign(imageIds, classId, o),
+      imageIds.length === 1,
+      (n) => replaceQuestion(n, imageIds.length, `label them ${name}`),
+    );
   }
 
-  async clear(imageIds: number[]): Promise<boolean> {
-    if (imageIds.length === 0) return false;
-    return this.act(() => appState.api().labels.clear(imageIds));
+  unassign(imageIds: number[], classId: number): Promise<boolean> {
+    if (imageIds.length === 0) return this.nothing();
+    return this.act(() => appState.api().labels.unassign(imageIds, classId), true);
   }
 
-  async assignSequence(sequenceId: number, classId: number): Promise<boolean> {
-    return this.act(() => appState.api().labels.assignSequence(sequenceId, classId));
+  clear(imageIds: number[]): Promise<boolean> {
+    if (imageIds.length === 0) return this.nothing();
+    return this.act(() => appState.api().labels.clear(imageIds), true);
+  }
+
+  /** Labels a whole burst; other images of it with a human label of another class ask first. */
+  assignSequence(sequenceId: number, classId: number): Promise<boolean> {
+    const name = this.byId(classId)?.name ?? 'that class';
+    return this.act(
+      (o) => appState.api().labels.assignSequence(sequenceId, classId, o),
+      false,
+      (n) => replaceQuestion(n, null, `label the whole sequence ${name}`),
+    );
   }
 
   /** Confirms model suggestions as human labels (in key order with other label actions). */
-  async acceptSuggestions(imageIds: number[]): Promise<boolean> {
-    if (imageIds.length === 0) return false;
-    return this.act(() => appState.api().assist.accept(imageIds));
+  acceptSuggestions(imageIds: number[]): Promise<boolean> {
+    if (imageIds.length === 0) return this.nothing();
+    return this.act(
+      (o) => appState.api().assist.accept(imageIds, o),
+      imageIds.length === 1,
+      (n) => replaceQuestion(n, imageIds.length, "give them the model's class"),
+    );
   }
 
   /** Confirms every unconfirmed suggestion at or above a confidence (0–1). */
-  async bulkAccept(threshold: number, classId: number | null): Promise<boolean> {
-    return this.act(() => appState.api().assist.bulkAccept(threshold, classId));
+  bulkAccept(threshold: number, classId: number | null): Promise<boolean> {
+    return this.act(() => appState.api().assist.bulkAccept(threshold, classId), true);
   }
 
-  async undo(): Promise<void> {
-    await this.act(() => appState.api().labels.undo());
+  undo(): Promise<boolean> {
+    return this.act(() => appState.api().labels.undo(), true);
   }
 
-  async redo(): Promise<void> {
-    await this.act(() => appState.api().labels.redo());
+  redo(): Promise<boolean> {
+    return this.act(() => appState.api().labels.redo(), true);
+  }
+
+  /**
+   * The second-press rule for accepting unsure suggestions: true when this press goes ahead
+   * (nothing unsure, or the same accept pressed again); false when it only warns.
+   */
+  pressAccept(key: string, unsure: string | null): boolean {
+    if (unsure === null || this.armed === key) {
+      this.armed = null;
+      return true;
+    }
+    this.armed = key;
+    this.say(unsure);
+    return false;
+  }
+
+  /** Any other key than a second press of the same accept cancels the first one. */
+  disarm(): void {
+    this.armed = null;
+  }
+
+  /** Asks a yes/no question in a dialog; resolves with the answer. */
+  ask(text: string, confirm: string): Promise<boolean> {
+    return new Promise((resolve) => {
+      this.question = {
+        text,
+        confirm,
+        answer: (yes) => {
+          this.question = null;
+          resolve(yes);
+        },
+      };
+    });
   }
 
   async addClass(name: string): Promise<ClassInfo | null> {
@@ -127,10 +213,11 @@ class LabelsState {
     await appState.guard(async () => {
       affected = (await appState.api().labels.setLabelMode(mode)).affectedImages;
     });
-    this.lastAction =
+    this.say(
       mode === 'single'
         ? `One class per image now${affected ? ` (${affected} image${affected === 1 ? '' : 's'} kept one label)` : ''}`
-        : 'Images can now have several classes';
+        : 'Images can now have several classes',
+    );
   }
 
   async merge(sourceId: number, targetId: number): Promise<void> {
@@ -141,27 +228,62 @@ class LabelsState {
     await appState.guard(() => appState.api().labels.deleteClass(id));
   }
 
-  private act(action: () => Promise<LabelChange | null>): Promise<boolean> {
-    const run = this.chain.then(() => this.actNow(action));
+  private nothing(): Promise<boolean> {
+    this.say('Nothing to label: no image is focused or selected');
+    return Promise.resolve(false);
+  }
+
+  /**
+   * Queues an action behind those pressed before it. `single`: it acts on the one image the
+   * user looks at, so it may replace that image's human label without asking.
+   */
+  private act(call: Call, single: boolean, question?: (n: number) => string): Promise<boolean> {
+    this.pending++;
+    const run = this.chain.then(async () => {
+      try {
+        return await this.actNow(call, single, question);
+      } finally {
+        this.pending--;
+      }
+    });
     this.chain = run;
     return run;
   }
 
-  private async actNow(action: () => Promise<LabelChange | null>): Promise<boolean> {
+  private async actNow(
+    call: Call,
+    single: boolean,
+    question?: (n: number) => string,
+  ): Promise<boolean> {
     let change: LabelChange | null = null;
-    const ok = await appState.guard(async () => {
-      change = await action();
+    let ok = await appState.guard(async () => {
+      change = await call(single ? { replaceHuman: true } : {});
     });
+    const asked = change as LabelChange | null;
+    if (ok && asked?.replacesHuman && question) {
+      const n = asked.replacesHuman;
+      const yes = await this.ask(question(n), `Replace ${n} human label${n === 1 ? '' : 's'}`);
+      if (!yes) {
+        this.say('Cancelled: no label changed');
+        return false;
+      }
+      ok = await appState.guard(async () => {
+        change = await call({ replaceHuman: true });
+      });
+    }
     const c = change as LabelChange | null;
     if (c) {
       this.canUndo = c.canUndo;
       this.canRedo = c.canRedo;
-      this.lastAction = c.description;
-    } else if (ok) {
-      this.lastAction = 'Nothing to do';
-    }
+      this.say(c.description);
+    } else if (ok) this.say('Nothing to undo or redo');
     return ok;
   }
+}
+
+function replaceQuestion(n: number, of: number | null, what: string): string {
+  const images = `${n} image${n === 1 ? '' : 's'}`;
+  return `${of === null ? images : `${images} of these ${of}`} ${n === 1 ? 'has' : 'have'} a human label of another class. Replace ${n === 1 ? 'it' : 'them'} and ${what}?`;
 }
 
 export const labels = new LabelsState();

@@ -1,17 +1,15 @@
-import { SvelteMap, SvelteSet } from 'svelte/reactivity';
 import type {
   ImageCounts,
-  ImageDetail,
   ImageFilter,
   ImageSort,
   ImageTile,
   MediaKind,
   RootInfo,
 } from '../../../../shared/types';
-import { debounced } from '../debounce';
+import { IdSet } from '../id-set';
 import { appState } from './app.svelte';
-
-const PAGE_SIZE = 240;
+import { Listing } from './listing.svelte';
+import { TileCache } from './tiles.svelte';
 
 /** What the grid shows. Later kinds (predicted class, confidence…) slot in here. */
 export type ViewFilter =
@@ -29,155 +27,116 @@ export type ViewFilter =
   /** "More like this": exactly these images, most similar first. */
   | { kind: 'similar'; imageId: number; ids: number[] };
 
+/** Filters whose images come and go as labels change. */
+const BY_LABELS = new Set<ViewFilter['kind']>(['unlabelled', 'class', 'suggested', 'disagrees']);
+/** At most one reload of the grid per this many ms while an import reports progress. */
+const RELOAD_EVERY_MS = 1500;
+
 /**
- * The open project's library: root folders, counts, the grid's data (loaded a page at a
- * time, so 100,000 images cost only what is on screen), the focused image and the selection.
+ * The open project's library and the grid: roots, counts, the listing (every id of the
+ * filter, in order), tiles for what is on screen, the focused image and the selection. The
+ * selection only ever holds images the grid shows; the focused image is the target of the
+ * next key when nothing is selected.
  */
 class LibraryState {
   roots = $state<RootInfo[]>([]);
   counts = $state<ImageCounts | null>(null);
-  total = $state(0);
   filter = $state<ViewFilter>({ kind: 'all' });
   sort = $state<ImageSort>('path');
   tileSize = $state(160);
   /** Suggestion confidence range applied on top of the filter, in percent. */
   confidence = $state<{ min: number; max: number }>({ min: 0, max: 100 });
-  /** Index of the focused image in the current filter and sort. */
+  /** Index of the focused image in the listing. */
   focus = $state(0);
-  /** Bumped whenever cached pages are stale. */
-  generation = $state(0);
-  readonly selected = new SvelteSet<number>();
   /** Seconds between shots that start a new sequence. */
   sequenceGap = $state(60);
-  /** Details of the image shown in the image view. */
-  detail = $state<ImageDetail | null>(null);
-  /** The burst the shown image belongs to, for the film strip. */
-  sequence = $state<ImageTile[]>([]);
+  /** Bumped when the selection changes. */
+  selectionVersion = $state(0);
 
-  private anchor: number | null = null;
-  private readonly pages = new SvelteMap<number, ImageTile[]>();
-  private readonly loading = new Set<number>();
-  private readonly scheduleRefresh = debounced(() => void this.refresh());
-  private readonly changedIds = new Set<number>();
-  private readonly schedulePatch = debounced(() => this.reloadChangedPages());
+  readonly tiles = new TileCache();
+  readonly listing: Listing = new Listing(
+    () => ({ filter: this.query(), sort: this.sort, byLabels: BY_LABELS.has(this.filter.kind) }),
+    { removed: (ids) => this.afterRemoved(ids), replaced: () => this.afterReplaced() },
+  );
+
+  private readonly selection = new IdSet();
+  private focusId: number | null = null;
+  private anchorId: number | null = null;
+  private lastReload = 0;
+  private loadedFor: string | null = null;
+  private reloadTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor() {
     appState.onStart((client) => {
-      client.on('library:changed', () => this.scheduleRefresh(300));
+      client.on('library:changed', () => {
+        void this.refreshRoots();
+        // Read images and new thumbnails show at once (tiles carry status and version);
+        // the list itself, which only changes for files found or gone, follows in a while.
+        this.tiles.invalidate();
+        this.scheduleReload();
+      });
       client.on('labels:changed', (e) => {
-        // Tiles are patched in place: positions stay put while someone labels at speed, even
-        // in "unlabelled" (which is refreshed when the filter is chosen again).
-        if (e.classesChanged) this.scheduleRefresh(0);
-        else {
-          for (const id of e.imageIds) this.changedIds.add(id);
-          this.schedulePatch(120);
-        }
+        this.tiles.invalidate(e.imageIds);
+        if (e.classesChanged) this.listing.reload();
+        else this.listing.labelsChanged(e.imageIds);
       });
       client.on('project:changed', (p) => {
-        this.pages.clear();
-        this.selected.clear();
+        this.tiles.clear();
+        this.clearSelection();
         this.roots = [];
         this.counts = null;
-        this.total = 0;
         this.focus = 0;
+        this.focusId = null;
         this.filter = { kind: 'all' };
         this.confidence = { min: 0, max: 100 };
+        this.loadedFor = null;
         if (p) void this.refresh();
       });
     });
   }
 
-  /** Reloads roots, counts and the grid's size; cached pages are refetched as seen. */
+  /** Images in the grid (so far, while the listing loads). */
+  get total(): number {
+    return this.listing.length;
+  }
+
+  /** Something is still loading or catching up with a change. */
+  get busy(): boolean {
+    return this.listing.loading || this.listing.syncing || this.tiles.inflight > 0;
+  }
+
+  get selectedCount(): number {
+    void this.selectionVersion;
+    return this.selection.size;
+  }
+
+  isSelected(id: number): boolean {
+    void this.selectionVersion;
+    return this.selection.has(id);
+  }
+
+  /** The tile at a grid position, or null while it loads (ask with `want`). */
+  tileAt(index: number): ImageTile | null {
+    const id = this.listing.at(index);
+    return id === undefined ? null : (this.tiles.get(id) ?? null);
+  }
+
+  /** The focused image's id, or null in an empty grid. */
+  get focusedId(): number | null {
+    return this.listing.at(this.focus) ?? null;
+  }
+
+  /** Reloads roots, counts and settings, and lists the filter from the start. */
   async refresh(): Promise<void> {
     if (!appState.project) return;
-    const api = appState.api();
-    try {
-      const [roots, counts, first, settings] = await Promise.all([
-        api.library.roots(),
-        api.library.counts(),
-        api.library.listImages({
-          filter: this.query(),
-          sort: this.sort,
-          offset: 0,
-          limit: PAGE_SIZE,
-        }),
-        api.library.settings(),
-      ]);
-      this.sequenceGap = settings.sequenceGapSeconds;
-      this.roots = roots;
-      this.counts = counts;
-      this.total = first.total;
-      this.loading.clear();
-      this.pages.clear();
-      this.pages.set(0, first.items);
-      this.generation++;
-      if (this.focus >= this.total) this.focus = Math.max(0, this.total - 1);
-    } catch (err) {
-      appState.report(err);
-    }
+    this.loadedFor = appState.project.path;
+    this.listing.reset();
+    await this.refreshRoots();
   }
 
-  /** The tile at a grid index, or null while its page loads (the load starts here). */
-  tileAt(index: number): ImageTile | null {
-    const page = Math.floor(index / PAGE_SIZE);
-    const items = this.pages.get(page);
-    if (!items) {
-      this.load(page);
-      return null;
-    }
-    return items[index - page * PAGE_SIZE] ?? null;
-  }
-
-  /** The tile at an index, loading its page if needed. */
-  async tileAtAsync(index: number): Promise<ImageTile | null> {
-    const page = Math.floor(index / PAGE_SIZE);
-    if (!this.pages.has(page)) await this.fetchPage(page);
-    return this.pages.get(page)?.[index - page * PAGE_SIZE] ?? null;
-  }
-
-  get focused(): ImageTile | null {
-    return this.total > 0 ? this.tileAt(this.focus) : null;
-  }
-
-  /** Loads details and sequence of the focused image (for the image view). */
-  async loadFocused(): Promise<void> {
-    const tile = await this.tileAtAsync(this.focus);
-    if (!tile) {
-      this.detail = null;
-      this.sequence = [];
-      return;
-    }
-    try {
-      const api = appState.api();
-      const [detail, seq] = await Promise.all([
-        api.library.image(tile.id),
-        tile.sequenceId === null
-          ? Promise.resolve(null)
-          : api.library.listImages({
-              filter: { sequenceId: tile.sequenceId },
-              sort: 'time',
-              limit: 200,
-            }),
-      ]);
-      this.detail = detail;
-      this.sequence = seq?.items ?? [tile];
-    } catch (err) {
-      appState.report(err);
-    }
-  }
-
-  /** Focuses an image by id if it is in the current list (film strip clicks). */
-  async focusId(id: number): Promise<boolean> {
-    try {
-      const ids = await appState.api().library.imageIds(this.query(), this.sort);
-      const i = ids.indexOf(id);
-      if (i < 0) return false;
-      this.moveFocus(i);
-      return true;
-    } catch (err) {
-      appState.report(err);
-      return false;
-    }
+  /** Loads the open project's library unless that is done (the page opened with it open). */
+  ensureLoaded(): void {
+    if (appState.project && this.loadedFor !== appState.project.path) void this.refresh();
   }
 
   mediaUrl(kind: MediaKind, id: number, version: string | null): string {
@@ -187,68 +146,88 @@ class LibraryState {
   setFilter(filter: ViewFilter): void {
     this.filter = filter;
     this.focus = 0;
-    this.selected.clear();
-    this.anchor = null;
-    void this.refresh();
+    this.focusId = null;
+    this.clearSelection();
+    this.listing.reset();
   }
 
   setSort(sort: ImageSort): void {
     this.sort = sort;
     this.focus = 0;
-    void this.refresh();
+    this.focusId = null;
+    this.listing.reset();
+  }
+
+  setConfidence(min: number, max: number): void {
+    this.confidence = { min, max };
+    this.focus = 0;
+    this.focusId = null;
+    this.clearSelection();
+    this.listing.reset();
   }
 
   /** Moves the focus, clamped to the list. */
   moveFocus(to: number): void {
     if (this.total === 0) return;
     this.focus = Math.min(this.total - 1, Math.max(0, to));
+    this.focusId = this.listing.at(this.focus) ?? null;
+  }
+
+  /** Focuses an image if the grid lists it (back from the image view); else keeps the place. */
+  focusImage(id: number, fallback: number): void {
+    const i = this.listing.indexOf(id, this.focus);
+    this.moveFocus(i >= 0 ? i : fallback);
   }
 
   /** Click semantics of file managers: plain, shift (range from the anchor), ctrl/cmd (toggle). */
-  async click(index: number, mods: { shift: boolean; toggle: boolean }): Promise<void> {
-    this.focus = index;
-    const tile = await this.tileAtAsync(index);
-    if (!tile) return;
-    if (mods.shift && this.anchor !== null) {
-      const [from, to] = this.anchor < index ? [this.anchor, index] : [index, this.anchor];
-      if (!mods.toggle) this.selected.clear();
-      for (let i = from; i <= to; i++) {
-        const t = await this.tileAtAsync(i);
-        if (t) this.selected.add(t.id);
-      }
-      return;
-    }
-    if (mods.toggle) {
-      if (this.selected.has(tile.id)) this.selected.delete(tile.id);
-      else this.selected.add(tile.id);
+  click(index: number, mods: { shift: boolean; toggle: boolean }): void {
+    this.moveFocus(index);
+    const id = this.focusedId;
+    if (id === null) return;
+    const anchor = this.anchorId === null ? -1 : this.listing.indexOf(this.anchorId, index);
+    if (mods.shift && anchor >= 0) {
+      if (!mods.toggle) this.selection.clear();
+      const [from, to] = anchor < index ? [anchor, index] : [index, anchor];
+      for (const x of this.listing.slice(from, to + 1)) this.selection.add(x);
     } else {
-      this.selected.clear();
-      this.selected.add(tile.id);
+      if (mods.toggle) {
+        if (!this.selection.delete(id)) this.selection.add(id);
+      } else {
+        this.selection.clear();
+        this.selection.add(id);
+      }
+      this.anchorId = id;
     }
-    this.anchor = index;
+    this.selectionVersion++;
   }
 
-  /** Selects every image of the current filter (ids come from the main side, not pages). */
+  /** Selects every image of the grid (waiting for the listing to be complete). */
   async selectAll(): Promise<void> {
-    try {
-      const ids = await appState.api().library.imageIds(this.query(), this.sort);
-      this.selected.clear();
-      for (const id of ids) this.selected.add(id);
-    } catch (err) {
-      appState.report(err);
-    }
+    const ids = await this.listing.whenComplete();
+    ids.forEach((id) => this.selection.add(id));
+    this.selectionVersion++;
+  }
+
+  /** Selects these images (those the grid shows). */
+  select(ids: Iterable<number>): void {
+    for (const id of ids) this.selection.add(id);
+    this.selectionVersion++;
   }
 
   clearSelection(): void {
-    this.selected.clear();
-    this.anchor = null;
+    this.selection.clear();
+    this.anchorId = null;
+    this.selectionVersion++;
   }
 
-  /** The images an action applies to: the selection, or else the focused image. */
-  async targets(): Promise<number[]> {
-    if (this.selected.size > 0) return [...this.selected];
-    const t = await this.tileAtAsync(this.focus);
-    return t ? [t.id] : [];
+  /**
+   * The images a key acts on, fixed when it is pressed: the selection, or else the focused
+   * image (empty in an empty grid).
+   */
+  targets(): number[] {
+    if (this.selection.size > 0) return this.selection.toArray();
+    const id = this.focusedId;
+    return id === null ? [] : [id];
   }
 
   async addRoot(folder: string, labelsFromFolders: boolean): Promise<boolean> {
@@ -281,6 +260,7 @@ class LibraryState {
         appState.api().library.updateSettings({ sequenceGapSeconds: seconds }),
       )
     ) {
+      this.tiles.invalidate();
       await this.refresh();
     }
   }
@@ -291,83 +271,90 @@ class LibraryState {
 
   /** The filter as the API takes it (for the assist state's bulk actions too). */
   query(): ImageFilter {
-    const base = this.baseQuery();
+    const base = baseQuery(this.filter);
     const { min, max } = this.confidence;
     if (min > 0) base.minConfidence = min / 100;
     if (max < 100) base.maxConfidence = max / 100;
     return base;
   }
 
-  setConfidence(min: number, max: number): void {
-    this.confidence = { min, max };
-    this.focus = 0;
-    void this.refresh();
-  }
-
-  private baseQuery(): ImageFilter {
-    const f = this.filter;
-    switch (f.kind) {
-      case 'all':
-        return {};
-      case 'unlabelled':
-        return { unlabelled: true };
-      case 'problem':
-      case 'pending':
-        return { status: f.kind };
-      case 'class':
-        return { classId: f.classId };
-      case 'sequence':
-        return { sequenceId: f.sequenceId };
-      case 'folder':
-        return { rootId: f.rootId, folder: f.folder };
-      case 'suggested':
-        return { suggested: true, suggestedSince: f.since };
-      case 'disagrees':
-        return { disagrees: true };
-      case 'predicted':
-        return { predictedClassId: f.classId };
-      case 'similar':
-        return { imageIds: [f.imageId, ...f.ids] };
-    }
-  }
-
-  private load(page: number): void {
-    if (this.loading.has(page)) return;
-    // Deferred: this runs while the grid renders, where state must not change.
-    queueMicrotask(() => void this.fetchPage(page));
-  }
-
-  private async fetchPage(page: number): Promise<void> {
-    if (this.loading.has(page)) return;
-    this.loading.add(page);
-    const generation = this.generation;
+  private async refreshRoots(): Promise<void> {
+    if (!appState.project) return;
     try {
-      const res = await appState.api().library.listImages({
-        filter: this.query(),
-        sort: this.sort,
-        offset: page * PAGE_SIZE,
-        limit: PAGE_SIZE,
-      });
-      if (generation !== this.generation) return;
-      this.pages.set(page, res.items);
-      this.total = res.total;
+      const api = appState.api();
+      const [roots, counts, settings] = await Promise.all([
+        api.library.roots(),
+        api.library.counts(),
+        api.library.settings(),
+      ]);
+      this.roots = roots;
+      this.counts = counts;
+      this.sequenceGap = settings.sequenceGapSeconds;
     } catch (err) {
       appState.report(err);
-    } finally {
-      this.loading.delete(page);
     }
   }
 
-  /** Refetches the cached pages holding changed images, once per burst of label changes. */
-  private reloadChangedPages(): void {
-    const ids = new Set(this.changedIds);
-    this.changedIds.clear();
-    for (const [page, items] of this.pages) {
-      if (items.some((t) => ids.has(t.id))) {
-        this.loading.delete(page);
-        void this.fetchPage(page);
-      }
+  /** Imports and watched folders change the list: reload it, at most every RELOAD_EVERY_MS. */
+  private scheduleReload(): void {
+    if (this.reloadTimer) return;
+    const wait = Math.max(0, this.lastReload + RELOAD_EVERY_MS - Date.now());
+    this.reloadTimer = setTimeout(() => {
+      this.reloadTimer = null;
+      this.lastReload = Date.now();
+      this.listing.reload();
+    }, wait);
+  }
+
+  /** Images left the grid: they leave the selection; the focus stays on its image or place. */
+  private afterRemoved(ids: number[]): void {
+    let changed = false;
+    for (const id of ids) changed = this.selection.delete(id) || changed;
+    if (changed) this.selectionVersion++;
+    this.keepFocus();
+  }
+
+  private afterReplaced(): void {
+    const before = this.selection.size;
+    this.selection.retain(this.listing.current());
+    if (this.selection.size !== before) this.selectionVersion++;
+    this.keepFocus();
+  }
+
+  private keepFocus(): void {
+    const i = this.focusId === null ? -1 : this.listing.indexOf(this.focusId, this.focus);
+    if (i >= 0) this.focus = i;
+    else {
+      // The focused image left: the one that took its place is focused now.
+      this.focus = Math.max(0, Math.min(this.focus, this.total - 1));
+      this.focusId = this.listing.at(this.focus) ?? null;
     }
+  }
+}
+
+function baseQuery(f: ViewFilter): ImageFilter {
+  switch (f.kind) {
+    case 'all':
+      return {};
+    case 'unlabelled':
+      return { unlabelled: true };
+    case 'problem':
+    case 'pending':
+      return { status: f.kind };
+    case 'class':
+      return { classId: f.classId };
+    case 'sequence':
+      return { sequenceId: f.sequenceId };
+    case 'folder':
+      return { rootId: f.rootId, folder: f.folder };
+    case 'suggested':
+      return { suggested: true, suggestedSince: f.since };
+    case 'disagrees':
+      return { disagrees: true };
+    case 'predicted':
+      return { predictedClassId: f.classId };
+    case 'similar':
+      return { imageIds: [f.imageId, ...f.ids] };
   }
 }
 

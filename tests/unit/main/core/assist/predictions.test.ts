@@ -189,8 +189,9 @@ describe('suggestions: storage, queue order, accept', () => {
     const after = (await api.library.listImages({ sort: 'path' })).items;
     expect(after.map((x) => x.classIds)).toEqual([[bird], [], [], [], []]);
     await expect(api.assist.bulkAccept(1.5)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
-    // Accepting one image on purpose is a human decision: it replaces that human's label.
-    await api.assist.accept([ids['a'] ?? 0]);
+    // Accepting over a human label of another class asks first; once asked, it replaces it.
+    expect(await api.assist.accept([ids['a'] ?? 0])).toMatchObject({ replacesHuman: 1 });
+    await api.assist.accept([ids['a'] ?? 0], { replaceHuman: true });
     const [a1] = (await api.library.listImages({ filter: { imageIds: [ids['a'] ?? 0] } })).items;
     expect(a1?.classIds).toEqual([cat]);
     expect(await api.library.imageIds({ disagrees: true })).toEqual([]);

@@ -93,7 +93,7 @@ describe('evaluating a trained run', () => {
     const target = before[0]!;
     const imageId = target.imageId;
     const newClass = classes.find((c) => c.name === target.predictedClass)!;
-    await t.service.api.labels.assign([imageId], newClass.id);
+    await t.service.api.labels.assign([imageId], newClass.id, { replaceHuman: true });
     const fresh = (await t.service.api.evaluate.runs()).find((f) => f.runId === run.id);
     expect(fresh).toMatchObject({ known: true, stale: true, changed: 1 });
     const after = await t.service.api.evaluate.misclassified(run.id);

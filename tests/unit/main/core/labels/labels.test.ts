@@ -57,7 +57,16 @@ describe('classes and labels', () => {
     t.service.bus.on('labels:changed', (e) => events.push(e));
 
     await t.service.api.labels.assign(ids.slice(0, 4), deer.id);
-    const change = await t.service.api.labels.assign([ids[0] ?? 0, ids[1] ?? 0], boar.id);
+    // Replacing a human's labels with another class asks first: nothing is written.
+    const asked = await t.service.api.labels.assign(
+      [ids[0] ?? 0, ids[1] ?? 0, ids[5] ?? 0],
+      boar.id,
+    );
+    expect(asked).toMatchObject({ replacesHuman: 2, imageIds: [], batchId: null });
+    expect(await labelsOf(ids[5] ?? 0)).toEqual([]);
+    const change = await t.service.api.labels.assign([ids[0] ?? 0, ids[1] ?? 0], boar.id, {
+      replaceHuman: true,
+    });
     expect(change).toMatchObject({ canUndo: true, canRedo: false });
     expect(await labelsOf(ids[0] ?? 0)).toEqual(['boar']);
     expect((await t.service.api.labels.counts()).classes.map((c) => c.count)).toEqual([2, 2]);

@@ -1,0 +1,135 @@
+import type { ImageDetail, ImageTile } from '../../../../shared/types';
+import { IdList } from '../id-list';
+import { appState } from './app.svelte';
+import { library, type ViewFilter } from './library.svelte';
+
+/**
+ * The image view's list: the grid's list as it was when the view opened, frozen, so Next is
+ * the next image the user saw in the grid, also while labels move images in or out of the
+ * filter. A key press takes its target from here at once, without waiting for anything.
+ */
+class ImageViewState {
+  /** Position of the shown image in the frozen list. */
+  pos = $state(0);
+  length = $state(0);
+  /** Details of the shown image (EXIF panel). */
+  detail = $state<ImageDetail | null>(null);
+  /** The burst the shown image belongs to, for the film strip. */
+  sequence = $state<ImageTile[]>([]);
+
+  private version = $state(0);
+  private ids = new IdList();
+  private stopAppend: (() => void) | null = null;
+
+  constructor() {
+    appState.onStart((client) => {
+      client.on('project:changed', () => {
+        this.stopAppend?.();
+        this.ids = new IdList();
+        this.length = 0;
+        this.pos = 0;
+        this.detail = null;
+        this.sequence = [];
+        this.version++;
+      });
+    });
+  }
+
+  /** Freezes the grid's list and shows the image at `index` of it. */
+  open(index: number): void {
+    this.stopAppend?.();
+    this.stopAppend = null;
+    this.ids = library.listing.snapshot();
+    // Opened before the listing was complete: the rest of it joins as it arrives.
+    if (!library.listing.complete) {
+      this.stopAppend = library.listing.onAppend((ids) => {
+        this.ids.push(ids);
+        this.length = this.ids.length;
+        this.version++;
+      });
+    }
+    this.length = this.ids.length;
+    this.version++;
+    this.pos = Math.max(0, Math.min(index, this.length - 1));
+  }
+
+  /** Back to the grid, focused on the image shown last (or the place it had). */
+  close(): void {
+    this.stopAppend?.();
+    this.stopAppend = null;
+    const id = this.currentId;
+    if (id !== null) library.focusImage(id, library.focus);
+  }
+
+  get currentId(): number | null {
+    void this.version;
+    return this.ids.at(this.pos) ?? null;
+  }
+
+  /** The shown image's tile (null while it loads). */
+  get current(): ImageTile | null {
+    const id = this.currentId;
+    return id === null ? null : (library.tiles.get(id) ?? null);
+  }
+
+  /** Moves by `delta` images, clamped to the list. */
+  move(delta: number): void {
+    if (this.length === 0) return;
+    this.pos = Math.max(0, Math.min(this.pos + delta, this.length - 1));
+  }
+
+  /** Shows an image of the list (film strip); false when the list does not hold it. */
+  goTo(id: number): boolean {
+    void this.version;
+    const i = this.ids.indexOf(id, this.pos);
+    if (i >= 0) this.pos = i;
+    return i >= 0;
+  }
+
+  /**
+   * Images around the shown one whose tiles are worth having now: a window that moves in
+   * steps of 16, so labelling one image after another asks for tiles once per 16.
+   */
+  around(): number[] {
+    void this.version;
+    const from = Math.floor(this.pos / 16) * 16 - 16;
+    return this.ids.slice(from, from + 48);
+  }
+
+  /** Shows another list (a sequence, a folder) from its first image. */
+  async showOnly(filter: ViewFilter): Promise<void> {
+    library.setFilter(filter);
+    await library.listing.whenComplete();
+    this.open(0);
+  }
+
+  /** Loads details and the sequence of the shown image. */
+  async loadDetail(): Promise<void> {
+    const id = this.currentId;
+    if (id === null) {
+      this.detail = null;
+      this.sequence = [];
+      return;
+    }
+    try {
+      const api = appState.api();
+      const detail = await api.library.image(id);
+      if (id !== this.currentId) return;
+      const seq =
+        detail.sequenceId === null
+          ? null
+          : await api.library.listImages({
+              filter: { sequenceId: detail.sequenceId },
+              sort: 'time',
+              limit: 200,
+            });
+      if (id !== this.currentId) return;
+      this.detail = detail;
+      this.sequence = seq?.items ?? [detail];
+    } catch (err) {
+      appState.report(err);
+    }
+  }
+}
+
+export const imageView = new ImageViewState();
