@@ -4,7 +4,7 @@ import { MEDIA_PATH } from '../../shared/api';
 import type { MediaKind } from '../../shared/types';
 import { contentSecurityPolicy } from '../csp';
 import type { OcellusService } from '../core/service';
-import { resolveInside } from '../core/fs-safety';
+import { resolveInside } from '../core/util/fs-safety';
 
 import { APP_HOST, APP_SCHEME } from './app-url';
 

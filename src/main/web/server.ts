@@ -9,7 +9,7 @@ import type { MediaKind } from '../../shared/types';
 import { parseWsCall, type WsServerMessage } from '../../shared/rpc';
 import { dispatch } from '../core/service/dispatch';
 import type { OcellusService } from '../core/service';
-import { mimeType, resolveInside } from '../core/fs-safety';
+import { mimeType, resolveInside } from '../core/util/fs-safety';
 import { contentSecurityPolicy } from '../csp';
 
 export const WS_PATH = '/api';

@@ -110,6 +110,7 @@ export class DerivativeQueue {
       path.join(root, ...row.rel_path.split('/')),
       paths.thumb,
       paths.input,
+      { roots: [root] },
     );
     if (this.closed || !this.db.open) return;
     if (result.ok) this.markDerived(imageId);

@@ -9,7 +9,8 @@ import sharp, {
   type Sharp,
 } from 'sharp';
 import { classifyOpenError, headerProblem } from './image-formats';
-import { errorMessage, readErrorMessage } from './probe';
+import { readFileSafe } from '../util/safe-fs';
+import { errorMessage, MAX_IMAGE_BYTES, refusal } from './probe';
 
 export interface DerivativeOptions {
   /** Thumbnail fits inside this square (px); default 256. */
@@ -18,6 +19,8 @@ export interface DerivativeOptions {
   inputShortSide?: number;
   /** Cap on the long side of the model-input cache (px); default 1280. */
   inputMaxLongSide?: number;
+  /** Folders the original's real path must lie in (its root); none means anywhere. */
+  roots?: readonly string[];
 }
 
 export type DerivativeResult =
@@ -48,9 +51,9 @@ export async function renderDerivatives(
 
   let buf: Buffer;
   try {
-    buf = await fs.promises.readFile(absPath);
+    buf = await readFileSafe(absPath, { roots: opts.roots, maxBytes: MAX_IMAGE_BYTES });
   } catch (err) {
-    return { ok: false, status: 'broken', error: readErrorMessage(err) };
+    return { ok: false, ...refusal(err) };
   }
   if (buf.length === 0) return { ok: false, status: 'broken', error: 'Empty file (0 bytes)' };
 

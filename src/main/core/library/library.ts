@@ -14,7 +14,7 @@ import type {
   RootInfo,
 } from '../../../shared/types';
 import type { EventBus } from '../event-bus';
-import { isPathInside, mimeType, realFileInside } from '../fs-safety';
+import { isPathInside, mimeType, realFileInside } from '../util/fs-safety';
 import type { JobRegistry } from '../jobs/job-registry';
 import type { ProjectStore } from '../store/project-store';
 import { cacheDirFor, derivativePaths } from './derivative-paths';
@@ -296,11 +296,7 @@ export class Library {
     this.recorder.markMissing(rootId, [...changes.removed]);
     this.recorder.record(
       rootId,
-      [...changes.upserted].map(([relPath, st]) => ({
-        relPath,
-        size: st.size,
-        mtimeMs: st.mtimeMs,
-      })),
+      [...changes.upserted].map(([relPath, st]) => ({ relPath, ...st })),
     );
     this.changed('watch', true);
     this.sync.kick();

@@ -2,7 +2,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import exifr from 'exifr';
 import sharp, { type Metadata } from 'sharp';
-import { classifyOpenError, headerProblem } from './image-formats';
+import { FileRefusedError, openSafe, readFileSafe, type SafeFile } from '../util/safe-fs';
+import { classifyOpenError, hasReadableSignature, headerProblem } from './image-formats';
 
 export type ImageStatus = 'ok' | 'broken' | 'unsupported';
 
@@ -50,8 +51,30 @@ export function emptyExif(): ExifInfo {
   };
 }
 
-/** Reads the file once (buffer), hashes it, reads header metadata with sharp and EXIF with exifr. */
-export async function probeImage(absPath: string): Promise<ProbeResult> {
+/** Where an image may be read from and how large it may be. */
+export interface ProbeOptions {
+  /** The folders the file's real path must lie in (its root); none means anywhere. */
+  roots?: readonly string[];
+  /** Larger files are listed as unsupported without being read; default MAX_IMAGE_BYTES. */
+  maxBytes?: number;
+}
+
+/** The largest image file Ocellus reads (1 GiB): well above any photo or scan it can decode. */
+export const MAX_IMAGE_BYTES = 1024 * 1024 * 1024;
+// Files up to this size are kept whole for the header parse (one read, as before); larger
+// ones are hashed as a stream and only their head is kept.
+const KEEP_WHOLE_BYTES = 32 * 1024 * 1024;
+const HEAD_BYTES = 1024 * 1024;
+
+/**
+ * Reads the file once through the safe reader (regular files inside the root only, size
+ * cap, timeout), hashing it as it streams; reads header metadata with sharp and EXIF with
+ * exifr. Files Ocellus refuses to read are reported with the reason, never opened.
+ */
+export async function probeImage(
+  absPath: string,
+  options: ProbeOptions = {},
+): Promise<ProbeResult> {
   const result: ProbeResult = {
     status: 'broken',
     error: null,
@@ -63,42 +86,66 @@ export async function probeImage(absPath: string): Promise<ProbeResult> {
     format: null,
     exif: emptyExif(),
   };
+  const safe = { roots: options.roots, maxBytes: options.maxBytes ?? MAX_IMAGE_BYTES };
 
   let buf: Buffer;
+  let whole: boolean;
+  let file: SafeFile;
   try {
     // One open gives size, mtime and content consistently, even if the file is being replaced.
-    const fh = await fs.promises.open(absPath, 'r');
-    try {
-      const st = await fh.stat();
-      result.size = st.size;
-      result.mtimeMs = st.mtimeMs;
-      buf = await fh.readFile();
-    } finally {
-      await fh.close();
-    }
+    file = await openSafe(absPath, safe);
   } catch (err) {
     await fillStat(absPath, result);
-    result.error = readErrorMessage(err);
+    Object.assign(result, refusal(err));
     return result;
   }
+  try {
+    result.mtimeMs = file.mtimeMs;
+    whole = file.size <= KEEP_WHOLE_BYTES;
+    const hash = crypto.createHash('sha256');
+    const kept: Buffer[] = [];
+    let keptBytes = 0;
+    result.size = await file.forEachChunk((chunk) => {
+      hash.update(chunk);
+      if (whole || keptBytes < HEAD_BYTES) {
+        kept.push(Buffer.from(chunk));
+        keptBytes += chunk.length;
+      }
+    });
+    result.hash = hash.digest('hex');
+    buf = Buffer.concat(kept);
+  } catch (err) {
+    result.hash = null;
+    Object.assign(result, refusal(err));
+    return result;
+  } finally {
+    await file.close();
+  }
 
-  result.size = buf.length;
-  if (buf.length === 0) {
-    result.hash = sha256(buf);
+  if (result.size === 0) {
     result.error = 'Empty file (0 bytes)';
     return result;
   }
 
   // Header only; the pixel limit is judged by headerProblem so huge images still get their size.
-  // Started before hashing so libvips parses on the thread pool while this thread hashes.
-  const metaPromise = sharp(buf, { limitInputPixels: false }).metadata();
-  result.hash = sha256(buf);
   let meta: Metadata;
   try {
-    meta = await metaPromise;
+    meta = await sharp(buf, { limitInputPixels: false }).metadata();
+    // TIFF keeps its tags wherever the writer put them (often after the pixels).
+    if (!whole && meta.format === 'tiff') throw new Error('TIFF: read it whole');
   } catch (err) {
-    Object.assign(result, classifyOpenError(buf.subarray(0, 32), errorMessage(err)));
-    return result;
+    // A cut-off buffer fails some loaders (TIFF says "unsupported format"): read it whole
+    // when it starts like an image, but never for junk such as a sparse file of zeros.
+    const retry = !whole && hasReadableSignature(buf.subarray(0, 16));
+    try {
+      if (!retry) throw err;
+      buf = await readFileSafe(absPath, safe);
+      whole = true;
+      meta = await sharp(buf, { limitInputPixels: false }).metadata();
+    } catch (err2) {
+      Object.assign(result, classifyOpenError(buf.subarray(0, 32), errorMessage(err2)));
+      return result;
+    }
   }
 
   result.width = meta.width;
@@ -111,14 +158,50 @@ export async function probeImage(absPath: string): Promise<ProbeResult> {
   return result;
 }
 
-function sha256(buf: Buffer): string {
-  return crypto.createHash('sha256').update(buf).digest('hex');
+/** Status and message of an image Ocellus would not or could not read. */
+export function refusal(err: unknown): { status: 'broken' | 'unsupported'; error: string } {
+  if (err instanceof FileRefusedError) {
+    switch (err.reason) {
+      case 'not-regular':
+        return { status: 'unsupported', error: `Not read: ${afterPath(err.message)}` };
+      case 'too-large':
+        return {
+          status: 'unsupported',
+          error: `File too large to read: ${afterPath(err.message)}`,
+        };
+      case 'outside':
+      case 'link':
+        return {
+          status: 'unsupported',
+          error: 'Not read: it is a link leading outside the folder',
+        };
+      case 'missing':
+        return { status: 'broken', error: 'Cannot read file: it no longer exists' };
+      case 'timeout':
+        return {
+          status: 'broken',
+          error: 'Cannot read file: reading timed out (the drive may be hung or unplugged)',
+        };
+      case 'changed':
+        return { status: 'broken', error: 'Cannot read file: it was replaced while being read' };
+      default:
+        return { status: 'broken', error: readErrorMessage(err.original ?? err) };
+    }
+  }
+  return { status: 'broken', error: readErrorMessage(err) };
+}
+
+// "…/x.jpg is a FIFO (named pipe), not a regular file…" → "it is a FIFO (named pipe)…".
+function afterPath(message: string): string {
+  const m = / (is (?:too large|a |an |not ).*)$/.exec(message);
+  return m ? `it ${m[1]}` : message;
 }
 
 async function fillStat(absPath: string, result: ProbeResult): Promise<void> {
   try {
-    const st = await fs.promises.stat(absPath);
-    result.size = st.size;
+    // lstat: the size of a link's target outside the folder is none of our business.
+    const st = await fs.promises.lstat(absPath);
+    result.size = st.isFile() ? st.size : 0;
     result.mtimeMs = st.mtimeMs;
   } catch {
     // Size and time stay 0: the file is gone or its folder is unreadable.
