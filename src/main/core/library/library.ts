@@ -39,6 +39,8 @@ export interface LibraryOptions {
 export interface MediaFile {
   file: string;
   contentType: string;
+  /** The folder `file` must still lie in when it is opened (a root, or the cache). */
+  root: string;
 }
 
 const CHANGE_EVENT_MS = 500;
@@ -229,12 +231,12 @@ export class Library {
       const { thumb } = derivativePaths(this.cacheDir, loc.hash);
       if (!fs.existsSync(thumb)) await this.queue.request(imageId, 'high');
       const file = realFileInside(this.cacheDir, thumb);
-      return file ? { file, contentType: 'image/webp' } : null;
+      return file ? { file, contentType: 'image/webp', root: this.cacheDir } : null;
     }
     const root = this.rootPathOrNull(loc.rootId);
     if (!root) return null;
     const file = realFileInside(root, path.join(root, ...loc.relPath.split('/')));
-    return file ? { file, contentType: mimeType(file) } : null;
+    return file ? { file, contentType: mimeType(file), root } : null;
   }
 
   /** Resolves when the background import has nothing left to do. */

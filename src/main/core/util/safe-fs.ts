@@ -323,6 +323,11 @@ export class SafeFile {
     }
   }
 
+  /** A stream of the whole file that closes the descriptor when it ends or fails. */
+  stream(): fs.ReadStream {
+    return this.handle.createReadStream({ autoClose: true });
+  }
+
   /** The whole file as one buffer (within the size cap). */
   async readAll(): Promise<Buffer> {
     const chunks: Buffer[] = [];
