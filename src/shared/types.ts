@@ -1,4 +1,5 @@
 /** Domain types shared by every layer. Plain data only: they cross every transport. */
+import type { ErrorCode } from './errors';
 
 export type Transport = 'ipc' | 'websocket' | 'direct';
 
@@ -95,6 +96,8 @@ export interface JobInfo {
   startedAt: string;
   finishedAt: string | null;
   error: string | null;
+  /** Why a failed job failed, e.g. DISK_FULL (set only when state is 'failed'). */
+  errorCode?: ErrorCode;
 }
 
 export type ImageStatus = 'pending' | 'ok' | 'broken' | 'unsupported';

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { OcellusError } from '../../shared/errors';
-import type { ProjectStatus } from '../../shared/types';
+import type { JobInfo, ProjectStatus } from '../../shared/types';
 import {
   defaultAppDataDir,
   defaultProjectDir,
@@ -166,8 +166,9 @@ async function add(service: OcellusService, args: string[], io: CliIo): Promise<
   const root = await service.api.library.addRoot(path.resolve(folder), {
     labelsFromFolders: values['labels-from-folders'] === true,
   });
-  await service.whenIdle();
+  const final = await service.whenIdle();
   off();
+  throwIfFailed(final);
   const [roots, counts, st] = await Promise.all([
     service.api.library.roots(),
     service.api.library.counts(),
@@ -208,8 +209,9 @@ async function rescan(service: OcellusService, args: string[], io: CliIo): Promi
   await service.api.project.open(path.resolve(file));
   const off = progressFor(service, io, values);
   await service.api.library.rescan();
-  await service.whenIdle();
+  const final = await service.whenIdle();
   off();
+  throwIfFailed(final);
   const counts = await service.api.library.counts();
   io.stdout(
     values.json
@@ -273,6 +275,13 @@ function formatStatus(st: ProjectStatus): string {
     `  classes: ${st.classes.length === 0 ? 'none' : st.classes.map((c) => `${c.name} ${c.count}`).join(', ')}`,
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/** A failed import (a full disk…) ends the command with its reason and a non-zero code. */
+function throwIfFailed(job: JobInfo | null): void {
+  if (job?.state === 'failed') {
+    throw new OcellusError(job.errorCode ?? 'IO_ERROR', job.error ?? `${job.title} failed`);
+  }
 }
 
 function single(positionals: string[], usage: string): string {

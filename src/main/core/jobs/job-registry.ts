@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { OcellusError } from '../../../shared/errors';
 import type { JobInfo } from '../../../shared/types';
 import type { EventBus } from '../event-bus';
+import { toOcellusError } from '../util/io-errors';
 
 /** What a running job sees: its cancel signal and a way to report progress. */
 export interface JobContext {
@@ -89,8 +90,11 @@ export class JobRegistry {
         ) {
           entry.info.state = 'cancelled';
         } else {
+          const typed = toOcellusError(err);
           entry.info.state = 'failed';
-          entry.info.error = err instanceof Error ? err.message : String(err);
+          entry.info.error = typed instanceof Error ? typed.message : String(typed);
+          entry.info.errorCode = typed instanceof OcellusError ? typed.code : 'INTERNAL';
+          if (entry.info.errorCode === 'INTERNAL') console.error(`[ocellus] job ${title}:`, err);
         }
       }
       entry.info.finishedAt = new Date().toISOString();

@@ -90,6 +90,8 @@ export class LibrarySync {
 
   private async run(ctx: JobContext): Promise<void> {
     const stop = () => ctx.signal.aborted || this.closed || !this.db.open;
+    // A new job tries the cache again: space may have been freed since the last one stopped.
+    this.queue.resume();
     while (!stop()) {
       const rootId = this.scanQueue.shift();
       if (rootId !== undefined) {
@@ -140,6 +142,10 @@ export class LibrarySync {
       if (ids.length === 0) return;
       lastId = ids[ids.length - 1] ?? lastId;
       await Promise.all(ids.map((id) => this.queue.request(id, 'low')));
+      // A full disk stops the job with its reason; the rows stay underived, so reopening the
+      // project or a rescan carries on from here.
+      const stopped = this.queue.stoppedBy();
+      if (stopped) throw stopped;
       done += ids.length;
       ctx.progress(done);
       this.hooks.onChanged(false);

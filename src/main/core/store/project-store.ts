@@ -179,6 +179,10 @@ export class ProjectStore {
     if (!this.db.open) return;
     try {
       this.db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch (err) {
+      // A full or read-only disk: the WAL still holds every committed change and SQLite
+      // replays it on the next open, so closing without the checkpoint loses nothing.
+      console.error(`[ocellus] closing ${this.path} without a checkpoint:`, errMessage(err));
     } finally {
       this.db.close();
     }
