@@ -81,6 +81,9 @@ export class JobRegistry {
     };
     const done = (async () => {
       try {
+        // Work starts on a later turn, so every caller holds the job (and can subscribe to
+        // its updates) before any progress or its end is announced, however quick it is.
+        await new Promise((resolve) => setImmediate(resolve));
         await run(ctx);
         entry.info.state = entry.controller.signal.aborted ? 'cancelled' : 'done';
       } catch (err) {

@@ -20,6 +20,8 @@ import {
   type ModelMeta,
 } from './model-files';
 import { downloadModelFiles, type DownloadProgress } from './model-download';
+import { checkPath } from '../util/safe-fs';
+import { copyModelFolder, MAX_MODEL_BYTES } from './model-import';
 import type { ZooModel } from './zoo-types';
 
 /** Where a model's files are on disk and which loader they need. */
@@ -114,15 +116,10 @@ export class ModelStore {
   ): Promise<StoredModel> {
     const src = path.resolve(dir);
     if (options.id !== undefined) assertSafeId(options.id);
-    const info = readModelJson(src);
-    checkShards(src, info);
     // Validate and hash the copies, not the originals, so what is recorded is what is stored.
     const staging = this.staging();
     try {
-      for (const rel of [MODEL_JSON, ...info.shards]) {
-        fs.mkdirSync(path.dirname(path.join(staging, rel)), { recursive: true });
-        fs.copyFileSync(path.join(src, rel), path.join(staging, rel));
-      }
+      await copyModelFolder(src, staging);
       const copied = readModelJson(staging);
       const sizeBytes = fileSize(path.join(staging, MODEL_JSON)) + checkShards(staging, copied);
       const sha256 = await hashModel(staging, copied);
@@ -180,9 +177,9 @@ export class ModelStore {
   /** Imports a file written by exportToFile, verifying its recorded sha256s. */
   async importFile(file: string): Promise<StoredModel> {
     const src = path.resolve(file);
-    if (!fs.statSync(src, { throwIfNoEntry: false })?.isFile()) {
-      throw new OcellusError('NOT_FOUND', `No such model file: ${src}`);
-    }
+    if (!fs.existsSync(src)) throw new OcellusError('NOT_FOUND', `No such model file: ${src}`);
+    // A regular file of sane size, never a FIFO or device that tar would block on.
+    await checkPath(src, { maxBytes: MAX_MODEL_BYTES });
     const notModelFile = (why: string): OcellusError =>
       new OcellusError('INVALID_ARGUMENT', `${src} is not an Ocellus model file: ${why}`);
     // Check every entry before writing anything, rather than trusting extraction to sanitise.

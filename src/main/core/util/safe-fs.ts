@@ -302,10 +302,14 @@ export class SafeFile {
   }
 
   /**
-   * Calls `onChunk` with the file's bytes in order, never more than the size cap (a file
-   * that grows while read is cut at the cap and refused). Returns the bytes read.
+   * Calls `onChunk` with the file's bytes in order (waiting for it; the chunk is only valid
+   * until it returns), never more than the size cap (a file that grows while read is cut at
+   * the cap and refused). Returns the bytes read.
    */
-  async forEachChunk(onChunk: (chunk: Buffer) => void, chunkBytes = CHUNK_BYTES): Promise<number> {
+  async forEachChunk(
+    onChunk: (chunk: Buffer) => void | Promise<void>,
+    chunkBytes = CHUNK_BYTES,
+  ): Promise<number> {
     const buf = Buffer.allocUnsafe(chunkBytes);
     let position = 0;
     for (;;) {
@@ -319,7 +323,8 @@ export class SafeFile {
           this.realPath,
         );
       }
-      onChunk(buf.subarray(0, n));
+      // Awaited: the buffer is reused for the next read.
+      await onChunk(buf.subarray(0, n));
     }
   }
 
@@ -331,7 +336,9 @@ export class SafeFile {
   /** The whole file as one buffer (within the size cap). */
   async readAll(): Promise<Buffer> {
     const chunks: Buffer[] = [];
-    await this.forEachChunk((c) => chunks.push(Buffer.from(c)));
+    await this.forEachChunk((c) => {
+      chunks.push(Buffer.from(c));
+    });
     return Buffer.concat(chunks);
   }
 

@@ -112,7 +112,9 @@ describe('safe file access', () => {
     try {
       expect(f.size).toBe(3 * MB + 5);
       const sizes: number[] = [];
-      const total = await f.forEachChunk((c) => sizes.push(c.length));
+      const total = await f.forEachChunk((c) => {
+        sizes.push(c.length);
+      });
       expect(total).toBe(3 * MB + 5);
       expect(sizes).toEqual([MB, MB, MB, 5]);
     } finally {
