@@ -1,32 +1,30 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
+import { decodeLabelList, parseCsvRecords, restoreFormula } from '../../../shared/csv';
 import { OcellusError } from '../../../shared/errors';
 import type { LabelImportResult, LabelMode } from '../../../shared/types';
 import { ensureClass } from '../labels/classes';
 import { LabelStore } from '../labels/label-store';
-import { LABEL_SEPARATOR, parseCsv } from './csv';
+import { readTextSafe } from '../util/safe-fs';
 
 const MAX_REPORTED = 200;
+/** Largest CSV imported: 256 MB holds some 10^6 rows of long paths. */
+export const MAX_CSV_BYTES = 256 * 1024 * 1024;
 
 /**
  * Imports human labels from a CSV of `path,label` (a header naming `path` and `label` or
- * `labels` is optional; extra columns are ignored, several labels are split on ';').
- * Paths are absolute or relative to any root. Unknown paths are reported, not fatal;
- * missing classes are created; all labels land as one undoable batch.
+ * `labels` is optional; extra columns are ignored, several labels are split on ';' unless
+ * the cell is quoted). Paths are absolute or relative to any root. Unknown paths are
+ * reported, not fatal; missing classes are created; all labels land as one undoable batch.
+ * The file is read through the safe reader (a regular file, at most MAX_CSV_BYTES).
  */
-export function importLabelsCsv(
+export async function importLabelsCsv(
   db: Database.Database,
   file: string,
   labelMode: () => LabelMode,
-): LabelImportResult {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new OcellusError('IO_ERROR', `Cannot read ${file}: ${(err as Error).message}`);
-  }
-  const rows = parseCsv(text);
+): Promise<LabelImportResult> {
+  const records = parseCsvRecords(await readTextSafe(file, { maxBytes: MAX_CSV_BYTES }));
+  const rows = records.map((r) => r.fields);
   const header = rows[0]?.map((h) => h.trim().toLowerCase()) ?? [];
   const hasHeader = header.includes('path');
   const pathCol = hasHeader ? header.indexOf('path') : 0;
@@ -81,14 +79,11 @@ export function importLabelsCsv(
     ),
   );
   db.transaction(() => {
-    rows.slice(hasHeader ? 1 : 0).forEach((row, i) => {
-      const p = row[pathCol]?.trim() ?? '';
+    records.slice(hasHeader ? 1 : 0).forEach(({ fields: row, quoted }, i) => {
+      const p = restoreFormula(row[pathCol] ?? '').trim();
       if (p === '') return;
       result.rows++;
-      const names = (row[labelCol] ?? '')
-        .split(LABEL_SEPARATOR)
-        .map((s) => s.trim())
-        .filter((s) => s !== '');
+      const names = decodeLabelList(row[labelCol] ?? '', quoted[labelCol] === true);
       if (names.length === 0) return;
       const imageId = lookup(p);
       if (imageId === null) {

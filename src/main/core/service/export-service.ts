@@ -142,7 +142,7 @@ export function createExportService(ctx: ServiceContext): ExportApi {
     },
     async importLabels(file) {
       const store = requireStore(ctx);
-      const result = importLabelsCsv(
+      const result = await importLabelsCsv(
         store.db,
         path.resolve(requireString(file, 'file')),
         () => store.summary().labelMode,

@@ -58,7 +58,7 @@ export function createLibraryService(ctx: ServiceContext): LibraryApi {
       return { sequenceGapSeconds: requireLibrary(ctx).sequenceGapSeconds() };
     },
     async importMetadata(file) {
-      return importMetadataCsv(requireStore(ctx).db, requireString(file, 'file'));
+      return await importMetadataCsv(requireStore(ctx).db, requireString(file, 'file'));
     },
     async metadataKeys() {
       return metadataKeys(requireStore(ctx).db);
