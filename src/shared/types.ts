@@ -51,6 +51,16 @@ export interface ProjectSummary {
   createdAt: string;
   /** Version of the app that created the project. */
   createdWith: string;
+  /** Set when opened read-only (nothing can be changed; no watching, no jobs that write). */
+  readOnly?: boolean;
+}
+
+export interface OpenProjectOptions {
+  /**
+   * Read without owning it: no lock, no migration, nothing written. Works on read-only media
+   * and while another Ocellus process owns the project.
+   */
+  readOnly?: boolean;
 }
 
 export interface ImageCounts {

@@ -15,6 +15,7 @@ import { metadata } from './metadata-command';
 import { train } from './train-command';
 import { exportBundle, exportDataset, importLabels, predict } from './export-commands';
 import { evaluate } from './evaluate-command';
+import { openToRead } from './open-project';
 
 export interface CliIo {
   stdout(text: string): void;
@@ -252,7 +253,7 @@ async function status(service: OcellusService, args: string[], io: CliIo): Promi
     options: { json: { type: 'boolean' } },
   });
   const file = single(positionals, 'status <project.ocellus>');
-  await service.api.project.open(path.resolve(file));
+  await openToRead(service, file);
   const st = await service.api.project.status();
   const ml = await service.api.ml
     .status()

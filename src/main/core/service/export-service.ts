@@ -46,7 +46,7 @@ export function createExportService(ctx: ServiceContext): ExportApi {
         await new Promise((resolve) => setImmediate(resolve));
         summary = await work(job);
       } catch (err) {
-        if (store.db.open && !job.signal.aborted) {
+        if (store.db.open && !store.readOnly && !job.signal.aborted) {
           const rec = recordExport(store.db, {
             kind,
             path: out,
@@ -58,7 +58,8 @@ export function createExportService(ctx: ServiceContext): ExportApi {
         }
         throw err;
       }
-      if (!store.db.open) return;
+      // A project opened read-only (read-only media, owned elsewhere) keeps no history.
+      if (!store.db.open || store.readOnly) return;
       const rec = recordExport(store.db, { kind, path: out, runId, state: 'done', summary });
       job.phase(summary, 1);
       job.progress(1);

@@ -12,7 +12,7 @@ export function createProjectService(ctx: ServiceContext): ProjectApi {
   const openStore = async (store: ProjectStore) => {
     await closeCurrent(ctx);
     // A run that was training when the app died cannot resume: say so in its record.
-    new RunStore(store.db).failInterrupted();
+    if (!store.readOnly) new RunStore(store.db).failInterrupted();
     ctx.store = store;
     ctx.library = new Library(store, {
       bus: ctx.bus,
@@ -26,7 +26,7 @@ export function createProjectService(ctx: ServiceContext): ProjectApi {
     }
     ctx.bus.emit('project:changed', summary);
     // Catch up with what changed on disk while the project was closed.
-    if (ctx.options.watch !== false) ctx.library.start();
+    if (ctx.options.watch !== false && !store.readOnly) ctx.library.start();
     return summary;
   };
 
@@ -45,10 +45,16 @@ export function createProjectService(ctx: ServiceContext): ProjectApi {
       });
       return openStore(store);
     },
-    async open(path) {
+    async open(path, options) {
+      const opts =
+        options === undefined || options === null ? {} : requireObject(options, 'options');
+      if (opts['readOnly'] !== undefined && typeof opts['readOnly'] !== 'boolean') {
+        throw new OcellusError('INVALID_ARGUMENT', 'readOnly must be true or false');
+      }
       const store = ProjectStore.open(requireString(path, 'path'), {
         appVersion: ctx.options.appVersion,
         nativeBinding: ctx.options.nativeBinding,
+        readOnly: opts['readOnly'] === true,
       });
       return openStore(store);
     },
