@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import type { ExportApi } from '../../../shared/api';
 import { OcellusError } from '../../../shared/errors';
@@ -24,7 +25,7 @@ import { RunStore } from '../train/run-store';
 import type { ServiceContext } from './context';
 import { preferredBackend, resolveRunModel } from './ml-service';
 import { requireStore } from './project-service';
-import { requireObject, requireString } from './validate';
+import { requireObject, requirePath } from './validate';
 
 const FORMATS = ['csv', 'imagefolder', 'camtrap-dp'] as const;
 
@@ -73,9 +74,12 @@ export function createExportService(ctx: ServiceContext): ExportApi {
       const format = o.format;
       if (!format || !(FORMATS as readonly string[]).includes(format))
         throw new OcellusError('INVALID_ARGUMENT', `format is one of ${FORMATS.join(', ')}`);
-      const out = path.resolve(requireString(o.out, 'out'));
+      const out = requirePath(o.out, 'out');
       const store = requireStore(ctx);
       if (format !== 'csv') prepareEmptyDir(out);
+      else if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) {
+        throw new OcellusError('ALREADY_EXISTS', `${out} is a file, not a folder`);
+      }
       const linkMode = o.linkMode === 'hardlink' ? 'hardlink' : 'copy';
       const deploymentsBy = o.deploymentsBy === 'camera' ? 'camera' : 'root';
       return asJob(format, `Export ${format}`, out, null, async (job) => {
@@ -106,7 +110,7 @@ export function createExportService(ctx: ServiceContext): ExportApi {
     },
     async bundle(input) {
       const o = requireObject(input, 'options') as Partial<BundleExportOptions>;
-      const out = path.resolve(requireString(o.out, 'out'));
+      const out = requirePath(o.out, 'out');
       const store = requireStore(ctx);
       const runs = new RunStore(store.db);
       const runId = typeof o.runId === 'number' ? o.runId : newestDoneRun(runs);
@@ -145,7 +149,7 @@ export function createExportService(ctx: ServiceContext): ExportApi {
       const store = requireStore(ctx);
       const result = await importLabelsCsv(
         store.db,
-        path.resolve(requireString(file, 'file')),
+        requirePath(file, 'file'),
         () => store.summary().labelMode,
       );
       const labels = new LabelStore(store.db, () => store.summary().labelMode);

@@ -15,7 +15,7 @@ import { requireStore } from './project-service';
 import type { ServiceContext } from './context';
 import { runFeatureModel } from '../train/run-model';
 import type { RunSummary } from '../../../shared/types';
-import { requireObject, requireString } from './validate';
+import { requireObject, requirePath, requireString } from './validate';
 
 /** The `ml` domain: backends, base models, embeddings. */
 export function createMlService(ctx: ServiceContext): MlApi {
@@ -71,7 +71,7 @@ export function createMlService(ctx: ServiceContext): MlApi {
       }).info;
     },
     async importModel(p) {
-      const target = path.resolve(requireString(p, 'path'));
+      const target = requirePath(p, 'path');
       const isDir = fs.existsSync(target) && fs.statSync(target).isDirectory();
       if (
         isDir &&
@@ -92,10 +92,7 @@ export function createMlService(ctx: ServiceContext): MlApi {
       );
     },
     async exportModel(id, file) {
-      await ctx.models.exportToFile(
-        requireString(id, 'id'),
-        path.resolve(requireString(file, 'file')),
-      );
+      await ctx.models.exportToFile(requireString(id, 'id'), requirePath(file, 'file'));
     },
     async embed(modelId, options) {
       const opts = options === undefined ? {} : requireObject(options, 'options');

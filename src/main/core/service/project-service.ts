@@ -5,7 +5,7 @@ import { Library } from '../library/library';
 import { RunStore } from '../train/run-store';
 import { ProjectStore } from '../store/project-store';
 import type { ServiceContext } from './context';
-import { requireObject, requireString } from './validate';
+import { requireObject, requirePath } from './validate';
 
 /** The `project` domain: create, open, close and describe the one open project. */
 export function createProjectService(ctx: ServiceContext): ProjectApi {
@@ -33,7 +33,7 @@ export function createProjectService(ctx: ServiceContext): ProjectApi {
   return {
     async create(input) {
       const rec = requireObject(input, 'input');
-      const filePath = requireString(rec['path'], 'path');
+      const filePath = requirePath(rec['path'], 'path');
       const name = rec['name'] === undefined ? undefined : String(rec['name']);
       const labelMode =
         rec['labelMode'] === undefined ? undefined : (rec['labelMode'] as LabelMode);
@@ -51,7 +51,7 @@ export function createProjectService(ctx: ServiceContext): ProjectApi {
       if (opts['readOnly'] !== undefined && typeof opts['readOnly'] !== 'boolean') {
         throw new OcellusError('INVALID_ARGUMENT', 'readOnly must be true or false');
       }
-      const store = ProjectStore.open(requireString(path, 'path'), {
+      const store = ProjectStore.open(requirePath(path, 'path'), {
         appVersion: ctx.options.appVersion,
         nativeBinding: ctx.options.nativeBinding,
         readOnly: opts['readOnly'] === true,

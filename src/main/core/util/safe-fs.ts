@@ -23,7 +23,8 @@ export type RefusalReason =
   | 'changed'
   | 'missing'
   | 'unreadable'
-  | 'timeout';
+  | 'timeout'
+  | 'invalid';
 
 /** A file Ocellus would not (or could not) read, with a sentence for people. */
 export class FileRefusedError extends OcellusError {
@@ -48,6 +49,7 @@ const CODE_OF: Record<RefusalReason, ErrorCode> = {
   missing: 'NOT_FOUND',
   unreadable: 'IO_ERROR',
   timeout: 'TIMEOUT',
+  invalid: 'INVALID_ARGUMENT',
 };
 
 export interface SafeOpenOptions {
@@ -101,6 +103,10 @@ function refusedFromErrno(err: unknown, file: string): FileRefusedError {
     return new FileRefusedError('missing', `${file} does not exist`, file, err);
   if (code === 'ELOOP')
     return new FileRefusedError('link', `${file} is a link loop or was replaced by a link`, file);
+  if (code === 'ENAMETOOLONG' || code === 'EINVAL') {
+    const shown = file.length > 200 ? `${file.slice(0, 200)}…` : file;
+    return new FileRefusedError('invalid', `Not a usable path: ${shown}`, shown, err);
+  }
   if (code === 'EACCES' || code === 'EPERM')
     return new FileRefusedError('unreadable', `No permission to read ${file}`, file, err);
   const message = err instanceof Error ? err.message : String(err);
