@@ -19,9 +19,8 @@ import { createMainWindow } from './shell/window';
 const devServerUrl = !app.isPackaged ? process.env['ELECTRON_RENDERER_URL'] : undefined;
 const rendererUrl = devServerUrl ?? `${APP_ORIGIN}/index.html`;
 const isAppUrl = (url: string): boolean => isAppUrlOf(url, devServerUrl);
-const resourcesDir = app.isPackaged
-  ? process.resourcesPath
-  : path.join(app.getAppPath(), 'resources');
+const resourcesDir = (): string =>
+  app.isPackaged ? process.resourcesPath : path.join(app.getAppPath(), 'resources');
 const projectArg = (argv: string[]) =>
   argv.slice(1).find((a) => a.toLowerCase().endsWith('.ocellus'));
 
@@ -29,7 +28,7 @@ if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
   registerAppScheme();
-  hardenApp(isAppUrl, () => linksShownByTheApp(resourcesDir));
+  hardenApp(isAppUrl, () => linksShownByTheApp(resourcesDir()));
   setMlProcessLauncher(utilityProcessLauncher);
   let win: BrowserWindow | null = null;
   let pendingOpen = projectArg(process.argv);
@@ -42,7 +41,7 @@ if (!app.requestSingleInstanceLock()) {
     capabilities: { nativeDialogs: true, revealInFolder: true },
     dialogs: createNativeDialogs(() => app.getPath('documents') || defaultProjectDir()),
     nativeBinding: electronSqliteBinding(app.getAppPath(), app.isPackaged),
-    resourcesDir,
+    resourcesDir: resourcesDir(),
     mlWorkerFile: path.join(__dirname, 'embed-worker.js'),
   });
   const openProject = (file: string) =>
