@@ -15,58 +15,9 @@ import { ERROR_CODES } from '../../../../src/shared/errors';
 import { startWebServer, type WebServer } from '../../../../src/main/web/server';
 import { writeJpeg } from '../../../helpers/image-fixtures';
 import { makeTestService } from '../../../helpers/service';
+import { argLists, hostileValues } from '../../../../scripts/attack/hostile-values';
 
-function nest(depth: number): unknown {
-  let v: unknown = 1;
-  for (let i = 0; i < depth; i++) v = [v];
-  return v;
-}
-
-/** Values that are wrong for nearly every parameter of the contract. */
-const HOSTILE: unknown[] = [
-  null,
-  true,
-  0,
-  -1,
-  1.5,
-  2 ** 53 + 2,
-  -1e308,
-  1e308,
-  '',
-  ' ',
-  'x',
-  'a\0b',
-  '../../../../etc/passwd',
-  '/etc/passwd',
-  '/dev/zero',
-  'relative/path',
-  'é'.repeat(100_000),
-  [],
-  [null],
-  [-1, 0, 1.5],
-  ['x'],
-  Array.from({ length: 50_000 }, (_, i) => i + 1),
-  {},
-  { __proto__: { polluted: true } },
-  JSON.parse('{"__proto__": {"polluted": true}, "constructor": {"prototype": {"x": 1}}}'),
-  { limit: -1, offset: -5, sort: 'nope', filter: { status: 7, classId: 'x' } },
-  { limit: 1e9, offset: 1e15, filter: null },
-  { path: '/etc/passwd', name: { x: 1 }, labelMode: 'both' },
-  // Relative to nothing the user chose: once created a project in the server's folder.
-  { path: 'fuzz-relative-project', name: 'x' },
-  { out: '/dev/null', format: 'csv', runId: -3 },
-  { baseModel: '../../x', epochs: -1, batchSize: 0, learningRate: 'fast', seed: 1.5 },
-  { keepLabels: 'yes', labelsFromFolders: 'no', readOnly: 1 },
-  { sequenceGapSeconds: -1, threshold: 7, positiveClass: 3 },
-  nest(3000),
-];
-
-/** Argument lists for one method: nothing, each hostile value alone, and after a plain one. */
-function argLists(): unknown[][] {
-  const lists: unknown[][] = [[]];
-  for (const h of HOSTILE) lists.push([h], [1, h], ['x', h], [h, h]);
-  return lists;
-}
+const HOSTILE = hostileValues();
 
 interface Envelope {
   ok: boolean;
@@ -143,7 +94,7 @@ describe('API fuzz over the WebSocket', () => {
           problems.push(`job ${job.title}: ${job.error ?? ''}`);
         }
       });
-      for (const args of argLists()) {
+      for (const args of argLists(HOSTILE)) {
         const r = await call(channel, args);
         const shown = JSON.stringify(args).slice(0, 120);
         if (typeof r?.ok !== 'boolean') problems.push(`${shown}: no envelope`);
