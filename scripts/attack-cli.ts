@@ -29,6 +29,8 @@ import {
   type FloodFigures,
 } from './attack/socket-attacks';
 
+let reported = false;
+
 function log(line: string): void {
   process.stderr.write(`[attack] ${line}\n`);
 }
@@ -128,7 +130,16 @@ async function main(): Promise<void> {
   process.stdout.write(
     `\n${((Date.now() - started) / 1000).toFixed(0)} s on ${os.cpus().length} cores\n`,
   );
+  reported = true;
 }
+
+// An await that nothing can settle any more would end the run silently with code 0.
+process.on('beforeExit', () => {
+  if (!reported) {
+    process.stderr.write('attack: stopped waiting on something that will never answer\n');
+    process.exitCode = 1;
+  }
+});
 
 main().catch((err: unknown) => {
   process.stderr.write(

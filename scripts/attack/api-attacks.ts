@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { listMethods } from '../../src/shared/api';
 import { parseCsvRecords } from '../../src/shared/csv';
-import type { AttackContext } from './context';
+import { recover, type AttackContext } from './context';
 import { importIdle, judge, running } from './harness';
 import { argLists, hostileValues } from './hostile-values';
 
@@ -19,14 +19,21 @@ export async function fuzzAttacks(ctx: AttackContext): Promise<void> {
   const device = path.join(ctx.root, 'zero.ocellus');
   fs.symlinkSync('/dev/zero', device);
   const values = [...hostileValues(), fifo, device, { path: fifo }, { out: fifo, format: 'csv' }];
+  // A server that hangs on every call would take hours to try them all: stop at a bound.
+  const until = Date.now() + 20 * 60_000;
   for (const { channel } of listMethods()) {
     for (const args of argLists(values)) {
+      if (Date.now() > until) {
+        ctx.tally.notes.push(`${category}: stopped after 20 min, before ${channel}`);
+        return;
+      }
       const r = await ctx.api.call(channel, args);
+      const outcome = { ...judge(r), crash: !running(ctx.server) };
       ctx.tally.record(category, {
-        ...judge(r),
-        crash: !running(ctx.server),
+        ...outcome,
         note: typeof r === 'object' && !r.ok ? `${channel}: ${String(r.error?.message)}` : channel,
       });
+      if (outcome.crash || outcome.hang || r === 'closed') await recover(ctx);
       const current = await ctx.api.call('project.current', []);
       if (
         typeof current === 'object' &&
@@ -34,7 +41,10 @@ export async function fuzzAttacks(ctx: AttackContext): Promise<void> {
       ) {
         await ctx.api.must('project.open', [ctx.project]);
       }
-      await importIdle(ctx.api);
+      if (!(await importIdle(ctx.api, 20_000))) {
+        ctx.tally.record(category, { hang: true, note: `import never ended after ${channel}` });
+        await recover(ctx);
+      }
     }
   }
   const stray = path.resolve('fuzz-relative-project.ocellus');

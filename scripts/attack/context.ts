@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import type { ApiClient, Server, Tally } from './harness';
+import { ApiClient, httpGet, running, startServer, type Server, type Tally } from './harness';
 
 /** What every attack works on: the server owning `project`, its watched `photos` folder. */
 export interface AttackContext {
@@ -58,4 +58,22 @@ export async function writeNoisyPhotos(dir: string, count: number): Promise<void
       .jpeg({ quality: 90 })
       .toFile(path.join(dir, `n${i}.jpg`));
   }
+}
+
+/**
+ * Replaces a server that died or stopped answering (the outcome is already counted), so
+ * the attacks after it still run against a live one.
+ */
+export async function recover(ctx: AttackContext): Promise<void> {
+  const alive = running(ctx.server) && typeof (await httpGet(ctx.server, '/')) === 'object';
+  const answers = alive && typeof (await ctx.api.call('app.info', [], 5000)) === 'object';
+  if (alive && answers) return;
+  ctx.api.close();
+  if (running(ctx.server)) {
+    const exited = new Promise((r) => ctx.server.child.once('exit', r));
+    ctx.server.child.kill('SIGKILL');
+    await exited;
+  }
+  ctx.server = await startServer(ctx.root, ctx.project);
+  ctx.api = await ApiClient.connect(ctx.server);
 }

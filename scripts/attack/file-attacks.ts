@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { sha256, type AttackContext } from './context';
+import { recover, sha256, type AttackContext } from './context';
 import {
   ApiClient,
   httpGet,
@@ -132,8 +132,10 @@ export async function fileAttacks(ctx: AttackContext): Promise<void> {
   try {
     const planted = await plant(ctx, sockets);
     await judgeAll(ctx, planted, 'watch');
+    await recover(ctx);
     await ctx.api.call('library.rescan', []);
     await judgeAll(ctx, planted, 'rescan');
+    await recover(ctx);
     await swapOriginals(ctx);
     await stopServer(ctx.server);
     ctx.server = await startServer(ctx.root, ctx.project);

@@ -5,6 +5,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import WebSocket from 'ws';
 
@@ -143,6 +144,28 @@ export function httpGet(
       resolve('hang');
     });
     req.on('error', () => resolve('refused'));
+  });
+}
+
+/** Writes a raw HTTP request; resolves with what came back, or 'hang' past the deadline. */
+export function rawHttp(server: Server, request: string): Promise<string | 'hang'> {
+  return new Promise((resolve) => {
+    let text = '';
+    const socket = net.connect(server.port, '127.0.0.1', () => socket.write(request));
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve(text === '' ? 'hang' : text);
+    }, DEADLINE_MS);
+    socket.on('data', (d) => {
+      text += d.toString('latin1');
+      // One answer is enough; the server may keep the connection open for more.
+      if (text.includes('\r\n\r\n')) socket.end();
+    });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(text);
+    });
+    socket.on('error', () => undefined);
   });
 }
 

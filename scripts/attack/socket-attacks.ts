@@ -6,8 +6,8 @@
  */
 import crypto from 'node:crypto';
 import WebSocket from 'ws';
-import type { AttackContext } from './context';
-import { ApiClient, httpGet, peakRssMb, running, DEADLINE_MS } from './harness';
+import { recover, type AttackContext } from './context';
+import { ApiClient, httpGet, peakRssMb, rawHttp, running, DEADLINE_MS } from './harness';
 import { PROTOCOL_VIOLATIONS, rawUpgrade } from './ws-frames';
 
 /** Figures of the flood, for the report. */
@@ -35,11 +35,13 @@ async function rawAttack(ctx: AttackContext, category: string, bytes: Buffer): P
     // Refused at the handshake: that is the server deciding, not failing.
   }
   const page = await httpGet(ctx.server, '/');
+  const crash = !running(ctx.server);
   ctx.tally.record(category, {
-    crash: !running(ctx.server),
+    crash,
     hang: hang || page === 'hang',
     note: hang ? 'raw socket not closed' : undefined,
   });
+  if (crash || page === 'hang') await recover(ctx);
 }
 
 /** Every protocol violation, and random garbage after a valid handshake. */
@@ -152,6 +154,19 @@ export async function httpAttacks(ctx: AttackContext): Promise<void> {
       hang: res === 'hang',
       note: leak ? `Host ${headers.host} served` : undefined,
     });
+  }
+  // Request targets that do not parse as URLs (once an uncaught exception), plain and upgrade.
+  for (const target of ['http://[', '//[::1', 'http://a:b:c/', '/%', '*']) {
+    for (const upgrade of ['', 'Upgrade: websocket\r\nConnection: Upgrade\r\n']) {
+      const answer = await rawHttp(
+        ctx.server,
+        `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${ctx.server.port}\r\n${upgrade}` +
+          'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+      );
+      const crash = !running(ctx.server);
+      ctx.tally.record(category, { crash, hang: answer === 'hang', note: `target ${target}` });
+      if (crash) await recover(ctx);
+    }
   }
   const base = `ws://127.0.0.1:${ctx.server.port}/api`;
   for (const [url, origin] of [

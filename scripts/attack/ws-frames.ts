@@ -66,5 +66,7 @@ export function rawUpgrade(port: number, token: string): Promise<net.Socket> {
     };
     socket.on('data', onData);
     socket.on('error', () => undefined);
+    // Refused or dropped before the handshake ended (no-op once resolved).
+    socket.once('close', () => reject(new Error('connection closed before the handshake')));
   });
 }

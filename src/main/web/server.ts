@@ -69,7 +69,11 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
     }
-    const url = new URL(req.url ?? '/', `http://${LOOPBACK}:${port}`);
+    const url = parseUrl(req.url, port);
+    if (!url) {
+      res.writeHead(400, { 'content-type': 'text/plain' }).end('Bad request');
+      return;
+    }
     if (url.pathname.startsWith(`${WS_PATH}`)) {
       const ok = tokenMatches(url.searchParams.get('token'), token);
       res.writeHead(ok ? 426 : 401, { 'content-type': 'text/plain' });
@@ -85,34 +89,18 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       void serveMedia(options.service, media[1] as MediaKind, Number(media[2]), req, res);
       return;
     }
-    const relPath = url.pathname === '/' ? 'index.html' : url.pathname;
-    const file = resolveInside(options.rendererDir, relPath);
-    if (!file) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
-      return;
-    }
-    res.writeHead(200, {
-      'content-type': mimeType(file),
-      'cache-control': 'no-cache',
-      'x-content-type-options': 'nosniff',
-      'referrer-policy': 'no-referrer',
-      'x-frame-options': 'DENY',
-      'content-security-policy': contentSecurityPolicy({
-        connect: [`ws://${LOOPBACK}:${port}`, `ws://localhost:${port}`],
-      }),
-    });
-    if (req.method === 'HEAD') res.end();
-    else fs.createReadStream(file).pipe(res);
+    serveRendererFile(options.rendererDir, url.pathname, port, req, res);
   });
 
   server.on('upgrade', (req, socket: Duplex, head) => {
-    const url = new URL(req.url ?? '/', `http://${LOOPBACK}:${port}`);
+    const url = parseUrl(req.url, port);
     const origin = req.headers.origin;
     const originOk =
       origin === undefined ||
       origin === `http://${LOOPBACK}:${port}` ||
       origin === `http://localhost:${port}`;
     if (
+      !url ||
       url.pathname !== WS_PATH ||
       !allowedHosts().has(req.headers.host ?? '') ||
       !originOk ||
@@ -143,6 +131,45 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
         server.close(() => resolve());
       }),
   };
+}
+
+/** The request's URL, or null when it does not parse (which would throw, uncaught). */
+function parseUrl(raw: string | undefined, port: number): URL | null {
+  try {
+    return new URL(raw ?? '/', `http://${LOOPBACK}:${port}`);
+  } catch {
+    return null;
+  }
+}
+
+/** A file of the built renderer, with the app's CSP; nothing outside its folder. */
+function serveRendererFile(
+  rendererDir: string,
+  pathname: string,
+  port: number,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): void {
+  const file = resolveInside(rendererDir, pathname === '/' ? 'index.html' : pathname);
+  if (!file) {
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
+    return;
+  }
+  res.writeHead(200, {
+    'content-type': mimeType(file),
+    'cache-control': 'no-cache',
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'x-frame-options': 'DENY',
+    'content-security-policy': contentSecurityPolicy({
+      connect: [`ws://${LOOPBACK}:${port}`, `ws://localhost:${port}`],
+    }),
+  });
+  if (req.method === 'HEAD') res.end();
+  else
+    fs.createReadStream(file)
+      .on('error', () => res.destroy())
+      .pipe(res);
 }
 
 async function serveMedia(

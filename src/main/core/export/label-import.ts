@@ -35,32 +35,7 @@ export async function importLabelsCsv(
     : 1;
   if (labelCol < 0)
     throw new OcellusError('INVALID_ARGUMENT', `${file} has a path column but no label column`);
-  const roots = (db.prepare('SELECT id, path FROM roots').all() as { id: number; path: string }[])
-    .map((r) => ({ id: r.id, path: path.resolve(r.path) }))
-    // Longest first, so nested roots resolve to the innermost.
-    .sort((a, b) => b.path.length - a.path.length);
-  const findImage = db.prepare(
-    'SELECT id FROM images WHERE root_id = ? AND rel_path = ? AND missing = 0',
-  );
-  const lookup = (p: string): number | null => {
-    const candidates: { rootId: number; rel: string }[] = [];
-    if (path.isAbsolute(p)) {
-      const abs = path.resolve(p);
-      for (const r of roots) {
-        const rel = path.relative(r.path, abs);
-        if (rel && !rel.startsWith('..') && !path.isAbsolute(rel))
-          candidates.push({ rootId: r.id, rel: rel.split(path.sep).join('/') });
-      }
-    } else {
-      const rel = p.replace(/\\/g, '/').replace(/^\.\//, '');
-      for (const r of roots) candidates.push({ rootId: r.id, rel });
-    }
-    for (const c of candidates) {
-      const row = findImage.get(c.rootId, c.rel) as { id: number } | undefined;
-      if (row) return row.id;
-    }
-    return null;
-  };
+  const lookup = imageLookup(db);
 
   const result: LabelImportResult = {
     rows: 0,
@@ -114,4 +89,34 @@ export async function importLabelsCsv(
   result.batchId = change.batchId;
   result.imageIds = change.imageIds;
   return result;
+}
+
+/** Finds a present image by a path absolute or relative to any root (innermost root first). */
+function imageLookup(db: Database.Database): (p: string) => number | null {
+  const roots = (db.prepare('SELECT id, path FROM roots').all() as { id: number; path: string }[])
+    .map((r) => ({ id: r.id, path: path.resolve(r.path) }))
+    // Longest first, so nested roots resolve to the innermost.
+    .sort((a, b) => b.path.length - a.path.length);
+  const findImage = db.prepare(
+    'SELECT id FROM images WHERE root_id = ? AND rel_path = ? AND missing = 0',
+  );
+  return (p: string): number | null => {
+    const candidates: { rootId: number; rel: string }[] = [];
+    if (path.isAbsolute(p)) {
+      const abs = path.resolve(p);
+      for (const r of roots) {
+        const rel = path.relative(r.path, abs);
+        if (rel && !rel.startsWith('..') && !path.isAbsolute(rel))
+          candidates.push({ rootId: r.id, rel: rel.split(path.sep).join('/') });
+      }
+    } else {
+      const rel = p.replace(/\\/g, '/').replace(/^\.\//, '');
+      for (const r of roots) candidates.push({ rootId: r.id, rel });
+    }
+    for (const c of candidates) {
+      const row = findImage.get(c.rootId, c.rel) as { id: number } | undefined;
+      if (row) return row.id;
+    }
+    return null;
+  };
 }

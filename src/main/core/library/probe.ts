@@ -2,7 +2,13 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import exifr from 'exifr';
 import sharp, { type Metadata } from 'sharp';
-import { FileRefusedError, openSafe, readFileSafe, type SafeFile } from '../util/safe-fs';
+import {
+  FileRefusedError,
+  openSafe,
+  readFileSafe,
+  type SafeFile,
+  type SafeOpenOptions,
+} from '../util/safe-fs';
 import { classifyOpenError, hasReadableSignature, headerProblem } from './image-formats';
 
 export type ImageStatus = 'ok' | 'broken' | 'unsupported';
@@ -87,67 +93,15 @@ export async function probeImage(
     exif: emptyExif(),
   };
   const safe = { roots: options.roots, maxBytes: options.maxBytes ?? MAX_IMAGE_BYTES };
-
-  let buf: Buffer;
-  let whole: boolean;
-  let file: SafeFile;
-  try {
-    // One open gives size, mtime and content consistently, even if the file is being replaced.
-    file = await openSafe(absPath, safe);
-  } catch (err) {
-    await fillStat(absPath, result);
-    Object.assign(result, refusal(err));
-    return result;
-  }
-  try {
-    result.mtimeMs = file.mtimeMs;
-    whole = file.size <= KEEP_WHOLE_BYTES;
-    const hash = crypto.createHash('sha256');
-    const kept: Buffer[] = [];
-    let keptBytes = 0;
-    result.size = await file.forEachChunk((chunk) => {
-      hash.update(chunk);
-      if (whole || keptBytes < HEAD_BYTES) {
-        kept.push(Buffer.from(chunk));
-        keptBytes += chunk.length;
-      }
-    });
-    result.hash = hash.digest('hex');
-    buf = Buffer.concat(kept);
-  } catch (err) {
-    result.hash = null;
-    Object.assign(result, refusal(err));
-    return result;
-  } finally {
-    await file.close();
-  }
-
-  if (result.size === 0) {
-    result.error = 'Empty file (0 bytes)';
-    return result;
-  }
+  const read = await readAndHash(absPath, safe);
+  if ('status' in read) return { ...result, ...read };
+  Object.assign(result, { size: read.size, mtimeMs: read.mtimeMs, hash: read.hash });
+  if (read.size === 0) return { ...result, error: 'Empty file (0 bytes)' };
 
   // Header only; the pixel limit is judged by headerProblem so huge images still get their size.
-  let meta: Metadata;
-  try {
-    meta = await sharp(buf, { limitInputPixels: false }).metadata();
-    // TIFF keeps its tags wherever the writer put them (often after the pixels).
-    if (!whole && meta.format === 'tiff') throw new Error('TIFF: read it whole');
-  } catch (err) {
-    // A cut-off buffer fails some loaders (TIFF says "unsupported format"): read it whole
-    // when it starts like an image, but never for junk such as a sparse file of zeros.
-    const retry = !whole && hasReadableSignature(buf.subarray(0, 16));
-    try {
-      if (!retry) throw err;
-      buf = await readFileSafe(absPath, safe);
-      whole = true;
-      meta = await sharp(buf, { limitInputPixels: false }).metadata();
-    } catch (err2) {
-      Object.assign(result, classifyOpenError(buf.subarray(0, 32), errorMessage(err2)));
-      return result;
-    }
-  }
-
+  const header = await readHeader(absPath, safe, read.head, read.whole);
+  if ('status' in header) return { ...result, ...header };
+  const { meta, buf } = header;
   result.width = meta.width;
   result.height = meta.height;
   result.format = meta.format;
@@ -156,6 +110,81 @@ export async function probeImage(
   result.status = problem ? problem.status : 'ok';
   result.error = problem ? problem.error : null;
   return result;
+}
+
+type Refusal = { status: 'broken' | 'unsupported'; error: string; size?: number; mtimeMs?: number };
+
+/**
+ * One pass over the file through the safe reader: size and time from the opened descriptor
+ * (consistent even if the file is being replaced), the sha256, and its bytes, whole up to
+ * KEEP_WHOLE_BYTES, else the first HEAD_BYTES.
+ */
+async function readAndHash(
+  absPath: string,
+  safe: SafeOpenOptions,
+): Promise<
+  { size: number; mtimeMs: number; hash: string; head: Buffer; whole: boolean } | Refusal
+> {
+  let file: SafeFile;
+  try {
+    file = await openSafe(absPath, safe);
+  } catch (err) {
+    return { ...(await statOf(absPath)), ...refusal(err) };
+  }
+  try {
+    const whole = file.size <= KEEP_WHOLE_BYTES;
+    const hash = crypto.createHash('sha256');
+    const kept: Buffer[] = [];
+    let keptBytes = 0;
+    const size = await file.forEachChunk((chunk) => {
+      hash.update(chunk);
+      if (whole || keptBytes < HEAD_BYTES) {
+        kept.push(Buffer.from(chunk));
+        keptBytes += chunk.length;
+      }
+    });
+    return {
+      size,
+      mtimeMs: file.mtimeMs,
+      hash: hash.digest('hex'),
+      head: Buffer.concat(kept),
+      whole,
+    };
+  } catch (err) {
+    return { size: file.size, mtimeMs: file.mtimeMs, ...refusal(err) };
+  } finally {
+    await file.close();
+  }
+}
+
+/**
+ * sharp's header metadata, from the kept bytes when they suffice; a cut-off buffer fails some
+ * loaders (TIFF says "unsupported format", and keeps its tags wherever the writer put them),
+ * so a file that starts like an image is then read whole, never junk such as sparse zeros.
+ */
+async function readHeader(
+  absPath: string,
+  safe: SafeOpenOptions,
+  head: Buffer,
+  whole: boolean,
+): Promise<{ meta: Metadata; buf: Buffer } | Refusal> {
+  try {
+    const meta = await sharp(head, { limitInputPixels: false }).metadata();
+    if (whole || meta.format !== 'tiff') return { meta, buf: head };
+  } catch (err) {
+    if (whole || !hasReadableSignature(head.subarray(0, 16))) {
+      return classifyOpenError(head.subarray(0, 32), errorMessage(err));
+    }
+  }
+  let buf = head;
+  try {
+    buf = await readFileSafe(absPath, safe);
+    return { meta: await sharp(buf, { limitInputPixels: false }).metadata(), buf };
+  } catch (err) {
+    return err instanceof FileRefusedError
+      ? refusal(err)
+      : classifyOpenError(buf.subarray(0, 32), errorMessage(err));
+  }
 }
 
 /** Status and message of an image Ocellus would not or could not read. */
@@ -197,14 +226,15 @@ function afterPath(message: string): string {
   return m ? `it ${m[1]}` : message;
 }
 
-async function fillStat(absPath: string, result: ProbeResult): Promise<void> {
+/** Size and time of a path without following a final link, or zeros. */
+async function statOf(absPath: string): Promise<{ size: number; mtimeMs: number }> {
   try {
     // lstat: the size of a link's target outside the folder is none of our business.
     const st = await fs.promises.lstat(absPath);
-    result.size = st.isFile() ? st.size : 0;
-    result.mtimeMs = st.mtimeMs;
+    return { size: st.isFile() ? st.size : 0, mtimeMs: st.mtimeMs };
   } catch {
-    // Size and time stay 0: the file is gone or its folder is unreadable.
+    // The file is gone or its folder is unreadable.
+    return { size: 0, mtimeMs: 0 };
   }
 }
 

@@ -203,39 +203,13 @@ export async function* scanRoot(root: string, options: ScanOptions): AsyncGenera
     }
     names.sort((a, b) => compareNames(a.nfc, b.nfc));
 
-    const files: Candidate[] = [];
-    const subfolders: Folder[] = [];
-    const linkedSubfolders: Folder[] = [];
-    for (const entry of names) {
-      // The name as stored: an NFC copy would not open an NFD-named file on Linux.
-      const rel = joinRel(folder.rel, entry.raw);
-      let kind = entry.kind;
-      let special = entry.special;
-      let target = path.join(folder.real, entry.raw);
-      let linkError: string | undefined;
-      if (kind === 'link') {
-        const resolved = await resolveLink(target, realRoot);
-        kind = resolved.kind;
-        if (resolved.ok) {
-          target = resolved.real;
-          special = resolved.special;
-        } else linkError = resolved.error;
-      }
-      // A dangling link has no kind; judge its name as strictly as a folder's.
-      if (isSkippedName(entry.nfc, kind !== 'file')) continue;
-      if (kind === 'folder') {
-        if (linkError !== undefined) report(rel, linkError);
-        else (entry.kind === 'link' ? linkedSubfolders : subfolders).push({ real: target, rel });
-      } else if (kind === 'file' || linkError !== undefined) {
-        if (!isCandidate(rel)) continue;
-        if (linkError !== undefined) report(rel, linkError);
-        else files.push({ abs: target, rel });
-      } else if (isCandidate(rel)) {
-        // A FIFO, socket or device named like an image: listed, never opened (a FIFO would
-        // block the reader, a device never end).
-        files.push({ abs: target, rel, special: special ?? 'not a regular file' });
-      }
-    }
+    const { files, subfolders, linkedSubfolders } = await sortEntries(
+      names,
+      folder,
+      realRoot,
+      isCandidate,
+      report,
+    );
     for (let i = subfolders.length - 1; i >= 0; i--) plain.push(subfolders[i] as Folder);
     for (let i = linkedSubfolders.length - 1; i >= 0; i--) {
       linked.push(linkedSubfolders[i] as Folder);
@@ -249,16 +223,7 @@ export async function* scanRoot(root: string, options: ScanOptions): AsyncGenera
         const file = chunk[i] as Candidate;
         const { stat, err } = stats[i] as StatResult;
         if (stat !== undefined) {
-          batch.push(
-            file.special === undefined
-              ? { relPath: file.rel, size: stat.size, mtimeMs: stat.mtimeMs }
-              : {
-                  relPath: file.rel,
-                  size: 0,
-                  mtimeMs: stat.mtimeMs,
-                  unsupported: `Not read: it is ${file.special}, not a regular file`,
-                },
-          );
+          batch.push(toEntry(file, stat));
           if (batch.length >= batchSize) {
             yield batch;
             batch = [];
@@ -276,6 +241,62 @@ export async function* scanRoot(root: string, options: ScanOptions): AsyncGenera
     }
   }
   if (batch.length > 0) yield batch;
+}
+
+/** What one folder holds, sorted into candidate files and folders to walk. */
+async function sortEntries(
+  names: FolderEntry[],
+  folder: Folder,
+  realRoot: string,
+  isCandidate: (relPath: string) => boolean,
+  report: (relPath: string, error: string) => void,
+): Promise<{ files: Candidate[]; subfolders: Folder[]; linkedSubfolders: Folder[] }> {
+  const files: Candidate[] = [];
+  const subfolders: Folder[] = [];
+  const linkedSubfolders: Folder[] = [];
+  for (const entry of names) {
+    // The name as stored: an NFC copy would not open an NFD-named file on Linux.
+    const rel = joinRel(folder.rel, entry.raw);
+    let kind = entry.kind;
+    let special = entry.special;
+    let target = path.join(folder.real, entry.raw);
+    let linkError: string | undefined;
+    if (kind === 'link') {
+      const resolved = await resolveLink(target, realRoot);
+      kind = resolved.kind;
+      if (resolved.ok) {
+        target = resolved.real;
+        special = resolved.special;
+      } else linkError = resolved.error;
+    }
+    // A dangling link has no kind; judge its name as strictly as a folder's.
+    if (isSkippedName(entry.nfc, kind !== 'file')) continue;
+    if (kind === 'folder') {
+      if (linkError !== undefined) report(rel, linkError);
+      else (entry.kind === 'link' ? linkedSubfolders : subfolders).push({ real: target, rel });
+    } else if (kind === 'file' || linkError !== undefined) {
+      if (!isCandidate(rel)) continue;
+      if (linkError !== undefined) report(rel, linkError);
+      else files.push({ abs: target, rel });
+    } else if (isCandidate(rel)) {
+      // A FIFO, socket or device named like an image: listed, never opened (a FIFO would
+      // block the reader, a device never end).
+      files.push({ abs: target, rel, special: special ?? 'not a regular file' });
+    }
+  }
+  return { files, subfolders, linkedSubfolders };
+}
+
+/** The scan entry of a candidate: a special file is listed as unsupported, with why. */
+function toEntry(file: Candidate, stat: fs.Stats): ScanEntry {
+  return file.special === undefined
+    ? { relPath: file.rel, size: stat.size, mtimeMs: stat.mtimeMs }
+    : {
+        relPath: file.rel,
+        size: 0,
+        mtimeMs: stat.mtimeMs,
+        unsupported: `Not read: it is ${file.special}, not a regular file`,
+      };
 }
 
 type StatResult = { stat: fs.Stats; err?: undefined } | { stat?: undefined; err: unknown };

@@ -4,6 +4,7 @@
  * exception), and tens of thousands of pipelined calls on one socket.
  */
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -52,6 +53,27 @@ describe('browser-mode server under hostile clients', () => {
     const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
     socket.write(bytes());
     await closed;
+    await expectAlive();
+  });
+
+  it('answers a request target that does not parse as a URL with 400, upgrade or not', async () => {
+    for (const target of ['http://[', '//[::1', 'http://a:b:c/']) {
+      for (const upgrade of ['', 'Upgrade: websocket\r\nConnection: Upgrade\r\n']) {
+        const answer = await new Promise<string>((resolve) => {
+          const socket = net.connect(server.port, '127.0.0.1', () =>
+            socket.write(
+              `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\n${upgrade}` +
+                'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+            ),
+          );
+          let text = '';
+          socket.on('data', (d) => (text += d.toString()));
+          socket.on('close', () => resolve(text));
+          socket.on('error', () => undefined);
+        });
+        expect(answer, `${target} ${upgrade ? 'upgrade' : ''}`).toMatch(/^HTTP\/1\.1 (400|401)/);
+      }
+    }
     await expectAlive();
   });
 
