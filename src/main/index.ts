@@ -12,12 +12,15 @@ import { electronSqliteBinding } from './shell/native-binding';
 import { APP_ORIGIN, isAppUrl as isAppUrlOf } from './shell/app-url';
 import { handleAppScheme, registerAppScheme } from './shell/protocol';
 import { utilityProcessLauncher } from './shell/ml-process';
+import { linksShownByTheApp } from './shell/external-links';
 import { hardenApp } from './shell/security';
 import { createMainWindow } from './shell/window';
 
 const devServerUrl = !app.isPackaged ? process.env['ELECTRON_RENDERER_URL'] : undefined;
 const rendererUrl = devServerUrl ?? `${APP_ORIGIN}/index.html`;
 const isAppUrl = (url: string): boolean => isAppUrlOf(url, devServerUrl);
+const resourcesDir = (): string =>
+  app.isPackaged ? process.resourcesPath : path.join(app.getAppPath(), 'resources');
 const projectArg = (argv: string[]) =>
   argv.slice(1).find((a) => a.toLowerCase().endsWith('.ocellus'));
 
@@ -25,7 +28,7 @@ if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
   registerAppScheme();
-  hardenApp(isAppUrl);
+  hardenApp(isAppUrl, () => linksShownByTheApp(resourcesDir()));
   setMlProcessLauncher(utilityProcessLauncher);
   let win: BrowserWindow | null = null;
   let pendingOpen = projectArg(process.argv);
@@ -38,7 +41,7 @@ if (!app.requestSingleInstanceLock()) {
     capabilities: { nativeDialogs: true, revealInFolder: true },
     dialogs: createNativeDialogs(() => app.getPath('documents') || defaultProjectDir()),
     nativeBinding: electronSqliteBinding(app.getAppPath(), app.isPackaged),
-    resourcesDir: app.isPackaged ? process.resourcesPath : path.join(app.getAppPath(), 'resources'),
+    resourcesDir: resourcesDir(),
     mlWorkerFile: path.join(__dirname, 'embed-worker.js'),
   });
   const openProject = (file: string) =>

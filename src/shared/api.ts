@@ -42,6 +42,7 @@ import type {
   MetadataKey,
   TrainProgress,
   MediaKind,
+  OpenProjectOptions,
   ProjectStatus,
   ProjectSummary,
   RecentProject,
@@ -77,8 +78,11 @@ export interface AppApi {
 export interface ProjectApi {
   /** Creates a new project file and opens it. Refuses to overwrite an existing file. */
   create(input: CreateProjectInput): Promise<ProjectSummary>;
-  /** Opens an existing project file, closing the current one. */
-  open(path: string): Promise<ProjectSummary>;
+  /**
+   * Opens an existing project file, closing the current one. PROJECT_LOCKED when another
+   * Ocellus process owns it (unless opened read-only).
+   */
+  open(path: string, options?: OpenProjectOptions): Promise<ProjectSummary>;
   /** Closes the current project, if any. */
   close(): Promise<void>;
   /** The open project, or null. */

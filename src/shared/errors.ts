@@ -11,6 +11,16 @@ export const ERROR_CODES = [
   'PROJECT_LOCKED',
   'NO_PROJECT_OPEN',
   'IO_ERROR',
+  /** The disk (or quota) holding a file Ocellus writes is full; the work stopped and can resume. */
+  'DISK_FULL',
+  /** The project is open read-only (read-only media, or owned by another Ocellus process). */
+  'READ_ONLY',
+  /** A file is larger than Ocellus reads for that purpose. */
+  'TOO_LARGE',
+  /** A read or call took longer than its limit (a hung drive or share). */
+  'TIMEOUT',
+  /** Too many calls are waiting on one connection; retry later. */
+  'BUSY',
   'UNSUPPORTED',
   'UNAUTHORIZED',
   'FORBIDDEN_PATH',

@@ -1,4 +1,5 @@
 /** Domain types shared by every layer. Plain data only: they cross every transport. */
+import type { ErrorCode } from './errors';
 
 export type Transport = 'ipc' | 'websocket' | 'direct';
 
@@ -50,6 +51,16 @@ export interface ProjectSummary {
   createdAt: string;
   /** Version of the app that created the project. */
   createdWith: string;
+  /** Set when opened read-only (nothing can be changed; no watching, no jobs that write). */
+  readOnly?: boolean;
+}
+
+export interface OpenProjectOptions {
+  /**
+   * Read without owning it: no lock, no migration, nothing written. Works on read-only media
+   * and while another Ocellus process owns the project.
+   */
+  readOnly?: boolean;
 }
 
 export interface ImageCounts {
@@ -99,6 +110,8 @@ export interface JobInfo {
   subject: string | null;
   /** `jobs.retry` can start the same work again once this job failed or was cancelled. */
   retryable: boolean;
+  /** Why a failed job failed, e.g. DISK_FULL (set only when state is 'failed'). */
+  errorCode?: ErrorCode;
 }
 
 export type ImageStatus = 'pending' | 'ok' | 'broken' | 'unsupported';

@@ -1,9 +1,9 @@
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { OcellusError } from '../../shared/errors';
 import type { EvaluationReport, Interval } from '../../shared/types';
 import type { OcellusService } from '../core/service';
 import type { CliIo } from './run-cli';
+import { openToRead } from './open-project';
 
 /**
  * `ocellus evaluate <project> [--run N] [--positive CLASS] [--threshold X] [--json]`: the
@@ -30,7 +30,7 @@ export async function evaluate(
       'INVALID_ARGUMENT',
       'usage: ocellus evaluate <project.ocellus> [--run N] [--json]',
     );
-  await service.api.project.open(path.resolve(file));
+  await openToRead(service, file);
   let runId: number;
   if (values.run !== undefined) {
     runId = Number(values.run);

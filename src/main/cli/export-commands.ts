@@ -15,6 +15,7 @@ import { initBackend } from '../core/ml/tf-runtime';
 import type { OcellusService } from '../core/service';
 import { waitForJob } from './ml-commands';
 import type { CliIo } from './run-cli';
+import { openToExport, openToRead } from './open-project';
 
 async function finish(service: OcellusService, job: JobInfo, io: CliIo, json: boolean) {
   const final = await waitForJob(service, job, io, !json && process.stderr.isTTY === true);
@@ -50,7 +51,7 @@ export async function exportBundle(
       'INVALID_ARGUMENT',
       'usage: ocellus export <project.ocellus> [--run N] --out <dir> [--zip]',
     );
-  await service.api.project.open(path.resolve(file));
+  await openToExport(service, file);
   const job = await service.api.export.bundle({
     out: path.resolve(values.out),
     runId: values.run === undefined ? undefined : Number(values.run),
@@ -83,7 +84,7 @@ export async function exportDataset(
       'INVALID_ARGUMENT',
       'usage: ocellus export-dataset <project.ocellus> --format csv|imagefolder|camtrap-dp --out <dir>',
     );
-  await service.api.project.open(path.resolve(file));
+  await openToExport(service, file);
   const job = await service.api.export.dataset({
     format: values.format as DatasetFormat,
     out: path.resolve(values.out),
@@ -162,7 +163,7 @@ export async function predict(service: OcellusService, args: string[], io: CliIo
     await initBackend(null);
     predictor = await bundlePredictor(path.resolve(source));
   } else {
-    await service.api.project.open(path.resolve(source));
+    await openToRead(service, source);
     predictor = await service.runPredictor(
       values.run === undefined ? undefined : Number(values.run),
     );

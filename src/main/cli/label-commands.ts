@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { OcellusError } from '../../shared/errors';
 import type { OcellusService } from '../core/service';
 import type { CliIo } from './run-cli';
+import { openToRead } from './open-project';
 
 /** `ocellus classes <project> [--json]`: the classes with their counts. */
 export async function classes(service: OcellusService, args: string[], io: CliIo): Promise<number> {
@@ -15,7 +16,7 @@ export async function classes(service: OcellusService, args: string[], io: CliIo
   const [file, ...extra] = positionals;
   if (!file || extra.length)
     throw new OcellusError('INVALID_ARGUMENT', 'usage: ocellus classes <project.ocellus> [--json]');
-  await service.api.project.open(path.resolve(file));
+  await openToRead(service, file);
   const counts = await service.api.labels.counts();
   if (values.json) {
     io.stdout(`${JSON.stringify(counts, null, 2)}\n`);

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { OcellusError } from '../../shared/errors';
-import type { ProjectStatus } from '../../shared/types';
+import type { JobInfo, ProjectStatus } from '../../shared/types';
 import {
   defaultAppDataDir,
   defaultProjectDir,
@@ -15,6 +15,7 @@ import { metadata } from './metadata-command';
 import { train } from './train-command';
 import { exportBundle, exportDataset, importLabels, predict } from './export-commands';
 import { evaluate } from './evaluate-command';
+import { openToRead } from './open-project';
 
 export interface CliIo {
   stdout(text: string): void;
@@ -174,8 +175,9 @@ async function add(service: OcellusService, args: string[], io: CliIo): Promise<
   const root = await service.api.library.addRoot(path.resolve(folder), {
     labelsFromFolders: values['labels-from-folders'] === true,
   });
-  await service.whenIdle();
+  const final = await service.whenIdle();
   off();
+  throwIfFailed(final);
   const [roots, counts, st] = await Promise.all([
     service.api.library.roots(),
     service.api.library.counts(),
@@ -216,8 +218,9 @@ async function rescan(service: OcellusService, args: string[], io: CliIo): Promi
   await service.api.project.open(path.resolve(file));
   const off = progressFor(service, io, values);
   await service.api.library.rescan();
-  await service.whenIdle();
+  const final = await service.whenIdle();
   off();
+  throwIfFailed(final);
   const counts = await service.api.library.counts();
   io.stdout(
     values.json
@@ -258,7 +261,7 @@ async function status(service: OcellusService, args: string[], io: CliIo): Promi
     options: { json: { type: 'boolean' } },
   });
   const file = single(positionals, 'status <project.ocellus>');
-  await service.api.project.open(path.resolve(file));
+  await openToRead(service, file);
   const st = await service.api.project.status();
   const ml = await service.api.ml
     .status()
@@ -281,6 +284,13 @@ function formatStatus(st: ProjectStatus): string {
     `  classes: ${st.classes.length === 0 ? 'none' : st.classes.map((c) => `${c.name} ${c.count}`).join(', ')}`,
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/** A failed import (a full disk…) ends the command with its reason and a non-zero code. */
+function throwIfFailed(job: JobInfo | null): void {
+  if (job?.state === 'failed') {
+    throw new OcellusError(job.errorCode ?? 'IO_ERROR', job.error ?? `${job.title} failed`);
+  }
 }
 
 function single(positionals: string[], usage: string): string {

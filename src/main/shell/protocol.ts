@@ -1,10 +1,13 @@
 import { net, protocol } from 'electron';
+import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { MEDIA_PATH } from '../../shared/api';
 import type { MediaKind } from '../../shared/types';
 import { contentSecurityPolicy } from '../csp';
 import type { OcellusService } from '../core/service';
-import { resolveInside } from '../core/fs-safety';
+import { MAX_IMAGE_BYTES } from '../core/library/probe';
+import { resolveInside } from '../core/util/fs-safety';
+import { openSafe } from '../core/util/safe-fs';
 
 import { APP_HOST, APP_SCHEME } from './app-url';
 
@@ -22,10 +25,14 @@ export function handleAppScheme(rendererDir: string, service: OcellusService): v
     const media = url.host === APP_HOST ? MEDIA_PATH.exec(url.pathname) : null;
     if (media) {
       const found = await service.media(media[1] as MediaKind, Number(media[2]));
-      if (!found) return new Response('Not found', { status: 404 });
-      const upstream = await net.fetch(pathToFileURL(found.file).toString());
-      return new Response(upstream.body, {
-        status: upstream.status,
+      // The safe reader refuses a file swapped for a FIFO or a link since it was found.
+      const file = found
+        ? await openSafe(found.file, { roots: [found.root], maxBytes: MAX_IMAGE_BYTES }).catch(
+            () => null,
+          )
+        : null;
+      if (!found || !file) return new Response('Not found', { status: 404 });
+      return new Response(Readable.toWeb(file.stream()) as ReadableStream, {
         headers: { 'content-type': found.contentType, 'x-content-type-options': 'nosniff' },
       });
     }

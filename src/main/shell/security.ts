@@ -1,17 +1,24 @@
-import { app, session, shell, type WebContents } from 'electron';
+import { BrowserWindow, app, dialog, session, shell, type WebContents } from 'electron';
+import { externalLink } from './external-links';
 
 /**
  * App-wide hardening: no new windows, no navigation away from the app, no webviews,
- * no permission grants. External http(s) links open in the user's browser instead.
+ * no permission grants. An https link the app itself shows (see external-links.ts) opens
+ * in the user's browser after they confirm it; anything else is refused.
  */
-export function hardenApp(isAppUrl: (url: string) => boolean): void {
+export function hardenApp(
+  isAppUrl: (url: string) => boolean,
+  shownLinks: () => ReadonlySet<string>,
+): void {
   app.on('web-contents-created', (_event, contents: WebContents) => {
     contents.setWindowOpenHandler(({ url }) => {
-      if (/^https?:\/\//.test(url)) void shell.openExternal(url);
+      void confirmAndOpen(contents, url, shownLinks());
       return { action: 'deny' };
     });
     contents.on('will-navigate', (event, url) => {
-      if (!isAppUrl(url)) event.preventDefault();
+      if (isAppUrl(url)) return;
+      event.preventDefault();
+      void confirmAndOpen(contents, url, shownLinks());
     });
     contents.on('will-redirect', (event, url) => {
       if (!isAppUrl(url)) event.preventDefault();
@@ -24,4 +31,31 @@ export function hardenApp(isAppUrl: (url: string) => boolean): void {
     );
     session.defaultSession.setPermissionCheckHandler(() => false);
   });
+}
+
+/** Asks before handing a shown https link to the system browser. */
+async function confirmAndOpen(
+  contents: WebContents,
+  raw: string,
+  shown: ReadonlySet<string>,
+): Promise<void> {
+  const link = externalLink(raw, shown);
+  if (!link) {
+    console.error(`[ocellus] refused to open ${raw.slice(0, 200)} outside the app`);
+    return;
+  }
+  const options = {
+    type: 'question' as const,
+    buttons: ['Open in browser', 'Cancel'],
+    defaultId: 1,
+    cancelId: 1,
+    noLink: true,
+    message: 'Open this address in your web browser?',
+    detail: link.href,
+  };
+  const win = BrowserWindow.fromWebContents(contents);
+  const { response } = win
+    ? await dialog.showMessageBox(win, options)
+    : await dialog.showMessageBox(options);
+  if (response === 0) await shell.openExternal(link.href);
 }

@@ -44,9 +44,8 @@ async function main(): Promise<void> {
     rendererDir: path.join(__dirname, '../renderer'),
     port,
   });
-  process.stdout.write(`Ocellus ${__OCELLUS_VERSION__} (browser mode) is running.\n`);
-  process.stdout.write(`Open ${server.url}\n`);
-  process.stdout.write('Only this machine can connect; the token in the address is required.\n');
+  // Before the address is printed: whoever reads it may stop the server at once, and the
+  // project (and its lock) must then be closed properly.
   const shutdown = () => {
     void server.close().then(() => {
       void service.dispose().finally(() => process.exit(0));
@@ -54,6 +53,9 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
+  process.stdout.write(`Ocellus ${__OCELLUS_VERSION__} (browser mode) is running.\n`);
+  process.stdout.write(`Open ${server.url}\n`);
+  process.stdout.write('Only this machine can connect; the token in the address is required.\n');
 }
 
 main().catch((err: unknown) => {

@@ -93,11 +93,7 @@ export class TrainRunsPage {
   }
 
   /** Imports a base model in the Train view and trains a first run until it is done. */
-  async importAndTrain(
-    modelDir: string,
-    epochs: number,
-    validationShare?: number,
-  ): Promise<void> {
+  async importAndTrain(modelDir: string, epochs: number, validationShare?: number): Promise<void> {
     await new TrainPage(this.page).importModel(modelDir);
     if (validationShare !== undefined) {
       await this.openAdvanced();

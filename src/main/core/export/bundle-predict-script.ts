@@ -189,9 +189,12 @@ if (!engine) {
   process.exit(1);
 }
 
+// Text cells that a spreadsheet would run as a formula get a leading ' (OWASP); numbers,
+// and text that is a plain number, stay as they are.
 function field(v) {
   if (v === null || v === undefined) return '';
-  const s = String(v);
+  let s = String(v);
+  if (typeof v === 'string' && /^'*[=+\-@\t\r]/.test(s) && !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s)) s = "'" + s;
   return /[",\r\n]/.test(s) || s !== s.trim() ? '"' + s.replace(/"/g, '""') + '"' : s;
 }
 const line = (fields) => fields.map(field).join(',') + '\n';

@@ -1,33 +1,51 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
+import {
+  type CsvRecord,
+  decodeLabelList,
+  parseCsvRecords,
+  restoreFormula,
+} from '../../../shared/csv';
 import { OcellusError } from '../../../shared/errors';
 import type { LabelImportResult, LabelMode } from '../../../shared/types';
 import { ensureClass } from '../labels/classes';
 import { LabelStore } from '../labels/label-store';
-import { LABEL_SEPARATOR, parseCsv } from './csv';
+import { readTextSafe } from '../util/safe-fs';
 
 const MAX_REPORTED = 200;
+/** Largest CSV imported: 256 MB holds some 10^6 rows of long paths. */
+export const MAX_CSV_BYTES = 256 * 1024 * 1024;
 
-/**
- * Imports human labels from a CSV of `path,label` (a header naming `path` and `label` or
- * `labels` is optional; extra columns are ignored, several labels are split on ';').
- * Paths are absolute or relative to any root. Unknown paths are reported, not fatal;
- * missing classes are created; all labels land as one undoable batch.
- */
-export function importLabelsCsv(
+/** Reads a labels CSV through the safe reader (a regular file, at most MAX_CSV_BYTES). */
+export async function readLabelsCsv(file: string): Promise<CsvRecord[]> {
+  return parseCsvRecords(await readTextSafe(file, { maxBytes: MAX_CSV_BYTES }));
+}
+
+/** Reads and imports a labels CSV (see applyLabelsCsv). */
+export async function importLabelsCsv(
   db: Database.Database,
   file: string,
   labelMode: () => LabelMode,
   opts: { replaceHuman?: boolean } = {},
+): Promise<LabelImportResult> {
+  return applyLabelsCsv(db, await readLabelsCsv(file), file, labelMode, opts);
+}
+
+/**
+ * Imports human labels from the records of a CSV of `path,label` (a header naming `path` and
+ * `label` or `labels` is optional; extra columns are ignored, several labels are split on ';'
+ * unless the cell is quoted). Paths are absolute or relative to any root. Unknown paths are
+ * reported, not fatal; missing classes are created; all labels land as one undoable batch.
+ * Synchronous, so a caller can run it inside a transaction and roll it back.
+ */
+export function applyLabelsCsv(
+  db: Database.Database,
+  records: CsvRecord[],
+  file: string,
+  labelMode: () => LabelMode,
+  opts: { replaceHuman?: boolean } = {},
 ): LabelImportResult {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new OcellusError('IO_ERROR', `Cannot read ${file}: ${(err as Error).message}`);
-  }
-  const rows = parseCsv(text);
+  const rows = records.map((r) => r.fields);
   const header = rows[0]?.map((h) => h.trim().toLowerCase()) ?? [];
   const hasHeader = header.includes('path');
   const pathCol = hasHeader ? header.indexOf('path') : 0;
@@ -38,32 +56,7 @@ export function importLabelsCsv(
     : 1;
   if (labelCol < 0)
     throw new OcellusError('INVALID_ARGUMENT', `${file} has a path column but no label column`);
-  const roots = (db.prepare('SELECT id, path FROM roots').all() as { id: number; path: string }[])
-    .map((r) => ({ id: r.id, path: path.resolve(r.path) }))
-    // Longest first, so nested roots resolve to the innermost.
-    .sort((a, b) => b.path.length - a.path.length);
-  const findImage = db.prepare(
-    'SELECT id FROM images WHERE root_id = ? AND rel_path = ? AND missing = 0',
-  );
-  const lookup = (p: string): number | null => {
-    const candidates: { rootId: number; rel: string }[] = [];
-    if (path.isAbsolute(p)) {
-      const abs = path.resolve(p);
-      for (const r of roots) {
-        const rel = path.relative(r.path, abs);
-        if (rel && !rel.startsWith('..') && !path.isAbsolute(rel))
-          candidates.push({ rootId: r.id, rel: rel.split(path.sep).join('/') });
-      }
-    } else {
-      const rel = p.replace(/\\/g, '/').replace(/^\.\//, '');
-      for (const r of roots) candidates.push({ rootId: r.id, rel });
-    }
-    for (const c of candidates) {
-      const row = findImage.get(c.rootId, c.rel) as { id: number } | undefined;
-      if (row) return row.id;
-    }
-    return null;
-  };
+  const lookup = imageLookup(db);
 
   const result: LabelImportResult = {
     rows: 0,
@@ -82,14 +75,11 @@ export function importLabelsCsv(
     ),
   );
   db.transaction(() => {
-    rows.slice(hasHeader ? 1 : 0).forEach((row, i) => {
-      const p = row[pathCol]?.trim() ?? '';
+    records.slice(hasHeader ? 1 : 0).forEach(({ fields: row, quoted }, i) => {
+      const p = restoreFormula(row[pathCol] ?? '').trim();
       if (p === '') return;
       result.rows++;
-      const names = (row[labelCol] ?? '')
-        .split(LABEL_SEPARATOR)
-        .map((s) => s.trim())
-        .filter((s) => s !== '');
+      const names = decodeLabelList(row[labelCol] ?? '', quoted[labelCol] === true);
       if (names.length === 0) return;
       const imageId = lookup(p);
       if (imageId === null) {
@@ -122,4 +112,34 @@ export function importLabelsCsv(
   result.batchId = change.batchId;
   result.imageIds = change.imageIds;
   return result;
+}
+
+/** Finds a present image by a path absolute or relative to any root (innermost root first). */
+function imageLookup(db: Database.Database): (p: string) => number | null {
+  const roots = (db.prepare('SELECT id, path FROM roots').all() as { id: number; path: string }[])
+    .map((r) => ({ id: r.id, path: path.resolve(r.path) }))
+    // Longest first, so nested roots resolve to the innermost.
+    .sort((a, b) => b.path.length - a.path.length);
+  const findImage = db.prepare(
+    'SELECT id FROM images WHERE root_id = ? AND rel_path = ? AND missing = 0',
+  );
+  return (p: string): number | null => {
+    const candidates: { rootId: number; rel: string }[] = [];
+    if (path.isAbsolute(p)) {
+      const abs = path.resolve(p);
+      for (const r of roots) {
+        const rel = path.relative(r.path, abs);
+        if (rel && !rel.startsWith('..') && !path.isAbsolute(rel))
+          candidates.push({ rootId: r.id, rel: rel.split(path.sep).join('/') });
+      }
+    } else {
+      const rel = p.replace(/\\/g, '/').replace(/^\.\//, '');
+      for (const r of roots) candidates.push({ rootId: r.id, rel });
+    }
+    for (const c of candidates) {
+      const row = findImage.get(c.rootId, c.rel) as { id: number } | undefined;
+      if (row) return row.id;
+    }
+    return null;
+  };
 }

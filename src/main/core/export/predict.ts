@@ -15,6 +15,8 @@ import { createSession, loadOrt } from '../ml/onnx/onnx-engine';
 import { forcedEngine } from '../ml/inference-engine';
 import { ONNX_FILE } from './bundle-onnx';
 import { csvLine } from './csv';
+import { MAX_IMAGE_BYTES } from '../library/probe';
+import { checkPath } from '../util/safe-fs';
 
 /** One image's prediction; `error` set (and no label) when the image could not be read. */
 export interface PredictionRow {
@@ -156,7 +158,13 @@ function makePredictor(
     tta,
     engine,
     async predict(files) {
-      const settled = await Promise.allSettled(files.map((f) => loadModelInput(f, spec)));
+      // Checked first: sharp opening a FIFO named .jpg would block for good.
+      const settled = await Promise.allSettled(
+        files.map(async (f) => {
+          await checkPath(f, { maxBytes: MAX_IMAGE_BYTES });
+          return loadModelInput(f, spec);
+        }),
+      );
       const ok = settled.flatMap((s, i) => (s.status === 'fulfilled' ? [i] : []));
       const rows: PredictionRow[] = files.map((f, i) => {
         const s = settled[i];
@@ -223,7 +231,8 @@ export function collectImageFiles(paths: readonly string[]): string[] {
       for (const name of fs.readdirSync(p).sort()) {
         if (name.startsWith('.')) continue;
         const child = path.join(p, name);
-        if (fs.statSync(child).isDirectory() || isImagePath(child)) walk(child);
+        const st = fs.statSync(child, { throwIfNoEntry: false });
+        if (st?.isDirectory() || isImagePath(child)) walk(child);
       }
     } else out.push(p);
   };

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { OcellusError } from '../../../shared/errors';
 import type { JobInfo } from '../../../shared/types';
 import type { EventBus } from '../event-bus';
+import { toOcellusError } from '../util/io-errors';
 
 /** What a running job sees: its cancel signal and a way to report progress. */
 export interface JobContext {
@@ -95,6 +96,9 @@ export class JobRegistry {
     };
     const done = (async () => {
       try {
+        // Work starts on a later turn, so every caller holds the job (and can subscribe to
+        // its updates) before any progress or its end is announced, however quick it is.
+        await new Promise((resolve) => setImmediate(resolve));
         await run(ctx);
         entry.info.state = entry.controller.signal.aborted ? 'cancelled' : 'done';
       } catch (err) {
@@ -104,8 +108,11 @@ export class JobRegistry {
         ) {
           entry.info.state = 'cancelled';
         } else {
+          const typed = toOcellusError(err);
           entry.info.state = 'failed';
-          entry.info.error = err instanceof Error ? err.message : String(err);
+          entry.info.error = typed instanceof Error ? typed.message : String(typed);
+          entry.info.errorCode = typed instanceof OcellusError ? typed.code : 'INTERNAL';
+          if (entry.info.errorCode === 'INTERNAL') console.error(`[ocellus] job ${title}:`, err);
         }
       }
       entry.info.finishedAt = new Date().toISOString();

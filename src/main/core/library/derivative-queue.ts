@@ -3,10 +3,16 @@ import os from 'node:os';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { labelCounter } from '../labels/label-counts';
+import type { OcellusError } from '../../../shared/errors';
+import { diskFullError, isDiskFull, isPersistentIoError, toOcellusError } from '../util/io-errors';
 import { derivativePaths } from './derivative-paths';
 import { renderDerivatives } from './derivatives';
 
 export type Priority = 'high' | 'low';
+
+/** Tries of one render when the cache cannot be written, with doubling waits between. */
+const WRITE_ATTEMPTS = 3;
+const FIRST_BACKOFF_MS = 250;
 
 interface Task {
   imageId: number;
@@ -24,6 +30,8 @@ export class DerivativeQueue {
   private readonly tasks = new Map<number, Task>();
   private running = 0;
   private closed = false;
+  /** Set when the cache cannot be written (disk full, read-only): rendering stops. */
+  private failure: OcellusError | null = null;
   readonly concurrency: number;
 
   constructor(
@@ -65,6 +73,19 @@ export class DerivativeQueue {
     }
   }
 
+  /**
+   * Why rendering stopped (full or read-only disk, after bounded retries), or null. While
+   * set, requests resolve at once without rendering, so nothing spins on a full disk.
+   */
+  stoppedBy(): OcellusError | null {
+    return this.failure;
+  }
+
+  /** Tries again after `stoppedBy` (a new import job, after space was freed). */
+  resume(): void {
+    this.failure = null;
+  }
+
   /** Stops taking work; queued tasks resolve without rendering. */
   close(): void {
     this.closed = true;
@@ -79,7 +100,7 @@ export class DerivativeQueue {
       const task = this.high.shift() ?? this.low.shift();
       if (!task) return;
       this.running++;
-      void this.render(task.imageId)
+      void this.renderWithRetry(task.imageId)
         .catch((err: unknown) => console.error(`[ocellus] thumbnail ${task.imageId}:`, err))
         .finally(() => {
           this.running--;
@@ -87,6 +108,31 @@ export class DerivativeQueue {
           task.resolve();
           this.pump();
         });
+    }
+  }
+
+  /** Renders, retrying a full or read-only cache a few times with backoff, then stops the queue. */
+  private async renderWithRetry(imageId: number): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      if (this.failure) return;
+      try {
+        await this.render(imageId);
+        return;
+      } catch (err) {
+        if (!isPersistentIoError(err)) throw err;
+        if (attempt >= WRITE_ATTEMPTS) {
+          if (!this.failure) {
+            this.failure = (
+              isDiskFull(err)
+                ? diskFullError(this.cacheDir, err)
+                : toOcellusError(err, this.cacheDir)
+            ) as OcellusError;
+            console.error(`[ocellus] thumbnails stopped: ${this.failure.message}`);
+          }
+          return;
+        }
+        await new Promise((r) => setTimeout(r, FIRST_BACKOFF_MS * 2 ** (attempt - 1)));
+      }
     }
   }
 
@@ -111,6 +157,7 @@ export class DerivativeQueue {
       path.join(root, ...row.rel_path.split('/')),
       paths.thumb,
       paths.input,
+      { roots: [root] },
     );
     if (this.closed || !this.db.open) return;
     if (result.ok) this.markDerived(imageId);

@@ -3,19 +3,22 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp, { type FailOnOptions, type Metadata } from 'sharp';
 import { classifyOpenError, headerProblem } from './image-formats';
+import { readFileSafe } from '../util/safe-fs';
 import {
   DEFAULT_INPUT_GEOMETRY,
   networkPixels,
   writeCachedInput,
   type InputGeometry,
 } from './model-input';
-import { errorMessage, readErrorMessage } from './probe';
+import { errorMessage, MAX_IMAGE_BYTES, refusal } from './probe';
 
 export interface DerivativeOptions {
   /** Thumbnail fits inside this square (px); default 256. */
   thumbSize?: number;
   /** Geometry of the model-input cache; default 224×224 centre crop. */
   inputGeometry?: InputGeometry;
+  /** Folders the original's real path must lie in (its root); none means anywhere. */
+  roots?: readonly string[];
 }
 
 export type DerivativeResult =
@@ -50,9 +53,9 @@ export async function renderDerivatives(
 
   let buf: Buffer;
   try {
-    buf = await fs.promises.readFile(absPath);
+    buf = await readFileSafe(absPath, { roots: opts.roots, maxBytes: MAX_IMAGE_BYTES });
   } catch (err) {
-    return { ok: false, status: 'broken', error: readErrorMessage(err) };
+    return { ok: false, ...refusal(err) };
   }
   if (buf.length === 0) return { ok: false, status: 'broken', error: 'Empty file (0 bytes)' };
 

@@ -113,3 +113,19 @@ export function classifyOpenError(
     ? { status: 'unsupported', error: `${known} images are not supported (${message})` }
     : { status: 'broken', error: message };
 }
+
+// Signatures of the formats sharp reads; a file starting otherwise is not worth reading whole.
+const READABLE_SIGNATURES: ReadonlyArray<(b: Uint8Array) => boolean> = [
+  (b) => startsWith(b, [0xff, 0xd8, 0xff]), // JPEG
+  (b) => startsWith(b, [0x89, 0x50, 0x4e, 0x47]), // PNG
+  (b) => startsWith(b, [0x47, 0x49, 0x46, 0x38]), // GIF8
+  (b) => startsWith(b, [0x52, 0x49, 0x46, 0x46]), // RIFF (WebP)
+  (b) => startsWith(b, [0x49, 0x49, 0x2a, 0x00]) || startsWith(b, [0x4d, 0x4d, 0x00, 0x2a]), // TIFF
+  (b) => startsWith(b, [0x49, 0x49, 0x2b, 0x00]) || startsWith(b, [0x4d, 0x4d, 0x00, 0x2b]), // BigTIFF
+  (b) => hasBox(b, 'ftyp'), // HEIF, AVIF
+];
+
+/** True when the first bytes are those of a format sharp can read (the rest may be anything). */
+export function hasReadableSignature(head: Uint8Array): boolean {
+  return READABLE_SIGNATURES.some((test) => test(head));
+}

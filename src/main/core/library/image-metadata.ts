@@ -1,39 +1,15 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
+import { parseCsv } from '../../../shared/csv';
 import { OcellusError } from '../../../shared/errors';
+import { readTextSafe } from '../util/safe-fs';
 import type { MetadataImport, MetadataKey } from '../../../shared/types';
 
-/** Splits CSV text (RFC 4180: quoted fields, doubled quotes, CRLF) into rows of fields. */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"' && field === '') quoted = true;
-    else if (ch === ',') {
-      row.push(field);
-      field = '';
-    } else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      if (row.some((f) => f !== '')) rows.push(row);
-      row = [];
-      field = '';
-    } else field += ch;
-  }
-  row.push(field);
-  if (row.some((f) => f !== '')) rows.push(row);
-  return rows;
-}
+// The one CSV reader (RFC 4180, BOM, quoted fields), shared with the label import.
+export { parseCsv } from '../../../shared/csv';
+
+/** Largest metadata CSV read (about 10^6 rows of long paths and a few keys). */
+const MAX_METADATA_CSV_BYTES = 256 * 1024 * 1024;
 
 /**
  * Imports image metadata from a CSV whose first column (`path` or `file`) names an image —
@@ -41,14 +17,13 @@ export function parseCsv(text: string): string[][] {
  * eye…). Values replace earlier ones of the same key; empty cells are skipped. All or
  * nothing: one transaction.
  */
-export function importMetadataCsv(db: Database.Database, file: string): MetadataImport {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new OcellusError('NOT_FOUND', `Cannot read ${file}: ${(err as Error).message}`);
-  }
-  const [header, ...rows] = parseCsv(text.replace(/^\uFEFF/, ''));
+export async function importMetadataCsv(
+  db: Database.Database,
+  file: string,
+): Promise<MetadataImport> {
+  // A regular file of sane size only: never a FIFO or a device that would block or not end.
+  const text = await readTextSafe(file, { maxBytes: MAX_METADATA_CSV_BYTES });
+  const [header, ...rows] = parseCsv(text);
   const first = header?.[0]?.trim().toLowerCase();
   if (!header || (first !== 'path' && first !== 'file') || header.length < 2) {
     throw new OcellusError(

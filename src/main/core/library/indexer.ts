@@ -53,9 +53,10 @@ export class Indexer {
       const rows = this.selectPending.all(lastId, BATCH) as PendingRow[];
       if (rows.length === 0) return;
       lastId = rows[rows.length - 1]?.id ?? lastId;
-      const results = await mapLimit(rows, CONCURRENCY, (row) =>
-        probeImage(path.join(this.rootPath(row.root_id), ...row.rel_path.split('/'))),
-      );
+      const results = await mapLimit(rows, CONCURRENCY, (row) => {
+        const root = this.rootPath(row.root_id);
+        return probeImage(path.join(root, ...row.rel_path.split('/')), { roots: [root] });
+      });
       // Previews first: once the rows say "ok" the grid asks for them.
       await this.writePreviews(results);
       this.write(rows, results);

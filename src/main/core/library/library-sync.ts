@@ -109,6 +109,8 @@ export class LibrarySync {
 
   private async run(ctx: JobContext): Promise<void> {
     const stop = () => ctx.signal.aborted || this.closed || !this.db.open;
+    // A new job tries the cache again: space may have been freed since the last one stopped.
+    this.queue.resume();
     // Whether any image came, went, was read or failed to decode: only then can its burst
     // change (regrouping a million images holds the database for seconds).
     let changed = false;
@@ -165,6 +167,10 @@ export class LibrarySync {
       if (ids.length === 0) return;
       lastId = ids[ids.length - 1] ?? lastId;
       await Promise.all(ids.map((id) => this.queue.request(id, 'low')));
+      // A full disk stops the job with its reason; the rows stay underived, so reopening the
+      // project or a rescan carries on from here.
+      const stopped = this.queue.stoppedBy();
+      if (stopped) throw stopped;
       done += ids.length;
       ctx.progress(done);
       this.hooks.onChanged(false);

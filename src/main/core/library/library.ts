@@ -18,7 +18,7 @@ import type {
   RootInfo,
 } from '../../../shared/types';
 import type { EventBus } from '../event-bus';
-import { isPathInside, mimeType, realFileInside } from '../fs-safety';
+import { isPathInside, mimeType, realFileInside } from '../util/fs-safety';
 import type { JobRegistry } from '../jobs/job-registry';
 import { labelCounter } from '../labels/label-counts';
 import type { ProjectStore } from '../store/project-store';
@@ -44,6 +44,8 @@ export interface LibraryOptions {
 export interface MediaFile {
   file: string;
   contentType: string;
+  /** The folder `file` must still lie in when it is opened (a root, or the cache). */
+  root: string;
 }
 
 const CHANGE_EVENT_MS = 500;
@@ -254,16 +256,16 @@ export class Library {
       if (!fs.existsSync(thumb)) {
         // The camera's own preview until the thumbnail is made in the background.
         const early = loc.derived ? null : realFileInside(this.cacheDir, preview);
-        if (early) return { file: early, contentType: 'image/jpeg' };
+        if (early) return { file: early, contentType: 'image/jpeg', root: this.cacheDir };
         await this.queue.request(imageId, 'high');
       }
       const file = realFileInside(this.cacheDir, thumb);
-      return file ? { file, contentType: 'image/webp' } : null;
+      return file ? { file, contentType: 'image/webp', root: this.cacheDir } : null;
     }
     const root = this.rootPathOrNull(loc.rootId);
     if (!root) return null;
     const file = realFileInside(root, path.join(root, ...loc.relPath.split('/')));
-    return file ? { file, contentType: mimeType(file) } : null;
+    return file ? { file, contentType: mimeType(file), root } : null;
   }
 
   /** Resolves when the background import has nothing left to do. */
@@ -328,11 +330,7 @@ export class Library {
     this.recorder.markMissing(rootId, [...changes.removed]);
     this.recorder.record(
       rootId,
-      [...changes.upserted].map(([relPath, st]) => ({
-        relPath,
-        size: st.size,
-        mtimeMs: st.mtimeMs,
-      })),
+      [...changes.upserted].map(([relPath, st]) => ({ relPath, ...st })),
     );
     this.changed('watch', true);
     this.sync.kick();

@@ -2,6 +2,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
+import { readFileSafe } from '../util/safe-fs';
+import { MAX_IMAGE_BYTES } from './probe';
 
 /**
  * How an image is brought to a network's input size: [height, width] and the fit. The
@@ -92,14 +94,19 @@ export async function writeCachedInput(file: string, rgb: Buffer, g: InputGeomet
  * original (and then written to the cache, when a cache path is given, for next time).
  */
 export async function modelInputPixels(
-  source: { original: string; cache?: string | null },
+  source: { original: string; cache?: string | null; roots?: readonly string[] },
   g: InputGeometry,
 ): Promise<Buffer> {
   if (source.cache) {
     const hit = await readCachedInput(source.cache, g);
     if (hit) return hit;
   }
-  const rgb = await networkPixels(source.original, g);
+  // Through the safe reader: a FIFO, device or oversized file is refused, never read.
+  const bytes = await readFileSafe(source.original, {
+    roots: source.roots,
+    maxBytes: MAX_IMAGE_BYTES,
+  });
+  const rgb = await networkPixels(bytes, g);
   if (source.cache) {
     // A cache that cannot be written (read-only folder, disk full) only costs a decode next time.
     await writeCachedInput(source.cache, rgb, g).catch(() => undefined);

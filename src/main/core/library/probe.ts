@@ -2,8 +2,15 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import exifr from 'exifr';
 import sharp, { type Metadata } from 'sharp';
+import {
+  FileRefusedError,
+  openSafe,
+  readFileSafe,
+  type SafeFile,
+  type SafeOpenOptions,
+} from '../util/safe-fs';
+import { classifyOpenError, hasReadableSignature, headerProblem } from './image-formats';
 import { embeddedPreview } from './embedded-preview';
-import { classifyOpenError, headerProblem } from './image-formats';
 
 export type ImageStatus = 'ok' | 'broken' | 'unsupported';
 
@@ -53,8 +60,30 @@ export function emptyExif(): ExifInfo {
   };
 }
 
-/** Reads the file once (buffer), hashes it, reads header metadata with sharp and EXIF with exifr. */
-export async function probeImage(absPath: string): Promise<ProbeResult> {
+/** Where an image may be read from and how large it may be. */
+export interface ProbeOptions {
+  /** The folders the file's real path must lie in (its root); none means anywhere. */
+  roots?: readonly string[];
+  /** Larger files are listed as unsupported without being read; default MAX_IMAGE_BYTES. */
+  maxBytes?: number;
+}
+
+/** The largest image file Ocellus reads (1 GiB): well above any photo or scan it can decode. */
+export const MAX_IMAGE_BYTES = 1024 * 1024 * 1024;
+// Files up to this size are kept whole for the header parse (one read, as before); larger
+// ones are hashed as a stream and only their head is kept.
+const KEEP_WHOLE_BYTES = 32 * 1024 * 1024;
+const HEAD_BYTES = 1024 * 1024;
+
+/**
+ * Reads the file once through the safe reader (regular files inside the root only, size
+ * cap, timeout), hashing it as it streams; reads header metadata with sharp and EXIF with
+ * exifr. Files Ocellus refuses to read are reported with the reason, never opened.
+ */
+export async function probeImage(
+  absPath: string,
+  options: ProbeOptions = {},
+): Promise<ProbeResult> {
   const result: ProbeResult = {
     status: 'broken',
     error: null,
@@ -67,44 +96,16 @@ export async function probeImage(absPath: string): Promise<ProbeResult> {
     exif: emptyExif(),
     preview: null,
   };
-
-  let buf: Buffer;
-  try {
-    // One open gives size, mtime and content consistently, even if the file is being replaced.
-    const fh = await fs.promises.open(absPath, 'r');
-    try {
-      const st = await fh.stat();
-      result.size = st.size;
-      result.mtimeMs = st.mtimeMs;
-      buf = await fh.readFile();
-    } finally {
-      await fh.close();
-    }
-  } catch (err) {
-    await fillStat(absPath, result);
-    result.error = readErrorMessage(err);
-    return result;
-  }
-
-  result.size = buf.length;
-  if (buf.length === 0) {
-    result.hash = sha256(buf);
-    result.error = 'Empty file (0 bytes)';
-    return result;
-  }
+  const safe = { roots: options.roots, maxBytes: options.maxBytes ?? MAX_IMAGE_BYTES };
+  const read = await readAndHash(absPath, safe);
+  if ('status' in read) return { ...result, ...read };
+  Object.assign(result, { size: read.size, mtimeMs: read.mtimeMs, hash: read.hash });
+  if (read.size === 0) return { ...result, error: 'Empty file (0 bytes)' };
 
   // Header only; the pixel limit is judged by headerProblem so huge images still get their size.
-  // Started before hashing so libvips parses on the thread pool while this thread hashes.
-  const metaPromise = sharp(buf, { limitInputPixels: false }).metadata();
-  result.hash = sha256(buf);
-  let meta: Metadata;
-  try {
-    meta = await metaPromise;
-  } catch (err) {
-    Object.assign(result, classifyOpenError(buf.subarray(0, 32), errorMessage(err)));
-    return result;
-  }
-
+  const header = await readHeader(absPath, safe, read.head, read.whole);
+  if ('status' in header) return { ...result, ...header };
+  const { meta, buf } = header;
   result.width = meta.width;
   result.height = meta.height;
   result.format = meta.format;
@@ -116,17 +117,129 @@ export async function probeImage(absPath: string): Promise<ProbeResult> {
   return result;
 }
 
-function sha256(buf: Buffer): string {
-  return crypto.createHash('sha256').update(buf).digest('hex');
+type Refusal = { status: 'broken' | 'unsupported'; error: string; size?: number; mtimeMs?: number };
+
+/**
+ * One pass over the file through the safe reader: size and time from the opened descriptor
+ * (consistent even if the file is being replaced), the sha256, and its bytes, whole up to
+ * KEEP_WHOLE_BYTES, else the first HEAD_BYTES.
+ */
+async function readAndHash(
+  absPath: string,
+  safe: SafeOpenOptions,
+): Promise<
+  { size: number; mtimeMs: number; hash: string; head: Buffer; whole: boolean } | Refusal
+> {
+  let file: SafeFile;
+  try {
+    file = await openSafe(absPath, safe);
+  } catch (err) {
+    return { ...(await statOf(absPath)), ...refusal(err) };
+  }
+  try {
+    const whole = file.size <= KEEP_WHOLE_BYTES;
+    const hash = crypto.createHash('sha256');
+    const kept: Buffer[] = [];
+    let keptBytes = 0;
+    const size = await file.forEachChunk((chunk) => {
+      hash.update(chunk);
+      if (whole || keptBytes < HEAD_BYTES) {
+        kept.push(Buffer.from(chunk));
+        keptBytes += chunk.length;
+      }
+    });
+    return {
+      size,
+      mtimeMs: file.mtimeMs,
+      hash: hash.digest('hex'),
+      head: Buffer.concat(kept),
+      whole,
+    };
+  } catch (err) {
+    return { size: file.size, mtimeMs: file.mtimeMs, ...refusal(err) };
+  } finally {
+    await file.close();
+  }
 }
 
-async function fillStat(absPath: string, result: ProbeResult): Promise<void> {
+/**
+ * sharp's header metadata, from the kept bytes when they suffice; a cut-off buffer fails some
+ * loaders (TIFF says "unsupported format", and keeps its tags wherever the writer put them),
+ * so a file that starts like an image is then read whole, never junk such as sparse zeros.
+ */
+async function readHeader(
+  absPath: string,
+  safe: SafeOpenOptions,
+  head: Buffer,
+  whole: boolean,
+): Promise<{ meta: Metadata; buf: Buffer } | Refusal> {
   try {
-    const st = await fs.promises.stat(absPath);
-    result.size = st.size;
-    result.mtimeMs = st.mtimeMs;
+    const meta = await sharp(head, { limitInputPixels: false }).metadata();
+    if (whole || meta.format !== 'tiff') return { meta, buf: head };
+  } catch (err) {
+    if (whole || !hasReadableSignature(head.subarray(0, 16))) {
+      return classifyOpenError(head.subarray(0, 32), errorMessage(err));
+    }
+  }
+  let buf = head;
+  try {
+    buf = await readFileSafe(absPath, safe);
+    return { meta: await sharp(buf, { limitInputPixels: false }).metadata(), buf };
+  } catch (err) {
+    return err instanceof FileRefusedError
+      ? refusal(err)
+      : classifyOpenError(buf.subarray(0, 32), errorMessage(err));
+  }
+}
+
+/** Status and message of an image Ocellus would not or could not read. */
+export function refusal(err: unknown): { status: 'broken' | 'unsupported'; error: string } {
+  if (err instanceof FileRefusedError) {
+    switch (err.reason) {
+      case 'not-regular':
+        return { status: 'unsupported', error: `Not read: ${afterPath(err.message)}` };
+      case 'too-large':
+        return {
+          status: 'unsupported',
+          error: `File too large to read: ${afterPath(err.message)}`,
+        };
+      case 'outside':
+      case 'link':
+        return {
+          status: 'unsupported',
+          error: 'Not read: it is a link leading outside the folder',
+        };
+      case 'missing':
+        return { status: 'broken', error: 'Cannot read file: it no longer exists' };
+      case 'timeout':
+        return {
+          status: 'broken',
+          error: 'Cannot read file: reading timed out (the drive may be hung or unplugged)',
+        };
+      case 'changed':
+        return { status: 'broken', error: 'Cannot read file: it was replaced while being read' };
+      default:
+        return { status: 'broken', error: readErrorMessage(err.original ?? err) };
+    }
+  }
+  return { status: 'broken', error: readErrorMessage(err) };
+}
+
+// "…/x.jpg is a FIFO (named pipe), not a regular file…" → "it is a FIFO (named pipe)…".
+function afterPath(message: string): string {
+  const m = / (is (?:too large|a |an |not ).*)$/.exec(message);
+  return m ? `it ${m[1]}` : message;
+}
+
+/** Size and time of a path without following a final link, or zeros. */
+async function statOf(absPath: string): Promise<{ size: number; mtimeMs: number }> {
+  try {
+    // lstat: the size of a link's target outside the folder is none of our business.
+    const st = await fs.promises.lstat(absPath);
+    return { size: st.isFile() ? st.size : 0, mtimeMs: st.mtimeMs };
   } catch {
-    // Size and time stay 0: the file is gone or its folder is unreadable.
+    // The file is gone or its folder is unreadable.
+    return { size: 0, mtimeMs: 0 };
   }
 }
 

@@ -10,6 +10,7 @@ interface KnownRow {
   mtime_ms: number | null;
   missing: number;
   status: string;
+  error: string | null;
 }
 
 /** Writes what is on disk for some files of a root: new and changed files become pending. */
@@ -17,10 +18,12 @@ export class FileRecorder {
   private readonly find: Database.Statement;
   private readonly insert: Database.Statement;
   private readonly repend: Database.Statement;
+  private readonly insertUnsupported: Database.Statement;
+  private readonly markUnsupported: Database.Statement;
 
   constructor(private readonly db: Database.Database) {
     this.find = db.prepare(
-      'SELECT id, size, mtime_ms, missing, status FROM images WHERE root_id = ? AND rel_path = ?',
+      'SELECT id, size, mtime_ms, missing, status, error FROM images WHERE root_id = ? AND rel_path = ?',
     );
     this.insert = db.prepare(
       `INSERT INTO images (root_id, rel_path, status, size, mtime_ms, imported_at)
@@ -29,6 +32,14 @@ export class FileRecorder {
     this.repend = db.prepare(
       `UPDATE images SET status = 'pending', error = NULL, size = ?, mtime_ms = ?, missing = 0,
               derived = 0 WHERE id = ?`,
+    );
+    this.insertUnsupported = db.prepare(
+      `INSERT INTO images (root_id, rel_path, status, error, size, mtime_ms, imported_at)
+       VALUES (?, ?, 'unsupported', ?, 0, ?, ?)`,
+    );
+    this.markUnsupported = db.prepare(
+      `UPDATE images SET status = 'unsupported', error = ?, size = 0, mtime_ms = ?, hash = NULL,
+              width = NULL, height = NULL, missing = 0, derived = 0 WHERE id = ?`,
     );
   }
 
@@ -40,7 +51,14 @@ export class FileRecorder {
       for (const e of entries) {
         const row = this.find.get(rootId, e.relPath) as KnownRow | undefined;
         const mtime = Math.round(e.mtimeMs);
-        if (!row) {
+        if (e.unsupported !== undefined) {
+          // Never read, so never pending: the reason is known from the directory entry.
+          if (!row) this.insertUnsupported.run(rootId, e.relPath, e.unsupported, mtime, now);
+          else if (row.missing === 1 || row.status !== 'unsupported' || row.error !== e.unsupported)
+            this.markUnsupported.run(e.unsupported, mtime, row.id);
+          else continue;
+          changed++;
+        } else if (!row) {
           this.insert.run(rootId, e.relPath, e.size, mtime, now);
           changed++;
         } else if (row.missing === 1 || row.size !== e.size || row.mtime_ms !== mtime) {

@@ -8,6 +8,11 @@ export interface ScanEntry {
   relPath: string;
   size: number;
   mtimeMs: number;
+  /**
+   * Set for a FIFO, socket or device with an image's name: listed as unsupported with this
+   * reason, never opened.
+   */
+  unsupported?: string;
 }
 
 /** Something the walk had to skip; the walk itself goes on. */
@@ -65,6 +70,13 @@ interface Folder {
 }
 
 type EntryKind = 'file' | 'folder' | 'link' | 'other';
+
+interface Candidate {
+  abs: string;
+  rel: string;
+  /** What a non-regular entry is ("a FIFO (named pipe)"); unset for regular files. */
+  special?: string;
+}
 
 function abortError(): Error {
   const err = new Error('The scan was cancelled');
@@ -172,7 +184,7 @@ export async function* scanRoot(root: string, options: ScanOptions): AsyncGenera
     if (visited.has(folder.real)) continue;
     visited.add(folder.real);
 
-    let names: { raw: string; nfc: string; kind: EntryKind }[];
+    let names: FolderEntry[];
     try {
       names = await readFolder(folder.real, signal);
     } catch (err) {
@@ -191,33 +203,13 @@ export async function* scanRoot(root: string, options: ScanOptions): AsyncGenera
     }
     names.sort((a, b) => compareNames(a.nfc, b.nfc));
 
-    const files: { abs: string; rel: string }[] = [];
-    const subfolders: Folder[] = [];
-    const linkedSubfolders: Folder[] = [];
-    for (const entry of names) {
-      // The name as stored: an NFC copy would not open an NFD-named file on Linux.
-      const rel = joinRel(folder.rel, entry.raw);
-      let kind = entry.kind;
-      let target = path.join(folder.real, entry.raw);
-      let linkError: string | undefined;
-      if (kind === 'link') {
-        const resolved = await resolveLink(target, realRoot);
-        kind = resolved.kind;
-        if (resolved.ok) target = resolved.real;
-        else linkError = resolved.error;
-      }
-      // A dangling link has no kind; judge its name as strictly as a folder's.
-      if (isSkippedName(entry.nfc, kind !== 'file')) continue;
-      if (kind === 'folder') {
-        if (linkError !== undefined) report(rel, linkError);
-        else (entry.kind === 'link' ? linkedSubfolders : subfolders).push({ real: target, rel });
-      } else if (kind === 'file' || linkError !== undefined) {
-        if (!isCandidate(rel)) continue;
-        if (linkError !== undefined) report(rel, linkError);
-        else files.push({ abs: target, rel });
-      }
-      // Sockets, FIFOs and devices are never images.
-    }
+    const { files, subfolders, linkedSubfolders } = await sortEntries(
+      names,
+      folder,
+      realRoot,
+      isCandidate,
+      report,
+    );
     for (let i = subfolders.length - 1; i >= 0; i--) plain.push(subfolders[i] as Folder);
     for (let i = linkedSubfolders.length - 1; i >= 0; i--) {
       linked.push(linkedSubfolders[i] as Folder);
@@ -226,12 +218,12 @@ export async function* scanRoot(root: string, options: ScanOptions): AsyncGenera
     for (let start = 0; start < files.length; start += STAT_CONCURRENCY) {
       throwIfAborted(signal);
       const chunk = files.slice(start, start + STAT_CONCURRENCY);
-      const stats = await Promise.all(chunk.map((f) => statFile(f.abs)));
+      const stats = await Promise.all(chunk.map((f) => statFile(f.abs, f.special !== undefined)));
       for (let i = 0; i < chunk.length; i++) {
-        const file = chunk[i] as { abs: string; rel: string };
+        const file = chunk[i] as Candidate;
         const { stat, err } = stats[i] as StatResult;
         if (stat !== undefined) {
-          batch.push({ relPath: file.rel, size: stat.size, mtimeMs: stat.mtimeMs });
+          batch.push(toEntry(file, stat));
           if (batch.length >= batchSize) {
             yield batch;
             batch = [];
@@ -251,23 +243,92 @@ export async function* scanRoot(root: string, options: ScanOptions): AsyncGenera
   if (batch.length > 0) yield batch;
 }
 
+/** What one folder holds, sorted into candidate files and folders to walk. */
+async function sortEntries(
+  names: FolderEntry[],
+  folder: Folder,
+  realRoot: string,
+  isCandidate: (relPath: string) => boolean,
+  report: (relPath: string, error: string) => void,
+): Promise<{ files: Candidate[]; subfolders: Folder[]; linkedSubfolders: Folder[] }> {
+  const files: Candidate[] = [];
+  const subfolders: Folder[] = [];
+  const linkedSubfolders: Folder[] = [];
+  for (const entry of names) {
+    // The name as stored: an NFC copy would not open an NFD-named file on Linux.
+    const rel = joinRel(folder.rel, entry.raw);
+    let kind = entry.kind;
+    let special = entry.special;
+    let target = path.join(folder.real, entry.raw);
+    let linkError: string | undefined;
+    if (kind === 'link') {
+      const resolved = await resolveLink(target, realRoot);
+      kind = resolved.kind;
+      if (resolved.ok) {
+        target = resolved.real;
+        special = resolved.special;
+      } else linkError = resolved.error;
+    }
+    // A dangling link has no kind; judge its name as strictly as a folder's.
+    if (isSkippedName(entry.nfc, kind !== 'file')) continue;
+    if (kind === 'folder') {
+      if (linkError !== undefined) report(rel, linkError);
+      else (entry.kind === 'link' ? linkedSubfolders : subfolders).push({ real: target, rel });
+    } else if (kind === 'file' || linkError !== undefined) {
+      if (!isCandidate(rel)) continue;
+      if (linkError !== undefined) report(rel, linkError);
+      else files.push({ abs: target, rel });
+    } else if (isCandidate(rel)) {
+      // A FIFO, socket or device named like an image: listed, never opened (a FIFO would
+      // block the reader, a device never end).
+      files.push({ abs: target, rel, special: special ?? 'not a regular file' });
+    }
+  }
+  return { files, subfolders, linkedSubfolders };
+}
+
+/** The scan entry of a candidate: a special file is listed as unsupported, with why. */
+function toEntry(file: Candidate, stat: fs.Stats): ScanEntry {
+  return file.special === undefined
+    ? { relPath: file.rel, size: stat.size, mtimeMs: stat.mtimeMs }
+    : {
+        relPath: file.rel,
+        size: 0,
+        mtimeMs: stat.mtimeMs,
+        unsupported: `Not read: it is ${file.special}, not a regular file`,
+      };
+}
+
 type StatResult = { stat: fs.Stats; err?: undefined } | { stat?: undefined; err: unknown };
 
-/** Stats a file, never rejecting. */
-function statFile(file: string): Promise<StatResult> {
+/** Stats a file (lstat for special files, which are never followed), never rejecting. */
+function statFile(file: string, special: boolean): Promise<StatResult> {
   // The callback API skips the promise layer's per-call cost: about 1.5× faster over
   // 10^5 files here, and stat time is most of a scan.
   return new Promise((resolve) => {
-    fs.stat(file, (err, stat) => resolve(err ? { err } : { stat }));
+    (special ? fs.lstat : fs.stat)(file, (err, stat) => resolve(err ? { err } : { stat }));
   });
 }
 
+interface FolderEntry {
+  raw: string;
+  nfc: string;
+  kind: EntryKind;
+  special?: string;
+}
+
+/** What a FIFO, socket or device is, for the unsupported reason; undefined otherwise. */
+function specialKind(d: fs.Dirent | fs.Stats): string | undefined {
+  if (d.isFIFO()) return 'a FIFO (named pipe)';
+  if (d.isSocket()) return 'a socket';
+  if (d.isCharacterDevice()) return 'a character device';
+  if (d.isBlockDevice()) return 'a block device';
+  return undefined;
+}
+
 /** Lists a folder's entries without following anything; throws what opendir throws. */
-async function readFolder(
-  real: string,
-  signal: AbortSignal | undefined,
-): Promise<{ raw: string; nfc: string; kind: EntryKind }[]> {
-  const out: { raw: string; nfc: string; kind: EntryKind }[] = [];
+async function readFolder(real: string, signal: AbortSignal | undefined): Promise<FolderEntry[]> {
+  const out: FolderEntry[] = [];
   // opendir reads in chunks of bufferSize, so a 10^5-file folder costs only the name
   // list that sorting needs anyway, and an abort is seen mid-folder; for-await closes
   // the handle on every exit.
@@ -285,13 +346,15 @@ async function readFolder(
       // Some file systems (old NFS, some FUSE mounts) report no type; ask for it.
       kind = await fs.promises.lstat(path.join(real, d.name)).then(kindOf, () => 'other' as const);
     }
-    out.push({ raw: d.name, nfc: d.name.normalize('NFC'), kind });
+    const special = kind === 'other' ? specialKind(d) : undefined;
+    out.push({ raw: d.name, nfc: d.name.normalize('NFC'), kind, ...(special ? { special } : {}) });
   }
   return out;
 }
 
 type LinkResult =
-  { ok: true; kind: EntryKind; real: string } | { ok: false; kind: EntryKind; error: string };
+  | { ok: true; kind: EntryKind; real: string; special?: string }
+  | { ok: false; kind: EntryKind; error: string };
 
 /** Follows a link all the way; only targets inside the root are accepted. */
 async function resolveLink(abs: string, realRoot: string): Promise<LinkResult> {
@@ -317,5 +380,6 @@ async function resolveLink(abs: string, realRoot: string): Promise<LinkResult> {
   if (!isInside(realRoot, real)) {
     return { ok: false, kind, error: 'Link leads outside the root, skipped' };
   }
-  return { ok: true, kind, real };
+  const special = kind === 'other' ? specialKind(stat) : undefined;
+  return { ok: true, kind, real, ...(special ? { special } : {}) };
 }

@@ -1,11 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
+import { isPathInside } from '../util/fs-safety';
+import { fileKind } from '../util/safe-fs';
 import { isImagePath } from './image-formats';
 
 /** What changed under one root since the last flush, as '/'-separated relative paths. */
 export interface RootChanges {
-  upserted: Map<string, { size: number; mtimeMs: number }>;
+  /** `unsupported` is set for FIFOs, sockets and devices: listed with the reason, never read. */
+  upserted: Map<string, { size: number; mtimeMs: number; unsupported?: string }>;
   removed: Set<string>;
   removedFolders: Set<string>;
 }
@@ -23,12 +26,14 @@ export class RootWatcher {
   private pending: RootChanges = emptyChanges();
   private timer: NodeJS.Timeout | null = null;
   private readonly ready: Promise<void>;
+  private readonly realRoot: string;
 
   constructor(
     readonly rootPath: string,
     private readonly onChanges: (changes: RootChanges) => void,
     options: { stabilityMs?: number } = {},
   ) {
+    this.realRoot = realOr(rootPath);
     this.watcher = watch(rootPath, {
       ignoreInitial: true,
       persistent: true,
@@ -37,8 +42,10 @@ export class RootWatcher {
       ignored: (p: string, stats?: fs.Stats) =>
         IGNORED_NAMES.test(path.basename(p)) || (stats?.isFile() === true && !isImagePath(p)),
     });
-    this.watcher.on('add', (p, stats) => this.upsert(p, stats));
-    this.watcher.on('change', (p, stats) => this.upsert(p, stats));
+    // chokidar's stats are lstat's for links (and it reports links even in its first scan
+    // with followSymlinks off), so every path is judged afresh by upsert.
+    this.watcher.on('add', (p) => this.upsert(p));
+    this.watcher.on('change', (p) => this.upsert(p));
     this.watcher.on('unlink', (p) => this.remove(p));
     this.watcher.on('unlinkDir', (p) => {
       const rel = this.rel(p);
@@ -63,20 +70,46 @@ export class RootWatcher {
     await this.watcher.close();
   }
 
-  private upsert(p: string, stats?: fs.Stats): void {
+  private upsert(p: string): void {
     const rel = this.rel(p);
     if (!rel || !isImagePath(p)) return;
-    let st = stats;
-    if (!st) {
-      try {
-        st = fs.statSync(p);
-      } catch {
-        return;
-      }
+    const entry = this.judge(p);
+    if (entry === 'skip') return;
+    if (entry === 'gone') {
+      // A link now leading outside the root (or nowhere) stops being an image of the project.
+      this.remove(p);
+      return;
     }
     this.pending.removed.delete(rel);
-    this.pending.upserted.set(rel, { size: st.size, mtimeMs: st.mtimeMs });
+    this.pending.upserted.set(rel, entry);
     this.schedule();
+  }
+
+  /**
+   * What a path is, without opening it: a regular file (size, time), a special file
+   * (listed as unsupported), 'gone' for a link leading outside the root or nowhere, 'skip'
+   * for a folder or a path that vanished.
+   */
+  private judge(
+    p: string,
+  ): { size: number; mtimeMs: number; unsupported?: string } | 'gone' | 'skip' {
+    let st: fs.Stats;
+    try {
+      st = fs.lstatSync(p);
+      if (st.isSymbolicLink()) {
+        const real = fs.realpathSync(p);
+        if (real === this.realRoot || !isPathInside(this.realRoot, real)) return 'gone';
+        st = fs.statSync(real);
+      }
+    } catch {
+      return fs.existsSync(p) || isLink(p) ? 'gone' : 'skip';
+    }
+    if (st.isDirectory()) return 'skip';
+    if (!st.isFile()) {
+      const unsupported = `Not read: it is ${fileKind(st)}, not a regular file`;
+      return { size: 0, mtimeMs: st.mtimeMs, unsupported };
+    }
+    return { size: st.size, mtimeMs: st.mtimeMs };
   }
 
   private remove(p: string): void {
@@ -106,4 +139,20 @@ export class RootWatcher {
 
 function emptyChanges(): RootChanges {
   return { upserted: new Map(), removed: new Set(), removedFolders: new Set() };
+}
+
+function realOr(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+}
+
+function isLink(p: string): boolean {
+  try {
+    return fs.lstatSync(p).isSymbolicLink();
+  } catch {
+    return false;
+  }
 }

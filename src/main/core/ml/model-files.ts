@@ -44,22 +44,19 @@ export interface ModelJsonInfo {
   format: ModelFormat;
   /** Every shard path (relative to model.json), in manifest order. */
   shards: string[];
-  /** Per manifest group: its shard paths and the bytes its weights need (null when unknowable). */
+  /** Per manifest group: its shard paths and the bytes its weights need (null: a SavedModel's files). */
   groups: { paths: string[]; bytes: number | null }[];
-  /** Bytes all weights need, or null when some group's size is unknowable. */
+  /** Bytes all weights need, or null for a SavedModel (its files are not sized). */
   weightBytes: number | null;
 }
 
+// Only these dtypes are loaded: a string tensor's size cannot be known from its shape (a
+// `string` weight of shape [1e9] once passed the size check and hung the embedding).
+const TENSOR_DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, complex64: 8 };
 // Quantised weights are stored in the quantisation dtype, not the tensor's dtype.
-const DTYPE_BYTES: Record<string, number> = {
-  float32: 4,
-  int32: 4,
-  bool: 1,
-  complex64: 8,
-  uint8: 1,
-  uint16: 2,
-  float16: 2,
-};
+const QUANTIZED_DTYPE_BYTES: Record<string, number> = { uint8: 1, uint16: 2, float16: 2 };
+/** More elements than any image model's largest weight (VGG16's fc6 has 1e8). */
+const MAX_TENSOR_ELEMENTS = 2 ** 31;
 
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
@@ -101,21 +98,36 @@ function detectFormat(json: Record<string, unknown>): ModelFormat | null {
   return null;
 }
 
-function weightBytes(spec: unknown, where: string): number | null {
+function weightBytes(spec: unknown, where: string): number {
   const bad = (why: string): OcellusError =>
     new OcellusError('INVALID_ARGUMENT', `${where}: a weightsManifest entry ${why}`);
   if (!isRecord(spec) || typeof spec['name'] !== 'string') throw bad('has no name');
+  const name = spec['name'];
   const shape = spec['shape'];
-  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && (d as number) >= 0)) {
-    throw bad(`(${spec['name']}) has no valid shape`);
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) {
+    throw bad(`(${name}) has no valid shape`);
+  }
+  const elements = (shape as number[]).reduce((n, d) => n * d, 1);
+  if (elements > MAX_TENSOR_ELEMENTS) {
+    throw bad(`(${name}) has shape [${shape.join(', ')}]: more elements than any usable weight`);
+  }
+  const dtype = spec['dtype'];
+  if (typeof dtype !== 'string') throw bad(`(${name}) has no dtype`);
+  if (TENSOR_DTYPE_BYTES[dtype] === undefined) {
+    throw bad(
+      `(${name}) has dtype ${dtype}; weights must be ${Object.keys(TENSOR_DTYPE_BYTES).join(', ')}`,
+    );
   }
   const quant = spec['quantization'];
-  const dtype = isRecord(quant) ? quant['dtype'] : spec['dtype'];
-  if (typeof dtype !== 'string') throw bad(`(${spec['name']}) has no dtype`);
-  // String tensors are length-prefixed, so their size cannot be known from the shape.
-  const size = DTYPE_BYTES[dtype];
-  if (size === undefined) return null;
-  return (shape as number[]).reduce((n, d) => n * d, size);
+  if (quant === undefined) return elements * (TENSOR_DTYPE_BYTES[dtype] as number);
+  const qDtype = isRecord(quant) ? quant['dtype'] : undefined;
+  const qBytes = typeof qDtype === 'string' ? QUANTIZED_DTYPE_BYTES[qDtype] : undefined;
+  if (qBytes === undefined) {
+    throw bad(
+      `(${name}) is quantised as ${String(qDtype)}; known: ${Object.keys(QUANTIZED_DTYPE_BYTES).join(', ')}`,
+    );
+  }
+  return elements * qBytes;
 }
 
 /** Parses model.json text; INVALID_ARGUMENT when it is not a TF.js Layers or Graph model. */
@@ -156,13 +168,11 @@ export function parseModelJson(text: string, where: string): ModelJsonInfo {
         `${where}: a weightsManifest group has no weights`,
       );
     }
-    const sizes = weights.map((w) => weightBytes(w, where));
-    const bytes = sizes.includes(null) ? null : (sizes as number[]).reduce((a, b) => a + b, 0);
+    const bytes = weights.reduce((n: number, w: unknown) => n + weightBytes(w, where), 0);
     return { paths: paths as string[], bytes };
   });
   const shards = [...new Set(groups.flatMap((g) => g.paths))];
-  const known = groups.every((g) => g.bytes !== null);
-  const total = known ? groups.reduce((n, g) => n + (g.bytes ?? 0), 0) : null;
+  const total = groups.reduce((n, g) => n + g.bytes, 0);
   return { format, shards, groups, weightBytes: total };
 }
 

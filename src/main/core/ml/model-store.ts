@@ -26,6 +26,8 @@ import { downloadModelFiles, type DownloadProgress } from './model-download';
 import { readOnnxDeclaration } from './onnx-base';
 import { isSavedModelFolder } from './saved-model-files';
 import type { ModelFormat, SavedModelChoice } from '../../../shared/types';
+import { checkPath } from '../util/safe-fs';
+import { copyModelFolder, MAX_MODEL_BYTES } from './model-import';
 import type { ZooModel } from './zoo-types';
 
 /** Where a model's files are on disk and which loader they need. */
@@ -136,8 +138,6 @@ export class ModelStore {
       return this.importOnnxFolder(src, options);
     }
     const savedModel = isSavedModelFolder(src);
-    const info = savedModel ? null : readModelJson(src);
-    if (info) checkShards(src, info);
     // Validate and hash the copies, not the originals, so what is recorded is what is stored.
     const staging = this.staging();
     try {
@@ -145,10 +145,8 @@ export class ModelStore {
         // Loaded on demand: it starts TF.js, which listing or copying models never needs.
         const { stageSavedModel } = await import('./saved-model');
         await stageSavedModel(src, staging, options.savedModel);
-      }
-      for (const rel of info ? [MODEL_JSON, ...info.shards] : []) {
-        fs.mkdirSync(path.dirname(path.join(staging, rel)), { recursive: true });
-        fs.copyFileSync(path.join(src, rel), path.join(staging, rel));
+      } else {
+        await copyModelFolder(src, staging);
       }
       const copied = readModelJson(staging);
       const sizeBytes = fileSize(path.join(staging, MODEL_JSON)) + checkShards(staging, copied);
@@ -182,6 +180,12 @@ export class ModelStore {
     options: { id?: string; name?: string },
   ): Promise<StoredModel> {
     const declaration = await readOnnxDeclaration(src);
+    // A regular file in the folder itself (not a link, FIFO or device), within the size cap.
+    await checkPath(path.join(src, ONNX_MODEL), {
+      roots: [fs.realpathSync(src)],
+      noLinks: true,
+      maxBytes: MAX_MODEL_BYTES,
+    });
     const staging = this.staging();
     try {
       fs.copyFileSync(path.join(src, ONNX_MODEL), path.join(staging, ONNX_MODEL));
@@ -245,9 +249,9 @@ export class ModelStore {
   /** Imports a file written by exportToFile, verifying its recorded sha256s. */
   async importFile(file: string): Promise<StoredModel> {
     const src = path.resolve(file);
-    if (!fs.statSync(src, { throwIfNoEntry: false })?.isFile()) {
-      throw new OcellusError('NOT_FOUND', `No such model file: ${src}`);
-    }
+    if (!fs.existsSync(src)) throw new OcellusError('NOT_FOUND', `No such model file: ${src}`);
+    // A regular file of sane size, never a FIFO or device that tar would block on.
+    await checkPath(src, { maxBytes: MAX_MODEL_BYTES });
     const notModelFile = (why: string): OcellusError =>
       new OcellusError('INVALID_ARGUMENT', `${src} is not an Ocellus model file: ${why}`);
     // Check every entry before writing anything, rather than trusting extraction to sanitise.

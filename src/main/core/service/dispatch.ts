@@ -1,5 +1,6 @@
 import { type Domain, type OcellusApi, type RpcResult, isMethodChannel } from '../../../shared/api';
 import { OcellusError, serializeError } from '../../../shared/errors';
+import { toOcellusError } from '../util/io-errors';
 
 /**
  * Calls one method of the contract by its channel name with untrusted arguments, and
@@ -27,7 +28,7 @@ export async function dispatch(
     const value = await fn(...args);
     return { ok: true, value: value === undefined ? null : value };
   } catch (err) {
-    const error = serializeError(err);
+    const error = serializeError(toOcellusError(err));
     if (error.code === 'INTERNAL') console.error(`[ocellus] ${String(channel)} failed:`, err);
     return { ok: false, error };
   }

@@ -9,6 +9,7 @@ import type {
   ExportKind,
   JobInfo,
   LabelImportResult,
+  LabelMode,
 } from '../../../shared/types';
 import { writeOnnxBaseBundle } from '../export/bundle-onnx-base';
 import { writeBundle } from '../export/bundle';
@@ -18,7 +19,7 @@ import { writeLabelsCsv } from '../export/csv';
 import { listExports, recordExport } from '../export/export-log';
 import { writeImageFolder } from '../export/imagefolder';
 import { LabelStore } from '../labels/label-store';
-import { importLabelsCsv } from '../export/label-import';
+import { applyLabelsCsv, readLabelsCsv } from '../export/label-import';
 import { prepareEmptyDir } from '../export/out-dir';
 import { runPredictor, type Predictor } from '../export/predict';
 import { modelFormat } from '../ml/model-io';
@@ -29,7 +30,7 @@ import type { ServiceContext } from './context';
 import { labelOptions } from './labels-service';
 import { preferredBackend, resolveRunModel } from './ml-service';
 import { requireStore, retryInProject } from './project-service';
-import { requireObject, requireString } from './validate';
+import { requireObject, requirePath } from './validate';
 
 const FORMATS = ['csv', 'imagefolder', 'camtrap-dp'] as const;
 
@@ -57,7 +58,7 @@ export function createExportService(ctx: ServiceContext): ExportApi {
           await new Promise((resolve) => setImmediate(resolve));
           summary = await work(job);
         } catch (err) {
-          if (store.db.open && !job.signal.aborted) {
+          if (store.db.open && !store.readOnly && !job.signal.aborted) {
             const rec = recordExport(store.db, {
               kind,
               path: out,
@@ -69,7 +70,8 @@ export function createExportService(ctx: ServiceContext): ExportApi {
           }
           throw err;
         }
-        if (!store.db.open) return;
+        // A project opened read-only (read-only media, owned elsewhere) keeps no history.
+        if (!store.db.open || store.readOnly) return;
         const rec = recordExport(store.db, { kind, path: out, runId, state: 'done', summary });
         job.phase(summary, 1);
         job.progress(1);
@@ -86,9 +88,12 @@ export function createExportService(ctx: ServiceContext): ExportApi {
       const format = o.format;
       if (!format || !(FORMATS as readonly string[]).includes(format))
         throw new OcellusError('INVALID_ARGUMENT', `format is one of ${FORMATS.join(', ')}`);
-      const out = path.resolve(requireString(o.out, 'out'));
+      const out = requirePath(o.out, 'out');
       const store = requireStore(ctx);
       if (format !== 'csv') prepareEmptyDir(out);
+      else if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) {
+        throw new OcellusError('ALREADY_EXISTS', `${out} is a file, not a folder`);
+      }
       const linkMode = o.linkMode === 'hardlink' ? 'hardlink' : 'copy';
       const deploymentsBy = o.deploymentsBy === 'camera' ? 'camera' : 'root';
       const again = (freshOut: string) => api.dataset({ ...o, format, out: freshOut });
@@ -127,7 +132,7 @@ export function createExportService(ctx: ServiceContext): ExportApi {
     },
     async bundle(input) {
       const o = requireObject(input, 'options') as Partial<BundleExportOptions>;
-      const out = path.resolve(requireString(o.out, 'out'));
+      const out = requirePath(o.out, 'out');
       const store = requireStore(ctx);
       const runs = new RunStore(store.db);
       const runId = typeof o.runId === 'number' ? o.runId : newestDoneRun(runs);
@@ -174,11 +179,13 @@ export function createExportService(ctx: ServiceContext): ExportApi {
     async importLabels(file, options) {
       const store = requireStore(ctx);
       const opts = labelOptions(options);
-      const csv = path.resolve(requireString(file, 'file'));
+      const csv = requirePath(file, 'file');
+      const records = await readLabelsCsv(csv);
       const out: { result?: LabelImportResult } = {};
       try {
         store.db.transaction(() => {
-          out.result = importLabelsCsv(store.db, csv, () => store.summary().labelMode, opts);
+          const mode = (): LabelMode => store.summary().labelMode;
+          out.result = applyLabelsCsv(store.db, records, csv, mode, opts);
           // Not confirmed yet: nothing of the import stays, not even the classes it made.
           if (out.result.replacesHuman) throw ASKED;
         })();

@@ -3,6 +3,7 @@ import { EventBus } from '../event-bus';
 import { JobRegistry } from '../jobs/job-registry';
 import { RecentProjects } from '../recent-projects';
 import { createAppService } from './app-service';
+import { guardApi } from './guard';
 import type { HostOptions, ServiceContext } from './context';
 import { createUnsupportedDialogs } from './dialogs-service';
 import { createJobsService } from './jobs-service';
@@ -17,7 +18,7 @@ import { createAssistService } from './assist-service';
 import { createEvaluateService } from './evaluate-service';
 import { ModelStore } from '../ml/model-store';
 import path from 'node:path';
-import type { MediaKind } from '../../../shared/types';
+import type { JobInfo, MediaKind } from '../../../shared/types';
 import type { MediaFile } from '../library/library';
 
 export type { HostOptions } from './context';
@@ -28,8 +29,8 @@ export interface OcellusService {
   bus: EventBus;
   /** The file behind a media address, or null when there is none it may serve. */
   media(kind: MediaKind, imageId: number): Promise<MediaFile | null>;
-  /** Resolves when background import work is done (the CLI waits on this). */
-  whenIdle(): Promise<void>;
+  /** Resolves when background import work is done, with its last job (the CLI waits on this). */
+  whenIdle(): Promise<JobInfo | null>;
   /** Cancels jobs and closes the open project; safe to call twice. */
   dispose(): Promise<void>;
   /** The classifier of a run of the open project (newest finished by default), for `ocellus predict`. */
@@ -52,7 +53,7 @@ export function createOcellusService(options: HostOptions): OcellusService {
     }),
   };
   const train = createTrainService(ctx);
-  const api: OcellusApi = {
+  const api: OcellusApi = guardApi({
     app: createAppService(ctx),
     project: createProjectService(ctx),
     library: createLibraryService(ctx),
@@ -64,14 +65,12 @@ export function createOcellusService(options: HostOptions): OcellusService {
     jobs: createJobsService(ctx),
     export: createExportService(ctx),
     assist: createAssistService(ctx, () => train),
-  };
+  });
   return {
     api,
     bus,
     media: async (kind, imageId) => ctx.library?.media(kind, imageId) ?? null,
-    whenIdle: async () => {
-      await ctx.library?.whenIdle();
-    },
+    whenIdle: async () => (await ctx.library?.whenIdle()) ?? null,
     dispose: async () => {
       ctx.jobs.cancelAll();
       await closeCurrent(ctx);

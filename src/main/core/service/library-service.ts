@@ -5,7 +5,7 @@ import { importMetadataCsv, metadataKeys } from '../library/image-metadata';
 import type { Library } from '../library/library';
 import type { ServiceContext } from './context';
 import { requireStore } from './project-service';
-import { requireObject, requireString } from './validate';
+import { requireObject, requirePath } from './validate';
 
 /** The `library` domain: root folders, import, and image queries of the open project. */
 export function createLibraryService(ctx: ServiceContext): LibraryApi {
@@ -15,7 +15,7 @@ export function createLibraryService(ctx: ServiceContext): LibraryApi {
     },
     async addRoot(path, options) {
       const opts = options === undefined ? {} : requireObject(options, 'options');
-      return requireLibrary(ctx).addRoot(requireString(path, 'path'), {
+      return requireLibrary(ctx).addRoot(requirePath(path, 'path'), {
         labelsFromFolders: opts['labelsFromFolders'] === true,
       });
     },
@@ -31,7 +31,7 @@ export function createLibraryService(ctx: ServiceContext): LibraryApi {
     async relocateRoot(rootId, path) {
       return requireLibrary(ctx).relocateRoot(
         requireId(rootId, 'rootId'),
-        requireString(path, 'path'),
+        requirePath(path, 'path'),
       );
     },
     async rescan(rootId) {
@@ -69,7 +69,7 @@ export function createLibraryService(ctx: ServiceContext): LibraryApi {
       return { sequenceGapSeconds: requireLibrary(ctx).sequenceGapSeconds() };
     },
     async importMetadata(file) {
-      return importMetadataCsv(requireStore(ctx).db, requireString(file, 'file'));
+      return await importMetadataCsv(requireStore(ctx).db, requirePath(file, 'file'));
     },
     async metadataKeys() {
       return metadataKeys(requireStore(ctx).db);

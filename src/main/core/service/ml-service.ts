@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import type { MlApi } from '../../../shared/api';
 import { OcellusError } from '../../../shared/errors';
 import type { BackendName, BaseModelInfo } from '../../../shared/types';
@@ -15,7 +14,7 @@ import { requireStore, retryInProject } from './project-service';
 import type { ServiceContext } from './context';
 import { runFeatureModel } from '../train/run-model';
 import type { RunSummary } from '../../../shared/types';
-import { requireObject, requireString } from './validate';
+import { requireObject, requirePath, requireString } from './validate';
 import { parseSavedModelChoice } from './saved-model-options';
 import { inspectSavedModel } from '../ml/saved-model';
 import { isSavedModelFolder } from '../ml/saved-model-files';
@@ -80,7 +79,7 @@ export function createMlService(ctx: ServiceContext): MlApi {
       ).info;
     },
     async importModel(p, savedModel) {
-      const target = path.resolve(requireString(p, 'path'));
+      const target = requirePath(p, 'path');
       const choice = parseSavedModelChoice(savedModel);
       const isDir = fs.existsSync(target) && fs.statSync(target).isDirectory();
       if (isDir && isSavedModelFolder(target)) {
@@ -96,16 +95,13 @@ export function createMlService(ctx: ServiceContext): MlApi {
       );
     },
     async inspectSavedModel(p) {
-      const target = path.resolve(requireString(p, 'path'));
+      const target = requirePath(p, 'path');
       if (!isSavedModelFolder(target)) return null;
       await initBackend(preferredBackend(ctx));
       return inspectSavedModel(target);
     },
     async exportModel(id, file) {
-      await ctx.models.exportToFile(
-        requireString(id, 'id'),
-        path.resolve(requireString(file, 'file')),
-      );
+      await ctx.models.exportToFile(requireString(id, 'id'), requirePath(file, 'file'));
     },
     async embed(modelId, options) {
       const opts = options === undefined ? {} : requireObject(options, 'options');

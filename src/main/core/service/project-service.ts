@@ -7,14 +7,14 @@ import { Library } from '../library/library';
 import { RunStore } from '../train/run-store';
 import { ProjectStore } from '../store/project-store';
 import type { ServiceContext } from './context';
-import { requireObject, requireString } from './validate';
+import { requireObject, requirePath } from './validate';
 
 /** The `project` domain: create, open, close and describe the one open project. */
 export function createProjectService(ctx: ServiceContext): ProjectApi {
   const openStore = async (store: ProjectStore) => {
     await closeCurrent(ctx);
     // A run that was training when the app died cannot resume: say so in its record.
-    new RunStore(store.db).failInterrupted();
+    if (!store.readOnly) new RunStore(store.db).failInterrupted();
     ctx.store = store;
     ctx.library = new Library(store, {
       bus: ctx.bus,
@@ -28,14 +28,14 @@ export function createProjectService(ctx: ServiceContext): ProjectApi {
     }
     ctx.bus.emit('project:changed', summary);
     // Catch up with what changed on disk while the project was closed.
-    if (ctx.options.watch !== false) ctx.library.start();
+    if (ctx.options.watch !== false && !store.readOnly) ctx.library.start();
     return summary;
   };
 
   return {
     async create(input) {
       const rec = requireObject(input, 'input');
-      const filePath = requireString(rec['path'], 'path');
+      const filePath = requirePath(rec['path'], 'path');
       const name = rec['name'] === undefined ? undefined : String(rec['name']);
       const labelMode =
         rec['labelMode'] === undefined ? undefined : (rec['labelMode'] as LabelMode);
@@ -48,10 +48,16 @@ export function createProjectService(ctx: ServiceContext): ProjectApi {
       });
       return openStore(store);
     },
-    async open(path) {
-      const store = ProjectStore.open(requireString(path, 'path'), {
+    async open(path, options) {
+      const opts =
+        options === undefined || options === null ? {} : requireObject(options, 'options');
+      if (opts['readOnly'] !== undefined && typeof opts['readOnly'] !== 'boolean') {
+        throw new OcellusError('INVALID_ARGUMENT', 'readOnly must be true or false');
+      }
+      const store = ProjectStore.open(requirePath(path, 'path'), {
         appVersion: ctx.options.appVersion,
         nativeBinding: ctx.options.nativeBinding,
+        readOnly: opts['readOnly'] === true,
       });
       return openStore(store);
     },

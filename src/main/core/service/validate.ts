@@ -1,3 +1,5 @@
+import os from 'node:os';
+import path from 'node:path';
 import { OcellusError } from '../../../shared/errors';
 
 /** Checks an argument that arrived over a transport is a non-empty string. */
@@ -16,4 +18,20 @@ export function requireObject(value: unknown, name: string): Record<string, unkn
     throw new OcellusError('INVALID_ARGUMENT', `${name} must be an object`);
   }
   return value as Record<string, unknown>;
+}
+
+/**
+ * Checks a file or folder path that arrived over a transport: a full path (a leading `~` is
+ * the user's home), never one relative to wherever the server happens to run.
+ */
+export function requirePath(value: unknown, name: string): string {
+  const raw = requireString(value, name).trim();
+  const expanded = raw === '~' || /^~[\\/]/.test(raw) ? path.join(os.homedir(), raw.slice(1)) : raw;
+  if (!path.isAbsolute(expanded)) {
+    throw new OcellusError(
+      'INVALID_ARGUMENT',
+      `${name} must be a full path (such as ${path.join(os.homedir(), 'photos')}), not ${raw.slice(0, 200)}`,
+    );
+  }
+  return path.resolve(expanded);
 }

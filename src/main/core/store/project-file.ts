@@ -30,6 +30,14 @@ export function inspectProjectFile(filePath: string): ProjectFileHeader {
       path: filePath,
     });
   }
+  // A FIFO would block open() until a writer came, a device never end: never opened.
+  if (!stat.isFile()) {
+    throw new OcellusError(
+      'NOT_A_PROJECT',
+      `${filePath} is not a regular file, so not an Ocellus project`,
+      { path: filePath },
+    );
+  }
   const header = Buffer.alloc(HEADER_BYTES);
   let read: number;
   try {
@@ -97,6 +105,14 @@ export function fileError(err: unknown, filePath: string): OcellusError {
     return new OcellusError('NOT_FOUND', `${filePath} does not exist`, { path: filePath });
   if (code === 'EACCES' || code === 'EPERM')
     return new OcellusError('IO_ERROR', `No permission to read ${filePath}`, { path: filePath });
+  if (code === 'ENAMETOOLONG')
+    return new OcellusError(
+      'INVALID_ARGUMENT',
+      `The path is too long: ${filePath.slice(0, 200)}…`,
+      {
+        path: filePath.slice(0, 200),
+      },
+    );
   const message = err instanceof Error ? err.message : String(err);
   return new OcellusError('IO_ERROR', `Cannot read ${filePath}: ${message}`, { path: filePath });
 }

@@ -3,7 +3,9 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { OcellusError } from '../../../shared/errors';
 import type { ImageCounts, LabelMode, ProjectStatus, ProjectSummary } from '../../../shared/types';
+import { isReadOnly } from '../util/io-errors';
 import { LATEST_SCHEMA_VERSION, migrate } from './migrations';
+import { ProjectLock } from './project-lock';
 import {
   OCELLUS_APPLICATION_ID,
   PROJECT_EXTENSION,
@@ -21,6 +23,11 @@ export interface OpenOptions {
   appVersion: string;
   /** Where better-sqlite3's native addon lives when it is not the default build (Electron). */
   nativeBinding?: string;
+  /**
+   * Read without owning: no lock, no migration, no write (status, export, evaluate and
+   * predict; also on read-only media and while another process owns the project).
+   */
+  readOnly?: boolean;
 }
 
 /** Adds the project extension when the path has none. */
@@ -35,7 +42,13 @@ export class ProjectStore {
   readonly path: string;
   readonly db: Database.Database;
 
-  private constructor(filePath: string, db: Database.Database) {
+  private constructor(
+    filePath: string,
+    db: Database.Database,
+    private readonly lock: ProjectLock | null,
+    /** Opened read-only: every write fails with READ_ONLY. */
+    readonly readOnly = false,
+  ) {
     this.path = filePath;
     this.db = db;
   }
@@ -55,6 +68,7 @@ export class ProjectStore {
       throw new OcellusError('INVALID_ARGUMENT', `Unknown label mode: ${String(labelMode)}`);
     }
     const name = (options.name ?? '').trim() || path.basename(target, PROJECT_EXTENSION);
+    const lock = acquireLock(target, options.appVersion);
     let db: Database.Database | undefined;
     try {
       db = new Database(target, dbOptions(options.nativeBinding));
@@ -70,10 +84,11 @@ export class ProjectStore {
       })();
       // Write the header to the main file now, so a later open can identify it cheaply.
       db.pragma('wal_checkpoint(TRUNCATE)');
-      return new ProjectStore(target, db);
+      return new ProjectStore(target, db, lock);
     } catch (err) {
       db?.close();
       for (const suffix of ['', '-wal', '-shm']) fs.rmSync(`${target}${suffix}`, { force: true });
+      lock.release();
       if (err instanceof OcellusError) throw err;
       throw new OcellusError('IO_ERROR', `Could not create ${target}: ${errMessage(err)}`, {
         path: target,
@@ -82,8 +97,9 @@ export class ProjectStore {
   }
 
   /**
-   * Opens an existing project, migrating it forward. A file that is not an Ocellus
-   * project, or was written by a newer app, is refused before anything writes to it.
+   * Opens an existing project, migrating it forward, as its one owner process (else
+   * PROJECT_LOCKED). A file that is not an Ocellus project, or was written by a newer app,
+   * is refused before anything writes to it.
    */
   static open(filePath: string, options: OpenOptions): ProjectStore {
     const target = path.resolve(filePath);
@@ -95,22 +111,59 @@ export class ProjectStore {
         { path: target, schemaVersion: header.userVersion, supported: LATEST_SCHEMA_VERSION },
       );
     }
+    if (options.readOnly) return ProjectStore.openReadOnly(target, header.userVersion, options);
+    const lock = acquireLock(target, options.appVersion);
     let db: Database.Database;
     try {
       db = new Database(target, { ...dbOptions(options.nativeBinding), fileMustExist: true });
     } catch (err) {
+      lock.release();
       throw fileError(err, target);
     }
     try {
       configure(db);
       migrate(db, header.userVersion);
-      return new ProjectStore(target, db);
+      return new ProjectStore(target, db, lock);
     } catch (err) {
       db.close();
+      lock.release();
       throw new OcellusError('IO_ERROR', `Could not open ${target}: ${errMessage(err)}`, {
         path: target,
       });
     }
+  }
+
+  private static openReadOnly(
+    target: string,
+    schemaVersion: number,
+    options: OpenOptions,
+  ): ProjectStore {
+    if (schemaVersion < LATEST_SCHEMA_VERSION) {
+      throw new OcellusError(
+        'READ_ONLY',
+        `${target} was written by an older Ocellus and must be upgraded before it can be read; open it once where it can be written`,
+        { path: target, schemaVersion },
+      );
+    }
+    const readonly = { ...dbOptions(options.nativeBinding), readonly: true };
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(target, { ...readonly, fileMustExist: true });
+      // The file is opened lazily: read once now, so a failure shows here.
+      db.prepare('SELECT count(*) FROM sqlite_master').get();
+    } catch (err) {
+      db?.close();
+      if ((err as { code?: string }).code !== 'SQLITE_CANTOPEN') throw fileError(err, target);
+      // A WAL-mode file on read-only media without its -shm cannot be opened in place: read
+      // a copy in memory, marked as a rollback-journal file (header bytes 18-19).
+      const copy = fs.readFileSync(target);
+      copy[18] = 1;
+      copy[19] = 1;
+      db = new Database(copy, readonly);
+    }
+    db.pragma('query_only = ON');
+    db.pragma('busy_timeout = 5000');
+    return new ProjectStore(target, db, null, true);
   }
 
   /** Name, label mode and versions of the project. */
@@ -128,6 +181,7 @@ export class ProjectStore {
       schemaVersion: this.db.pragma('user_version', { simple: true }) as number,
       createdAt: meta.get('created_at') ?? '',
       createdWith: meta.get('created_with') ?? '',
+      ...(this.readOnly ? { readOnly: true } : {}),
     };
   }
 
@@ -174,13 +228,30 @@ export class ProjectStore {
       .run(key, value);
   }
 
-  /** Checkpoints the WAL into the main file and closes the connection. */
+  /**
+   * Checkpoints the WAL into the main file, leaves it in rollback-journal mode (so the
+   * closed file can be read on read-only media, where WAL needs a -shm it cannot create),
+   * closes the connection and gives up the lock.
+   */
   close(): void {
-    if (!this.db.open) return;
+    if (!this.db.open) {
+      this.lock?.release();
+      return;
+    }
     try {
-      this.db.pragma('wal_checkpoint(TRUNCATE)');
+      if (!this.readOnly) {
+        this.db.pragma('wal_checkpoint(TRUNCATE)');
+        // Needs the only connection: with a reader elsewhere it stays WAL, which is fine.
+        this.db.pragma('busy_timeout = 0');
+        this.db.pragma('journal_mode = DELETE');
+      }
+    } catch (err) {
+      // A full or read-only disk, or a reader elsewhere: the WAL still holds every committed
+      // change and SQLite replays it on the next open, so closing like this loses nothing.
+      console.error(`[ocellus] closing ${this.path} without a checkpoint:`, errMessage(err));
     } finally {
       this.db.close();
+      this.lock?.release();
     }
   }
 }
@@ -198,6 +269,26 @@ export function imageCounts(db: Database.Database): ImageCounts {
          FROM images`,
     )
     .get() as ImageCounts;
+}
+
+/** The project's lock, with a read-only disk (or folder) said as READ_ONLY. */
+function acquireLock(target: string, appVersion: string): ProjectLock {
+  try {
+    return ProjectLock.acquire(target, appVersion);
+  } catch (err) {
+    if (err instanceof OcellusError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (isReadOnly(err) || code === 'EACCES' || code === 'EPERM') {
+      throw new OcellusError(
+        'READ_ONLY',
+        `${target} is on a read-only disk or in a folder Ocellus cannot write: it can only be read there (ocellus status, export, evaluate, predict)`,
+        { path: target },
+      );
+    }
+    throw new OcellusError('IO_ERROR', `Cannot lock ${target}: ${errMessage(err)}`, {
+      path: target,
+    });
+  }
 }
 
 function dbOptions(nativeBinding: string | undefined): Database.Options {

@@ -1,3 +1,5 @@
+import { csvLine } from '../../../shared/csv';
+
 /** Saves a blob as a file through the browser's download (works in Electron and browser mode). */
 export function downloadBlob(name: string, blob: Blob): void {
   const url = URL.createObjectURL(blob);
@@ -12,15 +14,9 @@ export function downloadBlob(name: string, blob: Blob): void {
   setTimeout(() => URL.revokeObjectURL(url), 0);
 }
 
-/** One CSV field, quoted when it holds a separator, quote or line break (RFC 4180). */
-function field(v: string | number | null): string {
-  const s = v === null ? '' : String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-/** Rows as CSV text, header first. */
+/** Rows as CSV text, header first; text cells that could run as formulas are neutralised. */
 export function toCsv(header: string[], rows: (string | number | null)[][]): string {
-  return [header, ...rows].map((r) => r.map(field).join(',')).join('\r\n') + '\r\n';
+  return [header, ...rows].map((r) => csvLine(r, '\r\n')).join('');
 }
 
 /** Downloads a table as a CSV file. */

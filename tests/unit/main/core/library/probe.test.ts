@@ -233,9 +233,9 @@ describe('probeImage: problems', () => {
     fs.mkdirSync(dir, { recursive: true });
     const r = await probeImage(dir);
     expect(r).toMatchObject({
-      status: 'broken',
+      status: 'unsupported',
       hash: null,
-      error: 'Cannot read file: it is a folder',
+      error: expect.stringMatching(/^Not read: it is a folder, not a regular file/),
     });
 
     const gone = await probeImage(at('bad', 'missing.jpg'));
