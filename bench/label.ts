@@ -73,7 +73,7 @@ async function main(): Promise<void> {
   }
   const load1AtStart = os.loadavg()[0] ?? 0;
   // Past 100,000 files the folder watcher (which tracks every file) is left off: it takes
-  // minutes and gigabytes to start on a million (see the README); the rescan still runs.
+  // minutes and gigabytes to start on a million (see docs/GUIDE.md); the rescan still runs.
   const watch = opts.n <= 100_000;
   log(
     `starting browser mode (node out/main/web.js --project …)${watch ? '' : ', OCELLUS_WATCH=0'}`,

@@ -66,15 +66,66 @@ Options:
   --version, -v    print the version
 `;
 
+const COMMANDS = [
+  'init',
+  'add',
+  'rescan',
+  'status',
+  'classes',
+  'label',
+  'models',
+  'embed',
+  'train',
+  'export',
+  'export-dataset',
+  'import-labels',
+  'predict',
+  'evaluate',
+  'metadata',
+] as const;
+
+/**
+ * The help of one command: its lines of HELP (the command's line and the indented lines that
+ * continue it), so the overview and each command's help never disagree.
+ */
+export function commandHelp(command: string): string | null {
+  const lines = HELP.split('\n');
+  const out: string[] = [];
+  let inCommand = false;
+  for (const line of lines) {
+    if (/^ {2}[a-z]/.test(line)) inCommand = line.slice(2).split(' ')[0] === command;
+    else if (!/^ {3,}/.test(line)) inCommand = false;
+    if (inCommand) out.push(line);
+  }
+  if (out.length === 0) return null;
+  return `Usage: ocellus ${command} …\n\n${out.join('\n')}\n\nOptions:\n  --help, -h       show this help\n`;
+}
+
+const wantsHelp = (args: string[]): boolean => args.includes('--help') || args.includes('-h');
+
 /** Runs one CLI invocation; returns the process exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    io.stdout(HELP);
+    const topic = command === 'help' ? rest[0] : undefined;
+    const text = topic === undefined ? HELP : commandHelp(topic);
+    if (text === null) {
+      io.stderr(`ocellus: unknown command '${topic}' (see ocellus --help)\n`);
+      return 2;
+    }
+    io.stdout(text);
     return command === undefined ? 1 : 0;
   }
   if (command === '--version' || command === '-v') {
     io.stdout(`${__OCELLUS_VERSION__}\n`);
+    return 0;
+  }
+  if (!(COMMANDS as readonly string[]).includes(command)) {
+    io.stderr(`ocellus: unknown command '${command}' (see ocellus --help)\n`);
+    return 2;
+  }
+  if (wantsHelp(rest)) {
+    io.stdout(commandHelp(command) ?? HELP);
     return 0;
   }
   const service = createOcellusService({
@@ -88,7 +139,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     mlWorkerFile: locateMlWorker(__dirname),
   });
   try {
-    switch (command) {
+    switch (command as (typeof COMMANDS)[number]) {
       case 'init':
         return await init(service, rest, io);
       case 'add':
@@ -119,13 +170,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await evaluate(service, rest, io);
       case 'metadata':
         return await metadata(service, rest, io);
-      default:
-        io.stderr(`ocellus: unknown command '${command}' (see ocellus --help)\n`);
-        return 2;
     }
   } catch (err) {
-    io.stderr(`ocellus ${command}: ${oneLine(err)}\n`);
-    return 1;
+    // parseArgs' own errors (an unknown or malformed option) are usage errors.
+    const usage = (err as { code?: unknown }).code?.toString().startsWith('ERR_PARSE_ARGS');
+    io.stderr(
+      `ocellus ${command}: ${oneLine(err)}${usage ? ` (see ocellus ${command} --help)` : ''}\n`,
+    );
+    return usage ? 2 : 1;
   } finally {
     await service.dispose();
   }

@@ -83,6 +83,49 @@ describe('ocellus CLI', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/Usage: ocellus/);
   });
+
+  it("answers --help for every command, with that command's own lines, opening nothing", async () => {
+    const commands = [
+      'init',
+      'add',
+      'rescan',
+      'status',
+      'classes',
+      'label',
+      'models',
+      'embed',
+      'train',
+      'export',
+      'export-dataset',
+      'import-labels',
+      'predict',
+      'evaluate',
+      'metadata',
+    ];
+    for (const command of commands) {
+      for (const flag of ['--help', '-h']) {
+        const r = await cli([command, 'no-such-project.ocellus', flag]);
+        expect(r.code, `${command} ${flag}`).toBe(0);
+        expect(r.stdout).toContain(`Usage: ocellus ${command}`);
+        expect(r.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+        expect(r.stderr).toBe('');
+      }
+    }
+    // Subcommands of models share its help; `help <command>` is the same text.
+    expect((await cli(['models', 'import', '--help'])).stdout).toContain('models inspect');
+    expect((await cli(['help', 'train'])).stdout).toBe((await cli(['train', '--help'])).stdout);
+    expect((await cli(['train', '--help'])).stdout).toContain('--refit auto|always|never');
+    expect((await cli(['train', '--help'])).stdout).not.toContain('export-dataset');
+  });
+
+  it("calls an unknown option a usage error that points at the command's help", async () => {
+    const r = await cli(['status', 'x.ocellus', '--no-such-option']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--no-such-option.*\(see ocellus status --help\)/);
+    const unknown = await cli(['frobnicate', '--help']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown command 'frobnicate'/);
+  });
 });
 
 describe('ocellus label and classes', () => {
