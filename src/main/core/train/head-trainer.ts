@@ -89,10 +89,14 @@ export async function trainHead(
     const limit = Math.sqrt(6 / (fanIn + fanOut));
     return Float32Array.from({ length: fanIn * fanOut }, () => (random() * 2 - 1) * limit);
   };
-  const w1 = tf.variable(tf.tensor2d(glorot(dim, cfg.hiddenUnits), [dim, cfg.hiddenUnits]));
-  const b1 = tf.variable(tf.zeros([cfg.hiddenUnits]));
-  const w2 = tf.variable(tf.tensor2d(glorot(cfg.hiddenUnits, classes), [cfg.hiddenUnits, classes]));
-  const b2 = tf.variable(tf.zeros([classes]));
+  // tf.variable shares its initial tensor's data without owning the tensor: tidy disposes it.
+  const variable = (init: () => tf.Tensor) => tf.tidy(() => tf.variable(init()));
+  const w1 = variable(() => tf.tensor2d(glorot(dim, cfg.hiddenUnits), [dim, cfg.hiddenUnits]));
+  const b1 = variable(() => tf.zeros([cfg.hiddenUnits]));
+  const w2 = variable(() =>
+    tf.tensor2d(glorot(cfg.hiddenUnits, classes), [cfg.hiddenUnits, classes]),
+  );
+  const b2 = variable(() => tf.zeros([classes]));
   const optimizer = tf.train.adam(cfg.learningRate);
   const counts = new Array<number>(classes).fill(0);
   for (const y of data.yTrain) counts[y] = (counts[y] ?? 0) + 1;
@@ -101,7 +105,7 @@ export async function trainHead(
   );
   const classWeight = tf.tensor1d(weightsPerClass);
   const xVal = tf.tensor2d(data.xVal, [data.yVal.length, dim]);
-  const yValOneHot = tf.oneHot(tf.tensor1d(data.yVal, 'int32'), classes);
+  const yValOneHot = tf.tidy(() => tf.oneHot(tf.tensor1d(data.yVal, 'int32'), classes));
 
   const forward = (x: tf.Tensor2D, mask: tf.Tensor2D | null) => {
     let h = tf.relu(tf.add(tf.matMul(x, w1), b1));

@@ -69,6 +69,16 @@ describe('trainHead', () => {
     expect(c.history[0]?.trainLoss).not.toBeCloseTo(a.history[0]?.trainLoss ?? 0, 6);
   });
 
+  it('leaves no tensor behind, finished or cancelled', async () => {
+    const cfg = { ...DEFAULT_HEAD, hiddenUnits: 16, epochs: 3, patience: 0 };
+    await trainHead(data(), cfg); // the first run may register kernels and the backend's own state
+    const before = tf.memory().numTensors;
+    await trainHead(data(), cfg);
+    let batches = 0;
+    await trainHead(data(), cfg, { onBatch: () => batches++, shouldStop: () => batches >= 2 });
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('stops within one batch when cancelled, and early on a plateau', async () => {
     let batches = 0;
     const res = await trainHead(
