@@ -118,6 +118,7 @@ describe('nsfwjs MobileNetV2 as a TF.js Layers model (cpu backend)', () => {
     expect(model.getLayer(info.pooledLayer).outputShape).toEqual([null, info.featureSize]);
   });
 
+  // Two passes of the whole network on the pure-JS cpu backend: seconds idle, more when busy.
   it('gives a finite, deterministic 1280-d embedding equal to the mean of the 7×7 map', () => {
     // One pass yields the embedding, the map it pools and the original head's output.
     const features = tfl.model({
@@ -146,5 +147,5 @@ describe('nsfwjs MobileNetV2 as a TF.js Layers model (cpu backend)', () => {
     for (let i = 0; i < a.length; i++) expect(a[i]).toBeCloseTo(meanOfMap[i] ?? NaN, 4);
     expect(probs).toHaveLength(5);
     expect(probs.reduce((s, p) => s + p, 0)).toBeCloseTo(1, 4);
-  });
+  }, 180_000);
 });
