@@ -21,7 +21,7 @@ export const VIEWS: { id: ViewId; title: string }[] = [
 ];
 
 /** App-wide state: the connection, the open project, recent projects, jobs, errors. */
-class AppState {
+export class AppState {
   connection = $state<ConnectionState>('connecting');
   info = $state<AppInfo | null>(null);
   project = $state<ProjectSummary | null>(null);
@@ -34,6 +34,13 @@ class AppState {
   ready = $state(false);
 
   private client: OcellusClient | null = null;
+
+  /** `connect` makes the API client (a test passes a fake one). */
+  constructor(
+    private readonly connect: (
+      onState: (s: ConnectionState) => void,
+    ) => OcellusClient = createClient,
+  ) {}
   private readonly startHooks: ((client: OcellusClient) => void)[] = [];
 
   /** Lets another state module subscribe to events once the client exists. */
@@ -50,7 +57,7 @@ class AppState {
 
   /** Connects, loads the initial state and subscribes to events. Call once. */
   async start(): Promise<void> {
-    const client = createClient((s) => (this.connection = s));
+    const client = this.connect((s) => (this.connection = s));
     this.client = client;
     // The app's own listeners go first: other modules' listeners then see the project (or
     // its absence) and the job list as they are after the event.
@@ -231,5 +238,3 @@ export function saveView(view: ViewId): void {
     // No storage: a reload starts in the Library.
   }
 }
-
-export const appState = new AppState();

@@ -5,15 +5,19 @@ import type {
   PredictionStatus,
 } from '../../../../shared/types';
 import { debounced } from '../debounce';
-import { appState } from './app.svelte';
-import { labels } from './labels.svelte';
-import { library } from './library.svelte';
+import type { AppState } from './app.svelte';
+import type { LabelsState } from './labels.svelte';
+import type { LibraryState } from './library.svelte';
 
 /** The key that accepts suggestions, as the status line names it. */
 export const ACCEPT_KEY = 'Shift+Enter';
 
 /** Model assistance: suggestion status, quick retrain, similar images and heat maps. */
-class AssistState {
+export class AssistState {
+  readonly #app: AppState;
+  readonly #labels: LabelsState;
+  readonly #library: LibraryState;
+
   status = $state<PredictionStatus | null>(null);
   settings = $state<AssistSettings | null>(null);
   /** The shown image's suggestion with every class's probability. */
@@ -29,16 +33,19 @@ class AssistState {
 
   private readonly scheduleStatus = debounced(() => void this.refreshStatus());
 
-  constructor() {
-    appState.onStart((client) => {
-      if (appState.project) void this.refresh();
+  constructor(app: AppState, labels: LabelsState, library: LibraryState) {
+    this.#app = app;
+    this.#labels = labels;
+    this.#library = library;
+    this.#app.onStart((client) => {
+      if (this.#app.project) void this.refresh();
       client.on('assist:changed', (s) => {
         const newRun = s.runId !== this.status?.runId;
         this.status = s;
         // New suggestions: tiles and the queue change under the user.
         if (newRun) {
-          library.tiles.invalidate();
-          library.listing.reload();
+          this.#library.tiles.invalidate();
+          this.#library.listing.reload();
         }
       });
       // Confirming changes the counts; the main side only pushes new suggestion sets.
@@ -56,23 +63,23 @@ class AssistState {
   }
 
   async refresh(): Promise<void> {
-    if (!appState.project) return;
+    if (!this.#app.project) return;
     try {
-      const api = appState.api();
+      const api = this.#app.api();
       const [status, settings] = await Promise.all([api.assist.status(), api.assist.settings()]);
       this.status = status;
       this.settings = settings;
     } catch (err) {
-      appState.report(err);
+      this.#app.report(err);
     }
   }
 
   private async refreshStatus(): Promise<void> {
-    if (!appState.project) return;
+    if (!this.#app.project) return;
     try {
-      this.status = await appState.api().assist.status();
+      this.status = await this.#app.api().assist.status();
     } catch (err) {
-      appState.report(err);
+      this.#app.report(err);
     }
   }
 
@@ -83,25 +90,25 @@ class AssistState {
       return;
     }
     try {
-      const d = await appState.api().assist.prediction(imageId);
+      const d = await this.#app.api().assist.prediction(imageId);
       this.detail = d;
     } catch (err) {
-      appState.report(err);
+      this.#app.report(err);
     }
   }
 
   async setQuickRetrain(on: boolean): Promise<void> {
-    await appState.guard(async () => {
-      this.settings = await appState.api().assist.updateSettings({ quickRetrain: on });
+    await this.#app.guard(async () => {
+      this.settings = await this.#app.api().assist.updateSettings({ quickRetrain: on });
     });
   }
 
   /** How many suggestions a bulk accept at this confidence would confirm. */
   async bulkPreview(threshold: number, classId: number | null): Promise<number | null> {
     try {
-      return (await appState.api().assist.bulkAcceptPreview(threshold, classId)).count;
+      return (await this.#app.api().assist.bulkAcceptPreview(threshold, classId)).count;
     } catch (err) {
-      appState.report(err);
+      this.#app.report(err);
       return null;
     }
   }
@@ -113,14 +120,14 @@ class AssistState {
   async showSimilar(imageId: number, k = 48): Promise<void> {
     this.similarBusy = true;
     try {
-      const res = await appState.api().assist.similar(imageId, k);
+      const res = await this.#app.api().assist.similar(imageId, k);
       this.similarNote = `${res.items.length} most similar (${res.scanned.toLocaleString()} images scanned in ${res.milliseconds} ms)`;
       const ids = res.items.map((i) => i.imageId);
-      library.setFilter({ kind: 'similar', imageId, ids });
-      appState.view = 'library';
+      this.#library.setFilter({ kind: 'similar', imageId, ids });
+      this.#app.view = 'library';
       await this.selectSimilar();
     } catch (err) {
-      appState.report(err);
+      this.#app.report(err);
     } finally {
       this.similarBusy = false;
     }
@@ -129,19 +136,19 @@ class AssistState {
   /** Includes (or leaves out) human-labelled images in the selection of More like this. */
   async setSimilarIncludesHuman(on: boolean): Promise<void> {
     this.similarIncludesHuman = on;
-    if (library.filter.kind === 'similar') await this.selectSimilar();
+    if (this.#library.filter.kind === 'similar') await this.selectSimilar();
   }
 
   private async selectSimilar(): Promise<void> {
-    const f = library.filter;
+    const f = this.#library.filter;
     if (f.kind !== 'similar') return;
     const all = [f.imageId, ...f.ids];
     const ids = this.similarIncludesHuman
       ? all
-      : await appState.api().library.imageIds({ imageIds: all, humanLabelled: false });
-    await library.listing.whenComplete();
-    library.clearSelection();
-    library.select(ids);
+      : await this.#app.api().library.imageIds({ imageIds: all, humanLabelled: false });
+    await this.#library.listing.whenComplete();
+    this.#library.clearSelection();
+    this.#library.select(ids);
   }
 
   /** The confidence (0–1) under which accepting a suggestion takes a second press. */
@@ -151,8 +158,8 @@ class AssistState {
 
   async setAcceptTwiceBelow(percent: number): Promise<void> {
     const v = Math.max(0, Math.min(100, percent)) / 100;
-    await appState.guard(async () => {
-      this.settings = await appState.api().assist.updateSettings({ acceptTwiceBelow: v });
+    await this.#app.guard(async () => {
+      this.settings = await this.#app.api().assist.updateSettings({ acceptTwiceBelow: v });
     });
   }
 
@@ -164,12 +171,12 @@ class AssistState {
    */
   accept(imageIds: number[]): boolean {
     if (imageIds.length === 0) {
-      labels.say('Nothing to accept: no image is focused or selected');
+      this.#labels.say('Nothing to accept: no image is focused or selected');
       return false;
     }
     const key = imageIds.join(',');
-    if (!labels.pressAccept(key, this.unsure(imageIds))) return false;
-    void labels.acceptSuggestions(imageIds);
+    if (!this.#labels.pressAccept(key, this.unsure(imageIds))) return false;
+    void this.#labels.acceptSuggestions(imageIds);
     return true;
   }
 
@@ -178,16 +185,16 @@ class AssistState {
     const pct = Math.round(below * 100);
     const again = `press ${ACCEPT_KEY} again to accept`;
     if (imageIds.length === 1) {
-      const t = library.tiles.get(imageIds[0] as number);
+      const t = this.#library.tiles.get(imageIds[0] as number);
       const s = t?.suggestion;
       if (!t) return `The suggestion is still loading: ${again} it`;
       if (!s || s.classId === null || s.confidence >= below) return null;
-      const name = labels.byId(s.classId)?.name ?? 'a class';
+      const name = this.#labels.byId(s.classId)?.name ?? 'a class';
       return `Unsure suggestion (${Math.round(s.confidence * 100)} % ${name}, under ${pct} %): ${again} it`;
     }
     let unsure = 0;
     for (const id of imageIds) {
-      const s = library.tiles.get(id)?.suggestion;
+      const s = this.#library.tiles.get(id)?.suggestion;
       if (s === undefined || (s && s.classId !== null && s.confidence < below)) unsure++;
     }
     return unsure === 0
@@ -198,9 +205,9 @@ class AssistState {
   async loadHeatMap(imageId: number): Promise<void> {
     this.heatMapBusy = true;
     try {
-      this.heatMap = await appState.api().assist.heatMap(imageId);
+      this.heatMap = await this.#app.api().assist.heatMap(imageId);
     } catch (err) {
-      appState.report(err);
+      this.#app.report(err);
     } finally {
       this.heatMapBusy = false;
     }
@@ -210,5 +217,3 @@ class AssistState {
     this.heatMap = null;
   }
 }
-
-export const assist = new AssistState();

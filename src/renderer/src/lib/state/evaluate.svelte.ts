@@ -6,11 +6,14 @@ import type {
   RunSummary,
 } from '../../../../shared/types';
 import { debounced } from '../debounce';
-import { appState } from './app.svelte';
-import { labels } from './labels.svelte';
+import type { AppState } from './app.svelte';
+import type { LabelsState } from './labels.svelte';
 
 /** Evaluation of a run: its report, the live threshold, and the misclassification review. */
-class EvaluateState {
+export class EvaluateState {
+  readonly #app: AppState;
+  readonly #labels: LabelsState;
+
   runs = $state<RunSummary[]>([]);
   freshness = $state<RunFreshness[]>([]);
   runId = $state<number | null>(null);
@@ -26,12 +29,14 @@ class EvaluateState {
   private readonly scheduleIntervals = debounced(() => void this.loadReport());
   private readonly scheduleFreshness = debounced(() => void this.loadFreshness());
 
-  constructor() {
-    appState.onStart((client) => {
+  constructor(app: AppState, labels: LabelsState) {
+    this.#app = app;
+    this.#labels = labels;
+    this.#app.onStart((client) => {
       client.on('train:run', () => void this.loadRuns());
       // Only while it is shown: the view loads it again when it opens.
       client.on('labels:changed', () => {
-        if (appState.view === 'evaluate') this.scheduleFreshness(200);
+        if (this.#app.view === 'evaluate') this.scheduleFreshness(200);
       });
       client.on('project:changed', () => {
         this.runs = [];
@@ -50,16 +55,16 @@ class EvaluateState {
   }
 
   async loadRuns(): Promise<void> {
-    if (!appState.project) return;
+    if (!this.#app.project) return;
     try {
-      this.runs = (await appState.api().train.runs()).filter((r) => r.status === 'done');
+      this.runs = (await this.#app.api().train.runs()).filter((r) => r.status === 'done');
       await this.loadFreshness();
       // The newest finished run, until the user picks one.
       const newest = this.runs[0];
       if (newest && (!this.picked || !this.runs.some((r) => r.id === this.runId)))
         if (newest.id !== this.runId) await this.select(newest.id);
     } catch (err) {
-      appState.report(err);
+      this.#app.report(err);
     }
   }
 
@@ -113,13 +118,13 @@ class EvaluateState {
     if (runId === null) return;
     this.loading = true;
     try {
-      const report = await appState.api().evaluate.run(runId, {
+      const report = await this.#app.api().evaluate.run(runId, {
         threshold: this.threshold,
         ...(this.positiveClass ? { positiveClass: this.positiveClass } : {}),
       });
       if (this.runId === runId) this.report = report;
     } catch (err) {
-      appState.report(err);
+      this.#app.report(err);
     } finally {
       this.loading = false;
     }
@@ -129,27 +134,27 @@ class EvaluateState {
     const runId = this.runId;
     if (runId === null) return;
     try {
-      const list = await appState.api().evaluate.misclassified(runId);
+      const list = await this.#app.api().evaluate.misclassified(runId);
       if (this.runId === runId) this.mistakes = list;
     } catch (err) {
-      appState.report(err);
+      this.#app.report(err);
     }
   }
 
   async loadFreshness(): Promise<void> {
-    if (!appState.project) return;
+    if (!this.#app.project) return;
     try {
-      this.freshness = await appState.api().evaluate.runs();
+      this.freshness = await this.#app.api().evaluate.runs();
     } catch (err) {
-      appState.report(err);
+      this.#app.report(err);
     }
   }
 
   /** Gives a reviewed image the class of a hotkey; the item stays, marked relabelled. */
   async fix(item: MisclassifiedImage, key: string): Promise<boolean> {
-    const cls = labels.byHotkey(key);
+    const cls = this.#labels.byHotkey(key);
     if (!cls) return false;
-    const ok = await labels.assign([item.imageId], cls.id);
+    const ok = await this.#labels.assign([item.imageId], cls.id);
     if (ok) {
       this.mistakes = this.mistakes.map((m) =>
         m.imageId === item.imageId
@@ -166,8 +171,6 @@ class EvaluateState {
   }
 
   thumbUrl(item: MisclassifiedImage): string {
-    return appState.api().mediaUrl('thumb', item.imageId, item.thumbVersion);
+    return this.#app.api().mediaUrl('thumb', item.imageId, item.thumbVersion);
   }
 }
-
-export const evaluation = new EvaluateState();

@@ -8,11 +8,14 @@ import type {
   RunFreshness,
   RunSummary,
 } from '../../../../shared/types';
-import { appState } from './app.svelte';
-import { labels } from './labels.svelte';
+import type { AppState } from './app.svelte';
+import type { LabelsState } from './labels.svelte';
 
 /** Export view: destination, options, the running export, recent exports, label import. */
-class ExportState {
+export class ExportState {
+  readonly #app: AppState;
+  readonly #labels: LabelsState;
+
   destination = $state('');
   history = $state<ExportRecord[]>([]);
   runs = $state<RunSummary[]>([]);
@@ -31,15 +34,17 @@ class ExportState {
   importPath = $state('');
   importResult = $state<LabelImportResult | null>(null);
 
-  constructor() {
-    appState.onStart((client) => {
+  constructor(app: AppState, labels: LabelsState) {
+    this.#app = app;
+    this.#labels = labels;
+    this.#app.onStart((client) => {
       client.on('export:recorded', (rec) => {
         this.history = [rec, ...this.history.filter((h) => h.id !== rec.id)];
       });
       client.on('train:run', () => void this.refreshRuns());
       client.on('labels:changed', (c) => {
-        if (c.classesChanged && appState.project) void this.refreshMapping();
-        if (appState.project && this.runs.length) void this.refreshFreshness();
+        if (c.classesChanged && this.#app.project) void this.refreshMapping();
+        if (this.#app.project && this.runs.length) void this.refreshFreshness();
       });
       client.on('project:changed', () => {
         this.history = [];
@@ -53,11 +58,11 @@ class ExportState {
   }
 
   get job(): JobInfo | undefined {
-    return appState.jobs.find((j) => j.id === this.jobId);
+    return this.#app.jobs.find((j) => j.id === this.jobId);
   }
 
   get canReveal(): boolean {
-    return appState.info?.capabilities.revealInFolder === true;
+    return this.#app.info?.capabilities.revealInFolder === true;
   }
 
   /** The chosen run's label state, when its labels changed since it trained. */
@@ -67,70 +72,70 @@ class ExportState {
   }
 
   get canChoose(): boolean {
-    return appState.info?.capabilities.nativeDialogs === true;
+    return this.#app.info?.capabilities.nativeDialogs === true;
   }
 
   async load(): Promise<void> {
-    if (!appState.project) return;
-    await appState.guard(async () => {
-      const api = appState.api();
+    if (!this.#app.project) return;
+    await this.#app.guard(async () => {
+      const api = this.#app.api();
       const [history, mapping] = await Promise.all([
         api.export.history(),
         api.export.camtrapMapping(),
       ]);
       this.history = history;
       this.mapping = mapping;
-      if (!this.destination) this.destination = parentOf(appState.project?.path ?? '');
+      if (!this.destination) this.destination = parentOf(this.#app.project?.path ?? '');
       await this.refreshRuns();
     });
   }
 
   async refreshRuns(): Promise<void> {
     try {
-      this.runs = (await appState.api().train.runs()).filter((r) => r.status === 'done');
+      this.runs = (await this.#app.api().train.runs()).filter((r) => r.status === 'done');
       // The newest finished run, until the user picks one.
       if (!this.picked || !this.runs.some((r) => r.id === this.runId))
         this.runId = this.runs[0]?.id ?? null;
       await this.refreshFreshness();
     } catch (err) {
-      appState.report(err);
+      this.#app.report(err);
     }
   }
 
   async refreshFreshness(): Promise<void> {
     try {
-      this.freshness = await appState.api().evaluate.runs();
+      this.freshness = await this.#app.api().evaluate.runs();
     } catch (err) {
-      appState.report(err);
+      this.#app.report(err);
     }
   }
 
   async refreshMapping(): Promise<void> {
     try {
-      this.mapping = await appState.api().export.camtrapMapping();
+      this.mapping = await this.#app.api().export.camtrapMapping();
     } catch (err) {
-      appState.report(err);
+      this.#app.report(err);
     }
   }
 
   async chooseDestination(): Promise<void> {
-    await appState.guard(async () => {
-      const dir = await appState.api().dialogs.chooseFolder('Export to…');
+    await this.#app.guard(async () => {
+      const dir = await this.#app.api().dialogs.chooseFolder('Export to…');
       if (dir) this.destination = dir;
     });
   }
 
   /** A new folder inside the destination for one export, named after what it holds. */
   private target(kind: ExportKind): string {
-    const stamp = new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
-    const name = (appState.project?.name ?? 'ocellus').replace(/[^\w.-]+/g, '-');
+    const stamp = timestamp();
+    const name = (this.#app.project?.name ?? 'ocellus').replace(/[^\w.-]+/g, '-');
     const run = kind === 'bundle' && this.runId !== null ? `-run${this.runId}` : '';
     return joinPath(this.destination.trim(), `${name}-${kind}${run}-${stamp}`);
   }
 
   async exportDataset(format: DatasetFormat): Promise<void> {
-    await appState.guard(async () => {
-      const job = await appState.api().export.dataset({
+    await this.#app.guard(async () => {
+      const job = await this.#app.api().export.dataset({
         format,
         out: this.target(format),
         linkMode: this.linkMode,
@@ -142,8 +147,8 @@ class ExportState {
   }
 
   async exportBundle(): Promise<void> {
-    await appState.guard(async () => {
-      const job = await appState.api().export.bundle({
+    await this.#app.guard(async () => {
+      const job = await this.#app.api().export.bundle({
         out: this.target('bundle'),
         runId: this.runId ?? undefined,
         zip: this.zip,
@@ -153,8 +158,8 @@ class ExportState {
   }
 
   async saveMapping(entry: CamtrapClassMapping): Promise<void> {
-    await appState.guard(async () => {
-      this.mapping = await appState.api().export.setCamtrapMapping([entry]);
+    await this.#app.guard(async () => {
+      this.mapping = await this.#app.api().export.setCamtrapMapping([entry]);
     });
   }
 
@@ -162,24 +167,29 @@ class ExportState {
   async importLabels(): Promise<void> {
     const file = this.importPath.trim();
     if (!file) return;
-    await appState.guard(async () => {
-      let r = await appState.api().export.importLabels(file);
+    await this.#app.guard(async () => {
+      let r = await this.#app.api().export.importLabels(file);
       const n = r.replacesHuman ?? 0;
       if (n > 0) {
-        const yes = await labels.ask(
+        const yes = await this.#labels.ask(
           `This file would replace human labels of another class on ${n} image${n === 1 ? '' : 's'}. Import it anyway?`,
           `Replace ${n} human label${n === 1 ? '' : 's'}`,
         );
         if (!yes) return;
-        r = await appState.api().export.importLabels(file, { replaceHuman: true });
+        r = await this.#app.api().export.importLabels(file, { replaceHuman: true });
       }
       this.importResult = r;
     });
   }
 
   async reveal(path: string): Promise<void> {
-    await appState.guard(() => appState.api().dialogs.showInFolder(path));
+    await this.#app.guard(() => this.#app.api().dialogs.showInFolder(path));
   }
+}
+
+/** Now as 20240131-235959 (UTC), for folder names. */
+function timestamp(): string {
+  return new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
 }
 
 function parentOf(p: string): string {
@@ -191,5 +201,3 @@ function joinPath(dir: string, name: string): string {
   const sep = dir.includes('\\') && !dir.includes('/') ? '\\' : '/';
   return dir.endsWith(sep) ? `${dir}${name}` : `${dir}${sep}${name}`;
 }
-
-export const exportState = new ExportState();

@@ -1,14 +1,17 @@
 import type { ImageDetail, ImageTile } from '../../../../shared/types';
 import { IdList } from '../id-list';
-import { appState } from './app.svelte';
-import { library, type ViewFilter } from './library.svelte';
+import type { AppState } from './app.svelte';
+import type { LibraryState, ViewFilter } from './library.svelte';
 
 /**
  * The image view's list: the grid's list as it was when the view opened, frozen, so Next is
  * the next image the user saw in the grid, also while labels move images in or out of the
  * filter. A key press takes its target from here at once, without waiting for anything.
  */
-class ImageViewState {
+export class ImageViewState {
+  readonly #app: AppState;
+  readonly #library: LibraryState;
+
   /** Position of the shown image in the frozen list. */
   pos = $state(0);
   length = $state(0);
@@ -21,8 +24,10 @@ class ImageViewState {
   private ids = new IdList();
   private stopAppend: (() => void) | null = null;
 
-  constructor() {
-    appState.onStart((client) => {
+  constructor(app: AppState, library: LibraryState) {
+    this.#app = app;
+    this.#library = library;
+    this.#app.onStart((client) => {
       client.on('project:changed', () => {
         this.stopAppend?.();
         this.ids = new IdList();
@@ -39,10 +44,10 @@ class ImageViewState {
   open(index: number): void {
     this.stopAppend?.();
     this.stopAppend = null;
-    this.ids = library.listing.snapshot();
+    this.ids = this.#library.listing.snapshot();
     // Opened before the listing was complete: the rest of it joins as it arrives.
-    if (!library.listing.complete) {
-      this.stopAppend = library.listing.onAppend((ids) => {
+    if (!this.#library.listing.complete) {
+      this.stopAppend = this.#library.listing.onAppend((ids) => {
         this.ids.push(ids);
         this.length = this.ids.length;
         this.version++;
@@ -58,7 +63,7 @@ class ImageViewState {
     this.stopAppend?.();
     this.stopAppend = null;
     const id = this.currentId;
-    if (id !== null) library.focusImage(id, library.focus);
+    if (id !== null) this.#library.focusImage(id, this.#library.focus);
   }
 
   get currentId(): number | null {
@@ -69,7 +74,7 @@ class ImageViewState {
   /** The shown image's tile (null while it loads). */
   get current(): ImageTile | null {
     const id = this.currentId;
-    return id === null ? null : (library.tiles.get(id) ?? null);
+    return id === null ? null : (this.#library.tiles.get(id) ?? null);
   }
 
   /** Moves by `delta` images, clamped to the list. */
@@ -98,8 +103,8 @@ class ImageViewState {
 
   /** Shows another list (a sequence, a folder) from its first image. */
   async showOnly(filter: ViewFilter): Promise<void> {
-    library.setFilter(filter);
-    await library.listing.whenComplete();
+    this.#library.setFilter(filter);
+    await this.#library.listing.whenComplete();
     this.open(0);
   }
 
@@ -112,7 +117,7 @@ class ImageViewState {
       return;
     }
     try {
-      const api = appState.api();
+      const api = this.#app.api();
       const detail = await api.library.image(id);
       if (id !== this.currentId) return;
       const seq =
@@ -127,9 +132,7 @@ class ImageViewState {
       this.detail = detail;
       this.sequence = seq?.items ?? [detail];
     } catch (err) {
-      appState.report(err);
+      this.#app.report(err);
     }
   }
 }
-
-export const imageView = new ImageViewState();

@@ -1,5 +1,5 @@
 import type { JobInfo } from '../../../../shared/types';
-import { appState, type ViewId } from './app.svelte';
+import type { AppState, ViewId } from './app.svelte';
 
 /** A job that ended while the window was open, shown as a toast until read. */
 export interface JobToast {
@@ -28,31 +28,36 @@ const VIEW_OF_KIND: Record<string, ViewId> = {
 /**
  * How every job ended: the jobs panel (the session's history), toasts for jobs that end
  * while the window is open, and each job's outcome for the place it was started. Jobs
- * themselves live in `appState.jobs`, kept current by `job:updated`.
+ * themselves live in `this.#app.jobs`, kept current by `job:updated`.
  */
-class JobsState {
+export class JobsState {
+  readonly #app: AppState;
+
   panelOpen = $state(false);
   toasts = $state<JobToast[]>([]);
   /** Jobs whose outcome the user has read (toast or inline note dismissed). */
   private read = $state<string[]>([]);
   /** States seen so far, to tell an ending from an ended job reported again. */
-  private readonly seen = new Map<string, JobInfo['state']>();
+  // Bookkeeping nothing renders: a plain Map, not a reactive one.
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
+  readonly #seen = new Map<string, JobInfo['state']>();
 
-  constructor() {
-    appState.onStart((client) => {
+  constructor(app: AppState) {
+    this.#app = app;
+    this.#app.onStart((client) => {
       client.on('job:updated', (job) => this.onUpdate(job));
       void client.jobs.list().then((list) => {
-        for (const j of list) this.seen.set(j.id, j.state);
+        for (const j of list) this.#seen.set(j.id, j.state);
       });
     });
   }
 
   get running(): JobInfo[] {
-    return appState.jobs.filter((j) => j.state === 'running' || j.state === 'queued');
+    return this.#app.jobs.filter((j) => j.state === 'running' || j.state === 'queued');
   }
 
   get finished(): JobInfo[] {
-    return appState.jobs.filter((j) => j.state !== 'running' && j.state !== 'queued');
+    return this.#app.jobs.filter((j) => j.state !== 'running' && j.state !== 'queued');
   }
 
   /** Failed jobs nobody has looked at yet. */
@@ -62,7 +67,7 @@ class JobsState {
 
   /** The newest job of a kind (and subject), running or not. */
   latest(kind: string, subject?: string | null): JobInfo | undefined {
-    return appState.jobs
+    return this.#app.jobs
       .filter((j) => j.kind === kind && (subject === undefined || j.subject === subject))
       .sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0];
   }
@@ -87,23 +92,23 @@ class JobsState {
 
   async retry(jobId: string): Promise<void> {
     this.markRead(jobId);
-    await appState.guard(() => appState.api().jobs.retry(jobId));
+    await this.#app.guard(() => this.#app.api().jobs.retry(jobId));
   }
 
   async cancel(jobId: string): Promise<void> {
-    await appState.cancelJob(jobId);
+    await this.#app.cancelJob(jobId);
   }
 
   /** Goes to where the job was started and closes the panel. */
   show(job: JobInfo): void {
     const view = this.viewOf(job);
-    if (view && appState.project) appState.view = view;
+    if (view && this.#app.project) this.#app.view = view;
     this.panelOpen = false;
   }
 
   private onUpdate(job: JobInfo): void {
-    const before = this.seen.get(job.id);
-    this.seen.set(job.id, job.state);
+    const before = this.#seen.get(job.id);
+    this.#seen.set(job.id, job.state);
     const ended = job.state === 'done' || job.state === 'failed' || job.state === 'cancelled';
     if (!ended || before === job.state) return;
     if (job.state === 'done' && !ANNOUNCED_DONE.has(job.kind)) return;
@@ -120,5 +125,3 @@ class JobsState {
     ].slice(-4);
   }
 }
-
-export const jobs = new JobsState();

@@ -1,6 +1,6 @@
 import type { ClassInfo, LabelChange, LabelCounts, LabelOptions } from '../../../../shared/types';
 import { debounced } from '../debounce';
-import { appState } from './app.svelte';
+import type { AppState } from './app.svelte';
 
 /** A question the user answers before a label action goes ahead. */
 export interface Question {
@@ -18,7 +18,9 @@ type Call = (options: LabelOptions) => Promise<LabelChange | null>;
  * one that would replace human labels of another class waits for an answer first (and the
  * actions queued behind it wait too).
  */
-class LabelsState {
+export class LabelsState {
+  readonly #app: AppState;
+
   classes = $state<ClassInfo[]>([]);
   counts = $state<LabelCounts | null>(null);
   canUndo = $state(false);
@@ -39,8 +41,9 @@ class LabelsState {
   /** The accept that was pressed once and waits for its second press. */
   private armed: string | null = null;
 
-  constructor() {
-    appState.onStart((client) => {
+  constructor(app: AppState) {
+    this.#app = app;
+    this.#app.onStart((client) => {
       client.on('labels:changed', (e) => {
         this.canUndo = e.canUndo;
         this.canRedo = e.canRedo;
@@ -63,13 +66,13 @@ class LabelsState {
   }
 
   async refresh(): Promise<void> {
-    if (!appState.project) return;
+    if (!this.#app.project) return;
     try {
-      const counts = await appState.api().labels.counts();
+      const counts = await this.#app.api().labels.counts();
       this.counts = counts;
       this.classes = counts.classes;
     } catch (err) {
-      appState.report(err);
+      this.#app.report(err);
     }
   }
 
@@ -96,7 +99,7 @@ class LabelsState {
     if (imageIds.length === 0) return this.nothing();
     const name = this.byId(classId)?.name ?? 'that class';
     return this.act(
-      (o) => appState.api().labels.assign(imageIds, classId, o),
+      (o) => this.#app.api().labels.assign(imageIds, classId, o),
       imageIds.length === 1,
       (n) => replaceQuestion(n, imageIds.length, `label them ${name}`),
     );
@@ -104,19 +107,19 @@ class LabelsState {
 
   unassign(imageIds: number[], classId: number): Promise<boolean> {
     if (imageIds.length === 0) return this.nothing();
-    return this.act(() => appState.api().labels.unassign(imageIds, classId), true);
+    return this.act(() => this.#app.api().labels.unassign(imageIds, classId), true);
   }
 
   clear(imageIds: number[]): Promise<boolean> {
     if (imageIds.length === 0) return this.nothing();
-    return this.act(() => appState.api().labels.clear(imageIds), true);
+    return this.act(() => this.#app.api().labels.clear(imageIds), true);
   }
 
   /** Labels a whole burst; other images of it with a human label of another class ask first. */
   assignSequence(sequenceId: number, classId: number): Promise<boolean> {
     const name = this.byId(classId)?.name ?? 'that class';
     return this.act(
-      (o) => appState.api().labels.assignSequence(sequenceId, classId, o),
+      (o) => this.#app.api().labels.assignSequence(sequenceId, classId, o),
       false,
       (n) => replaceQuestion(n, null, `label the whole sequence ${name}`),
     );
@@ -126,7 +129,7 @@ class LabelsState {
   acceptSuggestions(imageIds: number[]): Promise<boolean> {
     if (imageIds.length === 0) return this.nothing();
     return this.act(
-      (o) => appState.api().assist.accept(imageIds, o),
+      (o) => this.#app.api().assist.accept(imageIds, o),
       imageIds.length === 1,
       (n) => replaceQuestion(n, imageIds.length, "give them the model's class"),
     );
@@ -134,15 +137,15 @@ class LabelsState {
 
   /** Confirms every unconfirmed suggestion at or above a confidence (0–1). */
   bulkAccept(threshold: number, classId: number | null): Promise<boolean> {
-    return this.act(() => appState.api().assist.bulkAccept(threshold, classId), true);
+    return this.act(() => this.#app.api().assist.bulkAccept(threshold, classId), true);
   }
 
   undo(): Promise<boolean> {
-    return this.act(() => appState.api().labels.undo(), true);
+    return this.act(() => this.#app.api().labels.undo(), true);
   }
 
   redo(): Promise<boolean> {
-    return this.act(() => appState.api().labels.redo(), true);
+    return this.act(() => this.#app.api().labels.redo(), true);
   }
 
   /**
@@ -180,23 +183,23 @@ class LabelsState {
 
   async addClass(name: string): Promise<ClassInfo | null> {
     let created: ClassInfo | null = null;
-    await appState.guard(async () => {
-      created = await appState.api().labels.addClass(name);
+    await this.#app.guard(async () => {
+      created = await this.#app.api().labels.addClass(name);
     });
     await this.refresh();
     return created;
   }
 
   async rename(id: number, name: string): Promise<void> {
-    await appState.guard(() => appState.api().labels.updateClass(id, { name }));
+    await this.#app.guard(() => this.#app.api().labels.updateClass(id, { name }));
   }
 
   async setHotkey(id: number, hotkey: string | null): Promise<void> {
-    await appState.guard(() => appState.api().labels.updateClass(id, { hotkey }));
+    await this.#app.guard(() => this.#app.api().labels.updateClass(id, { hotkey }));
   }
 
   async setColor(id: number, color: string): Promise<void> {
-    await appState.guard(() => appState.api().labels.updateClass(id, { color }));
+    await this.#app.guard(() => this.#app.api().labels.updateClass(id, { color }));
   }
 
   async move(id: number, delta: -1 | 1): Promise<void> {
@@ -205,13 +208,13 @@ class LabelsState {
     const j = i + delta;
     if (i < 0 || j < 0 || j >= ids.length) return;
     [ids[i], ids[j]] = [ids[j] as number, ids[i] as number];
-    await appState.guard(() => appState.api().labels.reorderClasses(ids));
+    await this.#app.guard(() => this.#app.api().labels.reorderClasses(ids));
   }
 
   async setLabelMode(mode: 'single' | 'multi'): Promise<void> {
     let affected = 0;
-    await appState.guard(async () => {
-      affected = (await appState.api().labels.setLabelMode(mode)).affectedImages;
+    await this.#app.guard(async () => {
+      affected = (await this.#app.api().labels.setLabelMode(mode)).affectedImages;
     });
     this.say(
       mode === 'single'
@@ -221,11 +224,11 @@ class LabelsState {
   }
 
   async merge(sourceId: number, targetId: number): Promise<void> {
-    await appState.guard(() => appState.api().labels.mergeClasses(sourceId, targetId));
+    await this.#app.guard(() => this.#app.api().labels.mergeClasses(sourceId, targetId));
   }
 
   async remove(id: number): Promise<void> {
-    await appState.guard(() => appState.api().labels.deleteClass(id));
+    await this.#app.guard(() => this.#app.api().labels.deleteClass(id));
   }
 
   private nothing(): Promise<boolean> {
@@ -256,7 +259,7 @@ class LabelsState {
     question?: (n: number) => string,
   ): Promise<boolean> {
     let change: LabelChange | null = null;
-    let ok = await appState.guard(async () => {
+    let ok = await this.#app.guard(async () => {
       change = await call(single ? { replaceHuman: true } : {});
     });
     const asked = change as LabelChange | null;
@@ -267,7 +270,7 @@ class LabelsState {
         this.say('Cancelled: no label changed');
         return false;
       }
-      ok = await appState.guard(async () => {
+      ok = await this.#app.guard(async () => {
         change = await call({ replaceHuman: true });
       });
     }
@@ -285,5 +288,3 @@ function replaceQuestion(n: number, of: number | null, what: string): string {
   const images = `${n} image${n === 1 ? '' : 's'}`;
   return `${of === null ? images : `${images} of these ${of}`} ${n === 1 ? 'has' : 'have'} a human label of another class. Replace ${n === 1 ? 'it' : 'them'} and ${what}?`;
 }
-
-export const labels = new LabelsState();

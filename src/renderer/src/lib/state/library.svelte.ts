@@ -7,7 +7,7 @@ import type {
   RootInfo,
 } from '../../../../shared/types';
 import { IdSet } from '../id-set';
-import { appState } from './app.svelte';
+import type { AppState } from './app.svelte';
 import { Listing } from './listing.svelte';
 import { TileCache } from './tiles.svelte';
 
@@ -38,7 +38,9 @@ const RELOAD_EVERY_MS = 1500;
  * selection only ever holds images the grid shows; the focused image is the target of the
  * next key when nothing is selected.
  */
-class LibraryState {
+export class LibraryState {
+  readonly #app: AppState;
+
   roots = $state<RootInfo[]>([]);
   counts = $state<ImageCounts | null>(null);
   filter = $state<ViewFilter>({ kind: 'all' });
@@ -53,11 +55,8 @@ class LibraryState {
   /** Bumped when the selection changes. */
   selectionVersion = $state(0);
 
-  readonly tiles = new TileCache();
-  readonly listing: Listing = new Listing(
-    () => ({ filter: this.query(), sort: this.sort, byLabels: BY_LABELS.has(this.filter.kind) }),
-    { removed: (ids) => this.afterRemoved(ids), replaced: () => this.afterReplaced() },
-  );
+  readonly tiles: TileCache;
+  readonly listing: Listing;
 
   private readonly selection = new IdSet();
   private focusId: number | null = null;
@@ -66,8 +65,15 @@ class LibraryState {
   private loadedFor: string | null = null;
   private reloadTimer: ReturnType<typeof setTimeout> | null = null;
 
-  constructor() {
-    appState.onStart((client) => {
+  constructor(app: AppState) {
+    this.#app = app;
+    this.tiles = new TileCache(app);
+    this.listing = new Listing(
+      app,
+      () => ({ filter: this.query(), sort: this.sort, byLabels: BY_LABELS.has(this.filter.kind) }),
+      { removed: (ids) => this.afterRemoved(ids), replaced: () => this.afterReplaced() },
+    );
+    this.#app.onStart((client) => {
       client.on('library:changed', () => {
         void this.refreshRoots();
         // Read images and new thumbnails show at once (tiles carry status and version);
@@ -128,19 +134,19 @@ class LibraryState {
 
   /** Reloads roots, counts and settings, and lists the filter from the start. */
   async refresh(): Promise<void> {
-    if (!appState.project) return;
-    this.loadedFor = appState.project.path;
+    if (!this.#app.project) return;
+    this.loadedFor = this.#app.project.path;
     this.listing.reset();
     await this.refreshRoots();
   }
 
   /** Loads the open project's library unless that is done (the page opened with it open). */
   ensureLoaded(): void {
-    if (appState.project && this.loadedFor !== appState.project.path) void this.refresh();
+    if (this.#app.project && this.loadedFor !== this.#app.project.path) void this.refresh();
   }
 
   mediaUrl(kind: MediaKind, id: number, version: string | null): string {
-    return appState.api().mediaUrl(kind, id, version);
+    return this.#app.api().mediaUrl(kind, id, version);
   }
 
   setFilter(filter: ViewFilter): void {
@@ -232,32 +238,32 @@ class LibraryState {
 
   async addRoot(folder: string, labelsFromFolders: boolean): Promise<boolean> {
     if (!folder.trim()) {
-      appState.error = 'Enter the path of a folder of images.';
+      this.#app.error = 'Enter the path of a folder of images.';
       return false;
     }
-    const ok = await appState.guard(() =>
-      appState.api().library.addRoot(folder.trim(), { labelsFromFolders }),
+    const ok = await this.#app.guard(() =>
+      this.#app.api().library.addRoot(folder.trim(), { labelsFromFolders }),
     );
     if (ok) await this.refresh();
     return ok;
   }
 
   async removeRoot(rootId: number, keepLabels: boolean): Promise<void> {
-    if (await appState.guard(() => appState.api().library.removeRoot(rootId, { keepLabels }))) {
+    if (await this.#app.guard(() => this.#app.api().library.removeRoot(rootId, { keepLabels }))) {
       await this.refresh();
     }
   }
 
   async relocateRoot(rootId: number, folder: string): Promise<void> {
-    if (await appState.guard(() => appState.api().library.relocateRoot(rootId, folder.trim()))) {
+    if (await this.#app.guard(() => this.#app.api().library.relocateRoot(rootId, folder.trim()))) {
       await this.refresh();
     }
   }
 
   async setSequenceGap(seconds: number): Promise<void> {
     if (
-      await appState.guard(() =>
-        appState.api().library.updateSettings({ sequenceGapSeconds: seconds }),
+      await this.#app.guard(() =>
+        this.#app.api().library.updateSettings({ sequenceGapSeconds: seconds }),
       )
     ) {
       this.tiles.invalidate();
@@ -266,7 +272,7 @@ class LibraryState {
   }
 
   async rescan(): Promise<void> {
-    await appState.guard(() => appState.api().library.rescan());
+    await this.#app.guard(() => this.#app.api().library.rescan());
   }
 
   /** The filter as the API takes it (for the assist state's bulk actions too). */
@@ -279,9 +285,9 @@ class LibraryState {
   }
 
   private async refreshRoots(): Promise<void> {
-    if (!appState.project) return;
+    if (!this.#app.project) return;
     try {
-      const api = appState.api();
+      const api = this.#app.api();
       const [roots, counts, settings] = await Promise.all([
         api.library.roots(),
         api.library.counts(),
@@ -291,7 +297,7 @@ class LibraryState {
       this.counts = counts;
       this.sequenceGap = settings.sequenceGapSeconds;
     } catch (err) {
-      appState.report(err);
+      this.#app.report(err);
     }
   }
 
@@ -357,5 +363,3 @@ function baseQuery(f: ViewFilter): ImageFilter {
       return { imageIds: [f.imageId, ...f.ids] };
   }
 }
-
-export const library = new LibraryState();

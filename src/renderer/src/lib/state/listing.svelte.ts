@@ -1,6 +1,6 @@
 import type { ImageFilter, ImageSort, ListCursor } from '../../../../shared/types';
 import { IdList, membership } from '../id-list';
-import { appState } from './app.svelte';
+import type { AppState } from './app.svelte';
 
 export interface ListQuery {
   filter: ImageFilter;
@@ -44,10 +44,15 @@ export class Listing {
   private appendListeners: ((ids: readonly number[]) => void)[] = [];
   private readonly completeWaiters: (() => void)[] = [];
 
+  readonly #app: AppState;
+
   constructor(
+    app: AppState,
     private readonly query: () => ListQuery,
     private readonly hooks: ListingHooks,
-  ) {}
+  ) {
+    this.#app = app;
+  }
 
   /** The id at a position (reactive). */
   at(index: number): number | undefined {
@@ -125,7 +130,7 @@ export class Listing {
     let after: ListCursor | null = null;
     try {
       do {
-        const page = await appState.api().library.listIds({
+        const page = await this.#app.api().library.listIds({
           filter,
           sort,
           after,
@@ -149,7 +154,7 @@ export class Listing {
       this.complete = true;
       this.appendListeners = [];
     } catch (err) {
-      appState.report(err);
+      this.#app.report(err);
     } finally {
       if (generation === this.generation) {
         this.building = null;
@@ -169,7 +174,7 @@ export class Listing {
         this.changed = [];
         const { filter, sort, byLabels } = this.query();
         if (!byLabels) continue;
-        const matching = await appState
+        const matching = await this.#app
           .api()
           .library.imageIds({ ...filter, imageIds: batch }, sort);
         const { leaving, joining } = membership(this.ids, batch, matching);
@@ -187,7 +192,7 @@ export class Listing {
         }
       }
     } catch (err) {
-      appState.report(err);
+      this.#app.report(err);
     } finally {
       this.syncing = false;
     }

@@ -5,17 +5,20 @@ import type {
   SavedModelChoice,
   SavedModelInfo,
 } from '../../../../shared/types';
-import { appState } from './app.svelte';
+import type { AppState } from './app.svelte';
 
 /** Machine-learning state: the backend, base models, and embeddings of the open project. */
-class MlState {
+export class MlState {
+  readonly #app: AppState;
+
   status = $state<MlStatus | null>(null);
   models = $state<BaseModelInfo[]>([]);
   selected = $state<string | null>(null);
   embeddings = $state<EmbeddingStatus | null>(null);
 
-  constructor() {
-    appState.onStart((client) => {
+  constructor(app: AppState) {
+    this.#app = app;
+    this.#app.onStart((client) => {
       void this.refreshStatus();
       client.on('job:updated', (job) => {
         if ((job.kind === 'embed' || job.kind === 'download') && job.state !== 'running') {
@@ -47,35 +50,35 @@ class MlState {
 
   async refreshStatus(): Promise<void> {
     try {
-      this.status = await appState.api().ml.status();
+      this.status = await this.#app.api().ml.status();
     } catch (err) {
-      appState.report(err);
+      this.#app.report(err);
     }
   }
 
   async refresh(): Promise<void> {
     try {
-      this.models = await appState.api().ml.models();
+      this.models = await this.#app.api().ml.models();
       if (!this.selected || !this.models.some((m) => m.id === this.selected)) {
         this.selected = this.models.find((m) => m.available)?.id ?? this.models[0]?.id ?? null;
       }
       await this.refreshEmbeddings();
     } catch (err) {
-      appState.report(err);
+      this.#app.report(err);
     }
   }
 
   async refreshEmbeddings(): Promise<void> {
     const model = this.models.find((m) => m.id === this.selected);
-    if (!appState.project || !model?.available) {
+    if (!this.#app.project || !model?.available) {
       this.embeddings = null;
       return;
     }
     try {
-      this.embeddings = await appState.api().ml.embeddingStatus(model.id);
+      this.embeddings = await this.#app.api().ml.embeddingStatus(model.id);
     } catch (err) {
       this.embeddings = null;
-      appState.report(err);
+      this.#app.report(err);
     }
   }
 
@@ -89,13 +92,13 @@ class MlState {
 
   async importModel(path: string, choice?: SavedModelChoice): Promise<void> {
     if (!path.trim()) {
-      appState.error =
+      this.#app.error =
         'Enter the path of a model folder (model.json + weights, or a TensorFlow SavedModel) or an exported model file.';
       return;
     }
     let imported: BaseModelInfo | null = null;
-    await appState.guard(async () => {
-      const api = appState.api().ml;
+    await this.#app.guard(async () => {
+      const api = this.#app.api().ml;
       // A SavedModel first shows its signatures and outputs, so the user can choose.
       const info = choice ? null : await api.inspectSavedModel(path.trim());
       if (info) {
@@ -116,20 +119,18 @@ class MlState {
   }
 
   async setBackend(backend: 'tensorflow' | 'wasm' | 'cpu' | null): Promise<void> {
-    await appState.guard(async () => {
-      this.status = await appState.api().ml.setBackend(backend);
+    await this.#app.guard(async () => {
+      this.status = await this.#app.api().ml.setBackend(backend);
     });
   }
 
   async download(id: string): Promise<void> {
-    await appState.guard(() => appState.api().ml.downloadModel(id));
+    await this.#app.guard(() => this.#app.api().ml.downloadModel(id));
   }
 
   async embed(): Promise<void> {
     const id = this.selected;
     if (!id) return;
-    await appState.guard(() => appState.api().ml.embed(id));
+    await this.#app.guard(() => this.#app.api().ml.embed(id));
   }
 }
-
-export const ml = new MlState();

@@ -1,6 +1,6 @@
 import type { ImageTile } from '../../../../shared/types';
 import { TileStore } from '../tile-store';
-import { appState } from './app.svelte';
+import type { AppState } from './app.svelte';
 
 /** Tiles kept at most: a few screens of the grid, whatever was scrolled past. */
 export const MAX_TILES = 2000;
@@ -22,6 +22,11 @@ export class TileCache {
   private queue: number[] = [];
   private waiters: { id: number; resolve: (t: ImageTile | null) => void }[] = [];
   private generation = 0;
+  readonly #app: AppState;
+
+  constructor(app: AppState) {
+    this.#app = app;
+  }
 
   /** The tile of an image, if it is here (stale or not). */
   get(id: number): ImageTile | undefined {
@@ -83,12 +88,12 @@ export class TileCache {
     const generation = this.generation;
     this.inflight++;
     try {
-      const tiles = await appState.api().library.tiles(ids);
+      const tiles = await this.#app.api().library.tiles(ids);
       if (generation !== this.generation) return;
       this.store.put(ids, tiles);
       this.version++;
     } catch (err) {
-      appState.report(err);
+      this.#app.report(err);
     } finally {
       if (generation === this.generation) this.store.settle(ids);
       const done = this.waiters.filter((w) => ids.includes(w.id));

@@ -6,8 +6,8 @@ import type {
   TrainPlan,
   TrainProgress,
 } from '../../../../shared/types';
-import { appState } from './app.svelte';
-import { ml } from './ml.svelte';
+import type { AppState } from './app.svelte';
+import type { MlState } from './ml.svelte';
 
 export interface BatchPoint {
   step: number;
@@ -25,7 +25,10 @@ interface Draft {
 }
 
 /** Training: settings form, runs, and live metrics of the running run. */
-class TrainState {
+export class TrainState {
+  readonly #app: AppState;
+  readonly #ml: MlState;
+
   config = $state<TrainConfig | null>(null);
   /** The defaults, to tell which settings were changed. */
   defaults = $state<TrainConfig | null>(null);
@@ -46,8 +49,10 @@ class TrainState {
   /** Image metadata keys, each a possible split grouping (`meta:<key>`). */
   metadataKeys = $state<MetadataKey[]>([]);
 
-  constructor() {
-    appState.onStart((client) => {
+  constructor(app: AppState, ml: MlState) {
+    this.#app = app;
+    this.#ml = ml;
+    this.#app.onStart((client) => {
       client.on('train:progress', (p) => this.onProgress(p));
       client.on('train:run', () => void this.refreshRuns());
       client.on('project:changed', () => {
@@ -73,12 +78,12 @@ class TrainState {
    * defaults.
    */
   async load(): Promise<void> {
-    if (!appState.project) return;
+    if (!this.#app.project) return;
     try {
-      const d = await appState.api().train.defaults();
+      const d = await this.#app.api().train.defaults();
       this.defaults = d.config;
       this.help = d.help;
-      this.metadataKeys = await appState.api().library.metadataKeys();
+      this.metadataKeys = await this.#app.api().library.metadataKeys();
       await this.refreshRuns();
       if (this.config && this.config.baseModel) return;
       const running = this.running;
@@ -94,15 +99,15 @@ class TrainState {
       } else {
         this.config = d.config;
       }
-      if (this.config.baseModel) ml.select(this.config.baseModel);
+      if (this.config.baseModel) this.#ml.select(this.config.baseModel);
     } catch (err) {
-      appState.report(err);
+      this.#app.report(err);
     }
   }
 
   /** Keeps the form of this tab across a reload (the session's storage, one project). */
   saveDraft(): void {
-    const project = appState.project?.path;
+    const project = this.#app.project?.path;
     if (!project || !this.config) return;
     const draft: Draft = {
       project,
@@ -121,7 +126,7 @@ class TrainState {
     try {
       const raw = sessionStorage.getItem(DRAFT_KEY);
       const draft = raw ? (JSON.parse(raw) as Draft) : null;
-      return draft && draft.project === appState.project?.path && draft.config ? draft : null;
+      return draft && draft.project === this.#app.project?.path && draft.config ? draft : null;
     } catch {
       return null;
     }
@@ -149,7 +154,7 @@ class TrainState {
 
   async refreshRuns(): Promise<void> {
     try {
-      this.runs = await appState.api().train.runs();
+      this.runs = await this.#app.api().train.runs();
       const running = this.running;
       if (running && this.shownRun !== running.id && this.shownRun === null) this.show(running.id);
       if (this.shownRun === null && this.runs[0]) this.show(this.runs[0].id);
@@ -157,7 +162,7 @@ class TrainState {
       if (shown && shown.status !== 'running') this.epochs = shown.history;
       else if (shown && this.epochs.length < shown.history.length) this.epochs = shown.history;
     } catch (err) {
-      appState.report(err);
+      this.#app.report(err);
     }
   }
 
@@ -179,8 +184,8 @@ class TrainState {
     if (!cfg) return;
     this.planning = true;
     try {
-      await appState.guard(async () => {
-        this.plan = await appState
+      await this.#app.guard(async () => {
+        this.plan = await this.#app
           .api()
           .train.plan({ ...$state.snapshot(cfg), baseModel: baseModel ?? cfg.baseModel });
       });
@@ -198,7 +203,7 @@ class TrainState {
 
   /** Trains again with a run's settings (after labels were fixed), under the same title. */
   async retrain(run: RunSummary): Promise<boolean> {
-    appState.view = 'train';
+    this.#app.view = 'train';
     return this.startWith(
       structuredClone($state.snapshot(run.config)),
       run.title ?? `Retrain of #${run.id}`,
@@ -206,12 +211,12 @@ class TrainState {
   }
 
   async setTitle(runId: number, title: string): Promise<void> {
-    await appState.guard(() => appState.api().train.setTitle(runId, title.trim() || null));
+    await this.#app.guard(() => this.#app.api().train.setTitle(runId, title.trim() || null));
   }
 
   private async startWith(config: TrainConfig, title: string): Promise<boolean> {
-    return appState.guard(async () => {
-      const run = await appState.api().train.start(config, { title: title.trim() || null });
+    return this.#app.guard(async () => {
+      const run = await this.#app.api().train.start(config, { title: title.trim() || null });
       this.shownRun = run.id;
       this.batches = [];
       this.epochs = [];
@@ -234,5 +239,3 @@ class TrainState {
     this.batches = [...next, { step, loss: p.loss, accuracy: p.accuracy }];
   }
 }
-
-export const training = new TrainState();
