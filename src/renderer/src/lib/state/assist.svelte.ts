@@ -18,18 +18,56 @@ export class AssistState {
   readonly #labels: LabelsState;
   readonly #library: LibraryState;
 
-  status = $state<PredictionStatus | null>(null);
-  settings = $state<AssistSettings | null>(null);
+  #status = $state<PredictionStatus | null>(null);
+  get status(): PredictionStatus | null {
+    return this.#status;
+  }
+
+  #settings = $state<AssistSettings | null>(null);
+  get settings(): AssistSettings | null {
+    return this.#settings;
+  }
+
   /** The shown image's suggestion with every class's probability. */
-  detail = $state<PredictionDetail | null>(null);
-  heatMap = $state<HeatMap | null>(null);
-  heatMapBusy = $state(false);
-  heatOpacity = $state(0.5);
-  similarBusy = $state(false);
+  #detail = $state<PredictionDetail | null>(null);
+  get detail(): PredictionDetail | null {
+    return this.#detail;
+  }
+
+  #heatMap = $state<HeatMap | null>(null);
+  get heatMap(): HeatMap | null {
+    return this.#heatMap;
+  }
+
+  #heatMapBusy = $state(false);
+  get heatMapBusy(): boolean {
+    return this.#heatMapBusy;
+  }
+
+  #heatOpacity = $state(0.5);
+  get heatOpacity(): number {
+    return this.#heatOpacity;
+  }
+  set heatOpacity(value: number) {
+    this.#heatOpacity = value;
+  }
+
+  #similarBusy = $state(false);
+  get similarBusy(): boolean {
+    return this.#similarBusy;
+  }
+
   /** "Found 48 similar in 12 ms (100,000 scanned)". */
-  similarNote = $state<string | null>(null);
+  #similarNote = $state<string | null>(null);
+  get similarNote(): string | null {
+    return this.#similarNote;
+  }
+
   /** More like this also selects images a human has labelled. */
-  similarIncludesHuman = $state(false);
+  #similarIncludesHuman = $state(false);
+  get similarIncludesHuman(): boolean {
+    return this.#similarIncludesHuman;
+  }
 
   private readonly scheduleStatus = debounced(() => void this.refreshStatus());
 
@@ -40,8 +78,8 @@ export class AssistState {
     this.#app.onStart((client) => {
       if (this.#app.project) void this.refresh();
       client.on('assist:changed', (s) => {
-        const newRun = s.runId !== this.status?.runId;
-        this.status = s;
+        const newRun = s.runId !== this.#status?.runId;
+        this.#status = s;
         // New suggestions: tiles and the queue change under the user.
         if (newRun) {
           this.#library.tiles.invalidate();
@@ -51,11 +89,11 @@ export class AssistState {
       // Confirming changes the counts; the main side only pushes new suggestion sets.
       client.on('labels:changed', () => this.scheduleStatus(300));
       client.on('project:changed', (p) => {
-        this.status = null;
-        this.settings = null;
-        this.detail = null;
-        this.heatMap = null;
-        this.similarNote = null;
+        this.#status = null;
+        this.#settings = null;
+        this.#detail = null;
+        this.#heatMap = null;
+        this.#similarNote = null;
         // After the app state has taken the new project in (its listener may run later).
         if (p) queueMicrotask(() => void this.refresh());
       });
@@ -67,8 +105,8 @@ export class AssistState {
     try {
       const api = this.#app.api();
       const [status, settings] = await Promise.all([api.assist.status(), api.assist.settings()]);
-      this.status = status;
-      this.settings = settings;
+      this.#status = status;
+      this.#settings = settings;
     } catch (err) {
       this.#app.report(err);
     }
@@ -77,7 +115,7 @@ export class AssistState {
   private async refreshStatus(): Promise<void> {
     if (!this.#app.project) return;
     try {
-      this.status = await this.#app.api().assist.status();
+      this.#status = await this.#app.api().assist.status();
     } catch (err) {
       this.#app.report(err);
     }
@@ -85,13 +123,13 @@ export class AssistState {
 
   /** Loads the suggestion details of an image (the image view). */
   async loadDetail(imageId: number | null): Promise<void> {
-    if (imageId === null || !this.status?.runId) {
-      this.detail = null;
+    if (imageId === null || !this.#status?.runId) {
+      this.#detail = null;
       return;
     }
     try {
       const d = await this.#app.api().assist.prediction(imageId);
-      this.detail = d;
+      this.#detail = d;
     } catch (err) {
       this.#app.report(err);
     }
@@ -99,7 +137,7 @@ export class AssistState {
 
   async setQuickRetrain(on: boolean): Promise<void> {
     await this.#app.guard(async () => {
-      this.settings = await this.#app.api().assist.updateSettings({ quickRetrain: on });
+      this.#settings = await this.#app.api().assist.updateSettings({ quickRetrain: on });
     });
   }
 
@@ -118,10 +156,10 @@ export class AssistState {
    * (all of them with the switch on), to label them in one go.
    */
   async showSimilar(imageId: number, k = 48): Promise<void> {
-    this.similarBusy = true;
+    this.#similarBusy = true;
     try {
       const res = await this.#app.api().assist.similar(imageId, k);
-      this.similarNote = `${res.items.length} most similar (${res.scanned.toLocaleString()} images scanned in ${res.milliseconds} ms)`;
+      this.#similarNote = `${res.items.length} most similar (${res.scanned.toLocaleString()} images scanned in ${res.milliseconds} ms)`;
       const ids = res.items.map((i) => i.imageId);
       this.#library.setFilter({ kind: 'similar', imageId, ids });
       this.#app.view = 'library';
@@ -129,13 +167,13 @@ export class AssistState {
     } catch (err) {
       this.#app.report(err);
     } finally {
-      this.similarBusy = false;
+      this.#similarBusy = false;
     }
   }
 
   /** Includes (or leaves out) human-labelled images in the selection of More like this. */
   async setSimilarIncludesHuman(on: boolean): Promise<void> {
-    this.similarIncludesHuman = on;
+    this.#similarIncludesHuman = on;
     if (this.#library.filter.kind === 'similar') await this.selectSimilar();
   }
 
@@ -143,7 +181,7 @@ export class AssistState {
     const f = this.#library.filter;
     if (f.kind !== 'similar') return;
     const all = [f.imageId, ...f.ids];
-    const ids = this.similarIncludesHuman
+    const ids = this.#similarIncludesHuman
       ? all
       : await this.#app.api().library.imageIds({ imageIds: all, humanLabelled: false });
     await this.#library.listing.whenComplete();
@@ -153,13 +191,13 @@ export class AssistState {
 
   /** The confidence (0–1) under which accepting a suggestion takes a second press. */
   get acceptTwiceBelow(): number {
-    return this.settings?.acceptTwiceBelow ?? 0.5;
+    return this.#settings?.acceptTwiceBelow ?? 0.5;
   }
 
   async setAcceptTwiceBelow(percent: number): Promise<void> {
     const v = Math.max(0, Math.min(100, percent)) / 100;
     await this.#app.guard(async () => {
-      this.settings = await this.#app.api().assist.updateSettings({ acceptTwiceBelow: v });
+      this.#settings = await this.#app.api().assist.updateSettings({ acceptTwiceBelow: v });
     });
   }
 
@@ -203,17 +241,17 @@ export class AssistState {
   }
 
   async loadHeatMap(imageId: number): Promise<void> {
-    this.heatMapBusy = true;
+    this.#heatMapBusy = true;
     try {
-      this.heatMap = await this.#app.api().assist.heatMap(imageId);
+      this.#heatMap = await this.#app.api().assist.heatMap(imageId);
     } catch (err) {
       this.#app.report(err);
     } finally {
-      this.heatMapBusy = false;
+      this.#heatMapBusy = false;
     }
   }
 
   hideHeatMap(): void {
-    this.heatMap = null;
+    this.#heatMap = null;
   }
 }

@@ -16,49 +16,128 @@ export class ExportState {
   readonly #app: AppState;
   readonly #labels: LabelsState;
 
-  destination = $state('');
-  history = $state<ExportRecord[]>([]);
-  runs = $state<RunSummary[]>([]);
-  runId = $state<number | null>(null);
+  #destination = $state('');
+  get destination(): string {
+    return this.#destination;
+  }
+  set destination(value: string) {
+    this.#destination = value;
+  }
+
+  #history = $state<ExportRecord[]>([]);
+  get history(): ExportRecord[] {
+    return this.#history;
+  }
+
+  #runs = $state<RunSummary[]>([]);
+  get runs(): RunSummary[] {
+    return this.#runs;
+  }
+
+  #runId = $state<number | null>(null);
+  get runId(): number | null {
+    return this.#runId;
+  }
+  set runId(value: number | null) {
+    this.#runId = value;
+  }
+
   /** The user chose the run (a new run does not replace the choice). */
-  picked = false;
-  zip = $state(false);
-  linkMode = $state<'copy' | 'hardlink'>('copy');
-  deploymentsBy = $state<'root' | 'camera'>('root');
-  timezone = $state('+00:00');
-  mapping = $state<CamtrapClassMapping[]>([]);
+  #picked = false;
+  get picked(): boolean {
+    return this.#picked;
+  }
+  set picked(value: boolean) {
+    this.#picked = value;
+  }
+
+  #zip = $state(false);
+  get zip(): boolean {
+    return this.#zip;
+  }
+  set zip(value: boolean) {
+    this.#zip = value;
+  }
+
+  #linkMode = $state<'copy' | 'hardlink'>('copy');
+  get linkMode(): 'copy' | 'hardlink' {
+    return this.#linkMode;
+  }
+  set linkMode(value: 'copy' | 'hardlink') {
+    this.#linkMode = value;
+  }
+
+  #deploymentsBy = $state<'root' | 'camera'>('root');
+  get deploymentsBy(): 'root' | 'camera' {
+    return this.#deploymentsBy;
+  }
+  set deploymentsBy(value: 'root' | 'camera') {
+    this.#deploymentsBy = value;
+  }
+
+  #timezone = $state('+00:00');
+  get timezone(): string {
+    return this.#timezone;
+  }
+  set timezone(value: string) {
+    this.#timezone = value;
+  }
+
+  #mapping = $state<CamtrapClassMapping[]>([]);
+  get mapping(): CamtrapClassMapping[] {
+    return this.#mapping;
+  }
+
   /** Whether each run's labels changed since it trained. */
-  freshness = $state<RunFreshness[]>([]);
+  #freshness = $state<RunFreshness[]>([]);
+  get freshness(): RunFreshness[] {
+    return this.#freshness;
+  }
+
   /** The job of the export started from this view. */
-  jobId = $state<string | null>(null);
-  importPath = $state('');
-  importResult = $state<LabelImportResult | null>(null);
+  #jobId = $state<string | null>(null);
+  get jobId(): string | null {
+    return this.#jobId;
+  }
+
+  #importPath = $state('');
+  get importPath(): string {
+    return this.#importPath;
+  }
+  set importPath(value: string) {
+    this.#importPath = value;
+  }
+
+  #importResult = $state<LabelImportResult | null>(null);
+  get importResult(): LabelImportResult | null {
+    return this.#importResult;
+  }
 
   constructor(app: AppState, labels: LabelsState) {
     this.#app = app;
     this.#labels = labels;
     this.#app.onStart((client) => {
       client.on('export:recorded', (rec) => {
-        this.history = [rec, ...this.history.filter((h) => h.id !== rec.id)];
+        this.#history = [rec, ...this.#history.filter((h) => h.id !== rec.id)];
       });
       client.on('train:run', () => void this.refreshRuns());
       client.on('labels:changed', (c) => {
         if (c.classesChanged && this.#app.project) void this.refreshMapping();
-        if (this.#app.project && this.runs.length) void this.refreshFreshness();
+        if (this.#app.project && this.#runs.length) void this.refreshFreshness();
       });
       client.on('project:changed', () => {
-        this.history = [];
-        this.runs = [];
-        this.runId = null;
-        this.picked = false;
-        this.importResult = null;
-        this.jobId = null;
+        this.#history = [];
+        this.#runs = [];
+        this.#runId = null;
+        this.#picked = false;
+        this.#importResult = null;
+        this.#jobId = null;
       });
     });
   }
 
   get job(): JobInfo | undefined {
-    return this.#app.jobs.find((j) => j.id === this.jobId);
+    return this.#app.jobs.find((j) => j.id === this.#jobId);
   }
 
   get canReveal(): boolean {
@@ -67,7 +146,7 @@ export class ExportState {
 
   /** The chosen run's label state, when its labels changed since it trained. */
   get stale(): RunFreshness | undefined {
-    const f = this.freshness.find((x) => x.runId === this.runId);
+    const f = this.#freshness.find((x) => x.runId === this.#runId);
     return f?.stale ? f : undefined;
   }
 
@@ -83,19 +162,19 @@ export class ExportState {
         api.export.history(),
         api.export.camtrapMapping(),
       ]);
-      this.history = history;
-      this.mapping = mapping;
-      if (!this.destination) this.destination = parentOf(this.#app.project?.path ?? '');
+      this.#history = history;
+      this.#mapping = mapping;
+      if (!this.#destination) this.#destination = parentOf(this.#app.project?.path ?? '');
       await this.refreshRuns();
     });
   }
 
   async refreshRuns(): Promise<void> {
     try {
-      this.runs = (await this.#app.api().train.runs()).filter((r) => r.status === 'done');
+      this.#runs = (await this.#app.api().train.runs()).filter((r) => r.status === 'done');
       // The newest finished run, until the user picks one.
-      if (!this.picked || !this.runs.some((r) => r.id === this.runId))
-        this.runId = this.runs[0]?.id ?? null;
+      if (!this.#picked || !this.#runs.some((r) => r.id === this.#runId))
+        this.#runId = this.#runs[0]?.id ?? null;
       await this.refreshFreshness();
     } catch (err) {
       this.#app.report(err);
@@ -104,7 +183,7 @@ export class ExportState {
 
   async refreshFreshness(): Promise<void> {
     try {
-      this.freshness = await this.#app.api().evaluate.runs();
+      this.#freshness = await this.#app.api().evaluate.runs();
     } catch (err) {
       this.#app.report(err);
     }
@@ -112,7 +191,7 @@ export class ExportState {
 
   async refreshMapping(): Promise<void> {
     try {
-      this.mapping = await this.#app.api().export.camtrapMapping();
+      this.#mapping = await this.#app.api().export.camtrapMapping();
     } catch (err) {
       this.#app.report(err);
     }
@@ -121,7 +200,7 @@ export class ExportState {
   async chooseDestination(): Promise<void> {
     await this.#app.guard(async () => {
       const dir = await this.#app.api().dialogs.chooseFolder('Export to…');
-      if (dir) this.destination = dir;
+      if (dir) this.#destination = dir;
     });
   }
 
@@ -129,8 +208,8 @@ export class ExportState {
   private target(kind: ExportKind): string {
     const stamp = timestamp();
     const name = (this.#app.project?.name ?? 'ocellus').replace(/[^\w.-]+/g, '-');
-    const run = kind === 'bundle' && this.runId !== null ? `-run${this.runId}` : '';
-    return joinPath(this.destination.trim(), `${name}-${kind}${run}-${stamp}`);
+    const run = kind === 'bundle' && this.#runId !== null ? `-run${this.#runId}` : '';
+    return joinPath(this.#destination.trim(), `${name}-${kind}${run}-${stamp}`);
   }
 
   async exportDataset(format: DatasetFormat): Promise<void> {
@@ -138,11 +217,11 @@ export class ExportState {
       const job = await this.#app.api().export.dataset({
         format,
         out: this.target(format),
-        linkMode: this.linkMode,
-        deploymentsBy: this.deploymentsBy,
-        timezone: this.timezone,
+        linkMode: this.#linkMode,
+        deploymentsBy: this.#deploymentsBy,
+        timezone: this.#timezone,
       });
-      this.jobId = job.id;
+      this.#jobId = job.id;
     });
   }
 
@@ -150,22 +229,22 @@ export class ExportState {
     await this.#app.guard(async () => {
       const job = await this.#app.api().export.bundle({
         out: this.target('bundle'),
-        runId: this.runId ?? undefined,
-        zip: this.zip,
+        runId: this.#runId ?? undefined,
+        zip: this.#zip,
       });
-      this.jobId = job.id;
+      this.#jobId = job.id;
     });
   }
 
   async saveMapping(entry: CamtrapClassMapping): Promise<void> {
     await this.#app.guard(async () => {
-      this.mapping = await this.#app.api().export.setCamtrapMapping([entry]);
+      this.#mapping = await this.#app.api().export.setCamtrapMapping([entry]);
     });
   }
 
   /** Imports a labels CSV; replacing human labels of another class asks first. */
   async importLabels(): Promise<void> {
-    const file = this.importPath.trim();
+    const file = this.#importPath.trim();
     if (!file) return;
     await this.#app.guard(async () => {
       let r = await this.#app.api().export.importLabels(file);
@@ -178,7 +257,7 @@ export class ExportState {
         if (!yes) return;
         r = await this.#app.api().export.importLabels(file, { replaceHuman: true });
       }
-      this.importResult = r;
+      this.#importResult = r;
     });
   }
 

@@ -13,14 +13,32 @@ export class ImageViewState {
   readonly #library: LibraryState;
 
   /** Position of the shown image in the frozen list. */
-  pos = $state(0);
-  length = $state(0);
-  /** Details of the shown image (EXIF panel). */
-  detail = $state<ImageDetail | null>(null);
-  /** The burst the shown image belongs to, for the film strip. */
-  sequence = $state<ImageTile[]>([]);
+  #pos = $state(0);
+  get pos(): number {
+    return this.#pos;
+  }
 
-  private version = $state(0);
+  #length = $state(0);
+  get length(): number {
+    return this.#length;
+  }
+
+  /** Details of the shown image (EXIF panel). */
+  #detail = $state<ImageDetail | null>(null);
+  get detail(): ImageDetail | null {
+    return this.#detail;
+  }
+  set detail(value: ImageDetail | null) {
+    this.#detail = value;
+  }
+
+  /** The burst the shown image belongs to, for the film strip. */
+  #sequence = $state<ImageTile[]>([]);
+  get sequence(): ImageTile[] {
+    return this.#sequence;
+  }
+
+  #version = $state(0);
   private ids = new IdList();
   private stopAppend: (() => void) | null = null;
 
@@ -31,11 +49,11 @@ export class ImageViewState {
       client.on('project:changed', () => {
         this.stopAppend?.();
         this.ids = new IdList();
-        this.length = 0;
-        this.pos = 0;
-        this.detail = null;
-        this.sequence = [];
-        this.version++;
+        this.#length = 0;
+        this.#pos = 0;
+        this.#detail = null;
+        this.#sequence = [];
+        this.#version++;
       });
     });
   }
@@ -49,13 +67,13 @@ export class ImageViewState {
     if (!this.#library.listing.complete) {
       this.stopAppend = this.#library.listing.onAppend((ids) => {
         this.ids.push(ids);
-        this.length = this.ids.length;
-        this.version++;
+        this.#length = this.ids.length;
+        this.#version++;
       });
     }
-    this.length = this.ids.length;
-    this.version++;
-    this.pos = Math.max(0, Math.min(index, this.length - 1));
+    this.#length = this.ids.length;
+    this.#version++;
+    this.#pos = Math.max(0, Math.min(index, this.#length - 1));
   }
 
   /** Back to the grid, focused on the image shown last (or the place it had). */
@@ -67,8 +85,8 @@ export class ImageViewState {
   }
 
   get currentId(): number | null {
-    void this.version;
-    return this.ids.at(this.pos) ?? null;
+    void this.#version;
+    return this.ids.at(this.#pos) ?? null;
   }
 
   /** The shown image's tile (null while it loads). */
@@ -79,15 +97,15 @@ export class ImageViewState {
 
   /** Moves by `delta` images, clamped to the list. */
   move(delta: number): void {
-    if (this.length === 0) return;
-    this.pos = Math.max(0, Math.min(this.pos + delta, this.length - 1));
+    if (this.#length === 0) return;
+    this.#pos = Math.max(0, Math.min(this.#pos + delta, this.#length - 1));
   }
 
   /** Shows an image of the list (film strip); false when the list does not hold it. */
   goTo(id: number): boolean {
-    void this.version;
-    const i = this.ids.indexOf(id, this.pos);
-    if (i >= 0) this.pos = i;
+    void this.#version;
+    const i = this.ids.indexOf(id, this.#pos);
+    if (i >= 0) this.#pos = i;
     return i >= 0;
   }
 
@@ -96,8 +114,8 @@ export class ImageViewState {
    * steps of 16, so labelling one image after another asks for tiles once per 16.
    */
   around(): number[] {
-    void this.version;
-    const from = Math.floor(this.pos / 16) * 16 - 16;
+    void this.#version;
+    const from = Math.floor(this.#pos / 16) * 16 - 16;
     return this.ids.slice(from, from + 48);
   }
 
@@ -112,8 +130,8 @@ export class ImageViewState {
   async loadDetail(): Promise<void> {
     const id = this.currentId;
     if (id === null) {
-      this.detail = null;
-      this.sequence = [];
+      this.#detail = null;
+      this.#sequence = [];
       return;
     }
     try {
@@ -129,8 +147,8 @@ export class ImageViewState {
               limit: 200,
             });
       if (id !== this.currentId) return;
-      this.detail = detail;
-      this.sequence = seq?.items ?? [detail];
+      this.#detail = detail;
+      this.#sequence = seq?.items ?? [detail];
     } catch (err) {
       this.#app.report(err);
     }

@@ -28,17 +28,30 @@ const VIEW_OF_KIND: Record<string, ViewId> = {
 /**
  * How every job ended: the jobs panel (the session's history), toasts for jobs that end
  * while the window is open, and each job's outcome for the place it was started. Jobs
- * themselves live in `this.#app.jobs`, kept current by `job:updated`.
+ * themselves live in the app state's `jobs`, kept current by `job:updated`.
  */
 export class JobsState {
   readonly #app: AppState;
 
-  panelOpen = $state(false);
-  toasts = $state<JobToast[]>([]);
+  #panelOpen = $state(false);
+  get panelOpen(): boolean {
+    return this.#panelOpen;
+  }
+  set panelOpen(value: boolean) {
+    this.#panelOpen = value;
+  }
+
+  #toasts = $state<JobToast[]>([]);
+  get toasts(): JobToast[] {
+    return this.#toasts;
+  }
+
   /** Jobs whose outcome the user has read (toast or inline note dismissed). */
-  private read = $state<string[]>([]);
-  /** States seen so far, to tell an ending from an ended job reported again. */
-  // Bookkeeping nothing renders: a plain Map, not a reactive one.
+  #read = $state<string[]>([]);
+  /**
+   * States seen so far, to tell an ending from an ended job reported again: bookkeeping
+   * nothing renders, so a plain Map.
+   */
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
   readonly #seen = new Map<string, JobInfo['state']>();
 
@@ -62,7 +75,7 @@ export class JobsState {
 
   /** Failed jobs nobody has looked at yet. */
   get unreadFailures(): number {
-    return this.finished.filter((j) => j.state === 'failed' && !this.read.includes(j.id)).length;
+    return this.finished.filter((j) => j.state === 'failed' && !this.#read.includes(j.id)).length;
   }
 
   /** The newest job of a kind (and subject), running or not. */
@@ -75,7 +88,7 @@ export class JobsState {
   /** The newest ended job of a kind (and subject) whose failure the user has not dismissed. */
   unreadOutcome(kind: string, subject?: string | null): JobInfo | undefined {
     const job = this.latest(kind, subject);
-    if (!job || job.state === 'running' || job.state === 'done' || this.read.includes(job.id))
+    if (!job || job.state === 'running' || job.state === 'done' || this.#read.includes(job.id))
       return undefined;
     return job;
   }
@@ -86,8 +99,8 @@ export class JobsState {
 
   /** Marks a job's outcome read: its toast and inline note go away. */
   markRead(jobId: string): void {
-    if (!this.read.includes(jobId)) this.read = [...this.read, jobId];
-    this.toasts = this.toasts.filter((t) => t.jobId !== jobId);
+    if (!this.#read.includes(jobId)) this.#read = [...this.#read, jobId];
+    this.#toasts = this.#toasts.filter((t) => t.jobId !== jobId);
   }
 
   async retry(jobId: string): Promise<void> {
@@ -103,7 +116,7 @@ export class JobsState {
   show(job: JobInfo): void {
     const view = this.viewOf(job);
     if (view && this.#app.project) this.#app.view = view;
-    this.panelOpen = false;
+    this.#panelOpen = false;
   }
 
   private onUpdate(job: JobInfo): void {
@@ -112,8 +125,8 @@ export class JobsState {
     const ended = job.state === 'done' || job.state === 'failed' || job.state === 'cancelled';
     if (!ended || before === job.state) return;
     if (job.state === 'done' && !ANNOUNCED_DONE.has(job.kind)) return;
-    this.toasts = [
-      ...this.toasts.filter((t) => t.jobId !== job.id),
+    this.#toasts = [
+      ...this.#toasts.filter((t) => t.jobId !== job.id),
       {
         jobId: job.id,
         state: job.state as JobToast['state'],

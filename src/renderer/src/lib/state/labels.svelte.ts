@@ -21,20 +21,58 @@ type Call = (options: LabelOptions) => Promise<LabelChange | null>;
 export class LabelsState {
   readonly #app: AppState;
 
-  classes = $state<ClassInfo[]>([]);
-  counts = $state<LabelCounts | null>(null);
-  canUndo = $state(false);
-  canRedo = $state(false);
+  #classes = $state<ClassInfo[]>([]);
+  get classes(): ClassInfo[] {
+    return this.#classes;
+  }
+
+  #counts = $state<LabelCounts | null>(null);
+  get counts(): LabelCounts | null {
+    return this.#counts;
+  }
+
+  #canUndo = $state(false);
+  get canUndo(): boolean {
+    return this.#canUndo;
+  }
+
+  #canRedo = $state(false);
+  get canRedo(): boolean {
+    return this.#canRedo;
+  }
+
   /** The status line: what the last key did ("Label 3 images as deer"). */
-  lastAction = $state<string | null>(null);
+  #lastAction = $state<string | null>(null);
+  get lastAction(): string | null {
+    return this.#lastAction;
+  }
+
   /** Bumped for every status line message, also when the text repeats. */
-  actionCount = $state(0);
+  #actionCount = $state(0);
+  get actionCount(): number {
+    return this.#actionCount;
+  }
+
   /** Label actions queued or running. */
-  pending = $state(0);
+  #pending = $state(0);
+  get pending(): number {
+    return this.#pending;
+  }
+
   /** The question waiting for an answer, if any. */
-  question = $state<Question | null>(null);
+  #question = $state<Question | null>(null);
+  get question(): Question | null {
+    return this.#question;
+  }
+
   /** Move to the next image after labelling one in the image view. */
-  advance = $state(true);
+  #advance = $state(true);
+  get advance(): boolean {
+    return this.#advance;
+  }
+  set advance(value: boolean) {
+    this.#advance = value;
+  }
 
   private readonly scheduleRefresh = debounced(() => void this.refresh());
   private chain: Promise<unknown> = Promise.resolve();
@@ -45,32 +83,32 @@ export class LabelsState {
     this.#app = app;
     this.#app.onStart((client) => {
       client.on('labels:changed', (e) => {
-        this.canUndo = e.canUndo;
-        this.canRedo = e.canRedo;
+        this.#canUndo = e.canUndo;
+        this.#canRedo = e.canRedo;
         this.scheduleRefresh(e.classesChanged ? 0 : 150);
       });
       client.on('library:changed', () => this.scheduleRefresh(300));
       client.on('project:changed', (p) => {
-        this.classes = [];
-        this.counts = null;
-        this.lastAction = null;
+        this.#classes = [];
+        this.#counts = null;
+        this.#lastAction = null;
         this.armed = null;
-        this.question?.answer(false);
+        this.#question?.answer(false);
         if (p) void this.refresh();
       });
     });
   }
 
   get busy(): boolean {
-    return this.pending > 0 || this.question !== null;
+    return this.#pending > 0 || this.#question !== null;
   }
 
   async refresh(): Promise<void> {
     if (!this.#app.project) return;
     try {
       const counts = await this.#app.api().labels.counts();
-      this.counts = counts;
-      this.classes = counts.classes;
+      this.#counts = counts;
+      this.#classes = counts.classes;
     } catch (err) {
       this.#app.report(err);
     }
@@ -78,17 +116,17 @@ export class LabelsState {
 
   byHotkey(key: string): ClassInfo | undefined {
     const k = key.toLowerCase();
-    return this.classes.find((c) => c.hotkey === k);
+    return this.#classes.find((c) => c.hotkey === k);
   }
 
   byId(id: number): ClassInfo | undefined {
-    return this.classes.find((c) => c.id === id);
+    return this.#classes.find((c) => c.id === id);
   }
 
   /** Shows a message on the status line. */
   say(text: string): void {
-    this.lastAction = text;
-    this.actionCount++;
+    this.#lastAction = text;
+    this.#actionCount++;
   }
 
   /**
@@ -170,11 +208,11 @@ export class LabelsState {
   /** Asks a yes/no question in a dialog; resolves with the answer. */
   ask(text: string, confirm: string): Promise<boolean> {
     return new Promise((resolve) => {
-      this.question = {
+      this.#question = {
         text,
         confirm,
         answer: (yes) => {
-          this.question = null;
+          this.#question = null;
           resolve(yes);
         },
       };
@@ -203,7 +241,7 @@ export class LabelsState {
   }
 
   async move(id: number, delta: -1 | 1): Promise<void> {
-    const ids = this.classes.map((c) => c.id);
+    const ids = this.#classes.map((c) => c.id);
     const i = ids.indexOf(id);
     const j = i + delta;
     if (i < 0 || j < 0 || j >= ids.length) return;
@@ -241,12 +279,12 @@ export class LabelsState {
    * user looks at, so it may replace that image's human label without asking.
    */
   private act(call: Call, single: boolean, question?: (n: number) => string): Promise<boolean> {
-    this.pending++;
+    this.#pending++;
     const run = this.chain.then(async () => {
       try {
         return await this.actNow(call, single, question);
       } finally {
-        this.pending--;
+        this.#pending--;
       }
     });
     this.chain = run;
@@ -276,8 +314,8 @@ export class LabelsState {
     }
     const c = change as LabelChange | null;
     if (c) {
-      this.canUndo = c.canUndo;
-      this.canRedo = c.canRedo;
+      this.#canUndo = c.canUndo;
+      this.#canRedo = c.canRedo;
       this.say(c.description);
     } else if (ok) this.say('Nothing to undo or redo');
     return ok;

@@ -41,19 +41,56 @@ const RELOAD_EVERY_MS = 1500;
 export class LibraryState {
   readonly #app: AppState;
 
-  roots = $state<RootInfo[]>([]);
-  counts = $state<ImageCounts | null>(null);
-  filter = $state<ViewFilter>({ kind: 'all' });
-  sort = $state<ImageSort>('path');
-  tileSize = $state(160);
+  #roots = $state<RootInfo[]>([]);
+  get roots(): RootInfo[] {
+    return this.#roots;
+  }
+
+  #counts = $state<ImageCounts | null>(null);
+  get counts(): ImageCounts | null {
+    return this.#counts;
+  }
+
+  #filter = $state<ViewFilter>({ kind: 'all' });
+  get filter(): ViewFilter {
+    return this.#filter;
+  }
+
+  #sort = $state<ImageSort>('path');
+  get sort(): ImageSort {
+    return this.#sort;
+  }
+
+  #tileSize = $state(160);
+  get tileSize(): number {
+    return this.#tileSize;
+  }
+  set tileSize(value: number) {
+    this.#tileSize = value;
+  }
+
   /** Suggestion confidence range applied on top of the filter, in percent. */
-  confidence = $state<{ min: number; max: number }>({ min: 0, max: 100 });
+  #confidence = $state<{ min: number; max: number }>({ min: 0, max: 100 });
+  get confidence(): { min: number; max: number } {
+    return this.#confidence;
+  }
   /** Index of the focused image in the listing. */
-  focus = $state(0);
+  #focus = $state(0);
+  get focus(): number {
+    return this.#focus;
+  }
+
   /** Seconds between shots that start a new sequence. */
-  sequenceGap = $state(60);
+  #sequenceGap = $state(60);
+  get sequenceGap(): number {
+    return this.#sequenceGap;
+  }
+
   /** Bumped when the selection changes. */
-  selectionVersion = $state(0);
+  #selectionVersion = $state(0);
+  get selectionVersion(): number {
+    return this.#selectionVersion;
+  }
 
   readonly tiles: TileCache;
   readonly listing: Listing;
@@ -61,7 +98,7 @@ export class LibraryState {
   private readonly selection = new IdSet();
   private focusId: number | null = null;
   private anchorId: number | null = null;
-  private lastReload = 0;
+  #lastReload = 0;
   private loadedFor: string | null = null;
   private reloadTimer: ReturnType<typeof setTimeout> | null = null;
 
@@ -70,7 +107,11 @@ export class LibraryState {
     this.tiles = new TileCache(app);
     this.listing = new Listing(
       app,
-      () => ({ filter: this.query(), sort: this.sort, byLabels: BY_LABELS.has(this.filter.kind) }),
+      () => ({
+        filter: this.query(),
+        sort: this.#sort,
+        byLabels: BY_LABELS.has(this.#filter.kind),
+      }),
       { removed: (ids) => this.afterRemoved(ids), replaced: () => this.afterReplaced() },
     );
     this.#app.onStart((client) => {
@@ -89,12 +130,12 @@ export class LibraryState {
       client.on('project:changed', (p) => {
         this.tiles.clear();
         this.clearSelection();
-        this.roots = [];
-        this.counts = null;
-        this.focus = 0;
+        this.#roots = [];
+        this.#counts = null;
+        this.#focus = 0;
         this.focusId = null;
-        this.filter = { kind: 'all' };
-        this.confidence = { min: 0, max: 100 };
+        this.#filter = { kind: 'all' };
+        this.#confidence = { min: 0, max: 100 };
         this.loadedFor = null;
         if (p) void this.refresh();
       });
@@ -112,12 +153,12 @@ export class LibraryState {
   }
 
   get selectedCount(): number {
-    void this.selectionVersion;
+    void this.#selectionVersion;
     return this.selection.size;
   }
 
   isSelected(id: number): boolean {
-    void this.selectionVersion;
+    void this.#selectionVersion;
     return this.selection.has(id);
   }
 
@@ -129,7 +170,7 @@ export class LibraryState {
 
   /** The focused image's id, or null in an empty grid. */
   get focusedId(): number | null {
-    return this.listing.at(this.focus) ?? null;
+    return this.listing.at(this.#focus) ?? null;
   }
 
   /** Reloads roots, counts and settings, and lists the filter from the start. */
@@ -150,23 +191,23 @@ export class LibraryState {
   }
 
   setFilter(filter: ViewFilter): void {
-    this.filter = filter;
-    this.focus = 0;
+    this.#filter = filter;
+    this.#focus = 0;
     this.focusId = null;
     this.clearSelection();
     this.listing.reset();
   }
 
   setSort(sort: ImageSort): void {
-    this.sort = sort;
-    this.focus = 0;
+    this.#sort = sort;
+    this.#focus = 0;
     this.focusId = null;
     this.listing.reset();
   }
 
   setConfidence(min: number, max: number): void {
-    this.confidence = { min, max };
-    this.focus = 0;
+    this.#confidence = { min, max };
+    this.#focus = 0;
     this.focusId = null;
     this.clearSelection();
     this.listing.reset();
@@ -175,13 +216,13 @@ export class LibraryState {
   /** Moves the focus, clamped to the list. */
   moveFocus(to: number): void {
     if (this.total === 0) return;
-    this.focus = Math.min(this.total - 1, Math.max(0, to));
-    this.focusId = this.listing.at(this.focus) ?? null;
+    this.#focus = Math.min(this.total - 1, Math.max(0, to));
+    this.focusId = this.listing.at(this.#focus) ?? null;
   }
 
   /** Focuses an image if the grid lists it (back from the image view); else keeps the place. */
   focusImage(id: number, fallback: number): void {
-    const i = this.listing.indexOf(id, this.focus);
+    const i = this.listing.indexOf(id, this.#focus);
     this.moveFocus(i >= 0 ? i : fallback);
   }
 
@@ -204,26 +245,26 @@ export class LibraryState {
       }
       this.anchorId = id;
     }
-    this.selectionVersion++;
+    this.#selectionVersion++;
   }
 
   /** Selects every image of the grid (waiting for the listing to be complete). */
   async selectAll(): Promise<void> {
     const ids = await this.listing.whenComplete();
     ids.forEach((id) => this.selection.add(id));
-    this.selectionVersion++;
+    this.#selectionVersion++;
   }
 
   /** Selects these images (those the grid shows). */
   select(ids: Iterable<number>): void {
     for (const id of ids) this.selection.add(id);
-    this.selectionVersion++;
+    this.#selectionVersion++;
   }
 
   clearSelection(): void {
     this.selection.clear();
     this.anchorId = null;
-    this.selectionVersion++;
+    this.#selectionVersion++;
   }
 
   /**
@@ -277,8 +318,8 @@ export class LibraryState {
 
   /** The filter as the API takes it (for the assist state's bulk actions too). */
   query(): ImageFilter {
-    const base = baseQuery(this.filter);
-    const { min, max } = this.confidence;
+    const base = baseQuery(this.#filter);
+    const { min, max } = this.#confidence;
     if (min > 0) base.minConfidence = min / 100;
     if (max < 100) base.maxConfidence = max / 100;
     return base;
@@ -293,9 +334,9 @@ export class LibraryState {
         api.library.counts(),
         api.library.settings(),
       ]);
-      this.roots = roots;
-      this.counts = counts;
-      this.sequenceGap = settings.sequenceGapSeconds;
+      this.#roots = roots;
+      this.#counts = counts;
+      this.#sequenceGap = settings.sequenceGapSeconds;
     } catch (err) {
       this.#app.report(err);
     }
@@ -304,10 +345,10 @@ export class LibraryState {
   /** Imports and watched folders change the list: reload it, at most every RELOAD_EVERY_MS. */
   private scheduleReload(): void {
     if (this.reloadTimer) return;
-    const wait = Math.max(0, this.lastReload + RELOAD_EVERY_MS - Date.now());
+    const wait = Math.max(0, this.#lastReload + RELOAD_EVERY_MS - Date.now());
     this.reloadTimer = setTimeout(() => {
       this.reloadTimer = null;
-      this.lastReload = Date.now();
+      this.#lastReload = Date.now();
       this.listing.reload();
     }, wait);
   }
@@ -316,24 +357,24 @@ export class LibraryState {
   private afterRemoved(ids: number[]): void {
     let changed = false;
     for (const id of ids) changed = this.selection.delete(id) || changed;
-    if (changed) this.selectionVersion++;
+    if (changed) this.#selectionVersion++;
     this.keepFocus();
   }
 
   private afterReplaced(): void {
     const before = this.selection.size;
     this.selection.retain(this.listing.current());
-    if (this.selection.size !== before) this.selectionVersion++;
+    if (this.selection.size !== before) this.#selectionVersion++;
     this.keepFocus();
   }
 
   private keepFocus(): void {
-    const i = this.focusId === null ? -1 : this.listing.indexOf(this.focusId, this.focus);
-    if (i >= 0) this.focus = i;
+    const i = this.focusId === null ? -1 : this.listing.indexOf(this.focusId, this.#focus);
+    if (i >= 0) this.#focus = i;
     else {
       // The focused image left: the one that took its place is focused now.
-      this.focus = Math.max(0, Math.min(this.focus, this.total - 1));
-      this.focusId = this.listing.at(this.focus) ?? null;
+      this.#focus = Math.max(0, Math.min(this.#focus, this.total - 1));
+      this.focusId = this.listing.at(this.#focus) ?? null;
     }
   }
 }
