@@ -49,8 +49,9 @@ import {
   waitIdle,
   type ClassInfo,
   type JobInfo,
-} from './label/server';
-import { round, sleep, stats, type Span } from './label/stats';
+} from './lib/web-server';
+import { round, sleep, stats } from './lib/stats';
+import type { Span } from './label/stats';
 
 // Playwright is a dev dependency: loaded at run time from node_modules, never bundled.
 const { chromium } = createRequire(__filename)('playwright-core') as typeof PlaywrightCore;

@@ -1,6 +1,6 @@
 /**
- * Measuring and printing helpers shared by the benchmarks (bench/*.ts). The older benches
- * still carry their own copies; new ones import these.
+ * Measuring and printing helpers shared by the benchmarks (bench/*.ts): progress lines,
+ * durations, rates and the side-by-side table.
  */
 
 /** A progress line on stderr (stdout carries the result). */
@@ -41,17 +41,35 @@ export async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; second
   return { value, seconds: (performance.now() - started) / 1000 };
 }
 
-/** A plain-text table: first and last columns left-aligned, the others right-aligned. */
-export function table(rows: string[][]): string {
+/**
+ * A plain-text table under a rule: the first column left-aligned, the last one too unless
+ * `lastLeft` is off, the others right-aligned.
+ */
+export function table(rows: string[][], { lastLeft = true } = {}): string {
   const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length))) ?? [];
   const line = (r: string[]) =>
     r
       .map((cell, c) =>
-        c === 0 || c === r.length - 1 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0),
+        c === 0 || (lastLeft && c === r.length - 1)
+          ? cell.padEnd(widths[c] ?? 0)
+          : cell.padStart(widths[c] ?? 0),
       )
       .join('  ')
       .trimEnd();
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');
   const [head, ...body] = rows;
   return [line(head ?? []), rule, ...body.map(line)].join('\n');
+}
+
+/** Runs `fn` over the items, at most `limit` at a time. */
+export async function pool<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

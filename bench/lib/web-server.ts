@@ -3,9 +3,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
-import { REPO } from './setup';
 
-const WEB = path.join(REPO, 'out/main/web.js');
+/**
+ * Starting and driving the browser-mode server (out/main/web.js) from a benchmark: start and
+ * stop, its memory and CPU, calls over its WebSocket, waiting until its jobs are done.
+ */
+
+// Bundled into out/bench/: the repository is two folders up.
+const WEB = path.join(path.resolve(__dirname, '../..'), 'out/main/web.js');
 
 export interface Server {
   child: ChildProcess;
