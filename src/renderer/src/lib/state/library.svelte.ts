@@ -10,22 +10,9 @@ import { IdSet } from '../id-set';
 import type { AppState } from './app.svelte';
 import { Listing } from './listing.svelte';
 import { TileCache } from './tiles.svelte';
+import { baseQuery, type ViewFilter } from './view-filter';
 
-/** What the grid shows. Later kinds (predicted class, confidence…) slot in here. */
-export type ViewFilter =
-  | { kind: 'all' }
-  | { kind: 'unlabelled' }
-  | { kind: 'problem' }
-  | { kind: 'pending' }
-  | { kind: 'class'; classId: number }
-  | { kind: 'sequence'; sequenceId: number }
-  | { kind: 'folder'; rootId: number; folder: string }
-  /** Model suggestions no human has confirmed (the active-learning queue). */
-  | { kind: 'suggested'; since: string }
-  | { kind: 'disagrees' }
-  | { kind: 'predicted'; classId: number }
-  /** "More like this": exactly these images, most similar first. */
-  | { kind: 'similar'; imageId: number; ids: number[] };
+export type { ViewFilter } from './view-filter';
 
 /** Filters whose images come and go as labels change. */
 const BY_LABELS = new Set<ViewFilter['kind']>(['unlabelled', 'class', 'suggested', 'disagrees']);
@@ -376,31 +363,5 @@ export class LibraryState {
       this.#focus = Math.max(0, Math.min(this.#focus, this.total - 1));
       this.focusId = this.listing.at(this.#focus) ?? null;
     }
-  }
-}
-
-function baseQuery(f: ViewFilter): ImageFilter {
-  switch (f.kind) {
-    case 'all':
-      return {};
-    case 'unlabelled':
-      return { unlabelled: true };
-    case 'problem':
-    case 'pending':
-      return { status: f.kind };
-    case 'class':
-      return { classId: f.classId };
-    case 'sequence':
-      return { sequenceId: f.sequenceId };
-    case 'folder':
-      return { rootId: f.rootId, folder: f.folder };
-    case 'suggested':
-      return { suggested: true, suggestedSince: f.since };
-    case 'disagrees':
-      return { disagrees: true };
-    case 'predicted':
-      return { predictedClassId: f.classId };
-    case 'similar':
-      return { imageIds: [f.imageId, ...f.ids] };
   }
 }
