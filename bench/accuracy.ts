@@ -32,7 +32,7 @@ import { initBackend } from '../src/main/core/ml/tf-runtime';
 import { createOcellusService, type OcellusService } from '../src/main/core/service';
 import type { JobInfo, RunSummary, TrainConfig } from '../src/shared/types';
 import { writeNsfwModel } from '../tests/helpers/nsfw-models';
-import { log, table, timed } from './common';
+import { log, table, timed } from './lib/measure';
 
 const run = promisify(execFile);
 

@@ -27,6 +27,7 @@ import {
 } from '@tensorflow/tfjs-layers';
 import Database from 'better-sqlite3';
 import sharp, { type OverlayOptions } from 'sharp';
+import { fmtRate, log, mb, pool, rate, secs, table } from './lib/measure';
 import { cacheDirFor, derivativePaths } from '../src/main/core/library/derivative-paths';
 import {
   EmbedEngine,
@@ -124,10 +125,6 @@ const JOB_BATCH_SIZES = [1, 8, 32];
 const ONNX_BATCH_SIZES = [8, 32];
 const ORT_BATCH = 32;
 const ENGINE_BATCH = 8;
-
-function log(line: string): void {
-  process.stderr.write(`[bench] ${line}\n`);
-}
 
 // ---------------------------------------------------------------------------------------------
 // Test images: varied content, generated once
@@ -291,13 +288,6 @@ async function generateSet(set: ImageSet): Promise<void> {
 // Measuring
 
 /** Runs fn over items with at most `limit` in flight. */
-async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>) {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
 
 /** Samples RSS every 100 ms: peak since start, and peak within each open window. */
 class RssSampler {
@@ -964,36 +954,6 @@ async function ortPart(opts: Options, oc: OcellusPart): Promise<OrtPart> {
 
 // ---------------------------------------------------------------------------------------------
 // Output
-
-function secs(ms: number): string {
-  return ms >= 60_000 ? `${(ms / 60_000).toFixed(1)} min` : `${(ms / 1000).toFixed(1)} s`;
-}
-
-function mb(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(0)} MB`;
-}
-
-function rate(items: number, seconds: number | null | undefined): number | null {
-  return seconds && seconds > 0 ? items / seconds : null;
-}
-
-function fmtRate(r: number | null): string {
-  return r === null ? '–' : r.toFixed(1);
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length))) ?? [];
-  const line = (r: string[]) =>
-    r
-      .map((cell, c) =>
-        c === 0 || c === r.length - 1 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0),
-      )
-      .join('  ')
-      .trimEnd();
-  const rule = widths.map((w) => '-'.repeat(w)).join('  ');
-  const [head, ...body] = rows;
-  return [line(head ?? []), rule, ...body.map(line)].join('\n');
-}
 
 // ---------------------------------------------------------------------------------------------
 // Main

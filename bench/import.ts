@@ -17,6 +17,7 @@ import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import exifr from 'exifr';
 import sharp, { type OverlayOptions } from 'sharp';
+import { log, pool, rate, secs, table } from './lib/measure';
 import { cacheDirFor } from '../src/main/core/library/derivative-paths';
 import { createOcellusService, type OcellusService } from '../src/main/core/service';
 import type { JobInfo } from '../src/shared/types';
@@ -82,10 +83,6 @@ function partName(v: string): Part {
 }
 
 const PARALLELISM = os.availableParallelism();
-
-function log(line: string): void {
-  process.stderr.write(`[bench] ${line}\n`);
-}
 
 // ---------------------------------------------------------------------------------------------
 // Test images: nested camera-trap cards, EXIF, varied content, generated once
@@ -323,13 +320,6 @@ function runPart<T>(part: Part, opts: Options, work: string | null): Promise<T> 
 // Measuring
 
 /** Runs fn over items with at most `limit` in flight (no batches: a free slot takes the next). */
-async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>) {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
 
 /** Samples RSS every 100 ms into every open window (windows may nest). */
 class RssSampler {
@@ -582,16 +572,8 @@ function folderSize(dir: string): FolderSize {
 // ---------------------------------------------------------------------------------------------
 // Output
 
-function secs(ms: number): string {
-  return ms >= 60_000 ? `${(ms / 60_000).toFixed(1)} min` : `${(ms / 1000).toFixed(1)} s`;
-}
-
 function mb(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-}
-
-function rate(items: number, seconds: number | undefined): number | null {
-  return seconds && seconds > 0 ? items / seconds : null;
 }
 
 function fmtRate(r: number | null): string {
@@ -600,18 +582,6 @@ function fmtRate(r: number | null): string {
 
 function ratio(a: number | null, b: number | null): string {
   return a === null || b === null || b === 0 ? '–' : (a / b).toFixed(2);
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length))) ?? [];
-  const line = (r: string[]) =>
-    r
-      .map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0)))
-      .join('  ')
-      .trimEnd();
-  const rule = widths.map((w) => '-'.repeat(w)).join('  ');
-  const [head, ...body] = rows;
-  return [line(head ?? []), rule, ...body.map(line)].join('\n');
 }
 
 function target(value: number | null, min: number): string {
@@ -958,7 +928,10 @@ async function main(): Promise<void> {
   else fs.rmSync(work, { recursive: true, force: true });
 
   if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-  else process.stdout.write(`\n${table(rows)}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`);
+  else
+    process.stdout.write(
+      `\n${table(rows, { lastLeft: false })}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`,
+    );
 }
 
 main().catch((err: unknown) => {

@@ -17,7 +17,7 @@ import { imageSource, type SourceImage } from '../src/main/core/train/finetune/c
 import { trainFinetune } from '../src/main/core/train/finetune/finetune-loop';
 import { buildFullNet } from '../src/main/core/train/finetune/full-net';
 import { DEFAULT_HEAD } from '../src/main/core/train/head-trainer';
-import { log, median, table } from './common';
+import { log, median, table } from './lib/measure';
 
 export interface NativeRows {
   /** One row per number of unfrozen layers. */

@@ -39,7 +39,7 @@ import { buildTopNet, planCut } from '../src/main/core/train/finetune/top-net';
 import { DEFAULT_HEAD, trainHead } from '../src/main/core/train/head-trainer';
 import { seededRandom } from '../src/main/core/train/rng';
 import { writeNsfwModel } from '../tests/helpers/nsfw-models';
-import { log, median, table, timed } from './common';
+import { log, median, table, timed } from './lib/measure';
 import { nativePart, nativeTable, type NativeRows } from './train-native';
 
 const DIM = 1280;

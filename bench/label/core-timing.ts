@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { LibraryDb } from '../../src/main/core/library/library-db';
 import type { IdPage, ListCursor } from '../../src/shared/types';
-import { stats, type Stats } from './stats';
+import { stats, type Stats } from '../lib/stats';
 
 export interface DepthTiming {
   /** Position of the page's first image. */

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type * as PlaywrightCore from 'playwright-core';
-import { round, stats, countBy, callSummary, sleep, type Stats, type RpcEntry } from './stats';
+import { countBy, round, sleep, stats, type Stats } from '../lib/stats';
+import { callSummary, type RpcEntry } from './stats';
 
 type Page = PlaywrightCore.Page;
 

@@ -8,8 +8,9 @@ import type * as PlaywrightCore from 'playwright-core';
 import sharp from 'sharp';
 import { withPreview } from '../../tests/helpers/exif-preview';
 import { log, type Options } from './options';
-import { Rpc, startServer, stopServer } from './server';
-import { round, sleep, table } from './stats';
+import { round, sleep } from '../lib/stats';
+import { Rpc, startServer, stopServer } from '../lib/web-server';
+import { table } from './stats';
 
 const { chromium } = createRequire(__filename)('playwright-core') as typeof PlaywrightCore;
 const DISTINCT = 16;

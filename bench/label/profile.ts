@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { round } from './stats';
+import { round } from '../lib/stats';
 
 interface ProfileNode {
   id: number;

@@ -2,7 +2,8 @@ import type { DepthTiming } from './core-timing';
 import { AFTER_SCROLL, BURST, DURING_RESCAN } from './options';
 import type { BurstRun, LabelRun, LongTask, ScrollResult } from './page';
 import type { SetupResult } from './setup';
-import { ms, pct, stats, table, tasksIn, type Span, type Stats } from './stats';
+import { ms, pct, stats, type Stats } from '../lib/stats';
+import { table, tasksIn, type Span } from './stats';
 
 interface Heap {
   usedMb: number;

@@ -5,50 +5,95 @@ import type {
   PredictionStatus,
 } from '../../../../shared/types';
 import { debounced } from '../debounce';
-import { appState } from './app.svelte';
-import { labels } from './labels.svelte';
-import { library } from './library.svelte';
+import type { AppState } from './app.svelte';
+import type { LabelsState } from './labels.svelte';
+import type { LibraryState } from './library.svelte';
 
 /** The key that accepts suggestions, as the status line names it. */
 export const ACCEPT_KEY = 'Shift+Enter';
 
 /** Model assistance: suggestion status, quick retrain, similar images and heat maps. */
-class AssistState {
-  status = $state<PredictionStatus | null>(null);
-  settings = $state<AssistSettings | null>(null);
+export class AssistState {
+  readonly #app: AppState;
+  readonly #labels: LabelsState;
+  readonly #library: LibraryState;
+
+  #status = $state<PredictionStatus | null>(null);
+  get status(): PredictionStatus | null {
+    return this.#status;
+  }
+
+  #settings = $state<AssistSettings | null>(null);
+  get settings(): AssistSettings | null {
+    return this.#settings;
+  }
+
   /** The shown image's suggestion with every class's probability. */
-  detail = $state<PredictionDetail | null>(null);
-  heatMap = $state<HeatMap | null>(null);
-  heatMapBusy = $state(false);
-  heatOpacity = $state(0.5);
-  similarBusy = $state(false);
+  #detail = $state<PredictionDetail | null>(null);
+  get detail(): PredictionDetail | null {
+    return this.#detail;
+  }
+
+  #heatMap = $state<HeatMap | null>(null);
+  get heatMap(): HeatMap | null {
+    return this.#heatMap;
+  }
+
+  #heatMapBusy = $state(false);
+  get heatMapBusy(): boolean {
+    return this.#heatMapBusy;
+  }
+
+  #heatOpacity = $state(0.5);
+  get heatOpacity(): number {
+    return this.#heatOpacity;
+  }
+  set heatOpacity(value: number) {
+    this.#heatOpacity = value;
+  }
+
+  #similarBusy = $state(false);
+  get similarBusy(): boolean {
+    return this.#similarBusy;
+  }
+
   /** "Found 48 similar in 12 ms (100,000 scanned)". */
-  similarNote = $state<string | null>(null);
+  #similarNote = $state<string | null>(null);
+  get similarNote(): string | null {
+    return this.#similarNote;
+  }
+
   /** More like this also selects images a human has labelled. */
-  similarIncludesHuman = $state(false);
+  #similarIncludesHuman = $state(false);
+  get similarIncludesHuman(): boolean {
+    return this.#similarIncludesHuman;
+  }
 
   private readonly scheduleStatus = debounced(() => void this.refreshStatus());
 
-  constructor() {
-    appState.onStart((client) => {
-      if (appState.project) void this.refresh();
+  constructor(app: AppState, labels: LabelsState, library: LibraryState) {
+    this.#app = app;
+    this.#labels = labels;
+    this.#library = library;
+    this.#app.onStart((client) => {
+      if (this.#app.project) void this.refresh();
       client.on('assist:changed', (s) => {
-        const newRun = s.runId !== this.status?.runId;
-        this.status = s;
+        const newRun = s.runId !== this.#status?.runId;
+        this.#status = s;
         // New suggestions: tiles and the queue change under the user.
         if (newRun) {
-          library.tiles.invalidate();
-          library.listing.reload();
+          this.#library.tiles.invalidate();
+          this.#library.listing.reload();
         }
       });
       // Confirming changes the counts; the main side only pushes new suggestion sets.
       client.on('labels:changed', () => this.scheduleStatus(300));
       client.on('project:changed', (p) => {
-        this.status = null;
-        this.settings = null;
-        this.detail = null;
-        this.heatMap = null;
-        this.similarNote = null;
+        this.#status = null;
+        this.#settings = null;
+        this.#detail = null;
+        this.#heatMap = null;
+        this.#similarNote = null;
         // After the app state has taken the new project in (its listener may run later).
         if (p) queueMicrotask(() => void this.refresh());
       });
@@ -56,52 +101,52 @@ class AssistState {
   }
 
   async refresh(): Promise<void> {
-    if (!appState.project) return;
+    if (!this.#app.project) return;
     try {
-      const api = appState.api();
+      const api = this.#app.api();
       const [status, settings] = await Promise.all([api.assist.status(), api.assist.settings()]);
-      this.status = status;
-      this.settings = settings;
+      this.#status = status;
+      this.#settings = settings;
     } catch (err) {
-      appState.report(err);
+      this.#app.report(err);
     }
   }
 
   private async refreshStatus(): Promise<void> {
-    if (!appState.project) return;
+    if (!this.#app.project) return;
     try {
-      this.status = await appState.api().assist.status();
+      this.#status = await this.#app.api().assist.status();
     } catch (err) {
-      appState.report(err);
+      this.#app.report(err);
     }
   }
 
   /** Loads the suggestion details of an image (the image view). */
   async loadDetail(imageId: number | null): Promise<void> {
-    if (imageId === null || !this.status?.runId) {
-      this.detail = null;
+    if (imageId === null || !this.#status?.runId) {
+      this.#detail = null;
       return;
     }
     try {
-      const d = await appState.api().assist.prediction(imageId);
-      this.detail = d;
+      const d = await this.#app.api().assist.prediction(imageId);
+      this.#detail = d;
     } catch (err) {
-      appState.report(err);
+      this.#app.report(err);
     }
   }
 
   async setQuickRetrain(on: boolean): Promise<void> {
-    await appState.guard(async () => {
-      this.settings = await appState.api().assist.updateSettings({ quickRetrain: on });
+    await this.#app.guard(async () => {
+      this.#settings = await this.#app.api().assist.updateSettings({ quickRetrain: on });
     });
   }
 
   /** How many suggestions a bulk accept at this confidence would confirm. */
   async bulkPreview(threshold: number, classId: number | null): Promise<number | null> {
     try {
-      return (await appState.api().assist.bulkAcceptPreview(threshold, classId)).count;
+      return (await this.#app.api().assist.bulkAcceptPreview(threshold, classId)).count;
     } catch (err) {
-      appState.report(err);
+      this.#app.report(err);
       return null;
     }
   }
@@ -111,48 +156,48 @@ class AssistState {
    * (all of them with the switch on), to label them in one go.
    */
   async showSimilar(imageId: number, k = 48): Promise<void> {
-    this.similarBusy = true;
+    this.#similarBusy = true;
     try {
-      const res = await appState.api().assist.similar(imageId, k);
-      this.similarNote = `${res.items.length} most similar (${res.scanned.toLocaleString()} images scanned in ${res.milliseconds} ms)`;
+      const res = await this.#app.api().assist.similar(imageId, k);
+      this.#similarNote = `${res.items.length} most similar (${res.scanned.toLocaleString()} images scanned in ${res.milliseconds} ms)`;
       const ids = res.items.map((i) => i.imageId);
-      library.setFilter({ kind: 'similar', imageId, ids });
-      appState.view = 'library';
+      this.#library.setFilter({ kind: 'similar', imageId, ids });
+      this.#app.view = 'library';
       await this.selectSimilar();
     } catch (err) {
-      appState.report(err);
+      this.#app.report(err);
     } finally {
-      this.similarBusy = false;
+      this.#similarBusy = false;
     }
   }
 
   /** Includes (or leaves out) human-labelled images in the selection of More like this. */
   async setSimilarIncludesHuman(on: boolean): Promise<void> {
-    this.similarIncludesHuman = on;
-    if (library.filter.kind === 'similar') await this.selectSimilar();
+    this.#similarIncludesHuman = on;
+    if (this.#library.filter.kind === 'similar') await this.selectSimilar();
   }
 
   private async selectSimilar(): Promise<void> {
-    const f = library.filter;
+    const f = this.#library.filter;
     if (f.kind !== 'similar') return;
     const all = [f.imageId, ...f.ids];
-    const ids = this.similarIncludesHuman
+    const ids = this.#similarIncludesHuman
       ? all
-      : await appState.api().library.imageIds({ imageIds: all, humanLabelled: false });
-    await library.listing.whenComplete();
-    library.clearSelection();
-    library.select(ids);
+      : await this.#app.api().library.imageIds({ imageIds: all, humanLabelled: false });
+    await this.#library.listing.whenComplete();
+    this.#library.clearSelection();
+    this.#library.select(ids);
   }
 
   /** The confidence (0–1) under which accepting a suggestion takes a second press. */
   get acceptTwiceBelow(): number {
-    return this.settings?.acceptTwiceBelow ?? 0.5;
+    return this.#settings?.acceptTwiceBelow ?? 0.5;
   }
 
   async setAcceptTwiceBelow(percent: number): Promise<void> {
     const v = Math.max(0, Math.min(100, percent)) / 100;
-    await appState.guard(async () => {
-      this.settings = await appState.api().assist.updateSettings({ acceptTwiceBelow: v });
+    await this.#app.guard(async () => {
+      this.#settings = await this.#app.api().assist.updateSettings({ acceptTwiceBelow: v });
     });
   }
 
@@ -164,12 +209,12 @@ class AssistState {
    */
   accept(imageIds: number[]): boolean {
     if (imageIds.length === 0) {
-      labels.say('Nothing to accept: no image is focused or selected');
+      this.#labels.say('Nothing to accept: no image is focused or selected');
       return false;
     }
     const key = imageIds.join(',');
-    if (!labels.pressAccept(key, this.unsure(imageIds))) return false;
-    void labels.acceptSuggestions(imageIds);
+    if (!this.#labels.pressAccept(key, this.unsure(imageIds))) return false;
+    void this.#labels.acceptSuggestions(imageIds);
     return true;
   }
 
@@ -178,16 +223,16 @@ class AssistState {
     const pct = Math.round(below * 100);
     const again = `press ${ACCEPT_KEY} again to accept`;
     if (imageIds.length === 1) {
-      const t = library.tiles.get(imageIds[0] as number);
+      const t = this.#library.tiles.get(imageIds[0] as number);
       const s = t?.suggestion;
       if (!t) return `The suggestion is still loading: ${again} it`;
       if (!s || s.classId === null || s.confidence >= below) return null;
-      const name = labels.byId(s.classId)?.name ?? 'a class';
+      const name = this.#labels.byId(s.classId)?.name ?? 'a class';
       return `Unsure suggestion (${Math.round(s.confidence * 100)} % ${name}, under ${pct} %): ${again} it`;
     }
     let unsure = 0;
     for (const id of imageIds) {
-      const s = library.tiles.get(id)?.suggestion;
+      const s = this.#library.tiles.get(id)?.suggestion;
       if (s === undefined || (s && s.classId !== null && s.confidence < below)) unsure++;
     }
     return unsure === 0
@@ -196,19 +241,17 @@ class AssistState {
   }
 
   async loadHeatMap(imageId: number): Promise<void> {
-    this.heatMapBusy = true;
+    this.#heatMapBusy = true;
     try {
-      this.heatMap = await appState.api().assist.heatMap(imageId);
+      this.#heatMap = await this.#app.api().assist.heatMap(imageId);
     } catch (err) {
-      appState.report(err);
+      this.#app.report(err);
     } finally {
-      this.heatMapBusy = false;
+      this.#heatMapBusy = false;
     }
   }
 
   hideHeatMap(): void {
-    this.heatMap = null;
+    this.#heatMap = null;
   }
 }
-
-export const assist = new AssistState();

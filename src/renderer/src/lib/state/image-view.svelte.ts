@@ -1,36 +1,59 @@
 import type { ImageDetail, ImageTile } from '../../../../shared/types';
 import { IdList } from '../id-list';
-import { appState } from './app.svelte';
-import { library, type ViewFilter } from './library.svelte';
+import type { AppState } from './app.svelte';
+import type { LibraryState, ViewFilter } from './library.svelte';
 
 /**
  * The image view's list: the grid's list as it was when the view opened, frozen, so Next is
  * the next image the user saw in the grid, also while labels move images in or out of the
  * filter. A key press takes its target from here at once, without waiting for anything.
  */
-class ImageViewState {
-  /** Position of the shown image in the frozen list. */
-  pos = $state(0);
-  length = $state(0);
-  /** Details of the shown image (EXIF panel). */
-  detail = $state<ImageDetail | null>(null);
-  /** The burst the shown image belongs to, for the film strip. */
-  sequence = $state<ImageTile[]>([]);
+export class ImageViewState {
+  readonly #app: AppState;
+  readonly #library: LibraryState;
 
-  private version = $state(0);
+  /** Position of the shown image in the frozen list. */
+  #pos = $state(0);
+  get pos(): number {
+    return this.#pos;
+  }
+
+  #length = $state(0);
+  get length(): number {
+    return this.#length;
+  }
+
+  /** Details of the shown image (EXIF panel). */
+  #detail = $state<ImageDetail | null>(null);
+  get detail(): ImageDetail | null {
+    return this.#detail;
+  }
+  set detail(value: ImageDetail | null) {
+    this.#detail = value;
+  }
+
+  /** The burst the shown image belongs to, for the film strip. */
+  #sequence = $state<ImageTile[]>([]);
+  get sequence(): ImageTile[] {
+    return this.#sequence;
+  }
+
+  #version = $state(0);
   private ids = new IdList();
   private stopAppend: (() => void) | null = null;
 
-  constructor() {
-    appState.onStart((client) => {
+  constructor(app: AppState, library: LibraryState) {
+    this.#app = app;
+    this.#library = library;
+    this.#app.onStart((client) => {
       client.on('project:changed', () => {
         this.stopAppend?.();
         this.ids = new IdList();
-        this.length = 0;
-        this.pos = 0;
-        this.detail = null;
-        this.sequence = [];
-        this.version++;
+        this.#length = 0;
+        this.#pos = 0;
+        this.#detail = null;
+        this.#sequence = [];
+        this.#version++;
       });
     });
   }
@@ -39,18 +62,18 @@ class ImageViewState {
   open(index: number): void {
     this.stopAppend?.();
     this.stopAppend = null;
-    this.ids = library.listing.snapshot();
+    this.ids = this.#library.listing.snapshot();
     // Opened before the listing was complete: the rest of it joins as it arrives.
-    if (!library.listing.complete) {
-      this.stopAppend = library.listing.onAppend((ids) => {
+    if (!this.#library.listing.complete) {
+      this.stopAppend = this.#library.listing.onAppend((ids) => {
         this.ids.push(ids);
-        this.length = this.ids.length;
-        this.version++;
+        this.#length = this.ids.length;
+        this.#version++;
       });
     }
-    this.length = this.ids.length;
-    this.version++;
-    this.pos = Math.max(0, Math.min(index, this.length - 1));
+    this.#length = this.ids.length;
+    this.#version++;
+    this.#pos = Math.max(0, Math.min(index, this.#length - 1));
   }
 
   /** Back to the grid, focused on the image shown last (or the place it had). */
@@ -58,31 +81,31 @@ class ImageViewState {
     this.stopAppend?.();
     this.stopAppend = null;
     const id = this.currentId;
-    if (id !== null) library.focusImage(id, library.focus);
+    if (id !== null) this.#library.focusImage(id, this.#library.focus);
   }
 
   get currentId(): number | null {
-    void this.version;
-    return this.ids.at(this.pos) ?? null;
+    void this.#version;
+    return this.ids.at(this.#pos) ?? null;
   }
 
   /** The shown image's tile (null while it loads). */
   get current(): ImageTile | null {
     const id = this.currentId;
-    return id === null ? null : (library.tiles.get(id) ?? null);
+    return id === null ? null : (this.#library.tiles.get(id) ?? null);
   }
 
   /** Moves by `delta` images, clamped to the list. */
   move(delta: number): void {
-    if (this.length === 0) return;
-    this.pos = Math.max(0, Math.min(this.pos + delta, this.length - 1));
+    if (this.#length === 0) return;
+    this.#pos = Math.max(0, Math.min(this.#pos + delta, this.#length - 1));
   }
 
   /** Shows an image of the list (film strip); false when the list does not hold it. */
   goTo(id: number): boolean {
-    void this.version;
-    const i = this.ids.indexOf(id, this.pos);
-    if (i >= 0) this.pos = i;
+    void this.#version;
+    const i = this.ids.indexOf(id, this.#pos);
+    if (i >= 0) this.#pos = i;
     return i >= 0;
   }
 
@@ -91,15 +114,15 @@ class ImageViewState {
    * steps of 16, so labelling one image after another asks for tiles once per 16.
    */
   around(): number[] {
-    void this.version;
-    const from = Math.floor(this.pos / 16) * 16 - 16;
+    void this.#version;
+    const from = Math.floor(this.#pos / 16) * 16 - 16;
     return this.ids.slice(from, from + 48);
   }
 
   /** Shows another list (a sequence, a folder) from its first image. */
   async showOnly(filter: ViewFilter): Promise<void> {
-    library.setFilter(filter);
-    await library.listing.whenComplete();
+    this.#library.setFilter(filter);
+    await this.#library.listing.whenComplete();
     this.open(0);
   }
 
@@ -107,12 +130,12 @@ class ImageViewState {
   async loadDetail(): Promise<void> {
     const id = this.currentId;
     if (id === null) {
-      this.detail = null;
-      this.sequence = [];
+      this.#detail = null;
+      this.#sequence = [];
       return;
     }
     try {
-      const api = appState.api();
+      const api = this.#app.api();
       const detail = await api.library.image(id);
       if (id !== this.currentId) return;
       const seq =
@@ -124,12 +147,10 @@ class ImageViewState {
               limit: 200,
             });
       if (id !== this.currentId) return;
-      this.detail = detail;
-      this.sequence = seq?.items ?? [detail];
+      this.#detail = detail;
+      this.#sequence = seq?.items ?? [detail];
     } catch (err) {
-      appState.report(err);
+      this.#app.report(err);
     }
   }
 }
-
-export const imageView = new ImageViewState();

@@ -1,5 +1,5 @@
 import type { JobInfo } from '../../../../shared/types';
-import { appState, type ViewId } from './app.svelte';
+import type { AppState, ViewId } from './app.svelte';
 
 /** A job that ended while the window was open, shown as a toast until read. */
 export interface JobToast {
@@ -28,41 +28,59 @@ const VIEW_OF_KIND: Record<string, ViewId> = {
 /**
  * How every job ended: the jobs panel (the session's history), toasts for jobs that end
  * while the window is open, and each job's outcome for the place it was started. Jobs
- * themselves live in `appState.jobs`, kept current by `job:updated`.
+ * themselves live in the app state's `jobs`, kept current by `job:updated`.
  */
-class JobsState {
-  panelOpen = $state(false);
-  toasts = $state<JobToast[]>([]);
-  /** Jobs whose outcome the user has read (toast or inline note dismissed). */
-  private read = $state<string[]>([]);
-  /** States seen so far, to tell an ending from an ended job reported again. */
-  private readonly seen = new Map<string, JobInfo['state']>();
+export class JobsState {
+  readonly #app: AppState;
 
-  constructor() {
-    appState.onStart((client) => {
+  #panelOpen = $state(false);
+  get panelOpen(): boolean {
+    return this.#panelOpen;
+  }
+  set panelOpen(value: boolean) {
+    this.#panelOpen = value;
+  }
+
+  #toasts = $state<JobToast[]>([]);
+  get toasts(): JobToast[] {
+    return this.#toasts;
+  }
+
+  /** Jobs whose outcome the user has read (toast or inline note dismissed). */
+  #read = $state<string[]>([]);
+  /**
+   * States seen so far, to tell an ending from an ended job reported again: bookkeeping
+   * nothing renders, so a plain Map.
+   */
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
+  readonly #seen = new Map<string, JobInfo['state']>();
+
+  constructor(app: AppState) {
+    this.#app = app;
+    this.#app.onStart((client) => {
       client.on('job:updated', (job) => this.onUpdate(job));
       void client.jobs.list().then((list) => {
-        for (const j of list) this.seen.set(j.id, j.state);
+        for (const j of list) this.#seen.set(j.id, j.state);
       });
     });
   }
 
   get running(): JobInfo[] {
-    return appState.jobs.filter((j) => j.state === 'running' || j.state === 'queued');
+    return this.#app.jobs.filter((j) => j.state === 'running' || j.state === 'queued');
   }
 
   get finished(): JobInfo[] {
-    return appState.jobs.filter((j) => j.state !== 'running' && j.state !== 'queued');
+    return this.#app.jobs.filter((j) => j.state !== 'running' && j.state !== 'queued');
   }
 
   /** Failed jobs nobody has looked at yet. */
   get unreadFailures(): number {
-    return this.finished.filter((j) => j.state === 'failed' && !this.read.includes(j.id)).length;
+    return this.finished.filter((j) => j.state === 'failed' && !this.#read.includes(j.id)).length;
   }
 
   /** The newest job of a kind (and subject), running or not. */
   latest(kind: string, subject?: string | null): JobInfo | undefined {
-    return appState.jobs
+    return this.#app.jobs
       .filter((j) => j.kind === kind && (subject === undefined || j.subject === subject))
       .sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0];
   }
@@ -70,7 +88,7 @@ class JobsState {
   /** The newest ended job of a kind (and subject) whose failure the user has not dismissed. */
   unreadOutcome(kind: string, subject?: string | null): JobInfo | undefined {
     const job = this.latest(kind, subject);
-    if (!job || job.state === 'running' || job.state === 'done' || this.read.includes(job.id))
+    if (!job || job.state === 'running' || job.state === 'done' || this.#read.includes(job.id))
       return undefined;
     return job;
   }
@@ -81,34 +99,34 @@ class JobsState {
 
   /** Marks a job's outcome read: its toast and inline note go away. */
   markRead(jobId: string): void {
-    if (!this.read.includes(jobId)) this.read = [...this.read, jobId];
-    this.toasts = this.toasts.filter((t) => t.jobId !== jobId);
+    if (!this.#read.includes(jobId)) this.#read = [...this.#read, jobId];
+    this.#toasts = this.#toasts.filter((t) => t.jobId !== jobId);
   }
 
   async retry(jobId: string): Promise<void> {
     this.markRead(jobId);
-    await appState.guard(() => appState.api().jobs.retry(jobId));
+    await this.#app.guard(() => this.#app.api().jobs.retry(jobId));
   }
 
   async cancel(jobId: string): Promise<void> {
-    await appState.cancelJob(jobId);
+    await this.#app.cancelJob(jobId);
   }
 
   /** Goes to where the job was started and closes the panel. */
   show(job: JobInfo): void {
     const view = this.viewOf(job);
-    if (view && appState.project) appState.view = view;
-    this.panelOpen = false;
+    if (view && this.#app.project) this.#app.view = view;
+    this.#panelOpen = false;
   }
 
   private onUpdate(job: JobInfo): void {
-    const before = this.seen.get(job.id);
-    this.seen.set(job.id, job.state);
+    const before = this.#seen.get(job.id);
+    this.#seen.set(job.id, job.state);
     const ended = job.state === 'done' || job.state === 'failed' || job.state === 'cancelled';
     if (!ended || before === job.state) return;
     if (job.state === 'done' && !ANNOUNCED_DONE.has(job.kind)) return;
-    this.toasts = [
-      ...this.toasts.filter((t) => t.jobId !== job.id),
+    this.#toasts = [
+      ...this.#toasts.filter((t) => t.jobId !== job.id),
       {
         jobId: job.id,
         state: job.state as JobToast['state'],
@@ -120,5 +138,3 @@ class JobsState {
     ].slice(-4);
   }
 }
-
-export const jobs = new JobsState();

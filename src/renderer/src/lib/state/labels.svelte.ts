@@ -1,6 +1,6 @@
 import type { ClassInfo, LabelChange, LabelCounts, LabelOptions } from '../../../../shared/types';
 import { debounced } from '../debounce';
-import { appState } from './app.svelte';
+import type { AppState } from './app.svelte';
 
 /** A question the user answers before a label action goes ahead. */
 export interface Question {
@@ -18,74 +18,115 @@ type Call = (options: LabelOptions) => Promise<LabelChange | null>;
  * one that would replace human labels of another class waits for an answer first (and the
  * actions queued behind it wait too).
  */
-class LabelsState {
-  classes = $state<ClassInfo[]>([]);
-  counts = $state<LabelCounts | null>(null);
-  canUndo = $state(false);
-  canRedo = $state(false);
+export class LabelsState {
+  readonly #app: AppState;
+
+  #classes = $state<ClassInfo[]>([]);
+  get classes(): ClassInfo[] {
+    return this.#classes;
+  }
+
+  #counts = $state<LabelCounts | null>(null);
+  get counts(): LabelCounts | null {
+    return this.#counts;
+  }
+
+  #canUndo = $state(false);
+  get canUndo(): boolean {
+    return this.#canUndo;
+  }
+
+  #canRedo = $state(false);
+  get canRedo(): boolean {
+    return this.#canRedo;
+  }
+
   /** The status line: what the last key did ("Label 3 images as deer"). */
-  lastAction = $state<string | null>(null);
+  #lastAction = $state<string | null>(null);
+  get lastAction(): string | null {
+    return this.#lastAction;
+  }
+
   /** Bumped for every status line message, also when the text repeats. */
-  actionCount = $state(0);
+  #actionCount = $state(0);
+  get actionCount(): number {
+    return this.#actionCount;
+  }
+
   /** Label actions queued or running. */
-  pending = $state(0);
+  #pending = $state(0);
+  get pending(): number {
+    return this.#pending;
+  }
+
   /** The question waiting for an answer, if any. */
-  question = $state<Question | null>(null);
+  #question = $state<Question | null>(null);
+  get question(): Question | null {
+    return this.#question;
+  }
+
   /** Move to the next image after labelling one in the image view. */
-  advance = $state(true);
+  #advance = $state(true);
+  get advance(): boolean {
+    return this.#advance;
+  }
+  set advance(value: boolean) {
+    this.#advance = value;
+  }
 
   private readonly scheduleRefresh = debounced(() => void this.refresh());
   private chain: Promise<unknown> = Promise.resolve();
   /** The accept that was pressed once and waits for its second press. */
   private armed: string | null = null;
 
-  constructor() {
-    appState.onStart((client) => {
+  constructor(app: AppState) {
+    this.#app = app;
+    this.#app.onStart((client) => {
       client.on('labels:changed', (e) => {
-        this.canUndo = e.canUndo;
-        this.canRedo = e.canRedo;
+        this.#canUndo = e.canUndo;
+        this.#canRedo = e.canRedo;
         this.scheduleRefresh(e.classesChanged ? 0 : 150);
       });
       client.on('library:changed', () => this.scheduleRefresh(300));
       client.on('project:changed', (p) => {
-        this.classes = [];
-        this.counts = null;
-        this.lastAction = null;
+        this.#classes = [];
+        this.#counts = null;
+        this.#lastAction = null;
         this.armed = null;
-        this.question?.answer(false);
+        this.#question?.answer(false);
         if (p) void this.refresh();
       });
     });
   }
 
   get busy(): boolean {
-    return this.pending > 0 || this.question !== null;
+    return this.#pending > 0 || this.#question !== null;
   }
 
   async refresh(): Promise<void> {
-    if (!appState.project) return;
+    if (!this.#app.project) return;
     try {
-      const counts = await appState.api().labels.counts();
-      this.counts = counts;
-      this.classes = counts.classes;
+      const counts = await this.#app.api().labels.counts();
+      this.#counts = counts;
+      this.#classes = counts.classes;
     } catch (err) {
-      appState.report(err);
+      this.#app.report(err);
     }
   }
 
   byHotkey(key: string): ClassInfo | undefined {
     const k = key.toLowerCase();
-    return this.classes.find((c) => c.hotkey === k);
+    return this.#classes.find((c) => c.hotkey === k);
   }
 
   byId(id: number): ClassInfo | undefined {
-    return this.classes.find((c) => c.id === id);
+    return this.#classes.find((c) => c.id === id);
   }
 
   /** Shows a message on the status line. */
   say(text: string): void {
-    this.lastAction = text;
-    this.actionCount++;
+    this.#lastAction = text;
+    this.#actionCount++;
   }
 
   /**
@@ -96,7 +137,7 @@ class LabelsState {
     if (imageIds.length === 0) return this.nothing();
     const name = this.byId(classId)?.name ?? 'that class';
     return this.act(
-      (o) => appState.api().labels.assign(imageIds, classId, o),
+      (o) => this.#app.api().labels.assign(imageIds, classId, o),
       imageIds.length === 1,
       (n) => replaceQuestion(n, imageIds.length, `label them ${name}`),
     );
@@ -104,19 +145,19 @@ class LabelsState {
 
   unassign(imageIds: number[], classId: number): Promise<boolean> {
     if (imageIds.length === 0) return this.nothing();
-    return this.act(() => appState.api().labels.unassign(imageIds, classId), true);
+    return this.act(() => this.#app.api().labels.unassign(imageIds, classId), true);
   }
 
   clear(imageIds: number[]): Promise<boolean> {
     if (imageIds.length === 0) return this.nothing();
-    return this.act(() => appState.api().labels.clear(imageIds), true);
+    return this.act(() => this.#app.api().labels.clear(imageIds), true);
   }
 
   /** Labels a whole burst; other images of it with a human label of another class ask first. */
   assignSequence(sequenceId: number, classId: number): Promise<boolean> {
     const name = this.byId(classId)?.name ?? 'that class';
     return this.act(
-      (o) => appState.api().labels.assignSequence(sequenceId, classId, o),
+      (o) => this.#app.api().labels.assignSequence(sequenceId, classId, o),
       false,
       (n) => replaceQuestion(n, null, `label the whole sequence ${name}`),
     );
@@ -126,7 +167,7 @@ class LabelsState {
   acceptSuggestions(imageIds: number[]): Promise<boolean> {
     if (imageIds.length === 0) return this.nothing();
     return this.act(
-      (o) => appState.api().assist.accept(imageIds, o),
+      (o) => this.#app.api().assist.accept(imageIds, o),
       imageIds.length === 1,
       (n) => replaceQuestion(n, imageIds.length, "give them the model's class"),
     );
@@ -134,15 +175,15 @@ class LabelsState {
 
   /** Confirms every unconfirmed suggestion at or above a confidence (0–1). */
   bulkAccept(threshold: number, classId: number | null): Promise<boolean> {
-    return this.act(() => appState.api().assist.bulkAccept(threshold, classId), true);
+    return this.act(() => this.#app.api().assist.bulkAccept(threshold, classId), true);
   }
 
   undo(): Promise<boolean> {
-    return this.act(() => appState.api().labels.undo(), true);
+    return this.act(() => this.#app.api().labels.undo(), true);
   }
 
   redo(): Promise<boolean> {
-    return this.act(() => appState.api().labels.redo(), true);
+    return this.act(() => this.#app.api().labels.redo(), true);
   }
 
   /**
@@ -167,11 +208,11 @@ class LabelsState {
   /** Asks a yes/no question in a dialog; resolves with the answer. */
   ask(text: string, confirm: string): Promise<boolean> {
     return new Promise((resolve) => {
-      this.question = {
+      this.#question = {
         text,
         confirm,
         answer: (yes) => {
-          this.question = null;
+          this.#question = null;
           resolve(yes);
         },
       };
@@ -180,38 +221,38 @@ class LabelsState {
 
   async addClass(name: string): Promise<ClassInfo | null> {
     let created: ClassInfo | null = null;
-    await appState.guard(async () => {
-      created = await appState.api().labels.addClass(name);
+    await this.#app.guard(async () => {
+      created = await this.#app.api().labels.addClass(name);
     });
     await this.refresh();
     return created;
   }
 
   async rename(id: number, name: string): Promise<void> {
-    await appState.guard(() => appState.api().labels.updateClass(id, { name }));
+    await this.#app.guard(() => this.#app.api().labels.updateClass(id, { name }));
   }
 
   async setHotkey(id: number, hotkey: string | null): Promise<void> {
-    await appState.guard(() => appState.api().labels.updateClass(id, { hotkey }));
+    await this.#app.guard(() => this.#app.api().labels.updateClass(id, { hotkey }));
   }
 
   async setColor(id: number, color: string): Promise<void> {
-    await appState.guard(() => appState.api().labels.updateClass(id, { color }));
+    await this.#app.guard(() => this.#app.api().labels.updateClass(id, { color }));
   }
 
   async move(id: number, delta: -1 | 1): Promise<void> {
-    const ids = this.classes.map((c) => c.id);
+    const ids = this.#classes.map((c) => c.id);
     const i = ids.indexOf(id);
     const j = i + delta;
     if (i < 0 || j < 0 || j >= ids.length) return;
     [ids[i], ids[j]] = [ids[j] as number, ids[i] as number];
-    await appState.guard(() => appState.api().labels.reorderClasses(ids));
+    await this.#app.guard(() => this.#app.api().labels.reorderClasses(ids));
   }
 
   async setLabelMode(mode: 'single' | 'multi'): Promise<void> {
     let affected = 0;
-    await appState.guard(async () => {
-      affected = (await appState.api().labels.setLabelMode(mode)).affectedImages;
+    await this.#app.guard(async () => {
+      affected = (await this.#app.api().labels.setLabelMode(mode)).affectedImages;
     });
     this.say(
       mode === 'single'
@@ -221,11 +262,11 @@ class LabelsState {
   }
 
   async merge(sourceId: number, targetId: number): Promise<void> {
-    await appState.guard(() => appState.api().labels.mergeClasses(sourceId, targetId));
+    await this.#app.guard(() => this.#app.api().labels.mergeClasses(sourceId, targetId));
   }
 
   async remove(id: number): Promise<void> {
-    await appState.guard(() => appState.api().labels.deleteClass(id));
+    await this.#app.guard(() => this.#app.api().labels.deleteClass(id));
   }
 
   private nothing(): Promise<boolean> {
@@ -238,12 +279,12 @@ class LabelsState {
    * user looks at, so it may replace that image's human label without asking.
    */
   private act(call: Call, single: boolean, question?: (n: number) => string): Promise<boolean> {
-    this.pending++;
+    this.#pending++;
     const run = this.chain.then(async () => {
       try {
         return await this.actNow(call, single, question);
       } finally {
-        this.pending--;
+        this.#pending--;
       }
     });
     this.chain = run;
@@ -256,7 +297,7 @@ class LabelsState {
     question?: (n: number) => string,
   ): Promise<boolean> {
     let change: LabelChange | null = null;
-    let ok = await appState.guard(async () => {
+    let ok = await this.#app.guard(async () => {
       change = await call(single ? { replaceHuman: true } : {});
     });
     const asked = change as LabelChange | null;
@@ -267,14 +308,14 @@ class LabelsState {
         this.say('Cancelled: no label changed');
         return false;
       }
-      ok = await appState.guard(async () => {
+      ok = await this.#app.guard(async () => {
         change = await call({ replaceHuman: true });
       });
     }
     const c = change as LabelChange | null;
     if (c) {
-      this.canUndo = c.canUndo;
-      this.canRedo = c.canRedo;
+      this.#canUndo = c.canUndo;
+      this.#canRedo = c.canRedo;
       this.say(c.description);
     } else if (ok) this.say('Nothing to undo or redo');
     return ok;
@@ -285,5 +326,3 @@ function replaceQuestion(n: number, of: number | null, what: string): string {
   const images = `${n} image${n === 1 ? '' : 's'}`;
   return `${of === null ? images : `${images} of these ${of}`} ${n === 1 ? 'has' : 'have'} a human label of another class. Replace ${n === 1 ? 'it' : 'them'} and ${what}?`;
 }
-
-export const labels = new LabelsState();

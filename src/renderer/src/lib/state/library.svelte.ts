@@ -7,25 +7,12 @@ import type {
   RootInfo,
 } from '../../../../shared/types';
 import { IdSet } from '../id-set';
-import { appState } from './app.svelte';
+import type { AppState } from './app.svelte';
 import { Listing } from './listing.svelte';
 import { TileCache } from './tiles.svelte';
+import { baseQuery, type ViewFilter } from './view-filter';
 
-/** What the grid shows. Later kinds (predicted class, confidence…) slot in here. */
-export type ViewFilter =
-  | { kind: 'all' }
-  | { kind: 'unlabelled' }
-  | { kind: 'problem' }
-  | { kind: 'pending' }
-  | { kind: 'class'; classId: number }
-  | { kind: 'sequence'; sequenceId: number }
-  | { kind: 'folder'; rootId: number; folder: string }
-  /** Model suggestions no human has confirmed (the active-learning queue). */
-  | { kind: 'suggested'; since: string }
-  | { kind: 'disagrees' }
-  | { kind: 'predicted'; classId: number }
-  /** "More like this": exactly these images, most similar first. */
-  | { kind: 'similar'; imageId: number; ids: number[] };
+export type { ViewFilter } from './view-filter';
 
 /** Filters whose images come and go as labels change. */
 const BY_LABELS = new Set<ViewFilter['kind']>(['unlabelled', 'class', 'suggested', 'disagrees']);
@@ -38,36 +25,83 @@ const RELOAD_EVERY_MS = 1500;
  * selection only ever holds images the grid shows; the focused image is the target of the
  * next key when nothing is selected.
  */
-class LibraryState {
-  roots = $state<RootInfo[]>([]);
-  counts = $state<ImageCounts | null>(null);
-  filter = $state<ViewFilter>({ kind: 'all' });
-  sort = $state<ImageSort>('path');
-  tileSize = $state(160);
-  /** Suggestion confidence range applied on top of the filter, in percent. */
-  confidence = $state<{ min: number; max: number }>({ min: 0, max: 100 });
-  /** Index of the focused image in the listing. */
-  focus = $state(0);
-  /** Seconds between shots that start a new sequence. */
-  sequenceGap = $state(60);
-  /** Bumped when the selection changes. */
-  selectionVersion = $state(0);
+export class LibraryState {
+  readonly #app: AppState;
 
-  readonly tiles = new TileCache();
-  readonly listing: Listing = new Listing(
-    () => ({ filter: this.query(), sort: this.sort, byLabels: BY_LABELS.has(this.filter.kind) }),
-    { removed: (ids) => this.afterRemoved(ids), replaced: () => this.afterReplaced() },
-  );
+  #roots = $state<RootInfo[]>([]);
+  get roots(): RootInfo[] {
+    return this.#roots;
+  }
+
+  #counts = $state<ImageCounts | null>(null);
+  get counts(): ImageCounts | null {
+    return this.#counts;
+  }
+
+  #filter = $state<ViewFilter>({ kind: 'all' });
+  get filter(): ViewFilter {
+    return this.#filter;
+  }
+
+  #sort = $state<ImageSort>('path');
+  get sort(): ImageSort {
+    return this.#sort;
+  }
+
+  #tileSize = $state(160);
+  get tileSize(): number {
+    return this.#tileSize;
+  }
+  set tileSize(value: number) {
+    this.#tileSize = value;
+  }
+
+  /** Suggestion confidence range applied on top of the filter, in percent. */
+  #confidence = $state<{ min: number; max: number }>({ min: 0, max: 100 });
+  get confidence(): { min: number; max: number } {
+    return this.#confidence;
+  }
+  /** Index of the focused image in the listing. */
+  #focus = $state(0);
+  get focus(): number {
+    return this.#focus;
+  }
+
+  /** Seconds between shots that start a new sequence. */
+  #sequenceGap = $state(60);
+  get sequenceGap(): number {
+    return this.#sequenceGap;
+  }
+
+  /** Bumped when the selection changes. */
+  #selectionVersion = $state(0);
+  get selectionVersion(): number {
+    return this.#selectionVersion;
+  }
+
+  readonly tiles: TileCache;
+  readonly listing: Listing;
 
   private readonly selection = new IdSet();
   private focusId: number | null = null;
   private anchorId: number | null = null;
-  private lastReload = 0;
+  #lastReload = 0;
   private loadedFor: string | null = null;
   private reloadTimer: ReturnType<typeof setTimeout> | null = null;
 
-  constructor() {
-    appState.onStart((client) => {
+  constructor(app: AppState) {
+    this.#app = app;
+    this.tiles = new TileCache(app);
+    this.listing = new Listing(
+      app,
+      () => ({
+        filter: this.query(),
+        sort: this.#sort,
+        byLabels: BY_LABELS.has(this.#filter.kind),
+      }),
+      { removed: (ids) => this.afterRemoved(ids), replaced: () => this.afterReplaced() },
+    );
+    this.#app.onStart((client) => {
       client.on('library:changed', () => {
         void this.refreshRoots();
         // Read images and new thumbnails show at once (tiles carry status and version);
@@ -83,12 +117,12 @@ class LibraryState {
       client.on('project:changed', (p) => {
         this.tiles.clear();
         this.clearSelection();
-        this.roots = [];
-        this.counts = null;
-        this.focus = 0;
+        this.#roots = [];
+        this.#counts = null;
+        this.#focus = 0;
         this.focusId = null;
-        this.filter = { kind: 'all' };
-        this.confidence = { min: 0, max: 100 };
+        this.#filter = { kind: 'all' };
+        this.#confidence = { min: 0, max: 100 };
         this.loadedFor = null;
         if (p) void this.refresh();
       });
@@ -106,12 +140,12 @@ class LibraryState {
   }
 
   get selectedCount(): number {
-    void this.selectionVersion;
+    void this.#selectionVersion;
     return this.selection.size;
   }
 
   isSelected(id: number): boolean {
-    void this.selectionVersion;
+    void this.#selectionVersion;
     return this.selection.has(id);
   }
 
@@ -123,44 +157,44 @@ class LibraryState {
 
   /** The focused image's id, or null in an empty grid. */
   get focusedId(): number | null {
-    return this.listing.at(this.focus) ?? null;
+    return this.listing.at(this.#focus) ?? null;
   }
 
   /** Reloads roots, counts and settings, and lists the filter from the start. */
   async refresh(): Promise<void> {
-    if (!appState.project) return;
-    this.loadedFor = appState.project.path;
+    if (!this.#app.project) return;
+    this.loadedFor = this.#app.project.path;
     this.listing.reset();
     await this.refreshRoots();
   }
 
   /** Loads the open project's library unless that is done (the page opened with it open). */
   ensureLoaded(): void {
-    if (appState.project && this.loadedFor !== appState.project.path) void this.refresh();
+    if (this.#app.project && this.loadedFor !== this.#app.project.path) void this.refresh();
   }
 
   mediaUrl(kind: MediaKind, id: number, version: string | null): string {
-    return appState.api().mediaUrl(kind, id, version);
+    return this.#app.api().mediaUrl(kind, id, version);
   }
 
   setFilter(filter: ViewFilter): void {
-    this.filter = filter;
-    this.focus = 0;
+    this.#filter = filter;
+    this.#focus = 0;
     this.focusId = null;
     this.clearSelection();
     this.listing.reset();
   }
 
   setSort(sort: ImageSort): void {
-    this.sort = sort;
-    this.focus = 0;
+    this.#sort = sort;
+    this.#focus = 0;
     this.focusId = null;
     this.listing.reset();
   }
 
   setConfidence(min: number, max: number): void {
-    this.confidence = { min, max };
-    this.focus = 0;
+    this.#confidence = { min, max };
+    this.#focus = 0;
     this.focusId = null;
     this.clearSelection();
     this.listing.reset();
@@ -169,13 +203,13 @@ class LibraryState {
   /** Moves the focus, clamped to the list. */
   moveFocus(to: number): void {
     if (this.total === 0) return;
-    this.focus = Math.min(this.total - 1, Math.max(0, to));
-    this.focusId = this.listing.at(this.focus) ?? null;
+    this.#focus = Math.min(this.total - 1, Math.max(0, to));
+    this.focusId = this.listing.at(this.#focus) ?? null;
   }
 
   /** Focuses an image if the grid lists it (back from the image view); else keeps the place. */
   focusImage(id: number, fallback: number): void {
-    const i = this.listing.indexOf(id, this.focus);
+    const i = this.listing.indexOf(id, this.#focus);
     this.moveFocus(i >= 0 ? i : fallback);
   }
 
@@ -198,26 +232,26 @@ class LibraryState {
       }
       this.anchorId = id;
     }
-    this.selectionVersion++;
+    this.#selectionVersion++;
   }
 
   /** Selects every image of the grid (waiting for the listing to be complete). */
   async selectAll(): Promise<void> {
     const ids = await this.listing.whenComplete();
     ids.forEach((id) => this.selection.add(id));
-    this.selectionVersion++;
+    this.#selectionVersion++;
   }
 
   /** Selects these images (those the grid shows). */
   select(ids: Iterable<number>): void {
     for (const id of ids) this.selection.add(id);
-    this.selectionVersion++;
+    this.#selectionVersion++;
   }
 
   clearSelection(): void {
     this.selection.clear();
     this.anchorId = null;
-    this.selectionVersion++;
+    this.#selectionVersion++;
   }
 
   /**
@@ -232,32 +266,32 @@ class LibraryState {
 
   async addRoot(folder: string, labelsFromFolders: boolean): Promise<boolean> {
     if (!folder.trim()) {
-      appState.error = 'Enter the path of a folder of images.';
+      this.#app.error = 'Enter the path of a folder of images.';
       return false;
     }
-    const ok = await appState.guard(() =>
-      appState.api().library.addRoot(folder.trim(), { labelsFromFolders }),
+    const ok = await this.#app.guard(() =>
+      this.#app.api().library.addRoot(folder.trim(), { labelsFromFolders }),
     );
     if (ok) await this.refresh();
     return ok;
   }
 
   async removeRoot(rootId: number, keepLabels: boolean): Promise<void> {
-    if (await appState.guard(() => appState.api().library.removeRoot(rootId, { keepLabels }))) {
+    if (await this.#app.guard(() => this.#app.api().library.removeRoot(rootId, { keepLabels }))) {
       await this.refresh();
     }
   }
 
   async relocateRoot(rootId: number, folder: string): Promise<void> {
-    if (await appState.guard(() => appState.api().library.relocateRoot(rootId, folder.trim()))) {
+    if (await this.#app.guard(() => this.#app.api().library.relocateRoot(rootId, folder.trim()))) {
       await this.refresh();
     }
   }
 
   async setSequenceGap(seconds: number): Promise<void> {
     if (
-      await appState.guard(() =>
-        appState.api().library.updateSettings({ sequenceGapSeconds: seconds }),
+      await this.#app.guard(() =>
+        this.#app.api().library.updateSettings({ sequenceGapSeconds: seconds }),
       )
     ) {
       this.tiles.invalidate();
@@ -266,42 +300,42 @@ class LibraryState {
   }
 
   async rescan(): Promise<void> {
-    await appState.guard(() => appState.api().library.rescan());
+    await this.#app.guard(() => this.#app.api().library.rescan());
   }
 
   /** The filter as the API takes it (for the assist state's bulk actions too). */
   query(): ImageFilter {
-    const base = baseQuery(this.filter);
-    const { min, max } = this.confidence;
+    const base = baseQuery(this.#filter);
+    const { min, max } = this.#confidence;
     if (min > 0) base.minConfidence = min / 100;
     if (max < 100) base.maxConfidence = max / 100;
     return base;
   }
 
   private async refreshRoots(): Promise<void> {
-    if (!appState.project) return;
+    if (!this.#app.project) return;
     try {
-      const api = appState.api();
+      const api = this.#app.api();
       const [roots, counts, settings] = await Promise.all([
         api.library.roots(),
         api.library.counts(),
         api.library.settings(),
       ]);
-      this.roots = roots;
-      this.counts = counts;
-      this.sequenceGap = settings.sequenceGapSeconds;
+      this.#roots = roots;
+      this.#counts = counts;
+      this.#sequenceGap = settings.sequenceGapSeconds;
     } catch (err) {
-      appState.report(err);
+      this.#app.report(err);
     }
   }
 
   /** Imports and watched folders change the list: reload it, at most every RELOAD_EVERY_MS. */
   private scheduleReload(): void {
     if (this.reloadTimer) return;
-    const wait = Math.max(0, this.lastReload + RELOAD_EVERY_MS - Date.now());
+    const wait = Math.max(0, this.#lastReload + RELOAD_EVERY_MS - Date.now());
     this.reloadTimer = setTimeout(() => {
       this.reloadTimer = null;
-      this.lastReload = Date.now();
+      this.#lastReload = Date.now();
       this.listing.reload();
     }, wait);
   }
@@ -310,52 +344,24 @@ class LibraryState {
   private afterRemoved(ids: number[]): void {
     let changed = false;
     for (const id of ids) changed = this.selection.delete(id) || changed;
-    if (changed) this.selectionVersion++;
+    if (changed) this.#selectionVersion++;
     this.keepFocus();
   }
 
   private afterReplaced(): void {
     const before = this.selection.size;
     this.selection.retain(this.listing.current());
-    if (this.selection.size !== before) this.selectionVersion++;
+    if (this.selection.size !== before) this.#selectionVersion++;
     this.keepFocus();
   }
 
   private keepFocus(): void {
-    const i = this.focusId === null ? -1 : this.listing.indexOf(this.focusId, this.focus);
-    if (i >= 0) this.focus = i;
+    const i = this.focusId === null ? -1 : this.listing.indexOf(this.focusId, this.#focus);
+    if (i >= 0) this.#focus = i;
     else {
       // The focused image left: the one that took its place is focused now.
-      this.focus = Math.max(0, Math.min(this.focus, this.total - 1));
-      this.focusId = this.listing.at(this.focus) ?? null;
+      this.#focus = Math.max(0, Math.min(this.#focus, this.total - 1));
+      this.focusId = this.listing.at(this.#focus) ?? null;
     }
   }
 }
-
-function baseQuery(f: ViewFilter): ImageFilter {
-  switch (f.kind) {
-    case 'all':
-      return {};
-    case 'unlabelled':
-      return { unlabelled: true };
-    case 'problem':
-    case 'pending':
-      return { status: f.kind };
-    case 'class':
-      return { classId: f.classId };
-    case 'sequence':
-      return { sequenceId: f.sequenceId };
-    case 'folder':
-      return { rootId: f.rootId, folder: f.folder };
-    case 'suggested':
-      return { suggested: true, suggestedSince: f.since };
-    case 'disagrees':
-      return { disagrees: true };
-    case 'predicted':
-      return { predictedClassId: f.classId };
-    case 'similar':
-      return { imageIds: [f.imageId, ...f.ids] };
-  }
-}
-
-export const library = new LibraryState();

@@ -1,6 +1,6 @@
 import type { ImageFilter, ImageSort, ListCursor } from '../../../../shared/types';
 import { IdList, membership } from '../id-list';
-import { appState } from './app.svelte';
+import type { AppState } from './app.svelte';
 
 export interface ListQuery {
   filter: ImageFilter;
@@ -28,47 +28,71 @@ const CHUNK = 50_000;
  */
 export class Listing {
   /** Bumped on every change of the ids. */
-  version = $state(0);
-  length = $state(0);
-  complete = $state(false);
-  loading = $state(false);
-  syncing = $state(false);
+  #version = $state(0);
+  get version(): number {
+    return this.#version;
+  }
+
+  #length = $state(0);
+  get length(): number {
+    return this.#length;
+  }
+
+  #complete = $state(false);
+  get complete(): boolean {
+    return this.#complete;
+  }
+
+  #loading = $state(false);
+  get loading(): boolean {
+    return this.#loading;
+  }
+
+  #syncing = $state(false);
+  get syncing(): boolean {
+    return this.#syncing;
+  }
 
   private ids = new IdList();
   /** The list a reload is building (swapped in when complete). */
   private building: IdList | null = null;
-  private generation = 0;
+  #generation = 0;
   /** Images whose labels changed since the last check. */
   private changed: number[] = [];
-  private needsReload = false;
+  #needsReload = false;
   private appendListeners: ((ids: readonly number[]) => void)[] = [];
   private readonly completeWaiters: (() => void)[] = [];
 
+  readonly #app: AppState;
+
   constructor(
+    app: AppState,
     private readonly query: () => ListQuery,
     private readonly hooks: ListingHooks,
-  ) {}
+  ) {
+    this.#app = app;
+  }
 
   /** The id at a position (reactive). */
   at(index: number): number | undefined {
-    void this.version;
+    void this.#version;
     return this.ids.at(index);
   }
 
   /** Position of an id, looking near `near` first; -1 when not listed. */
   indexOf(id: number, near = 0): number {
-    void this.version;
+    void this.#version;
     return this.ids.indexOf(id, near);
   }
 
   slice(from: number, to: number): number[] {
-    void this.version;
+    void this.#version;
     return this.ids.slice(from, to);
   }
 
   /** The ids as they are now (read, do not keep: the next change replaces or edits them). */
   current(): IdList {
-    void this.version;
+    void this.#version;
     return this.ids;
   }
 
@@ -87,7 +111,7 @@ export class Listing {
 
   /** The current ids, once every chunk is in. */
   async whenComplete(): Promise<IdList> {
-    if (!this.complete) await new Promise<void>((r) => this.completeWaiters.push(r));
+    if (!this.#complete) await new Promise<void>((r) => this.completeWaiters.push(r));
     return this.ids;
   }
 
@@ -96,9 +120,9 @@ export class Listing {
     // Whoever followed the old list's chunks (the image view) does not get the new one's.
     this.appendListeners = [];
     this.ids = new IdList();
-    this.length = 0;
-    this.complete = false;
-    this.version++;
+    this.#length = 0;
+    this.#complete = false;
+    this.#version++;
     this.hooks.replaced();
     void this.load('grow');
   }
@@ -112,64 +136,64 @@ export class Listing {
   labelsChanged(imageIds: readonly number[]): void {
     if (!this.query().byLabels || imageIds.length === 0) return;
     this.changed.push(...imageIds);
-    if (!this.syncing) void this.sync();
+    if (!this.#syncing) void this.sync();
   }
 
   private async load(mode: 'grow' | 'swap'): Promise<void> {
-    const generation = ++this.generation;
+    const generation = ++this.#generation;
     const { filter, sort } = this.query();
     const fresh = mode === 'grow' ? this.ids : new IdList(this.ids.length);
     this.building = mode === 'swap' ? fresh : null;
-    this.loading = true;
-    this.needsReload = false;
+    this.#loading = true;
+    this.#needsReload = false;
     let after: ListCursor | null = null;
     try {
       do {
-        const page = await appState.api().library.listIds({
+        const page = await this.#app.api().library.listIds({
           filter,
           sort,
           after,
           limit: after === null ? FIRST_CHUNK : CHUNK,
         });
-        if (generation !== this.generation) return;
+        if (generation !== this.#generation) return;
         fresh.push(page.ids);
         if (mode === 'grow') {
-          this.length = fresh.length;
-          this.version++;
+          this.#length = fresh.length;
+          this.#version++;
           for (const fn of this.appendListeners) fn(page.ids);
         }
         after = page.next;
       } while (after !== null);
       if (mode === 'swap') {
         this.ids = fresh;
-        this.length = fresh.length;
-        this.version++;
+        this.#length = fresh.length;
+        this.#version++;
         this.hooks.replaced();
       }
-      this.complete = true;
+      this.#complete = true;
       this.appendListeners = [];
     } catch (err) {
-      appState.report(err);
+      this.#app.report(err);
     } finally {
-      if (generation === this.generation) {
+      if (generation === this.#generation) {
         this.building = null;
-        this.loading = false;
+        this.#loading = false;
         for (const w of this.completeWaiters.splice(0)) w();
-        if (this.needsReload) this.reload();
+        if (this.#needsReload) this.reload();
       }
     }
   }
 
   /** Checks changed images against the filter, a batch at a time, until none are left. */
   private async sync(): Promise<void> {
-    this.syncing = true;
+    this.#syncing = true;
     try {
       while (this.changed.length > 0) {
         const batch = this.changed;
         this.changed = [];
         const { filter, sort, byLabels } = this.query();
         if (!byLabels) continue;
-        const matching = await appState
+        const matching = await this.#app
           .api()
           .library.imageIds({ ...filter, imageIds: batch }, sort);
         const { leaving, joining } = membership(this.ids, batch, matching);
@@ -177,19 +201,19 @@ export class Listing {
           // Gone from the chunks already in, whichever list is being built.
           this.building?.remove(leaving);
           const removed = this.ids.remove(leaving);
-          this.length = this.ids.length;
-          this.version++;
+          this.#length = this.ids.length;
+          this.#version++;
           this.hooks.removed(removed);
         }
         if (joining) {
-          if (this.loading) this.needsReload = true;
+          if (this.#loading) this.#needsReload = true;
           else this.reload();
         }
       }
     } catch (err) {
-      appState.report(err);
+      this.#app.report(err);
     } finally {
-      this.syncing = false;
+      this.#syncing = false;
     }
   }
 }

@@ -5,17 +5,35 @@ import type {
   SavedModelChoice,
   SavedModelInfo,
 } from '../../../../shared/types';
-import { appState } from './app.svelte';
+import type { AppState } from './app.svelte';
 
 /** Machine-learning state: the backend, base models, and embeddings of the open project. */
-class MlState {
-  status = $state<MlStatus | null>(null);
-  models = $state<BaseModelInfo[]>([]);
-  selected = $state<string | null>(null);
-  embeddings = $state<EmbeddingStatus | null>(null);
+export class MlState {
+  readonly #app: AppState;
 
-  constructor() {
-    appState.onStart((client) => {
+  #status = $state<MlStatus | null>(null);
+  get status(): MlStatus | null {
+    return this.#status;
+  }
+
+  #models = $state<BaseModelInfo[]>([]);
+  get models(): BaseModelInfo[] {
+    return this.#models;
+  }
+
+  #selected = $state<string | null>(null);
+  get selected(): string | null {
+    return this.#selected;
+  }
+
+  #embeddings = $state<EmbeddingStatus | null>(null);
+  get embeddings(): EmbeddingStatus | null {
+    return this.#embeddings;
+  }
+
+  constructor(app: AppState) {
+    this.#app = app;
+    this.#app.onStart((client) => {
       void this.refreshStatus();
       client.on('job:updated', (job) => {
         if ((job.kind === 'embed' || job.kind === 'download') && job.state !== 'running') {
@@ -31,79 +49,82 @@ class MlState {
     });
   }
 
-  private lastLive = 0;
+  #lastLive = 0;
   private liveTimer: ReturnType<typeof setTimeout> | null = null;
 
   /** Refreshes the embedding counter during a job, at most once a second. */
   private refreshSoon(): void {
     if (this.liveTimer) return;
-    const wait = Math.max(0, this.lastLive + 1000 - Date.now());
+    const wait = Math.max(0, this.#lastLive + 1000 - Date.now());
     this.liveTimer = setTimeout(() => {
       this.liveTimer = null;
-      this.lastLive = Date.now();
+      this.#lastLive = Date.now();
       void this.refreshEmbeddings();
     }, wait);
   }
 
   async refreshStatus(): Promise<void> {
     try {
-      this.status = await appState.api().ml.status();
+      this.#status = await this.#app.api().ml.status();
     } catch (err) {
-      appState.report(err);
+      this.#app.report(err);
     }
   }
 
   async refresh(): Promise<void> {
     try {
-      this.models = await appState.api().ml.models();
-      if (!this.selected || !this.models.some((m) => m.id === this.selected)) {
-        this.selected = this.models.find((m) => m.available)?.id ?? this.models[0]?.id ?? null;
+      this.#models = await this.#app.api().ml.models();
+      if (!this.#selected || !this.#models.some((m) => m.id === this.#selected)) {
+        this.#selected = this.#models.find((m) => m.available)?.id ?? this.#models[0]?.id ?? null;
       }
       await this.refreshEmbeddings();
     } catch (err) {
-      appState.report(err);
+      this.#app.report(err);
     }
   }
 
   async refreshEmbeddings(): Promise<void> {
-    const model = this.models.find((m) => m.id === this.selected);
-    if (!appState.project || !model?.available) {
-      this.embeddings = null;
+    const model = this.#models.find((m) => m.id === this.#selected);
+    if (!this.#app.project || !model?.available) {
+      this.#embeddings = null;
       return;
     }
     try {
-      this.embeddings = await appState.api().ml.embeddingStatus(model.id);
+      this.#embeddings = await this.#app.api().ml.embeddingStatus(model.id);
     } catch (err) {
-      this.embeddings = null;
-      appState.report(err);
+      this.#embeddings = null;
+      this.#app.report(err);
     }
   }
 
   select(id: string): void {
-    this.selected = id;
+    this.#selected = id;
     void this.refreshEmbeddings();
   }
 
   /** A SavedModel folder being imported: what it offers, until the user confirms the choices. */
-  savedModel = $state<{ path: string; info: SavedModelInfo } | null>(null);
+  #savedModel = $state<{ path: string; info: SavedModelInfo } | null>(null);
+  get savedModel(): { path: string; info: SavedModelInfo } | null {
+    return this.#savedModel;
+  }
 
   async importModel(path: string, choice?: SavedModelChoice): Promise<void> {
     if (!path.trim()) {
-      appState.error =
+      this.#app.error =
         'Enter the path of a model folder (model.json + weights, or a TensorFlow SavedModel) or an exported model file.';
       return;
     }
     let imported: BaseModelInfo | null = null;
-    await appState.guard(async () => {
-      const api = appState.api().ml;
+    await this.#app.guard(async () => {
+      const api = this.#app.api().ml;
       // A SavedModel first shows its signatures and outputs, so the user can choose.
       const info = choice ? null : await api.inspectSavedModel(path.trim());
       if (info) {
-        this.savedModel = { path: path.trim(), info };
+        this.#savedModel = { path: path.trim(), info };
         return;
       }
       imported = await api.importModel(path.trim(), choice);
-      this.savedModel = null;
+      this.#savedModel = null;
     });
     const chosen = imported as BaseModelInfo | null;
     if (!chosen) return;
@@ -112,24 +133,22 @@ class MlState {
   }
 
   cancelSavedModel(): void {
-    this.savedModel = null;
+    this.#savedModel = null;
   }
 
   async setBackend(backend: 'tensorflow' | 'wasm' | 'cpu' | null): Promise<void> {
-    await appState.guard(async () => {
-      this.status = await appState.api().ml.setBackend(backend);
+    await this.#app.guard(async () => {
+      this.#status = await this.#app.api().ml.setBackend(backend);
     });
   }
 
   async download(id: string): Promise<void> {
-    await appState.guard(() => appState.api().ml.downloadModel(id));
+    await this.#app.guard(() => this.#app.api().ml.downloadModel(id));
   }
 
   async embed(): Promise<void> {
-    const id = this.selected;
+    const id = this.#selected;
     if (!id) return;
-    await appState.guard(() => appState.api().ml.embed(id));
+    await this.#app.guard(() => this.#app.api().ml.embed(id));
   }
 }
-
-export const ml = new MlState();

@@ -1,6 +1,6 @@
 import type { ImageTile } from '../../../../shared/types';
 import { TileStore } from '../tile-store';
-import { appState } from './app.svelte';
+import type { AppState } from './app.svelte';
 
 /** Tiles kept at most: a few screens of the grid, whatever was scrolled past. */
 export const MAX_TILES = 2000;
@@ -14,24 +14,36 @@ const BATCH = 240;
  */
 export class TileCache {
   /** Bumped whenever tiles arrive or go stale: what reads a tile depends on it. */
-  version = $state(0);
+  #version = $state(0);
+  get version(): number {
+    return this.#version;
+  }
+
   /** Requests in flight. */
-  inflight = $state(0);
+  #inflight = $state(0);
+  get inflight(): number {
+    return this.#inflight;
+  }
 
   private readonly store = new TileStore(MAX_TILES);
   private queue: number[] = [];
   private waiters: { id: number; resolve: (t: ImageTile | null) => void }[] = [];
-  private generation = 0;
+  #generation = 0;
+  readonly #app: AppState;
+
+  constructor(app: AppState) {
+    this.#app = app;
+  }
 
   /** The tile of an image, if it is here (stale or not). */
   get(id: number): ImageTile | undefined {
-    void this.version;
+    void this.#version;
     return this.store.get(id);
   }
 
   /** How many tiles are kept now. */
   get size(): number {
-    void this.version;
+    void this.#version;
     return this.store.size;
   }
 
@@ -61,16 +73,16 @@ export class TileCache {
   /** Marks tiles stale (all when no ids): shown as they are until fetched again. */
   invalidate(ids?: Iterable<number>): void {
     this.store.invalidate(ids);
-    this.version++;
+    this.#version++;
   }
 
   /** Forgets everything (another project). */
   clear(): void {
-    this.generation++;
+    this.#generation++;
     this.store.clear();
     this.queue = [];
     for (const w of this.waiters.splice(0)) w.resolve(null);
-    this.version++;
+    this.#version++;
   }
 
   private flush(): void {
@@ -80,21 +92,21 @@ export class TileCache {
   }
 
   private async request(ids: number[]): Promise<void> {
-    const generation = this.generation;
-    this.inflight++;
+    const generation = this.#generation;
+    this.#inflight++;
     try {
-      const tiles = await appState.api().library.tiles(ids);
-      if (generation !== this.generation) return;
+      const tiles = await this.#app.api().library.tiles(ids);
+      if (generation !== this.#generation) return;
       this.store.put(ids, tiles);
-      this.version++;
+      this.#version++;
     } catch (err) {
-      appState.report(err);
+      this.#app.report(err);
     } finally {
-      if (generation === this.generation) this.store.settle(ids);
+      if (generation === this.#generation) this.store.settle(ids);
       const done = this.waiters.filter((w) => ids.includes(w.id));
       this.waiters = this.waiters.filter((w) => !ids.includes(w.id));
       for (const w of done) w.resolve(this.store.get(w.id) ?? null);
-      this.inflight--;
+      this.#inflight--;
     }
   }
 }
