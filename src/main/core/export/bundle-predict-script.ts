@@ -6,9 +6,10 @@
  * ml/preprocess.ts, so its probabilities match the app's; tests hold them to that.
  *
  * Throughput: files decode on libuv's threads two batches ahead of the network, which runs
- * on the main thread; ONNX Runtime's idle threads sleep rather than spin so the decodes get
- * the cores; each batch is normalised straight into one reused input buffer (a table per
- * byte value, the layout and the mirror applied while packing), so no per-image copies.
+ * on the main thread; ONNX Runtime takes all cores but one, and its idle threads sleep
+ * rather than spin, so the decodes get a core; each batch is normalised straight into one
+ * reused input buffer (a table per byte value, the layout and the mirror applied while
+ * packing), so no per-image copies.
  * Arguments are parsed by node:util parseArgs (strict: an unknown option is an error).
  */
 export const PREDICT_SCRIPT = String.raw`#!/usr/bin/env node
@@ -156,11 +157,12 @@ async function onnxEngine() {
     return null;
   }
   const session = await ort.InferenceSession.create(path.join(here, info.file), {
-    intraOpNumThreads: cores,
+    // One core is left to sharp's decoding, which runs alongside; waiting threads sleep
+    // instead of spinning, so they take no core from it either (measured: npm run bench:predict).
+    intraOpNumThreads: Math.max(1, cores - 1),
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
-    // Waiting threads sleep instead of spinning, leaving the cores to sharp's decoding.
     extra: { session: { intra_op: { allow_spinning: '0' } } },
   });
   return {
