@@ -69,6 +69,7 @@ async function writePhoto(file: string, width: number, height: number, seed: num
       px[i + 2] = ((x + y) * 127) / (width + height) + ((seed * 71) % 80) + noise;
     }
   }
+  fs.mkdirSync(path.dirname(file), { recursive: true });
   await sharp(px, { raw: { width, height, channels: 3 } })
     .jpeg({ quality: 85 })
     .toFile(file);

@@ -152,6 +152,10 @@ async function onnxEngine() {
   if (!info || !info.file || !fs.existsSync(path.join(here, info.file))) return null;
   let ort;
   try {
+    // Off before ONNX Runtime starts: its telemetry walks the command line recursively and
+    // overflows the stack when it is long (some 500 image paths: SIGSEGV); it also writes
+    // ~/.cache/Microsoft/DeveloperTools and tries to upload, which this offline script must not.
+    process.env.ORT_DISABLE_TELEMETRY = '1';
     ort = require('onnxruntime-node');
   } catch {
     return null;
