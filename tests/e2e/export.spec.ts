@@ -1,15 +1,17 @@
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { writeJpeg } from '../helpers/image-fixtures';
 import { expect, startServer, stopServer, test } from './fixtures';
 import { BundlePage, ExportPage } from './pages/export-page';
 import { LibraryPage } from './pages/library-page';
 import { ProjectPage } from './pages/project-page';
 import { WelcomePage } from './pages/welcome-page';
-import { colour, colourPhotos, trainedProject } from './trained-project';
+import { cliIn, colour, colourPhotos, trainedProject } from './trained-project';
 
 async function makeBundle(workDir: string): Promise<string> {
   const cli = await trainedProject(workDir);
@@ -131,4 +133,38 @@ test('Export view: one click exports the model bundle of the newest run', async 
   } finally {
     await stopServer(child);
   }
+});
+
+test("ocellus predict and the bundle's predict.mjs take 520 files on the command line", async ({
+  workDir,
+}) => {
+  test.setTimeout(240_000);
+  const bundle = await makeBundle(workDir);
+  // Over 28 KB of arguments, which crashed ONNX Runtime's telemetry (SIGSEGV) in both.
+  const files: string[] = [];
+  for (let i = 0; i < 520; i++)
+    files.push(
+      await writeJpeg(
+        path.join(workDir, 'season-2026', `site-${i % 4}-north-ridge`, `IMG_${i}-2026-06-01.jpg`),
+        { width: 12, height: 10, color: colour(i % 2 ? 'red' : 'blue', i % 8) },
+      ),
+    );
+  expect(files.join(' ').length).toBeGreaterThan(40_000);
+  await cliIn(workDir)(['predict', 'bundle', ...files, '--out', 'cli.csv']);
+  const fromCli = fs.readFileSync(path.join(workDir, 'cli.csv'), 'utf8').trim().split('\n');
+  const { stdout } = await promisify(execFile)(process.execPath, ['predict.mjs', ...files], {
+    cwd: bundle,
+    env: {
+      ...process.env,
+      ORT_DISABLE_TELEMETRY: undefined,
+      NODE_PATH: path.resolve('node_modules'),
+    },
+    maxBuffer: 1 << 26,
+  });
+  const fromScript = stdout.trim().split('\n');
+  expect(fromCli).toHaveLength(521);
+  expect(fromScript).toHaveLength(521);
+  const labels = (lines: string[]) => lines.slice(1).map((l) => l.split(',').slice(0, 2).join(','));
+  expect(labels(fromScript)).toEqual(labels(fromCli));
+  expect(labels(fromCli)[1]).toBe(`${files[1]},red`);
 });

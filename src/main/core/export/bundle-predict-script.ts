@@ -4,6 +4,13 @@
  * model. Decoding copies library/model-input.ts step for step (sharp: EXIF orientation,
  * alpha on white, bicubic resize, sRGB) and the normalisation and mirror of
  * ml/preprocess.ts, so its probabilities match the app's; tests hold them to that.
+ *
+ * Throughput: files decode on libuv's threads two batches ahead of the network, which runs
+ * on the main thread; ONNX Runtime takes all cores but one, and its idle threads sleep
+ * rather than spin, so the decodes get a core; each batch is normalised straight into one
+ * reused input buffer (a table per byte value, the layout and the mirror applied while
+ * packing), so no per-image copies.
+ * Arguments are parsed by node:util parseArgs (strict: an unknown option is an error).
  */
 export const PREDICT_SCRIPT = String.raw`#!/usr/bin/env node
 // Usage: node predict.mjs <images or folders…> [--batch-size N] [--engine onnx|tfjs] > predictions.csv
@@ -15,30 +22,61 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const USAGE = [
+  'usage: node predict.mjs <images or folders…> [--batch-size N] [--engine onnx|tfjs] > predictions.csv',
+  '',
+  'Classifies image files (folders are searched recursively) and writes one CSV row per file:',
+  'path, label, confidence, one probability per class, error (unreadable files get an error).',
+  '',
+  'Options:',
+  '  --batch-size N      images per network run (default 16)',
+  '  --engine onnx|tfjs  model.onnx on ONNX Runtime (the default when installed) or the TF.js model',
+  '  -h, --help          show this help',
+  '',
+].join('\n');
+
+function usageError(message) {
+  process.stderr.write(message + '\n\n' + USAGE);
+  process.exit(2);
+}
+
+let parsed;
+try {
+  parsed = parseArgs({
+    allowPositionals: true,
+    options: {
+      'batch-size': { type: 'string' },
+      engine: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+} catch (err) {
+  usageError(err.message);
+}
+if (parsed.values.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+const batchText = parsed.values['batch-size'] ?? '16';
+if (!/^[1-9][0-9]{0,3}$/.test(batchText)) usageError('--batch-size takes a whole number from 1 to 9999, not "' + batchText + '"');
+const batchSize = Number(batchText);
+const wanted = parsed.values.engine ?? null;
+if (wanted !== null && wanted !== 'onnx' && wanted !== 'tfjs') usageError('--engine takes onnx or tfjs, not "' + wanted + '"');
+const inputs = parsed.positionals;
+if (inputs.length === 0) usageError('No images or folders given.');
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(path.join(here, 'package.json'));
 const sharp = require('sharp');
 
 const EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff', '.gif', '.avif']);
-const args = process.argv.slice(2);
-let batchSize = 16;
-let wanted = null;
-const inputs = [];
-for (let i = 0; i < args.length; i++) {
-  if (args[i] === '--batch-size') batchSize = Math.max(1, Number(args[++i]) || 16);
-  else if (args[i] === '--engine') wanted = args[++i];
-  else inputs.push(args[i]);
-}
-if (inputs.length === 0) {
-  process.stderr.write('usage: node predict.mjs <images or folders…> [--batch-size N] [--engine onnx|tfjs] > predictions.csv\n');
-  process.exit(2);
-}
-
 const { classes } = JSON.parse(fs.readFileSync(path.join(here, 'labels.json'), 'utf8'));
 const spec = JSON.parse(fs.readFileSync(path.join(here, 'preprocessing.json'), 'utf8'));
 const [h, w] = spec.inputSize;
 const mirrorToo = spec.tta === 'flip';
+const cores = os.availableParallelism ? os.availableParallelism() : os.cpus().length;
 
 function files(list) {
   const out = [];
@@ -57,40 +95,40 @@ function files(list) {
   return out;
 }
 
-function normalise(rgb) {
-  const out = new Float32Array(rgb.length);
+// The normalised value of every byte in every output channel, computed as the app computes
+// it (ml/preprocess.ts), so packing a batch is a table look-up per value.
+function normalisationTable() {
   const n = spec.normalization;
-  if (n.kind === 'range') {
-    const scale = (n.max - n.min) / 255;
-    for (let i = 0; i < rgb.length; i++) out[i] = rgb[i] * scale + n.min;
-  } else if (n.kind === 'mean-std') {
-    for (let i = 0; i < rgb.length; i++) {
-      const c = i % 3;
-      out[i] = (rgb[i] / 255 - n.mean[c]) / n.std[c];
+  const table = new Float32Array(3 * 256);
+  const source = [0, 1, 2];
+  for (let c = 0; c < 3; c++) {
+    for (let v = 0; v < 256; v++) {
+      table[c * 256 + v] =
+        n.kind === 'range' ? v * ((n.max - n.min) / 255) + n.min
+        : n.kind === 'mean-std' ? (v / 255 - n.mean[c]) / n.std[c]
+        : v - n.mean[c];
     }
-  } else {
-    for (let i = 0; i < rgb.length; i += 3) {
-      const [c0, c1, c2] = n.bgr ? [rgb[i + 2], rgb[i + 1], rgb[i]] : [rgb[i], rgb[i + 1], rgb[i + 2]];
-      out[i] = c0 - n.mean[0];
-      out[i + 1] = c1 - n.mean[1];
-      out[i + 2] = c2 - n.mean[2];
-    }
+    if (n.kind !== 'range' && n.kind !== 'mean-std' && n.bgr) source[c] = 2 - c;
   }
-  return out;
+  return { table, source };
 }
+const { table: TABLE, source: SOURCE } = normalisationTable();
 
-function mirror(x) {
-  const out = new Float32Array(x.length);
+/** Writes one decoded image (RGB bytes, h×w) normalised into one slot of a batch. */
+function pack(rgb, batch, slot, mirrored, nchw) {
+  const plane = h * w;
+  const base = slot * plane * 3;
   for (let r = 0; r < h; r++) {
     for (let c = 0; c < w; c++) {
       const from = (r * w + c) * 3;
-      const to = (r * w + (w - 1 - c)) * 3;
-      out[to] = x[from];
-      out[to + 1] = x[from + 1];
-      out[to + 2] = x[from + 2];
+      const p = r * w + (mirrored ? w - 1 - c : c);
+      for (let k = 0; k < 3; k++) {
+        const value = TABLE[k * 256 + rgb[from + SOURCE[k]]];
+        if (nchw) batch[base + k * plane + p] = value;
+        else batch[base + p * 3 + k] = value;
+      }
     }
   }
-  return out;
 }
 
 async function load(file) {
@@ -106,19 +144,7 @@ async function load(file) {
   if (info.width !== w || info.height !== h || info.channels !== 3) {
     throw new Error('Decoded to ' + info.width + '×' + info.height + '×' + info.channels + ', not ' + w + '×' + h + '×3');
   }
-  return normalise(data);
-}
-
-/** NHWC → NCHW for ONNX models that take channels first. */
-function channelsFirst(packed, n) {
-  const out = new Float32Array(packed.length);
-  const plane = h * w;
-  for (let b = 0; b < n; b++) {
-    for (let p = 0; p < plane; p++) {
-      for (let c = 0; c < 3; c++) out[b * 3 * plane + c * plane + p] = packed[(b * plane + p) * 3 + c];
-    }
-  }
-  return out;
+  return data;
 }
 
 async function onnxEngine() {
@@ -126,23 +152,32 @@ async function onnxEngine() {
   if (!info || !info.file || !fs.existsSync(path.join(here, info.file))) return null;
   let ort;
   try {
+    // Off before ONNX Runtime starts: its telemetry walks the command line recursively and
+    // overflows the stack when it is long (some 500 image paths: SIGSEGV); it also writes
+    // ~/.cache/Microsoft/DeveloperTools and tries to upload, which this offline script must not.
+    process.env.ORT_DISABLE_TELEMETRY = '1';
     ort = require('onnxruntime-node');
   } catch {
     return null;
   }
   const session = await ort.InferenceSession.create(path.join(here, info.file), {
-    intraOpNumThreads: os.availableParallelism ? os.availableParallelism() : os.cpus().length,
+    // One core is left to sharp's decoding, which runs alongside; waiting threads sleep
+    // instead of spinning, so they take no core from it either (measured: npm run bench:predict).
+    intraOpNumThreads: Math.max(1, cores - 1),
     interOpNumThreads: 1,
+    executionMode: 'sequential',
     graphOptimizationLevel: 'all',
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
   });
   return {
     name: 'ONNX Runtime',
-    async run(packed, n) {
-      const data = info.layout === 'NCHW' ? channelsFirst(packed, n) : packed;
+    nchw: info.layout === 'NCHW',
+    async run(batch, n) {
       const dims = info.layout === 'NCHW' ? [n, 3, h, w] : [n, h, w, 3];
-      const out = await session.run({ [info.input]: new ort.Tensor('float32', data, dims) });
+      const out = await session.run({ [info.input]: new ort.Tensor('float32', batch, dims) });
       return out[info.output].data;
     },
+    release: () => session.release(),
   };
 }
 
@@ -169,14 +204,16 @@ async function tfjsEngine() {
   }));
   return {
     name: 'TF.js (' + tf.getBackend() + ')',
-    async run(packed, n) {
-      const input = tf.tensor4d(packed, [n, h, w, 3]);
+    nchw: false,
+    async run(batch, n) {
+      const input = tf.tensor4d(batch, [n, h, w, 3]);
       const out = model.predict(input);
       const data = out.dataSync();
       input.dispose();
       out.dispose();
       return data;
     },
+    release: async () => model.dispose(),
   };
 }
 
@@ -199,59 +236,76 @@ function field(v) {
 }
 const line = (fields) => fields.map(field).join(',') + '\n';
 
-/** Probabilities of one batch of files: decoded, packed, run (and mirrored and averaged with TTA). */
-async function decode(batch) {
-  return Promise.allSettled(batch.map(load));
-}
-async function infer(settled) {
-  const ok = settled.flatMap((s, i) => (s.status === 'fulfilled' ? [i] : []));
-  if (ok.length === 0) return { ok, probs: null };
-  const per = h * w * 3;
-  const views = mirrorToo ? 2 : 1;
-  const packed = new Float32Array(ok.length * views * per);
+const views = mirrorToo ? 2 : 1;
+const per = h * w * 3;
+// One input buffer for every batch: a batch is packed, run, and done before the next.
+const input = new Float32Array(batchSize * views * per);
+
+/** Probabilities ([ok × classes]) of the decoded images of one batch (mirror-averaged with TTA). */
+async function infer(decoded, ok) {
+  const n = ok.length;
   ok.forEach((i, j) => {
-    packed.set(settled[i].value, j * per);
-    if (mirrorToo) packed.set(mirror(settled[i].value), (ok.length + j) * per);
+    pack(decoded[i].data, input, j, false, engine.nchw);
+    if (mirrorToo) pack(decoded[i].data, input, n + j, true, engine.nchw);
   });
-  const out = await engine.run(packed, ok.length * views);
+  const out = await engine.run(input.subarray(0, n * views * per), n * views);
   const k = classes.length;
-  const probs = new Float32Array(ok.length * k);
-  for (let j = 0; j < ok.length * k; j++) probs[j] = mirrorToo ? (out[j] + out[ok.length * k + j]) / 2 : out[j];
-  return { ok, probs };
+  const probs = new Float32Array(n * k);
+  for (let j = 0; j < n * k; j++) probs[j] = mirrorToo ? (out[j] + out[n * k + j]) / 2 : out[j];
+  return probs;
+}
+
+/** CSV rows of one batch, in file order. */
+function rows(batch, decoded, ok, probs) {
+  const k = classes.length;
+  const slot = new Map(ok.map((i, j) => [i, j]));
+  let text = '';
+  batch.forEach((file, i) => {
+    const d = decoded[i];
+    if (d.error) {
+      text += line([file, '', '', ...classes.map(() => ''), d.error.message ?? String(d.error)]);
+      return;
+    }
+    const j = slot.get(i);
+    const p = Array.from(probs.subarray(j * k, (j + 1) * k));
+    let best = 0;
+    for (let c = 1; c < p.length; c++) if (p[c] > p[best]) best = c;
+    text += line([file, classes[best], p[best], ...p, '']);
+  });
+  return text;
 }
 
 const list = files(inputs);
 const started = Date.now();
 const tty = process.stderr.isTTY;
 let reported = 0;
-process.stdout.write(line(['path', 'label', 'confidence', ...classes, 'error']));
-// The next batch decodes (on sharp's threads) while the current one runs.
-let next = decode(list.slice(0, batchSize));
-for (let start = 0; start < list.length; start += batchSize) {
-  const batch = list.slice(start, start + batchSize);
-  const settled = await next;
-  next = decode(list.slice(start + batchSize, start + 2 * batchSize));
-  const { ok, probs } = await infer(settled);
-  batch.forEach((file, i) => {
-    const s = settled[i];
-    if (s.status === 'rejected') {
-      process.stdout.write(line([file, '', '', ...classes.map(() => ''), s.reason?.message ?? String(s.reason)]));
-      return;
-    }
-    const j = ok.indexOf(i);
-    const p = Array.from(probs.slice(j * classes.length, (j + 1) * classes.length));
-    let best = 0;
-    for (let c = 1; c < p.length; c++) if (p[c] > p[best]) best = c;
-    process.stdout.write(line([file, classes[best], p[best], ...p, '']));
-  });
-  const done = Math.min(start + batchSize, list.length);
-  const rate = done / Math.max((Date.now() - started) / 1000, 1e-3);
-  if (tty) process.stderr.write('\r' + done + '/' + list.length + ' images, ' + rate.toFixed(1) + ' images/s');
-  else if (done === list.length || done - reported >= Math.max(batchSize, list.length / 10)) {
-    reported = done;
-    process.stderr.write(done + '/' + list.length + ' images, ' + rate.toFixed(1) + ' images/s\n');
+// Decoding runs on libuv's threads, a few batches ahead of the network (which runs on the
+// main thread); each file's outcome is dropped once its row is written.
+const AHEAD = 2 * batchSize;
+const pending = new Array(list.length);
+let queued = 0;
+function decodeUpTo(end) {
+  for (; queued < Math.min(end, list.length); queued++) {
+    pending[queued] = load(list[queued]).then((data) => ({ data }), (error) => ({ error }));
   }
 }
+process.stdout.write(line(['path', 'label', 'confidence', ...classes, 'error']));
+for (let start = 0; start < list.length; start += batchSize) {
+  const end = Math.min(start + batchSize, list.length);
+  decodeUpTo(end + AHEAD);
+  const decoded = await Promise.all(pending.slice(start, end));
+  pending.fill(undefined, start, end);
+  const ok = decoded.flatMap((d, i) => (d.error ? [] : [i]));
+  const probs = ok.length > 0 ? await infer(decoded, ok) : null;
+  process.stdout.write(rows(list.slice(start, end), decoded, ok, probs));
+  const rate = end / Math.max((Date.now() - started) / 1000, 1e-3);
+  if (tty) process.stderr.write('\r' + end + '/' + list.length + ' images, ' + rate.toFixed(1) + ' images/s');
+  else if (end === list.length || end - reported >= Math.max(batchSize, list.length / 10)) {
+    reported = end;
+    process.stderr.write(end + '/' + list.length + ' images, ' + rate.toFixed(1) + ' images/s\n');
+  }
+}
+await engine.release();
 const seconds = (Date.now() - started) / 1000;
 process.stderr.write((tty ? '\n' : '') + list.length + ' images in ' + seconds.toFixed(1) + ' s (' + (list.length / Math.max(seconds, 1e-3)).toFixed(1) + ' images/s, ' + engine.name + (mirrorToo ? ', with mirror averaging' : '') + ')\n');
 `;

@@ -183,13 +183,7 @@ export function bundlePackageJson(
   runId: number,
   withTfjs: boolean,
 ): Record<string, unknown> {
-  const version = (pkg: string) => {
-    try {
-      return (nodeRequire(`${pkg}/package.json`) as { version: string }).version;
-    } catch {
-      return '*';
-    }
-  };
+  const version = (pkg: string) => installedVersion(pkg) ?? '*';
   return {
     name: `ocellus-model-run-${runId}`,
     private: true,
@@ -206,6 +200,29 @@ export function bundlePackageJson(
       ? { optionalDependencies: { '@tensorflow/tfjs-node': version('@tensorflow/tfjs') } }
       : {}),
   };
+}
+
+/**
+ * The version of an installed package, or null. Found from its resolved entry point upwards,
+ * since packages whose `exports` leave out package.json (sharp) refuse `require('x/package.json')`.
+ */
+export function installedVersion(pkg: string): string | null {
+  let dir: string;
+  try {
+    dir = path.dirname(nodeRequire.resolve(pkg));
+  } catch {
+    return null;
+  }
+  for (;;) {
+    const file = path.join(dir, 'package.json');
+    if (fs.existsSync(file)) {
+      const json = JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (json.name === pkg && json.version) return json.version;
+    }
+    const up = path.dirname(dir);
+    if (up === dir) return null;
+    dir = up;
+  }
 }
 
 /** Bytes of every file under a folder. */

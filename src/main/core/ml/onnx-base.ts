@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { OcellusError } from '../../../shared/errors';
 import { ONNX_MODEL, type OnnxBaseDeclaration } from './model-files';
+import { importOrt } from './onnx/ort-module';
 import type { Normalization, PreprocessingSpec } from './zoo-types';
 
 /** The file beside model.onnx that declares how to feed it. */
@@ -78,7 +79,7 @@ export async function checkOnnxModel(file: string, d: OnnxBaseDeclaration): Prom
   let session;
   try {
     // onnxruntime-node directly: the model store stays free of the TF.js engines' imports.
-    const ort = await import('onnxruntime-node');
+    const ort = await importOrt();
     session = await ort.InferenceSession.create(fs.readFileSync(file), { intraOpNumThreads: 1 });
   } catch (err) {
     throw new OcellusError(

@@ -10,6 +10,7 @@ import {
 } from '../embed-engine';
 import { channelsFirst } from '../preprocess';
 import { ONNX_INPUT } from './convert-layers';
+import { importOrt } from './ort-module';
 
 export type Ort = typeof OrtModule;
 
@@ -17,7 +18,7 @@ let ortModule: Ort | null = null;
 
 /** Loads onnxruntime-node (a native addon) on first use. */
 export async function loadOrt(): Promise<Ort> {
-  ortModule ??= (await import('onnxruntime-node')) as Ort;
+  ortModule ??= await importOrt();
   return ortModule;
 }
 
