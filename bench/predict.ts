@@ -23,7 +23,7 @@ import type { PreprocessingSpec } from '../src/main/core/ml/zoo-types';
 import { createOcellusService, type OcellusService } from '../src/main/core/service';
 import type { JobInfo } from '../src/shared/types';
 import { writeNsfwModel } from '../tests/helpers/nsfw-models';
-import { fmtRate, log, median, table } from './common';
+import { fmtRate, log, median, table } from './lib/measure';
 
 const run = promisify(execFile);
 const BASE_ID = 'bench-mobilenet-v2';
