@@ -7,7 +7,7 @@ import {
   defaultProjectDir,
   locateMlWorker,
   locateResources,
-} from '../core/app-paths';
+} from '../core/app/app-paths';
 import { createOcellusService, type OcellusService } from '../core/service';
 import { embed, models } from './ml-commands';
 import { classes, label } from './label-commands';

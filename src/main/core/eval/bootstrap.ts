@@ -1,4 +1,4 @@
-import { seededRandom } from '../train/rng';
+import { seededRandom } from '../util/rng';
 
 export interface Interval {
   lower: number;
