@@ -58,11 +58,13 @@ export interface BinaryEvaluation {
 }
 
 export interface ReliabilityBin {
-  /** Top-label confidences in (lower, upper]. */
+  /** Top-label confidences in (lower, upper]; the first bin also holds 0. */
   lower: number;
   upper: number;
   count: number;
+  /** Mean confidence of its items; null when empty. */
   confidence: number | null;
+  /** Share of its items predicted right; null when empty. */
   accuracy: number | null;
 }
 
