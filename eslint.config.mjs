@@ -1,15 +1,29 @@
 // @ts-check
+import { builtinModules } from 'node:module';
 import js from '@eslint/js';
+import importX, { createNodeResolver } from 'eslint-plugin-import-x';
 import svelte from 'eslint-plugin-svelte';
 import globals from 'globals';
 import ts from 'typescript-eslint';
+import { coreLayerZones } from './eslint.layers.mjs';
 import svelteConfig from './svelte.config.mjs';
 
-const nodeBuiltins = { group: ['node:*'], message: 'This layer must not reach Node.' };
+// Every Node built-in by name (bare `fs` as well as `node:fs`), not by a prefix.
+const noNode = 'This layer must not reach Node.';
+const nodeBuiltinPaths = builtinModules.map((name) => ({ name, message: noNode }));
+const nodeBuiltins = { group: ['node:*'], message: noNode };
 const electron = {
   group: ['electron', 'electron/*'],
   message: 'Only the Electron shell may import electron.',
 };
+const rendererPatterns = [
+  nodeBuiltins,
+  electron,
+  {
+    group: ['**/main/**', '**/preload/**'],
+    message: 'The renderer talks to main only through the API client.',
+  },
+];
 
 export default ts.config(
   {
@@ -60,6 +74,7 @@ export default ts.config(
       'no-restricted-imports': [
         'error',
         {
+          paths: nodeBuiltinPaths,
           patterns: [
             nodeBuiltins,
             electron,
@@ -90,22 +105,25 @@ export default ts.config(
     },
   },
   {
+    // Inside the core, imports point down the layer table; nothing in main forms a cycle.
+    files: ['src/main/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/extensions': ['.ts', '.js', '.mjs', '.cjs'],
+      'import-x/external-module-folders': ['node_modules', 'node_modules/@types'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js', '.json'] })],
+    },
+    rules: {
+      'import-x/no-restricted-paths': ['error', { zones: coreLayerZones() }],
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+    },
+  },
+  {
     files: ['src/renderer/**'],
     languageOptions: { globals: { ...globals.browser } },
     rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            nodeBuiltins,
-            electron,
-            {
-              group: ['**/main/**', '**/preload/**'],
-              message: 'The renderer talks to main only through the API client.',
-            },
-          ],
-        },
-      ],
+      'no-restricted-imports': ['error', { paths: nodeBuiltinPaths, patterns: rendererPatterns }],
     },
   },
   {
@@ -119,9 +137,10 @@ export default ts.config(
       'no-restricted-imports': [
         'error',
         {
+          // Flat config replaces a rule's options per block: repeat the renderer's, then add.
+          paths: nodeBuiltinPaths,
           patterns: [
-            nodeBuiltins,
-            electron,
+            ...rendererPatterns,
             {
               group: ['**/lib/api/**'],
               message: 'Components go through a *.svelte.ts state module.',

@@ -2,7 +2,7 @@
 import { BrowserWindow, app, dialog, ipcMain, type IpcMainInvokeEvent } from 'electron';
 import path from 'node:path';
 import { API_EVENTS, ipcEventChannel } from '../shared/api';
-import { defaultProjectDir } from './core/app-paths';
+import { defaultProjectDir } from './core/app/app-paths';
 import { createOcellusService } from './core/service';
 import { setMlProcessLauncher } from './core/ml/embed-pool';
 import { createNativeDialogs } from './shell/dialogs';

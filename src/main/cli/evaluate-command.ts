@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { OcellusError } from '../../shared/errors';
 import type { EvaluationReport, Interval } from '../../shared/types';
 import type { OcellusService } from '../core/service';
-import type { CliIo } from './run-cli';
+import type { CliIo } from './cli-io';
 import { openToRead } from './open-project';
 
 /**

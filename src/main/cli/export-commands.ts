@@ -14,7 +14,7 @@ import {
 import { initBackend } from '../core/ml/tf-runtime';
 import type { OcellusService } from '../core/service';
 import { waitForJob } from './ml-commands';
-import type { CliIo } from './run-cli';
+import type { CliIo } from './cli-io';
 import { openToExport, openToRead } from './open-project';
 
 async function finish(service: OcellusService, job: JobInfo, io: CliIo, json: boolean) {

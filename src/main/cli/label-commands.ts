@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { OcellusError } from '../../shared/errors';
 import type { OcellusService } from '../core/service';
-import type { CliIo } from './run-cli';
+import type { CliIo } from './cli-io';
 import { openToRead } from './open-project';
 
 /** `ocellus classes <project> [--json]`: the classes with their counts. */

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { OcellusError } from '../../shared/errors';
 import type { OcellusService } from '../core/service';
-import type { CliIo } from './run-cli';
+import type { CliIo } from './cli-io';
 
 /** `ocellus metadata <project> [file.csv] [--json]`: imports a metadata CSV, then lists the keys. */
 export async function metadata(

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { OcellusError } from '../../shared/errors';
 import type { BaseModelInfo, JobInfo, SavedModelChoice, SavedModelInfo } from '../../shared/types';
 import type { OcellusService } from '../core/service';
-import type { CliIo } from './run-cli';
+import type { CliIo } from './cli-io';
 
 const MODELS_USAGE =
   'usage: ocellus models [--json] | models import <folder|file> [--signature NAME] ' +

@@ -7,7 +7,7 @@ import {
   defaultProjectDir,
   locateMlWorker,
   locateResources,
-} from '../core/app-paths';
+} from '../core/app/app-paths';
 import { createOcellusService, type OcellusService } from '../core/service';
 import { embed, models } from './ml-commands';
 import { classes, label } from './label-commands';
@@ -16,11 +16,7 @@ import { train } from './train-command';
 import { exportBundle, exportDataset, importLabels, predict } from './export-commands';
 import { evaluate } from './evaluate-command';
 import { openToRead } from './open-project';
-
-export interface CliIo {
-  stdout(text: string): void;
-  stderr(text: string): void;
-}
+import type { CliIo } from './cli-io';
 
 const HELP = `Usage: ocellus <command> [options]
 

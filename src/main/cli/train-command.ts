@@ -5,7 +5,7 @@ import { OcellusError } from '../../shared/errors';
 import type { RunEstimate, SplitGrouping, TrainConfig, TrainMode } from '../../shared/types';
 import type { OcellusService } from '../core/service';
 import { waitForJob } from './ml-commands';
-import type { CliIo } from './run-cli';
+import type { CliIo } from './cli-io';
 
 /**
  * `ocellus train <project> [--base id|folder] [--mode features|finetune] [--epochs N] …`:

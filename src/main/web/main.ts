@@ -9,7 +9,7 @@ import {
   defaultProjectDir,
   locateMlWorker,
   locateResources,
-} from '../core/app-paths';
+} from '../core/app/app-paths';
 import { createOcellusService } from '../core/service';
 import { startWebServer } from './server';
 

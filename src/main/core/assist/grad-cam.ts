@@ -10,7 +10,7 @@ import {
 import { OcellusError } from '../../../shared/errors';
 import { findFeatureLayer } from '../ml/feature-model';
 import { diskModelHandler, modelFormat } from '../ml/model-io';
-import type { HeadWeights } from '../train/head-trainer';
+import type { HeadWeights } from '../model/head';
 
 /** A Layers base cut at its last spatial feature map, and how the embedding pools it. */
 export interface SpatialBase {

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { OcellusError } from '../../../shared/errors';
 import type { JobContext } from '../jobs/job-registry';
 import { embeddingKey, mirrorModel, runEmbedding, type EmbedRunOptions } from '../ml/embedder';
-import { predictHead } from '../train/head-trainer';
+import { predictHead } from '../model/head';
 import type { RunStore } from '../train/run-store';
 import { PredictionStore } from './prediction-store';
 

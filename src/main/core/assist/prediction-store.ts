@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { PredictionDetail, Suggestion } from '../../../shared/types';
 
-import { SUGGESTIONS_RUN_KEY, currentSuggestionsRun } from './prediction-query';
+import { SUGGESTIONS_RUN_KEY, currentSuggestionsRun } from '../library/prediction-query';
 
 /** What one probability vector says: the top class, how sure, and how unsure. */
 export interface PredictionFigures {

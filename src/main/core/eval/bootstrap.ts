@@ -1,9 +1,5 @@
-import { seededRandom } from '../train/rng';
-
-export interface Interval {
-  lower: number;
-  upper: number;
-}
+import type { Interval } from '../../../shared/types';
+import { seededRandom } from '../util/rng';
 
 export interface BootstrapOptions {
   /** Resamples drawn; 1000 by default. */

@@ -1,13 +1,4 @@
-export interface ReliabilityBin {
-  /** The bin holds confidences in (lower, upper]; the first bin also holds 0. */
-  lower: number;
-  upper: number;
-  count: number;
-  /** Mean confidence of its items; null when empty. */
-  confidence: number | null;
-  /** Share of its items predicted right; null when empty. */
-  accuracy: number | null;
-}
+import type { ReliabilityBin } from '../../../shared/types';
 
 export interface Calibration {
   bins: ReliabilityBin[];

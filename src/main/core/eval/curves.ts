@@ -1,3 +1,5 @@
+import type { OperatingPoint } from '../../../shared/types';
+
 /**
  * Two-class curves with scikit-learn's definitions: every distinct score is a threshold,
  * an item is called positive when its score is ≥ the threshold, and tied scores move
@@ -112,22 +114,6 @@ export function precisionRecallCurve(c: ThresholdCounts): PrCurve {
   return { recall, precision, averagePrecision: c.positives > 0 ? ap : null };
 }
 
-export interface ThresholdFigures {
-  threshold: number;
-  tp: number;
-  fp: number;
-  tn: number;
-  fn: number;
-  /** tp / (tp + fn); null when there are no positives. */
-  sensitivity: number | null;
-  /** tn / (tn + fp); null when there are no negatives. */
-  specificity: number | null;
-  /** tp / (tp + fp); null when nothing is called positive. */
-  ppv: number | null;
-  /** tn / (tn + fn); null when nothing is called negative. */
-  npv: number | null;
-}
-
 const share = (a: number, b: number) => (b > 0 ? a / b : null);
 
 /** The four figures from the counts of a 2 × 2 table. */
@@ -137,7 +123,7 @@ export function figuresFromCounts(
   fp: number,
   positives: number,
   negatives: number,
-): ThresholdFigures {
+): OperatingPoint {
   const fn = positives - tp;
   const tn = negatives - fp;
   return {
@@ -158,7 +144,7 @@ export function figuresAtThreshold(
   positive: ArrayLike<boolean>,
   scores: ArrayLike<number>,
   threshold: number,
-): ThresholdFigures {
+): OperatingPoint {
   let tp = 0;
   let fp = 0;
   let pos = 0;
@@ -173,7 +159,7 @@ export function figuresAtThreshold(
 }
 
 /** The figures at every distinct threshold, highest first (what a threshold slider steps through). */
-export function operatingPoints(c: ThresholdCounts): ThresholdFigures[] {
+export function operatingPoints(c: ThresholdCounts): OperatingPoint[] {
   return c.thresholds.map((t, i) =>
     figuresFromCounts(t, c.tps[i] ?? 0, c.fps[i] ?? 0, c.positives, c.negatives),
   );

@@ -8,7 +8,7 @@ import type {
   RunSummary,
 } from '../../../shared/types';
 import { readEmbedding, type EmbedModel } from '../ml/embedder';
-import { predictHead, type HeadWeights } from '../train/head-trainer';
+import { predictHead, type HeadWeights } from '../model/head';
 import { evaluationFigures } from './report';
 import {
   classNames,
@@ -16,7 +16,7 @@ import {
   currentImages,
   readRunDataset,
   runLabelState,
-} from './run-labels';
+} from '../train/run-labels';
 
 /** One validation image with the run's prediction for it. */
 export interface PredictedImage {

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import * as tf from '@tensorflow/tfjs-core';
 import type { RunSummary } from '../../../shared/types';
 import { readEmbedding, type EmbedModel } from '../ml/embedder';
-import type { HeadWeights } from '../train/head-trainer';
+import type { HeadWeights } from '../model/head';
 import { headProbabilities } from './predict';
 
 export interface ClassMetrics {

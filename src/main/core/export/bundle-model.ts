@@ -4,7 +4,7 @@ import { OcellusError } from '../../../shared/errors';
 import type { EmbedModel } from '../ml/embedder';
 import { findFeatureLayer } from '../ml/feature-model';
 import { diskModelHandler, modelFormat } from '../ml/model-io';
-import type { HeadWeights } from '../train/head-trainer';
+import type { HeadWeights } from '../model/head';
 
 /**
  * What a run adds to its base network. Feature-mode runs carry only the head; fine-tuned

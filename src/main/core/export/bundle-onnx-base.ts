@@ -9,7 +9,7 @@ import { ONNX_PROBABILITIES } from '../ml/onnx/convert-layers';
 import { VERIFY_TOLERANCE, verificationInputs } from '../ml/onnx/verify';
 import { channelsFirst } from '../ml/preprocess';
 import { initBackend } from '../ml/tf-runtime';
-import { predictHead } from '../train/head-trainer';
+import { predictHead } from '../model/head';
 import type { BundleDeps, BundleResult } from './bundle';
 import { bundlePackageJson, folderBytes, preprocessingJson } from './bundle';
 import { validationMetrics } from './bundle-metrics';

@@ -7,7 +7,7 @@ import { buildClassifierOnnx, ONNX_INPUT, ONNX_PROBABILITIES } from '../ml/onnx/
 import { createSession, loadOrt } from '../ml/onnx/onnx-engine';
 import { OPSET } from '../ml/onnx/onnx-graph';
 import { compareWithTfjs, verificationInputs, VERIFY_TOLERANCE } from '../ml/onnx/verify';
-import type { HeadWeights } from '../train/head-trainer';
+import type { HeadWeights } from '../model/head';
 import { loadBase, type TrainedParts } from './bundle-model';
 
 export const ONNX_FILE = 'model.onnx';

@@ -7,7 +7,7 @@ import type { JobContext } from '../jobs/job-registry';
 import type { EmbedModel } from '../ml/embedder';
 import { findFeatureLayer } from '../ml/feature-model';
 import { initBackend, type BackendName } from '../ml/tf-runtime';
-import type { HeadWeights } from '../train/head-trainer';
+import type { HeadWeights } from '../model/head';
 import { validationMetrics } from './bundle-metrics';
 import { buildClassifier, type TrainedParts } from './bundle-model';
 import { saveModel } from '../ml/model-io';

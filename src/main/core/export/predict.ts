@@ -9,7 +9,7 @@ import { loadFeatureModel } from '../ml/feature-model';
 import { diskModelHandler } from '../ml/model-io';
 import { channelsFirst, loadModelInput, mirror } from '../ml/preprocess';
 import type { PreprocessingSpec } from '../ml/zoo-types';
-import type { HeadWeights } from '../train/head-trainer';
+import type { HeadWeights } from '../model/head';
 import { ONNX_INPUT, ONNX_PROBABILITIES } from '../ml/onnx/convert-layers';
 import { createSession, loadOrt } from '../ml/onnx/onnx-engine';
 import { forcedEngine } from '../ml/inference-engine';

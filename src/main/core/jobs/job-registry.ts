@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { OcellusError } from '../../../shared/errors';
 import type { JobInfo } from '../../../shared/types';
-import type { EventBus } from '../event-bus';
+import type { EventBus } from '../util/event-bus';
 import { toOcellusError } from '../util/io-errors';
 
 /** What a running job sees: its cancel signal and a way to report progress. */

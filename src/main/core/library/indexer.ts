@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
-import { ensureClass } from '../labels/classes';
+import { IndexedLabels } from '../labels/indexed-labels';
 import { labelCounter } from '../labels/label-counts';
 import { writePreview } from './embedded-preview';
 import type { RootRow } from './library-db';
@@ -101,26 +101,15 @@ export class Indexer {
     const findMoved = db.prepare(
       'SELECT id FROM images WHERE hash = ? AND missing = 1 ORDER BY id LIMIT 1',
     );
-    const hasLabels = db.prepare('SELECT 1 FROM labels WHERE image_id = ? LIMIT 1');
+    const labels = new IndexedLabels(db);
     const del = db.prepare('DELETE FROM images WHERE id = ?');
     const takeOver = db.prepare('UPDATE images SET root_id = ?, rel_path = ? WHERE id = ?');
-    const restoreOrphans = db.prepare(
-      `INSERT OR IGNORE INTO labels (image_id, class_id, source, run_id, confidence, created_at)
-       SELECT ?, class_id, source, run_id, confidence, created_at FROM orphan_labels WHERE hash = ?`,
-    );
-    const dropOrphans = db.prepare('DELETE FROM orphan_labels WHERE hash = ?');
-    const addLabel = db.prepare(
-      `INSERT OR IGNORE INTO labels (image_id, class_id, source, created_at) VALUES (?, ?, 'human', ?)`,
-    );
-    const addHistory = db.prepare(
-      `INSERT INTO label_history (image_id, class_id, action, source, at) VALUES (?, ?, 'add', 'human', ?)`,
-    );
     db.transaction(() => {
       rows.forEach((row, i) => {
         const r = results[i];
         if (!r) return;
         let id = row.id;
-        if (r.hash && r.status === 'ok' && !hasLabels.get(row.id)) {
+        if (r.hash && r.status === 'ok' && !labels.has(row.id)) {
           const moved = findMoved.get(r.hash) as { id: number } | undefined;
           if (moved) {
             // Free the (root, path) slot first: it is unique.
@@ -148,17 +137,13 @@ export class Indexer {
           gpsLon: r.exif.gpsLon,
           gpsAlt: r.exif.gpsAlt,
         });
-        if (r.hash) {
-          restoreOrphans.run(id, r.hash);
-          dropOrphans.run(r.hash);
-        }
+        if (r.hash) labels.restoreByHash(id, r.hash);
         const root = roots.get(row.root_id);
         const segments = row.rel_path.split('/');
         if (root?.labels_from_folders && segments.length >= 2 && r.status === 'ok') {
           const single = this.labelMode() === 'single';
-          if (!single || !hasLabels.get(id)) {
-            const classId = ensureClass(db, (segments[0] ?? '').normalize('NFC'));
-            if (addLabel.run(id, classId, now).changes > 0) addHistory.run(id, classId, now);
+          if (!single || !labels.has(id)) {
+            labels.addFromFolder(id, (segments[0] ?? '').normalize('NFC'), now);
           }
         }
       });

@@ -18,7 +18,7 @@ import {
   currentSuggestionsRun,
   predictionClauses,
   suggestionOf,
-} from '../assist/prediction-query';
+} from './prediction-query';
 import { keysetChunk, keysetPlan, orderByOf, type OrderPart } from './keyset';
 
 export interface RootRow {

@@ -17,7 +17,7 @@ import type {
   RemoveRootOptions,
   RootInfo,
 } from '../../../shared/types';
-import type { EventBus } from '../event-bus';
+import type { EventBus } from '../util/event-bus';
 import { isPathInside, mimeType, realFileInside } from '../util/fs-safety';
 import type { JobRegistry } from '../jobs/job-registry';
 import { labelCounter } from '../labels/label-counts';

@@ -1,3 +1,4 @@
+import type { ImageStatus } from '../../../shared/types';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import exifr from 'exifr';
@@ -12,7 +13,8 @@ import {
 import { classifyOpenError, hasReadableSignature, headerProblem } from './image-formats';
 import { embeddedPreview } from './embedded-preview';
 
-export type ImageStatus = 'ok' | 'broken' | 'unsupported';
+/** What probing a file can find: every image status but 'pending'. */
+export type ProbeStatus = Exclude<ImageStatus, 'pending'>;
 
 export interface ExifInfo {
   /** DateTimeOriginal as written ('YYYY-MM-DD HH:MM:SS', camera-local, no zone); else CreateDate. */
@@ -29,7 +31,7 @@ export interface ExifInfo {
 }
 
 export interface ProbeResult {
-  status: ImageStatus;
+  status: ProbeStatus;
   /** The decoder's message (or ours) when not ok. */
   error: string | null;
   size: number;

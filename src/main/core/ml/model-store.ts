@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as tar from 'tar';
 import { OcellusError } from '../../../shared/errors';
-import { writeFileAtomic } from '../fs-atomic';
+import { writeFileAtomic } from '../util/fs-atomic';
 import {
   META_FILE,
   MODEL_JSON,

@@ -4,8 +4,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { OcellusError } from '../../../shared/errors';
+import type { BackendName } from '../../../shared/types';
 
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type { BackendName };
 export const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
 
 const nodeRequire = createRequire(import.meta.url);

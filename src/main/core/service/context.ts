@@ -1,10 +1,10 @@
 import type { DialogsApi } from '../../../shared/api';
 import type { AppCapabilities, AppInfo } from '../../../shared/types';
-import type { EventBus } from '../event-bus';
+import type { EventBus } from '../util/event-bus';
 import type { JobRegistry } from '../jobs/job-registry';
 import type { Library } from '../library/library';
 import type { ModelStore } from '../ml/model-store';
-import type { RecentProjects } from '../recent-projects';
+import type { RecentProjects } from '../app/recent-projects';
 import type { ProjectStore } from '../store/project-store';
 
 /** What the host (Electron shell, browser-mode server, CLI) tells the service about itself. */

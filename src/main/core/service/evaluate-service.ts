@@ -7,7 +7,7 @@ import {
   predictValidation,
   type ValidationPredictions,
 } from '../eval/run-evaluation';
-import { runLabelState } from '../eval/run-labels';
+import { runLabelState } from '../train/run-labels';
 import { RunStore } from '../train/run-store';
 import type { ServiceContext } from './context';
 import { resolveRunModel } from './ml-service';

@@ -1,7 +1,7 @@
 import type { OcellusApi } from '../../../shared/api';
-import { EventBus } from '../event-bus';
+import { EventBus } from '../util/event-bus';
 import { JobRegistry } from '../jobs/job-registry';
-import { RecentProjects } from '../recent-projects';
+import { RecentProjects } from '../app/recent-projects';
 import { createAppService } from './app-service';
 import { guardApi } from './guard';
 import type { HostOptions, ServiceContext } from './context';

@@ -6,7 +6,7 @@ import { type EmbedModel, embeddingStatus, runEmbedding } from '../ml/embedder';
 import type { StoredModel } from '../ml/model-store';
 import { activeBackend, initBackend, isBackendName, skippedBackends } from '../ml/tf-runtime';
 import { engineStatus } from '../ml/engine-status';
-import { readAppSettings, writeAppSettings } from '../app-settings';
+import { readAppSettings, writeAppSettings } from '../app/app-settings';
 import { defaultPreprocessing, loadZoo } from '../ml/zoo';
 import type { ZooModel } from '../ml/zoo-types';
 import { requireLibrary } from './library-service';

@@ -5,7 +5,7 @@ import {
   type TrainConfig,
 } from '../../../shared/types';
 import type { TrainingSet } from './dataset';
-import { seededRandom, shuffled } from './rng';
+import { seededRandom, shuffled } from '../util/rng';
 import type { SplitItem } from './split';
 
 /** Below this many validation images per class, epochs are not ranked on validation loss. */

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core's Node build registers no gradients; the umbrella package's build does, on the
 // same (shared) tfjs-core instance.
 import '@tensorflow/tfjs';
-import { seededRandom, shuffled } from './rng';
+import { seededRandom, shuffled } from '../util/rng';
+import type { HeadWeights } from '../model/head';
 
 export interface HeadConfig {
   /** Units of the hidden Dense layer (ReLU). */
@@ -45,16 +46,6 @@ export interface HeadData {
 import type { EpochMetrics } from '../../../shared/types';
 
 export type { EpochMetrics };
-
-export interface HeadWeights {
-  w1: Float32Array;
-  b1: Float32Array;
-  w2: Float32Array;
-  b2: Float32Array;
-  dim: number;
-  hidden: number;
-  classes: number;
-}
 
 export interface HeadHooks {
   onBatch?: (epoch: number, batch: number, batches: number, loss: number, accuracy: number) => void;
@@ -273,23 +264,4 @@ export async function trainHead(
     stoppedEarly,
     cancelled,
   };
-}
-
-/** Class probabilities of embeddings under trained head weights (inference, no dropout). */
-export function predictHead(weights: HeadWeights, x: Float32Array): Float32Array {
-  return tf.tidy(() => {
-    const n = x.length / weights.dim;
-    const xt = tf.tensor2d(x, [n, weights.dim]);
-    const h = tf.relu(
-      tf.add(
-        tf.matMul(xt, tf.tensor2d(weights.w1, [weights.dim, weights.hidden])),
-        tf.tensor1d(weights.b1),
-      ),
-    );
-    const logits = tf.add(
-      tf.matMul(h, tf.tensor2d(weights.w2, [weights.hidden, weights.classes])),
-      tf.tensor1d(weights.b2),
-    );
-    return tf.softmax(logits).dataSync() as Float32Array;
-  });
 }

@@ -7,7 +7,7 @@ import type {
   RunSummary,
   TrainConfig,
 } from '../../../shared/types';
-import type { HeadWeights } from './head-trainer';
+import type { HeadWeights } from '../model/head';
 
 interface RunRow {
   id: number;

@@ -1,4 +1,4 @@
-import { seededRandom, shuffled } from './rng';
+import { seededRandom, shuffled } from '../util/rng';
 
 export interface SplitItem {
   id: number;

@@ -6,7 +6,7 @@
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
 import { OcellusError } from '../../../../shared/errors';
-import type { HeadWeights } from '../../train/head-trainer';
+import type { HeadWeights } from '../../model/head';
 import { findFeatureLayer } from '../feature-model';
 import {
   LAYER_CONVERTERS,

@@ -1,5 +1,5 @@
 import { onnx } from 'onnx-proto';
-import type { HeadWeights } from '../../train/head-trainer';
+import type { HeadWeights } from '../../model/head';
 import type { OnnxIo } from '../zoo-types';
 import { ONNX_PROBABILITIES } from './convert-layers';
 

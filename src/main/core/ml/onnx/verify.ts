@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { InferenceSession } from 'onnxruntime-node';
 import type { Ort } from './onnx-engine';
-import { seededRandom } from '../../train/rng';
+import { seededRandom } from '../../util/rng';
 import { ONNX_INPUT } from './convert-layers';
 
 /** The largest difference allowed between ONNX Runtime and TF.js outputs. */

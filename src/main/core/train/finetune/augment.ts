@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { AugmentationConfig } from '../../../../shared/types';
 import type { ViewParams } from '../../ml/augment-input';
-import { seededRandom } from '../rng';
+import { seededRandom } from '../../util/rng';
 
 export { loadAugmentedInput, type ViewParams } from '../../ml/augment-input';
 

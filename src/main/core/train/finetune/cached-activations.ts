@@ -8,7 +8,7 @@ import {
 import type { AugmentationConfig } from '../../../../shared/types';
 import type { JobContext } from '../../jobs/job-registry';
 import type { PreprocessingSpec } from '../../ml/zoo-types';
-import { seededRandom } from '../rng';
+import { seededRandom } from '../../util/rng';
 import { type ActivationCache } from './activation-cache';
 import { loadAugmentedInput, viewParams } from './augment';
 import type { BatchSource } from './finetune-loop';

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs';
 import type { EpochMetrics } from '../../../../shared/types';
-import type { HeadConfig, HeadHooks, HeadWeights } from '../head-trainer';
-import { seededRandom, shuffled } from '../rng';
+import type { HeadConfig, HeadHooks } from '../head-trainer';
+import type { HeadWeights } from '../../model/head';
+import { seededRandom, shuffled } from '../../util/rng';
 import { fastMatMul } from './fast-matmul';
 import type { TopWeights } from './top-net';
 

@@ -20,7 +20,7 @@ import { datasetKey, progressHooks, runCounts } from '../run-helpers';
 import type { RunStore } from '../run-store';
 import { splitTrainValidation } from '../split';
 import { buildEstimate, tooSmallToRank } from '../estimate';
-import { recordRunLabels } from '../../eval/run-labels';
+import { recordRunLabels } from '../run-labels';
 import { ActivationCache } from './activation-cache';
 import { augmentationKey } from './augment';
 import {
@@ -35,7 +35,7 @@ import { saveFinetuneWeights } from './finetune-weights';
 import { ACTIVATION_BUDGET_BYTES, buildFullNet } from './full-net';
 import { buildTopNet, planCut, type CutPlan } from './top-net';
 import { warmUpHead } from './warm-up';
-import type { HeadWeights } from '../head-trainer';
+import type { HeadWeights } from '../../model/head';
 
 export interface FinetuneDeps {
   db: Database.Database;

@@ -7,7 +7,7 @@ import {
   type SymbolicTensor,
 } from '@tensorflow/tfjs-layers';
 import { diskModelHandler } from '../../ml/model-io';
-import { predictHead, type HeadWeights } from '../head-trainer';
+import { predictHead, type HeadWeights } from '../../model/head';
 import { applyLayerWeights } from './full-net';
 import type { TopWeights } from './top-net';
 

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { JobContext } from '../../jobs/job-registry';
 import type { PreprocessingSpec } from '../../ml/zoo-types';
-import { trainHead, type HeadConfig, type HeadWeights } from '../head-trainer';
+import { trainHead, type HeadConfig } from '../head-trainer';
+import { type HeadWeights } from '../../model/head';
 import { NO_AUGMENTATION } from './augment';
 import { imageSource, type SourceImage } from './cached-activations';
 import type { FeatureNet } from './finetune-loop';

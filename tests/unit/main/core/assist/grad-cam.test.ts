@@ -3,12 +3,9 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import { gradCam, spatialBaseOf } from '../../../../../src/main/core/assist/grad-cam';
-import {
-  DEFAULT_HEAD,
-  trainHead,
-  type HeadWeights,
-} from '../../../../../src/main/core/train/head-trainer';
-import { seededRandom } from '../../../../../src/main/core/train/rng';
+import { DEFAULT_HEAD, trainHead } from '../../../../../src/main/core/train/head-trainer';
+import { type HeadWeights } from '../../../../../src/main/core/model/head';
+import { seededRandom } from '../../../../../src/main/core/util/rng';
 
 const SIZE = 32;
 

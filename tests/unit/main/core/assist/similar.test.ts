@@ -5,7 +5,7 @@ import {
   topK,
   type EmbeddingMatrix,
 } from '../../../../../src/main/core/assist/similar';
-import { seededRandom } from '../../../../../src/main/core/train/rng';
+import { seededRandom } from '../../../../../src/main/core/util/rng';
 
 function matrixOf(rows: number[][]): EmbeddingMatrix {
   const dim = rows[0]?.length ?? 0;

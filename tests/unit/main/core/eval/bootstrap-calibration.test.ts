@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { bootstrapIntervals, quantile } from '../../../../../src/main/core/eval/bootstrap';
 import { calibration } from '../../../../../src/main/core/eval/calibration';
 import { evaluationFigures } from '../../../../../src/main/core/eval/report';
-import { seededRandom } from '../../../../../src/main/core/train/rng';
+import { seededRandom } from '../../../../../src/main/core/util/rng';
 
 /** n items, right with probability 0.8 (seeded). */
 function outcomes(n: number, seed: number): boolean[] {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JobInfo } from '../../../../../src/shared/types';
-import { EventBus } from '../../../../../src/main/core/event-bus';
+import { EventBus } from '../../../../../src/main/core/util/event-bus';
 import { JobRegistry } from '../../../../../src/main/core/jobs/job-registry';
 
 describe('JobRegistry', () => {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { defaultProjectDir } from '../../../../../src/main/core/app-paths';
+import { defaultProjectDir } from '../../../../../src/main/core/app/app-paths';
 import { createOcellusService } from '../../../../../src/main/core/service';
 import { makeTmpDir } from '../../../../helpers/tmp-dir';
 

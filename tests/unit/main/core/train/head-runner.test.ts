@@ -14,7 +14,7 @@ import {
   trainHead,
   type HeadData,
 } from '../../../../../src/main/core/train/head-trainer';
-import { seededRandom } from '../../../../../src/main/core/train/rng';
+import { seededRandom } from '../../../../../src/main/core/util/rng';
 import { makeTmpDir } from '../../../../helpers/tmp-dir';
 
 const REPO = path.resolve(__dirname, '../../../../..');

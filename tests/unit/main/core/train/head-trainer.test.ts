@@ -3,11 +3,11 @@ import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   DEFAULT_HEAD,
-  predictHead,
   trainHead,
   type HeadData,
 } from '../../../../../src/main/core/train/head-trainer';
-import { seededRandom } from '../../../../../src/main/core/train/rng';
+import { predictHead } from '../../../../../src/main/core/model/head';
+import { seededRandom } from '../../../../../src/main/core/util/rng';
 
 /** Embeddings with a learnable signal: each class shifts a different block of dimensions. */
 function synthetic(

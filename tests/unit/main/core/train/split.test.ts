@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../../../../../src/main/core/train/rng';
+import { seededRandom } from '../../../../../src/main/core/util/rng';
 import { splitTrainValidation, type SplitItem } from '../../../../../src/main/core/train/split';
 
 function dataset(n: number, classes: number, groupSize: number, seed = 1): SplitItem[] {

@@ -15,8 +15,8 @@ import {
 import { createSession, loadOrt } from '../../../../../../src/main/core/ml/onnx/onnx-engine';
 import { onnxCachePaths } from '../../../../../../src/main/core/ml/onnx/onnx-cache';
 import type { PreprocessingSpec } from '../../../../../../src/main/core/ml/zoo-types';
-import { predictHead, type HeadWeights } from '../../../../../../src/main/core/train/head-trainer';
-import { seededRandom } from '../../../../../../src/main/core/train/rng';
+import { predictHead, type HeadWeights } from '../../../../../../src/main/core/model/head';
+import { seededRandom } from '../../../../../../src/main/core/util/rng';
 import { sharedMobileNetV2 } from '../../../../../helpers/nsfw-models';
 import { makeTmpDir } from '../../../../../helpers/tmp-dir';
 import { saveLayersModel } from '../../../../../helpers/tiny-models';

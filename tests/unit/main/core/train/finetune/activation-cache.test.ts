@@ -5,7 +5,7 @@ import {
   ActivationCache,
   toHalf,
 } from '../../../../../../src/main/core/train/finetune/activation-cache';
-import { seededRandom } from '../../../../../../src/main/core/train/rng';
+import { seededRandom } from '../../../../../../src/main/core/util/rng';
 import { makeTmpDir } from '../../../../../helpers/tmp-dir';
 
 describe('ActivationCache', () => {

@@ -12,7 +12,7 @@ import {
   loadFinetuneWeights,
 } from '../../../../../../src/main/core/train/finetune/finetune-weights';
 import { RunStore } from '../../../../../../src/main/core/train/run-store';
-import { seededRandom } from '../../../../../../src/main/core/train/rng';
+import { seededRandom } from '../../../../../../src/main/core/util/rng';
 import { nativeBackend } from '../../../../../helpers/native-backend';
 import { sharedMobileNetV2 } from '../../../../../helpers/nsfw-models';
 import { makeTestService, jobFinished as finished } from '../../../../../helpers/service';

@@ -11,7 +11,7 @@ import {
   layerWeights,
 } from '../../../../../../src/main/core/train/finetune/full-net';
 import { DEFAULT_HEAD } from '../../../../../../src/main/core/train/head-trainer';
-import { seededRandom } from '../../../../../../src/main/core/train/rng';
+import { seededRandom } from '../../../../../../src/main/core/util/rng';
 
 /** A few conv/depthwise blocks at 64×64, BatchNorm after each, seeded. */
 function smallCnn(): tfl.LayersModel {

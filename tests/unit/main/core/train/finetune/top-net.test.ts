@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diskModelHandler } from '../../../../../../src/main/core/ml/model-io';
 import { initBackend } from '../../../../../../src/main/core/ml/tf-runtime';
 import { buildTopNet, planCut } from '../../../../../../src/main/core/train/finetune/top-net';
-import { seededRandom } from '../../../../../../src/main/core/train/rng';
+import { seededRandom } from '../../../../../../src/main/core/util/rng';
 import { sharedMobileNetV2 } from '../../../../../helpers/nsfw-models';
 
 describe('the top of MobileNetV2 rebuilt above a cut', () => {

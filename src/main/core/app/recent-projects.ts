@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { RecentProject } from '../../shared/types';
-import { writeFileAtomic } from './fs-atomic';
+import type { RecentProject } from '../../../shared/types';
+import { writeFileAtomic } from '../util/fs-atomic';
 
 const MAX_RECENT = 12;
 const FILE_NAME = 'recent-projects.json';

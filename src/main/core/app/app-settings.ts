@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from './fs-atomic';
+import { writeFileAtomic } from '../util/fs-atomic';
 
 /** Per-user preferences of the app (not of a project). */
 export interface AppSettings {

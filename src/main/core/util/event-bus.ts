@@ -1,4 +1,4 @@
-import type { ApiEvents, EventName } from '../../shared/api';
+import type { ApiEvents, EventName } from '../../../shared/api';
 
 type Listener<E extends EventName> = (payload: ApiEvents[E]) => void;
 

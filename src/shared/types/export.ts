@@ -1,0 +1,63 @@
+/** Exports: dataset formats, model bundles, label imports, Camtrap DP. */
+
+export type DatasetFormat = 'csv' | 'imagefolder' | 'camtrap-dp';
+export type ExportKind = DatasetFormat | 'bundle';
+
+export interface DatasetExportOptions {
+  format: DatasetFormat;
+  /** Output folder (created; for ImageFolder and Camtrap DP it must be empty or absent). */
+  out: string;
+  /** ImageFolder: copy the files or hard-link them (same drive only; copies otherwise). */
+  linkMode?: 'copy' | 'hardlink';
+  /** Camtrap DP: one deployment per root folder or per camera. */
+  deploymentsBy?: 'root' | 'camera';
+  /** Camtrap DP: UTC offset of the camera clocks, e.g. "+02:00". */
+  timezone?: string;
+}
+
+export interface BundleExportOptions {
+  /** The run to export; the newest finished run when absent. */
+  runId?: number;
+  out: string;
+  /** Also write `<out>.zip`. */
+  zip?: boolean;
+}
+
+/** One past export of the project, newest first in lists. */
+export interface ExportRecord {
+  id: number;
+  kind: ExportKind;
+  path: string;
+  runId: number | null;
+  state: 'done' | 'failed';
+  /** One line: what was written, or why it failed. */
+  summary: string;
+  createdAt: string;
+}
+
+export interface LabelImportResult {
+  /** Data rows with a path. */
+  rows: number;
+  /** Images whose labels changed. */
+  labelled: number;
+  createdClasses: string[];
+  /** Paths that match no image (the first 200), with their CSV line. */
+  unknown: { line: number; path: string }[];
+  unknownCount: number;
+  /** The undoable label batch, or null when nothing changed. */
+  batchId: number | null;
+  imageIds: number[];
+  /** Nothing was imported: it would replace human labels of another class on this many images. */
+  replacesHuman?: number;
+}
+
+export type CamtrapObservationType =
+  'animal' | 'human' | 'vehicle' | 'blank' | 'unknown' | 'unclassified';
+
+/** How one class becomes a Camtrap DP observation. */
+export interface CamtrapClassMapping {
+  className: string;
+  observationType: CamtrapObservationType;
+  /** For animals; the class name when not set. */
+  scientificName: string | null;
+}
