@@ -43,7 +43,7 @@ import type { PreprocessingSpec } from '../src/main/core/ml/zoo-types';
 import { createOcellusService, type OcellusService } from '../src/main/core/service';
 import type { JobInfo } from '../src/shared/types';
 import { writeNsfwModel } from '../tests/helpers/nsfw-models';
-import { seededRandom } from '../src/main/core/train/rng';
+import { seededRandom } from '../src/main/core/util/rng';
 
 // ---------------------------------------------------------------------------------------------
 // Options

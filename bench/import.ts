@@ -21,7 +21,7 @@ import { log, pool, rate, secs, table } from './lib/measure';
 import { cacheDirFor } from '../src/main/core/library/derivative-paths';
 import { createOcellusService, type OcellusService } from '../src/main/core/service';
 import type { JobInfo } from '../src/shared/types';
-import { seededRandom } from '../src/main/core/train/rng';
+import { seededRandom } from '../src/main/core/util/rng';
 
 // ---------------------------------------------------------------------------------------------
 // Options

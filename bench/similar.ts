@@ -17,7 +17,7 @@ import { PredictionStore } from '../src/main/core/assist/prediction-store';
 import { loadMatrix, nearest } from '../src/main/core/assist/similar';
 import { LibraryDb } from '../src/main/core/library/library-db';
 import { ProjectStore } from '../src/main/core/store/project-store';
-import { seededRandom } from '../src/main/core/train/rng';
+import { seededRandom } from '../src/main/core/util/rng';
 
 const { values } = parseArgs({
   options: {

@@ -37,7 +37,7 @@ import { cacheActivations, cachedSource } from '../src/main/core/train/finetune/
 import { trainFinetune } from '../src/main/core/train/finetune/finetune-loop';
 import { buildTopNet, planCut } from '../src/main/core/train/finetune/top-net';
 import { DEFAULT_HEAD, trainHead } from '../src/main/core/train/head-trainer';
-import { seededRandom } from '../src/main/core/train/rng';
+import { seededRandom } from '../src/main/core/util/rng';
 import { writeNsfwModel } from '../tests/helpers/nsfw-models';
 import { log, median, table, timed } from './lib/measure';
 import { nativePart, nativeTable, type NativeRows } from './train-native';
