@@ -28,6 +28,8 @@ for (const size of SIZES) {
     await welcome.createProject('Layout');
     await library.addFolder(photos);
     await library.expectShown(120);
+    // Measured once the import is over: its progress bar sits above the grid while it runs.
+    await expect(page.getByTestId('import-progress')).toHaveCount(0, { timeout: 120_000 });
     await expect(library.tiles.first()).toHaveCSS('height', '160px');
 
     const geometry = () =>
