@@ -59,8 +59,9 @@ for (const size of SIZES) {
     await expect(toggle).toHaveAttribute('aria-expanded', 'false');
     const panels = page.getByRole('complementary', { name: /Classes, folders/ });
     await expect(panels).toBeHidden();
+    // The grid lays out its new width on its next resize callback.
+    await expect.poll(async () => (await geometry()).columns).toBeGreaterThan(open.columns ?? 0);
     const closed = await geometry();
-    expect(closed.columns).toBeGreaterThan(open.columns ?? 0);
     expect(closed.visible).toBe(open.visible);
     await page.keyboard.press('Enter');
     await expect(panels).toBeVisible();
