@@ -27,12 +27,11 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import sharp from 'sharp';
 import { collectImageFiles, bundlePredictor } from '../src/main/core/export/predict';
 import { diskModelHandler } from '../src/main/core/ml/model-io';
-import { ModelStore } from '../src/main/core/ml/model-store';
 import { initBackend } from '../src/main/core/ml/tf-runtime';
-import { createOcellusService, type OcellusService } from '../src/main/core/service';
+import type { OcellusService } from '../src/main/core/service';
 import type { JobInfo, RunSummary, TrainConfig } from '../src/shared/types';
-import { writeNsfwModel } from '../tests/helpers/nsfw-models';
 import { log, table, timed } from './lib/measure';
+import { benchService } from './lib/app-service';
 
 const run = promisify(execFile);
 
@@ -339,24 +338,12 @@ async function main(): Promise<void> {
   const dataDir = path.join(opts.data, 'images');
   log(`rendering ${TRAIN_SET} (train) and ${TEST_SETS.join(', ')} (test) at ${RENDER_PX} px`);
   const classes = await buildData(dataDir, opts.perClass, opts.testPerClass);
-  const modelJson = await writeNsfwModel(path.join(opts.data, 'mobilenet_v2'));
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ocellus-bench-acc-'));
-  const appData = path.join(work, 'appdata');
-  await new ModelStore({ cacheDir: path.join(appData, 'models') }).importFolder(
-    path.dirname(modelJson),
-    { id: BASE_ID, name: 'MobileNetV2 (Keras, from nsfwjs)' },
-  );
-  const worker = path.resolve('out', 'main', 'embed-worker.js');
-  const service = createOcellusService({
-    // 'web': suggestions follow each run, as in the app.
+  const { service, modelJson } = await benchService({
+    work,
+    modelDir: path.join(opts.data, 'mobilenet_v2'),
+    baseId: BASE_ID,
     host: 'web',
-    appVersion: 'bench',
-    appDataDir: appData,
-    defaultProjectDir: work,
-    watch: false,
-    trackRecent: false,
-    resourcesDir: path.resolve('resources'),
-    mlWorkerFile: fs.existsSync(worker) ? worker : null,
   });
   const results: {
     mode: Mode;

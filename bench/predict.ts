@@ -16,14 +16,13 @@ import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import sharp from 'sharp';
 import { collectImageFiles } from '../src/main/core/export/predict';
-import { ModelStore } from '../src/main/core/ml/model-store';
 import { createSession, loadOrt } from '../src/main/core/ml/onnx/onnx-engine';
 import { loadModelInput } from '../src/main/core/ml/preprocess';
 import type { PreprocessingSpec } from '../src/main/core/ml/zoo-types';
-import { createOcellusService, type OcellusService } from '../src/main/core/service';
+import type { OcellusService } from '../src/main/core/service';
 import type { JobInfo } from '../src/shared/types';
-import { writeNsfwModel } from '../tests/helpers/nsfw-models';
 import { fmtRate, log, median, table } from './lib/measure';
+import { benchService } from './lib/app-service';
 
 const run = promisify(execFile);
 const BASE_ID = 'bench-mobilenet-v2';
@@ -88,22 +87,11 @@ function jobDone(service: OcellusService, kind: string): Promise<JobInfo> {
 
 /** A MobileNetV2 bundle trained on a few generated images, through the app's own path. */
 async function makeBundle(work: string): Promise<string> {
-  const modelJson = await writeNsfwModel(path.join(work, 'mobilenet_v2'));
-  const appData = path.join(work, 'appdata');
-  await new ModelStore({ cacheDir: path.join(appData, 'models') }).importFolder(
-    path.dirname(modelJson),
-    { id: BASE_ID, name: 'MobileNetV2 (Keras, from nsfwjs)' },
-  );
-  const worker = path.resolve('out', 'main', 'embed-worker.js');
-  const service = createOcellusService({
+  const { service } = await benchService({
+    work,
+    modelDir: path.join(work, 'mobilenet_v2'),
+    baseId: BASE_ID,
     host: 'cli',
-    appVersion: 'bench',
-    appDataDir: appData,
-    defaultProjectDir: work,
-    watch: false,
-    trackRecent: false,
-    resourcesDir: path.resolve('resources'),
-    mlWorkerFile: fs.existsSync(worker) ? worker : null,
   });
   try {
     for (const [k, name] of ['warm', 'cool'].entries()) {

@@ -62,7 +62,8 @@ Options:
   --version, -v    print the version
 `;
 
-const COMMANDS = [
+/** Every command the CLI runs, as the overview lists them. */
+export const COMMANDS = [
   'init',
   'add',
   'rescan',
