@@ -1,24 +1,9 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { expect, test } from './fixtures';
+import { runBuiltCli } from './helpers/built-cli';
 
-const run = promisify(execFile);
-const bin = path.resolve('bin/ocellus.cjs');
-
-async function ocellus(args: string[], cwd: string, appData: string) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], {
-      cwd,
-      env: { ...process.env, OCELLUS_APP_DATA: appData },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const ocellus = runBuiltCli;
 
 test('the built CLI: init, status --json, and a one-line error on a text file', async ({
   workDir,

@@ -3,28 +3,13 @@
  * writing commands are refused with the owner named, its reading commands still work, and
  * a lock left by a killed owner is taken over.
  */
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { expect, startServer, stopServer, test } from './fixtures';
+import { runBuiltCli } from './helpers/built-cli';
 import { writeJpeg } from '../helpers/image-fixtures';
 
-const run = promisify(execFile);
-const bin = path.resolve('bin/ocellus.cjs');
-
-async function ocellus(args: string[], cwd: string, appData: string) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], {
-      cwd,
-      env: { ...process.env, OCELLUS_APP_DATA: appData },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const ocellus = runBuiltCli;
 
 test('one owner process: the CLI is refused while a window owns the project, reads still work', async ({
   workDir,
