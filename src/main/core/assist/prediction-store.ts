@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { writeMeta } from '../store/meta';
 import type { PredictionDetail, Suggestion } from '../../../shared/types';
 
 import { SUGGESTIONS_RUN_KEY, currentSuggestionsRun } from '../library/prediction-query';
@@ -84,11 +85,7 @@ export class PredictionStore {
   publish(runId: number): void {
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM predictions WHERE run_id <> ?').run(runId);
-      this.db
-        .prepare(
-          'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
-        )
-        .run(SUGGESTIONS_RUN_KEY, String(runId));
+      writeMeta(this.db, SUGGESTIONS_RUN_KEY, String(runId));
     })();
   }
 

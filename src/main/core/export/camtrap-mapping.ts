@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { readMeta, writeMeta } from '../store/meta';
 import { OcellusError } from '../../../shared/errors';
 import type { CamtrapClassMapping, CamtrapObservationType } from '../../../shared/types';
 
@@ -60,18 +61,15 @@ export function saveCamtrapMapping(
       scientificName: sci === '' ? null : sci,
     });
   }
-  db.prepare(
-    'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
-  ).run(META_KEY, JSON.stringify([...merged.values()]));
+  writeMeta(db, META_KEY, JSON.stringify([...merged.values()]));
   return camtrapMapping(db);
 }
 
 function readSaved(db: Database.Database): CamtrapClassMapping[] {
-  const row = db.prepare('SELECT value FROM meta WHERE key = ?').get(META_KEY) as
-    { value: string } | undefined;
-  if (!row) return [];
+  const value = readMeta(db, META_KEY);
+  if (value === null) return [];
   try {
-    const list = JSON.parse(row.value) as unknown;
+    const list = JSON.parse(value) as unknown;
     return Array.isArray(list) ? (list as CamtrapClassMapping[]) : [];
   } catch {
     return [];

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { writeMeta } from '../store/meta';
 import { OcellusError } from '../../../shared/errors';
 import type { ClassInfo, ClassUpdate, LabelCounts, LabelMode } from '../../../shared/types';
 import { HOTKEYS, ensureClass } from './classes';
@@ -173,11 +174,7 @@ export class ClassStore {
         for (const r of rows)
           if (keep.get(r.image_id)?.class_id !== r.class_id) del.run(r.image_id, r.class_id);
       }
-      this.db
-        .prepare(
-          "INSERT INTO meta (key, value) VALUES ('label_mode', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        )
-        .run(mode);
+      writeMeta(this.db, 'label_mode', mode);
     })();
     labelCounter(this.db).invalidate();
     return { affectedImages: affected };

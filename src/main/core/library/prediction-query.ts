@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { readMeta } from '../store/meta';
 import type { ImageFilter, Suggestion } from '../../../shared/types';
 
 /** Meta key of the run whose predictions are the current suggestions. */
@@ -6,9 +7,8 @@ export const SUGGESTIONS_RUN_KEY = 'suggestions_run';
 
 /** The run whose predictions are the current suggestions, or null. */
 export function currentSuggestionsRun(db: Database.Database): number | null {
-  const row = db.prepare('SELECT value FROM meta WHERE key = ?').get(SUGGESTIONS_RUN_KEY) as
-    { value: string } | undefined;
-  const n = row ? Number(row.value) : NaN;
+  const value = readMeta(db, SUGGESTIONS_RUN_KEY);
+  const n = value !== null ? Number(value) : NaN;
   return Number.isSafeInteger(n) ? n : null;
 }
 

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { OcellusError } from '../../../shared/errors';
 import type { ImageCounts, LabelMode, ProjectStatus, ProjectSummary } from '../../../shared/types';
 import { isReadOnly } from '../util/io-errors';
+import { allMeta, readMeta, writeMeta } from './meta';
 import { LATEST_SCHEMA_VERSION, migrate } from './migrations';
 import { ProjectLock } from './project-lock';
 import {
@@ -75,12 +76,12 @@ export class ProjectStore {
       db.pragma(`application_id = ${OCELLUS_APPLICATION_ID}`);
       configure(db);
       migrate(db, 0);
-      const insert = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
-      db.transaction(() => {
-        insert.run('name', name);
-        insert.run('label_mode', labelMode);
-        insert.run('created_at', new Date().toISOString());
-        insert.run('created_with', options.appVersion);
+      const created = db;
+      created.transaction(() => {
+        writeMeta(created, 'name', name);
+        writeMeta(created, 'label_mode', labelMode);
+        writeMeta(created, 'created_at', new Date().toISOString());
+        writeMeta(created, 'created_with', options.appVersion);
       })();
       // Write the header to the main file now, so a later open can identify it cheaply.
       db.pragma('wal_checkpoint(TRUNCATE)');
@@ -168,11 +169,7 @@ export class ProjectStore {
 
   /** Name, label mode and versions of the project. */
   summary(): ProjectSummary {
-    const rows = this.db.prepare('SELECT key, value FROM meta').all() as {
-      key: string;
-      value: string;
-    }[];
-    const meta = new Map(rows.map((r) => [r.key, r.value]));
+    const meta = allMeta(this.db);
     const labelMode = meta.get('label_mode') === 'multi' ? 'multi' : 'single';
     return {
       path: this.path,
@@ -214,18 +211,12 @@ export class ProjectStore {
 
   /** A value of the project's key/value metadata. */
   getMeta(key: string): string | null {
-    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as
-      { value: string } | undefined;
-    return row?.value ?? null;
+    return readMeta(this.db, key);
   }
 
   /** Sets a value of the project's key/value metadata. */
   setMeta(key: string, value: string): void {
-    this.db
-      .prepare(
-        'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
-      )
-      .run(key, value);
+    writeMeta(this.db, key, value);
   }
 
   /**
