@@ -8,7 +8,7 @@ import {
 } from '../../../shared/csv';
 import { OcellusError } from '../../../shared/errors';
 import type { LabelImportResult, LabelMode } from '../../../shared/types';
-import { ensureClass } from '../labels/classes';
+import { ensureClass } from '../labels/class-store';
 import { LabelStore } from '../labels/label-store';
 import { readTextSafe } from '../util/safe-fs';
 

@@ -2,8 +2,9 @@ import type Database from 'better-sqlite3';
 import { writeMeta } from '../store/meta';
 import { OcellusError } from '../../../shared/errors';
 import type { ClassInfo, ClassUpdate, LabelCounts, LabelMode } from '../../../shared/types';
-import { HOTKEYS, ensureClass } from './classes';
+import { CLASS_PALETTE, HOTKEYS } from './classes';
 import { labelCounter } from './label-counts';
+import { LabelTable } from './label-table';
 
 const MIN_PER_CLASS = 5;
 
@@ -116,10 +117,7 @@ export class ClassStore {
     this.get(targetId);
     let moved = 0;
     this.db.transaction(() => {
-      moved = this.db
-        .prepare('UPDATE OR IGNORE labels SET class_id = ? WHERE class_id = ?')
-        .run(targetId, sourceId).changes;
-      this.db.prepare('DELETE FROM labels WHERE class_id = ?').run(sourceId);
+      moved = new LabelTable(this.db).moveClass(sourceId, targetId);
       this.db.prepare('DELETE FROM classes WHERE id = ?').run(sourceId);
     })();
     labelCounter(this.db).invalidate();
@@ -144,25 +142,9 @@ export class ClassStore {
     let affected = 0;
     this.db.transaction(() => {
       if (mode === 'single') {
-        affected = (
-          this.db
-            .prepare(
-              'SELECT COUNT(*) AS n FROM (SELECT image_id FROM labels GROUP BY image_id HAVING COUNT(*) > 1)',
-            )
-            .get() as { n: number }
-        ).n;
-        const rows = this.db
-          .prepare(
-            `SELECT image_id, class_id, source, confidence, created_at FROM labels
-              WHERE image_id IN (SELECT image_id FROM labels GROUP BY image_id HAVING COUNT(*) > 1)`,
-          )
-          .all() as {
-          image_id: number;
-          class_id: number;
-          source: string;
-          confidence: number | null;
-          created_at: string;
-        }[];
+        const table = new LabelTable(this.db);
+        affected = table.multiLabelledCount();
+        const rows = table.multiLabelled();
         const keep = new Map<number, (typeof rows)[number]>();
         const rank = (r: (typeof rows)[number]) =>
           [r.source === 'human' ? 1 : 0, r.confidence ?? 0, r.created_at] as const;
@@ -170,9 +152,8 @@ export class ClassStore {
           const k = keep.get(r.image_id);
           if (!k || compareRank(rank(r), rank(k)) > 0) keep.set(r.image_id, r);
         }
-        const del = this.db.prepare('DELETE FROM labels WHERE image_id = ? AND class_id = ?');
         for (const r of rows)
-          if (keep.get(r.image_id)?.class_id !== r.class_id) del.run(r.image_id, r.class_id);
+          if (keep.get(r.image_id)?.class_id !== r.class_id) table.delete(r.image_id, r.class_id);
       }
       writeMeta(this.db, 'label_mode', mode);
     })();
@@ -212,4 +193,39 @@ function cleanName(name: unknown): string {
   if (clean.length > 100)
     throw new OcellusError('INVALID_ARGUMENT', 'A class name is at most 100 characters');
   return clean;
+}
+
+/** Returns the id of the class named `name` (case-insensitive), creating it if needed. */
+export function ensureClass(db: Database.Database, name: string): number {
+  const existing = db.prepare('SELECT id FROM classes WHERE name = ?').get(name) as
+    { id: number } | undefined;
+  if (existing) return existing.id;
+  const { n, maxOrder } = db
+    .prepare('SELECT COUNT(*) AS n, COALESCE(MAX(sort_order), -1) AS maxOrder FROM classes')
+    .get() as { n: number; maxOrder: number };
+  const used = new Set(
+    (
+      db.prepare('SELECT hotkey FROM classes WHERE hotkey IS NOT NULL').all() as {
+        hotkey: string;
+      }[]
+    ).map((r) => r.hotkey),
+  );
+  const hotkey = [...HOTKEYS].find((k) => !used.has(k)) ?? null;
+  const info = db
+    .prepare(
+      'INSERT INTO classes (name, color, hotkey, sort_order, created_at) VALUES (?, ?, ?, ?, ?)',
+    )
+    .run(
+      name,
+      CLASS_PALETTE[n % CLASS_PALETTE.length],
+      hotkey,
+      maxOrder + 1,
+      new Date().toISOString(),
+    );
+  return Number(info.lastInsertRowid);
+}
+
+/** Whether a class with this id exists. */
+export function classExists(db: Database.Database, classId: number): boolean {
+  return db.prepare('SELECT 1 FROM classes WHERE id = ?').get(classId) !== undefined;
 }

@@ -1,49 +1,45 @@
 import type Database from 'better-sqlite3';
-import { ensureClass } from './classes';
+import { ensureClass } from './class-store';
+import { LabelTable } from './label-table';
 
 /**
  * The label writes that come with indexing an image: the labels kept by content when its
  * folder was removed come back, and a folder name becomes a human label. They are part of
  * reading the image rather than a user's action, so they make no undo batch; the folder
- * label still gets its history row.
+ * label still gets its history row. Owns the `orphan_labels` table.
  */
 export class IndexedLabels {
-  private readonly hasAny: Database.Statement;
-  private readonly restoreOrphans: Database.Statement;
+  private readonly table: LabelTable;
   private readonly dropOrphans: Database.Statement;
-  private readonly addLabel: Database.Statement;
-  private readonly addHistory: Database.Statement;
 
   constructor(private readonly db: Database.Database) {
-    this.hasAny = db.prepare('SELECT 1 FROM labels WHERE image_id = ? LIMIT 1');
-    this.restoreOrphans = db.prepare(
-      `INSERT OR IGNORE INTO labels (image_id, class_id, source, run_id, confidence, created_at)
-       SELECT ?, class_id, source, run_id, confidence, created_at FROM orphan_labels WHERE hash = ?`,
-    );
+    this.table = new LabelTable(db);
     this.dropOrphans = db.prepare('DELETE FROM orphan_labels WHERE hash = ?');
-    this.addLabel = db.prepare(
-      `INSERT OR IGNORE INTO labels (image_id, class_id, source, created_at) VALUES (?, ?, 'human', ?)`,
-    );
-    this.addHistory = db.prepare(
-      `INSERT INTO label_history (image_id, class_id, action, source, at) VALUES (?, ?, 'add', 'human', ?)`,
-    );
   }
 
   /** Whether the image has any label. */
   has(imageId: number): boolean {
-    return this.hasAny.get(imageId) !== undefined;
+    return this.table.has(imageId);
   }
 
   /** Gives the image the labels kept for its content when its folder was removed. */
   restoreByHash(imageId: number, hash: string): void {
-    this.restoreOrphans.run(imageId, hash);
+    this.table.restoreOrphans(imageId, hash);
     this.dropOrphans.run(hash);
   }
 
   /** Labels the image with the class named after its folder (created if needed), as a human. */
   addFromFolder(imageId: number, className: string, at: string): void {
-    const classId = ensureClass(this.db, className);
-    if (this.addLabel.run(imageId, classId, at).changes > 0)
-      this.addHistory.run(imageId, classId, at);
+    this.table.addHumanUnbatched(imageId, ensureClass(this.db, className), at);
   }
+}
+
+/** Keeps the labels of a root's images by content hash, for when the same files come back. */
+export function keepLabelsOfRoot(db: Database.Database, rootId: number): void {
+  db.prepare(
+    `INSERT OR IGNORE INTO orphan_labels (hash, class_id, source, run_id, confidence, created_at)
+     SELECT i.hash, l.class_id, l.source, l.run_id, l.confidence, l.created_at
+       FROM labels l JOIN images i ON i.id = l.image_id
+      WHERE i.root_id = ? AND i.hash IS NOT NULL`,
+  ).run(rootId);
 }

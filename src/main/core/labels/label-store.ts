@@ -1,29 +1,9 @@
 import type Database from 'better-sqlite3';
 import { OcellusError } from '../../../shared/errors';
 import type { LabelChange, LabelEvent, LabelMode } from '../../../shared/types';
+import { classExists } from './class-store';
 import { labelCounter, type LabelRowChange } from './label-counts';
-
-type Source = 'human' | 'model';
-
-interface LabelRow {
-  image_id: number;
-  class_id: number;
-  source: Source;
-  run_id: number | null;
-  confidence: number | null;
-  created_at: string;
-}
-
-interface HistoryRow {
-  id: number;
-  image_id: number;
-  class_id: number;
-  action: 'add' | 'remove';
-  source: Source;
-  run_id: number | null;
-  confidence: number | null;
-  at: string;
-}
+import { LabelTable, type HistoryRow, type LabelRow, type Source } from './label-table';
 
 export interface ModelLabel {
   runId: number;
@@ -46,10 +26,14 @@ export interface AssignOptions {
  * labels never replace human ones, and a human label replaces a model suggestion.
  */
 export class LabelStore {
+  private readonly table: LabelTable;
+
   constructor(
     private readonly db: Database.Database,
     private readonly labelMode: () => LabelMode,
-  ) {}
+  ) {
+    this.table = new LabelTable(db);
+  }
 
   /**
    * Gives `classId` to each image (replacing other labels in single-label projects). Where
@@ -70,11 +54,9 @@ export class LabelStore {
       if (n > 0) return this.refused(n);
     }
     return this.batch(description, (log) => {
-      const current = this.db.prepare('SELECT * FROM labels WHERE image_id = ?');
-      const exists = this.db.prepare('SELECT 1 FROM images WHERE id = ?');
       for (const imageId of new Set(imageIds)) {
-        if (!exists.get(imageId)) continue;
-        const labels = current.all(imageId) as LabelRow[];
+        if (!this.table.imageExists(imageId)) continue;
+        const labels = this.table.ofImage(imageId);
         if (source === 'model' && labels.some((l) => l.source === 'human')) continue;
         const same = labels.find((l) => l.class_id === classId);
         if (same && same.source === source && source === 'human') {
@@ -117,12 +99,10 @@ export class LabelStore {
       if (n > 0) return this.refused(n);
     }
     return this.batch(description, (log) => {
-      const current = this.db.prepare('SELECT * FROM labels WHERE image_id = ?');
-      const exists = this.db.prepare('SELECT 1 FROM images WHERE id = ?');
       const now = new Date().toISOString();
       for (const [imageId, classIds] of wanted) {
-        if (!exists.get(imageId)) continue;
-        const labels = current.all(imageId) as LabelRow[];
+        if (!this.table.imageExists(imageId)) continue;
+        const labels = this.table.ofImage(imageId);
         const keep = (l: LabelRow) => l.source === 'human' && classIds.has(l.class_id);
         for (const l of labels) {
           if (!keep(l) && (single || classIds.has(l.class_id))) log.remove(l);
@@ -157,14 +137,12 @@ export class LabelStore {
       const n = this.replacedHuman(items.map((i) => [i.imageId, [i.classId]]));
       if (n > 0) return this.refused(n);
     }
-    const current = this.db.prepare('SELECT * FROM labels WHERE image_id = ?');
-    const classExists = this.db.prepare('SELECT 1 FROM classes WHERE id = ?');
     return this.batch(description, (log) => {
       const seen = new Set<number>();
       for (const item of items) {
-        if (seen.has(item.imageId) || !classExists.get(item.classId)) continue;
+        if (seen.has(item.imageId) || !classExists(this.db, item.classId)) continue;
         seen.add(item.imageId);
-        const labels = current.all(item.imageId) as LabelRow[];
+        const labels = this.table.ofImage(item.imageId);
         const same = labels.find((l) => l.class_id === item.classId);
         if (same?.source === 'human' && (!single || labels.length === 1)) continue;
         for (const l of labels) if (l.class_id === item.classId || single) log.remove(l);
@@ -182,10 +160,9 @@ export class LabelStore {
 
   /** Takes `classId` off each image. */
   unassign(imageIds: readonly number[], classId: number, description: Description): LabelChange {
-    const find = this.db.prepare('SELECT * FROM labels WHERE image_id = ? AND class_id = ?');
     return this.batch(description, (log) => {
       for (const imageId of new Set(imageIds)) {
-        const row = find.get(imageId, classId) as LabelRow | undefined;
+        const row = this.table.find(imageId, classId);
         if (row) log.remove(row);
       }
     });
@@ -193,21 +170,16 @@ export class LabelStore {
 
   /** Removes every label of each image. */
   clear(imageIds: readonly number[], description: Description): LabelChange {
-    const find = this.db.prepare('SELECT * FROM labels WHERE image_id = ?');
     return this.batch(description, (log) => {
       for (const imageId of new Set(imageIds)) {
-        for (const row of find.all(imageId) as LabelRow[]) log.remove(row);
+        for (const row of this.table.ofImage(imageId)) log.remove(row);
       }
     });
   }
 
   /** Reverts the latest action; null when there is nothing to undo. */
   undo(): LabelChange | null {
-    const batch = this.db
-      .prepare(
-        "SELECT id, description FROM label_batches WHERE state = 'done' ORDER BY id DESC LIMIT 1",
-      )
-      .get() as { id: number; description: string } | undefined;
+    const batch = this.table.nextBatch('done');
     if (!batch) return null;
     const rows = this.historyOf(batch.id).reverse();
     const done: LabelRowChange[] = [];
@@ -221,7 +193,7 @@ export class LabelStore {
             action: undoAdd ? 'remove' : 'add',
           });
       }
-      this.db.prepare("UPDATE label_batches SET state = 'undone' WHERE id = ?").run(batch.id);
+      this.table.setBatchState(batch.id, 'undone');
     })();
     labelCounter(this.db).apply(done);
     return this.change(batch.id, `Undo ${batch.description}`, rows);
@@ -229,11 +201,7 @@ export class LabelStore {
 
   /** Re-applies the latest undone action; null when there is nothing to redo. */
   redo(): LabelChange | null {
-    const batch = this.db
-      .prepare(
-        "SELECT id, description FROM label_batches WHERE state = 'undone' ORDER BY id ASC LIMIT 1",
-      )
-      .get() as { id: number; description: string } | undefined;
+    const batch = this.table.nextBatch('undone');
     if (!batch) return null;
     const rows = this.historyOf(batch.id);
     const done: LabelRowChange[] = [];
@@ -242,37 +210,28 @@ export class LabelStore {
         if (r.action === 'add' ? this.insertLabel(r) : this.deleteLabel(r))
           done.push({ image_id: r.image_id, class_id: r.class_id, action: r.action });
       }
-      this.db.prepare("UPDATE label_batches SET state = 'done' WHERE id = ?").run(batch.id);
+      this.table.setBatchState(batch.id, 'done');
     })();
     labelCounter(this.db).apply(done);
     return this.change(batch.id, `Redo ${batch.description}`, rows);
   }
 
   canUndo(): boolean {
-    return !!this.db.prepare("SELECT 1 FROM label_batches WHERE state = 'done' LIMIT 1").get();
+    return this.table.hasBatch('done');
   }
 
   canRedo(): boolean {
-    return !!this.db.prepare("SELECT 1 FROM label_batches WHERE state = 'undone' LIMIT 1").get();
+    return this.table.hasBatch('undone');
   }
 
   /** Forgets redo (after an action that cannot be undone, e.g. deleting a class). */
   discardRedo(): void {
-    this.db.prepare("UPDATE label_batches SET state = 'discarded' WHERE state = 'undone'").run();
+    this.table.discardUndone();
   }
 
   /** Everything that happened to one image's labels, oldest first. */
   history(imageId: number): LabelEvent[] {
-    const rows = this.db
-      .prepare(
-        `SELECT h.*, c.name AS class_name, b.state AS batch_state
-           FROM label_history h
-           LEFT JOIN classes c ON c.id = h.class_id
-           LEFT JOIN label_batches b ON b.id = h.batch_id
-          WHERE h.image_id = ? ORDER BY h.id`,
-      )
-      .all(imageId) as (HistoryRow & { class_name: string | null; batch_state: string | null })[];
-    return rows.map((r) => ({
+    return this.table.historyOfImage(imageId).map((r) => ({
       classId: r.class_id,
       className: r.class_name,
       action: r.action,
@@ -293,28 +252,11 @@ export class LabelStore {
     let description = typeof describe === 'string' ? describe : '';
     this.db.transaction(() => {
       const now = new Date().toISOString();
-      batchId = Number(
-        this.db
-          .prepare('INSERT INTO label_batches (description, created_at) VALUES (?, ?)')
-          .run(description, now).lastInsertRowid,
-      );
-      const history = this.db.prepare(
-        `INSERT INTO label_history (image_id, class_id, action, source, run_id, confidence, batch_id, at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      );
+      const opened = this.table.openBatch(description, now);
+      batchId = opened;
+      const history = this.table.historyRecorder(opened, now);
       const record = (action: 'add' | 'remove', l: LabelRow) => {
-        const id = Number(
-          history.run(
-            l.image_id,
-            l.class_id,
-            action,
-            l.source,
-            l.run_id,
-            l.confidence,
-            batchId,
-            now,
-          ).lastInsertRowid,
-        );
+        const id = history(action, l);
         rows.push({
           id,
           image_id: l.image_id,
@@ -337,7 +279,7 @@ export class LabelStore {
         },
       });
       if (rows.length === 0) {
-        this.db.prepare('DELETE FROM label_batches WHERE id = ?').run(batchId);
+        this.table.dropBatch(opened);
         batchId = null;
         return;
       }
@@ -345,9 +287,7 @@ export class LabelStore {
       this.discardRedo();
       if (typeof describe === 'function') {
         description = describe(new Set(rows.map((r) => r.image_id)).size);
-        this.db
-          .prepare('UPDATE label_batches SET description = ? WHERE id = ?')
-          .run(description, batchId);
+        this.table.describeBatch(opened, description);
       }
     })();
     if (rows.length === 0 && typeof describe === 'function') description = describe(0);
@@ -361,14 +301,11 @@ export class LabelStore {
    */
   replacedHuman(wanted: readonly (readonly [number, readonly number[]])[]): number {
     if (this.labelMode() !== 'single') return 0;
-    const human = this.db.prepare(
-      "SELECT class_id FROM labels WHERE image_id = ? AND source = 'human'",
-    );
     const counted = new Set<number>();
     for (const [imageId, classIds] of wanted) {
       if (counted.has(imageId)) continue;
-      const rows = human.all(imageId) as { class_id: number }[];
-      if (rows.some((r) => !classIds.includes(r.class_id))) counted.add(imageId);
+      const human = this.table.humanClassesOf(imageId);
+      if (human.some((c) => !classIds.includes(c))) counted.add(imageId);
     }
     return counted.size;
   }
@@ -385,37 +322,21 @@ export class LabelStore {
   }
 
   private historyOf(batchId: number): HistoryRow[] {
-    return this.db
-      .prepare('SELECT * FROM label_history WHERE batch_id = ? ORDER BY id')
-      .all(batchId) as HistoryRow[];
+    return this.table.historyOf(batchId);
   }
 
-  /** Writes a label; false when its image or class is gone since (then nothing is written). */
   private insertLabel(
     r: Pick<HistoryRow, 'image_id' | 'class_id' | 'source' | 'run_id' | 'confidence' | 'at'>,
   ): boolean {
-    // The image or class may be gone since (deleted root, deleted class): skip those.
-    const info = this.db
-      .prepare(
-        `INSERT OR REPLACE INTO labels (image_id, class_id, source, run_id, confidence, created_at)
-         SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM images WHERE id = ?)
-                                  AND EXISTS (SELECT 1 FROM classes WHERE id = ?)`,
-      )
-      .run(r.image_id, r.class_id, r.source, r.run_id, r.confidence, r.at, r.image_id, r.class_id);
-    return info.changes > 0;
+    return this.table.insert(r);
   }
 
-  /** Takes a label off; false when it was not there. */
   private deleteLabel(r: Pick<HistoryRow, 'image_id' | 'class_id'>): boolean {
-    return (
-      this.db
-        .prepare('DELETE FROM labels WHERE image_id = ? AND class_id = ?')
-        .run(r.image_id, r.class_id).changes > 0
-    );
+    return this.table.delete(r.image_id, r.class_id);
   }
 
   private requireClass(classId: number): void {
-    if (!this.db.prepare('SELECT 1 FROM classes WHERE id = ?').get(classId)) {
+    if (!classExists(this.db, classId)) {
       throw new OcellusError('NOT_FOUND', `No class with id ${classId}`);
     }
   }

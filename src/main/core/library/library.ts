@@ -20,6 +20,7 @@ import type {
 import type { EventBus } from '../util/event-bus';
 import { isPathInside, mimeType, realFileInside } from '../util/fs-safety';
 import type { JobRegistry } from '../jobs/job-registry';
+import { keepLabelsOfRoot } from '../labels/indexed-labels';
 import { labelCounter } from '../labels/label-counts';
 import type { ProjectStore } from '../store/project-store';
 import { cacheDirFor, derivativePaths } from './derivative-paths';
@@ -159,12 +160,7 @@ export class Library {
     const db = this.store.db;
     db.transaction(() => {
       if (options.keepLabels) {
-        db.prepare(
-          `INSERT OR IGNORE INTO orphan_labels (hash, class_id, source, run_id, confidence, created_at)
-           SELECT i.hash, l.class_id, l.source, l.run_id, l.confidence, l.created_at
-             FROM labels l JOIN images i ON i.id = l.image_id
-            WHERE i.root_id = ? AND i.hash IS NOT NULL`,
-        ).run(rootId);
+        keepLabelsOfRoot(db, rootId);
       }
       db.prepare('DELETE FROM images WHERE root_id = ?').run(rootId);
       db.prepare('DELETE FROM roots WHERE id = ?').run(rootId);
