@@ -10,13 +10,8 @@ import type {
 import { readEmbedding, type EmbedModel } from '../ml/embedder';
 import { predictHead, type HeadWeights } from '../model/head';
 import { evaluationFigures } from './report';
-import {
-  classNames,
-  currentClassIndex,
-  currentImages,
-  readRunDataset,
-  runLabelState,
-} from '../train/run-labels';
+import { classNames, currentClassIndex, currentImages, runLabelState } from '../train/run-labels';
+import { readRunDataset } from '../train/run-store';
 
 /** One validation image with the run's prediction for it. */
 export interface PredictedImage {

@@ -3,7 +3,7 @@ import type { TrainConfig } from '../../../shared/types';
 import type { JobContext } from '../jobs/job-registry';
 import { embeddingKey, readEmbedding, runEmbedding, type EmbedModel } from '../ml/embedder';
 import { initBackend } from '../ml/tf-runtime';
-import { recordRunLabels } from './run-labels';
+import { recordRunLabels } from './run-store';
 import { collectTrainingSet, type LabelledImage } from './dataset';
 import { buildEstimate, foldsFor, kFolds, shouldRefit, tooSmallToRank } from './estimate';
 import { augmentationKey, viewParams } from './finetune/augment';

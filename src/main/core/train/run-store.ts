@@ -239,3 +239,28 @@ function decodeHead(s: string): HeadWeights {
     b2: f32(o.b2),
   };
 }
+
+/** What a run took as truth: its class ids in class order, and each image's class index. */
+export interface RunLabels {
+  classIds: number[];
+  labels: [imageId: number, classIndex: number][];
+}
+
+/** Records the labels a run learns from (called by the trainer once the split is known). */
+export function recordRunLabels(db: Database.Database, runId: number, labels: RunLabels): void {
+  db.prepare('UPDATE runs SET dataset_labels = ? WHERE id = ?').run(JSON.stringify(labels), runId);
+}
+
+/** The run's split and recorded labels (null for runs made before labels were recorded). */
+export function readRunDataset(
+  db: Database.Database,
+  runId: number,
+): { split: { train: number[]; validation: number[] } | null; labels: RunLabels | null } {
+  const row = db.prepare('SELECT split, dataset_labels FROM runs WHERE id = ?').get(runId) as
+    { split: string | null; dataset_labels: string | null } | undefined;
+  if (!row) throw new OcellusError('NOT_FOUND', `No training run ${runId}`);
+  return {
+    split: row.split ? (JSON.parse(row.split) as { train: number[]; validation: number[] }) : null,
+    labels: row.dataset_labels ? (JSON.parse(row.dataset_labels) as RunLabels) : null,
+  };
+}

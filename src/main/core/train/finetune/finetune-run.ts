@@ -20,7 +20,7 @@ import { datasetKey, progressHooks, runCounts } from '../run-helpers';
 import type { RunStore } from '../run-store';
 import { splitTrainValidation } from '../split';
 import { buildEstimate, tooSmallToRank } from '../estimate';
-import { recordRunLabels } from '../run-labels';
+import { recordRunLabels } from '../run-store';
 import { ActivationCache } from './activation-cache';
 import { augmentationKey } from './augment';
 import {
