@@ -7,6 +7,7 @@ import type { OcellusError } from '../../../shared/errors';
 import { diskFullError, isDiskFull, isPersistentIoError, toOcellusError } from '../util/io-errors';
 import { derivativePaths } from './derivative-paths';
 import { renderDerivatives } from './derivatives';
+import { ImageTable } from './image-table';
 
 export type Priority = 'high' | 'low';
 
@@ -162,14 +163,12 @@ export class DerivativeQueue {
     if (this.closed || !this.db.open) return;
     if (result.ok) this.markDerived(imageId);
     else {
-      this.db
-        .prepare('UPDATE images SET status = ?, error = ?, derived = 0 WHERE id = ?')
-        .run(result.status, result.error, imageId);
+      new ImageTable(this.db).markUnreadable(imageId, result.status, result.error);
       labelCounter(this.db).invalidate();
     }
   }
 
   private markDerived(imageId: number): void {
-    this.db.prepare('UPDATE images SET derived = 1 WHERE id = ?').run(imageId);
+    new ImageTable(this.db).markDerived(imageId);
   }
 }

@@ -4,6 +4,7 @@ import type Database from 'better-sqlite3';
 import { IndexedLabels } from '../labels/indexed-labels';
 import { labelCounter } from '../labels/label-counts';
 import { writePreview } from './embedded-preview';
+import { ImageTable } from './image-table';
 import type { RootRow } from './library-db';
 import { probeImage, type ProbeResult } from './probe';
 
@@ -89,21 +90,11 @@ export class Indexer {
     const roots = new Map(
       (db.prepare('SELECT * FROM roots').all() as RootRow[]).map((r) => [r.id, r]),
     );
-    const update = db.prepare(
-      `UPDATE images SET status = @status, error = @error, size = @size, mtime_ms = @mtimeMs,
-              hash = @hash, width = @width, height = @height, format = @format,
-              taken_at = @takenAt, camera_make = @make, camera_model = @model,
-              camera_serial = @serial, orientation = @orientation,
-              gps_lat = @gpsLat, gps_lon = @gpsLon, gps_alt = @gpsAlt,
-              missing = 0, derived = 0
-        WHERE id = @id`,
-    );
+    const images = new ImageTable(db);
     const findMoved = db.prepare(
       'SELECT id FROM images WHERE hash = ? AND missing = 1 ORDER BY id LIMIT 1',
     );
     const labels = new IndexedLabels(db);
-    const del = db.prepare('DELETE FROM images WHERE id = ?');
-    const takeOver = db.prepare('UPDATE images SET root_id = ?, rel_path = ? WHERE id = ?');
     db.transaction(() => {
       rows.forEach((row, i) => {
         const r = results[i];
@@ -112,13 +103,11 @@ export class Indexer {
         if (r.hash && r.status === 'ok' && !labels.has(row.id)) {
           const moved = findMoved.get(r.hash) as { id: number } | undefined;
           if (moved) {
-            // Free the (root, path) slot first: it is unique.
-            del.run(row.id);
-            takeOver.run(row.root_id, row.rel_path, moved.id);
+            images.takeOver(moved.id, row.id, row.root_id, row.rel_path);
             id = moved.id;
           }
         }
-        update.run({
+        images.writeProbe({
           id,
           status: r.status,
           error: r.error,

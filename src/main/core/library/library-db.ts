@@ -87,6 +87,24 @@ export class LibraryDb {
 
   constructor(readonly db: Database.Database) {}
 
+  /** Adds a root folder and returns its id. */
+  addRoot(absPath: string, labelsFromFolders: boolean | undefined): number {
+    const info = this.db
+      .prepare('INSERT INTO roots (path, labels_from_folders, added_at) VALUES (?, ?, ?)')
+      .run(absPath, labelsFromFolders ? 1 : 0, new Date().toISOString());
+    return Number(info.lastInsertRowid);
+  }
+
+  /** Deletes a root's row (its images go first). */
+  deleteRoot(id: number): void {
+    this.db.prepare('DELETE FROM roots WHERE id = ?').run(id);
+  }
+
+  /** Points a root at another folder. */
+  setRootPath(id: number, absPath: string): void {
+    this.db.prepare('UPDATE roots SET path = ? WHERE id = ?').run(absPath, id);
+  }
+
   /** All roots, oldest first. */
   roots(): RootRow[] {
     return this.db.prepare('SELECT * FROM roots ORDER BY id').all() as RootRow[];

@@ -3,6 +3,7 @@ import type { JobInfo } from '../../../shared/types';
 import { OcellusError } from '../../../shared/errors';
 import type { JobContext, JobRegistry } from '../jobs/job-registry';
 import type { DerivativeQueue } from './derivative-queue';
+import { ImageTable } from './image-table';
 import type { Indexer } from './indexer';
 import { reconcileRoot, type ReconcileResult } from './reconcile';
 import { assignSequences, cameraKey, parseNaiveTime } from './sequences';
@@ -204,17 +205,13 @@ export class LibrarySync {
       })),
       this.hooks.sequenceGapSeconds(),
     );
-    const update = this.db.prepare('UPDATE images SET sequence_id = ? WHERE id = ?');
+    const images = new ImageTable(this.db);
     this.db.transaction(() => {
       for (const r of rows) {
         const seq = assigned.get(r.id) ?? null;
-        if (seq !== r.sequence_id) update.run(seq, r.id);
+        if (seq !== r.sequence_id) images.setSequence(r.id, seq);
       }
-      this.db
-        .prepare(
-          "UPDATE images SET sequence_id = NULL WHERE (status != 'ok' OR missing = 1) AND sequence_id IS NOT NULL",
-        )
-        .run();
+      images.clearUnlistedSequences();
     })();
   }
 }

@@ -25,6 +25,7 @@ import { labelCounter } from '../labels/label-counts';
 import type { ProjectStore } from '../store/project-store';
 import { cacheDirFor, derivativePaths } from './derivative-paths';
 import { DerivativeQueue } from './derivative-queue';
+import { ImageTable } from './image-table';
 import { Indexer } from './indexer';
 import { LibraryDb } from './library-db';
 import { LibrarySync } from './library-sync';
@@ -143,10 +144,7 @@ export class Library {
     if (isPathInside(path.resolve(this.cacheDir), real)) {
       throw new OcellusError('INVALID_ARGUMENT', `${abs} is inside the project's thumbnail cache`);
     }
-    const info = this.store.db
-      .prepare('INSERT INTO roots (path, labels_from_folders, added_at) VALUES (?, ?, ?)')
-      .run(abs, options.labelsFromFolders ? 1 : 0, new Date().toISOString());
-    const id = Number(info.lastInsertRowid);
+    const id = this.ldb.addRoot(abs, options.labelsFromFolders);
     this.watchRoot(id, abs);
     this.sync.scan(id);
     this.changed('roots', true);
@@ -162,8 +160,8 @@ export class Library {
       if (options.keepLabels) {
         keepLabelsOfRoot(db, rootId);
       }
-      db.prepare('DELETE FROM images WHERE root_id = ?').run(rootId);
-      db.prepare('DELETE FROM roots WHERE id = ?').run(rootId);
+      new ImageTable(db).deleteRoot(rootId);
+      this.ldb.deleteRoot(rootId);
     })();
     labelCounter(db).invalidate();
     this.problems.delete(rootId);
@@ -177,7 +175,7 @@ export class Library {
     if (!isFolder(abs))
       throw new OcellusError('NOT_FOUND', `${abs} is not a folder`, { path: abs });
     await this.unwatch(rootId);
-    this.store.db.prepare('UPDATE roots SET path = ? WHERE id = ?').run(abs, rootId);
+    this.ldb.setRootPath(rootId, abs);
     this.watchRoot(rootId, abs);
     this.sync.scan(rootId);
     this.changed('roots', true);

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type Database from 'better-sqlite3';
 import { labelCounter } from '../labels/label-counts';
 import { isImagePath } from './image-formats';
+import { ImageTable } from './image-table';
 import { scanRoot, type ScanEntry, type ScanProblem } from './scanner';
 
 interface KnownRow {
@@ -16,31 +17,13 @@ interface KnownRow {
 /** Writes what is on disk for some files of a root: new and changed files become pending. */
 export class FileRecorder {
   private readonly find: Database.Statement;
-  private readonly insert: Database.Statement;
-  private readonly repend: Database.Statement;
-  private readonly insertUnsupported: Database.Statement;
-  private readonly markUnsupported: Database.Statement;
+  private readonly images: ImageTable;
 
   constructor(private readonly db: Database.Database) {
     this.find = db.prepare(
       'SELECT id, size, mtime_ms, missing, status, error FROM images WHERE root_id = ? AND rel_path = ?',
     );
-    this.insert = db.prepare(
-      `INSERT INTO images (root_id, rel_path, status, size, mtime_ms, imported_at)
-       VALUES (?, ?, 'pending', ?, ?, ?)`,
-    );
-    this.repend = db.prepare(
-      `UPDATE images SET status = 'pending', error = NULL, size = ?, mtime_ms = ?, missing = 0,
-              derived = 0 WHERE id = ?`,
-    );
-    this.insertUnsupported = db.prepare(
-      `INSERT INTO images (root_id, rel_path, status, error, size, mtime_ms, imported_at)
-       VALUES (?, ?, 'unsupported', ?, 0, ?, ?)`,
-    );
-    this.markUnsupported = db.prepare(
-      `UPDATE images SET status = 'unsupported', error = ?, size = 0, mtime_ms = ?, hash = NULL,
-              width = NULL, height = NULL, missing = 0, derived = 0 WHERE id = ?`,
-    );
+    this.images = new ImageTable(db);
   }
 
   /** Records a batch in one transaction; returns how many rows became pending. */
@@ -53,16 +36,16 @@ export class FileRecorder {
         const mtime = Math.round(e.mtimeMs);
         if (e.unsupported !== undefined) {
           // Never read, so never pending: the reason is known from the directory entry.
-          if (!row) this.insertUnsupported.run(rootId, e.relPath, e.unsupported, mtime, now);
+          if (!row) this.images.insertUnsupported(rootId, e.relPath, e.unsupported, mtime, now);
           else if (row.missing === 1 || row.status !== 'unsupported' || row.error !== e.unsupported)
-            this.markUnsupported.run(e.unsupported, mtime, row.id);
+            this.images.markUnsupported(row.id, e.unsupported, mtime);
           else continue;
           changed++;
         } else if (!row) {
-          this.insert.run(rootId, e.relPath, e.size, mtime, now);
+          this.images.insertPending(rootId, e.relPath, e.size, mtime, now);
           changed++;
         } else if (row.missing === 1 || row.size !== e.size || row.mtime_ms !== mtime) {
-          this.repend.run(e.size, mtime, row.id);
+          this.images.repend(row.id, e.size, mtime);
           changed++;
         }
       }
@@ -73,12 +56,9 @@ export class FileRecorder {
 
   /** Marks files of a root as gone (kept as missing, so labels survive a move). */
   markMissing(rootId: number, relPaths: readonly string[]): number {
-    const stmt = this.db.prepare(
-      'UPDATE images SET missing = 1 WHERE root_id = ? AND rel_path = ? AND missing = 0',
-    );
     let n = 0;
     this.db.transaction(() => {
-      for (const p of relPaths) n += stmt.run(rootId, p).changes;
+      for (const p of relPaths) n += this.images.markMissing(rootId, p);
     })();
     if (n > 0) labelCounter(this.db).invalidate();
     return n;
@@ -86,12 +66,7 @@ export class FileRecorder {
 
   /** Marks every file under a folder of a root as gone. */
   markFolderMissing(rootId: number, folder: string): number {
-    const n = this.db
-      .prepare(
-        `UPDATE images SET missing = 1
-          WHERE root_id = ? AND missing = 0 AND substr(rel_path, 1, length(?) + 1) = ? || '/'`,
-      )
-      .run(rootId, folder, folder).changes;
+    const n = this.images.markFolderMissing(rootId, folder);
     if (n > 0) labelCounter(this.db).invalidate();
     return n;
   }

@@ -1,0 +1,153 @@
+import type Database from 'better-sqlite3';
+
+/** What reading an image found, written onto its row. */
+export interface ProbedRow {
+  id: number;
+  status: string;
+  error: string | null;
+  size: number;
+  mtimeMs: number;
+  hash: string | null;
+  width: number | null;
+  height: number | null;
+  format: string | null;
+  takenAt: string | null;
+  make: string | null;
+  model: string | null;
+  serial: string | null;
+  orientation: number | null;
+  gpsLat: number | null;
+  gpsLon: number | null;
+  gpsAlt: number | null;
+}
+
+/**
+ * The writes of the `images` table: the one module whose SQL changes an image row (the
+ * scan records files, the indexer what it read, the derivative queue the rendering, the
+ * sequence pass the sequences). Statements are prepared once: these run per image.
+ */
+export class ImageTable {
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(private readonly db: Database.Database) {}
+
+  private sql(text: string): Database.Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+
+  /** A new file to read. */
+  insertPending(rootId: number, relPath: string, size: number, mtime: number, at: string): void {
+    this.sql(
+      `INSERT INTO images (root_id, rel_path, status, size, mtime_ms, imported_at)
+       VALUES (?, ?, 'pending', ?, ?, ?)`,
+    ).run(rootId, relPath, size, mtime, at);
+  }
+
+  /** A changed (or returned) file is read again. */
+  repend(id: number, size: number, mtime: number): void {
+    this.sql(
+      `UPDATE images SET status = 'pending', error = NULL, size = ?, mtime_ms = ?, missing = 0,
+              derived = 0 WHERE id = ?`,
+    ).run(size, mtime, id);
+  }
+
+  /** A new file that will never be read, with the reason. */
+  insertUnsupported(
+    rootId: number,
+    relPath: string,
+    reason: string,
+    mtime: number,
+    at: string,
+  ): void {
+    this.sql(
+      `INSERT INTO images (root_id, rel_path, status, error, size, mtime_ms, imported_at)
+       VALUES (?, ?, 'unsupported', ?, 0, ?, ?)`,
+    ).run(rootId, relPath, reason, mtime, at);
+  }
+
+  /** A known file that will never be read, with the reason. */
+  markUnsupported(id: number, reason: string, mtime: number): void {
+    this.sql(
+      `UPDATE images SET status = 'unsupported', error = ?, size = 0, mtime_ms = ?, hash = NULL,
+              width = NULL, height = NULL, missing = 0, derived = 0 WHERE id = ?`,
+    ).run(reason, mtime, id);
+  }
+
+  /** Marks one file of a root as gone; 1 when it was there. */
+  markMissing(rootId: number, relPath: string): number {
+    return this.sql(
+      'UPDATE images SET missing = 1 WHERE root_id = ? AND rel_path = ? AND missing = 0',
+    ).run(rootId, relPath).changes;
+  }
+
+  /** Marks every file under a folder of a root as gone. */
+  markFolderMissing(rootId: number, folder: string): number {
+    return this.sql(
+      `UPDATE images SET missing = 1
+        WHERE root_id = ? AND missing = 0 AND substr(rel_path, 1, length(?) + 1) = ? || '/'`,
+    ).run(rootId, folder, folder).changes;
+  }
+
+  /** Writes what reading the file found (it is there, and its derivatives are to be made). */
+  writeProbe(row: ProbedRow): void {
+    this.sql(
+      `UPDATE images SET status = @status, error = @error, size = @size, mtime_ms = @mtimeMs,
+              hash = @hash, width = @width, height = @height, format = @format,
+              taken_at = @takenAt, camera_make = @make, camera_model = @model,
+              camera_serial = @serial, orientation = @orientation,
+              gps_lat = @gpsLat, gps_lon = @gpsLon, gps_alt = @gpsAlt,
+              missing = 0, derived = 0
+        WHERE id = @id`,
+    ).run(row);
+  }
+
+  /**
+   * A missing image with this content takes over the (root, path) of a new row, which is
+   * deleted: the file moved, and the old row keeps its labels.
+   */
+  takeOver(movedId: number, newRowId: number, rootId: number, relPath: string): void {
+    // Free the (root, path) slot first: it is unique.
+    this.sql('DELETE FROM images WHERE id = ?').run(newRowId);
+    this.sql('UPDATE images SET root_id = ?, rel_path = ? WHERE id = ?').run(
+      rootId,
+      relPath,
+      movedId,
+    );
+  }
+
+  /** Deletes every image of a root. */
+  deleteRoot(rootId: number): void {
+    this.sql('DELETE FROM images WHERE root_id = ?').run(rootId);
+  }
+
+  /** Rendering the derivatives failed: the image is broken or unsupported. */
+  markUnreadable(id: number, status: string, error: string | null): void {
+    this.sql('UPDATE images SET status = ?, error = ?, derived = 0 WHERE id = ?').run(
+      status,
+      error,
+      id,
+    );
+  }
+
+  /** The image's thumbnail and model input are in the cache. */
+  markDerived(id: number): void {
+    this.sql('UPDATE images SET derived = 1 WHERE id = ?').run(id);
+  }
+
+  /** Sets (or clears) an image's sequence. */
+  setSequence(id: number, sequenceId: number | null): void {
+    this.sql('UPDATE images SET sequence_id = ? WHERE id = ?').run(sequenceId, id);
+  }
+
+  /** Unreadable and missing images belong to no sequence. */
+  clearUnlistedSequences(): void {
+    this.sql(
+      "UPDATE images SET sequence_id = NULL WHERE (status != 'ok' OR missing = 1) AND sequence_id IS NOT NULL",
+    ).run();
+  }
+}
