@@ -40,6 +40,26 @@ export class ImageTable {
     return statement;
   }
 
+  /** The readable, present images of a sequence. */
+  sequenceMembers(sequenceId: number): number[] {
+    return (
+      this.sql("SELECT id FROM images WHERE sequence_id = ? AND missing = 0 AND status = 'ok'")
+        .raw()
+        .all(sequenceId) as [number][]
+    ).map((r) => r[0]);
+  }
+
+  /** The content hashes of some images (those not read yet have none). */
+  hashesOf(ids: readonly number[]): Set<string> {
+    const hashOf = this.db.prepare('SELECT hash FROM images WHERE id = ?').pluck();
+    const out = new Set<string>();
+    for (const id of ids) {
+      const h = hashOf.get(id) as string | null | undefined;
+      if (h) out.add(h);
+    }
+    return out;
+  }
+
   /** A new file to read. */
   insertPending(rootId: number, relPath: string, size: number, mtime: number, at: string): void {
     this.sql(

@@ -65,6 +65,20 @@ export function mirrorModel(model: EmbedModel): EmbedModel {
   return { ...model, view: { key: 'mirror', params: () => 'mirror' } };
 }
 
+/** How many readable images with a human label have no embedding under this model key. */
+export function labelledWithoutEmbedding(db: Database.Database, key: string): number {
+  return (
+    db
+      .prepare(
+        `SELECT COUNT(*) AS n FROM images i
+          WHERE i.status = 'ok' AND i.missing = 0 AND i.hash IS NOT NULL
+            AND EXISTS (SELECT 1 FROM labels l WHERE l.image_id = i.id AND l.source = 'human')
+            AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.hash = i.hash AND e.model_key = ?)`,
+      )
+      .get(key) as { n: number }
+  ).n;
+}
+
 /** How many distinct readable images have (or failed to get) an embedding for a model. */
 export function embeddingStatus(db: Database.Database, model: EmbedModel): EmbeddingStatus {
   const key = embeddingKey(model);

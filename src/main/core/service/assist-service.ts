@@ -11,7 +11,7 @@ import { runPredictions } from '../assist/predict-job';
 import { PredictionStore } from '../assist/prediction-store';
 import { QuickRetrain } from '../assist/quick-retrain';
 import { LabelStore, type Description } from '../labels/label-store';
-import { embeddingKey } from '../ml/embedder';
+import { embeddingKey, labelledWithoutEmbedding } from '../ml/embedder';
 import { loadZoo } from '../ml/zoo';
 import { RunStore } from '../train/run-store';
 import type { ServiceContext } from './context';
@@ -125,16 +125,7 @@ export function createAssistService(ctx: ServiceContext, train: () => TrainApi):
       } catch (err) {
         return err instanceof Error ? err.message : String(err);
       }
-      const missing = (
-        requireStore(ctx)
-          .db.prepare(
-            `SELECT COUNT(*) AS n FROM images i
-              WHERE i.status = 'ok' AND i.missing = 0 AND i.hash IS NOT NULL
-                AND EXISTS (SELECT 1 FROM labels l WHERE l.image_id = i.id AND l.source = 'human')
-                AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.hash = i.hash AND e.model_key = ?)`,
-          )
-          .get(key) as { n: number }
-      ).n;
+      const missing = labelledWithoutEmbedding(requireStore(ctx).db, key);
       return missing > 0
         ? `${missing} labelled image(s) have no embedding yet: compute embeddings or train a run`
         : null;

@@ -3,6 +3,7 @@ import { OcellusError } from '../../../shared/errors';
 import type { ClassUpdate, LabelChange, LabelMode, LabelOptions } from '../../../shared/types';
 import { ClassStore } from '../labels/class-store';
 import { LabelStore } from '../labels/label-store';
+import { ImageTable } from '../library/image-table';
 import type { ServiceContext } from './context';
 import { requireStore } from './project-service';
 import { requireObject, requireString } from './validate';
@@ -85,14 +86,7 @@ export function createLabelsService(ctx: ServiceContext): LabelsApi {
     async assignSequence(sequenceId, classId, options) {
       const seq = requireId(sequenceId);
       const cls = classes().get(requireId(classId));
-      const ids = (
-        requireStore(ctx)
-          .db.prepare(
-            "SELECT id FROM images WHERE sequence_id = ? AND missing = 0 AND status = 'ok'",
-          )
-          .raw()
-          .all(seq) as [number][]
-      ).map((r) => r[0]);
+      const ids = new ImageTable(requireStore(ctx).db).sequenceMembers(seq);
       if (ids.length === 0) throw new OcellusError('NOT_FOUND', `Sequence ${seq} has no images`);
       return changed(
         labels().assign(

@@ -2,6 +2,7 @@ import type { TrainApi } from '../../../shared/api';
 import { OcellusError } from '../../../shared/errors';
 import type { JobInfo, RunSummary, SplitGrouping, TrainConfig } from '../../../shared/types';
 import { loadZoo } from '../ml/zoo';
+import { ImageTable } from '../library/image-table';
 import { RunStore } from '../train/run-store';
 import { planFinetune } from '../train/finetune/finetune-run';
 import { runTraining, type TrainDeps } from '../train/trainer';
@@ -279,16 +280,6 @@ function validate(c: Partial<TrainConfig>): TrainConfig {
 
 /** Content hashes of a run's train and validation images. */
 function runSplitHashes(db: Database.Database, runId: number): Set<string> {
-  const row = db.prepare('SELECT split FROM runs WHERE id = ?').get(runId) as
-    { split: string | null } | undefined;
-  const split = row?.split
-    ? (JSON.parse(row.split) as { train: number[]; validation: number[] })
-    : { train: [], validation: [] };
-  const hashOf = db.prepare('SELECT hash FROM images WHERE id = ?').pluck();
-  const out = new Set<string>();
-  for (const id of [...split.train, ...split.validation]) {
-    const h = hashOf.get(id) as string | null | undefined;
-    if (h) out.add(h);
-  }
-  return out;
+  const split = new RunStore(db).split(runId) ?? { train: [], validation: [] };
+  return new ImageTable(db).hashesOf([...split.train, ...split.validation]);
 }

@@ -6,14 +6,14 @@
  */
 export const TABLE_OWNERS: Readonly<Record<string, string>> = {
   meta: 'store/meta.ts',
-  roots: 'library/roots.ts',
-  images: 'library/images.ts',
-  orphan_labels: 'labels/orphan-labels.ts',
+  roots: 'library/library-db.ts',
+  images: 'library/image-table.ts',
+  orphan_labels: 'labels/indexed-labels.ts',
   image_meta: 'library/image-metadata.ts',
   classes: 'labels/class-store.ts',
   labels: 'labels/label-table.ts',
   label_history: 'labels/label-table.ts',
-  label_batches: 'labels/label-store.ts',
+  label_batches: 'labels/label-table.ts',
   embeddings: 'ml/embedder.ts',
   runs: 'train/run-store.ts',
   run_weights: 'train/finetune/finetune-weights.ts',
@@ -22,7 +22,65 @@ export const TABLE_OWNERS: Readonly<Record<string, string>> = {
 };
 
 /**
- * Reads that join a table from outside its owner (`module: table`), each a query whose
- * subject is the module's own table or that filters by the other. Writes are never listed.
+ * Reads of a table outside its owner (`module: table`), mostly joins and filters of queries
+ * about the module's own subject (a list of images with their labels, a run's dataset).
+ * Writes are never listed. The list only shrinks: the test fails on a new read as well as on
+ * an entry that no longer reads (moving a query to its owner takes it off).
  */
-export const FOREIGN_READS: readonly string[] = [];
+export const FOREIGN_READS: readonly string[] = [
+  'assist/assist-runtime.ts: classes',
+  'assist/assist-runtime.ts: embeddings',
+  'assist/assist-runtime.ts: images',
+  'assist/predict-job.ts: classes',
+  'assist/predict-job.ts: embeddings',
+  'assist/predict-job.ts: images',
+  'assist/prediction-store.ts: classes',
+  'assist/prediction-store.ts: images',
+  'assist/prediction-store.ts: labels',
+  'assist/similar.ts: embeddings',
+  'assist/similar.ts: images',
+  'export/bundle-metrics.ts: classes',
+  'export/bundle-metrics.ts: images',
+  'export/bundle-metrics.ts: labels',
+  'export/bundle-metrics.ts: runs',
+  'export/camtrap-mapping.ts: classes',
+  'export/export-data.ts: classes',
+  'export/export-data.ts: images',
+  'export/export-data.ts: labels',
+  'export/export-data.ts: roots',
+  'export/imagefolder.ts: runs',
+  'export/label-import.ts: classes',
+  'export/label-import.ts: images',
+  'export/label-import.ts: roots',
+  'labels/indexed-labels.ts: images',
+  'labels/indexed-labels.ts: labels',
+  'labels/label-counts.ts: images',
+  'labels/label-counts.ts: labels',
+  'labels/label-table.ts: classes',
+  'labels/label-table.ts: images',
+  'labels/label-table.ts: orphan_labels',
+  'library/derivative-queue.ts: images',
+  'library/image-metadata.ts: images',
+  'library/image-metadata.ts: roots',
+  'library/indexer.ts: images',
+  'library/indexer.ts: roots',
+  'library/library-db.ts: images',
+  'library/library-db.ts: labels',
+  'library/library-db.ts: predictions',
+  'library/library-sync.ts: images',
+  'library/prediction-query.ts: labels',
+  'library/prediction-query.ts: predictions',
+  'library/reconcile.ts: images',
+  'ml/embedder.ts: images',
+  'ml/embedder.ts: labels',
+  'store/project-store.ts: classes',
+  'store/project-store.ts: images',
+  'store/project-store.ts: labels',
+  'train/dataset.ts: classes',
+  'train/dataset.ts: images',
+  'train/dataset.ts: labels',
+  'train/finetune/finetune-run.ts: images',
+  'train/run-labels.ts: classes',
+  'train/run-labels.ts: images',
+  'train/run-labels.ts: labels',
+];

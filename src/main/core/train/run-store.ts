@@ -133,6 +133,13 @@ export class RunStore {
       .run(new Date().toISOString()).changes;
   }
 
+  /** A run's train and validation image ids; null when the run or its split is not there. */
+  split(id: number): { train: number[]; validation: number[] } | null {
+    const row = this.db.prepare('SELECT split FROM runs WHERE id = ?').get(id) as
+      { split: string | null } | undefined;
+    return row?.split ? (JSON.parse(row.split) as { train: number[]; validation: number[] }) : null;
+  }
+
   list(): RunSummary[] {
     return (this.db.prepare('SELECT * FROM runs ORDER BY id DESC').all() as RunRow[]).map(
       toSummary,
