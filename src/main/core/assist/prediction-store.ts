@@ -53,6 +53,26 @@ export class PredictionStore {
     return currentSuggestionsRun(this.db);
   }
 
+  /** The current run when it is a training run (not an imported set, whose ids are below -1). */
+  currentTrainingRun(): number | null {
+    const run = this.currentRun();
+    return run !== null && run >= 0 ? run : null;
+  }
+
+  /** Whether a run's set already holds an image. */
+  has(runId: number, imageId: number): boolean {
+    return (
+      this.db
+        .prepare('SELECT 1 FROM predictions WHERE run_id = ? AND image_id = ?')
+        .get(runId, imageId) !== undefined
+    );
+  }
+
+  /** Drops a run's whole set, current or not (an imported set about to be imported again). */
+  clear(runId: number): void {
+    this.db.prepare('DELETE FROM predictions WHERE run_id = ?').run(runId);
+  }
+
   /** Writes one batch of a run's predictions; `classIds` maps run class order to ids. */
   write(runId: number, classIds: readonly (number | null)[], batch: PredictionInput[]): void {
     const insert = this.db.prepare(
