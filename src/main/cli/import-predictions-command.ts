@@ -42,7 +42,7 @@ export async function importPredictions(
   if (values.json) io.stdout(`${JSON.stringify(r, null, 2)}\n`);
   else
     io.stdout(
-      `${r.matched} images got suggestions "${r.name}" from ${r.records} records (${r.byHash} by content hash, ${r.byPath} by path); ${r.unmatched} unmatched, ${r.duplicated} duplicated, ${r.errors} unreadable\n`,
+      `${r.matched} images got suggestions "${r.name}" from ${r.records} records (${r.byPath} by path, ${r.byHash} by content hash); ${r.unmatched} unmatched, ${r.duplicated} duplicated, ${r.errors} unreadable\n`,
     );
   if (!values.json && r.unmatched)
     io.stderr(`Unmatched, e.g.: ${r.unmatchedExamples.slice(0, 3).join(', ')}\n`);

@@ -62,7 +62,7 @@ Commands:
         [--manifest … --local-shards N --out DIR]        N shards as local processes
   import-predictions <project.ocellus> <shard-*.jsonl…> [--name NAME] [--map FROM=TO]… [--json]
                                                          merge predictions as a named set of
-                                                         suggestions (by content hash, else path)
+                                                         suggestions (by path, else content hash)
   cluster slurm <bundle-dir> --manifest files.txt|folder --shards N --out DIR
         [--partition P] [--time T] [--cpus N] [--mem M] [--project P.ocellus] [--submit] [--json]
                                                          a SLURM job array (and merge job) over

@@ -19,8 +19,9 @@ const EXAMPLES = 10;
 
 /**
  * Merges predictions JSON Lines (the shards of a batch run) into a project as the named set
- * of suggestions it then shows. Images are matched by content hash, else by path (absolute
- * under a root, or relative to one, after the prefix map). Streams every file: bounded
+ * of suggestions it then shows. Images are matched by path (absolute under a root, or
+ * relative to one, after the prefix map) when the bytes there are the record's, else by
+ * content hash. Streams every file: bounded
  * memory however many records. Importing the same name again replaces that set, so a second
  * import of the same files changes nothing.
  */
@@ -44,6 +45,7 @@ export async function importPredictionRecords(
   store.clear(set.runId);
   const classIds = classIdsByName(db, classes);
   const byHash = db.prepare('SELECT id FROM images WHERE hash = ? AND missing = 0');
+  const hashOf = db.prepare('SELECT hash FROM images WHERE id = ?');
   const byPath = imageLookup(db);
   const result: PredictionImportResult = {
     name: set.name,
@@ -57,6 +59,17 @@ export async function importPredictionRecords(
     errors: 0,
     unknownClasses: classes.filter((_, i) => classIds[i] === null),
     unmatchedExamples: [],
+  };
+  // The image at the record's path when it holds the same bytes; else every image with
+  // those bytes (moved or copied since); a changed file matches nothing.
+  const match = (record: PredictionRecord): { ids: number[]; how: 'byPath' | 'byHash' } => {
+    const id = byPath(mapPrefix(record.path, options.prefixMap ?? []));
+    const hash = id === null ? null : (hashOf.get(id) as { hash: string | null }).hash;
+    if (id !== null && (!record.sha256 || hash === record.sha256))
+      return { ids: [id], how: 'byPath' };
+    if (!record.sha256) return { ids: [], how: 'byHash' };
+    const ids = (byHash.all(record.sha256) as { id: number }[]).map((r) => r.id);
+    return { ids, how: 'byHash' };
   };
   let pending: PredictionInput[] = [];
   const pendingIds = new Set<number>();
@@ -74,15 +87,7 @@ export async function importPredictionRecords(
         result.errors++;
         continue;
       }
-      let ids = record.sha256
-        ? (byHash.all(record.sha256) as { id: number }[]).map((r) => r.id)
-        : [];
-      if (ids.length) result.byHash++;
-      else {
-        const id = byPath(mapPrefix(record.path, options.prefixMap ?? []));
-        ids = id === null ? [] : [id];
-        if (id !== null) result.byPath++;
-      }
+      const { ids, how } = match(record);
       if (ids.length === 0) {
         result.unmatched++;
         if (result.unmatchedExamples.length < EXAMPLES) result.unmatchedExamples.push(record.path);
@@ -94,6 +99,7 @@ export async function importPredictionRecords(
         continue;
       }
       result.matched++;
+      result[how]++;
       const probs = Float32Array.from(classes, (c) => record.probabilities?.[c] ?? 0);
       for (const imageId of fresh) {
         pending.push({ imageId, probabilities: probs });
