@@ -50,7 +50,7 @@ const squeueEmpty = async (job: string) =>
  * hundred images, merged into the project, against one `ocellus predict`; then a task killed
  * mid-way and resubmitted.
  */
-test.describe.serial('SLURM job arrays', () => {
+test.describe.serial('sharded prediction: local processes and SLURM job arrays', () => {
   let unavailable: string | null = null;
   let startedHere = false;
   let dir = '';
@@ -65,7 +65,6 @@ test.describe.serial('SLURM job arrays', () => {
     } catch (err) {
       const e = err as { stdout?: string; message: string };
       unavailable = (e.stdout ?? '').trim() || e.message;
-      return;
     }
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocellus-slurm-'));
     cli = await trainedProject(dir);
@@ -82,6 +81,28 @@ test.describe.serial('SLURM job arrays', () => {
   test.afterAll(async () => {
     if (startedHere) await run('bash', ['scripts/slurm-stop.sh']);
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('--local-shards runs the same shards as local processes, equal to one predict', async () => {
+    test.setTimeout(120_000);
+    const { stderr } = await cli([
+      'predict',
+      'bundle',
+      '--manifest',
+      'season',
+      '--local-shards',
+      '3',
+      '--out',
+      'local',
+    ]);
+    expect(stderr).toMatch(/3 of 3 shards done/);
+    const local = [0, 1, 2].flatMap((i) =>
+      records(path.join(dir, 'local', `shard-${i}-of-3.jsonl`)),
+    );
+    await cli(['predict', 'bundle', '--manifest', 'season', '--out', 'whole.jsonl']);
+    const whole = records(path.join(dir, 'whole.jsonl'));
+    expect(whole).toHaveLength(IMAGES);
+    expectSamePredictions(local, whole);
   });
 
   test('a submitted array plus its merge job equals one ocellus predict, in the project', async () => {
