@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { OcellusError } from '../../shared/errors';
@@ -183,6 +184,7 @@ async function localShards(args: string[], count: number, io: CliIo): Promise<nu
   fs.mkdirSync(dir, { recursive: true });
   const passOn = args.filter((_, i) => !isOwnOption(args, i));
   const started = Date.now();
+  const threads = Math.max(1, Math.floor(os.availableParallelism() / count));
   const codes = await Promise.all(
     Array.from({ length: count }, (_, i) => {
       const child = spawn(
@@ -197,7 +199,11 @@ async function localShards(args: string[], count: number, io: CliIo): Promise<nu
           path.join(dir, shardFile(i, count)),
           '--resume',
         ],
-        { stdio: ['ignore', 'ignore', 'pipe'] },
+        {
+          stdio: ['ignore', 'ignore', 'pipe'],
+          // The shards share this machine's cores instead of each taking all of them.
+          env: { ...process.env, OCELLUS_THREADS: String(threads) },
+        },
       );
       child.stderr.on('data', (d: Buffer) => io.stderr(`[shard ${i}/${count}] ${d.toString()}`));
       return new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 1)));

@@ -46,6 +46,8 @@ export interface PredictionInput {
  * then, since they are rebuildable from their runs' heads.
  */
 export class PredictionStore {
+  private hasRow: Database.Statement | null = null;
+
   constructor(private readonly db: Database.Database) {}
 
   /** The run whose predictions are shown, or null. */
@@ -61,11 +63,9 @@ export class PredictionStore {
 
   /** Whether a run's set already holds an image. */
   has(runId: number, imageId: number): boolean {
-    return (
-      this.db
-        .prepare('SELECT 1 FROM predictions WHERE run_id = ? AND image_id = ?')
-        .get(runId, imageId) !== undefined
-    );
+    // Asked once per imported record: prepared once.
+    this.hasRow ??= this.db.prepare('SELECT 1 FROM predictions WHERE run_id = ? AND image_id = ?');
+    return this.hasRow.get(runId, imageId) !== undefined;
   }
 
   /** Drops a run's whole set, current or not (an imported set about to be imported again). */

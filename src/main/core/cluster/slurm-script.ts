@@ -74,6 +74,8 @@ export function arrayScript(plan: SlurmPlan): string {
     `OCELLUS=\${OCELLUS:-${plan.command}}`,
     `N=${plan.shards}`,
     'I=${SLURM_ARRAY_TASK_ID}',
+    '# As many inference threads as CPUs SLURM gave the task, not as the node has.',
+    'export OCELLUS_THREADS=${OCELLUS_THREADS:-${SLURM_CPUS_PER_TASK:-1}}',
     `$OCELLUS predict ${q(path.resolve(plan.bundle))} --manifest ${q(path.resolve(plan.manifest))} \\`,
     `  --shard "$I/$N" --out ${q(out)}/"shard-$I-of-$N.jsonl" --resume --progress \\`,
     `  --batch-size ${plan.batchSize ?? 16}`,

@@ -73,8 +73,40 @@ export async function importPredictionRecords(
   };
   let pending: PredictionInput[] = [];
   const pendingIds = new Set<number>();
+  const handle = (record: PredictionRecord) => {
+    result.records++;
+    if (!record.probabilities || record.error) {
+      result.errors++;
+      return;
+    }
+    const { ids, how } = match(record);
+    if (ids.length === 0) {
+      result.unmatched++;
+      if (result.unmatchedExamples.length < EXAMPLES) result.unmatchedExamples.push(record.path);
+      return;
+    }
+    const fresh = ids.filter((id) => !pendingIds.has(id) && !store.has(set.runId, id));
+    if (fresh.length === 0) {
+      result.duplicated++;
+      return;
+    }
+    result.matched++;
+    result[how]++;
+    const probs = Float32Array.from(classes, (c) => record.probabilities?.[c] ?? 0);
+    for (const imageId of fresh) {
+      pending.push({ imageId, probabilities: probs });
+      pendingIds.add(imageId);
+    }
+  };
+  // Records go through in chunks, each one transaction for its lookups and its writes (a
+  // read outside a transaction costs a lock of its own); memory stays one chunk.
+  let chunk: PredictionRecord[] = [];
   const flush = () => {
-    store.write(set.runId, classIds, pending);
+    db.transaction(() => {
+      for (const record of chunk) handle(record);
+      store.write(set.runId, classIds, pending);
+    })();
+    chunk = [];
     pending = [];
     pendingIds.clear();
   };
@@ -82,30 +114,8 @@ export async function importPredictionRecords(
   for (const file of options.files) {
     for await (const { record, size } of records(file)) {
       bytes += size;
-      result.records++;
-      if (!record.probabilities || record.error) {
-        result.errors++;
-        continue;
-      }
-      const { ids, how } = match(record);
-      if (ids.length === 0) {
-        result.unmatched++;
-        if (result.unmatchedExamples.length < EXAMPLES) result.unmatchedExamples.push(record.path);
-        continue;
-      }
-      const fresh = ids.filter((id) => !pendingIds.has(id) && !store.has(set.runId, id));
-      if (fresh.length === 0) {
-        result.duplicated++;
-        continue;
-      }
-      result.matched++;
-      result[how]++;
-      const probs = Float32Array.from(classes, (c) => record.probabilities?.[c] ?? 0);
-      for (const imageId of fresh) {
-        pending.push({ imageId, probabilities: probs });
-        pendingIds.add(imageId);
-      }
-      if (pending.length >= WRITE_BATCH) {
+      chunk.push(record);
+      if (chunk.length >= WRITE_BATCH) {
         flush();
         job.throwIfCancelled();
         job.progress(bytes, totalBytes);
