@@ -14,6 +14,7 @@ export const coreLayers = [
   ['train'], // runs, splits, the head and fine-tune trainers
   ['eval', 'assist'], // metrics; suggestions, similar images, heat maps
   ['export'], // bundles, dataset exports, predictions
+  ['cluster'], // job scripts for cluster schedulers (SLURM), submitting and following them
   ['service'], // the contract's implementation
 ];
 

@@ -1,21 +1,11 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { OcellusError } from '../../shared/errors';
 import type { DatasetFormat, JobInfo } from '../../shared/types';
-import {
-  bundlePredictor,
-  collectImageFiles,
-  predictionLine,
-  predictionsHeader,
-  type PredictionRow,
-  type Predictor,
-} from '../core/export/predict';
-import { initBackend } from '../core/ml/tf-runtime';
 import type { OcellusService } from '../core/service';
 import { waitForJob } from './ml-commands';
 import type { CliIo } from './cli-io';
-import { openToExport, openToRead } from './open-project';
+import { openToExport } from './open-project';
 
 async function finish(service: OcellusService, job: JobInfo, io: CliIo, json: boolean) {
   const final = await waitForJob(service, job, io, !json && process.stderr.isTTY === true);
@@ -133,86 +123,5 @@ export async function importLabels(
         `${r.unknownCount} path(s) match no image, e.g. line ${r.unknown[0]?.line}: ${r.unknown[0]?.path}\n`,
       );
   }
-  return 0;
-}
-
-/**
- * `ocellus predict <bundle-dir|project> <images or folders…> [--run N] [--out f.csv]
- * [--json] [--batch-size N]`: unreadable images get an error row, never an abort.
- */
-export async function predict(service: OcellusService, args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      run: { type: 'string' },
-      out: { type: 'string' },
-      json: { type: 'boolean' },
-      'batch-size': { type: 'string' },
-    },
-  });
-  const [source, ...inputs] = positionals;
-  if (!source || inputs.length === 0)
-    throw new OcellusError(
-      'INVALID_ARGUMENT',
-      'usage: ocellus predict <bundle-dir|project.ocellus> <images or folders…> [--out predictions.csv]',
-    );
-  const batchSize = Math.max(1, Number(values['batch-size'] ?? 16) || 16);
-  let predictor: Predictor;
-  if (fs.existsSync(path.join(source, 'labels.json'))) {
-    await initBackend(null);
-    predictor = await bundlePredictor(path.resolve(source));
-  } else {
-    await openToRead(service, source);
-    predictor = await service.runPredictor(
-      values.run === undefined ? undefined : Number(values.run),
-    );
-  }
-  const files = collectImageFiles(inputs);
-  const { classes } = predictor;
-  const out: CliIo['stdout'] = values.out
-    ? (
-        (fd) => (text: string) =>
-          fs.writeSync(fd, text)
-      )(fs.openSync(values.out, 'w'))
-    : io.stdout;
-  const tty = process.stderr.isTTY === true;
-  const started = Date.now();
-  const all: PredictionRow[] = [];
-  let errors = 0;
-  if (!values.json) out(predictionsHeader(classes));
-  try {
-    for (let i = 0; i < files.length; i += batchSize) {
-      const rows = await predictor.predict(files.slice(i, i + batchSize));
-      for (const row of rows) {
-        if (row.error) errors++;
-        if (values.json) all.push(row);
-        else out(predictionLine(row, classes));
-      }
-      if (tty) io.stderr(`\r\x1b[K${Math.min(i + batchSize, files.length)}/${files.length} images`);
-    }
-  } finally {
-    predictor.dispose();
-  }
-  if (values.json)
-    out(
-      `${JSON.stringify(
-        all.map((r) => ({
-          path: r.path,
-          label: r.label || null,
-          confidence: r.confidence,
-          probabilities: r.probabilities
-            ? Object.fromEntries(classes.map((c, k) => [c, r.probabilities?.[k] ?? null]))
-            : null,
-          error: r.error,
-        })),
-        null,
-        2,
-      )}\n`,
-    );
-  const seconds = (Date.now() - started) / 1000;
-  io.stderr(
-    `${tty ? '\r\x1b[K' : ''}${files.length} images in ${seconds.toFixed(1)} s (${(files.length / Math.max(seconds, 1e-3)).toFixed(1)} images/s)${errors ? `, ${errors} unreadable` : ''}, on ${predictor.engine === 'onnx' ? 'ONNX Runtime' : 'TF.js'}\n`,
-  );
   return 0;
 }

@@ -13,7 +13,10 @@ import { embed, models } from './ml-commands';
 import { classes, label } from './label-commands';
 import { metadata } from './metadata-command';
 import { train } from './train-command';
-import { exportBundle, exportDataset, importLabels, predict } from './export-commands';
+import { exportBundle, exportDataset, importLabels } from './export-commands';
+import { predict } from './predict-command';
+import { importPredictions } from './import-predictions-command';
+import { cluster } from './cluster-command';
 import { evaluate } from './evaluate-command';
 import { openToRead } from './open-project';
 import type { CliIo } from './cli-io';
@@ -53,6 +56,17 @@ Commands:
                                                          labels from a CSV (path,label); one undo
   predict <bundle-dir|project.ocellus> <images or folders…> [--run N] [--out predictions.csv]
         [--json] [--batch-size N]                        classify images (CSV on stdout by default)
+        [--manifest files.txt|folder [--shard i/N] --out f.jsonl] [--resume] [--progress]
+                                                         or a manifest (a shard of it: line k goes
+                                                         to shard k mod N) to JSON Lines, resumable
+        [--manifest … --local-shards N --out DIR]        N shards as local processes
+  import-predictions <project.ocellus> <shard-*.jsonl…> [--name NAME] [--map FROM=TO]… [--json]
+                                                         merge predictions as a named set of
+                                                         suggestions (by path, else content hash)
+  cluster slurm <bundle-dir> --manifest files.txt|folder --shards N --out DIR
+        [--partition P] [--time T] [--cpus N] [--mem M] [--project P.ocellus] [--submit] [--json]
+                                                         a SLURM job array (and merge job) over
+                                                         the manifest; --submit sends and follows it
   evaluate <project.ocellus> [--run N] [--positive CLASS] [--threshold X] [--json]
                                                          a run's figures on its validation split
   metadata <project.ocellus> [file.csv] [--json]         import image metadata (path,<key>,…); list keys
@@ -77,6 +91,8 @@ export const COMMANDS = [
   'export-dataset',
   'import-labels',
   'predict',
+  'import-predictions',
+  'cluster',
   'evaluate',
   'metadata',
 ] as const;
@@ -163,6 +179,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await importLabels(service, rest, io);
       case 'predict':
         return await predict(service, rest, io);
+      case 'import-predictions':
+        return await importPredictions(service, rest, io);
+      case 'cluster':
+        return await cluster(service, rest, io);
       case 'evaluate':
         return await evaluate(service, rest, io);
       case 'metadata':

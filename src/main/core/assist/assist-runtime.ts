@@ -142,7 +142,8 @@ export function similarityModelKey(
   resolve: (baseModel: string) => EmbedModel | null,
 ): string {
   const runId =
-    new PredictionStore(db).currentRun() ?? runs.list().find((r) => r.status === 'done')?.id;
+    new PredictionStore(db).currentTrainingRun() ??
+    runs.list().find((r) => r.status === 'done')?.id;
   if (runId !== undefined) {
     const model = resolve(runs.get(runId).config.baseModel);
     if (model) return embeddingKey(model);

@@ -47,11 +47,31 @@ export interface PredictionInput {
  * then, since they are rebuildable from their runs' heads.
  */
 export class PredictionStore {
+  private hasRow: Database.Statement | null = null;
+
   constructor(private readonly db: Database.Database) {}
 
   /** The run whose predictions are shown, or null. */
   currentRun(): number | null {
     return currentSuggestionsRun(this.db);
+  }
+
+  /** The current run when it is a training run (not an imported set, whose ids are below -1). */
+  currentTrainingRun(): number | null {
+    const run = this.currentRun();
+    return run !== null && run >= 0 ? run : null;
+  }
+
+  /** Whether a run's set already holds an image. */
+  has(runId: number, imageId: number): boolean {
+    // Asked once per imported record: prepared once.
+    this.hasRow ??= this.db.prepare('SELECT 1 FROM predictions WHERE run_id = ? AND image_id = ?');
+    return this.hasRow.get(runId, imageId) !== undefined;
+  }
+
+  /** Drops a run's whole set, current or not (an imported set about to be imported again). */
+  clear(runId: number): void {
+    this.db.prepare('DELETE FROM predictions WHERE run_id = ?').run(runId);
   }
 
   /** Writes one batch of a run's predictions; `classIds` maps run class order to ids. */

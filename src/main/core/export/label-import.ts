@@ -115,7 +115,7 @@ export function applyLabelsCsv(
 }
 
 /** Finds a present image by a path absolute or relative to any root (innermost root first). */
-function imageLookup(db: Database.Database): (p: string) => number | null {
+export function imageLookup(db: Database.Database): (p: string) => number | null {
   const roots = (db.prepare('SELECT id, path FROM roots').all() as { id: number; path: string }[])
     .map((r) => ({ id: r.id, path: path.resolve(r.path) }))
     // Longest first, so nested roots resolve to the innermost.

@@ -14,7 +14,6 @@ import { ONNX_INPUT, ONNX_PROBABILITIES } from '../ml/onnx/convert-layers';
 import { createSession, loadOrt } from '../ml/onnx/onnx-engine';
 import { forcedEngine } from '../ml/inference-engine';
 import { ONNX_FILE } from './bundle-onnx';
-import { csvLine } from './csv';
 import { MAX_IMAGE_BYTES } from '../library/probe';
 import { checkPath } from '../util/safe-fs';
 
@@ -240,18 +239,4 @@ export function collectImageFiles(paths: readonly string[]): string[] {
   return out;
 }
 
-/** The header of a predictions CSV: path, label, confidence, one column per class, error. */
-export function predictionsHeader(classes: readonly string[]): string {
-  return csvLine(['path', 'label', 'confidence', ...classes, 'error']);
-}
-
-/** One predictions CSV line. */
-export function predictionLine(row: PredictionRow, classes: readonly string[]): string {
-  return csvLine([
-    row.path,
-    row.label,
-    row.confidence,
-    ...classes.map((_, i) => row.probabilities?.[i] ?? null),
-    row.error,
-  ]);
-}
+export { predictionLine, predictionsHeader } from '../../../shared/predictions-csv';

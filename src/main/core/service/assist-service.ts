@@ -9,6 +9,7 @@ import type {
 import { AssistRuntime, imageSource, similarityModelKey } from '../assist/assist-runtime';
 import { runPredictions } from '../assist/predict-job';
 import { PredictionStore } from '../assist/prediction-store';
+import { PredictionSets } from '../assist/prediction-sets';
 import { QuickRetrain } from '../assist/quick-retrain';
 import { LabelStore, type Description } from '../labels/label-store';
 import { embeddingKey, labelledWithoutEmbedding } from '../ml/embedder';
@@ -203,7 +204,9 @@ export function createAssistService(ctx: ServiceContext, train: () => TrainApi):
     async prediction(imageId) {
       const p = predictions();
       const run = p.currentRun();
-      return run === null ? null : p.detail(requireId(imageId), runs().get(run).classes);
+      if (run === null) return null;
+      const imported = new PredictionSets(requireStore(ctx).db).byRunId(run);
+      return p.detail(requireId(imageId), imported?.classes ?? runs().get(run).classes);
     },
     async accept(imageIds, options) {
       const ids = requireIds(imageIds);
@@ -252,7 +255,8 @@ export function createAssistService(ctx: ServiceContext, train: () => TrainApi):
       const runStore = runs();
       const run =
         runId === undefined || runId === null
-          ? (predictions().currentRun() ?? runStore.list().find((r) => r.status === 'done')?.id)
+          ? (predictions().currentTrainingRun() ??
+            runStore.list().find((r) => r.status === 'done')?.id)
           : requireId(runId);
       if (run === undefined) throw new OcellusError('NOT_FOUND', 'No finished training run yet');
       const map = await runtime.heatMap({

@@ -15,6 +15,7 @@ import { createTrainService } from './train-service';
 import { createExportService, createRunPredictor } from './export-service';
 import type { Predictor } from '../export/predict';
 import { createAssistService } from './assist-service';
+import { createPredictService } from './predict-service';
 import { createEvaluateService } from './evaluate-service';
 import { ModelStore } from '../ml/model-store';
 import path from 'node:path';
@@ -53,6 +54,7 @@ export function createOcellusService(options: HostOptions): OcellusService {
     }),
   };
   const train = createTrainService(ctx);
+  const assist = createAssistService(ctx, () => train);
   const api: OcellusApi = guardApi({
     app: createAppService(ctx),
     project: createProjectService(ctx),
@@ -64,7 +66,11 @@ export function createOcellusService(options: HostOptions): OcellusService {
     dialogs: options.dialogs ?? createUnsupportedDialogs(),
     jobs: createJobsService(ctx),
     export: createExportService(ctx),
-    assist: createAssistService(ctx, () => train),
+    assist,
+    // Imported suggestions show at once, as a finished prediction job's do.
+    predict: createPredictService(ctx, async () => {
+      ctx.bus.emit('assist:changed', await assist.status());
+    }),
   });
   return {
     api,

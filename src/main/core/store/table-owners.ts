@@ -19,6 +19,7 @@ export const TABLE_OWNERS: Readonly<Record<string, string>> = {
   run_weights: 'train/finetune/finetune-weights.ts',
   predictions: 'assist/prediction-store.ts',
   exports: 'export/export-log.ts',
+  prediction_sets: 'assist/prediction-sets.ts',
 };
 
 /**
@@ -52,6 +53,8 @@ export const FOREIGN_READS: readonly string[] = [
   'export/label-import.ts: classes',
   'export/label-import.ts: images',
   'export/label-import.ts: roots',
+  'export/prediction-import.ts: classes',
+  'export/prediction-import.ts: images',
   'labels/indexed-labels.ts: images',
   'labels/indexed-labels.ts: labels',
   'labels/label-counts.ts: images',

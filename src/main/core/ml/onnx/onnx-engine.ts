@@ -22,10 +22,19 @@ export async function loadOrt(): Promise<Ort> {
   return ortModule;
 }
 
-/** An ONNX Runtime session with every core on one graph (intra-op threads = cores). */
+/**
+ * Threads one session may use: every core, or `OCELLUS_THREADS` where several processes share
+ * a machine (local shards, a cluster task given fewer CPUs than its node has).
+ */
+export function inferenceThreads(): number {
+  const n = Number(process.env['OCELLUS_THREADS']);
+  return Number.isSafeInteger(n) && n >= 1 ? n : os.availableParallelism();
+}
+
+/** An ONNX Runtime session with every core (or OCELLUS_THREADS) on one graph. */
 export async function createSession(
   bytes: Uint8Array,
-  threads = os.availableParallelism(),
+  threads = inferenceThreads(),
 ): Promise<InferenceSession> {
   const ort = await loadOrt();
   return ort.InferenceSession.create(bytes, {

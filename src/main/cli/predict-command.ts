@@ -1,0 +1,231 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { OcellusError } from '../../shared/errors';
+import { predictionLine, predictionsHeader } from '../../shared/predictions-csv';
+import type { ImagePrediction, PredictSource, ShardSpec } from '../../shared/types';
+import type { OcellusService } from '../core/service';
+import type { CliIo } from './cli-io';
+import { openToRead } from './open-project';
+
+const USAGE =
+  'usage: ocellus predict <bundle-dir|project.ocellus> <images or folders…> [--out predictions.csv]\n' +
+  '   or: ocellus predict <bundle-dir|project.ocellus> --manifest <files.txt|folder> [--shard i/N] --out <file.jsonl> [--resume]\n' +
+  '   or: ocellus predict <bundle-dir|project.ocellus> --manifest <files.txt|folder> --local-shards N --out <dir> [--resume]';
+
+const OPTIONS = {
+  run: { type: 'string' },
+  out: { type: 'string' },
+  json: { type: 'boolean' },
+  'batch-size': { type: 'string' },
+  manifest: { type: 'string' },
+  shard: { type: 'string' },
+  resume: { type: 'boolean' },
+  'local-shards': { type: 'string' },
+  progress: { type: 'boolean' },
+} as const;
+
+/**
+ * `ocellus predict`: image files to CSV (or JSON) as before, or a manifest (one shard of it,
+ * or N shards as local processes) to JSON Lines. Every path goes through the contract.
+ */
+export async function predict(service: OcellusService, args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: OPTIONS });
+  const [source, ...inputs] = positionals;
+  const manifest = values.manifest;
+  if (!source || (manifest === undefined) === (inputs.length === 0))
+    throw new OcellusError('INVALID_ARGUMENT', USAGE);
+  const batchSize = Math.max(1, Number(values['batch-size'] ?? 16) || 16);
+  if (manifest !== undefined && values['local-shards'] !== undefined) {
+    if (!values.out) throw new OcellusError('INVALID_ARGUMENT', USAGE);
+    return localShards(args, positiveInt(values['local-shards'], '--local-shards'), io);
+  }
+  const from = await sourceOf(service, source, values.run);
+  if (manifest === undefined) return predictFiles(service, from, inputs, values, batchSize, io);
+  if (!values.out) throw new OcellusError('INVALID_ARGUMENT', USAGE);
+  const shard = values.shard === undefined ? undefined : parseShard(values.shard);
+  const tty = process.stderr.isTTY === true;
+  const stop = followProgress(service, io, tty, values.progress === true);
+  try {
+    const r = await service.api.predict.manifest({
+      source: from,
+      manifest: path.resolve(manifest),
+      out: path.resolve(values.out),
+      shard,
+      resume: values.resume === true,
+      batchSize,
+    });
+    stop();
+    if (values.json) io.stdout(`${JSON.stringify(r, null, 2)}\n`);
+    io.stderr(
+      `${tty ? '\r\x1b[K' : ''}${r.written} images in ${r.seconds.toFixed(1)} s (${(r.written / Math.max(r.seconds, 1e-3)).toFixed(1)} images/s)${r.resumed ? `, ${r.resumed} already done` : ''}${r.errors ? `, ${r.errors} unreadable` : ''}, on ${r.engine === 'onnx' ? 'ONNX Runtime' : 'TF.js'} → ${r.out}\n`,
+    );
+    return 0;
+  } finally {
+    stop();
+  }
+}
+
+/** `--shard i/N` (0 ≤ i < N). */
+export function parseShard(text: string): ShardSpec {
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (!m || count < 1 || index >= count)
+    throw new OcellusError('INVALID_ARGUMENT', `--shard must be i/N with 0 ≤ i < N, not ${text}`);
+  return { index, count };
+}
+
+function positiveInt(text: string, name: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new OcellusError('INVALID_ARGUMENT', `${name} must be a whole number ≥ 1, not ${text}`);
+  return n;
+}
+
+/** A bundle folder (it has labels.json), else a project file opened read-only. */
+async function sourceOf(
+  service: OcellusService,
+  source: string,
+  run: string | undefined,
+): Promise<PredictSource> {
+  if (fs.existsSync(path.join(source, 'labels.json'))) return { bundle: path.resolve(source) };
+  await openToRead(service, source);
+  return { runId: run === undefined ? undefined : Number(run) };
+}
+
+async function predictFiles(
+  service: OcellusService,
+  from: PredictSource,
+  inputs: string[],
+  values: { out?: string; json?: boolean },
+  batchSize: number,
+  io: CliIo,
+): Promise<number> {
+  const predictor = await service.api.predict.open(from);
+  const { classes } = predictor;
+  const files = await service.api.predict.files(inputs.map((p) => path.resolve(p)));
+  const fd = values.out ? fs.openSync(values.out, 'w') : null;
+  const out = (text: string) => (fd === null ? io.stdout(text) : fs.writeSync(fd, text));
+  const tty = process.stderr.isTTY === true;
+  const started = Date.now();
+  const all: ImagePrediction[] = [];
+  let errors = 0;
+  if (!values.json) out(predictionsHeader(classes));
+  try {
+    for (let i = 0; i < files.length; i += batchSize) {
+      const rows = await service.api.predict.images(predictor.id, files.slice(i, i + batchSize));
+      for (const row of rows) {
+        if (row.error) errors++;
+        if (values.json) all.push(row);
+        else out(predictionLine(row, classes));
+      }
+      if (tty) io.stderr(`\r\x1b[K${Math.min(i + batchSize, files.length)}/${files.length} images`);
+    }
+  } finally {
+    await service.api.predict.close(predictor.id);
+  }
+  if (values.json)
+    out(
+      `${JSON.stringify(
+        all.map((r) => ({
+          path: r.path,
+          label: r.label || null,
+          confidence: r.confidence,
+          probabilities: r.probabilities
+            ? Object.fromEntries(classes.map((c, k) => [c, r.probabilities?.[k] ?? null]))
+            : null,
+          error: r.error,
+        })),
+        null,
+        2,
+      )}\n`,
+    );
+  if (fd !== null) fs.closeSync(fd);
+  const seconds = (Date.now() - started) / 1000;
+  io.stderr(
+    `${tty ? '\r\x1b[K' : ''}${files.length} images in ${seconds.toFixed(1)} s (${(files.length / Math.max(seconds, 1e-3)).toFixed(1)} images/s)${errors ? `, ${errors} unreadable` : ''}, on ${predictor.engine === 'onnx' ? 'ONNX Runtime' : 'TF.js'}\n`,
+  );
+  return 0;
+}
+
+/** Echoes a manifest job's progress: in place on a terminal, a line every few seconds in a log. */
+function followProgress(
+  service: OcellusService,
+  io: CliIo,
+  tty: boolean,
+  log: boolean,
+): () => void {
+  if (!tty && !log) return () => {};
+  let last = 0;
+  return service.bus.on('job:updated', (j) => {
+    if (j.kind !== 'predict-manifest' || j.state !== 'running') return;
+    const now = Date.now();
+    if (!tty && now - last < 5000 && j.done < j.total) return;
+    last = now;
+    const rate = j.rate ? ` ${j.rate.toFixed(1)} images/s` : '';
+    io.stderr(
+      tty ? `\r\x1b[K${j.done}/${j.total} images${rate}` : `${j.done}/${j.total} images${rate}\n`,
+    );
+  });
+}
+
+/**
+ * `--local-shards N`: the same shards a cluster would run, as N local processes of this CLI,
+ * each writing `<out>/shard-i-of-N.jsonl` with `--resume` (so running it again finishes them).
+ */
+async function localShards(args: string[], count: number, io: CliIo): Promise<number> {
+  const cli = process.argv[1];
+  if (!cli) throw new OcellusError('INTERNAL', 'Cannot tell where this CLI runs from');
+  const { values } = parseArgs({ args, allowPositionals: true, options: OPTIONS });
+  const dir = path.resolve(values.out ?? '.');
+  fs.mkdirSync(dir, { recursive: true });
+  const passOn = args.filter((_, i) => !isOwnOption(args, i));
+  const started = Date.now();
+  const threads = Math.max(1, Math.floor(os.availableParallelism() / count));
+  const codes = await Promise.all(
+    Array.from({ length: count }, (_, i) => {
+      const child = spawn(
+        process.execPath,
+        [
+          cli,
+          'predict',
+          ...passOn,
+          '--shard',
+          `${i}/${count}`,
+          '--out',
+          path.join(dir, shardFile(i, count)),
+          '--resume',
+        ],
+        {
+          stdio: ['ignore', 'ignore', 'pipe'],
+          // The shards share this machine's cores instead of each taking all of them.
+          env: { ...process.env, OCELLUS_THREADS: String(threads) },
+        },
+      );
+      child.stderr.on('data', (d: Buffer) => io.stderr(`[shard ${i}/${count}] ${d.toString()}`));
+      return new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 1)));
+    }),
+  );
+  const failed = codes.filter((c) => c !== 0).length;
+  io.stderr(
+    `${count - failed} of ${count} shards done in ${((Date.now() - started) / 1000).toFixed(1)} s → ${dir}\n`,
+  );
+  return failed ? 1 : 0;
+}
+
+/** The options `--local-shards` sets for each child itself (and their values). */
+function isOwnOption(args: string[], i: number): boolean {
+  const own = ['--local-shards', '--out', '--shard'];
+  const a = args[i] ?? '';
+  if (own.some((o) => a === o || a.startsWith(`${o}=`)) || a === '--resume') return true;
+  const prev = args[i - 1] ?? '';
+  return own.includes(prev);
+}
+
+/** The output file of shard i of N. */
+export function shardFile(index: number, count: number): string {
+  return `shard-${index}-of-${count}.jsonl`;
+}

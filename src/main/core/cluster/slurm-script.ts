@@ -1,0 +1,122 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { OcellusError } from '../../../shared/errors';
+
+/** What `ocellus cluster slurm` writes a job array for. */
+export interface SlurmPlan {
+  bundle: string;
+  /** A manifest file (one image path per line). */
+  manifest: string;
+  shards: number;
+  /** Shard outputs, logs and the scripts go here. */
+  out: string;
+  /** The command that runs Ocellus on a node (quoted shell words), e.g. `'/usr/bin/node' '/opt/ocellus/bin/ocellus.cjs'`. */
+  command: string;
+  partition?: string;
+  time?: string;
+  cpus?: number;
+  mem?: string;
+  batchSize?: number;
+  /** Import the merged shards into this project as suggestions; else concatenate them. */
+  project?: string;
+  /** The name of the imported set of suggestions. */
+  name?: string;
+}
+
+/** The files written: the array script and the merge script (run as a dependent job). */
+export interface SlurmScripts {
+  array: string;
+  merge: string;
+}
+
+/** A word quoted for a POSIX shell. */
+export function shellQuote(word: string): string {
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The output file of shard i of N (the CLI's `--local-shards` writes the same names). */
+export function shardFileName(index: number, count: number): string {
+  return `shard-${index}-of-${count}.jsonl`;
+}
+
+const SAFE_OPTION = /^[\w.:,+-]+$/;
+
+function directives(plan: SlurmPlan, name: string, log: string): string[] {
+  const lines = [`#SBATCH --job-name=${name}`, `#SBATCH --output=${log}`];
+  for (const [flag, value] of [
+    ['partition', plan.partition],
+    ['time', plan.time],
+    ['mem', plan.mem],
+  ] as const) {
+    if (value === undefined) continue;
+    if (!SAFE_OPTION.test(value))
+      throw new OcellusError('INVALID_ARGUMENT', `--${flag} ${value} is not a SLURM value`);
+    lines.push(`#SBATCH --${flag}=${value}`);
+  }
+  return lines;
+}
+
+/** The text of the job-array script: task i runs shard i/N with --resume, so a rerun finishes it. */
+export function arrayScript(plan: SlurmPlan): string {
+  const out = path.resolve(plan.out);
+  const q = shellQuote;
+  return [
+    '#!/bin/bash',
+    ...directives(plan, 'ocellus-predict', path.join(out, 'logs', 'shard-%a.log')),
+    `#SBATCH --array=0-${plan.shards - 1}`,
+    `#SBATCH --cpus-per-task=${plan.cpus ?? 1}`,
+    '# Written by `ocellus cluster slurm`. Each task classifies one shard of the manifest',
+    '# (line k goes to shard k mod N) and appends its records batch by batch, so a task that',
+    '# was killed or timed out loses at most one batch: submit the script again (or only',
+    '# that task: sbatch --array=K) and it continues where it stopped.',
+    '# Set OCELLUS to run another build, e.g. OCELLUS="apptainer exec ocellus.sif ocellus".',
+    'set -euo pipefail',
+    `OCELLUS=\${OCELLUS:-${plan.command}}`,
+    `N=${plan.shards}`,
+    'I=${SLURM_ARRAY_TASK_ID}',
+    '# As many inference threads as CPUs SLURM gave the task, not as the node has.',
+    'export OCELLUS_THREADS=${OCELLUS_THREADS:-${SLURM_CPUS_PER_TASK:-1}}',
+    `$OCELLUS predict ${q(path.resolve(plan.bundle))} --manifest ${q(path.resolve(plan.manifest))} \\`,
+    `  --shard "$I/$N" --out ${q(out)}/"shard-$I-of-$N.jsonl" --resume --progress \\`,
+    `  --batch-size ${plan.batchSize ?? 16}`,
+    '',
+  ].join('\n');
+}
+
+/** The text of the merge script: imports (or concatenates) the shards once every task is done. */
+export function mergeScript(plan: SlurmPlan): string {
+  const out = path.resolve(plan.out);
+  const q = shellQuote;
+  const shards = `${q(out)}/shard-*-of-${plan.shards}.jsonl`;
+  const body = plan.project
+    ? [
+        `$OCELLUS import-predictions ${q(path.resolve(plan.project))} ${shards} \\`,
+        `  --name ${q(plan.name ?? 'cluster predictions')} --json > ${q(path.join(out, 'import.json'))}`,
+      ]
+    : [
+        `cat ${shards} > ${q(path.join(out, 'predictions.jsonl.partial'))}`,
+        `mv ${q(path.join(out, 'predictions.jsonl.partial'))} ${q(path.join(out, 'predictions.jsonl'))}`,
+      ];
+  return [
+    '#!/bin/bash',
+    ...directives(plan, 'ocellus-merge', path.join(out, 'logs', 'merge.log')),
+    '#SBATCH --cpus-per-task=1',
+    '# Written by `ocellus cluster slurm`: runs after every task of the array succeeded.',
+    'set -euo pipefail',
+    `OCELLUS=\${OCELLUS:-${plan.command}}`,
+    ...body,
+    '',
+  ].join('\n');
+}
+
+/** Writes both scripts (and the logs folder) into the plan's output folder. */
+export function writeSlurmScripts(plan: SlurmPlan): SlurmScripts {
+  if (!Number.isSafeInteger(plan.shards) || plan.shards < 1)
+    throw new OcellusError('INVALID_ARGUMENT', '--shards must be a whole number ≥ 1');
+  const out = path.resolve(plan.out);
+  fs.mkdirSync(path.join(out, 'logs'), { recursive: true });
+  const scripts = { array: path.join(out, 'predict-array.sh'), merge: path.join(out, 'merge.sh') };
+  fs.writeFileSync(scripts.array, arrayScript(plan), { mode: 0o755 });
+  fs.writeFileSync(scripts.merge, mergeScript(plan), { mode: 0o755 });
+  return scripts;
+}

@@ -1,0 +1,88 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { OcellusError } from '../../../shared/errors';
+import type { ShardSpec } from '../../../shared/types';
+import { isImagePath } from '../library/image-formats';
+
+/** One image of a manifest: the path as the manifest says it, and the file it names. */
+export interface ManifestItem {
+  /** 0-based index among the manifest's images (blank lines skipped). */
+  index: number;
+  /** As written in the manifest (the key of its prediction record). */
+  path: string;
+  /** Resolved: relative lines are relative to the manifest's folder. */
+  file: string;
+}
+
+/** Whether manifest image k belongs to a shard: a split by line number, stable as lines are appended. */
+export function inShard(index: number, shard: ShardSpec | undefined): boolean {
+  return !shard || index % shard.count === shard.index;
+}
+
+/**
+ * The images of a manifest, streamed: a text file with one path per line (bounded memory
+ * however long), or a folder walked in sorted order (so every shard sees the same list).
+ */
+export async function* manifestItems(manifest: string): AsyncGenerator<ManifestItem> {
+  const st = fs.statSync(manifest, { throwIfNoEntry: false });
+  if (!st) throw new OcellusError('NOT_FOUND', `No manifest at ${manifest}`);
+  let index = 0;
+  if (st.isDirectory()) {
+    for (const file of walkImages(path.resolve(manifest)))
+      yield { index: index++, path: file, file };
+    return;
+  }
+  const base = path.dirname(path.resolve(manifest));
+  const lines = readline.createInterface({
+    input: fs.createReadStream(manifest, { encoding: 'utf8' }),
+    crlfDelay: Infinity,
+  });
+  for await (const raw of lines) {
+    const line = raw.trim();
+    if (line === '') continue;
+    yield { index: index++, path: line, file: path.resolve(base, line) };
+  }
+}
+
+/** Image files under a folder, depth first in sorted order, never holding the whole list. */
+export function* walkImages(dir: string): Generator<string> {
+  const names = fs.readdirSync(dir).sort();
+  for (const name of names) {
+    if (name.startsWith('.')) continue;
+    const child = path.join(dir, name);
+    const st = fs.statSync(child, { throwIfNoEntry: false });
+    if (st?.isDirectory()) yield* walkImages(child);
+    else if (st && isImagePath(child)) yield child;
+  }
+}
+
+/** How many images of a manifest belong to a shard (one streaming pass). */
+export async function countShard(manifest: string, shard?: ShardSpec): Promise<number> {
+  let n = 0;
+  for await (const item of manifestItems(manifest)) if (inShard(item.index, shard)) n++;
+  return n;
+}
+
+/** Writes a folder's images as a manifest file (one path per line); returns how many. */
+export async function writeManifest(dir: string, file: string): Promise<number> {
+  const fd = fs.openSync(`${file}.partial`, 'w');
+  let n = 0;
+  let chunk = '';
+  try {
+    for (const image of walkImages(path.resolve(dir))) {
+      chunk += `${image}\n`;
+      n++;
+      if (chunk.length > 1 << 16) {
+        fs.writeSync(fd, chunk);
+        chunk = '';
+      }
+    }
+    fs.writeSync(fd, chunk);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(`${file}.partial`, file);
+  return n;
+}

@@ -1,0 +1,163 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { OcellusError } from '../../../shared/errors';
+import type { ManifestPredictResult, PredictionRecord, ShardSpec } from '../../../shared/types';
+import { countShard, inShard, manifestItems, type ManifestItem } from './manifest';
+import type { PredictionRow, Predictor } from './predict';
+
+/** What a manifest run reports to (a job's progress and cancel). */
+export interface ManifestProgress {
+  progress(done: number, total?: number): void;
+  throwIfCancelled(): void;
+}
+
+export interface ManifestRun {
+  manifest: string;
+  shard?: ShardSpec;
+  out: string;
+  resume?: boolean;
+  batchSize?: number;
+}
+
+/**
+ * Classifies the images of a manifest (or of one shard) into a JSON Lines file, one record
+ * per image in manifest order. Each batch is appended by one write and flushed to disk, so
+ * a killed task loses at most the batch in flight; `resume` cuts a torn last line and goes
+ * on after the records already there.
+ */
+export async function predictManifest(
+  predictor: Predictor,
+  run: ManifestRun,
+  job: ManifestProgress,
+): Promise<ManifestPredictResult> {
+  const started = Date.now();
+  const total = await countShard(run.manifest, run.shard);
+  const existing = fs.statSync(run.out, { throwIfNoEntry: false });
+  if (existing && existing.size > 0 && !run.resume)
+    throw new OcellusError(
+      'ALREADY_EXISTS',
+      `${run.out} already holds predictions: pass --resume to continue it, or remove it`,
+    );
+  const done = run.resume && existing ? completeRecords(run.out) : { count: 0, lastPath: null };
+  const batchSize = Math.max(1, run.batchSize ?? 16);
+  const fd = fs.openSync(run.out, done.count > 0 ? 'a' : 'w');
+  let seen = 0;
+  let written = 0;
+  let errors = 0;
+  let batch: ManifestItem[] = [];
+  const flush = async () => {
+    const rows = await predictor.predict(batch.map((b) => b.file));
+    const hashes = await Promise.all(rows.map((r) => (r.error ? null : sha256(r.path))));
+    const text = rows
+      .map((row, i) => {
+        if (row.error) errors++;
+        return `${JSON.stringify(toRecord(batch[i]?.path ?? row.path, hashes[i] ?? null, row, predictor.classes))}\n`;
+      })
+      .join('');
+    fs.writeSync(fd, text);
+    fs.fsyncSync(fd);
+    written += rows.length;
+    batch = [];
+    job.progress(done.count + written, total);
+  };
+  try {
+    job.progress(done.count, total);
+    for await (const item of manifestItems(run.manifest)) {
+      if (!inShard(item.index, run.shard)) continue;
+      seen++;
+      if (seen < done.count) continue;
+      if (seen === done.count) {
+        if (item.path !== done.lastPath)
+          throw new OcellusError(
+            'INVALID_ARGUMENT',
+            `${run.out} does not continue this manifest (record ${seen} is ${done.lastPath}, the manifest says ${item.path}); was it written for another manifest or shard?`,
+          );
+        continue;
+      }
+      job.throwIfCancelled();
+      batch.push(item);
+      if (batch.length >= batchSize) await flush();
+    }
+    if (batch.length) await flush();
+  } finally {
+    fs.closeSync(fd);
+  }
+  if (seen < done.count)
+    throw new OcellusError(
+      'INVALID_ARGUMENT',
+      `${run.out} holds ${done.count} records but this shard of the manifest has only ${seen} images`,
+    );
+  return {
+    out: run.out,
+    total,
+    resumed: done.count,
+    written,
+    errors,
+    seconds: (Date.now() - started) / 1000,
+    engine: predictor.engine,
+  };
+}
+
+/** One JSON Lines record of a prediction row. */
+export function toRecord(
+  key: string,
+  hash: string | null,
+  row: PredictionRow,
+  classes: readonly string[],
+): PredictionRecord {
+  return {
+    path: key,
+    sha256: hash,
+    label: row.error ? null : row.label,
+    confidence: row.confidence,
+    probabilities: row.probabilities
+      ? Object.fromEntries(classes.map((c, k) => [c, row.probabilities?.[k] ?? 0]))
+      : null,
+    // The bundle declares no operating point yet; the field is there for when it does.
+    decision: null,
+    error: row.error,
+  };
+}
+
+async function sha256(file: string): Promise<string | null> {
+  try {
+    const hash = crypto.createHash('sha256');
+    for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
+    return hash.digest('hex');
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Counts the complete records of an output file, cutting a torn last line (a write cut short
+ * by a kill), and returns the last record's path. Reads in chunks: bounded memory.
+ */
+export function completeRecords(file: string): { count: number; lastPath: string | null } {
+  const fd = fs.openSync(file, 'r+');
+  try {
+    const size = fs.fstatSync(fd).size;
+    const buf = Buffer.alloc(1 << 20);
+    let count = 0;
+    let lastStart = 0;
+    let prevStart = 0;
+    for (let pos = 0; pos < size;) {
+      const n = fs.readSync(fd, buf, 0, buf.length, pos);
+      if (n <= 0) break;
+      for (let i = buf.indexOf(10, 0); i !== -1 && i < n; i = buf.indexOf(10, i + 1)) {
+        count++;
+        prevStart = lastStart;
+        lastStart = pos + i + 1;
+      }
+      pos += n;
+    }
+    if (lastStart < size) fs.ftruncateSync(fd, lastStart);
+    if (count === 0) return { count: 0, lastPath: null };
+    const line = Buffer.alloc(lastStart - prevStart);
+    fs.readSync(fd, line, 0, line.length, prevStart);
+    const record = JSON.parse(line.toString('utf8')) as PredictionRecord;
+    return { count, lastPath: record.path };
+  } finally {
+    fs.closeSync(fd);
+  }
+}

@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import type { PredictApi } from '../../../shared/api';
+import { OcellusError } from '../../../shared/errors';
+import type {
+  ManifestPredictOptions,
+  PathPrefixMap,
+  PredictSource,
+  PredictionImportOptions,
+  ShardSpec,
+} from '../../../shared/types';
+import type { JobContext } from '../jobs/job-registry';
+import { bundlePredictor, collectImageFiles, type Predictor } from '../export/predict';
+import { importPredictionRecords } from '../export/prediction-import';
+import { predictManifest } from '../export/shard-predict';
+import { initBackend } from '../ml/tf-runtime';
+import type { ServiceContext } from './context';
+import { createRunPredictor } from './export-service';
+import { requireStore } from './project-service';
+import { requireObject, requirePath, requireString } from './validate';
+
+/** The `predict` domain: classifiers by id, manifests in shards, and importing their records. */
+export function createPredictService(
+  ctx: ServiceContext,
+  onImported: () => Promise<void>,
+): PredictApi {
+  const open = new Map<string, Predictor>();
+  const predictor = (id: unknown): Predictor => {
+    const p = open.get(requireString(id, 'predictorId'));
+    if (!p) throw new OcellusError('NOT_FOUND', `No open classifier ${String(id)}`);
+    return p;
+  };
+  const load = async (source: PredictSource): Promise<Predictor> => {
+    const s = requireObject(source, 'source');
+    if (s['bundle'] !== undefined) {
+      const dir = requirePath(s['bundle'], 'source.bundle');
+      await initBackend(null);
+      return bundlePredictor(dir);
+    }
+    const runId = s['runId'];
+    if (runId !== undefined && !Number.isSafeInteger(runId))
+      throw new OcellusError('INVALID_ARGUMENT', 'source.runId must be an integer');
+    return createRunPredictor(ctx, runId as number | undefined);
+  };
+  /** Runs work as a job (progress events, cancel) and resolves with its outcome. */
+  const asJob = async <T>(
+    kind: string,
+    title: string,
+    work: (job: JobContext) => Promise<T>,
+  ): Promise<T> => {
+    let result: T | undefined;
+    const { done } = ctx.jobs.start(kind, title, async (job) => {
+      result = await work(job);
+    });
+    const final = await done;
+    if (final.state !== 'done' || result === undefined)
+      throw new OcellusError(
+        final.state === 'cancelled' ? 'CANCELLED' : (final.errorCode ?? 'INTERNAL'),
+        final.error ?? `${title}: ${final.state}`,
+      );
+    return result;
+  };
+
+  return {
+    async open(source) {
+      const p = await load(source);
+      const id = randomUUID();
+      open.set(id, p);
+      return { id, classes: p.classes, engine: p.engine, tta: p.tta };
+    },
+    async images(id, files) {
+      if (!Array.isArray(files)) throw new OcellusError('INVALID_ARGUMENT', 'files must be a list');
+      const list = files.map((f, i) => requirePath(f, `files[${i}]`));
+      const rows = await predictor(id).predict(list);
+      return rows.map((r) => ({ ...r }));
+    },
+    async close(id) {
+      predictor(id).dispose();
+      open.delete(String(id));
+    },
+    async files(paths) {
+      if (!Array.isArray(paths)) throw new OcellusError('INVALID_ARGUMENT', 'paths must be a list');
+      return collectImageFiles(paths.map((p, i) => requirePath(p, `paths[${i}]`)));
+    },
+    async manifest(options: ManifestPredictOptions) {
+      const o = requireObject(options, 'options');
+      const manifest = requirePath(o['manifest'], 'manifest');
+      const out = requirePath(o['out'], 'out');
+      const shard = checkShard(o['shard']);
+      const batchSize = o['batchSize'] === undefined ? undefined : Number(o['batchSize']);
+      const p = await load(o['source'] as PredictSource);
+      const title = shard ? `Predictions, shard ${shard.index}/${shard.count}` : 'Predictions';
+      try {
+        return await asJob('predict-manifest', title, (job) =>
+          predictManifest(
+            p,
+            { manifest, out, shard, resume: o['resume'] === true, batchSize },
+            job,
+          ),
+        );
+      } finally {
+        p.dispose();
+      }
+    },
+    async importRecords(options: PredictionImportOptions) {
+      const o = requireObject(options, 'options');
+      const name = requireString(o['name'], 'name').trim();
+      if (!Array.isArray(o['files']) || o['files'].length === 0)
+        throw new OcellusError('INVALID_ARGUMENT', 'files must list at least one file');
+      const files = o['files'].map((f, i) => requirePath(f, `files[${i}]`));
+      const prefixMap = checkPrefixMap(o['prefixMap']);
+      const store = requireStore(ctx);
+      if (store.readOnly)
+        throw new OcellusError('READ_ONLY', 'The project is open read-only: nothing imported');
+      const result = await asJob('import-predictions', `Importing predictions "${name}"`, (job) =>
+        importPredictionRecords(store.db, { files, name, prefixMap }, job),
+      );
+      await onImported();
+      return result;
+    },
+  };
+}
+
+function checkShard(value: unknown): ShardSpec | undefined {
+  if (value === undefined || value === null) return undefined;
+  const s = requireObject(value, 'shard');
+  const index = s['index'];
+  const count = s['count'];
+  if (
+    !Number.isSafeInteger(index) ||
+    !Number.isSafeInteger(count) ||
+    (count as number) < 1 ||
+    (index as number) < 0 ||
+    (index as number) >= (count as number)
+  )
+    throw new OcellusError(
+      'INVALID_ARGUMENT',
+      'shard must be {index, count} with 0 ≤ index < count',
+    );
+  return { index: index as number, count: count as number };
+}
+
+function checkPrefixMap(value: unknown): PathPrefixMap[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new OcellusError('INVALID_ARGUMENT', 'prefixMap must be a list');
+  return value.map((m, i) => {
+    const o = requireObject(m, `prefixMap[${i}]`);
+    return { from: requireString(o['from'], 'from'), to: requireString(o['to'], 'to') };
+  });
+}

@@ -1,0 +1,73 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  arrayScript,
+  mergeScript,
+  shellQuote,
+  writeSlurmScripts,
+} from '../../../../../src/main/core/cluster/slurm-script';
+import { recordsWritten, shardTotals } from '../../../../../src/main/core/cluster/slurm-jobs';
+import { makeTmpDir } from '../../../../helpers/tmp-dir';
+
+const plan = (dir: string) => ({
+  bundle: path.join(dir, "it's bundle"),
+  manifest: path.join(dir, 'files.txt'),
+  shards: 4,
+  out: path.join(dir, 'out'),
+  command: `${shellQuote('/usr/bin/node')} ${shellQuote('/opt/ocellus/bin/ocellus.cjs')}`,
+  partition: 'gpu',
+  time: '02:00:00',
+  cpus: 8,
+});
+
+describe('SLURM scripts', () => {
+  let tmp: ReturnType<typeof makeTmpDir> | null = null;
+  afterEach(() => tmp?.cleanup());
+
+  it('the array runs shard $SLURM_ARRAY_TASK_ID/N with --resume, under the given limits', () => {
+    tmp = makeTmpDir();
+    const text = arrayScript(plan(tmp.dir));
+    expect(text).toContain('#SBATCH --array=0-3');
+    expect(text).toContain('#SBATCH --partition=gpu');
+    expect(text).toContain('#SBATCH --time=02:00:00');
+    expect(text).toContain('#SBATCH --cpus-per-task=8');
+    expect(text).toContain('--shard "$I/$N"');
+    expect(text).toContain('--resume');
+    expect(text).toContain(`OCELLUS=\${OCELLUS:-'/usr/bin/node' '/opt/ocellus/bin/ocellus.cjs'}`);
+    // A quote in a path cannot break out of the shell word.
+    expect(text).toContain(`'${tmp.dir}/it'\\''s bundle'`);
+    const scripts = writeSlurmScripts(plan(tmp.dir));
+    execFileSync('bash', ['-n', scripts.array]);
+    execFileSync('bash', ['-n', scripts.merge]);
+  });
+
+  it('the merge imports into a project when one is given, else concatenates the shards', () => {
+    tmp = makeTmpDir();
+    const p = { ...plan(tmp.dir), project: path.join(tmp.dir, 'p.ocellus'), name: 'season' };
+    expect(mergeScript(p)).toMatch(
+      /import-predictions '.*p\.ocellus' '.*out'\/shard-\*-of-4\.jsonl/,
+    );
+    expect(mergeScript(p)).toContain("--name 'season'");
+    expect(mergeScript(plan(tmp.dir))).toContain('predictions.jsonl');
+  });
+
+  it('refuses a SLURM option that would inject a directive or a command', () => {
+    tmp = makeTmpDir();
+    expect(() => arrayScript({ ...plan(tmp!.dir), partition: 'a\n#SBATCH --x' })).toThrow(
+      /not a SLURM value/,
+    );
+  });
+
+  it('counts each shard of a manifest and the records a shard wrote', async () => {
+    tmp = makeTmpDir();
+    const manifest = path.join(tmp.dir, 'files.txt');
+    fs.writeFileSync(manifest, Array.from({ length: 10 }, (_, i) => `img-${i}.jpg`).join('\n'));
+    expect(await shardTotals(manifest, 4)).toEqual([3, 3, 2, 2]);
+    fs.mkdirSync(path.join(tmp.dir, 'out'));
+    fs.writeFileSync(path.join(tmp.dir, 'out', 'shard-1-of-4.jsonl'), '{}\n{}\n{"torn');
+    expect(recordsWritten(path.join(tmp.dir, 'out'), 1, 4)).toBe(2);
+    expect(recordsWritten(path.join(tmp.dir, 'out'), 2, 4)).toBe(0);
+  });
+});
