@@ -28,6 +28,7 @@ export const NO_TFJS_REASON =
  * Runtime, then the head on TF.js); then labels, preprocessing, metrics, model card,
  * predict.mjs and its package.json. The TF.js parts are left out, with the reason.
  */
+// eslint-disable-next-line max-lines-per-function -- writes the bundle's files in the order its README lists them, each a short step.
 export async function writeOnnxBaseBundle(job: JobContext, d: BundleDeps): Promise<BundleResult> {
   const io = d.model.onnx;
   if (!io) throw new OcellusError('INTERNAL', 'Not an ONNX base model');

@@ -115,6 +115,7 @@ export function readEmbedding(
  * worker pool, writing each batch as it lands: cancelling or killing loses at most the
  * batches in flight, and the next run carries on from there.
  */
+// eslint-disable-next-line max-lines-per-function -- the batch loop and the worker pool share the in-flight bookkeeping that makes a cancelled run resumable.
 export async function runEmbedding(
   ctx: JobContext,
   opts: EmbedRunOptions,

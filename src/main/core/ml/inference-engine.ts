@@ -75,6 +75,7 @@ async function onnxBaseEngine(
  * a mismatch with TF.js, the runtime missing) fall back to TF.js with the reason in `note`,
  * unless ONNX was forced, when they are errors.
  */
+// eslint-disable-next-line max-lines-per-function -- one fallback ladder (ONNX Runtime, then TF.js) whose every reason lands in the same note.
 export async function createInferenceEngine(config: EngineConfig): Promise<InferenceEngine> {
   const forced = forcedEngine(config.engine);
   if (config.onnx) return onnxBaseEngine(config, forced);

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { OcellusError } from '../../../shared/errors';
-import { checkPath, formatBytes, openSafe, readTextSafe } from '../util/safe-fs';
+import { copyFileSafe } from '../util/safe-copy';
+import { checkPath, formatBytes, readTextSafe } from '../util/safe-fs';
 import { MODEL_JSON, parseModelJson, type ModelJsonInfo } from './model-files';
 
 /** Largest model.json read (Inception V3's topology is about 1 MB). */
@@ -67,31 +68,12 @@ export async function copyModelFolder(src: string, staging: string): Promise<Mod
   await fs.promises.writeFile(path.join(staging, MODEL_JSON), text);
   for (const shard of info.shards) {
     const expected = sizes.get(shard) ?? 0;
-    await copyChecked(path.join(root, ...shard.split('/')), path.join(staging, shard), {
+    await copyFileSafe(path.join(root, ...shard.split('/')), path.join(staging, shard), {
       ...safe,
       maxBytes: expected,
     });
   }
   return info;
-}
-
-/** Copies one checked file, refusing it when it is swapped or grows during the copy. */
-async function copyChecked(
-  from: string,
-  to: string,
-  safe: { roots: string[]; noLinks: boolean; maxBytes: number },
-): Promise<void> {
-  await fs.promises.mkdir(path.dirname(to), { recursive: true });
-  const file = await openSafe(from, safe);
-  const out = await fs.promises.open(to, 'wx');
-  try {
-    await file.forEachChunk(async (chunk) => {
-      await out.write(chunk);
-    });
-  } finally {
-    await out.close();
-    await file.close();
-  }
 }
 
 function isLink(file: string): boolean {

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import * as tar from 'tar';
 import { OcellusError } from '../../../shared/errors';
 import { writeFileAtomic } from '../util/fs-atomic';
 import {
@@ -13,7 +12,6 @@ import {
   fileSize,
   hashModel,
   isSafeId,
-  isSafeRelativePath,
   readMeta,
   readModelJson,
   sameHashes,
@@ -23,6 +21,7 @@ import {
   type ModelMeta,
 } from './model-files';
 import { downloadModelFiles, type DownloadProgress } from './model-download';
+import { checkModelTar, extractModelTar, writeModelTar } from './model-tar';
 import { readOnnxDeclaration } from './onnx-base';
 import { isSavedModelFolder } from './saved-model-files';
 import type { ModelFormat, SavedModelChoice } from '../../../shared/types';
@@ -53,17 +52,6 @@ export interface StoredModel extends ModelFiles {
 export type { DownloadProgress } from './model-download';
 
 const INCOMING = '.incoming';
-const FILE_ENTRY_TYPES = new Set(['File', 'OldFile', 'ContiguousFile']);
-
-/** Copies a file, hard-linking when it can, for staging copies that are thrown away. */
-function linkOrCopy(from: string, to: string): void {
-  fs.mkdirSync(path.dirname(to), { recursive: true });
-  try {
-    fs.linkSync(from, to);
-  } catch {
-    fs.copyFileSync(from, to);
-  }
-}
 
 /** The offline model library: bundled folders (read-only) and a cache of downloads and imports. */
 export class ModelStore {
@@ -219,28 +207,9 @@ export class ModelStore {
         `${id} is an ONNX model: copy its folder (${model.dir}) instead; it imports as it is`,
       );
     }
-    const info = readModelJson(model.dir);
     const staging = this.staging();
-    const out = path.resolve(file);
-    const tmp = `${out}.${process.pid}.tmp`;
     try {
-      for (const rel of [MODEL_JSON, ...info.shards]) {
-        linkOrCopy(path.join(model.dir, rel), path.join(staging, rel));
-      }
-      const { name, format, zooId, sha256, sizeBytes } = model;
-      const meta: ModelMeta = { version: 1, id, name, format, zooId, sha256, sizeBytes };
-      fs.writeFileSync(path.join(staging, META_FILE), JSON.stringify(meta, null, 2));
-      fs.mkdirSync(path.dirname(out), { recursive: true });
-      await tar.create({ file: tmp, cwd: staging, portable: true }, [
-        META_FILE,
-        MODEL_JSON,
-        ...info.shards,
-      ]);
-      fs.renameSync(tmp, out);
-    } catch (err) {
-      fs.rmSync(tmp, { force: true });
-      if (err instanceof OcellusError) throw err;
-      throw new OcellusError('IO_ERROR', `Could not export ${id} to ${out}: ${String(err)}`);
+      await writeModelTar(model, file, staging);
     } finally {
       fs.rmSync(staging, { recursive: true, force: true });
     }
@@ -249,57 +218,10 @@ export class ModelStore {
   /** Imports a file written by exportToFile, verifying its recorded sha256s. */
   async importFile(file: string): Promise<StoredModel> {
     const src = path.resolve(file);
-    if (!fs.existsSync(src)) throw new OcellusError('NOT_FOUND', `No such model file: ${src}`);
-    // A regular file of sane size, never a FIFO or device that tar would block on.
-    await checkPath(src, { maxBytes: MAX_MODEL_BYTES });
-    const notModelFile = (why: string): OcellusError =>
-      new OcellusError('INVALID_ARGUMENT', `${src} is not an Ocellus model file: ${why}`);
-    // Check every entry before writing anything, rather than trusting extraction to sanitise.
-    const problems: string[] = [];
-    try {
-      await tar.list({
-        file: src,
-        strict: true,
-        onReadEntry: (entry) => {
-          const rel = entry.path.replace(/\/$/, '');
-          if (!isSafeRelativePath(rel)) problems.push(`entry "${entry.path}" escapes the archive`);
-          else if (entry.type !== 'Directory' && !FILE_ENTRY_TYPES.has(entry.type)) {
-            problems.push(`entry "${entry.path}" is a ${entry.type}, not a file`);
-          }
-        },
-      });
-    } catch (err) {
-      throw notModelFile(err instanceof Error ? err.message : String(err));
-    }
-    if (problems.length > 0) throw notModelFile(problems.join('; '));
-
+    await checkModelTar(src);
     const staging = this.staging();
     try {
-      await tar.extract({ file: src, cwd: staging, strict: true });
-      const meta = readMeta(path.join(staging, META_FILE));
-      if (!meta) throw notModelFile(`it has no valid ${META_FILE}`);
-      assertSafeId(meta.id);
-      const info = readModelJson(staging);
-      const sizeBytes = fileSize(path.join(staging, MODEL_JSON)) + checkShards(staging, info);
-      const sha256 = await hashModel(staging, info);
-      const recorded: [string, string | undefined, string][] = [
-        [MODEL_JSON, meta.sha256.modelJson, sha256.modelJson],
-        ...info.shards.map((s): [string, string | undefined, string] => [
-          s,
-          meta.sha256.shards[s],
-          sha256.shards[s] ?? '',
-        ]),
-      ];
-      for (const [rel, expected, actual] of recorded) {
-        if (expected === undefined) throw notModelFile(`it records no sha256 for ${rel}`);
-        if (expected !== actual) {
-          throw new OcellusError(
-            'IO_ERROR',
-            `${rel} in ${src} failed verification: sha256 expected ${expected}, got ${actual}`,
-            { file: rel, expected, actual },
-          );
-        }
-      }
+      const { meta, sha256, sizeBytes } = await extractModelTar(src, staging);
       const existing = this.sameOrConflict(meta.id, sha256);
       if (existing) return existing;
       return this.install(staging, { ...meta, source: 'imported', sha256, sizeBytes });

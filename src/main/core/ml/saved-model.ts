@@ -15,6 +15,8 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { OcellusError } from '../../../shared/errors';
 import type { SavedModelChoice, SavedModelInfo, SavedModelSignature } from '../../../shared/types';
+import { copyFileSafe } from '../util/safe-copy';
+import { MAX_MODEL_BYTES } from './model-import';
 import { initBackend, skippedBackends, type BackendName } from './tf-runtime';
 import {
   NATIVE_ONLY_NOTE,
@@ -183,11 +185,16 @@ export async function stageSavedModel(
   staging: string,
   choice: SavedModelChoice = {},
 ): Promise<SavedModelDescriptor> {
+  // Listing refuses links and special files with a clear message; each copy checks again on
+  // the opened file, so one swapped in between is refused too.
   const files = listFiles(src);
   const target = path.join(staging, SAVED_MODEL_DIR);
   for (const rel of files) {
-    fs.mkdirSync(path.dirname(path.join(target, rel)), { recursive: true });
-    fs.copyFileSync(path.join(src, rel), path.join(target, rel));
+    await copyFileSafe(path.join(src, ...rel.split('/')), path.join(target, ...rel.split('/')), {
+      roots: [src],
+      noLinks: true,
+      maxBytes: MAX_MODEL_BYTES,
+    });
   }
   const info = await inspectSavedModel(target);
   const sig = chooseSignature(info.signatures, choice.signature);

@@ -1,10 +1,10 @@
 import type { AppApi } from '../../../shared/api';
 import { PROJECT_EXTENSION } from '../store/project-file';
-import type { ServiceContext } from './context';
+import type { Workspace } from './workspace';
 import { requireString } from './validate';
 
 /** The `app` domain: who we are and the recent-projects list. */
-export function createAppService(ctx: ServiceContext): AppApi {
+export function createAppService(ctx: Workspace): AppApi {
   return {
     async info() {
       const { options } = ctx;

@@ -1,4 +1,4 @@
-import type { AssistApi, TrainApi } from '../../../shared/api';
+import type { AssistApi } from '../../../shared/api';
 import { OcellusError } from '../../../shared/errors';
 import type {
   AssistSettings,
@@ -13,43 +13,27 @@ import { PredictionSets } from '../assist/prediction-sets';
 import { QuickRetrain } from '../assist/quick-retrain';
 import { LabelStore, type Description } from '../labels/label-store';
 import { embeddingKey, labelledWithoutEmbedding } from '../ml/embedder';
-import { loadZoo } from '../ml/zoo';
+import { readAssistSettings, writeAssistSettings } from '../assist/assist-settings';
+import { validateTrainConfig } from '../train/train-config';
 import { RunStore } from '../train/run-store';
-import type { ServiceContext } from './context';
-import { requireLibrary } from './library-service';
-import { preferredBackend, resolveEmbedModel, resolveRunModel } from './ml-service';
-import { labelOptions } from './labels-service';
-import { requireStore, retryInProject } from './project-service';
-import { requireObject } from './validate';
-
-const QUICK_KEY = 'quick_retrain';
-const DELAY_KEY = 'quick_retrain_delay_seconds';
-const ACCEPT_TWICE_KEY = 'accept_twice_below';
+import type { Workspace } from './workspace';
+import { labelOptions, requireObject } from './validate';
 
 /**
  * The `assist` domain: model suggestions for every image after each run, accepting them,
  * similar images, heat maps and quick retraining. Suggestions are never labels: accepting
  * one writes a human label that remembers the run and confidence it came from.
  */
-export function createAssistService(ctx: ServiceContext, train: () => TrainApi): AssistApi {
+// eslint-disable-next-line max-lines-per-function -- the assist domain's method table; each method is short and shares the prediction job and quick-retrain state held here.
+export function createAssistService(ctx: Workspace): AssistApi {
   const runtime = new AssistRuntime();
-  const runs = () => new RunStore(requireStore(ctx).db);
-  const predictions = () => new PredictionStore(requireStore(ctx).db);
-  const zoo = () => (ctx.options.resourcesDir ? loadZoo(ctx.options.resourcesDir) : []);
-  const modelFor = (baseModel: string) => resolveEmbedModel(ctx, baseModel, zoo());
+  const runs = () => new RunStore(ctx.requireStore().db);
+  const predictions = () => new PredictionStore(ctx.requireStore().db);
+  const modelFor = (baseModel: string) => ctx.models.resolve(baseModel);
   const interactive = ctx.options.host !== 'cli';
   let predictJob: string | null = null;
 
-  const settings = (): AssistSettings => {
-    const store = ctx.store;
-    const delay = Number(store?.getMeta(DELAY_KEY) ?? 3);
-    const twice = Number(store?.getMeta(ACCEPT_TWICE_KEY) ?? 0.5);
-    return {
-      quickRetrain: (store?.getMeta(QUICK_KEY) ?? '1') === '1',
-      quickRetrainDelaySeconds: Number.isFinite(delay) ? delay : 3,
-      acceptTwiceBelow: twice >= 0 && twice <= 1 ? twice : 0.5,
-    };
-  };
+  const settings = (): AssistSettings => readAssistSettings(ctx.store?.db ?? null);
 
   const status = (): PredictionStatus => {
     const running = ctx.jobs.list().find((j) => j.id === predictJob && j.state === 'running');
@@ -66,8 +50,8 @@ export function createAssistService(ctx: ServiceContext, train: () => TrainApi):
   };
 
   const startPredictions = (runId: number) => {
-    const store = requireStore(ctx);
-    const library = requireLibrary(ctx);
+    const store = ctx.requireStore();
+    const source = ctx.embedSource();
     const runStore = runs();
     const run = runStore.get(runId);
     if (predictJob) {
@@ -77,23 +61,17 @@ export function createAssistService(ctx: ServiceContext, train: () => TrainApi):
         // Already gone: nothing to cancel.
       }
     }
-    const retry = retryInProject(ctx, async () => startPredictions(runId));
+    const retry = ctx.retryInProject(async () => startPredictions(runId));
     const { info } = ctx.jobs.start(
       'predict',
       `Suggestions from run ${runId}`,
       async (job) => {
         try {
-          const model = await resolveRunModel(ctx, run);
+          const model = await ctx.resolveRunModel(run);
           await runPredictions(job, runId, {
             db: store.db,
             runs: runStore,
-            embed: {
-              cacheDir: library.cacheDir,
-              rootPath: (rootId) => library.roots().find((r) => r.id === rootId)?.path ?? null,
-              model,
-              workerFile: ctx.options.mlWorkerFile ?? null,
-              backend: preferredBackend(ctx),
-            },
+            embed: { ...source, model },
           });
         } finally {
           if (predictJob === info.id) predictJob = null;
@@ -126,7 +104,7 @@ export function createAssistService(ctx: ServiceContext, train: () => TrainApi):
       } catch (err) {
         return err instanceof Error ? err.message : String(err);
       }
-      const missing = labelledWithoutEmbedding(requireStore(ctx).db, key);
+      const missing = labelledWithoutEmbedding(ctx.requireStore().db, key);
       return missing > 0
         ? `${missing} labelled image(s) have no embedding yet: compute embeddings or train a run`
         : null;
@@ -136,7 +114,7 @@ export function createAssistService(ctx: ServiceContext, train: () => TrainApi):
         .list()
         .find((r) => r.status === 'done');
       if (!last) throw new OcellusError('INVALID_ARGUMENT', 'No run to retrain from');
-      const started = await train().start(last.config, { title: 'Quick retrain' });
+      const started = ctx.startTraining(validateTrainConfig(last.config), 'Quick retrain');
       await new Promise<void>((resolve) => {
         const off = ctx.bus.on('train:run', (r) => {
           if (r.id === started.id && r.status !== 'running') {
@@ -172,7 +150,7 @@ export function createAssistService(ctx: ServiceContext, train: () => TrainApi):
     description: Description,
     options: LabelOptions = {},
   ): LabelChange => {
-    const store = requireStore(ctx);
+    const store = ctx.requireStore();
     const labels = new LabelStore(store.db, () => store.summary().labelMode);
     const change = labels.confirm(items, description, options);
     if (change.imageIds.length > 0) {
@@ -188,7 +166,7 @@ export function createAssistService(ctx: ServiceContext, train: () => TrainApi):
 
   return {
     async status() {
-      requireStore(ctx);
+      ctx.requireStore();
       return status();
     },
     async predict(runId) {
@@ -205,7 +183,7 @@ export function createAssistService(ctx: ServiceContext, train: () => TrainApi):
       const p = predictions();
       const run = p.currentRun();
       if (run === null) return null;
-      const imported = new PredictionSets(requireStore(ctx).db).byRunId(run);
+      const imported = new PredictionSets(ctx.requireStore().db).byRunId(run);
       return p.detail(requireId(imageId), imported?.classes ?? runs().get(run).classes);
     },
     async accept(imageIds, options) {
@@ -238,7 +216,7 @@ export function createAssistService(ctx: ServiceContext, train: () => TrainApi):
     async similar(imageId, k) {
       const id = requireId(imageId);
       const n = k === undefined ? 48 : requireId(k);
-      const db = requireStore(ctx).db;
+      const db = ctx.requireStore().db;
       const key = similarityModelKey(db, runs(), (base) => {
         try {
           return modelFor(base);
@@ -250,8 +228,8 @@ export function createAssistService(ctx: ServiceContext, train: () => TrainApi):
     },
     async heatMap(imageId, runId, classId) {
       const id = requireId(imageId);
-      const store = requireStore(ctx);
-      const library = requireLibrary(ctx);
+      const store = ctx.requireStore();
+      const { cacheDir, rootPath } = ctx.embedSource();
       const runStore = runs();
       const run =
         runId === undefined || runId === null
@@ -263,45 +241,21 @@ export function createAssistService(ctx: ServiceContext, train: () => TrainApi):
         db: store.db,
         runs: runStore,
         runId: run,
-        model: await resolveRunModel(ctx, runStore.get(run)),
-        backend: preferredBackend(ctx),
-        image: imageSource(
-          store.db,
-          (rootId) => library.roots().find((r) => r.id === rootId)?.path ?? null,
-          id,
-        ),
-        cacheDir: library.cacheDir,
+        model: await ctx.resolveRunModel(runStore.get(run)),
+        backend: ctx.backend(),
+        image: imageSource(store.db, rootPath, id),
+        cacheDir,
         classId: classId === undefined || classId === null ? undefined : requireId(classId),
       });
       return { imageId: id, ...map };
     },
     async settings() {
-      requireStore(ctx);
+      ctx.requireStore();
       return settings();
     },
     async updateSettings(input) {
-      const store = requireStore(ctx);
-      const s = requireObject(input, 'settings');
-      if (s['quickRetrain'] !== undefined) {
-        if (typeof s['quickRetrain'] !== 'boolean')
-          throw new OcellusError('INVALID_ARGUMENT', 'quickRetrain is true or false');
-        store.setMeta(QUICK_KEY, s['quickRetrain'] ? '1' : '0');
-      }
-      if (s['quickRetrainDelaySeconds'] !== undefined) {
-        const d = s['quickRetrainDelaySeconds'];
-        if (typeof d !== 'number' || !Number.isFinite(d) || d < 0.5 || d > 600)
-          throw new OcellusError(
-            'INVALID_ARGUMENT',
-            'quickRetrainDelaySeconds is between 0.5 and 600',
-          );
-        store.setMeta(DELAY_KEY, String(d));
-      }
-      if (s['acceptTwiceBelow'] !== undefined) {
-        const a = s['acceptTwiceBelow'];
-        if (typeof a !== 'number' || !(a >= 0 && a <= 1))
-          throw new OcellusError('INVALID_ARGUMENT', 'acceptTwiceBelow is between 0 and 1');
-        store.setMeta(ACCEPT_TWICE_KEY, String(a));
-      }
+      const store = ctx.requireStore();
+      writeAssistSettings(store.db, requireObject(input, 'settings'));
       quick.settingsChanged();
       announce();
       return settings();

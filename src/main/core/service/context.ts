@@ -1,11 +1,5 @@
 import type { DialogsApi } from '../../../shared/api';
 import type { AppCapabilities, AppInfo } from '../../../shared/types';
-import type { EventBus } from '../util/event-bus';
-import type { JobRegistry } from '../jobs/job-registry';
-import type { Library } from '../library/library';
-import type { ModelStore } from '../ml/model-store';
-import type { RecentProjects } from '../app/recent-projects';
-import type { ProjectStore } from '../store/project-store';
 
 /** What the host (Electron shell, browser-mode server, CLI) tells the service about itself. */
 export interface HostOptions {
@@ -31,18 +25,4 @@ export interface HostOptions {
   mlWorkerFile?: string | null;
   /** better-sqlite3 addon built for this runtime, when not the default one. */
   nativeBinding?: string;
-}
-
-/** State shared by the service modules of one running app. */
-export interface ServiceContext {
-  options: HostOptions;
-  bus: EventBus;
-  jobs: JobRegistry;
-  recent: RecentProjects;
-  /** The open project, or null. */
-  store: ProjectStore | null;
-  /** The open project's image library, or null. */
-  library: Library | null;
-  /** Base models available offline. */
-  models: ModelStore;
 }

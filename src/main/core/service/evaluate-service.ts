@@ -9,17 +9,15 @@ import {
 } from '../eval/run-evaluation';
 import { runLabelState } from '../train/run-labels';
 import { RunStore } from '../train/run-store';
-import type { ServiceContext } from './context';
-import { resolveRunModel } from './ml-service';
-import { requireStore } from './project-service';
+import type { Workspace } from './workspace';
 import { requireObject } from './validate';
 
 /** The `evaluate` domain: a run's figures on its validation split, and its mistakes. */
-export function createEvaluateService(ctx: ServiceContext): EvaluateApi {
+export function createEvaluateService(ctx: Workspace): EvaluateApi {
   const predictions = async (runId: unknown): Promise<ValidationPredictions> => {
     if (typeof runId !== 'number' || !Number.isSafeInteger(runId))
       throw new OcellusError('INVALID_ARGUMENT', 'runId must be an integer');
-    const db = requireStore(ctx).db;
+    const db = ctx.requireStore().db;
     const runs = new RunStore(db);
     const run = runs.get(runId);
     if (run.config.mode === 'finetune' && run.estimate?.refit) {
@@ -30,7 +28,7 @@ export function createEvaluateService(ctx: ServiceContext): EvaluateApi {
       );
     }
     // Also starts TF.js, on which predictHead runs.
-    const model = await resolveRunModel(ctx, run);
+    const model = await ctx.resolveRunModel(run);
     return predictValidation(db, run, runs.estimateHead(runId), model);
   };
   return {
@@ -41,7 +39,7 @@ export function createEvaluateService(ctx: ServiceContext): EvaluateApi {
       return misclassifiedImages(await predictions(runId));
     },
     async runs() {
-      const db = requireStore(ctx).db;
+      const db = ctx.requireStore().db;
       return new RunStore(db)
         .list()
         .filter((r) => r.status === 'done')

@@ -24,18 +24,15 @@ import { prepareEmptyDir } from '../export/out-dir';
 import { runPredictor, type Predictor } from '../export/predict';
 import { modelFormat } from '../ml/model-io';
 import type { JobContext } from '../jobs/job-registry';
-import { loadZoo } from '../ml/zoo';
 import { RunStore } from '../train/run-store';
-import type { ServiceContext } from './context';
-import { labelOptions } from './labels-service';
-import { preferredBackend, resolveRunModel } from './ml-service';
-import { requireStore, retryInProject } from './project-service';
-import { requireObject, requirePath } from './validate';
+import type { Workspace } from './workspace';
+import { labelOptions, requireObject, requirePath } from './validate';
 
 const FORMATS = ['csv', 'imagefolder', 'camtrap-dp'] as const;
 
 /** The `export` domain: dataset exports, model bundles, label import, export history. */
-export function createExportService(ctx: ServiceContext): ExportApi {
+// eslint-disable-next-line max-lines-per-function -- the export domain's method table; each method is a short adapter to core/export.
+export function createExportService(ctx: Workspace): ExportApi {
   /** Runs an export as a job and records its outcome in the project. */
   const asJob = (
     kind: ExportKind,
@@ -45,9 +42,9 @@ export function createExportService(ctx: ServiceContext): ExportApi {
     work: (job: JobContext) => Promise<string>,
     again: (freshOut: string) => Promise<JobInfo>,
   ) => {
-    const store = requireStore(ctx);
+    const store = ctx.requireStore();
     // A failed export may have left files behind: the retry writes into a new folder.
-    const retry = retryInProject(ctx, () => again(nextFreePath(out)));
+    const retry = ctx.retryInProject(() => again(nextFreePath(out)));
     return ctx.jobs.start(
       'export',
       title,
@@ -89,7 +86,7 @@ export function createExportService(ctx: ServiceContext): ExportApi {
       if (!format || !(FORMATS as readonly string[]).includes(format))
         throw new OcellusError('INVALID_ARGUMENT', `format is one of ${FORMATS.join(', ')}`);
       const out = requirePath(o.out, 'out');
-      const store = requireStore(ctx);
+      const store = ctx.requireStore();
       if (format !== 'csv') prepareEmptyDir(out);
       else if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) {
         throw new OcellusError('ALREADY_EXISTS', `${out} is a file, not a folder`);
@@ -133,16 +130,16 @@ export function createExportService(ctx: ServiceContext): ExportApi {
     async bundle(input) {
       const o = requireObject(input, 'options') as Partial<BundleExportOptions>;
       const out = requirePath(o.out, 'out');
-      const store = requireStore(ctx);
+      const store = ctx.requireStore();
       const runs = new RunStore(store.db);
       const runId = typeof o.runId === 'number' ? o.runId : newestDoneRun(runs);
       const run = runs.get(runId);
       const head = runs.head(runId);
       if (run.status !== 'done' || !head)
         throw new OcellusError('INVALID_ARGUMENT', `Run ${runId} has no trained model to export`);
-      const zoo = ctx.options.resourcesDir ? loadZoo(ctx.options.resourcesDir) : [];
-      const model = await resolveRunModel(ctx, run);
-      const stored = ctx.models.find(run.config.baseModel);
+      const zoo = ctx.models.zoo();
+      const model = await ctx.resolveRunModel(run);
+      const stored = ctx.models.stored.find(run.config.baseModel);
       const entry = zoo.find((z) => z.id === (stored?.zooId ?? run.config.baseModel));
       const onnxBase = modelFormat(model.modelJson) === 'onnx';
       if (!onnxBase && modelFormat(model.modelJson) !== 'layers')
@@ -167,7 +164,7 @@ export function createExportService(ctx: ServiceContext): ExportApi {
             licence: entry?.licence ?? 'unknown (imported by the user)',
             projectName: store.summary().name,
             appVersion: ctx.options.appVersion,
-            backend: preferredBackend(ctx),
+            backend: ctx.backend(),
             out,
             zip: o.zip === true,
           });
@@ -177,7 +174,7 @@ export function createExportService(ctx: ServiceContext): ExportApi {
       );
     },
     async importLabels(file, options) {
-      const store = requireStore(ctx);
+      const store = ctx.requireStore();
       const opts = labelOptions(options);
       const csv = requirePath(file, 'file');
       const records = await readLabelsCsv(csv);
@@ -204,15 +201,15 @@ export function createExportService(ctx: ServiceContext): ExportApi {
       return result;
     },
     async history() {
-      return listExports(requireStore(ctx).db);
+      return listExports(ctx.requireStore().db);
     },
     async camtrapMapping() {
-      return camtrapMapping(requireStore(ctx).db);
+      return camtrapMapping(ctx.requireStore().db);
     },
     async setCamtrapMapping(entries) {
       if (!Array.isArray(entries))
         throw new OcellusError('INVALID_ARGUMENT', 'entries must be a list');
-      return saveCamtrapMapping(requireStore(ctx).db, entries as CamtrapClassMapping[]);
+      return saveCamtrapMapping(ctx.requireStore().db, entries as CamtrapClassMapping[]);
     },
   };
   return api;
@@ -227,15 +224,15 @@ function nextFreePath(p: string): string {
 const ASKED = new Error('asked first');
 
 /** The app's own classifier of a run of the open project (the newest finished by default). */
-export async function createRunPredictor(ctx: ServiceContext, runId?: number): Promise<Predictor> {
-  const store = requireStore(ctx);
+export async function createRunPredictor(ctx: Workspace, runId?: number): Promise<Predictor> {
+  const store = ctx.requireStore();
   const runs = new RunStore(store.db);
   const id = runId ?? newestDoneRun(runs);
   const run = runs.get(id);
   const head = runs.head(id);
   if (run.status !== 'done' || !head)
     throw new OcellusError('INVALID_ARGUMENT', `Run ${id} has no trained model`);
-  return runPredictor(await resolveRunModel(ctx, run), head, run.classes, run.config.tta);
+  return runPredictor(await ctx.resolveRunModel(run), head, run.classes, run.config.tta);
 }
 
 function newestDoneRun(runs: RunStore): number {

@@ -1,13 +1,12 @@
+import type { EventBus } from '../util/event-bus';
 import type { OcellusApi } from '../../../shared/api';
-import { EventBus } from '../util/event-bus';
-import { JobRegistry } from '../jobs/job-registry';
-import { RecentProjects } from '../app/recent-projects';
 import { createAppService } from './app-service';
 import { guardApi } from './guard';
-import type { HostOptions, ServiceContext } from './context';
+import type { HostOptions } from './context';
+import { Workspace } from './workspace';
 import { createUnsupportedDialogs } from './dialogs-service';
 import { createJobsService } from './jobs-service';
-import { closeCurrent, createProjectService } from './project-service';
+import { createProjectService } from './project-service';
 import { createLibraryService } from './library-service';
 import { createMlService } from './ml-service';
 import { createLabelsService } from './labels-service';
@@ -17,8 +16,6 @@ import type { Predictor } from '../export/predict';
 import { createAssistService } from './assist-service';
 import { createPredictService } from './predict-service';
 import { createEvaluateService } from './evaluate-service';
-import { ModelStore } from '../ml/model-store';
-import path from 'node:path';
 import type { JobInfo, MediaKind } from '../../../shared/types';
 import type { MediaFile } from '../library/library';
 
@@ -40,28 +37,15 @@ export interface OcellusService {
 
 /** Builds the implementation of the whole contract for one host. */
 export function createOcellusService(options: HostOptions): OcellusService {
-  const bus = new EventBus();
-  const ctx: ServiceContext = {
-    options,
-    bus,
-    jobs: new JobRegistry(bus),
-    recent: new RecentProjects(options.appDataDir),
-    store: null,
-    library: null,
-    models: new ModelStore({
-      cacheDir: path.join(options.appDataDir, 'models'),
-      bundledDirs: options.resourcesDir ? [path.join(options.resourcesDir, 'models')] : [],
-    }),
-  };
-  const train = createTrainService(ctx);
-  const assist = createAssistService(ctx, () => train);
+  const ctx = new Workspace(options);
+  const assist = createAssistService(ctx);
   const api: OcellusApi = guardApi({
     app: createAppService(ctx),
     project: createProjectService(ctx),
     library: createLibraryService(ctx),
     labels: createLabelsService(ctx),
     ml: createMlService(ctx),
-    train,
+    train: createTrainService(ctx),
     evaluate: createEvaluateService(ctx),
     dialogs: options.dialogs ?? createUnsupportedDialogs(),
     jobs: createJobsService(ctx),
@@ -74,12 +58,12 @@ export function createOcellusService(options: HostOptions): OcellusService {
   });
   return {
     api,
-    bus,
+    bus: ctx.bus,
     media: async (kind, imageId) => ctx.library?.media(kind, imageId) ?? null,
     whenIdle: async () => (await ctx.library?.whenIdle()) ?? null,
     dispose: async () => {
       ctx.jobs.cancelAll();
-      await closeCurrent(ctx);
+      await ctx.closeProject();
     },
     runPredictor: (runId) => createRunPredictor(ctx, runId),
   };

@@ -1,9 +1,9 @@
 import type { JobsApi } from '../../../shared/api';
-import type { ServiceContext } from './context';
+import type { Workspace } from './workspace';
 import { requireString } from './validate';
 
 /** The `jobs` domain: list, cancel and retry long-running work. */
-export function createJobsService(ctx: ServiceContext): JobsApi {
+export function createJobsService(ctx: Workspace): JobsApi {
   return {
     async list() {
       return ctx.jobs.list();

@@ -1,18 +1,18 @@
 import type { LabelsApi } from '../../../shared/api';
 import { OcellusError } from '../../../shared/errors';
-import type { ClassUpdate, LabelChange, LabelMode, LabelOptions } from '../../../shared/types';
+import type { ClassUpdate, LabelChange, LabelMode } from '../../../shared/types';
 import { ClassStore } from '../labels/class-store';
 import { LabelStore } from '../labels/label-store';
 import { ImageTable } from '../library/image-table';
-import type { ServiceContext } from './context';
-import { requireStore } from './project-service';
-import { requireObject, requireString } from './validate';
+import type { Workspace } from './workspace';
+import { labelOptions, requireObject, requireString } from './validate';
 
 /** The `labels` domain: classes, labelling, undo and redo, history. */
-export function createLabelsService(ctx: ServiceContext): LabelsApi {
-  const classes = () => new ClassStore(requireStore(ctx).db);
+// eslint-disable-next-line max-lines-per-function -- the labels domain's method table; each method is a short adapter to the label and class stores.
+export function createLabelsService(ctx: Workspace): LabelsApi {
+  const classes = () => new ClassStore(ctx.requireStore().db);
   const labels = () => {
-    const store = requireStore(ctx);
+    const store = ctx.requireStore();
     return new LabelStore(store.db, () => store.summary().labelMode);
   };
   const emit = (imageIds: number[], classesChanged: boolean) => {
@@ -86,7 +86,7 @@ export function createLabelsService(ctx: ServiceContext): LabelsApi {
     async assignSequence(sequenceId, classId, options) {
       const seq = requireId(sequenceId);
       const cls = classes().get(requireId(classId));
-      const ids = new ImageTable(requireStore(ctx).db).sequenceMembers(seq);
+      const ids = new ImageTable(ctx.requireStore().db).sequenceMembers(seq);
       if (ids.length === 0) throw new OcellusError('NOT_FOUND', `Sequence ${seq} has no images`);
       return changed(
         labels().assign(
@@ -111,7 +111,7 @@ export function createLabelsService(ctx: ServiceContext): LabelsApi {
         throw new OcellusError('INVALID_ARGUMENT', 'The label mode is single or multi');
       const result = classes().setLabelMode(mode as LabelMode);
       labels().discardRedo();
-      ctx.bus.emit('project:changed', requireStore(ctx).summary());
+      ctx.bus.emit('project:changed', ctx.requireStore().summary());
       return classEdit(result);
     },
   };
@@ -150,13 +150,4 @@ export function labelled(requested: number, className: string): (n: number) => s
     n === 0
       ? `${requested === 1 ? 'Already' : `All ${plural(requested)} already`} ${className}`
       : `Label ${plural(n)} as ${className}`;
-}
-
-/** The options of a label action that may replace human labels. */
-export function labelOptions(value: unknown): LabelOptions {
-  if (value === undefined || value === null) return {};
-  const o = requireObject(value, 'options');
-  if (o['replaceHuman'] !== undefined && typeof o['replaceHuman'] !== 'boolean')
-    throw new OcellusError('INVALID_ARGUMENT', 'replaceHuman is true or false');
-  return { replaceHuman: o['replaceHuman'] === true };
 }

@@ -13,14 +13,14 @@ import { bundlePredictor, collectImageFiles, type Predictor } from '../export/pr
 import { importPredictionRecords } from '../export/prediction-import';
 import { predictManifest } from '../export/shard-predict';
 import { initBackend } from '../ml/tf-runtime';
-import type { ServiceContext } from './context';
+import type { Workspace } from './workspace';
 import { createRunPredictor } from './export-service';
-import { requireStore } from './project-service';
 import { requireObject, requirePath, requireString } from './validate';
 
 /** The `predict` domain: classifiers by id, manifests in shards, and importing their records. */
+// eslint-disable-next-line max-lines-per-function -- the predict domain's method table; each method is short and shares the open classifiers held here.
 export function createPredictService(
-  ctx: ServiceContext,
+  ctx: Workspace,
   onImported: () => Promise<void>,
 ): PredictApi {
   const open = new Map<string, Predictor>();
@@ -108,7 +108,7 @@ export function createPredictService(
         throw new OcellusError('INVALID_ARGUMENT', 'files must list at least one file');
       const files = o['files'].map((f, i) => requirePath(f, `files[${i}]`));
       const prefixMap = checkPrefixMap(o['prefixMap']);
-      const store = requireStore(ctx);
+      const store = ctx.requireStore();
       if (store.readOnly)
         throw new OcellusError('READ_ONLY', 'The project is open read-only: nothing imported');
       const result = await asJob('import-predictions', `Importing predictions "${name}"`, (job) =>

@@ -2,17 +2,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ProjectApi } from '../../../shared/api';
 import { OcellusError } from '../../../shared/errors';
-import type { JobInfo, LabelMode } from '../../../shared/types';
+import type { LabelMode } from '../../../shared/types';
 import { Library } from '../library/library';
 import { RunStore } from '../train/run-store';
 import { ProjectStore } from '../store/project-store';
-import type { ServiceContext } from './context';
+import type { Workspace } from './workspace';
 import { requireObject, requirePath } from './validate';
 
 /** The `project` domain: create, open, close and describe the one open project. */
-export function createProjectService(ctx: ServiceContext): ProjectApi {
+export function createProjectService(ctx: Workspace): ProjectApi {
   const openStore = async (store: ProjectStore) => {
-    await closeCurrent(ctx);
+    await ctx.closeProject();
     // A run that was training when the app died cannot resume: say so in its record.
     if (!store.readOnly) new RunStore(store.db).failInterrupted();
     ctx.store = store;
@@ -63,14 +63,14 @@ export function createProjectService(ctx: ServiceContext): ProjectApi {
     },
     async close() {
       if (!ctx.store) return;
-      await closeCurrent(ctx);
+      await ctx.closeProject();
       ctx.bus.emit('project:changed', null);
     },
     async current() {
       return ctx.store?.summary() ?? null;
     },
     async status() {
-      return requireStore(ctx).status();
+      return ctx.requireStore().status();
     },
   };
 }
@@ -79,7 +79,7 @@ export function createProjectService(ctx: ServiceContext): ProjectApi {
  * The folder suggested for new projects may not exist on a fresh machine (no ~/Documents):
  * it is made on demand. Any other missing folder stays an error (a typo should not make one).
  */
-function ensureDefaultFolder(ctx: ServiceContext, filePath: string): void {
+function ensureDefaultFolder(ctx: Workspace, filePath: string): void {
   const dir = path.dirname(path.resolve(filePath));
   if (dir !== path.resolve(ctx.options.defaultProjectDir) || fs.existsSync(dir)) return;
   try {
@@ -91,35 +91,4 @@ function ensureDefaultFolder(ctx: ServiceContext, filePath: string): void {
       { path: dir },
     );
   }
-}
-
-/** The open project, or NO_PROJECT_OPEN. */
-export function requireStore(ctx: ServiceContext): ProjectStore {
-  if (!ctx.store) throw new OcellusError('NO_PROJECT_OPEN', 'No project is open');
-  return ctx.store;
-}
-
-/** A job's retry that refuses to run once the job's project is closed (it would act on another). */
-export function retryInProject(
-  ctx: ServiceContext,
-  retry: () => Promise<JobInfo>,
-): () => Promise<JobInfo> {
-  const store = ctx.store;
-  return async () => {
-    if (!store || ctx.store !== store)
-      throw new OcellusError(
-        'INVALID_ARGUMENT',
-        'That job belongs to a project that is no longer open: open it again, then start the work there',
-      );
-    return retry();
-  };
-}
-
-/** Stops the library (watchers, import) and closes the project file. */
-export async function closeCurrent(ctx: ServiceContext): Promise<void> {
-  const { library, store } = ctx;
-  ctx.library = null;
-  ctx.store = null;
-  await library?.close();
-  store?.close();
 }

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { OcellusError } from '../../../shared/errors';
+import type { LabelOptions } from '../../../shared/types';
 
 /** Checks an argument that arrived over a transport is a non-empty string. */
 export function requireString(value: unknown, name: string): string {
@@ -34,4 +35,13 @@ export function requirePath(value: unknown, name: string): string {
     );
   }
   return path.resolve(expanded);
+}
+
+/** The options of a label action that may replace human labels. */
+export function labelOptions(value: unknown): LabelOptions {
+  if (value === undefined || value === null) return {};
+  const o = requireObject(value, 'options');
+  if (o['replaceHuman'] !== undefined && typeof o['replaceHuman'] !== 'boolean')
+    throw new OcellusError('INVALID_ARGUMENT', 'replaceHuman is true or false');
+  return { replaceHuman: o['replaceHuman'] === true };
 }

@@ -164,6 +164,7 @@ async function refitOnAll(stage: Stage, epochs: number): Promise<HeadWeights> {
  * when it is too small to rank them), k-fold cross-validation of the estimate for small
  * sets, and the released head refit on every label for the chosen epochs.
  */
+// eslint-disable-next-line max-lines-per-function -- the run's steps in order (views, epochs, cross-validation, refit), each a call with its progress phase.
 export async function runFeatureTraining(
   ctx: JobContext,
   runId: number,

@@ -61,6 +61,7 @@ export function buildClassifierOnnx(
   return convert(model, featureOutput, head).bytes;
 }
 
+// eslint-disable-next-line max-lines-per-function -- one iterative walk over the layers into one graph builder, sharing its visited map, use counts and failure list.
 function convert(
   model: LayersModel,
   featureOutput: string,

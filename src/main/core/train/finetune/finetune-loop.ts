@@ -232,6 +232,7 @@ async function validate(s: Step, yVal: Int32Array, batchSize: number): Promise<[
  * the net's trainable variables join at learningRate × baseLearningRateFactor (own Adam).
  * Batches are pulled from `source` one micro-batch at a time, so memory stays bounded.
  */
+// eslint-disable-next-line max-lines-per-function -- the epoch loop with two optimisers and early stopping shares the variables it disposes in one finally.
 export async function trainFinetune(
   net: FeatureNet,
   source: BatchSource,

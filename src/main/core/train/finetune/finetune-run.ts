@@ -1,14 +1,8 @@
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
-import {
-  loadLayersModel,
-  model as functionalModel,
-  type LayersModel,
-  type SymbolicTensor,
-} from '@tensorflow/tfjs-layers';
+import { loadLayersModel, type LayersModel } from '@tensorflow/tfjs-layers';
 import type Database from 'better-sqlite3';
 import { OcellusError } from '../../../../shared/errors';
-import type { TrainConfig, TrainPlan } from '../../../../shared/types';
+import type { TrainConfig } from '../../../../shared/types';
 import type { JobContext } from '../../jobs/job-registry';
 import { embeddingKey, type EmbedModel } from '../../ml/embedder';
 import { findFeatureLayer } from '../../ml/feature-model';
@@ -32,7 +26,7 @@ import {
 } from './cached-activations';
 import { trainFinetune, type BatchSource, type FeatureNet } from './finetune-loop';
 import { saveFinetuneWeights } from './finetune-weights';
-import { ACTIVATION_BUDGET_BYTES, buildFullNet } from './full-net';
+import { buildFullNet } from './full-net';
 import { buildTopNet, planCut, type CutPlan } from './top-net';
 import { warmUpHead } from './warm-up';
 import type { HeadWeights } from '../../model/head';
@@ -51,7 +45,7 @@ export interface FinetuneDeps {
   path?: 'cached' | 'full';
 }
 
-interface Loaded {
+export interface Loaded {
   base: LayersModel;
   featureLayer: string;
   backend: BackendName;
@@ -59,7 +53,7 @@ interface Loaded {
   cut: CutPlan | null;
 }
 
-async function loadBase(config: TrainConfig, deps: FinetuneDeps): Promise<Loaded> {
+export async function loadBase(config: TrainConfig, deps: FinetuneDeps): Promise<Loaded> {
   const format = modelFormat(deps.model.modelJson);
   if (format !== 'layers') {
     const kind =
@@ -109,6 +103,7 @@ function cacheKey(deps: FinetuneDeps, config: TrainConfig, cutLayer: string): st
  * the cut, activations are cached, and the top of the base + head train from the cache.
  * The head warms up first with the base frozen; the trained layers are kept with the run.
  */
+// eslint-disable-next-line max-lines-per-function -- one run's phases in order (load, split, cache, warm up, train, save) share the base model and caches released in one finally.
 export async function runFinetune(
   ctx: JobContext,
   runId: number,
@@ -323,115 +318,5 @@ export async function runFinetune(
     // The rebuilt top owns its variables; the full-network path's net is the base itself.
     if (loaded.cut) net?.dispose();
     base.dispose();
-  }
-}
-
-/**
- * What a fine-tune run would train and roughly how long it takes: the cut, each layer
- * above it (training or why not), the cache size, and a duration from one timed step.
- */
-export async function planFinetune(config: TrainConfig, deps: FinetuneDeps): Promise<TrainPlan> {
-  let images = 0;
-  const notes: string[] = [];
-  try {
-    images = collectTrainingSet(deps.db, config.groupBy).images.length;
-  } catch (err) {
-    notes.push(err instanceof Error ? err.message : String(err));
-  }
-  const loaded = await loadBase(config, deps);
-  try {
-    const [h, w] = deps.model.preprocessing.inputSize;
-    const trainImages = Math.round(images * (1 - config.validationFraction));
-    const steps = config.epochs * Math.ceil(trainImages / config.batchSize);
-    const timed = (f: () => tf.Tensor | tf.Tensor[]) => {
-      tf.dispose(f());
-      const started = performance.now();
-      tf.dispose(f());
-      return (performance.now() - started) / 1000;
-    };
-    if (loaded.cut) {
-      const cut = loaded.cut;
-      const cutModel = functionalModel({
-        inputs: loaded.base.inputs,
-        outputs: loaded.base.getLayer(cut.cutLayer).output as SymbolicTensor,
-      });
-      const perImage = timed(() =>
-        tf.tidy(() => cutModel.predict(tf.zeros([1, h, w, 3])) as tf.Tensor),
-      );
-      const top = buildTopNet(loaded.base, cut, loaded.featureLayer);
-      const n = Math.min(config.batchSize, 32);
-      const perStep =
-        timed(() =>
-          tf.tidy(() => {
-            const x = tf.zeros([n, ...cut.cutShape]) as unknown as tf.Tensor4D;
-            const { value, grads } = tf.variableGrads(
-              () => tf.sum(top.forward(x)) as tf.Scalar,
-              top.variables,
-            );
-            return [value, ...Object.values(grads)];
-          }),
-        ) *
-        (config.batchSize / n);
-      top.dispose();
-      const views = images + trainImages * (config.viewsPerImage - 1);
-      const size = cut.cutShape.reduce((a, b) => a * b, 1);
-      if (cut.trainable.length < config.unfreezeLayers) {
-        notes.push(
-          `${config.unfreezeLayers - cut.trainable.length} of the ${config.unfreezeLayers} layers asked for cannot train on ${loaded.backend}`,
-        );
-      }
-      notes.push('Activations already cached (same model, cut and augmentation) are reused.');
-      return {
-        mode: 'finetune',
-        path: 'cached',
-        backend: loaded.backend,
-        cutLayer: cut.cutLayer,
-        cutShape: cut.cutShape,
-        layers: cut.top
-          .filter((l) => l.reason !== null || l.trains)
-          .map((l) => ({ name: l.name, kind: l.kind, trains: l.trains, reason: l.reason }))
-          .reverse(),
-        cacheBytes: views * (68 + size * 2),
-        images,
-        estimatedSeconds: views * perImage + steps * perStep,
-        notes,
-      };
-    }
-    const full = buildFullNet(loaded.base, loaded.featureLayer, config.unfreezeLayers);
-    const perImage = timed(() =>
-      tf.tidy(() => {
-        const x = tf.zeros([1, h, w, 3]) as tf.Tensor4D;
-        const { value, grads } = tf.variableGrads(
-          () => tf.sum(full.forward(x)) as tf.Scalar,
-          full.variables,
-        );
-        return [value, ...Object.values(grads)];
-      }),
-    );
-    notes.push(
-      `Batches run as micro-batches of ${full.microBatch} images, keeping the activations held for the backward pass under ${ACTIVATION_BUDGET_BYTES / 2 ** 30} GiB; cancelling stops within a batch.`,
-    );
-    if (config.warmupEpochs > 0) {
-      notes.push("The head first warms up on the frozen network's features (one pass).");
-    }
-    return {
-      mode: 'finetune',
-      path: 'full',
-      backend: loaded.backend,
-      cutLayer: null,
-      cutShape: null,
-      layers: [...full.trainable].reverse().map((name) => ({
-        name,
-        kind: loaded.base.getLayer(name).getClassName(),
-        trains: true,
-        reason: null,
-      })),
-      cacheBytes: 0,
-      images,
-      estimatedSeconds: steps * config.batchSize * perImage,
-      notes,
-    };
-  } finally {
-    loaded.base.dispose();
   }
 }

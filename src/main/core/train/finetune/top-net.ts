@@ -257,6 +257,7 @@ function activation(name: unknown): (x: tf.Tensor) => tf.Tensor {
   }
 }
 
+// eslint-disable-next-line max-lines-per-function -- a case per layer kind, each a few lines.
 function layerOp(layer: Layer, w: Map<string, tf.Tensor>): Op {
   const cfg = config(layer);
   const cls = layer.getClassName();
