@@ -90,6 +90,18 @@ export async function cluster(
     );
     return 0;
   }
+  return submitAndFollow(scripts, manifest, out, shards, values.json === true, io);
+}
+
+/** Submits the array and its merge job, then follows them to the end; the exit code. */
+async function submitAndFollow(
+  scripts: ReturnType<typeof writeSlurmScripts>,
+  manifest: string,
+  out: string,
+  shards: number,
+  json: boolean,
+  io: CliIo,
+): Promise<number> {
   const jobs = await submitSlurm(scripts, out);
   io.stderr(`Submitted array job ${jobs.arrayJob} (${shards} tasks), merge job ${jobs.mergeJob}\n`);
   const shardsAtEnd = await follow(jobs.arrayJob, manifest, out, shards, io);
@@ -102,7 +114,7 @@ export async function cluster(
     (s) => s.done < s.total || (s.state !== 'COMPLETED' && s.state !== 'UNKNOWN'),
   );
   const summary = { ...jobs, ...scripts, merge: merge ?? 'UNKNOWN', shards: shardsAtEnd };
-  if (values.json) io.stdout(`${JSON.stringify(summary, null, 2)}\n`);
+  if (json) io.stdout(`${JSON.stringify(summary, null, 2)}\n`);
   if (failed.length) {
     io.stderr(
       `${failed.length} of ${shards} shards did not finish; they resume where they stopped: sbatch --array=${failed.map((s) => s.index).join(',')} ${scripts.array}\n`,

@@ -114,6 +114,30 @@ export function commandHelp(command: string): string | null {
   return `Usage: ocellus ${command} …\n\n${out.join('\n')}\n\nOptions:\n  --help, -h       show this help\n`;
 }
 
+/** The handler of each command; the compiler checks every command has one. */
+const HANDLERS: Record<
+  (typeof COMMANDS)[number],
+  (service: OcellusService, args: string[], io: CliIo) => Promise<number>
+> = {
+  init,
+  add,
+  rescan,
+  status,
+  classes,
+  label,
+  models,
+  embed,
+  train,
+  export: exportBundle,
+  'export-dataset': exportDataset,
+  'import-labels': importLabels,
+  predict,
+  'import-predictions': importPredictions,
+  cluster,
+  evaluate,
+  metadata,
+};
+
 const wantsHelp = (args: string[]): boolean => args.includes('--help') || args.includes('-h');
 
 /** Runs one CLI invocation; returns the process exit code. */
@@ -152,42 +176,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     mlWorkerFile: locateMlWorker(__dirname),
   });
   try {
-    switch (command as (typeof COMMANDS)[number]) {
-      case 'init':
-        return await init(service, rest, io);
-      case 'add':
-        return await add(service, rest, io);
-      case 'rescan':
-        return await rescan(service, rest, io);
-      case 'status':
-        return await status(service, rest, io);
-      case 'classes':
-        return await classes(service, rest, io);
-      case 'label':
-        return await label(service, rest, io);
-      case 'models':
-        return await models(service, rest, io);
-      case 'embed':
-        return await embed(service, rest, io);
-      case 'train':
-        return await train(service, rest, io);
-      case 'export':
-        return await exportBundle(service, rest, io);
-      case 'export-dataset':
-        return await exportDataset(service, rest, io);
-      case 'import-labels':
-        return await importLabels(service, rest, io);
-      case 'predict':
-        return await predict(service, rest, io);
-      case 'import-predictions':
-        return await importPredictions(service, rest, io);
-      case 'cluster':
-        return await cluster(service, rest, io);
-      case 'evaluate':
-        return await evaluate(service, rest, io);
-      case 'metadata':
-        return await metadata(service, rest, io);
-    }
+    return await HANDLERS[command as (typeof COMMANDS)[number]](service, rest, io);
   } catch (err) {
     // parseArgs' own errors (an unknown or malformed option) are usage errors.
     const usage = (err as { code?: unknown }).code?.toString().startsWith('ERR_PARSE_ARGS');

@@ -44,33 +44,8 @@ export async function importPredictionRecords(
   const store = new PredictionStore(db);
   store.clear(set.runId);
   const classIds = classIdsByName(db, classes);
-  const byHash = db.prepare('SELECT id FROM images WHERE hash = ? AND missing = 0');
-  const hashOf = db.prepare('SELECT hash FROM images WHERE id = ?');
-  const byPath = imageLookup(db);
-  const result: PredictionImportResult = {
-    name: set.name,
-    runId: set.runId,
-    records: 0,
-    matched: 0,
-    byHash: 0,
-    byPath: 0,
-    unmatched: 0,
-    duplicated: 0,
-    errors: 0,
-    unknownClasses: classes.filter((_, i) => classIds[i] === null),
-    unmatchedExamples: [],
-  };
-  // The image at the record's path when it holds the same bytes; else every image with
-  // those bytes (moved or copied since); a changed file matches nothing.
-  const match = (record: PredictionRecord): { ids: number[]; how: 'byPath' | 'byHash' } => {
-    const id = byPath(mapPrefix(record.path, options.prefixMap ?? []));
-    const hash = id === null ? null : (hashOf.get(id) as { hash: string | null }).hash;
-    if (id !== null && (!record.sha256 || hash === record.sha256))
-      return { ids: [id], how: 'byPath' };
-    if (!record.sha256) return { ids: [], how: 'byHash' };
-    const ids = (byHash.all(record.sha256) as { id: number }[]).map((r) => r.id);
-    return { ids, how: 'byHash' };
-  };
+  const result = emptyResult(set, classes, classIds);
+  const match = recordMatcher(db, options.prefixMap ?? []);
   let pending: PredictionInput[] = [];
   const pendingIds = new Set<number>();
   const handle = (record: PredictionRecord) => {
@@ -171,4 +146,47 @@ async function firstClasses(files: readonly string[]): Promise<string[]> {
 function classIdsByName(db: Database.Database, classes: readonly string[]): (number | null)[] {
   const find = db.prepare('SELECT id FROM classes WHERE name = ?');
   return classes.map((c) => (find.get(c) as { id: number } | undefined)?.id ?? null);
+}
+
+/** The counters of an import that has not read a record yet. */
+function emptyResult(
+  set: { name: string; runId: number },
+  classes: string[],
+  classIds: (number | null)[],
+): PredictionImportResult {
+  return {
+    name: set.name,
+    runId: set.runId,
+    records: 0,
+    matched: 0,
+    byHash: 0,
+    byPath: 0,
+    unmatched: 0,
+    duplicated: 0,
+    errors: 0,
+    unknownClasses: classes.filter((_, i) => classIds[i] === null),
+    unmatchedExamples: [],
+  };
+}
+
+/**
+ * The image at the record's path when it holds the same bytes; else every image with those
+ * bytes (moved or copied since); a changed file matches nothing.
+ */
+function recordMatcher(
+  db: Database.Database,
+  prefixMap: PathPrefixMap[],
+): (record: PredictionRecord) => { ids: number[]; how: 'byPath' | 'byHash' } {
+  const byHash = db.prepare('SELECT id FROM images WHERE hash = ? AND missing = 0');
+  const hashOf = db.prepare('SELECT hash FROM images WHERE id = ?');
+  const byPath = imageLookup(db);
+  return (record) => {
+    const id = byPath(mapPrefix(record.path, prefixMap));
+    const hash = id === null ? null : (hashOf.get(id) as { hash: string | null }).hash;
+    if (id !== null && (!record.sha256 || hash === record.sha256))
+      return { ids: [id], how: 'byPath' };
+    if (!record.sha256) return { ids: [], how: 'byHash' };
+    const ids = (byHash.all(record.sha256) as { id: number }[]).map((r) => r.id);
+    return { ids, how: 'byHash' };
+  };
 }
