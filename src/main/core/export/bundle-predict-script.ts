@@ -71,7 +71,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(path.join(here, 'package.json'));
 const sharp = require('sharp');
 
-const EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff', '.gif', '.avif']);
+const EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff', '.gif', '.avif', '.dcm', '.dicom']);
 const { classes } = JSON.parse(fs.readFileSync(path.join(here, 'labels.json'), 'utf8'));
 const spec = JSON.parse(fs.readFileSync(path.join(here, 'preprocessing.json'), 'utf8'));
 const [h, w] = spec.inputSize;
@@ -131,7 +131,27 @@ function pack(rgb, batch, slot, mirrored, nchw) {
   }
 }
 
+// DICOM needs the app's decoders and windowing; a second copy here could give other pixels.
+function refuseDicom(file) {
+  let fd;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return; // sharp says why the file cannot be read
+  }
+  try {
+    const head = Buffer.alloc(132);
+    const n = fs.readSync(fd, head, 0, 132, 0);
+    if (n === 132 && head.toString('latin1', 128, 132) === 'DICM') {
+      throw new Error('DICOM file: predict.mjs does not decode DICOM; run "ocellus predict <this folder> <files>", which reads it as the app does');
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 async function load(file) {
+  refuseDicom(file);
   const fit = spec.resize === 'squash' ? 'fill' : spec.resize === 'center-crop' ? 'cover' : 'contain';
   const { data, info } = await sharp(file, { failOn: 'truncated' })
     .rotate()

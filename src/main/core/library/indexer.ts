@@ -4,6 +4,7 @@ import type Database from 'better-sqlite3';
 import { IndexedLabels } from '../labels/indexed-labels';
 import { labelCounter } from '../labels/label-counts';
 import { writePreview } from './embedded-preview';
+import { fileMetadataWriter } from './image-metadata';
 import type { RootRow } from './library-db';
 import { probeImage, type ProbeResult } from './probe';
 
@@ -102,6 +103,7 @@ export class Indexer {
       'SELECT id FROM images WHERE hash = ? AND missing = 1 ORDER BY id LIMIT 1',
     );
     const labels = new IndexedLabels(db);
+    const putMeta = fileMetadataWriter(db);
     const del = db.prepare('DELETE FROM images WHERE id = ?');
     const takeOver = db.prepare('UPDATE images SET root_id = ?, rel_path = ? WHERE id = ?');
     db.transaction(() => {
@@ -137,6 +139,7 @@ export class Indexer {
           gpsLon: r.exif.gpsLon,
           gpsAlt: r.exif.gpsAlt,
         });
+        if (r.meta) putMeta(id, r.meta);
         if (r.hash) labels.restoreByHash(id, r.hash);
         const root = roots.get(row.root_id);
         const segments = row.rel_path.split('/');

@@ -11,6 +11,8 @@ import {
   readCachedInput,
 } from '../../../../../src/main/core/library/model-input';
 import { cacheDirFor } from '../../../../../src/main/core/library/derivative-paths';
+import { bundlePredictor } from '../../../../../src/main/core/export/predict';
+import { dicomBytes, writeBytes } from '../../../../helpers/dicom-fixtures';
 import { makeTestService, jobFinished as finished } from '../../../../helpers/service';
 import { writeTinyCnn } from '../../../../helpers/tiny-models';
 import type { JobInfo } from '../../../../../src/shared/types';
@@ -165,4 +167,39 @@ describe('one preprocessing path', () => {
     expect([...worst.keys()].sort()).toEqual(KINDS.map(([n]) => n).sort());
     for (const [kind, diff] of worst) expect(diff, kind).toBeLessThanOrEqual(1e-3);
   }, 120_000);
+
+  it('reads a DICOM as the same pixels as a PNG of them in ocellus predict; predict.mjs refuses it by name', async () => {
+    const dir = path.join(t.dir, 'dicom-vs-png');
+    const px = pattern(160, 120, 'red', 5);
+    const png = path.join(dir, 'red.png');
+    fs.mkdirSync(dir, { recursive: true });
+    await sharp(px, { raw: { width: 160, height: 120, channels: 3 } })
+      .png()
+      .toFile(png);
+    const dcm = writeBytes(
+      path.join(dir, 'red.dcm'),
+      dicomBytes(px, { width: 160, height: 120, channels: 3 }, { PatientID: 'P1' }),
+    );
+    const geometry = { inputSize: [64, 64] as [number, number], resize: 'center-crop' as const };
+    expect((await networkPixels(dcm, geometry)).equals(await networkPixels(png, geometry))).toBe(
+      true,
+    );
+    const predictor = await bundlePredictor(bundle);
+    try {
+      const [fromPng, fromDicom] = await predictor.predict([png, dcm]);
+      expect(fromDicom?.error).toBeNull();
+      expect(fromDicom?.probabilities).toEqual(fromPng?.probabilities);
+    } finally {
+      predictor.dispose();
+    }
+    const { stdout } = await run(process.execPath, ['predict.mjs', dir], {
+      cwd: bundle,
+      env: { ...process.env, NODE_PATH: path.join(REPO, 'node_modules') },
+    });
+    const rows = parseCsv(stdout).slice(1);
+    expect(rows.find((r) => r[0] === dcm)?.at(-1)).toMatch(
+      /DICOM file: predict.mjs does not decode DICOM; run "ocellus predict/,
+    );
+    expect(rows.find((r) => r[0] === png)?.at(-1)).toBe('');
+  }, 60_000);
 });
