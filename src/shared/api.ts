@@ -64,6 +64,7 @@ import type {
   MisclassifiedImage,
   RunFreshness,
 } from './types';
+import type { LeakageOptions, LeakageReport } from './types/clinic';
 import type { SerializedError } from './errors';
 
 export interface AppApi {
@@ -208,6 +209,12 @@ export interface EvaluateApi {
   runs(): Promise<RunFreshness[]>;
 }
 
+/** Clinical checks of a run: leakage across its split (DICOM and any other project). */
+export interface ClinicApi {
+  /** Patients (metadata values), identical files and near-duplicates on both sides of a run's split. */
+  leakage(runId: number, options?: LeakageOptions): Promise<LeakageReport>;
+}
+
 export interface DialogsApi {
   /** Native "open project" dialog; null when cancelled. UNSUPPORTED outside Electron. */
   chooseProjectToOpen(): Promise<string | null>;
@@ -276,6 +283,7 @@ export interface OcellusApi {
   jobs: JobsApi;
   export: ExportApi;
   assist: AssistApi;
+  clinic: ClinicApi;
 }
 
 /** Events pushed by the main side, with their payloads. */
@@ -364,6 +372,7 @@ export const API_METHODS = {
     'settings',
     'updateSettings',
   ],
+  clinic: ['leakage'],
 } as const satisfies MethodTable;
 
 /** Runtime list of every event. */

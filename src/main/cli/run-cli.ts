@@ -15,6 +15,7 @@ import { metadata } from './metadata-command';
 import { train } from './train-command';
 import { exportBundle, exportDataset, importLabels, predict } from './export-commands';
 import { evaluate } from './evaluate-command';
+import { leakage } from './clinic-commands';
 import { openToRead } from './open-project';
 import type { CliIo } from './cli-io';
 
@@ -56,6 +57,9 @@ Commands:
   evaluate <project.ocellus> [--run N] [--positive CLASS] [--threshold X] [--json]
                                                          a run's figures on its validation split
   metadata <project.ocellus> [file.csv] [--json]         import image metadata (path,<key>,…); list keys
+  leakage <project.ocellus> [--run N] [--threshold C] [--key K]… [--pairs N] [--json]
+                                                         patients, identical files and near-duplicates
+                                                         on both sides of a run's split (exit 3 if any)
 
 Options:
   --help, -h       show this help
@@ -79,6 +83,7 @@ export const COMMANDS = [
   'predict',
   'evaluate',
   'metadata',
+  'leakage',
 ] as const;
 
 /**
@@ -167,6 +172,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await evaluate(service, rest, io);
       case 'metadata':
         return await metadata(service, rest, io);
+      case 'leakage':
+        return await leakage(service, rest, io);
     }
   } catch (err) {
     // parseArgs' own errors (an unknown or malformed option) are usage errors.

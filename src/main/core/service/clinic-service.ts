@@ -1,0 +1,69 @@
+import type { ClinicApi } from '../../../shared/api';
+import { OcellusError } from '../../../shared/errors';
+import type { LeakageOptions } from '../../../shared/types';
+import { splitLeakage } from '../eval/leakage';
+import type { EmbedModel } from '../ml/embedder';
+import { loadZoo } from '../ml/zoo';
+import { readRunDataset } from '../train/run-labels';
+import { RunStore } from '../train/run-store';
+import type { ServiceContext } from './context';
+import { resolveEmbedModel } from './ml-service';
+import { requireStore } from './project-service';
+import { requireObject } from './validate';
+
+/** The `clinic` domain: leakage across a run's split. */
+export function createClinicService(ctx: ServiceContext): ClinicApi {
+  return {
+    async leakage(runId, options) {
+      if (typeof runId !== 'number' || !Number.isSafeInteger(runId))
+        throw new OcellusError('INVALID_ARGUMENT', 'runId must be an integer');
+      const db = requireStore(ctx).db;
+      const run = new RunStore(db).get(runId);
+      const { split } = readRunDataset(db, runId);
+      if (!split) throw new OcellusError('INVALID_ARGUMENT', `Run ${runId} recorded no split`);
+      return splitLeakage(
+        db,
+        runId,
+        split,
+        baseModel(ctx, run.config.baseModel),
+        leakageOptions(options),
+      );
+    },
+  };
+}
+
+/** The run's base model, whose cached embeddings judge near-duplicates; null when not here. */
+function baseModel(ctx: ServiceContext, id: string): EmbedModel | null {
+  try {
+    const zoo = ctx.options.resourcesDir ? loadZoo(ctx.options.resourcesDir) : [];
+    return resolveEmbedModel(ctx, id, zoo);
+  } catch {
+    // A base model no longer on this machine: the report says how many images went unchecked.
+    return null;
+  }
+}
+
+function leakageOptions(value: unknown): LeakageOptions {
+  if (value === undefined || value === null) return {};
+  const o = requireObject(value, 'options');
+  const out: LeakageOptions = {};
+  const threshold = o['threshold'];
+  if (threshold !== undefined) {
+    if (typeof threshold !== 'number' || !(threshold > 0 && threshold <= 1))
+      throw new OcellusError('INVALID_ARGUMENT', 'threshold must be a cosine in (0, 1]');
+    out.threshold = threshold;
+  }
+  const keys = o['keys'];
+  if (keys !== undefined) {
+    if (!Array.isArray(keys) || keys.some((k) => typeof k !== 'string'))
+      throw new OcellusError('INVALID_ARGUMENT', 'keys must be a list of metadata keys');
+    out.keys = keys as string[];
+  }
+  const maxPairs = o['maxPairs'];
+  if (maxPairs !== undefined) {
+    if (typeof maxPairs !== 'number' || !Number.isInteger(maxPairs) || maxPairs < 0)
+      throw new OcellusError('INVALID_ARGUMENT', 'maxPairs must be a whole number');
+    out.maxPairs = maxPairs;
+  }
+  return out;
+}

@@ -1,0 +1,45 @@
+/** Clinical checks: leakage across a run's split, its operating point, de-identification. */
+
+/** A metadata value (a patient, an eye…) found on both sides of a split. */
+export interface LeakedGroup {
+  value: string;
+  train: number;
+  validation: number;
+}
+
+/** Two images, one on each side of the split. */
+export interface LeakedPair {
+  trainId: number;
+  trainPath: string;
+  validationId: number;
+  validationPath: string;
+  /** Cosine similarity of their embeddings; 1 for identical files. */
+  cosine: number;
+}
+
+export interface LeakageOptions {
+  /** Embedding cosine at or above which two images count as near-duplicates; default 0.97. */
+  threshold?: number;
+  /** Metadata keys whose values must not straddle the split; default every key present. */
+  keys?: string[];
+  /** Most near-duplicate pairs listed (all are counted); default 100. */
+  maxPairs?: number;
+}
+
+/** What of a run's validation split is also in its training split. */
+export interface LeakageReport {
+  runId: number;
+  train: number;
+  validation: number;
+  threshold: number;
+  /** Per metadata key, the values (patients, eyes…) on both sides; keys without any are left out. */
+  groups: { key: string; values: LeakedGroup[] }[];
+  /** Identical files on both sides. */
+  exact: LeakedPair[];
+  /** Pairs at or above the threshold (identical files excluded), most similar first. */
+  near: LeakedPair[];
+  /** How many near-duplicate pairs there are in all (near lists at most maxPairs). */
+  nearCount: number;
+  /** Images left out of the near-duplicate check: no embedding for the run's base model. */
+  noEmbedding: number;
+}
