@@ -49,7 +49,11 @@ Commands:
                                                          a run's model bundle (runs without Ocellus)
   export-dataset <project.ocellus> --format csv|imagefolder|camtrap-dp --out <dir>
         [--link copy|hardlink] [--deployments root|camera] [--timezone +HH:MM] [--json]
-                                                         labels as CSV, ImageFolder or Camtrap DP 1.0
+        [--deidentify [--dates shift|remove]] [--strip-metadata] [--pseudonymise]
+                                                         labels as CSV, ImageFolder or Camtrap DP 1.0;
+                                                         ImageFolder: DICOM de-identified (PS3.15
+                                                         Basic Profile), EXIF/GPS dropped, names
+                                                         pseudonymised, privacy-log.json
   import-labels <project.ocellus> <labels.csv> [--json] [--replace-human]
                                                          labels from a CSV (path,label); one undo
   predict <bundle-dir|project.ocellus> <images or folders…> [--run N] [--out predictions.csv]

@@ -43,3 +43,15 @@ export interface LeakageReport {
   /** Images left out of the near-duplicate check: no embedding for the run's base model. */
   noEmbedding: number;
 }
+
+/** What a dataset export does to keep identifying data in the project (ImageFolder exports). */
+export interface PrivacyOptions {
+  /** DICOM files: de-identify by DICOM PS3.15 Annex E's Basic Profile (and log it). */
+  deidentify?: boolean;
+  /** With deidentify: shift dates per patient (default; intervals kept) or remove them. */
+  dates?: 'shift' | 'remove';
+  /** Other images: drop EXIF (GPS, camera serials, times), XMP, IPTC and comments. */
+  stripMetadata?: boolean;
+  /** File names become image-000001.<ext>: the originals' names can identify people. */
+  pseudonymiseNames?: boolean;
+}

@@ -18,6 +18,8 @@ import { camtrapMapping, saveCamtrapMapping } from '../export/camtrap-mapping';
 import { writeLabelsCsv } from '../export/csv';
 import { listExports, recordExport } from '../export/export-log';
 import { writeImageFolder } from '../export/imagefolder';
+import { PrivacyWriter } from '../export/privacy';
+import { privacyOptions } from './clinic-service';
 import { LabelStore } from '../labels/label-store';
 import { applyLabelsCsv, readLabelsCsv } from '../export/label-import';
 import { prepareEmptyDir } from '../export/out-dir';
@@ -96,6 +98,7 @@ export function createExportService(ctx: ServiceContext): ExportApi {
       }
       const linkMode = o.linkMode === 'hardlink' ? 'hardlink' : 'copy';
       const deploymentsBy = o.deploymentsBy === 'camera' ? 'camera' : 'root';
+      const privacy = privacyOptions(o.privacy, format);
       const again = (freshOut: string) => api.dataset({ ...o, format, out: freshOut });
       return asJob(
         format,
@@ -110,13 +113,17 @@ export function createExportService(ctx: ServiceContext): ExportApi {
             return `${r.rows} images → ${r.file}`;
           }
           if (format === 'imagefolder') {
+            const writer = privacy ? new PrivacyWriter(privacy) : undefined;
             const r = await writeImageFolder(store.db, out, {
               mode: linkMode,
               signal: job.signal,
               onProgress: progress,
+              ...(writer ? { privacy: writer } : {}),
             });
             const split = r.splitFromRun ? `split of run ${r.splitFromRun}` : 'no run: all/';
-            return `${r.files} files (${linkMode}, ${split})${r.skipped.length ? `, ${r.skipped.length} skipped` : ''}`;
+            const how = writer ? 'private copies, see privacy-log.json' : linkMode;
+            const warned = writer?.warnings() ? `, ${writer.warnings()} with a warning` : '';
+            return `${r.files} files (${how}, ${split})${r.skipped.length ? `, ${r.skipped.length} skipped` : ''}${warned}`;
           }
           const r = writeCamtrapDp(store.db, out, store.summary().name, {
             deploymentsBy,
