@@ -64,7 +64,12 @@ import type {
   MisclassifiedImage,
   RunFreshness,
 } from './types';
-import type { LeakageOptions, LeakageReport } from './types/clinic';
+import type {
+  LeakageOptions,
+  LeakageReport,
+  OperatingPointTarget,
+  RunOperatingPoint,
+} from './types/clinic';
 import type { SerializedError } from './errors';
 
 export interface AppApi {
@@ -213,6 +218,12 @@ export interface EvaluateApi {
 export interface ClinicApi {
   /** Patients (metadata values), identical files and near-duplicates on both sides of a run's split. */
   leakage(runId: number, options?: LeakageOptions): Promise<LeakageReport>;
+  /** Fixes the run's threshold for a class by target sensitivity, specificity or value. */
+  setOperatingPoint(runId: number, target: OperatingPointTarget): Promise<RunOperatingPoint>;
+  /** The run's operating point, or null. */
+  operatingPoint(runId: number): Promise<RunOperatingPoint | null>;
+  /** Goes back to the most probable class; true when there was an operating point. */
+  clearOperatingPoint(runId: number): Promise<boolean>;
 }
 
 export interface DialogsApi {
@@ -372,7 +383,7 @@ export const API_METHODS = {
     'settings',
     'updateSettings',
   ],
-  clinic: ['leakage'],
+  clinic: ['leakage', 'setOperatingPoint', 'operatingPoint', 'clearOperatingPoint'],
 } as const satisfies MethodTable;
 
 /** Runtime list of every event. */

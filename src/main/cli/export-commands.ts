@@ -192,14 +192,15 @@ export async function predict(service: OcellusService, args: string[], io: CliIo
   const started = Date.now();
   const all: PredictionRow[] = [];
   let errors = 0;
-  if (!values.json) out(predictionsHeader(classes));
+  const decides = Boolean(predictor.decisionRule);
+  if (!values.json) out(predictionsHeader(classes, decides));
   try {
     for (let i = 0; i < files.length; i += batchSize) {
       const rows = await predictor.predict(files.slice(i, i + batchSize));
       for (const row of rows) {
         if (row.error) errors++;
         if (values.json) all.push(row);
-        else out(predictionLine(row, classes));
+        else out(predictionLine(row, classes, decides));
       }
       if (tty) io.stderr(`\r\x1b[K${Math.min(i + batchSize, files.length)}/${files.length} images`);
     }
@@ -216,6 +217,7 @@ export async function predict(service: OcellusService, args: string[], io: CliIo
           probabilities: r.probabilities
             ? Object.fromEntries(classes.map((c, k) => [c, r.probabilities?.[k] ?? null]))
             : null,
+          ...(decides ? { decision: r.decision ?? null } : {}),
           error: r.error,
         })),
         null,

@@ -15,7 +15,7 @@ import { metadata } from './metadata-command';
 import { train } from './train-command';
 import { exportBundle, exportDataset, importLabels, predict } from './export-commands';
 import { evaluate } from './evaluate-command';
-import { leakage } from './clinic-commands';
+import { leakage, operatingPoint } from './clinic-commands';
 import { openToRead } from './open-project';
 import type { CliIo } from './cli-io';
 
@@ -64,6 +64,10 @@ Commands:
   leakage <project.ocellus> [--run N] [--threshold C] [--key K]… [--pairs N] [--json]
                                                          patients, identical files and near-duplicates
                                                          on both sides of a run's split (exit 3 if any)
+  operating-point <project.ocellus> [--run N] --positive CLASS
+        (--sensitivity X | --specificity X | --threshold X) [--clear] [--json]
+                                                         fix the run's threshold for a class (figures
+                                                         + CIs); bundles and predict apply it
 
 Options:
   --help, -h       show this help
@@ -88,6 +92,7 @@ export const COMMANDS = [
   'evaluate',
   'metadata',
   'leakage',
+  'operating-point',
 ] as const;
 
 /**
@@ -178,6 +183,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await metadata(service, rest, io);
       case 'leakage':
         return await leakage(service, rest, io);
+      case 'operating-point':
+        return await operatingPoint(service, rest, io);
     }
   } catch (err) {
     // parseArgs' own errors (an unknown or malformed option) are usage errors.

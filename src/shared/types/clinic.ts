@@ -55,3 +55,40 @@ export interface PrivacyOptions {
   /** File names become image-000001.<ext>: the originals' names can identify people. */
   pseudonymiseNames?: boolean;
 }
+
+/** How the user fixes a run's threshold for its positive class. */
+export interface OperatingPointTarget {
+  positiveClass: string;
+  /** Reach at least this sensitivity or specificity, or use this threshold as it is. */
+  by: 'sensitivity' | 'specificity' | 'threshold';
+  value: number;
+}
+
+/**
+ * A run's operating point: an image is called `positiveClass` when that class's probability
+ * is at least `threshold`, else the most probable other class. Stored with the run; bundles
+ * and every predict path apply it.
+ */
+export interface DecisionRule {
+  positiveClass: string;
+  threshold: number;
+}
+
+/** The operating point as set, with the validation figures at it (95 % bootstrap CIs). */
+export interface RunOperatingPoint extends DecisionRule {
+  runId: number;
+  target: OperatingPointTarget;
+  sensitivity: number | null;
+  specificity: number | null;
+  ppv: number | null;
+  npv: number | null;
+  intervals: {
+    sensitivity: { lower: number; upper: number } | null;
+    specificity: { lower: number; upper: number } | null;
+    ppv: { lower: number; upper: number } | null;
+    npv: { lower: number; upper: number } | null;
+  };
+  /** Validation images the figures come from. */
+  count: number;
+  setAt: string;
+}

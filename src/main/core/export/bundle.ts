@@ -17,6 +17,7 @@ import { bundlePage } from './bundle-page';
 import { PREDICT_SCRIPT } from './bundle-predict-script';
 import { modelCard } from './model-card';
 import { zipFolder } from './zip';
+import { bundleLabels } from './decision-rule';
 
 const nodeRequire = createRequire(import.meta.url);
 
@@ -80,7 +81,7 @@ export async function writeBundle(job: JobContext, d: BundleDeps): Promise<Bundl
 
   const write = (name: string, text: string) => fs.writeFileSync(path.join(d.out, name), text);
   const json = (name: string, value: unknown) => write(name, `${JSON.stringify(value, null, 2)}\n`);
-  json('labels.json', { classes: d.run.classes });
+  json('labels.json', bundleLabels(d.db, d.run));
   json('preprocessing.json', preprocessingJson(d.model.preprocessing, d.run.config.tta, onnx));
   const metrics = validationMetrics(d.db, d.run, d.estimateHead ?? d.head, d.model);
   json('metrics.json', {
@@ -130,7 +131,7 @@ export async function writeBundle(job: JobContext, d: BundleDeps): Promise<Bundl
     `window.OCELLUS_BUNDLE = ${JSON.stringify({
       model: saved.modelJson,
       weights: saved.weights.toString('base64'),
-      labels: { classes: d.run.classes },
+      labels: bundleLabels(d.db, d.run),
       preprocessing: d.model.preprocessing,
     })};\n`,
   );

@@ -1,6 +1,9 @@
 import type { ClinicApi } from '../../../shared/api';
 import { OcellusError } from '../../../shared/errors';
-import type { LeakageOptions, PrivacyOptions } from '../../../shared/types';
+import type { LeakageOptions, OperatingPointTarget, PrivacyOptions } from '../../../shared/types';
+import { chooseOperatingPoint } from '../eval/operating-point';
+import { OperatingPointStore } from '../eval/operating-point-store';
+import { validationPredictions } from './evaluate-service';
 import { splitLeakage } from '../eval/leakage';
 import type { EmbedModel } from '../ml/embedder';
 import { loadZoo } from '../ml/zoo';
@@ -11,9 +14,29 @@ import { resolveEmbedModel } from './ml-service';
 import { requireStore } from './project-service';
 import { requireObject } from './validate';
 
-/** The `clinic` domain: leakage across a run's split. */
+/** The `clinic` domain: leakage across a run's split, its operating point. */
 export function createClinicService(ctx: ServiceContext): ClinicApi {
   return {
+    async setOperatingPoint(runId, target) {
+      const point = chooseOperatingPoint(
+        await validationPredictions(ctx, runId),
+        operatingTarget(target),
+      );
+      const store = requireStore(ctx);
+      if (store.readOnly)
+        throw new OcellusError(
+          'READ_ONLY',
+          'The project is open read-only: the operating point cannot be stored',
+        );
+      new OperatingPointStore(store.db).set(point);
+      return point;
+    },
+    async operatingPoint(runId) {
+      return new OperatingPointStore(requireStore(ctx).db).get(runIdOf(runId));
+    },
+    async clearOperatingPoint(runId) {
+      return new OperatingPointStore(requireStore(ctx).db).clear(runIdOf(runId));
+    },
     async leakage(runId, options) {
       if (typeof runId !== 'number' || !Number.isSafeInteger(runId))
         throw new OcellusError('INVALID_ARGUMENT', 'runId must be an integer');
@@ -93,4 +116,22 @@ export function privacyOptions(value: unknown, format: string): PrivacyOptions |
       'De-identification, metadata stripping and pseudonymised names apply to ImageFolder exports (the ones that copy files)',
     );
   return out;
+}
+
+function runIdOf(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value))
+    throw new OcellusError('INVALID_ARGUMENT', 'runId must be an integer');
+  return value;
+}
+
+function operatingTarget(value: unknown): OperatingPointTarget {
+  const o = requireObject(value, 'target');
+  const { positiveClass, by, value: v } = o;
+  if (typeof positiveClass !== 'string' || positiveClass === '')
+    throw new OcellusError('INVALID_ARGUMENT', 'positiveClass must be a class name');
+  if (by !== 'sensitivity' && by !== 'specificity' && by !== 'threshold')
+    throw new OcellusError('INVALID_ARGUMENT', 'by is sensitivity, specificity or threshold');
+  if (typeof v !== 'number' || !(v >= 0 && v <= 1))
+    throw new OcellusError('INVALID_ARGUMENT', 'value must be a number between 0 and 1');
+  return { positiveClass, by, value: v };
 }

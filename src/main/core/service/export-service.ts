@@ -19,6 +19,8 @@ import { writeLabelsCsv } from '../export/csv';
 import { listExports, recordExport } from '../export/export-log';
 import { writeImageFolder } from '../export/imagefolder';
 import { PrivacyWriter } from '../export/privacy';
+import { withDecisionRule } from '../export/decision-rule';
+import { OperatingPointStore } from '../eval/operating-point-store';
 import { privacyOptions } from './clinic-service';
 import { LabelStore } from '../labels/label-store';
 import { applyLabelsCsv, readLabelsCsv } from '../export/label-import';
@@ -242,7 +244,14 @@ export async function createRunPredictor(ctx: ServiceContext, runId?: number): P
   const head = runs.head(id);
   if (run.status !== 'done' || !head)
     throw new OcellusError('INVALID_ARGUMENT', `Run ${id} has no trained model`);
-  return runPredictor(await resolveRunModel(ctx, run), head, run.classes, run.config.tta);
+  const predictor = await runPredictor(
+    await resolveRunModel(ctx, run),
+    head,
+    run.classes,
+    run.config.tta,
+  );
+  const point = new OperatingPointStore(store.db).get(id);
+  return withDecisionRule(predictor, point);
 }
 
 function newestDoneRun(runs: RunStore): number {

@@ -138,4 +138,33 @@ describe('leakage across a run split', () => {
     }
     expect(JSON.parse(stdout)).toEqual(report);
   });
+
+  it('sets an operating point by specificity and shows it from the CLI', async () => {
+    const point = await t.service.api.clinic.setOperatingPoint(run.id, {
+      positiveClass: 'sick',
+      by: 'specificity',
+      value: 1,
+    });
+    expect(point.specificity).toBe(1);
+    expect(point.count).toBe(run.counts.validation);
+    process.env['OCELLUS_APP_DATA'] = path.join(t.dir, 'appdata');
+    let stdout = '';
+    try {
+      const args = ['operating-point', path.join(t.dir, 'p.ocellus'), '--json'];
+      const code = await runCli(args, { stdout: (s) => (stdout += s), stderr: () => undefined });
+      expect(code).toBe(0);
+    } finally {
+      delete process.env['OCELLUS_APP_DATA'];
+    }
+    expect(JSON.parse(stdout)).toEqual(point);
+    await expect(
+      t.service.api.clinic.setOperatingPoint(run.id, {
+        positiveClass: 'nope',
+        by: 'threshold',
+        value: 0.5,
+      }),
+    ).rejects.toThrow(/has no class nope/);
+    expect(await t.service.api.clinic.clearOperatingPoint(run.id)).toBe(true);
+    expect(await t.service.api.clinic.operatingPoint(run.id)).toBeNull();
+  });
 });
