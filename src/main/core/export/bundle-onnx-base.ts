@@ -18,6 +18,7 @@ import { PREDICT_SCRIPT } from './bundle-predict-script';
 import { modelCard } from './model-card';
 import { zipFolder } from './zip';
 import { bundleLabels } from './decision-rule';
+import { checklistItems, checklistSection } from './reporting-checklist';
 
 /** Why an ONNX base's bundle has no TF.js parts. */
 export const NO_TFJS_REASON =
@@ -116,6 +117,9 @@ export async function writeOnnxBaseBundle(job: JobContext, d: BundleDeps): Promi
       appVersion: d.appVersion,
       created: new Date().toISOString(),
       noTfjs: NO_TFJS_REASON,
+      checklist: checklistSection(
+        checklistItems(d.db, { run: d.run, metrics, baseName: d.baseName }),
+      ),
     }),
   );
   write('predict.mjs', PREDICT_SCRIPT);

@@ -18,6 +18,7 @@ import { PREDICT_SCRIPT } from './bundle-predict-script';
 import { modelCard } from './model-card';
 import { zipFolder } from './zip';
 import { bundleLabels } from './decision-rule';
+import { checklistItems, checklistSection } from './reporting-checklist';
 
 const nodeRequire = createRequire(import.meta.url);
 
@@ -108,6 +109,9 @@ export async function writeBundle(job: JobContext, d: BundleDeps): Promise<Bundl
       onnx,
       appVersion: d.appVersion,
       created,
+      checklist: checklistSection(
+        checklistItems(d.db, { run: d.run, metrics, baseName: d.baseName }),
+      ),
     }),
   );
   write('predict.mjs', PREDICT_SCRIPT);

@@ -3,7 +3,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LeakageReport, RunSummary } from '../../../../../src/shared/types';
 import { dicomBytes, SYNTAX, transcode, writeBytes } from '../../../../helpers/dicom-fixtures';
+import Database from 'better-sqlite3';
 import { runCli } from '../../../../../src/main/cli/run-cli';
+import { checklistItems } from '../../../../../src/main/core/export/reporting-checklist';
 import { jobFinished, makeTestService } from '../../../../helpers/service';
 import { writeTinyCnn } from '../../../../helpers/tiny-models';
 
@@ -166,5 +168,29 @@ describe('leakage across a run split', () => {
     ).rejects.toThrow(/has no class nope/);
     expect(await t.service.api.clinic.clearOperatingPoint(run.id)).toBe(true);
     expect(await t.service.api.clinic.operatingPoint(run.id)).toBeNull();
+  });
+
+  it('pre-fills the reporting checklist from the project: split grouping, patients, balance', () => {
+    const db = new Database(path.join(t.dir, 'p.ocellus'), { readonly: true });
+    try {
+      const metrics = {
+        images: run.counts.validation,
+        accuracy: null,
+        perClass: [],
+        confusion: [],
+      };
+      const items = checklistItems(db, { run, metrics, baseName: 'Tiny CNN' });
+      const item = (topic: string) => items.find((i) => i.topic === topic);
+      expect(item('Data partitions')).toMatchObject({ state: 'filled' });
+      expect(item('Data partitions')?.text).toMatch(
+        /grouped by meta:side .* 4 patients \(PatientID\)/,
+      );
+      expect(item('Class balance')?.text).toMatch(/healthy 5, sick 5 images/);
+      expect(item('Operating point')).toMatchObject({ state: 'for you' });
+      expect(item('Limitations and intended use')).toMatchObject({ state: 'for you' });
+      expect(new Set(items.map((i) => i.state))).toEqual(new Set(['filled', 'partly', 'for you']));
+    } finally {
+      db.close();
+    }
   });
 });
