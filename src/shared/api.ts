@@ -71,6 +71,12 @@ import type {
   PredictionImportResult,
   PredictorInfo,
 } from './types';
+import type {
+  LeakageOptions,
+  LeakageReport,
+  OperatingPointTarget,
+  RunOperatingPoint,
+} from './types/clinic';
 import type { SerializedError } from './errors';
 
 export interface AppApi {
@@ -215,6 +221,18 @@ export interface EvaluateApi {
   runs(): Promise<RunFreshness[]>;
 }
 
+/** Clinical checks of a run: leakage across its split (DICOM and any other project). */
+export interface ClinicApi {
+  /** Patients (metadata values), identical files and near-duplicates on both sides of a run's split. */
+  leakage(runId: number, options?: LeakageOptions): Promise<LeakageReport>;
+  /** Fixes the run's threshold for a class by target sensitivity, specificity or value. */
+  setOperatingPoint(runId: number, target: OperatingPointTarget): Promise<RunOperatingPoint>;
+  /** The run's operating point, or null. */
+  operatingPoint(runId: number): Promise<RunOperatingPoint | null>;
+  /** Goes back to the most probable class; true when there was an operating point. */
+  clearOperatingPoint(runId: number): Promise<boolean>;
+}
+
 export interface DialogsApi {
   /** Native "open project" dialog; null when cancelled. UNSUPPORTED outside Electron. */
   chooseProjectToOpen(): Promise<string | null>;
@@ -303,6 +321,7 @@ export interface OcellusApi {
   export: ExportApi;
   assist: AssistApi;
   predict: PredictApi;
+  clinic: ClinicApi;
 }
 
 /** Events pushed by the main side, with their payloads. */
@@ -392,6 +411,7 @@ export const API_METHODS = {
     'updateSettings',
   ],
   predict: ['open', 'images', 'close', 'files', 'manifest', 'importRecords'],
+  clinic: ['leakage', 'setOperatingPoint', 'operatingPoint', 'clearOperatingPoint'],
 } as const satisfies MethodTable;
 
 /** Runtime list of every event. */

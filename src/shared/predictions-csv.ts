@@ -1,18 +1,33 @@
 import { csvLine } from './csv';
 import type { ImagePrediction } from './types';
 
-/** The header of a predictions CSV: path, label, confidence, one column per class, error. */
-export function predictionsHeader(classes: readonly string[]): string {
-  return csvLine(['path', 'label', 'confidence', ...classes, 'error']);
+/**
+ * The header of a predictions CSV: path, label, confidence, one column per class, the
+ * decision when there is an operating point, error.
+ */
+export function predictionsHeader(classes: readonly string[], withDecision = false): string {
+  return csvLine([
+    'path',
+    'label',
+    'confidence',
+    ...classes,
+    ...(withDecision ? ['decision'] : []),
+    'error',
+  ]);
 }
 
 /** One predictions CSV line. */
-export function predictionLine(row: ImagePrediction, classes: readonly string[]): string {
+export function predictionLine(
+  row: ImagePrediction,
+  classes: readonly string[],
+  withDecision = false,
+): string {
   return csvLine([
     row.path,
     row.label,
     row.confidence,
     ...classes.map((_, i) => row.probabilities?.[i] ?? null),
+    ...(withDecision ? [row.decision ?? null] : []),
     row.error,
   ]);
 }

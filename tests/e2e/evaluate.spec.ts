@@ -60,6 +60,17 @@ test('evaluate a trained run: accuracy, confusion matrix, threshold slider, CSV 
     .flatMap((l) => l.split(',').slice(1).map(Number))
     .reduce((a, b) => a + b, 0);
   expect(total).toBe(cells.reduce((a, b) => a + b, 0));
+
+  // An operating point at full specificity, stored with the run and shown with its figures.
+  await evaluate.setOperatingPoint('specificity', '1');
+  await expect(evaluate.operatingPoint.getByTestId('op-summary')).toContainText(
+    /when its probability ≥ [\d.]+\s+\(chosen by specificity\s+1\)\s+—\s+on \d+ validation images: sensitivity [\d.]+ %[^]*specificity\s+100\.0 %/,
+  );
+  // No metadata and no copies in this project: the leakage check finds nothing.
+  await evaluate.checkLeakage();
+  const leaks = evaluate.leakage.getByTestId('leakage-summary');
+  await expect(leaks).toContainText('No metadata value (patient, eye…) on both sides.');
+  await expect(leaks).toContainText('0 identical files on both sides.');
 });
 
 test('fix a misclassified label by key: the image is marked relabelled and the run stale', async ({

@@ -65,10 +65,16 @@ export async function exportDataset(
       link: { type: 'string' },
       deployments: { type: 'string' },
       timezone: { type: 'string' },
+      deidentify: { type: 'boolean' },
+      dates: { type: 'string' },
+      'strip-metadata': { type: 'boolean' },
+      pseudonymise: { type: 'boolean' },
       json: { type: 'boolean' },
     },
   });
   const [file, ...extra] = positionals;
+  if (values.dates !== undefined && values.dates !== 'shift' && values.dates !== 'remove')
+    throw new OcellusError('INVALID_ARGUMENT', '--dates is shift or remove');
   if (!file || !values.format || !values.out || extra.length)
     throw new OcellusError(
       'INVALID_ARGUMENT',
@@ -81,6 +87,12 @@ export async function exportDataset(
     linkMode: values.link === 'hardlink' ? 'hardlink' : 'copy',
     deploymentsBy: values.deployments === 'camera' ? 'camera' : 'root',
     timezone: values.timezone,
+    privacy: {
+      deidentify: values.deidentify === true,
+      stripMetadata: values['strip-metadata'] === true,
+      pseudonymiseNames: values.pseudonymise === true,
+      ...(values.dates === 'remove' ? { dates: 'remove' as const } : {}),
+    },
   });
   return finish(service, job, io, values.json === true);
 }

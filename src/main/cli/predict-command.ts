@@ -113,14 +113,15 @@ async function predictFiles(
   const started = Date.now();
   const all: ImagePrediction[] = [];
   let errors = 0;
-  if (!values.json) out(predictionsHeader(classes));
+  const decides = predictor.decides;
+  if (!values.json) out(predictionsHeader(classes, decides));
   try {
     for (let i = 0; i < files.length; i += batchSize) {
       const rows = await service.api.predict.images(predictor.id, files.slice(i, i + batchSize));
       for (const row of rows) {
         if (row.error) errors++;
         if (values.json) all.push(row);
-        else out(predictionLine(row, classes));
+        else out(predictionLine(row, classes, decides));
       }
       if (tty) io.stderr(`\r\x1b[K${Math.min(i + batchSize, files.length)}/${files.length} images`);
     }
@@ -137,6 +138,7 @@ async function predictFiles(
           probabilities: r.probabilities
             ? Object.fromEntries(classes.map((c, k) => [c, r.probabilities?.[k] ?? null]))
             : null,
+          ...(decides ? { decision: r.decision ?? null } : {}),
           error: r.error,
         })),
         null,

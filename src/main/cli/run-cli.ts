@@ -18,6 +18,7 @@ import { predict } from './predict-command';
 import { importPredictions } from './import-predictions-command';
 import { cluster } from './cluster-command';
 import { evaluate } from './evaluate-command';
+import { leakage, operatingPoint } from './clinic-commands';
 import { openToRead } from './open-project';
 import type { CliIo } from './cli-io';
 
@@ -51,7 +52,11 @@ Commands:
                                                          a run's model bundle (runs without Ocellus)
   export-dataset <project.ocellus> --format csv|imagefolder|camtrap-dp --out <dir>
         [--link copy|hardlink] [--deployments root|camera] [--timezone +HH:MM] [--json]
-                                                         labels as CSV, ImageFolder or Camtrap DP 1.0
+        [--deidentify [--dates shift|remove]] [--strip-metadata] [--pseudonymise]
+                                                         labels as CSV, ImageFolder or Camtrap DP 1.0;
+                                                         ImageFolder: DICOM de-identified (PS3.15
+                                                         Basic Profile), EXIF/GPS dropped, names
+                                                         pseudonymised, privacy-log.json
   import-labels <project.ocellus> <labels.csv> [--json] [--replace-human]
                                                          labels from a CSV (path,label); one undo
   predict <bundle-dir|project.ocellus> <images or folders…> [--run N] [--out predictions.csv]
@@ -70,6 +75,13 @@ Commands:
   evaluate <project.ocellus> [--run N] [--positive CLASS] [--threshold X] [--json]
                                                          a run's figures on its validation split
   metadata <project.ocellus> [file.csv] [--json]         import image metadata (path,<key>,…); list keys
+  leakage <project.ocellus> [--run N] [--threshold C] [--key K]… [--pairs N] [--json]
+                                                         patients, identical files and near-duplicates
+                                                         on both sides of a run's split (exit 3 if any)
+  operating-point <project.ocellus> [--run N] --positive CLASS
+        (--sensitivity X | --specificity X | --threshold X) [--clear] [--json]
+                                                         fix the run's threshold for a class (figures
+                                                         + CIs); bundles and predict apply it
 
 Options:
   --help, -h       show this help
@@ -95,6 +107,8 @@ export const COMMANDS = [
   'cluster',
   'evaluate',
   'metadata',
+  'leakage',
+  'operating-point',
 ] as const;
 
 /**
@@ -136,6 +150,8 @@ const HANDLERS: Record<
   cluster,
   evaluate,
   metadata,
+  leakage,
+  'operating-point': operatingPoint,
 };
 
 const wantsHelp = (args: string[]): boolean => args.includes('--help') || args.includes('-h');

@@ -1,4 +1,5 @@
 /** Exports: dataset formats, model bundles, label imports, Camtrap DP. */
+import type { PrivacyOptions } from './clinic';
 
 export type DatasetFormat = 'csv' | 'imagefolder' | 'camtrap-dp';
 export type ExportKind = DatasetFormat | 'bundle';
@@ -13,6 +14,8 @@ export interface DatasetExportOptions {
   deploymentsBy?: 'root' | 'camera';
   /** Camtrap DP: UTC offset of the camera clocks, e.g. "+02:00". */
   timezone?: string;
+  /** ImageFolder: de-identify DICOM, strip photo metadata, pseudonymise names. */
+  privacy?: PrivacyOptions;
 }
 
 export interface BundleExportOptions {

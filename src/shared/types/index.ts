@@ -10,3 +10,4 @@ export * from './export';
 export * from './assist';
 export * from './evaluate';
 export * from './predict';
+export * from './clinic';

@@ -10,6 +10,8 @@ export interface PredictorInfo {
   engine: 'tfjs' | 'onnx';
   /** Probabilities are the mean of the image's and its mirror's. */
   tta: boolean;
+  /** Rows carry a decision: the classifier has an operating point. */
+  decides: boolean;
 }
 
 /** One image's prediction; `error` set (and no label) when the image could not be read. */
@@ -19,6 +21,8 @@ export interface ImagePrediction {
   confidence: number | null;
   /** In the classifier's class order. */
   probabilities: number[] | null;
+  /** The class chosen at the operating point, when the classifier has one. */
+  decision?: string | null;
   error: string | null;
 }
 

@@ -11,6 +11,8 @@ export class EvaluatePage {
   readonly mistakes: Locator;
   /** The "stale" marker of the chosen run. */
   readonly stale: Locator;
+  readonly operatingPoint: Locator;
+  readonly leakage: Locator;
 
   constructor(private readonly page: Page) {
     this.accuracy = page.getByTestId('accuracy');
@@ -21,6 +23,23 @@ export class EvaluatePage {
     this.specificity = page.getByTestId('fig-specificity');
     this.mistakes = page.getByTestId('mistakes');
     this.stale = page.getByTestId('run-stale');
+    this.operatingPoint = page.getByTestId('operating-point');
+    this.leakage = page.getByTestId('leakage');
+  }
+
+  /** Fixes the run's operating point by a target in the Operating point panel. */
+  async setOperatingPoint(
+    by: 'sensitivity' | 'specificity' | 'threshold',
+    value: string,
+  ): Promise<void> {
+    await this.operatingPoint.getByLabel('Target', { exact: true }).selectOption(by);
+    await this.operatingPoint.getByLabel('Target value').fill(value);
+    await this.operatingPoint.getByRole('button', { name: 'Set' }).click();
+  }
+
+  /** Runs the leakage check of the chosen run. */
+  async checkLeakage(): Promise<void> {
+    await this.leakage.getByRole('button', { name: 'Check' }).click();
   }
 
   /** The n-th image of the misclassification gallery (worst first). */

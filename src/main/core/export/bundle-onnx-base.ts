@@ -17,6 +17,8 @@ import { ONNX_FILE, type OnnxBundleInfo } from './bundle-onnx';
 import { PREDICT_SCRIPT } from './bundle-predict-script';
 import { modelCard } from './model-card';
 import { zipFolder } from './zip';
+import { bundleLabels } from './decision-rule';
+import { checklistItems, checklistSection } from './reporting-checklist';
 
 /** Why an ONNX base's bundle has no TF.js parts. */
 export const NO_TFJS_REASON =
@@ -85,7 +87,7 @@ export async function writeOnnxBaseBundle(job: JobContext, d: BundleDeps): Promi
   job.progress(1);
   const write = (name: string, text: string) => fs.writeFileSync(path.join(d.out, name), text);
   const json = (name: string, value: unknown) => write(name, `${JSON.stringify(value, null, 2)}\n`);
-  json('labels.json', { classes: d.run.classes });
+  json('labels.json', bundleLabels(d.db, d.run));
   json('preprocessing.json', {
     ...preprocessingJson(d.model.preprocessing, d.run.config.tta, onnx),
     tfjs: { included: false, reason: NO_TFJS_REASON },
@@ -116,6 +118,9 @@ export async function writeOnnxBaseBundle(job: JobContext, d: BundleDeps): Promi
       appVersion: d.appVersion,
       created: new Date().toISOString(),
       noTfjs: NO_TFJS_REASON,
+      checklist: checklistSection(
+        checklistItems(d.db, { run: d.run, metrics, baseName: d.baseName }),
+      ),
     }),
   );
   write('predict.mjs', PREDICT_SCRIPT);

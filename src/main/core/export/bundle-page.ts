@@ -1,4 +1,5 @@
 import type { RunSummary } from '../../../shared/types';
+import { decideSource } from './decision-rule';
 
 /** What the page says about the model: the model card's summary. */
 export interface BundlePageInput {
@@ -64,7 +65,7 @@ export function bundlePage(input: BundlePageInput): string {
 </main>
 <script src="tf.min.js"></script>
 <script src="model.js"></script>
-<script>${SCRIPT}</script>
+<script>${decideSource()}${SCRIPT}</script>
 </body>
 </html>
 `;
@@ -120,7 +121,7 @@ const SCRIPT = `
     weightSpecs: bundle.model.weightsManifest.flatMap((g) => g.weights),
     weightData: bytes.buffer,
   }));
-  const { classes } = bundle.labels;
+  const { classes, operatingPoint } = bundle.labels;
   const spec = bundle.preprocessing;
   const [h, w] = spec.inputSize;
   status.textContent = 'Ready: ' + classes.length + ' classes, running on ' + tf.getBackend() + ' in this browser.';
@@ -183,7 +184,15 @@ const SCRIPT = `
       label.dataset.testid = 'label';
       const conf = el('span', 'confidence', pct(probs[best]));
       conf.dataset.testid = 'confidence';
-      top.append(label, conf, el('span', 'file', file.name));
+      top.append(label, conf);
+      if (operatingPoint) {
+        // The run's operating point, decided by the app's own function (decide, above).
+        const decision = el('span', 'label', decide(probs, classes, operatingPoint));
+        decision.dataset.testid = 'decision';
+        decision.title = 'Called ' + operatingPoint.positiveClass + ' at probability ≥ ' + operatingPoint.threshold;
+        top.append(el('span', 'muted', 'decision'), decision);
+      }
+      top.append(el('span', 'file', file.name));
       const bars = el('div', 'bars');
       bars.setAttribute('aria-label', 'Probability of each class');
       for (const i of order) {

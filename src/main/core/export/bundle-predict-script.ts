@@ -12,6 +12,8 @@
  * packing), so no per-image copies.
  * Arguments are parsed by node:util parseArgs (strict: an unknown option is an error).
  */
+import { decideSource } from './decision-rule';
+
 export const PREDICT_SCRIPT = String.raw`#!/usr/bin/env node
 // Usage: node predict.mjs <images or folders…> [--batch-size N] [--engine onnx|tfjs] > predictions.csv
 // Needs: npm install (in this folder). Runs model.onnx on onnxruntime-node when it is
@@ -71,8 +73,10 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(path.join(here, 'package.json'));
 const sharp = require('sharp');
 
-const EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff', '.gif', '.avif']);
-const { classes } = JSON.parse(fs.readFileSync(path.join(here, 'labels.json'), 'utf8'));
+const EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff', '.gif', '.avif', '.dcm', '.dicom']);
+const { classes, operatingPoint } = JSON.parse(fs.readFileSync(path.join(here, 'labels.json'), 'utf8'));
+// The app's own decision function (src/shared/decision.ts), so every path decides alike.
+${decideSource()}
 const spec = JSON.parse(fs.readFileSync(path.join(here, 'preprocessing.json'), 'utf8'));
 const [h, w] = spec.inputSize;
 const mirrorToo = spec.tta === 'flip';
@@ -131,7 +135,27 @@ function pack(rgb, batch, slot, mirrored, nchw) {
   }
 }
 
+// DICOM needs the app's decoders and windowing; a second copy here could give other pixels.
+function refuseDicom(file) {
+  let fd;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return; // sharp says why the file cannot be read
+  }
+  try {
+    const head = Buffer.alloc(132);
+    const n = fs.readSync(fd, head, 0, 132, 0);
+    if (n === 132 && head.toString('latin1', 128, 132) === 'DICM') {
+      throw new Error('DICOM file: predict.mjs does not decode DICOM; run "ocellus predict <this folder> <files>", which reads it as the app does');
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 async function load(file) {
+  refuseDicom(file);
   const fit = spec.resize === 'squash' ? 'fill' : spec.resize === 'center-crop' ? 'cover' : 'contain';
   const { data, info } = await sharp(file, { failOn: 'truncated' })
     .rotate()
@@ -263,14 +287,16 @@ function rows(batch, decoded, ok, probs) {
   batch.forEach((file, i) => {
     const d = decoded[i];
     if (d.error) {
-      text += line([file, '', '', ...classes.map(() => ''), d.error.message ?? String(d.error)]);
+      const noDecision = operatingPoint ? [''] : [];
+      text += line([file, '', '', ...classes.map(() => ''), ...noDecision, d.error.message ?? String(d.error)]);
       return;
     }
     const j = slot.get(i);
     const p = Array.from(probs.subarray(j * k, (j + 1) * k));
     let best = 0;
     for (let c = 1; c < p.length; c++) if (p[c] > p[best]) best = c;
-    text += line([file, classes[best], p[best], ...p, '']);
+    const decision = operatingPoint ? [decide(p, classes, operatingPoint)] : [];
+    text += line([file, classes[best], p[best], ...p, ...decision, '']);
   });
   return text;
 }
@@ -289,7 +315,7 @@ function decodeUpTo(end) {
     pending[queued] = load(list[queued]).then((data) => ({ data }), (error) => ({ error }));
   }
 }
-process.stdout.write(line(['path', 'label', 'confidence', ...classes, 'error']));
+process.stdout.write(line(['path', 'label', 'confidence', ...classes, ...(operatingPoint ? ['decision'] : []), 'error']));
 for (let start = 0; start < list.length; start += batchSize) {
   const end = Math.min(start + batchSize, list.length);
   decodeUpTo(end + AHEAD);

@@ -17,6 +17,8 @@ import { bundlePage } from './bundle-page';
 import { PREDICT_SCRIPT } from './bundle-predict-script';
 import { modelCard } from './model-card';
 import { zipFolder } from './zip';
+import { bundleLabels } from './decision-rule';
+import { checklistItems, checklistSection } from './reporting-checklist';
 
 const nodeRequire = createRequire(import.meta.url);
 
@@ -81,7 +83,7 @@ export async function writeBundle(job: JobContext, d: BundleDeps): Promise<Bundl
 
   const write = (name: string, text: string) => fs.writeFileSync(path.join(d.out, name), text);
   const json = (name: string, value: unknown) => write(name, `${JSON.stringify(value, null, 2)}\n`);
-  json('labels.json', { classes: d.run.classes });
+  json('labels.json', bundleLabels(d.db, d.run));
   json('preprocessing.json', preprocessingJson(d.model.preprocessing, d.run.config.tta, onnx));
   const metrics = validationMetrics(d.db, d.run, d.estimateHead ?? d.head, d.model);
   json('metrics.json', {
@@ -108,6 +110,9 @@ export async function writeBundle(job: JobContext, d: BundleDeps): Promise<Bundl
       onnx,
       appVersion: d.appVersion,
       created,
+      checklist: checklistSection(
+        checklistItems(d.db, { run: d.run, metrics, baseName: d.baseName }),
+      ),
     }),
   );
   write('predict.mjs', PREDICT_SCRIPT);
@@ -131,7 +136,7 @@ export async function writeBundle(job: JobContext, d: BundleDeps): Promise<Bundl
     `window.OCELLUS_BUNDLE = ${JSON.stringify({
       model: saved.modelJson,
       weights: saved.weights.toString('base64'),
-      labels: { classes: d.run.classes },
+      labels: bundleLabels(d.db, d.run),
       preprocessing: d.model.preprocessing,
     })};\n`,
   );

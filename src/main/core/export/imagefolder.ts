@@ -3,6 +3,7 @@ import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { OcellusError } from '../../../shared/errors';
 import { exportImages } from './export-data';
+import type { PrivacyWriter } from './privacy';
 
 export type LinkMode = 'copy' | 'hardlink';
 
@@ -12,6 +13,8 @@ export interface ImageFolderOptions {
   includeModelLabels?: boolean;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
+  /** Writes private copies (de-identified, stripped, renamed) instead of copies or links. */
+  privacy?: PrivacyWriter;
 }
 
 export interface ImageFolderResult {
@@ -64,9 +67,11 @@ export async function writeImageFolder(
     for (const label of labels) {
       const dir = path.join(outDir, split, safeName(label.className));
       fs.mkdirSync(dir, { recursive: true });
-      const target = uniqueTarget(dir, path.basename(im.file), used);
+      const name = opts.privacy ? opts.privacy.targetName(im.file) : path.basename(im.file);
+      const target = uniqueTarget(dir, name, used);
       try {
-        if (opts.mode === 'hardlink') {
+        if (opts.privacy) await opts.privacy.write(im.file, target, outDir);
+        else if (opts.mode === 'hardlink') {
           try {
             await fs.promises.link(im.file, target);
           } catch (err) {
@@ -84,6 +89,7 @@ export async function writeImageFolder(
     }
   }
   opts.onProgress?.(images.length, images.length);
+  opts.privacy?.writeLog(outDir);
   return result;
 }
 

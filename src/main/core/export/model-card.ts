@@ -17,6 +17,8 @@ export interface ModelCardInput {
   created: string;
   /** Set when the bundle has no TF.js model (an ONNX base): why. */
   noTfjs?: string;
+  /** The reporting checklist section (export/reporting-checklist.ts), appended at the end. */
+  checklist?: string;
 }
 
 const pct = (v: number | null) => (v === null ? '–' : `${(v * 100).toFixed(1)} %`);
@@ -109,7 +111,7 @@ clinical diagnosis without a proper validation study.
       : `. \`index.html\` resizes in the browser's canvas,
   so its probabilities can differ slightly from the app's.`
   }
-`;
+${c.checklist ? `\n${c.checklist}` : ''}`;
 }
 
 /** What the model is: what it learnt from and what the validation figures estimate. */

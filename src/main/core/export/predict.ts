@@ -4,6 +4,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { OcellusError } from '../../../shared/errors';
 import { isImagePath } from '../library/image-formats';
+import type { DecisionRule } from '../../../shared/types';
+import { ruleOf, withDecisionRule } from './decision-rule';
 import type { EmbedModel } from '../ml/embedder';
 import { loadFeatureModel } from '../ml/feature-model';
 import { diskModelHandler } from '../ml/model-io';
@@ -24,6 +26,8 @@ export interface PredictionRow {
   confidence: number | null;
   probabilities: number[] | null;
   error: string | null;
+  /** The decision by the run's operating point, when it has one. */
+  decision?: string;
 }
 
 /** A classifier ready to run on image files. */
@@ -34,6 +38,8 @@ export interface Predictor {
   readonly tta: boolean;
   /** What runs the network: TF.js, or ONNX Runtime for a bundle's model.onnx. */
   readonly engine: 'tfjs' | 'onnx';
+  /** The operating point its rows' decisions follow (export/decision-rule.ts), if any. */
+  readonly decisionRule?: DecisionRule | null;
   /** Probabilities for a batch of files; unreadable files get an error row. */
   predict(files: readonly string[]): Promise<PredictionRow[]>;
   dispose(): void;
@@ -73,19 +79,27 @@ export async function runPredictor(
 
 /** A model bundle's classifier (model/model.json, labels.json, preprocessing.json). */
 export async function bundlePredictor(dir: string): Promise<Predictor> {
-  const read = <T>(name: string): T => {
-    const file = path.join(dir, name);
-    if (!fs.existsSync(file))
-      throw new OcellusError('NOT_FOUND', `${dir} is not a model bundle (no ${name})`);
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
-  };
-  const labels = read<{ classes: string[] }>('labels.json');
-  const spec = read<
+  const labels = readBundleJson<{ classes: string[]; operatingPoint?: Partial<DecisionRule> }>(
+    dir,
+    'labels.json',
+  );
+  return withDecisionRule(await bundleClassifier(dir, labels.classes), ruleOf(labels));
+}
+
+function readBundleJson<T>(dir: string, name: string): T {
+  const file = path.join(dir, name);
+  if (!fs.existsSync(file))
+    throw new OcellusError('NOT_FOUND', `${dir} is not a model bundle (no ${name})`);
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+}
+
+async function bundleClassifier(dir: string, classes: string[]): Promise<Predictor> {
+  const spec = readBundleJson<
     PreprocessingSpec & {
       tta?: 'flip' | 'none';
       onnx?: { file: string | null; input?: string; output?: string; layout?: 'NHWC' | 'NCHW' };
     }
-  >('preprocessing.json');
+  >(dir, 'preprocessing.json');
   const tta = spec.tta === 'flip';
   const onnxFile = path.join(dir, spec.onnx?.file ?? ONNX_FILE);
   const hasLayers = fs.existsSync(path.join(dir, 'model', 'model.json'));
@@ -96,7 +110,7 @@ export async function bundlePredictor(dir: string): Promise<Predictor> {
     const output = spec.onnx?.output ?? ONNX_PROBABILITIES;
     const nchw = spec.onnx?.layout === 'NCHW';
     return makePredictor(
-      labels.classes,
+      classes,
       spec,
       tta,
       async (packed, dims) => {
@@ -117,7 +131,7 @@ export async function bundlePredictor(dir: string): Promise<Predictor> {
   if (!hasLayers) throw new OcellusError('NOT_FOUND', `${dir} has neither model.onnx nor model/`);
   const model = await tfl.loadLayersModel(diskModelHandler(path.join(dir, 'model', 'model.json')));
   return makePredictor(
-    labels.classes,
+    classes,
     spec,
     tta,
     tfjsRunner((batch) => model.predict(batch) as tf.Tensor2D),

@@ -113,8 +113,7 @@ export function toRecord(
     probabilities: row.probabilities
       ? Object.fromEntries(classes.map((c, k) => [c, row.probabilities?.[k] ?? 0]))
       : null,
-    // The bundle declares no operating point yet; the field is there for when it does.
-    decision: null,
+    decision: row.error ? null : (row.decision ?? null),
     error: row.error,
   };
 }

@@ -1,9 +1,11 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import sharp, { type FailOnOptions, type Metadata } from 'sharp';
+import type { FailOnOptions, Metadata } from 'sharp';
 import { classifyOpenError, headerProblem } from './image-formats';
 import { readFileSafe } from '../util/safe-fs';
+import { DicomUnsupportedError } from './dicom';
+import { imageSource, sharpOf, type ImageSource } from './image-source';
 import {
   DEFAULT_INPUT_GEOMETRY,
   networkPixels,
@@ -60,8 +62,15 @@ export async function renderDerivatives(
   if (buf.length === 0) return { ok: false, status: 'broken', error: 'Empty file (0 bytes)' };
 
   let meta: Metadata;
+  let source: ImageSource;
   try {
-    meta = await sharp(buf, { limitInputPixels: false }).metadata();
+    source = await imageSource(buf);
+  } catch (err) {
+    const status = err instanceof DicomUnsupportedError ? 'unsupported' : 'broken';
+    return { ok: false, status, error: `DICOM: ${errorMessage(err)}` };
+  }
+  try {
+    meta = await sharpOf(source, { limitInputPixels: false }).metadata();
   } catch (err) {
     return { ok: false, ...classifyOpenError(buf.subarray(0, 32), errorMessage(err)) };
   }
@@ -73,13 +82,13 @@ export async function renderDerivatives(
   let decoded: [Buffer, Buffer];
   try {
     decoded = await Promise.all([
-      sharp(buf, { failOn: FAIL_ON, autoOrient: true })
+      sharpOf(source, { failOn: FAIL_ON, autoOrient: true })
         .resize(thumb.width, thumb.height, { fit: 'fill' })
         .flatten({ background: '#ffffff' })
         .toColourspace('srgb')
         .webp({ quality: THUMB_WEBP_QUALITY, effort: THUMB_WEBP_EFFORT })
         .toBuffer(),
-      networkPixels(buf, geometry),
+      networkPixels(source, geometry),
     ]);
   } catch (err) {
     return { ok: false, status: 'broken', error: errorMessage(err) };

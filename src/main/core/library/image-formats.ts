@@ -14,11 +14,22 @@ export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set([
   '.heic',
   '.heif',
   '.bmp',
+  '.dcm',
+  '.dicom',
 ]);
 
 /** True when the path's extension (any case) is one of IMAGE_EXTENSIONS. */
 export function isImagePath(p: string): boolean {
   return IMAGE_EXTENSIONS.has(path.extname(p).toLowerCase());
+}
+
+/**
+ * True for a file name without an extension (not a dot file): DICOM files often have none
+ * (`IM0001`), so such files are opened to look for the DICOM preamble before being listed.
+ */
+export function mayBeDicomPath(p: string): boolean {
+  const base = path.basename(p);
+  return path.extname(base) === '' && !base.startsWith('.');
 }
 
 /**

@@ -77,6 +77,21 @@ export async function importMetadataCsv(
   return { matched, unmatched: unmatched.length, unmatchedSample: unmatched.slice(0, 10), keys };
 }
 
+/**
+ * A writer of the metadata an image file carries itself (DICOM patient, study, eye…), for
+ * the indexer: each key replaces the image's earlier value, as a CSV import does.
+ */
+export function fileMetadataWriter(
+  db: Database.Database,
+): (imageId: number, meta: Readonly<Record<string, string>>) => void {
+  const put = db.prepare(
+    'INSERT OR REPLACE INTO image_meta (image_id, key, value) VALUES (?, ?, ?)',
+  );
+  return (imageId, meta) => {
+    for (const [key, value] of Object.entries(meta)) put.run(imageId, key, value);
+  };
+}
+
 /** Metadata keys in the project, with how many images have each and how many values. */
 export function metadataKeys(db: Database.Database): MetadataKey[] {
   return db

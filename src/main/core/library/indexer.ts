@@ -5,6 +5,7 @@ import { IndexedLabels } from '../labels/indexed-labels';
 import { labelCounter } from '../labels/label-counts';
 import { writePreview } from './embedded-preview';
 import { ImageTable } from './image-table';
+import { fileMetadataWriter } from './image-metadata';
 import type { RootRow } from './library-db';
 import { probeImage, type ProbeResult } from './probe';
 
@@ -95,6 +96,7 @@ export class Indexer {
       'SELECT id FROM images WHERE hash = ? AND missing = 1 ORDER BY id LIMIT 1',
     );
     const labels = new IndexedLabels(db);
+    const putMeta = fileMetadataWriter(db);
     db.transaction(() => {
       rows.forEach((row, i) => {
         const r = results[i];
@@ -126,6 +128,7 @@ export class Indexer {
           gpsLon: r.exif.gpsLon,
           gpsAlt: r.exif.gpsAlt,
         });
+        if (r.meta) putMeta(id, r.meta);
         if (r.hash) labels.restoreByHash(id, r.hash);
         const root = roots.get(row.root_id);
         const segments = row.rel_path.split('/');

@@ -4,6 +4,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { readFileSafe } from '../util/safe-fs';
 import { MAX_IMAGE_BYTES } from './probe';
+import { imageSource, sharpOf, type ImageSource } from './image-source';
 
 /**
  * How an image is brought to a network's input size: [height, width] and the fit. The
@@ -29,12 +30,19 @@ export function geometryKey(g: InputGeometry): string {
  * The one pixel pipeline every path shares (training, evaluation, suggestions, heat maps,
  * `ocellus predict`, the bundle's predict.mjs): decode, EXIF orientation, alpha flattened
  * on white, bicubic resize to the input size by the geometry's fit, 8-bit sRGB. Returns
- * [h, w, 3] interleaved bytes. predict.mjs carries a copy of these exact steps.
+ * [h, w, 3] interleaved bytes. predict.mjs carries a copy of these exact steps. DICOM bytes
+ * are decoded first (library/image-source.ts); predict.mjs refuses them.
  */
-export async function networkPixels(input: string | Buffer, g: InputGeometry): Promise<Buffer> {
+export async function networkPixels(
+  input: string | Buffer | ImageSource,
+  g: InputGeometry,
+): Promise<Buffer> {
   const [h, w] = g.inputSize;
   const fit = g.resize === 'squash' ? 'fill' : g.resize === 'center-crop' ? 'cover' : 'contain';
-  const { data, info } = await sharp(input, { failOn: 'truncated' })
+  const bytes =
+    typeof input === 'string' ? await readFileSafe(input, { maxBytes: MAX_IMAGE_BYTES }) : input;
+  const source = Buffer.isBuffer(bytes) ? await imageSource(bytes) : bytes;
+  const { data, info } = await sharpOf(source, { failOn: 'truncated' })
     .rotate()
     .flatten({ background: '#ffffff' })
     .resize(w, h, { fit, position: 'centre', background: '#000000', kernel: 'cubic' })

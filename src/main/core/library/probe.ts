@@ -12,6 +12,7 @@ import {
 } from '../util/safe-fs';
 import { classifyOpenError, hasReadableSignature, headerProblem } from './image-formats';
 import { embeddedPreview } from './embedded-preview';
+import { DicomUnsupportedError, isDicom, readDicomFacts } from './dicom';
 
 /** What probing a file can find: every image status but 'pending'. */
 export type ProbeStatus = Exclude<ImageStatus, 'pending'>;
@@ -46,6 +47,8 @@ export interface ProbeResult {
   exif: ExifInfo;
   /** The camera's embedded preview JPEG (EXIF thumbnail), if any. */
   preview: Buffer | null;
+  /** Metadata the file itself carries (DICOM patient, study, eye…), as image metadata keys. */
+  meta: Record<string, string> | null;
 }
 
 /** An ExifInfo with every field null. */
@@ -97,12 +100,14 @@ export async function probeImage(
     format: null,
     exif: emptyExif(),
     preview: null,
+    meta: null,
   };
   const safe = { roots: options.roots, maxBytes: options.maxBytes ?? MAX_IMAGE_BYTES };
   const read = await readAndHash(absPath, safe);
   if ('status' in read) return { ...result, ...read };
   Object.assign(result, { size: read.size, mtimeMs: read.mtimeMs, hash: read.hash });
   if (read.size === 0) return { ...result, error: 'Empty file (0 bytes)' };
+  if (isDicom(read.head)) return { ...result, ...(await probeDicom(absPath, safe, read)) };
 
   // Header only; the pixel limit is judged by headerProblem so huge images still get their size.
   const header = await readHeader(absPath, safe, read.head, read.whole);
@@ -117,6 +122,31 @@ export async function probeImage(
   result.status = problem ? problem.status : 'ok';
   result.error = problem ? problem.error : null;
   return result;
+}
+
+/** Size, format and metadata of a DICOM file, from its header (pixels are not decoded here). */
+async function probeDicom(
+  absPath: string,
+  safe: SafeOpenOptions,
+  read: { head: Buffer; whole: boolean },
+): Promise<Partial<ProbeResult>> {
+  try {
+    const bytes = read.whole ? read.head : await readFileSafe(absPath, safe);
+    const facts = readDicomFacts(bytes);
+    const problem = headerProblem({ format: 'dicom', width: facts.width, height: facts.height });
+    return {
+      status: problem ? problem.status : 'ok',
+      error: problem ? problem.error : null,
+      width: facts.width,
+      height: facts.height,
+      format: 'dicom',
+      meta: facts.meta,
+    };
+  } catch (err) {
+    if (err instanceof FileRefusedError) return refusal(err);
+    const status = err instanceof DicomUnsupportedError ? 'unsupported' : 'broken';
+    return { status, error: `DICOM: ${errorMessage(err)}`, format: 'dicom' };
+  }
 }
 
 type Refusal = { status: 'broken' | 'unsupported'; error: string; size?: number; mtimeMs?: number };

@@ -1,7 +1,9 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { labelCounter } from '../labels/label-counts';
-import { isImagePath } from './image-formats';
+import { isImagePath, mayBeDicomPath } from './image-formats';
+import { hasDicomPreamble } from './dicom';
 import { ImageTable } from './image-table';
 import { scanRoot, type ScanEntry, type ScanProblem } from './scanner';
 
@@ -102,12 +104,13 @@ export async function reconcileRoot(
   if (!isFolder(rootPath)) return { ...result, rootPresent: false };
   const recorder = new FileRecorder(db);
   const seen = new Set<string>();
-  for await (const batch of scanRoot(rootPath, {
-    isCandidate: isImagePath,
+  for await (const found of scanRoot(rootPath, {
+    isCandidate: (rel) => isImagePath(rel) || mayBeDicomPath(rel),
     signal,
     onProblem: (p) => result.problems.push(p),
   })) {
     if (signal.aborted) return result;
+    const batch = await withoutNonDicom(found, rootPath);
     for (const e of batch) seen.add(e.relPath);
     result.pending += recorder.record(rootId, batch);
     result.seen = seen.size;
@@ -133,6 +136,19 @@ export async function reconcileRoot(
 }
 
 const GONE_CHUNK = 5000;
+
+/** The batch without its extensionless files that are not DICOM (README, LICENSE…). */
+async function withoutNonDicom(batch: ScanEntry[], rootPath: string): Promise<ScanEntry[]> {
+  const keep = await Promise.all(
+    batch.map(
+      (e) =>
+        isImagePath(e.relPath) ||
+        (e.unsupported === undefined &&
+          hasDicomPreamble(path.join(rootPath, ...e.relPath.split('/')), [rootPath])),
+    ),
+  );
+  return batch.filter((_, i) => keep[i]);
+}
 
 function isFolder(p: string): boolean {
   try {

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { isPathInside } from '../util/fs-safety';
 import { fileKind } from '../util/safe-fs';
-import { isImagePath } from './image-formats';
+import { isImagePath, mayBeDicomPath } from './image-formats';
+import { hasDicomPreamble } from './dicom';
 
 /** What changed under one root since the last flush, as '/'-separated relative paths. */
 export interface RootChanges {
@@ -40,7 +41,8 @@ export class RootWatcher {
       followSymlinks: false,
       awaitWriteFinish: { stabilityThreshold: options.stabilityMs ?? 600, pollInterval: 100 },
       ignored: (p: string, stats?: fs.Stats) =>
-        IGNORED_NAMES.test(path.basename(p)) || (stats?.isFile() === true && !isImagePath(p)),
+        IGNORED_NAMES.test(path.basename(p)) ||
+        (stats?.isFile() === true && !isImagePath(p) && !mayBeDicomPath(p)),
     });
     // chokidar's stats are lstat's for links (and it reports links even in its first scan
     // with followSymlinks off), so every path is judged afresh by upsert.
@@ -72,7 +74,14 @@ export class RootWatcher {
 
   private upsert(p: string): void {
     const rel = this.rel(p);
-    if (!rel || !isImagePath(p)) return;
+    if (!rel) return;
+    if (isImagePath(p)) this.record(p, rel);
+    else if (mayBeDicomPath(p)) {
+      void hasDicomPreamble(p, [this.rootPath]).then((yes) => yes && this.record(p, rel));
+    }
+  }
+
+  private record(p: string, rel: string): void {
     const entry = this.judge(p);
     if (entry === 'skip') return;
     if (entry === 'gone') {

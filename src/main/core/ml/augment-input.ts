@@ -1,4 +1,7 @@
 import sharp from 'sharp';
+import { imageSource, sharpOf } from '../library/image-source';
+import { MAX_IMAGE_BYTES } from '../library/probe';
+import { readFileSafe } from '../util/safe-fs';
 import { loadModelInput, normalise, type ModelInputSource } from './preprocess';
 import type { PreprocessingSpec } from './zoo-types';
 
@@ -30,7 +33,9 @@ export async function loadAugmentedInput(
   const bigH = Math.max(h, Math.round(h / p.zoom));
   const fit =
     spec.resize === 'squash' ? 'fill' : spec.resize === 'center-crop' ? 'cover' : 'contain';
-  let img = sharp(source.original, { failOn: 'truncated' })
+  // Through the safe reader and the shared opener, so a DICOM augments its decoded pixels.
+  const bytes = await readFileSafe(source.original, { maxBytes: MAX_IMAGE_BYTES });
+  let img = sharpOf(await imageSource(bytes), { failOn: 'truncated' })
     .rotate()
     .flatten({ background: '#ffffff' })
     .resize(bigW, bigH, { fit, position: 'centre', background: '#000000', kernel: 'cubic' })

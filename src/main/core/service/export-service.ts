@@ -18,6 +18,10 @@ import { camtrapMapping, saveCamtrapMapping } from '../export/camtrap-mapping';
 import { writeLabelsCsv } from '../export/csv';
 import { listExports, recordExport } from '../export/export-log';
 import { writeImageFolder } from '../export/imagefolder';
+import { PrivacyWriter } from '../export/privacy';
+import { withDecisionRule } from '../export/decision-rule';
+import { OperatingPointStore } from '../eval/operating-point-store';
+import { privacyOptions } from './clinic-service';
 import { LabelStore } from '../labels/label-store';
 import { applyLabelsCsv, readLabelsCsv } from '../export/label-import';
 import { prepareEmptyDir } from '../export/out-dir';
@@ -93,6 +97,7 @@ export function createExportService(ctx: Workspace): ExportApi {
       }
       const linkMode = o.linkMode === 'hardlink' ? 'hardlink' : 'copy';
       const deploymentsBy = o.deploymentsBy === 'camera' ? 'camera' : 'root';
+      const privacy = privacyOptions(o.privacy, format);
       const again = (freshOut: string) => api.dataset({ ...o, format, out: freshOut });
       return asJob(
         format,
@@ -107,13 +112,17 @@ export function createExportService(ctx: Workspace): ExportApi {
             return `${r.rows} images → ${r.file}`;
           }
           if (format === 'imagefolder') {
+            const writer = privacy ? new PrivacyWriter(privacy) : undefined;
             const r = await writeImageFolder(store.db, out, {
               mode: linkMode,
               signal: job.signal,
               onProgress: progress,
+              ...(writer ? { privacy: writer } : {}),
             });
             const split = r.splitFromRun ? `split of run ${r.splitFromRun}` : 'no run: all/';
-            return `${r.files} files (${linkMode}, ${split})${r.skipped.length ? `, ${r.skipped.length} skipped` : ''}`;
+            const how = writer ? 'private copies, see privacy-log.json' : linkMode;
+            const warned = writer?.warnings() ? `, ${writer.warnings()} with a warning` : '';
+            return `${r.files} files (${how}, ${split})${r.skipped.length ? `, ${r.skipped.length} skipped` : ''}${warned}`;
           }
           const r = writeCamtrapDp(store.db, out, store.summary().name, {
             deploymentsBy,
@@ -232,7 +241,14 @@ export async function createRunPredictor(ctx: Workspace, runId?: number): Promis
   const head = runs.head(id);
   if (run.status !== 'done' || !head)
     throw new OcellusError('INVALID_ARGUMENT', `Run ${id} has no trained model`);
-  return runPredictor(await ctx.resolveRunModel(run), head, run.classes, run.config.tta);
+  const predictor = await runPredictor(
+    await ctx.resolveRunModel(run),
+    head,
+    run.classes,
+    run.config.tta,
+  );
+  const point = new OperatingPointStore(store.db).get(id);
+  return withDecisionRule(predictor, point);
 }
 
 function newestDoneRun(runs: RunStore): number {

@@ -15,6 +15,7 @@ import { createExportService, createRunPredictor } from './export-service';
 import type { Predictor } from '../export/predict';
 import { createAssistService } from './assist-service';
 import { createPredictService } from './predict-service';
+import { createClinicService } from './clinic-service';
 import { createEvaluateService } from './evaluate-service';
 import type { JobInfo, MediaKind } from '../../../shared/types';
 import type { MediaFile } from '../library/library';
@@ -55,6 +56,7 @@ export function createOcellusService(options: HostOptions): OcellusService {
     predict: createPredictService(ctx, async () => {
       ctx.bus.emit('assist:changed', await assist.status());
     }),
+    clinic: createClinicService(ctx),
   });
   return {
     api,

@@ -19,10 +19,7 @@ import { requireObject, requirePath, requireString } from './validate';
 
 /** The `predict` domain: classifiers by id, manifests in shards, and importing their records. */
 // eslint-disable-next-line max-lines-per-function -- the predict domain's method table; each method is short and shares the open classifiers held here.
-export function createPredictService(
-  ctx: Workspace,
-  onImported: () => Promise<void>,
-): PredictApi {
+export function createPredictService(ctx: Workspace, onImported: () => Promise<void>): PredictApi {
   const open = new Map<string, Predictor>();
   const predictor = (id: unknown): Predictor => {
     const p = open.get(requireString(id, 'predictorId'));
@@ -65,7 +62,13 @@ export function createPredictService(
       const p = await load(source);
       const id = randomUUID();
       open.set(id, p);
-      return { id, classes: p.classes, engine: p.engine, tta: p.tta };
+      return {
+        id,
+        classes: p.classes,
+        engine: p.engine,
+        tta: p.tta,
+        decides: Boolean(p.decisionRule),
+      };
     },
     async images(id, files) {
       if (!Array.isArray(files)) throw new OcellusError('INVALID_ARGUMENT', 'files must be a list');

@@ -20,6 +20,7 @@ export const TABLE_OWNERS: Readonly<Record<string, string>> = {
   predictions: 'assist/prediction-store.ts',
   exports: 'export/export-log.ts',
   prediction_sets: 'assist/prediction-sets.ts',
+  operating_points: 'eval/operating-point-store.ts',
 };
 
 /**

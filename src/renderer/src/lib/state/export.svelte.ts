@@ -75,6 +75,9 @@ export class ExportState {
     this.#deploymentsBy = value;
   }
 
+  /** ImageFolder privacy: DICOM de-identified, photo metadata dropped, names pseudonymised. */
+  readonly privacy = $state({ deidentify: false, stripMetadata: false, pseudonymiseNames: false });
+
   #timezone = $state('+00:00');
   get timezone(): string {
     return this.#timezone;
@@ -220,6 +223,7 @@ export class ExportState {
         linkMode: this.#linkMode,
         deploymentsBy: this.#deploymentsBy,
         timezone: this.#timezone,
+        ...(format === 'imagefolder' ? { privacy: { ...this.privacy } } : {}),
       });
       this.#jobId = job.id;
     });

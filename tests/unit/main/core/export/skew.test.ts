@@ -11,6 +11,9 @@ import {
   readCachedInput,
 } from '../../../../../src/main/core/library/model-input';
 import { cacheDirFor } from '../../../../../src/main/core/library/derivative-paths';
+import { bundlePredictor } from '../../../../../src/main/core/export/predict';
+import { decide } from '../../../../../src/shared/decision';
+import { dicomBytes, writeBytes } from '../../../../helpers/dicom-fixtures';
 import { makeTestService, jobFinished as finished } from '../../../../helpers/service';
 import { writeTinyCnn } from '../../../../helpers/tiny-models';
 import type { JobInfo } from '../../../../../src/shared/types';
@@ -164,5 +167,98 @@ describe('one preprocessing path', () => {
     }
     expect([...worst.keys()].sort()).toEqual(KINDS.map(([n]) => n).sort());
     for (const [kind, diff] of worst) expect(diff, kind).toBeLessThanOrEqual(1e-3);
+  }, 120_000);
+
+  it('reads a DICOM as the same pixels as a PNG of them in ocellus predict; predict.mjs refuses it by name', async () => {
+    const dir = path.join(t.dir, 'dicom-vs-png');
+    const px = pattern(160, 120, 'red', 5);
+    const png = path.join(dir, 'red.png');
+    fs.mkdirSync(dir, { recursive: true });
+    await sharp(px, { raw: { width: 160, height: 120, channels: 3 } })
+      .png()
+      .toFile(png);
+    const dcm = writeBytes(
+      path.join(dir, 'red.dcm'),
+      dicomBytes(px, { width: 160, height: 120, channels: 3 }, { PatientID: 'P1' }),
+    );
+    const geometry = { inputSize: [64, 64] as [number, number], resize: 'center-crop' as const };
+    expect((await networkPixels(dcm, geometry)).equals(await networkPixels(png, geometry))).toBe(
+      true,
+    );
+    const predictor = await bundlePredictor(bundle);
+    try {
+      const [fromPng, fromDicom] = await predictor.predict([png, dcm]);
+      expect(fromDicom?.error).toBeNull();
+      expect(fromDicom?.probabilities).toEqual(fromPng?.probabilities);
+    } finally {
+      predictor.dispose();
+    }
+    const { stdout } = await run(process.execPath, ['predict.mjs', dir], {
+      cwd: bundle,
+      env: { ...process.env, NODE_PATH: path.join(REPO, 'node_modules') },
+    });
+    const rows = parseCsv(stdout).slice(1);
+    expect(rows.find((r) => r[0] === dcm)?.at(-1)).toMatch(
+      /DICOM file: predict.mjs does not decode DICOM; run "ocellus predict/,
+    );
+    expect(rows.find((r) => r[0] === png)?.at(-1)).toBe('');
+  }, 60_000);
+
+  it('applies a run operating point identically in the app, ocellus predict (project and bundle) and predict.mjs', async () => {
+    const runId = (await t.service.api.train.runs())[0]?.id ?? -1;
+    const point = await t.service.api.clinic.setOperatingPoint(runId, {
+      positiveClass: 'red',
+      by: 'sensitivity',
+      value: 0.9,
+    });
+    expect(point.sensitivity).toBeGreaterThanOrEqual(0.9);
+    expect(point.intervals.sensitivity).not.toBeNull();
+    expect(await t.service.api.clinic.operatingPoint(runId)).toEqual(point);
+    const withPoint = path.join(t.dir, 'bundle-op');
+    const job = await t.service.api.export.bundle({ out: withPoint });
+    expect((await finished(t.service, job.id)).error).toBeNull();
+    const labels = JSON.parse(fs.readFileSync(path.join(withPoint, 'labels.json'), 'utf8')) as {
+      classes: string[];
+      operatingPoint: { positiveClass: string; threshold: number };
+    };
+    expect(labels.operatingPoint).toMatchObject({
+      positiveClass: 'red',
+      threshold: point.threshold,
+    });
+    const files = fs
+      .readdirSync(photos, { recursive: true })
+      .map((f) => path.join(photos, String(f)))
+      .filter((f) => fs.statSync(f).isFile())
+      .sort();
+    const byPath = new Map<string, string[]>();
+    const note = (file: string, decision: string | undefined) =>
+      byPath.set(file, [...(byPath.get(file) ?? []), decision ?? '']);
+    for (const predictor of [
+      await t.service.runPredictor(runId),
+      await bundlePredictor(withPoint),
+    ]) {
+      try {
+        for (const row of await predictor.predict(files)) {
+          expect(row.decision).toBe(
+            decide(row.probabilities ?? [], predictor.classes, labels.operatingPoint),
+          );
+          note(row.path, row.decision);
+        }
+      } finally {
+        predictor.dispose();
+      }
+    }
+    const { stdout } = await run(process.execPath, ['predict.mjs', photos], {
+      cwd: withPoint,
+      env: { ...process.env, NODE_PATH: path.join(REPO, 'node_modules') },
+    });
+    const [header, ...rows] = parseCsv(stdout);
+    expect(header?.slice(-2)).toEqual(['decision', 'error']);
+    for (const r of rows) note(r[0] ?? '', r.at(-2));
+    expect(byPath.size).toBe(files.length);
+    for (const [file, decisions] of byPath) {
+      expect(decisions, file).toHaveLength(3);
+      expect(new Set(decisions).size, file).toBe(1);
+    }
   }, 120_000);
 });
