@@ -31,9 +31,10 @@ chown -R munge:munge /etc/munge /var/lib/munge /var/log/munge /run/munge
 chmod 0700 /etc/munge /var/lib/munge /var/log/munge
 chmod 0755 /run/munge
 chmod 0600 /etc/munge/munge.key
-if ! pgrep -u munge -x munged >/dev/null; then
-  runuser -u munge -- munged || unavailable "munged did not start"
-  pgrep -u munge -x munged >>"$STATE/pids" || true
+# A credential that round-trips says a munged is serving (a dead one may linger as a zombie).
+if ! munge -n 2>/dev/null | unmunge >/dev/null 2>&1; then
+  runuser -u munge -- munged --pid-file=/run/munge/munged.pid || unavailable "munged did not start"
+  cat /run/munge/munged.pid >>"$STATE/pids" 2>/dev/null || true
 fi
 
 # slurm.conf: one node (this host, its CPUs), one default partition, state under /var/spool.

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { OcellusError } from '../../shared/errors';
 import { predictionLine, predictionsHeader } from '../../shared/predictions-csv';
 import type { ImagePrediction, PredictSource, ShardSpec } from '../../shared/types';
+import { shardFileName } from '../core/cluster/slurm-script';
 import type { OcellusService } from '../core/service';
 import type { CliIo } from './cli-io';
 import { openToRead } from './open-project';
@@ -198,7 +199,7 @@ async function localShards(args: string[], count: number, io: CliIo): Promise<nu
           '--shard',
           `${i}/${count}`,
           '--out',
-          path.join(dir, shardFile(i, count)),
+          path.join(dir, shardFileName(i, count)),
           '--resume',
         ],
         {
@@ -225,9 +226,4 @@ function isOwnOption(args: string[], i: number): boolean {
   if (own.some((o) => a === o || a.startsWith(`${o}=`)) || a === '--resume') return true;
   const prev = args[i - 1] ?? '';
   return own.includes(prev);
-}
-
-/** The output file of shard i of N. */
-export function shardFile(index: number, count: number): string {
-  return `shard-${index}-of-${count}.jsonl`;
 }

@@ -27,6 +27,9 @@ export function inShard(index: number, shard: ShardSpec | undefined): boolean {
 export async function* manifestItems(manifest: string): AsyncGenerator<ManifestItem> {
   const st = fs.statSync(manifest, { throwIfNoEntry: false });
   if (!st) throw new OcellusError('NOT_FOUND', `No manifest at ${manifest}`);
+  // A FIFO or a device (/dev/zero) would never end: only a regular file or a folder.
+  if (!st.isFile() && !st.isDirectory())
+    throw new OcellusError('UNSUPPORTED', `${manifest} is neither a file nor a folder`);
   let index = 0;
   if (st.isDirectory()) {
     for (const file of walkImages(path.resolve(manifest)))
@@ -85,4 +88,32 @@ export async function writeManifest(dir: string, file: string): Promise<number> 
   }
   fs.renameSync(`${file}.partial`, file);
   return n;
+}
+
+/**
+ * Image files under the given files and folders (folders recursively, sorted, hidden entries
+ * skipped; files as given, a missing one too, so it gets an error row), at most `limit`
+ * entries visited: asynchronous, so a huge folder named by mistake never blocks the process.
+ */
+export async function collectFiles(paths: readonly string[], limit = 2_000_000): Promise<string[]> {
+  const out: string[] = [];
+  let visited = 0;
+  const walk = async (dir: string): Promise<void> => {
+    for (const name of (await fs.promises.readdir(dir)).sort()) {
+      if (++visited > limit)
+        throw new OcellusError('TOO_LARGE', `More than ${limit} entries under these folders`);
+      if (name.startsWith('.')) continue;
+      const child = path.join(dir, name);
+      const st = await fs.promises.stat(child).catch(() => null);
+      if (st?.isDirectory()) await walk(child);
+      else if (st && isImagePath(child)) out.push(child);
+    }
+  };
+  for (const p of paths) {
+    const abs = path.resolve(p);
+    const st = await fs.promises.stat(abs).catch(() => null);
+    if (st?.isDirectory()) await walk(abs);
+    else out.push(abs);
+  }
+  return out;
 }

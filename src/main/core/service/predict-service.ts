@@ -9,7 +9,8 @@ import type {
   ShardSpec,
 } from '../../../shared/types';
 import type { JobContext } from '../jobs/job-registry';
-import { bundlePredictor, collectImageFiles, type Predictor } from '../export/predict';
+import { collectFiles } from '../export/manifest';
+import { bundlePredictor, type Predictor } from '../export/predict';
 import { importPredictionRecords } from '../export/prediction-import';
 import { predictManifest } from '../export/shard-predict';
 import { initBackend } from '../ml/tf-runtime';
@@ -82,7 +83,7 @@ export function createPredictService(ctx: Workspace, onImported: () => Promise<v
     },
     async files(paths) {
       if (!Array.isArray(paths)) throw new OcellusError('INVALID_ARGUMENT', 'paths must be a list');
-      return collectImageFiles(paths.map((p, i) => requirePath(p, `paths[${i}]`)));
+      return collectFiles(paths.map((p, i) => requirePath(p, `paths[${i}]`)));
     },
     async manifest(options: ManifestPredictOptions) {
       const o = requireObject(options, 'options');
