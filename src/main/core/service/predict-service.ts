@@ -58,7 +58,7 @@ export function createPredictService(ctx: Workspace, onImported: () => Promise<v
     return result;
   };
 
-  return {
+  const api: PredictApi = {
     async open(source) {
       const p = await load(source);
       const id = randomUUID();
@@ -122,6 +122,24 @@ export function createPredictService(ctx: Workspace, onImported: () => Promise<v
       return result;
     },
   };
+  return ctx.options.host === 'cli' ? api : cliOnly(api);
+}
+
+/**
+ * The namespace as the UI's hosts serve it: refused. It reads and writes any path the caller
+ * names (bundles, manifests, outputs) and lists folders, which the renderer never needs and a
+ * page must not get (the UI serves only files under the project's roots).
+ */
+function cliOnly(api: PredictApi): PredictApi {
+  const refuse = async (): Promise<never> => {
+    throw new OcellusError(
+      'UNSUPPORTED',
+      'Batch prediction runs from the command line (ocellus predict), not from the app',
+    );
+  };
+  return Object.fromEntries(
+    Object.keys(api).map((name) => [name, refuse]),
+  ) as unknown as PredictApi;
 }
 
 function checkShard(value: unknown): ShardSpec | undefined {

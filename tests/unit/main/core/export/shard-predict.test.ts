@@ -210,3 +210,23 @@ describe('manifest predictions in shards', () => {
     expect(unmapped.unmatchedExamples[0]).toBe('/scratch/job/red/0.jpg');
   });
 });
+
+describe('the predict namespace outside the CLI', () => {
+  it('is refused by the app hosts: it lists folders and reads and writes any path', async () => {
+    const web = makeTestService('web');
+    try {
+      await expect(web.service.api.predict.files([web.dir])).rejects.toMatchObject({
+        code: 'UNSUPPORTED',
+      });
+      await expect(
+        web.service.api.predict.manifest({
+          source: { bundle: web.dir },
+          manifest: '/etc/hostname',
+          out: `${web.dir}/out.jsonl`,
+        }),
+      ).rejects.toMatchObject({ code: 'UNSUPPORTED' });
+    } finally {
+      await web.cleanup();
+    }
+  });
+});
