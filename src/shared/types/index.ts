@@ -9,3 +9,4 @@ export * from './train';
 export * from './export';
 export * from './assist';
 export * from './evaluate';
+export * from './detect';
