@@ -24,8 +24,9 @@ export interface Detection {
   status: 'pending' | 'confirmed' | 'deleted';
   /** Recurs at the same place across many images of one camera (a rock, a stump). */
   static: boolean;
-  /** The class a person gave this box, when any. */
+  /** The box's label, when any, and its confidence when it came from a classifier's results. */
   classId: number | null;
+  classConf: number | null;
 }
 
 /** A detector Ocellus can run: the built-in stand-in, a zoo entry or an imported folder. */
@@ -45,6 +46,8 @@ export interface DetectOptions {
   detector?: string | null;
   /** Boxes below this confidence are not stored (default 0.05, so the threshold can be lowered later). */
   minConfidence?: number;
+  /** Images sent to the detector process at a time (default 8). */
+  batchSize?: number;
 }
 
 /** Per-category image counts at one threshold (an image counts once per category it has). */
@@ -110,4 +113,29 @@ export interface StaticBoxGroup {
   box: NormalisedBox;
   images: number;
   detectionIds: number[];
+}
+
+/** A change to one box. */
+export interface DetectionChange {
+  status?: 'pending' | 'confirmed' | 'deleted';
+  category?: DetectionCategory;
+  /** The box's label (a class id), or null to clear it. */
+  classId?: number | null;
+  box?: NormalisedBox;
+}
+
+/** A box a person draws on an image. */
+export interface NewDetection {
+  imageId: number;
+  category: DetectionCategory;
+  box: NormalisedBox;
+  classId?: number | null;
+}
+
+/** What writing MegaDetector JSON produced. */
+export interface DetectionExportResult {
+  file: string;
+  detector: string;
+  images: number;
+  boxes: number;
 }

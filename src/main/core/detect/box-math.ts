@@ -16,6 +16,9 @@ export interface CategoryBox {
   category: DetectionCategory;
   confidence: number;
   box: NormalisedBox;
+  /** A label of the box (from imported results), and its confidence. */
+  classId?: number | null;
+  classConf?: number | null;
 }
 
 /** Intersection over union of two normalised [x, y, w, h] boxes. */

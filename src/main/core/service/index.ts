@@ -16,6 +16,7 @@ import { createExportService, createRunPredictor } from './export-service';
 import type { Predictor } from '../export/predict';
 import { createAssistService } from './assist-service';
 import { createEvaluateService } from './evaluate-service';
+import { createDetectService } from './detect-service';
 import { ModelStore } from '../ml/model-store';
 import path from 'node:path';
 import type { JobInfo, MediaKind } from '../../../shared/types';
@@ -65,6 +66,7 @@ export function createOcellusService(options: HostOptions): OcellusService {
     jobs: createJobsService(ctx),
     export: createExportService(ctx),
     assist: createAssistService(ctx, () => train),
+    detect: createDetectService(ctx),
   });
   return {
     api,
