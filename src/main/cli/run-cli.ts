@@ -15,6 +15,7 @@ import { metadata } from './metadata-command';
 import { train } from './train-command';
 import { exportBundle, exportDataset, importLabels, predict } from './export-commands';
 import { evaluate } from './evaluate-command';
+import { detect, exportDetections, importDetections } from './detect-commands';
 import { openToRead } from './open-project';
 import type { CliIo } from './cli-io';
 
@@ -56,6 +57,13 @@ Commands:
   evaluate <project.ocellus> [--run N] [--positive CLASS] [--threshold X] [--json]
                                                          a run's figures on its validation split
   metadata <project.ocellus> [file.csv] [--json]         import image metadata (path,<key>,…); list keys
+  detect <project.ocellus> [--detector id|folder] [--threshold 0.2] [--json] [--progress]
+                                                         find animals, people, vehicles; counts
+                                                         per category and empty at the threshold
+  export-detections <project.ocellus> --format megadetector --out <file.json> [--detector KEY] [--json]
+                                                         boxes as MegaDetector batch-output JSON
+  import-detections <project.ocellus> <file.json> [--json]
+                                                         boxes from MegaDetector batch output
 
 Options:
   --help, -h       show this help
@@ -79,6 +87,9 @@ export const COMMANDS = [
   'predict',
   'evaluate',
   'metadata',
+  'detect',
+  'export-detections',
+  'import-detections',
 ] as const;
 
 /**
@@ -167,6 +178,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await evaluate(service, rest, io);
       case 'metadata':
         return await metadata(service, rest, io);
+      case 'detect':
+        return await detect(service, rest, io);
+      case 'export-detections':
+        return await exportDetections(service, rest, io);
+      case 'import-detections':
+        return await importDetections(service, rest, io);
     }
   } catch (err) {
     // parseArgs' own errors (an unknown or malformed option) are usage errors.
