@@ -22,3 +22,4 @@ export const useTraining = () => getStates().training;
 export const useAssist = () => getStates().assist;
 export const useEvaluation = () => getStates().evaluation;
 export const useExportState = () => getStates().exportState;
+export const useDetect = () => getStates().detect;

@@ -1,5 +1,6 @@
 import { AppState } from './app.svelte';
 import { AssistState } from './assist.svelte';
+import { DetectState } from './detect.svelte';
 import { EvaluateState } from './evaluate.svelte';
 import { ExportState } from './export.svelte';
 import { ImageViewState } from './image-view.svelte';
@@ -21,6 +22,7 @@ export interface States {
   assist: AssistState;
   evaluation: EvaluateState;
   exportState: ExportState;
+  detect: DetectState;
 }
 
 /**
@@ -39,5 +41,18 @@ export function createStates(app: AppState = new AppState()): States {
   const training = new TrainState(app, ml);
   const exportState = new ExportState(app, labels);
   const evaluation = new EvaluateState(app, labels);
-  return { app, labels, library, imageView, jobs, ml, training, assist, evaluation, exportState };
+  const detect = new DetectState(app, labels, library);
+  return {
+    app,
+    labels,
+    library,
+    imageView,
+    jobs,
+    ml,
+    training,
+    assist,
+    evaluation,
+    exportState,
+    detect,
+  };
 }
