@@ -3,6 +3,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MdBatchOutput } from '../../../../../src/main/core/detect/megadetector-format';
 import { OcellusError } from '../../../../../src/shared/errors';
+import { parseCsv } from '../../../../../src/main/core/export/csv';
+import { validateCamtrapDp } from '../../../../helpers/camtrap-validator';
 import { jobFinished, makeTestService } from '../../../../helpers/service';
 
 const RESOURCES = path.resolve(__dirname, '../../../../../resources');
@@ -202,6 +204,35 @@ describe('detection in a project (the CenterNet stand-in on real photos)', () =>
         ]),
       );
     expect(byFile(back)).toEqual(byFile(input));
+  });
+
+  it('Camtrap DP with boxes: media-level observations with bbox fields that validate against the 1.0 schemas', async () => {
+    // The latest results are the imported MegaDetector file above (a heron box on cat.jpg).
+    await t.service.api.export.setCamtrapMapping([
+      { className: 'heron', observationType: 'animal', scientificName: 'Ardea cinerea' },
+    ]);
+    const out = path.join(t.dir, 'camtrap');
+    const job = await t.service.api.export.dataset({ format: 'camtrap-dp', out });
+    expect((await jobFinished(t.service, job)).state).toBe('done');
+    expect(validateCamtrapDp(out)).toEqual([]);
+    const [header = [], ...rows] = parseCsv(
+      fs.readFileSync(path.join(out, 'observations.csv'), 'utf8'),
+    );
+    const obs = rows.map((r) => Object.fromEntries(header.map((h, i) => [h, r[i] ?? ''])));
+    const boxes = obs.filter((o) => o['observationLevel'] === 'media');
+    expect(boxes.map((o) => [o['observationType'], o['scientificName']]).sort()).toEqual([
+      ['animal', 'Ardea cinerea'],
+      ['human', ''],
+      ['vehicle', ''],
+    ]);
+    const heron = boxes.find((o) => o['scientificName'] === 'Ardea cinerea');
+    expect([
+      heron?.['bboxX'],
+      heron?.['bboxY'],
+      heron?.['bboxWidth'],
+      heron?.['bboxHeight'],
+    ]).toEqual(['0.1', '0.2', '0.3', '0.4']);
+    expect(heron?.['classificationProbability']).toBe('0.87');
   });
 
   it('refuses a file that is not MegaDetector output, saying why, and changes nothing', async () => {
