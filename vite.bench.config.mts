@@ -2,7 +2,7 @@ import { nodeToolConfig } from './vite.node-tool.mjs';
 
 /**
  * The benchmarks (bench/*.ts) into out/bench/: `npm run bench:import | bench:embed |
- * bench:label | bench:similar | bench:train | bench:accuracy | bench:predict`. (bench/label.ts loads Playwright, a dev
+ * bench:label | bench:similar | bench:train | bench:accuracy | bench:predict | bench:detect`. (bench/label.ts loads Playwright, a dev
  * dependency, at run time.)
  */
 export default nodeToolConfig('out/bench', {
@@ -13,4 +13,5 @@ export default nodeToolConfig('out/bench', {
   train: 'bench/train.ts',
   accuracy: 'bench/accuracy.ts',
   predict: 'bench/predict.ts',
+  detect: 'bench/detect.ts',
 });
