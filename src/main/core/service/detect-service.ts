@@ -60,6 +60,12 @@ export function createDetectService(ctx: ServiceContext): DetectApi {
   const required = (detector: unknown): string => {
     const d = chosen(detector);
     if (!d) throw new OcellusError('NOT_FOUND', 'No detector has run on this project yet');
+    if (!detectorsUsed(db()).includes(d)) {
+      throw new OcellusError(
+        'NOT_FOUND',
+        `No results of detector ${d.slice(0, 200)} in this project`,
+      );
+    }
     return d;
   };
   const query = (q: unknown) => {
@@ -242,7 +248,7 @@ export function createDetectService(ctx: ServiceContext): DetectApi {
       return result;
     },
     async exportResults(file, detector) {
-      const target = requirePath(file, 'file');
+      const target = newFilePath(file);
       const key = required(detector);
       const names = new Map(new ClassStore(db()).list().map((c) => [c.id, c.name]));
       const output = exportMegaDetector(db(), key, roots(), names);
@@ -252,6 +258,27 @@ export function createDetectService(ctx: ServiceContext): DetectApi {
     },
   };
   return api;
+}
+
+/**
+ * A path to write a new file at: never an existing one (a file is not replaced, and a device,
+ * FIFO or link there is never written through or renamed over), in a folder that exists.
+ */
+function newFilePath(value: unknown): string {
+  const target = requirePath(value, 'file');
+  let exists = true;
+  try {
+    fs.lstatSync(target);
+  } catch {
+    exists = false;
+  }
+  if (exists) {
+    throw new OcellusError('ALREADY_EXISTS', `${target} already exists: choose a new file name`);
+  }
+  if (!fs.existsSync(path.dirname(target)) || !fs.statSync(path.dirname(target)).isDirectory()) {
+    throw new OcellusError('NOT_FOUND', `No folder ${path.dirname(target)} to write into`);
+  }
+  return target;
 }
 
 function requireId(value: unknown, name: string): number {

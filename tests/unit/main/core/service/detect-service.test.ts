@@ -235,6 +235,24 @@ describe('detection in a project (the CenterNet stand-in on real photos)', () =>
     expect(heron?.['classificationProbability']).toBe('0.87');
   });
 
+  it('never writes results over an existing file, a device or a link', async () => {
+    const existing = path.join(t.dir, 'existing.json');
+    fs.writeFileSync(existing, 'keep me');
+    const link = path.join(t.dir, 'link.json');
+    fs.symlinkSync(existing, link);
+    for (const target of [existing, link]) {
+      await expect(t.service.api.detect.exportResults(target)).rejects.toMatchObject({
+        code: 'ALREADY_EXISTS',
+      });
+    }
+    expect(fs.readFileSync(existing, 'utf8')).toBe('keep me');
+    expect(fs.lstatSync(link).isSymbolicLink()).toBe(true);
+    await expect(
+      t.service.api.detect.exportResults(path.join(t.dir, 'new.json'), 'no-such-detector'),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(fs.existsSync(path.join(t.dir, 'new.json'))).toBe(false);
+  });
+
   it('refuses a file that is not MegaDetector output, saying why, and changes nothing', async () => {
     const bad = path.join(t.dir, 'bad.json');
     fs.writeFileSync(
