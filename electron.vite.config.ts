@@ -21,6 +21,7 @@ export default defineConfig({
           web: resolve(__dirname, 'src/main/web/main.ts'),
           'embed-worker': resolve(__dirname, 'src/main/core/ml/embed-worker.ts'),
           'head-worker': resolve(__dirname, 'src/main/core/train/head-worker.ts'),
+          'detect-worker': resolve(__dirname, 'src/main/core/detect/detect-worker.ts'),
         },
       },
     },

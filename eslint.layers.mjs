@@ -11,6 +11,7 @@ export const coreLayers = [
   ['library'], // roots, scan, watch, EXIF, sequences, thumbnails, model inputs
   ['model'], // the head and its weights
   ['ml'], // backends, engines, base models, embeddings, ONNX conversion
+  ['detect'], // detectors, boxes, detection jobs, MegaDetector interchange
   ['train'], // runs, splits, the head and fine-tune trainers
   ['eval', 'assist'], // metrics; suggestions, similar images, heat maps
   ['export'], // bundles, dataset exports, predictions

@@ -2,7 +2,8 @@ import { nodeToolConfig } from './vite.node-tool.mjs';
 
 /**
  * The benchmarks (bench/*.ts) into out/bench/: `npm run bench:import | bench:embed |
- * bench:label | bench:similar | bench:train | bench:accuracy | bench:predict | bench:shards`. (bench/label.ts loads Playwright, a dev
+ * bench:label | bench:similar | bench:train | bench:accuracy | bench:predict | bench:shards |
+ * bench:detect`. (bench/label.ts loads Playwright, a dev
  * dependency, at run time.)
  */
 export default nodeToolConfig('out/bench', {
@@ -14,4 +15,5 @@ export default nodeToolConfig('out/bench', {
   accuracy: 'bench/accuracy.ts',
   predict: 'bench/predict.ts',
   shards: 'bench/shards.ts',
+  detect: 'bench/detect.ts',
 });

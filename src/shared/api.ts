@@ -77,6 +77,20 @@ import type {
   OperatingPointTarget,
   RunOperatingPoint,
 } from './types/clinic';
+import type {
+  Detection,
+  DetectionChange,
+  DetectionCounts,
+  DetectionCountsQuery,
+  DetectionExportResult,
+  DetectionImportResult,
+  DetectOptions,
+  DetectorInfo,
+  MarkEmptyOptions,
+  MarkEmptyResult,
+  NewDetection,
+  StaticBoxGroup,
+} from './types/detect';
 import type { SerializedError } from './errors';
 
 export interface AppApi {
@@ -308,6 +322,42 @@ export interface PredictApi {
   importRecords(options: PredictionImportOptions): Promise<PredictionImportResult>;
 }
 
+/** Camera-trap detection: detectors, boxes, empty filtering, MegaDetector interchange. */
+export interface DetectApi {
+  /** The built-in stand-in and the zoo's detectors, with whether each is on this machine. */
+  detectors(): Promise<DetectorInfo[]>;
+  /** Runs a detector over the project's images as a job; results are cached per content and detector. */
+  run(options?: DetectOptions): Promise<JobInfo>;
+  /** Detectors with results in this project, most recently used first. */
+  used(): Promise<string[]>;
+  /** Images per category at a threshold (burst-aware by default). */
+  counts(query: DetectionCountsQuery): Promise<DetectionCounts>;
+  /** The image ids of one category (or 'empty') at a threshold, for the grid's filter. */
+  imageIds(query: DetectionCountsQuery & { category: DetectionFilter }): Promise<number[]>;
+  /** An image's boxes from a detector (default: the latest used) and people's. */
+  boxes(imageId: number, detector?: string | null): Promise<Detection[]>;
+  /** Confirms, deletes, relabels or moves a box. */
+  updateBox(id: number, change: DetectionChange): Promise<Detection>;
+  /** Adds a box a person drew. */
+  addBox(box: NewDetection): Promise<Detection>;
+  /** Labels the images with no box at the threshold as empty, in one undoable batch. */
+  markEmpty(options: MarkEmptyOptions): Promise<MarkEmptyResult>;
+  /** Boxes recurring at one place (IoU ≥ 0.9) across many images of one camera. */
+  staticBoxes(options?: {
+    detector?: string | null;
+    minImages?: number;
+  }): Promise<StaticBoxGroup[]>;
+  /** Hides the boxes of static groups (they stay, marked deleted); returns how many. */
+  suppressStatic(detectionIds: number[]): Promise<number>;
+  /** Reads a MegaDetector batch-output JSON into the project. */
+  importResults(file: string): Promise<DetectionImportResult>;
+  /** Writes a detector's results as MegaDetector batch-output JSON. */
+  exportResults(file: string, detector?: string | null): Promise<DetectionExportResult>;
+}
+
+/** What the grid can filter on by detection. */
+export type DetectionFilter = 'empty' | 'animal' | 'person' | 'vehicle';
+
 export interface OcellusApi {
   app: AppApi;
   project: ProjectApi;
@@ -322,6 +372,7 @@ export interface OcellusApi {
   assist: AssistApi;
   predict: PredictApi;
   clinic: ClinicApi;
+  detect: DetectApi;
 }
 
 /** Events pushed by the main side, with their payloads. */
@@ -336,6 +387,8 @@ export interface ApiEvents {
   'export:recorded': ExportRecord;
   /** Suggestions changed (new predictions, or quick-retrain state). */
   'assist:changed': PredictionStatus;
+  /** Boxes changed (a detection job's batch, an import, a person's edit). */
+  'detect:changed': { detector: string | null };
 }
 
 export type Domain = keyof OcellusApi;
@@ -412,6 +465,21 @@ export const API_METHODS = {
   ],
   predict: ['open', 'images', 'close', 'files', 'manifest', 'importRecords'],
   clinic: ['leakage', 'setOperatingPoint', 'operatingPoint', 'clearOperatingPoint'],
+  detect: [
+    'detectors',
+    'run',
+    'used',
+    'counts',
+    'imageIds',
+    'boxes',
+    'updateBox',
+    'addBox',
+    'markEmpty',
+    'staticBoxes',
+    'suppressStatic',
+    'importResults',
+    'exportResults',
+  ],
 } as const satisfies MethodTable;
 
 /** Runtime list of every event. */
@@ -425,6 +493,7 @@ export const API_EVENTS = [
   'train:run',
   'export:recorded',
   'assist:changed',
+  'detect:changed',
 ] as const satisfies readonly EventName[];
 
 // Compile-time proof that the tables above list every member of the interfaces.

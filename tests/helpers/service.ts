@@ -5,7 +5,7 @@ import { makeTmpDir } from './tmp-dir';
 /** A real service on temporary folders, as the CLI or browser mode would build it. */
 export function makeTestService(
   host: 'web' | 'cli' = 'web',
-  options: { watch?: boolean; writeStabilityMs?: number } = {},
+  options: { watch?: boolean; writeStabilityMs?: number; resourcesDir?: string } = {},
 ): {
   service: OcellusService;
   dir: string;
@@ -19,6 +19,7 @@ export function makeTestService(
     defaultProjectDir: tmp.dir,
     watch: options.watch ?? false,
     writeStabilityMs: options.writeStabilityMs ?? 200,
+    ...(options.resourcesDir ? { resourcesDir: options.resourcesDir } : {}),
   });
   return {
     service,

@@ -19,6 +19,7 @@ import { importPredictions } from './import-predictions-command';
 import { cluster } from './cluster-command';
 import { evaluate } from './evaluate-command';
 import { leakage, operatingPoint } from './clinic-commands';
+import { detect, exportDetections, importDetections } from './detect-commands';
 import { openToRead } from './open-project';
 import type { CliIo } from './cli-io';
 
@@ -82,6 +83,13 @@ Commands:
         (--sensitivity X | --specificity X | --threshold X) [--clear] [--json]
                                                          fix the run's threshold for a class (figures
                                                          + CIs); bundles and predict apply it
+  detect <project.ocellus> [--detector id|folder] [--threshold 0.2] [--json] [--progress]
+                                                         find animals, people, vehicles; counts
+                                                         per category and empty at the threshold
+  export-detections <project.ocellus> --format megadetector --out <file.json> [--detector KEY] [--json]
+                                                         boxes as MegaDetector batch-output JSON
+  import-detections <project.ocellus> <file.json> [--json]
+                                                         boxes from MegaDetector batch output
 
 Options:
   --help, -h       show this help
@@ -109,6 +117,9 @@ export const COMMANDS = [
   'metadata',
   'leakage',
   'operating-point',
+  'detect',
+  'export-detections',
+  'import-detections',
 ] as const;
 
 /**
@@ -152,6 +163,9 @@ const HANDLERS: Record<
   metadata,
   leakage,
   'operating-point': operatingPoint,
+  detect,
+  'export-detections': exportDetections,
+  'import-detections': importDetections,
 };
 
 const wantsHelp = (args: string[]): boolean => args.includes('--help') || args.includes('-h');

@@ -11,3 +11,4 @@ export * from './assist';
 export * from './evaluate';
 export * from './predict';
 export * from './clinic';
+export * from './detect';

@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import type { CamtrapClassMapping } from '../../../shared/types';
+import { ClassStore } from '../labels/class-store';
 import { cameraKey } from '../library/sequences';
+import { boxObservations } from './camtrap-boxes';
 import { camtrapMapping } from './camtrap-mapping';
 import {
   DEPLOYMENT_FIELDS,
@@ -93,7 +95,9 @@ export function writeCamtrapDp(
   const deployments = writeDeployments(outDir, media, opts.deploymentsBy, result);
   writeMedia(outDir, media);
   result.media = media.length;
-  const taxa = writeObservations(outDir, media, mapping, result, opts);
+  const taxa = writeObservations(outDir, media, mapping, result, opts, (firstId) =>
+    boxObservations(db, boxMedia(media), mapping, classNames(db), firstId),
+  );
   writePackage(outDir, projectName, opts, media, deployments, taxa);
   return result;
 }
@@ -194,6 +198,7 @@ function writeObservations(
   mapping: Map<string, CamtrapClassMapping>,
   result: CamtrapResult,
   opts: CamtrapOptions,
+  boxes: (firstId: number) => { rows: Row[]; taxa: string[] },
 ): string[] {
   const events = new Map<string, Medium[]>();
   for (const m of media) {
@@ -251,8 +256,11 @@ function writeObservations(
     done += list.length;
     opts.onProgress?.(done, media.length);
   }
+  const perBox = boxes(n);
+  rows.push(...perBox.rows);
+  for (const t of perBox.taxa) taxa.add(t);
   writeTable(path.join(outDir, 'observations.csv'), OBSERVATION_FIELDS, rows);
-  result.observations = n;
+  result.observations = n + perBox.rows.length;
   return [...taxa].sort();
 }
 
@@ -295,7 +303,7 @@ function writePackage(
       samplingDesign: 'opportunistic',
       captureMethod: ['activityDetection'],
       individualAnimals: false,
-      observationLevel: ['event'],
+      observationLevel: ['event', 'media'],
     },
     spatial: {
       type: 'Polygon',
@@ -355,4 +363,20 @@ function slug(s: string): string {
 function safeSegment(s: string): string {
   const clean = s.replace(/^[./~]+/, '');
   return clean === '' ? 'images' : clean;
+}
+
+/** The media as box observations need them: event of each (its sequence, or itself). */
+function boxMedia(media: Medium[]) {
+  return media.map((m) => ({
+    imageId: m.im.id,
+    mediaId: m.id,
+    deploymentId: m.deploymentId,
+    eventId: m.im.sequenceId !== null ? `seq-${m.im.sequenceId}` : `img-${m.im.id}`,
+    timestamp: m.timestamp,
+  }));
+}
+
+/** Class id → name. */
+function classNames(db: Database.Database): Map<number, string> {
+  return new Map(new ClassStore(db).list().map((c) => [c.id, c.name]));
 }

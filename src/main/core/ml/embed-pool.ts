@@ -300,3 +300,8 @@ export class EmbedPool {
 export function defaultWorkers(backend: BackendName | null): number {
   return backend === 'tensorflow' ? 1 : Math.max(1, os.availableParallelism());
 }
+
+/** How ML child processes start now (fork, or the Electron shell's utility process); the detector runs in one too. */
+export function mlProcessLauncher(): MlProcessLauncher {
+  return launcher;
+}

@@ -16,6 +16,7 @@ import type { Predictor } from '../export/predict';
 import { createAssistService } from './assist-service';
 import { createPredictService } from './predict-service';
 import { createClinicService } from './clinic-service';
+import { createDetectService } from './detect-service';
 import { createEvaluateService } from './evaluate-service';
 import type { JobInfo, MediaKind } from '../../../shared/types';
 import type { MediaFile } from '../library/library';
@@ -57,6 +58,7 @@ export function createOcellusService(options: HostOptions): OcellusService {
       ctx.bus.emit('assist:changed', await assist.status());
     }),
     clinic: createClinicService(ctx),
+    detect: createDetectService(ctx),
   });
   return {
     api,

@@ -21,6 +21,8 @@ export const TABLE_OWNERS: Readonly<Record<string, string>> = {
   exports: 'export/export-log.ts',
   prediction_sets: 'assist/prediction-sets.ts',
   operating_points: 'eval/operating-point-store.ts',
+  detections: 'detect/detection-store.ts',
+  detection_images: 'detect/detection-store.ts',
 };
 
 /**

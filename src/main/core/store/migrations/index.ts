@@ -12,6 +12,7 @@ import { step as v11 } from './011-image-meta-and-run-weights';
 import { step as v13 } from './013-keyset-indexes';
 import { step as v14 } from './014-run-estimate';
 import { step as v16 } from './016-run-title-and-base-name';
+import { step as v17 } from './017-detections';
 import { step as v18 } from './018-operating-points';
 import { step as v19 } from './019-prediction-sets';
 
@@ -39,6 +40,7 @@ export const MIGRATIONS: readonly Migration[] = [
   v13,
   v14,
   v16,
+  v17,
   v18,
   v19,
 ];

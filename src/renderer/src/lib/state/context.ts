@@ -23,3 +23,4 @@ export const useAssist = () => getStates().assist;
 export const useEvaluation = () => getStates().evaluation;
 export const useExportState = () => getStates().exportState;
 export const useClinic = () => getStates().clinic;
+export const useDetect = () => getStates().detect;

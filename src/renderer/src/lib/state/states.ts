@@ -1,6 +1,7 @@
 import { AppState } from './app.svelte';
 import { AssistState } from './assist.svelte';
 import { ClinicState } from './clinic.svelte';
+import { DetectState } from './detect.svelte';
 import { EvaluateState } from './evaluate.svelte';
 import { ExportState } from './export.svelte';
 import { ImageViewState } from './image-view.svelte';
@@ -23,6 +24,7 @@ export interface States {
   evaluation: EvaluateState;
   exportState: ExportState;
   clinic: ClinicState;
+  detect: DetectState;
 }
 
 /**
@@ -42,6 +44,7 @@ export function createStates(app: AppState = new AppState()): States {
   const exportState = new ExportState(app, labels);
   const evaluation = new EvaluateState(app, labels);
   const clinic = new ClinicState(app, evaluation);
+  const detect = new DetectState(app, labels, library);
   return {
     app,
     labels,
@@ -54,5 +57,6 @@ export function createStates(app: AppState = new AppState()): States {
     evaluation,
     exportState,
     clinic,
+    detect,
   };
 }

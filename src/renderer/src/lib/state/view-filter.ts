@@ -1,3 +1,4 @@
+import type { DetectionFilter } from '../../../../shared/api';
 import type { ImageFilter } from '../../../../shared/types';
 
 /** What the grid shows. Later kinds (predicted class, confidence…) slot in here. */
@@ -14,7 +15,9 @@ export type ViewFilter =
   | { kind: 'disagrees' }
   | { kind: 'predicted'; classId: number }
   /** "More like this": exactly these images, most similar first. */
-  | { kind: 'similar'; imageId: number; ids: number[] };
+  | { kind: 'similar'; imageId: number; ids: number[] }
+  /** Images of one detection category (or none) at a threshold: exactly these ids. */
+  | { kind: 'detection'; category: DetectionFilter; threshold: number; ids: number[] };
 
 /** The API's filter for what the grid shows (before the confidence range). */
 export function baseQuery(f: ViewFilter): ImageFilter {
@@ -40,5 +43,7 @@ export function baseQuery(f: ViewFilter): ImageFilter {
       return { predictedClassId: f.classId };
     case 'similar':
       return { imageIds: [f.imageId, ...f.ids] };
+    case 'detection':
+      return { imageIds: f.ids };
   }
 }

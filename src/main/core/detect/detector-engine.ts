@@ -1,0 +1,167 @@
+import fs from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
+import { loadGraphModel, type GraphModel } from '@tensorflow/tfjs-converter';
+import type { InferenceSession } from 'onnxruntime-node';
+import { OcellusError } from '../../../shared/errors';
+import { diskModelHandler } from '../ml/model-io';
+import { createSession, loadOrt, type Ort } from '../ml/onnx/onnx-engine';
+import { channelsFirst } from '../ml/preprocess';
+import { initBackend, type BackendName } from '../ml/tf-runtime';
+import { nms, unletterbox, type CategoryBox } from './box-math';
+import { decodeOutput, guessDecoder, type DecoderKind, type OutputTensor } from './decode';
+import type { DetectorSpec } from './detector-spec';
+import { letterbox, type Letterboxed } from './letterbox';
+
+/** Runs a detector network on one letterboxed input ([h, w, 3] floats) and returns its output. */
+export interface DetectorRuntime {
+  readonly engine: 'onnx' | 'tfjs';
+  readonly backend: BackendName | null;
+  run(input: Float32Array): Promise<OutputTensor>;
+  dispose(): void;
+}
+
+/** The detector network on ONNX Runtime. */
+class OnnxRuntime implements DetectorRuntime {
+  readonly engine = 'onnx' as const;
+  readonly backend = null;
+  constructor(
+    private readonly session: InferenceSession,
+    private readonly ort: Ort,
+    private readonly spec: DetectorSpec,
+  ) {}
+
+  async run(input: Float32Array): Promise<OutputTensor> {
+    const [h, w] = this.spec.inputSize;
+    const tensor =
+      this.spec.layout === 'NCHW'
+        ? new this.ort.Tensor('float32', channelsFirst(input, 1, h, w), [1, 3, h, w])
+        : new this.ort.Tensor('float32', input, [1, h, w, 3]);
+    const name = this.spec.input ?? this.session.inputNames[0] ?? '';
+    const result = await this.session.run({ [name]: tensor });
+    const out = result[this.spec.output ?? this.session.outputNames[0] ?? ''];
+    if (!out) throw new Error('The detector gave no output');
+    return { data: out.data as Float32Array, dims: out.dims };
+  }
+
+  dispose(): void {
+    void this.session.release();
+  }
+}
+
+/** The detector network as a TF.js graph model (the stand-in and other TF.js detectors). */
+class TfjsRuntime implements DetectorRuntime {
+  readonly engine = 'tfjs' as const;
+  constructor(
+    private readonly model: GraphModel,
+    private readonly spec: DetectorSpec,
+    readonly backend: BackendName,
+  ) {}
+
+  async run(input: Float32Array): Promise<OutputTensor> {
+    const [h, w] = this.spec.inputSize;
+    const x = tf.tensor4d(input, [1, h, w, 3]);
+    try {
+      const out = this.model.execute(x, this.spec.output) as tf.Tensor;
+      try {
+        return { data: (await out.data()) as Float32Array, dims: out.shape };
+      } finally {
+        out.dispose();
+      }
+    } finally {
+      x.dispose();
+    }
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}
+
+/** Starts the runtime a detector needs: ONNX Runtime for .onnx files, TF.js for graph models. */
+export async function createDetectorRuntime(
+  spec: DetectorSpec,
+  backend: BackendName | null = null,
+  threads?: number,
+): Promise<DetectorRuntime> {
+  if (spec.format === 'onnx') {
+    const ort = await loadOrt();
+    const session = await createSession(fs.readFileSync(spec.file), threads);
+    return new OnnxRuntime(session, ort, spec);
+  }
+  const active = await initBackend(backend);
+  const model = await loadGraphModel(diskModelHandler(spec.file));
+  return new TfjsRuntime(model, spec, active);
+}
+
+/** The network input of letterboxed bytes: floats, divided as the detector expects. */
+export function detectorInput(rgb: Uint8Array, divisor: number): Float32Array {
+  const out = new Float32Array(rgb.length);
+  const k = 1 / divisor;
+  for (let i = 0; i < rgb.length; i++) out[i] = (rgb[i] ?? 0) * k;
+  return out;
+}
+
+/** The boxes of one image, and its oriented size. */
+export interface ImageDetections {
+  width: number;
+  height: number;
+  boxes: CategoryBox[];
+}
+
+/** A detector ready to run: its network, its decoding and category map. */
+export class Detector {
+  private decoder: DecoderKind | null;
+
+  constructor(
+    readonly spec: DetectorSpec,
+    readonly runtime: DetectorRuntime,
+    /** Boxes under this confidence are dropped (kept low: the threshold is chosen later). */
+    private readonly minConfidence = 0.05,
+  ) {
+    this.decoder = spec.decoder === 'auto' ? null : spec.decoder;
+  }
+
+  /** Decodes and letterboxes encoded image bytes (sharp's threads; can run ahead of `infer`). */
+  prepare(bytes: Buffer): Promise<Letterboxed> {
+    return letterbox(bytes, this.spec.inputSize);
+  }
+
+  /** Runs the network on a letterboxed image and returns its boxes, normalised to the image. */
+  async infer(prepared: Letterboxed): Promise<ImageDetections> {
+    const out = await this.runtime.run(detectorInput(prepared.rgb, this.spec.divisor));
+    this.decoder ??= guessDecoder(out.dims);
+    if (!this.decoder) {
+      throw new OcellusError(
+        'UNSUPPORTED',
+        `Cannot read a detector output of shape [${out.dims.join(', ')}]: say its decoder in detector.json`,
+      );
+    }
+    const boxes: CategoryBox[] = [];
+    for (const raw of decodeOutput(this.decoder, out, this.minConfidence)) {
+      const category = this.spec.classMap[Math.round(raw.cls)];
+      if (!category) continue;
+      const box = unletterbox(raw, prepared.geometry);
+      if (box) boxes.push({ category, confidence: raw.score, box });
+    }
+    const { width, height } = prepared.geometry;
+    return { width, height, boxes: nms(boxes) };
+  }
+
+  /** Detects in one image's bytes. */
+  async detect(bytes: Buffer): Promise<ImageDetections> {
+    return this.infer(await this.prepare(bytes));
+  }
+
+  dispose(): void {
+    this.runtime.dispose();
+  }
+}
+
+/** Loads a detector and its runtime. */
+export async function createDetector(
+  spec: DetectorSpec,
+  options: { backend?: BackendName | null; minConfidence?: number; threads?: number } = {},
+): Promise<Detector> {
+  const runtime = await createDetectorRuntime(spec, options.backend ?? null, options.threads);
+  return new Detector(spec, runtime, options.minConfidence);
+}

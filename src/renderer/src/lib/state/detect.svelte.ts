@@ -1,0 +1,237 @@
+import type { DetectionFilter } from '../../../../shared/api';
+import type {
+  Detection,
+  DetectionChange,
+  DetectionCounts,
+  DetectorInfo,
+  NewDetection,
+  StaticBoxGroup,
+} from '../../../../shared/types';
+import type { AppState } from './app.svelte';
+import type { LabelsState } from './labels.svelte';
+import type { LibraryState } from './library.svelte';
+
+/** The stand-in's default: low enough to keep most animals, above its scores on bare ground. */
+export const DEFAULT_THRESHOLD = 0.2;
+
+/**
+ * Camera-trap detection: which detector ran, the threshold and its live counts, the grid's
+ * detection filters, marking the rest empty, recurring static boxes, and the boxes of the
+ * image on screen.
+ */
+export class DetectState {
+  readonly #app: AppState;
+  readonly #labels: LabelsState;
+  readonly #library: LibraryState;
+
+  #detectors = $state<DetectorInfo[]>([]);
+  get detectors(): DetectorInfo[] {
+    return this.#detectors;
+  }
+
+  /** Detectors with results here, most recent first; the first is the one shown. */
+  #used = $state<string[]>([]);
+  get used(): string[] {
+    return this.#used;
+  }
+  get detector(): string | null {
+    return this.#used[0] ?? null;
+  }
+
+  #threshold = $state(DEFAULT_THRESHOLD);
+  get threshold(): number {
+    return this.#threshold;
+  }
+
+  #burstAware = $state(true);
+  get burstAware(): boolean {
+    return this.#burstAware;
+  }
+
+  #counts = $state<DetectionCounts | null>(null);
+  get counts(): DetectionCounts | null {
+    return this.#counts;
+  }
+
+  #staticGroups = $state<StaticBoxGroup[]>([]);
+  get staticGroups(): StaticBoxGroup[] {
+    return this.#staticGroups;
+  }
+
+  /** The last "mark empty" outcome, for the panel to say. */
+  #note = $state<string | null>(null);
+  get note(): string | null {
+    return this.#note;
+  }
+
+  /** Boxes of images looked at, by image id (cleared when boxes change). */
+  #boxes = $state<Record<number, Detection[]>>({});
+
+  /** The box chosen in the image view, for the box panel's actions. */
+  #selected = $state<number | null>(null);
+  get selected(): number | null {
+    return this.#selected;
+  }
+  set selected(id: number | null) {
+    this.#selected = id;
+  }
+
+  /** Whether a drag on the image draws a new box (instead of panning). */
+  #drawing = $state(false);
+  get drawing(): boolean {
+    return this.#drawing;
+  }
+  set drawing(value: boolean) {
+    this.#drawing = value;
+  }
+
+  /** Counts requests in flight: only the latest answer is shown while the slider moves. */
+  #countsSeq = 0;
+
+  constructor(app: AppState, labels: LabelsState, library: LibraryState) {
+    this.#app = app;
+    this.#labels = labels;
+    this.#library = library;
+    this.#app.onStart((client) => {
+      if (this.#app.project) void this.refresh();
+      client.on('project:changed', (p) => {
+        this.#boxes = {};
+        this.#counts = null;
+        this.#used = [];
+        this.#staticGroups = [];
+        if (p) void this.refresh();
+      });
+      client.on('detect:changed', () => {
+        this.#boxes = {};
+        void this.refresh();
+      });
+      client.on('labels:changed', () => void this.refreshCounts());
+    });
+  }
+
+  /** Reloads the detectors, which have run, the counts and the static boxes. */
+  async refresh(): Promise<void> {
+    await this.#app.guard(async () => {
+      const api = this.#app.api();
+      const [detectors, used] = await Promise.all([api.detect.detectors(), api.detect.used()]);
+      this.#detectors = detectors;
+      this.#used = used;
+      await this.refreshCounts();
+      this.#staticGroups = used.length > 0 ? await api.detect.staticBoxes() : [];
+    });
+  }
+
+  /** Fetches the counts at the current threshold; a later call's answer wins. */
+  async refreshCounts(): Promise<void> {
+    // Nothing to count before a detector has run (and no call to make).
+    if (!this.#app.project || !this.detector) {
+      this.#counts = null;
+      return;
+    }
+    const seq = ++this.#countsSeq;
+    try {
+      const counts = await this.#app.api().detect.counts({
+        threshold: this.#threshold,
+        burstAware: this.#burstAware,
+      });
+      if (seq === this.#countsSeq) this.#counts = counts;
+    } catch (err) {
+      this.#app.report(err);
+    }
+  }
+
+  setThreshold(value: number): void {
+    this.#threshold = Math.min(1, Math.max(0, value));
+    void this.refreshCounts();
+  }
+
+  setBurstAware(value: boolean): void {
+    this.#burstAware = value;
+    void this.refreshCounts();
+  }
+
+  /** Starts a detection job (the built-in detector unless another is chosen). */
+  async run(detector: string | null = null): Promise<void> {
+    await this.#app.guard(() => this.#app.api().detect.run({ detector }));
+  }
+
+  /** Shows the images of one category (or the empty ones) at the threshold in the grid. */
+  async show(category: DetectionFilter): Promise<void> {
+    await this.#app.guard(async () => {
+      const ids = await this.#app.api().detect.imageIds({
+        threshold: this.#threshold,
+        burstAware: this.#burstAware,
+        category,
+      });
+      this.#library.setFilter({ kind: 'detection', category, threshold: this.#threshold, ids });
+    });
+  }
+
+  /**
+   * Labels the images without detections "empty" in one undoable action; when some carry a
+   * human label, asks first (saying how many) and leaves them alone unless told otherwise.
+   */
+  async markEmpty(): Promise<void> {
+    await this.#app.guard(async () => {
+      const api = this.#app.api();
+      const query = { threshold: this.#threshold, burstAware: this.#burstAware };
+      const preview = await api.detect.markEmpty({ ...query, preview: true });
+      if (preview.candidates === 0) {
+        this.#note = 'No image without detections at this threshold';
+        return;
+      }
+      let replaceHuman = false;
+      if (preview.humanLabelled > 0) {
+        const n = preview.humanLabelled;
+        replaceHuman = await this.#labels.ask(
+          `${n} of the ${preview.candidates} images without detections already have a human label. Replace ${n === 1 ? 'it' : 'them'} with "empty" too? (Cancel marks only the others.)`,
+          `Replace ${n} human label${n === 1 ? '' : 's'}`,
+        );
+      }
+      const done = await api.detect.markEmpty({ ...query, replaceHuman });
+      this.#note = `Marked ${done.labelled.toLocaleString()} image${done.labelled === 1 ? '' : 's'} empty (undo with Ctrl+Z)`;
+    });
+  }
+
+  /** Hides one group of recurring static boxes. */
+  async suppress(group: StaticBoxGroup): Promise<void> {
+    await this.#app.guard(async () => {
+      await this.#app.api().detect.suppressStatic(group.detectionIds);
+    });
+  }
+
+  /** The boxes of an image (fetched once, then from memory until boxes change). */
+  boxesOf(imageId: number): Detection[] | null {
+    return this.#boxes[imageId] ?? null;
+  }
+
+  /** The boxes to draw: people's, and the detector's at or above the threshold. */
+  shownBoxes(imageId: number): Detection[] {
+    return (this.#boxes[imageId] ?? []).filter(
+      (b) => b.source === 'human' || b.status === 'confirmed' || b.confidence >= this.#threshold,
+    );
+  }
+
+  /** Loads an image's boxes if they are not in memory. */
+  async loadBoxes(imageId: number): Promise<void> {
+    if (!this.#app.project || !this.detector || this.#boxes[imageId]) return;
+    try {
+      const boxes = await this.#app.api().detect.boxes(imageId);
+      this.#boxes = { ...this.#boxes, [imageId]: boxes };
+    } catch (err) {
+      this.#app.report(err);
+    }
+  }
+
+  /** Confirms, deletes, relabels or moves a box. */
+  async updateBox(id: number, change: DetectionChange): Promise<void> {
+    await this.#app.guard(() => this.#app.api().detect.updateBox(id, change));
+  }
+
+  /** Adds a box a person drew, and selects it. */
+  async addBox(box: NewDetection): Promise<void> {
+    await this.#app.guard(async () => {
+      this.#selected = (await this.#app.api().detect.addBox(box)).id;
+    });
+  }
+}
