@@ -5,6 +5,11 @@
  * For trying head and augmentation settings before a full (slow) bench:accuracy run.
  *
  *   npm run bench:accuracy-heads -- [--data DIR] [--views 8] [--seeds 1,2,3] [--backend tensorflow]
+ *        [--aug '{"flip":true,"crop":0.7,"rotation":15,"colour":0.4}'] [--feature out_relu:max]
+ *
+ * Variants (head settings, views, TTA, standardised embeddings) come from
+ * bench/accuracy-heads.json, or the file HEADS names. The seeds vary the head; the views are
+ * drawn once (seed 1), so the spread printed is the head's alone.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -141,6 +146,10 @@ async function main(): Promise<void> {
   const opts = options();
   const backend = await initBackend(opts.backend);
   const dataDir = path.join(opts.data, 'images');
+  if (!fs.existsSync(path.join(dataDir, 'train')))
+    throw new Error(
+      `no images in ${dataDir}: run npm run bench:accuracy (with the same --data) first`,
+    );
   const trainFiles = collectImageFiles([path.join(dataDir, 'train')]);
   const classes = [...new Set(trainFiles.map((f) => path.basename(path.dirname(f))))].sort();
   const modelJson = await writeNsfwModel(path.join(opts.data, 'mobilenet_v2'));
