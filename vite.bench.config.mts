@@ -13,6 +13,7 @@ export default nodeToolConfig('out/bench', {
   similar: 'bench/similar.ts',
   train: 'bench/train.ts',
   accuracy: 'bench/accuracy.ts',
+  'accuracy-heads': 'bench/accuracy-heads.ts',
   predict: 'bench/predict.ts',
   shards: 'bench/shards.ts',
   detect: 'bench/detect.ts',

@@ -14,7 +14,10 @@
  *
  *   npm run bench:accuracy -- [--seeds 1,2,3] [--per-class 40] [--test-per-class 30]
  *                             [--modes plain,features,finetune] [--finetune-seeds 1,2,3]
- *                             [--data DIR] [--json]
+ *                             [--data DIR] [--backend tensorflow|wasm|cpu] [--json]
+ *
+ * The backend is the app's own choice (native TensorFlow where it is set up, else
+ * WebAssembly) unless --backend or OCELLUS_BACKEND names one.
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -61,6 +64,7 @@ function options() {
       modes: { type: 'string', default: 'plain,features,finetune' },
       'finetune-seeds': { type: 'string' },
       data: { type: 'string', default: path.join(os.tmpdir(), 'ocellus-bench-accuracy') },
+      backend: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
   });
@@ -71,6 +75,7 @@ function options() {
     modes: values.modes.split(',') as Mode[],
     finetuneSeeds: (values['finetune-seeds'] ?? values.seeds).split(',').map(Number),
     data: values.data,
+    backend: values.backend,
     json: values.json,
   };
 }
@@ -333,8 +338,9 @@ const sd = (xs: number[]) =>
 
 async function main(): Promise<void> {
   const opts = options();
-  process.env['OCELLUS_BACKEND'] ??= 'wasm';
-  await initBackend('wasm');
+  if (opts.backend) process.env['OCELLUS_BACKEND'] = opts.backend;
+  const backend = await initBackend();
+  log(`backend: ${backend}`);
   const dataDir = path.join(opts.data, 'images');
   log(`rendering ${TRAIN_SET} (train) and ${TEST_SETS.join(', ')} (test) at ${RENDER_PX} px`);
   const classes = await buildData(dataDir, opts.perClass, opts.testPerClass);
@@ -418,7 +424,7 @@ async function main(): Promise<void> {
   }
   if (opts.json) {
     process.stdout.write(
-      `${JSON.stringify({ results, speed, loadAverage: os.loadavg() }, null, 2)}\n`,
+      `${JSON.stringify({ backend, results, speed, loadAverage: os.loadavg() }, null, 2)}\n`,
     );
     return;
   }
@@ -441,7 +447,7 @@ async function main(): Promise<void> {
     ];
   });
   process.stdout.write(
-    `\nTrain: ${TRAIN_SET}, ${opts.perClass} per class × ${classes.length} classes; test: ${opts.testPerClass} other emoji per class from each of ${TEST_SETS.join(', ')}. Accuracy in %, mean ± sd over seeds ${opts.seeds.join(', ')}${opts.finetuneSeeds.join() !== opts.seeds.join() && opts.modes.includes('finetune') ? ` (fine-tune: seed ${opts.finetuneSeeds.join(', ')})` : ''}; load ${os
+    `\nTrain: ${TRAIN_SET}, ${opts.perClass} per class × ${classes.length} classes; test: ${opts.testPerClass} other emoji per class from each of ${TEST_SETS.join(', ')}. Backend ${backend}. Accuracy in %, mean ± sd over seeds ${opts.seeds.join(', ')}${opts.finetuneSeeds.join() !== opts.seeds.join() && opts.modes.includes('finetune') ? ` (fine-tune: seed ${opts.finetuneSeeds.join(', ')})` : ''}; load ${os
       .loadavg()
       .map((l) => l.toFixed(1))
       .join(' ')}\n` +

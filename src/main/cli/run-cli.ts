@@ -47,7 +47,7 @@ Commands:
   train <project.ocellus> [--base <id|folder>] [--mode features|finetune] [--epochs N]
         [--batch-size N] [--learning-rate X] [--validation F] [--group-by none|sequence|folder|camera|<metadata key>]
         [--seed N] [--unfreeze N] [--warmup N] [--views N] [--refit auto|always|never]
-        [--folds N] [--tta] [--title TEXT] [--json]
+        [--folds N] [--tta | --no-tta] [--title TEXT] [--json]
                                                          train a classifier
   export <project.ocellus> [--run N] --out <dir> [--zip] [--json]
                                                          a run's model bundle (runs without Ocellus)

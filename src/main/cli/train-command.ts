@@ -31,6 +31,7 @@ export async function train(service: OcellusService, args: string[], io: CliIo):
       refit: { type: 'string' },
       folds: { type: 'string' },
       tta: { type: 'boolean' },
+      'no-tta': { type: 'boolean' },
       title: { type: 'string' },
       json: { type: 'boolean' },
     },
@@ -62,6 +63,7 @@ export async function train(service: OcellusService, args: string[], io: CliIo):
     ...(values.refit ? { refit: values.refit as TrainConfig['refit'] } : {}),
     ...(values.folds ? { crossValidation: num(values.folds) } : {}),
     ...(values.tta ? { tta: true } : {}),
+    ...(values['no-tta'] ? { tta: false } : {}),
   };
   const tty = !values.json && process.stderr.isTTY === true;
   const off = service.bus.on('train:progress', (p) => {

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { COMMANDS, runCli } from '../../../../src/main/cli/run-cli';
 import { writeJpeg, writeTextAsJpeg } from '../../../helpers/image-fixtures';
 import { makeTmpDir } from '../../../helpers/tmp-dir';
+import { writeTinyCnn } from '../../../helpers/tiny-models';
 
 async function cli(args: string[]) {
   let stdout = '';
@@ -105,6 +106,31 @@ describe('ocellus CLI', () => {
     expect((await cli(['train', '--help'])).stdout).toContain('--refit auto|always|never');
     expect((await cli(['train', '--help'])).stdout).not.toContain('export-dataset');
   });
+
+  it('trains with test-time flip averaging by default, and without it under --no-tta', async () => {
+    const file = path.join(tmp.dir, 'a.ocellus');
+    const photos = path.join(tmp.dir, 'photos');
+    for (const [name, color] of [
+      ['red', '#c01010'],
+      ['blue', '#1010c0'],
+    ] as const) {
+      for (let i = 0; i < 4; i++)
+        await writeJpeg(path.join(photos, name, `${i}.jpg`), { width: 32, height: 32, color });
+    }
+    const base = path.dirname(await writeTinyCnn(path.join(tmp.dir, 'tiny')));
+    await cli(['init', file]);
+    await cli(['add', file, photos, '--labels-from-folders']);
+    const tta = async (extra: string[]) => {
+      const r = await cli(['train', file, '--base', base, '--epochs', '2', '--json', ...extra]);
+      expect(r.code, r.stderr).toBe(0);
+      const summary = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as {
+        estimate: { tta: boolean };
+      };
+      return summary.estimate.tta;
+    };
+    expect(await tta([])).toBe(true);
+    expect(await tta(['--no-tta'])).toBe(false);
+  }, 60_000);
 
   it("calls an unknown option a usage error that points at the command's help", async () => {
     const r = await cli(['status', 'x.ocellus', '--no-such-option']);

@@ -84,7 +84,11 @@ describe('model bundle on MobileNetV2', () => {
           maxBuffer: 1 << 24,
         },
       );
-      expect(stderr).toMatch(engine === 'onnx' ? /images\/s, ONNX Runtime\)/ : /images\/s, TF\.js/);
+      expect(stderr).toMatch(
+        engine === 'onnx'
+          ? /images\/s, ONNX Runtime, with mirror averaging\)/
+          : /images\/s, TF\.js/,
+      );
       const rows = parseCsv(stdout).slice(1);
       let maxDiff = 0;
       expected.forEach((e, i) => {

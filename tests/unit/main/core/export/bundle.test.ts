@@ -135,7 +135,9 @@ describe('model bundle', () => {
         'flatten transparency on white (#ffffff)',
         'resize to 32×32 (width×height) with a bicubic kernel: scale to cover, then crop the centre',
       ]) as string[],
-      tta: 'none',
+      // A default run averages each image with its mirror image; the bundle says so.
+      tta: 'flip',
+      ttaNote: expect.stringContaining('left–right mirror') as string,
       onnx: {
         file: 'model.onnx',
         input: 'input',
