@@ -42,7 +42,8 @@ const MAX_RESULTS_BYTES = 1024 * 1024 * 1024;
 export function createDetectService(ctx: Workspace): DetectApi {
   const db = () => ctx.requireStore().db;
   const roots = () =>
-    ctx.requireLibrary()
+    ctx
+      .requireLibrary()
       .roots()
       .map((r) => ({ id: r.id, path: r.path }));
   const changed = (detector: string | null) => ctx.bus.emit('detect:changed', { detector });
