@@ -67,7 +67,10 @@ export function animalSvg(w: number, h: number, hue: number): string {
 <rect x="${w * 0.6}" y="${h * 0.7}" width="${w * 0.05}" height="${h * 0.3}" fill="hsl(${hue},30%,22%)"/></svg>`;
 }
 
-/** One frame: a `width`×`height` window of `base` at (left, top), brightness × `gain`, overlays on top. */
+/**
+ * One frame: a `width`×`height` window of `base` at (left, top), brightness × `gain`, the
+ * overlays on top.
+ */
 export function frame(
   base: Base,
   window: { left: number; top: number; width: number; height: number },
