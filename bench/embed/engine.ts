@@ -24,9 +24,9 @@ import {
   ORT_BATCH,
   ENGINE_BATCH,
 } from './options';
-import { type Kind } from './images';
+import type { Kind } from './images';
 import { RssSampler, cpuNow, type PartMemory, modelDir } from './measure';
-import { type OcellusPart } from './ocellus';
+import type { OcellusPart } from './ocellus';
 
 // ---------------------------------------------------------------------------------------------
 // Parts 3 and 4: EmbedEngine.prepare vs infer, in this thread; tensors and memory

@@ -2,7 +2,7 @@
 import { fork } from 'node:child_process';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { type Part, type Options } from './options';
+import type { Part, Options } from './options';
 
 /** Samples RSS every 100 ms: peak since start, and peak within each open window. */
 export class RssSampler {

@@ -6,9 +6,9 @@ import Database from 'better-sqlite3';
 import { log, mb } from '../lib/measure';
 import { cacheDirFor, derivativePaths } from '../../src/main/core/library/derivative-paths';
 import { createOcellusService, type OcellusService } from '../../src/main/core/service';
-import { type JobInfo } from '../../src/shared/types';
+import type { JobInfo } from '../../src/shared/types';
 import { type Options, JOB_BATCH_SIZES, ONNX_BATCH_SIZES, ENGINE_BATCH } from './options';
-import { type Kind, type ImageSet } from './images';
+import type { Kind, ImageSet } from './images';
 import { RssSampler, type Span, SpanClock, type PartMemory, modelDir, workerFile } from './measure';
 
 // ---------------------------------------------------------------------------------------------

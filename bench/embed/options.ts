@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { isBackendName, type BackendName } from '../../src/main/core/ml/tf-runtime';
-import { type PreprocessingSpec } from '../../src/main/core/ml/zoo-types';
+import type { PreprocessingSpec } from '../../src/main/core/ml/zoo-types';
 
 // ---------------------------------------------------------------------------------------------
 // Options

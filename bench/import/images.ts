@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { type OverlayOptions } from 'sharp';
+import type { OverlayOptions } from 'sharp';
 import { log, pool, secs } from '../lib/measure';
 import { PARALLELISM } from './options';
 import { animalSvg, type Base, frame, makeBase, rng } from '../lib/images';

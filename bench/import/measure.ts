@@ -5,8 +5,8 @@
 import { fork } from 'node:child_process';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { log } from '../lib/measure';
-import { type JobInfo } from '../../src/shared/types';
-import { type Part, type Options } from './options';
+import type { JobInfo } from '../../src/shared/types';
+import type { Part, Options } from './options';
 import { mb } from './output';
 
 /**

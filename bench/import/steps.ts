@@ -8,7 +8,7 @@ import path from 'node:path';
 import exifr from 'exifr';
 import sharp from 'sharp';
 import { log, pool } from '../lib/measure';
-import { type OcellusService } from '../../src/main/core/service';
+import type { OcellusService } from '../../src/main/core/service';
 import { type Span, SpanClock, measure, type PhaseKey, type Phase, PhaseRecorder } from './measure';
 
 export interface ImportResult {
