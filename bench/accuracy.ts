@@ -19,37 +19,23 @@
  * The backend is the app's own choice (native TensorFlow where it is set up, else
  * WebAssembly) unless --backend or OCELLUS_BACKEND names one.
  */
+import '@tensorflow/tfjs';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs';
-import * as tfl from '@tensorflow/tfjs-layers';
-import sharp from 'sharp';
 import { collectImageFiles, bundlePredictor } from '../src/main/core/export/predict';
-import { diskModelHandler } from '../src/main/core/ml/model-io';
 import { initBackend } from '../src/main/core/ml/tf-runtime';
 import type { OcellusService } from '../src/main/core/service';
 import type { JobInfo, RunSummary, TrainConfig } from '../src/shared/types';
 import { log, table, timed } from './lib/measure';
 import { benchService } from './lib/app-service';
+import { TRAIN_SET, TEST_SETS, RENDER_PX, buildData, labelOf } from './accuracy/data';
+import { plainRecipe } from './accuracy/plain';
 
 const run = promisify(execFile);
 
-const CATEGORIES = [
-  'Activities',
-  'Animals & Nature',
-  'Food & Drink',
-  'Objects',
-  'Smileys & Emotion',
-  'Symbols',
-  'Travel & Places',
-];
-const TRAIN_SET = 'noto';
-const TEST_SETS = ['twemoji', 'fluent-emoji-flat', 'openmoji'];
-const RENDER_PX = 96;
 /** The zoo id whose preprocessing ([-1, 1], centre crop) and feature layer fit Keras MobileNetV2. */
 const BASE_ID = 'mobilenet_v2_100_224_keras';
 
@@ -78,184 +64,6 @@ function options() {
     backend: values.backend,
     json: values.json,
   };
-}
-
-interface IconSet {
-  width?: number;
-  height?: number;
-  icons: Record<string, { body: string; width?: number; height?: number }>;
-}
-
-function iconSet(name: string): IconSet {
-  const file = path.join('node_modules', '@iconify-json', name, 'icons.json');
-  return JSON.parse(fs.readFileSync(file, 'utf8')) as IconSet;
-}
-
-function categories(name: string): Record<string, string[]> {
-  const file = path.join('node_modules', '@iconify-json', name, 'metadata.json');
-  return (JSON.parse(fs.readFileSync(file, 'utf8')) as { categories: Record<string, string[]> })
-    .categories;
-}
-
-async function render(set: IconSet, icon: string, file: string): Promise<void> {
-  if (fs.existsSync(file)) return;
-  const i = set.icons[icon];
-  if (!i) throw new Error(`no icon ${icon}`);
-  const w = i.width ?? set.width ?? 16;
-  const h = i.height ?? set.height ?? 16;
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="${RENDER_PX}" height="${RENDER_PX}" viewBox="0 0 ${w} ${h}">${i.body}</svg>`;
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  await sharp(Buffer.from(svg)).png().toFile(file);
-}
-
-/** A small seeded PRNG (mulberry32) for picking emoji. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Renders the data set once: train/<class>/<emoji>.png and <test set>/<class>/<emoji>.png. */
-async function buildData(dir: string, perClass: number, testPerClass: number) {
-  const sets = Object.fromEntries([TRAIN_SET, ...TEST_SETS].map((s) => [s, iconSet(s)] as const));
-  const cats = categories(TRAIN_SET);
-  const random = rng(2026);
-  const classes = CATEGORIES.map((c) => c.split(' ')[0]?.toLowerCase() ?? c);
-  for (const [ci, category] of CATEGORIES.entries()) {
-    const names = (cats[category] ?? [])
-      .filter((n) => Object.values(sets).every((s) => s.icons[n]))
-      .sort();
-    for (let i = names.length - 1; i > 0; i--) {
-      const j = Math.floor(random() * (i + 1));
-      [names[i], names[j]] = [names[j] as string, names[i] as string];
-    }
-    if (names.length < perClass + testPerClass) {
-      throw new Error(`${category}: only ${names.length} emoji in every set`);
-    }
-    const cls = classes[ci] ?? category;
-    for (const n of names.slice(0, perClass)) {
-      await render(sets[TRAIN_SET] as IconSet, n, path.join(dir, 'train', cls, `${n}.png`));
-    }
-    for (const t of TEST_SETS) {
-      for (const n of names.slice(perClass, perClass + testPerClass)) {
-        await render(sets[t] as IconSet, n, path.join(dir, t, cls, `${n}.png`));
-      }
-    }
-  }
-  return classes;
-}
-
-function labelOf(file: string): string {
-  return path.basename(path.dirname(file));
-}
-
-/**
- * The plain recipe as a Keras user writes it: images resized to 224×224 (bilinear, alpha
- * dropped as Keras's load_img does), MobileNetV2's preprocess_input ([-1, 1]), the frozen
- * base, then a Dense head fitted with model.fit. Features are computed once: a frozen Keras
- * base runs in inference mode, so this equals fitting through it (tfjs-layers' fit would run
- * its BatchNormalization on batch statistics, which Keras does not).
- */
-async function plainRecipe(
-  modelJson: string,
-  dataDir: string,
-  classes: string[],
-  seed: number,
-  memo: Map<string, Float32Array[]>,
-) {
-  const base = await tfl.loadLayersModel(diskModelHandler(modelJson));
-  const cut = tfl.model({
-    inputs: base.inputs,
-    outputs: base.getLayer('out_relu').output as tfl.SymbolicTensor,
-  });
-  // The frozen base gives the same features whatever the seed: computed once per set.
-  const features = async (files: string[]) => {
-    const key = files.join('\n');
-    const known = memo.get(key);
-    if (known) return known;
-    const out: Float32Array[] = [];
-    for (let s = 0; s < files.length; s += 16) {
-      const batch = files.slice(s, s + 16);
-      const pixels = new Float32Array(batch.length * 224 * 224 * 3);
-      for (const [i, f] of batch.entries()) {
-        const { data } = await sharp(f)
-          .resize(224, 224, { fit: 'fill', kernel: 'linear' })
-          .removeAlpha()
-          .toColourspace('srgb')
-          .raw()
-          .toBuffer({ resolveWithObject: true });
-        for (let k = 0; k < data.length; k++)
-          pixels[i * data.length + k] = (data[k] ?? 0) / 127.5 - 1;
-      }
-      const f = tf.tidy(() => {
-        const map = cut.predict(tf.tensor4d(pixels, [batch.length, 224, 224, 3])) as tf.Tensor;
-        return tf.mean(map, [1, 2]).dataSync() as Float32Array;
-      });
-      for (let i = 0; i < batch.length; i++) out.push(f.slice(i * 1280, (i + 1) * 1280));
-    }
-    memo.set(key, out);
-    return out;
-  };
-  const trainFiles = collectImageFiles([path.join(dataDir, 'train')]);
-  const xTrain = await features(trainFiles);
-  const head = tfl.sequential({
-    layers: [
-      tfl.layers.dense({
-        inputShape: [1280],
-        units: 256,
-        activation: 'relu',
-        kernelInitializer: tfl.initializers.glorotUniform({ seed }),
-      }),
-      tfl.layers.dropout({ rate: 0.2, seed }),
-      tfl.layers.dense({
-        units: classes.length,
-        activation: 'softmax',
-        kernelInitializer: tfl.initializers.glorotUniform({ seed: seed + 1 }),
-      }),
-    ],
-  });
-  head.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
-  const x = tf.tensor2d(
-    xTrain.flatMap((v) => Array.from(v)),
-    [xTrain.length, 1280],
-  );
-  const y = tf.oneHot(
-    tf.tensor1d(
-      trainFiles.map((f) => classes.indexOf(labelOf(f))),
-      'int32',
-    ),
-    classes.length,
-  );
-  await head.fit(x, y, { epochs: 20, batchSize: 32, shuffle: true, verbose: 0 });
-  tf.dispose([x, y]);
-  const accuracy: Record<string, number> = {};
-  for (const t of TEST_SETS) {
-    const files = collectImageFiles([path.join(dataDir, t)]);
-    const xs = await features(files);
-    const pred = tf.tidy(
-      () =>
-        (
-          head.predict(
-            tf.tensor2d(
-              xs.flatMap((v) => Array.from(v)),
-              [xs.length, 1280],
-            ),
-          ) as tf.Tensor
-        )
-          .argMax(1)
-          .dataSync() as Int32Array,
-    );
-    accuracy[t] =
-      files.filter((f, i) => classes[pred[i] ?? -1] === labelOf(f)).length / files.length;
-  }
-  head.dispose();
-  base.dispose();
-  return accuracy;
 }
 
 function jobDone(service: OcellusService, kind: string): Promise<JobInfo> {

@@ -1,0 +1,91 @@
+/** The accuracy benchmark's data: emoji of 7 categories by four artists, rendered once. */
+import fs from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+
+export const CATEGORIES = [
+  'Activities',
+  'Animals & Nature',
+  'Food & Drink',
+  'Objects',
+  'Smileys & Emotion',
+  'Symbols',
+  'Travel & Places',
+];
+export const TRAIN_SET = 'noto';
+export const TEST_SETS = ['twemoji', 'fluent-emoji-flat', 'openmoji'];
+export const RENDER_PX = 96;
+
+export interface IconSet {
+  width?: number;
+  height?: number;
+  icons: Record<string, { body: string; width?: number; height?: number }>;
+}
+
+export function iconSet(name: string): IconSet {
+  const file = path.join('node_modules', '@iconify-json', name, 'icons.json');
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as IconSet;
+}
+
+export function categories(name: string): Record<string, string[]> {
+  const file = path.join('node_modules', '@iconify-json', name, 'metadata.json');
+  return (JSON.parse(fs.readFileSync(file, 'utf8')) as { categories: Record<string, string[]> })
+    .categories;
+}
+
+export async function render(set: IconSet, icon: string, file: string): Promise<void> {
+  if (fs.existsSync(file)) return;
+  const i = set.icons[icon];
+  if (!i) throw new Error(`no icon ${icon}`);
+  const w = i.width ?? set.width ?? 16;
+  const h = i.height ?? set.height ?? 16;
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="${RENDER_PX}" height="${RENDER_PX}" viewBox="0 0 ${w} ${h}">${i.body}</svg>`;
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  await sharp(Buffer.from(svg)).png().toFile(file);
+}
+
+/** A small seeded PRNG (mulberry32) for picking emoji. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Renders the data set once: train/<class>/<emoji>.png and <test set>/<class>/<emoji>.png. */
+export async function buildData(dir: string, perClass: number, testPerClass: number) {
+  const sets = Object.fromEntries([TRAIN_SET, ...TEST_SETS].map((s) => [s, iconSet(s)] as const));
+  const cats = categories(TRAIN_SET);
+  const random = rng(2026);
+  const classes = CATEGORIES.map((c) => c.split(' ')[0]?.toLowerCase() ?? c);
+  for (const [ci, category] of CATEGORIES.entries()) {
+    const names = (cats[category] ?? [])
+      .filter((n) => Object.values(sets).every((s) => s.icons[n]))
+      .sort();
+    for (let i = names.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [names[i], names[j]] = [names[j] as string, names[i] as string];
+    }
+    if (names.length < perClass + testPerClass) {
+      throw new Error(`${category}: only ${names.length} emoji in every set`);
+    }
+    const cls = classes[ci] ?? category;
+    for (const n of names.slice(0, perClass)) {
+      await render(sets[TRAIN_SET] as IconSet, n, path.join(dir, 'train', cls, `${n}.png`));
+    }
+    for (const t of TEST_SETS) {
+      for (const n of names.slice(perClass, perClass + testPerClass)) {
+        await render(sets[t] as IconSet, n, path.join(dir, t, cls, `${n}.png`));
+      }
+    }
+  }
+  return classes;
+}
+
+export function labelOf(file: string): string {
+  return path.basename(path.dirname(file));
+}
