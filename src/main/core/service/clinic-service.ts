@@ -1,9 +1,9 @@
 import type { ClinicApi } from '../../../shared/api';
 import { OcellusError } from '../../../shared/errors';
-import type { LeakageOptions, OperatingPointTarget, PrivacyOptions } from '../../../shared/types';
+import type { LeakageOptions, OperatingPointTarget } from '../../../shared/types';
 import { chooseOperatingPoint } from '../eval/operating-point';
 import { OperatingPointStore } from '../eval/operating-point-store';
-import { validationPredictions } from './evaluate-service';
+import { validationPredictions } from './run-models';
 import { splitLeakage } from '../eval/leakage';
 import type { EmbedModel } from '../ml/embedder';
 import { readRunDataset, RunStore } from '../train/run-store';
@@ -83,33 +83,6 @@ function leakageOptions(value: unknown): LeakageOptions {
       throw new OcellusError('INVALID_ARGUMENT', 'maxPairs must be a whole number');
     out.maxPairs = maxPairs;
   }
-  return out;
-}
-
-/** Checked privacy options of a dataset export; null when none is asked for. */
-export function privacyOptions(value: unknown, format: string): PrivacyOptions | null {
-  if (value === undefined || value === null) return null;
-  const o = requireObject(value, 'privacy');
-  const out: PrivacyOptions = {};
-  for (const flag of ['deidentify', 'stripMetadata', 'pseudonymiseNames'] as const) {
-    const v = o[flag];
-    if (v === undefined) continue;
-    if (typeof v !== 'boolean')
-      throw new OcellusError('INVALID_ARGUMENT', `${flag} must be true or false`);
-    out[flag] = v;
-  }
-  const dates = o['dates'];
-  if (dates !== undefined) {
-    if (dates !== 'shift' && dates !== 'remove')
-      throw new OcellusError('INVALID_ARGUMENT', 'dates must be "shift" or "remove"');
-    out.dates = dates;
-  }
-  if (!out.deidentify && !out.stripMetadata && !out.pseudonymiseNames) return null;
-  if (format !== 'imagefolder')
-    throw new OcellusError(
-      'INVALID_ARGUMENT',
-      'De-identification, metadata stripping and pseudonymised names apply to ImageFolder exports (the ones that copy files)',
-    );
   return out;
 }
 

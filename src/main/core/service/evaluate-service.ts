@@ -4,35 +4,13 @@ import type { EvaluateOptions } from '../../../shared/types';
 import {
   evaluationReport,
   misclassifiedImages,
-  predictValidation,
   type ValidationPredictions,
 } from '../eval/run-evaluation';
 import { runLabelState } from '../train/run-labels';
 import { RunStore } from '../train/run-store';
 import type { Workspace } from './workspace';
+import { validationPredictions } from './run-models';
 import { requireObject } from './validate';
-
-/** A finished run's probabilities on its validation split (also for the operating point). */
-export async function validationPredictions(
-  ctx: Workspace,
-  runId: unknown,
-): Promise<ValidationPredictions> {
-  if (typeof runId !== 'number' || !Number.isSafeInteger(runId))
-    throw new OcellusError('INVALID_ARGUMENT', 'runId must be an integer');
-  const db = ctx.requireStore().db;
-  const runs = new RunStore(db);
-  const run = runs.get(runId);
-  if (run.config.mode === 'finetune' && run.estimate?.refit) {
-    // Its tuned layers were refit on every label: the validation images are not held out.
-    throw new OcellusError(
-      'UNSUPPORTED',
-      `Run ${runId} was fine-tuned again on every label, validation images included, so they cannot measure it: its estimate is the validation figures recorded while training (accuracy ${((run.estimate.accuracy ?? 0) * 100).toFixed(1)} %). Train with refit "never" to evaluate a fine-tuned run here.`,
-    );
-  }
-  // Also starts TF.js, on which predictHead runs.
-  const model = await ctx.resolveRunModel(run);
-  return predictValidation(db, run, runs.estimateHead(runId), model);
-}
 
 /** The `evaluate` domain: a run's figures on its validation split, and its mistakes. */
 export function createEvaluateService(ctx: Workspace): EvaluateApi {

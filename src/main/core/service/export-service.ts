@@ -19,18 +19,15 @@ import { writeLabelsCsv } from '../export/csv';
 import { listExports, recordExport } from '../export/export-log';
 import { writeImageFolder } from '../export/imagefolder';
 import { PrivacyWriter } from '../export/privacy';
-import { withDecisionRule } from '../export/decision-rule';
-import { OperatingPointStore } from '../eval/operating-point-store';
-import { privacyOptions } from './clinic-service';
 import { LabelStore } from '../labels/label-store';
 import { applyLabelsCsv, readLabelsCsv } from '../export/label-import';
 import { prepareEmptyDir } from '../export/out-dir';
-import { runPredictor, type Predictor } from '../export/predict';
 import { modelFormat } from '../ml/model-io';
 import type { JobContext } from '../jobs/job-registry';
 import { RunStore } from '../train/run-store';
 import type { Workspace } from './workspace';
-import { labelOptions, requireObject, requirePath } from './validate';
+import { newestDoneRun } from './run-models';
+import { labelOptions, privacyOptions, requireObject, requirePath } from './validate';
 
 const FORMATS = ['csv', 'imagefolder', 'camtrap-dp'] as const;
 
@@ -231,28 +228,3 @@ function nextFreePath(p: string): string {
 }
 
 const ASKED = new Error('asked first');
-
-/** The app's own classifier of a run of the open project (the newest finished by default). */
-export async function createRunPredictor(ctx: Workspace, runId?: number): Promise<Predictor> {
-  const store = ctx.requireStore();
-  const runs = new RunStore(store.db);
-  const id = runId ?? newestDoneRun(runs);
-  const run = runs.get(id);
-  const head = runs.head(id);
-  if (run.status !== 'done' || !head)
-    throw new OcellusError('INVALID_ARGUMENT', `Run ${id} has no trained model`);
-  const predictor = await runPredictor(
-    await ctx.resolveRunModel(run),
-    head,
-    run.classes,
-    run.config.tta,
-  );
-  const point = new OperatingPointStore(store.db).get(id);
-  return withDecisionRule(predictor, point);
-}
-
-function newestDoneRun(runs: RunStore): number {
-  const run = runs.list().find((r) => r.status === 'done');
-  if (!run) throw new OcellusError('NOT_FOUND', 'No finished training run to export yet');
-  return run.id;
-}

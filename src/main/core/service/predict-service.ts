@@ -15,7 +15,7 @@ import { importPredictionRecords } from '../export/prediction-import';
 import { predictManifest } from '../export/shard-predict';
 import { initBackend } from '../ml/tf-runtime';
 import type { Workspace } from './workspace';
-import { createRunPredictor } from './export-service';
+import { createRunPredictor } from './run-models';
 import { requireObject, requirePath, requireString } from './validate';
 
 /** The `predict` domain: classifiers by id, manifests in shards, and importing their records. */

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { OcellusError } from '../../../shared/errors';
-import type { LabelOptions } from '../../../shared/types';
+import type { LabelOptions, PrivacyOptions } from '../../../shared/types';
 
 /** Checks an argument that arrived over a transport is a non-empty string. */
 export function requireString(value: unknown, name: string): string {
@@ -44,4 +44,31 @@ export function labelOptions(value: unknown): LabelOptions {
   if (o['replaceHuman'] !== undefined && typeof o['replaceHuman'] !== 'boolean')
     throw new OcellusError('INVALID_ARGUMENT', 'replaceHuman is true or false');
   return { replaceHuman: o['replaceHuman'] === true };
+}
+
+/** Checked privacy options of a dataset export; null when none is asked for. */
+export function privacyOptions(value: unknown, format: string): PrivacyOptions | null {
+  if (value === undefined || value === null) return null;
+  const o = requireObject(value, 'privacy');
+  const out: PrivacyOptions = {};
+  for (const flag of ['deidentify', 'stripMetadata', 'pseudonymiseNames'] as const) {
+    const v = o[flag];
+    if (v === undefined) continue;
+    if (typeof v !== 'boolean')
+      throw new OcellusError('INVALID_ARGUMENT', `${flag} must be true or false`);
+    out[flag] = v;
+  }
+  const dates = o['dates'];
+  if (dates !== undefined) {
+    if (dates !== 'shift' && dates !== 'remove')
+      throw new OcellusError('INVALID_ARGUMENT', 'dates must be "shift" or "remove"');
+    out.dates = dates;
+  }
+  if (!out.deidentify && !out.stripMetadata && !out.pseudonymiseNames) return null;
+  if (format !== 'imagefolder')
+    throw new OcellusError(
+      'INVALID_ARGUMENT',
+      'De-identification, metadata stripping and pseudonymised names apply to ImageFolder exports (the ones that copy files)',
+    );
+  return out;
 }
