@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadGraphModel, type GraphModel } from '@tensorflow/tfjs-converter';
 import type { InferenceSession } from 'onnxruntime-node';
@@ -9,7 +8,8 @@ import { channelsFirst } from '../ml/preprocess';
 import { initBackend, type BackendName } from '../ml/tf-runtime';
 import { nms, unletterbox, type CategoryBox } from './box-math';
 import { decodeOutput, guessDecoder, type DecoderKind, type OutputTensor } from './decode';
-import type { DetectorSpec } from './detector-spec';
+import { detectorFileOptions, type DetectorSpec } from './detector-spec';
+import { readFileSafe } from '../util/safe-fs';
 import { letterbox, type Letterboxed } from './letterbox';
 
 /** Runs a detector network on one letterboxed input ([h, w, 3] floats) and returns its output. */
@@ -85,7 +85,10 @@ export async function createDetectorRuntime(
 ): Promise<DetectorRuntime> {
   if (spec.format === 'onnx') {
     const ort = await loadOrt();
-    const session = await createSession(fs.readFileSync(spec.file), threads);
+    const session = await createSession(
+      await readFileSafe(spec.file, detectorFileOptions(spec)),
+      threads,
+    );
     return new OnnxRuntime(session, ort, spec);
   }
   const active = await initBackend(backend);

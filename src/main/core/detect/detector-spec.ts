@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { OcellusError } from '../../../shared/errors';
 import type { DetectionCategory } from '../../../shared/types';
+import { MAX_MODEL_BYTES } from '../ml/model-import';
+import { readFileSafe, type SafeOpenOptions } from '../util/safe-fs';
 import { COCO_CATEGORY_MAP, MEGADETECTOR_CATEGORY_MAP } from './categories';
 import type { DecoderKind } from './decode';
 
@@ -100,7 +102,10 @@ export function folderDetector(folder: string): DetectorSpec {
 type Descriptor = Partial<Omit<DetectorSpec, 'format'>> & { coco?: boolean };
 
 function readDescriptor(file: string): Descriptor {
-  if (!fs.existsSync(file)) return {};
+  const st = fs.lstatSync(file, { throwIfNoEntry: false });
+  if (!st) return {};
+  // A link, FIFO or device named detector.json is refused before any read (it could hang).
+  if (!st.isFile()) throw new OcellusError('INVALID_ARGUMENT', `${file} is not a regular file`);
   try {
     const d = JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
     if (!d || typeof d !== 'object' || Array.isArray(d)) throw new Error('not an object');
@@ -117,18 +122,25 @@ function readDescriptor(file: string): Descriptor {
   }
 }
 
+/** How a detector's own files are read: regular files inside its folder, no links, capped. */
+export function detectorFileOptions(spec: DetectorSpec): SafeOpenOptions {
+  return { roots: [path.dirname(spec.file)], noLinks: true, maxBytes: MAX_MODEL_BYTES };
+}
+
 /** The cache key of a detector's results: its id and the first bytes of its model's sha256. */
-export function detectorKey(spec: DetectorSpec): string {
+export async function detectorKey(spec: DetectorSpec): Promise<string> {
+  const safe = detectorFileOptions(spec);
+  const model = await readFileSafe(spec.file, safe);
   const hash = crypto.createHash('sha256');
-  hash.update(fs.readFileSync(spec.file));
+  hash.update(model);
   if (spec.format === 'graph') {
     // A graph model's weights live beside model.json: they are part of what it computes.
-    const manifest = JSON.parse(fs.readFileSync(spec.file, 'utf8')) as {
+    const manifest = JSON.parse(model.toString('utf8')) as {
       weightsManifest?: { paths: string[] }[];
     };
     for (const group of manifest.weightsManifest ?? []) {
       for (const p of group.paths)
-        hash.update(fs.readFileSync(path.join(path.dirname(spec.file), p)));
+        hash.update(await readFileSafe(path.join(path.dirname(spec.file), p), safe));
     }
   }
   return `${spec.id}@${hash.digest('hex').slice(0, 12)}`;

@@ -91,7 +91,7 @@ export function createDetectService(ctx: Workspace): DetectApi {
       const spec = resolveDetector(choice, ctx.options.resourcesDir, ctx.options.appDataDir);
       const store = ctx.requireStore();
       const library = ctx.requireLibrary();
-      const key = detectorKey(spec);
+      const key = await detectorKey(spec);
       const workerFile = ctx.options.mlWorkerFile
         ? path.join(path.dirname(ctx.options.mlWorkerFile), 'detect-worker.js')
         : null;
