@@ -14,7 +14,7 @@ import { saveModel } from '../ml/model-io';
 import { writeOnnxClassifier, type OnnxBundleInfo } from './bundle-onnx';
 import type { PreprocessingSpec } from '../ml/zoo-types';
 import { bundlePage } from './bundle-page';
-import { PREDICT_SCRIPT } from './bundle-predict-script';
+import { predictScript } from './bundle-predict-script';
 import { modelCard } from './model-card';
 import { zipFolder } from './zip';
 import { bundleLabels } from './decision-rule';
@@ -115,7 +115,7 @@ export async function writeBundle(job: JobContext, d: BundleDeps): Promise<Bundl
       ),
     }),
   );
-  write('predict.mjs', PREDICT_SCRIPT);
+  write('predict.mjs', predictScript());
   json('package.json', bundlePackageJson(d.projectName, d.run.id, true));
   // onnxruntime-node's install script would fetch CUDA libraries from the internet on Linux x64.
   write('.npmrc', 'onnxruntime-node-install=skip\n');

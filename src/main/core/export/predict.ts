@@ -3,7 +3,6 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { OcellusError } from '../../../shared/errors';
-import { isImagePath } from '../library/image-formats';
 import type { DecisionRule } from '../../../shared/types';
 import { ruleOf, withDecisionRule } from './decision-rule';
 import type { EmbedModel } from '../ml/embedder';
@@ -229,28 +228,5 @@ function makePredictor(
   };
 }
 
-/** Image files under the given files and folders (recursive), in a stable order. */
-export function collectImageFiles(paths: readonly string[]): string[] {
-  const out: string[] = [];
-  const walk = (p: string) => {
-    let st: fs.Stats;
-    try {
-      st = fs.statSync(p);
-    } catch {
-      out.push(p); // Reported as an error row, not dropped.
-      return;
-    }
-    if (st.isDirectory()) {
-      for (const name of fs.readdirSync(p).sort()) {
-        if (name.startsWith('.')) continue;
-        const child = path.join(p, name);
-        const st = fs.statSync(child, { throwIfNoEntry: false });
-        if (st?.isDirectory() || isImagePath(child)) walk(child);
-      }
-    } else out.push(p);
-  };
-  for (const p of paths) walk(path.resolve(p));
-  return out;
-}
-
+export { collectImageFiles } from './image-files';
 export { predictionLine, predictionsHeader } from '../../../shared/predictions-csv';
