@@ -1,16 +1,12 @@
 import sharp from 'sharp';
-import { cropRect, type CropBox, type PixelRect } from '../../../shared/crop';
+import type { CropBox } from '../../../shared/crop';
+import { cropPixelsWith, orientedPixels, type OrientedImage } from './crop-steps';
 import { readFileSafe } from '../util/safe-fs';
 import { imageSource, sharpOf, type ImageSource } from './image-source';
 import type { InputGeometry } from './model-input';
 import { MAX_IMAGE_BYTES } from './probe';
 
-/** An image decoded once for cutting crops: EXIF-oriented, alpha on white, 8-bit sRGB, [h, w, 3]. */
-export interface OrientedImage {
-  data: Buffer;
-  width: number;
-  height: number;
-}
+export type { OrientedImage } from './crop-steps';
 
 /** Where an image's bytes come from: a path (read through the safe reader, inside `roots`), bytes or a decoded source. */
 export type CropSource =
@@ -23,15 +19,7 @@ export type CropSource =
  */
 export async function decodeOriented(input: CropSource): Promise<OrientedImage> {
   const source = await toImageSource(input);
-  const { data, info } = await sharpOf(source, { failOn: 'truncated' })
-    .rotate()
-    .flatten({ background: '#ffffff' })
-    .removeAlpha()
-    .toColourspace('srgb')
-    .raw({ depth: 'uchar' })
-    .toBuffer({ resolveWithObject: true });
-  if (info.channels !== 3) throw new Error(`Decoded to ${info.channels} channels, not 3`);
-  return { data, width: info.width, height: info.height };
+  return orientedPixels(sharpOf(source, { failOn: 'truncated' }));
 }
 
 /**
@@ -44,7 +32,7 @@ export async function cropPixels(
   box: CropBox,
   g: InputGeometry,
 ): Promise<Buffer> {
-  return cutAndResize(image, cropRect(box, image.width, image.height), g);
+  return cropPixelsWith(sharp, image, box, g);
 }
 
 /**
@@ -71,22 +59,6 @@ export async function cropModelInputs(
   const out: Buffer[] = [];
   for (const box of boxes) out.push(await cropPixels(image, box, g));
   return out;
-}
-
-async function cutAndResize(image: OrientedImage, rect: PixelRect, g: InputGeometry) {
-  const [h, w] = g.inputSize;
-  const fit = g.resize === 'squash' ? 'fill' : g.resize === 'center-crop' ? 'cover' : 'contain';
-  const { data, info } = await sharp(image.data, {
-    raw: { width: image.width, height: image.height, channels: 3 },
-  })
-    .extract(rect)
-    .resize(w, h, { fit, position: 'centre', background: '#000000', kernel: 'cubic' })
-    .raw({ depth: 'uchar' })
-    .toBuffer({ resolveWithObject: true });
-  if (info.width !== w || info.height !== h || info.channels !== 3) {
-    throw new Error(`Cropped to ${info.width}×${info.height}×${info.channels}, not ${w}×${h}×3`);
-  }
-  return data;
 }
 
 async function toImageSource(input: CropSource): Promise<ImageSource> {
