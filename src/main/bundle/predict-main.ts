@@ -21,6 +21,8 @@ import { predictArgs } from './predict-args';
 import { onnxEngine, tfjsEngine, type BundleSpec, type Engine } from './predict-engines';
 import { type Sharp } from './predict-input';
 import { classifyFiles, type BundleLabels } from './predict-classify';
+import { classifyBoxes, detectorRuntime, readDetector } from './predict-detect';
+import { BOX_COLUMNS } from '../../shared/predictions-csv';
 
 const args = predictArgs();
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -45,15 +47,29 @@ if (!engine) {
   process.exit(1);
 }
 
+const detector = readDetector(here);
 const list = collectImageFiles(args.inputs);
 const withDecision = labels.operatingPoint ? ['decision'] : [];
+const boxColumns = detector ? BOX_COLUMNS : [];
 process.stdout.write(
-  csvLine(['path', 'label', 'confidence', ...labels.classes, ...withDecision, 'error']),
+  csvLine([
+    'path',
+    ...boxColumns,
+    'label',
+    'confidence',
+    ...labels.classes,
+    ...withDecision,
+    'error',
+  ]),
 );
 const started = Date.now();
-await classifyFiles(list, { engine, spec, labels, sharp, batchSize: args.batchSize }, (text) =>
-  process.stdout.write(text),
-);
+const context = { engine, spec, labels, sharp, batchSize: args.batchSize };
+const write = (text: string) => process.stdout.write(text);
+if (detector) {
+  const runtime = await detectorRuntime(here, detector, load);
+  await classifyBoxes(list, context, detector, runtime.run, write);
+  await runtime.release();
+} else await classifyFiles(list, context, write);
 await engine.release();
 const seconds = (Date.now() - started) / 1000;
 const rate = (list.length / Math.max(seconds, 1e-3)).toFixed(1);

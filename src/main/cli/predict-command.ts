@@ -4,7 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { OcellusError } from '../../shared/errors';
-import { predictionLine, predictionsHeader } from '../../shared/predictions-csv';
+import {
+  boxPredictionLine,
+  boxPredictionsHeader,
+  predictionLine,
+  predictionsHeader,
+} from '../../shared/predictions-csv';
 import type { ImagePrediction, PredictSource, ShardSpec } from '../../shared/types';
 import { shardFileName } from '../core/cluster/slurm-script';
 import type { OcellusService } from '../core/service';
@@ -115,14 +120,16 @@ async function predictFiles(
   const all: ImagePrediction[] = [];
   let errors = 0;
   const decides = predictor.decides;
-  if (!values.json) out(predictionsHeader(classes, decides));
+  const header = predictor.detects ? boxPredictionsHeader : predictionsHeader;
+  const line = predictor.detects ? boxPredictionLine : predictionLine;
+  if (!values.json) out(header(classes, decides));
   try {
     for (let i = 0; i < files.length; i += batchSize) {
       const rows = await service.api.predict.images(predictor.id, files.slice(i, i + batchSize));
       for (const row of rows) {
         if (row.error) errors++;
         if (values.json) all.push(row);
-        else out(predictionLine(row, classes, decides));
+        else out(line(row, classes, decides));
       }
       if (tty) io.stderr(`\r\x1b[K${Math.min(i + batchSize, files.length)}/${files.length} images`);
     }
@@ -134,6 +141,13 @@ async function predictFiles(
       `${JSON.stringify(
         all.map((r) => ({
           path: r.path,
+          ...(predictor.detects
+            ? {
+                box: r.box ?? null,
+                detection: r.detection ?? null,
+                detectionConfidence: r.detectionConfidence ?? null,
+              }
+            : {}),
           label: r.label || null,
           confidence: r.confidence,
           probabilities: r.probabilities

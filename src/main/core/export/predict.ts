@@ -8,13 +8,16 @@ import { ruleOf, withDecisionRule } from './decision-rule';
 import type { EmbedModel } from '../ml/embedder';
 import { loadFeatureModel } from '../ml/feature-model';
 import { diskModelHandler } from '../ml/model-io';
-import { channelsFirst, loadModelInput, mirror } from '../ml/preprocess';
+import { channelsFirst, loadModelInput, mirror, normalise } from '../ml/preprocess';
 import type { PreprocessingSpec } from '../ml/zoo-types';
 import type { HeadWeights } from '../model/head';
 import { ONNX_INPUT, ONNX_PROBABILITIES } from '../ml/onnx/convert-layers';
 import { createSession, loadOrt } from '../ml/onnx/onnx-engine';
 import { forcedEngine } from '../ml/inference-engine';
 import { ONNX_FILE } from './bundle-onnx';
+import { readBundleDetector } from './bundle-detector';
+import { withDetector } from './box-predict';
+import { createDetector } from '../detect/detector-engine';
 import { MAX_IMAGE_BYTES } from '../library/probe';
 import { checkPath } from '../util/safe-fs';
 
@@ -27,6 +30,10 @@ export interface PredictionRow {
   error: string | null;
   /** The decision by the run's operating point, when it has one. */
   decision?: string;
+  /** With a detector: the box ([x, y, w, h], normalised) and its category, or 'empty'. */
+  box?: [number, number, number, number] | null;
+  detection?: string;
+  detectionConfidence?: number | null;
 }
 
 /** A classifier ready to run on image files. */
@@ -41,6 +48,10 @@ export interface Predictor {
   readonly decisionRule?: DecisionRule | null;
   /** Probabilities for a batch of files; unreadable files get an error row. */
   predict(files: readonly string[]): Promise<PredictionRow[]>;
+  /** Detects first and gives one row per box (export/box-predict.ts). */
+  readonly detects?: boolean;
+  /** Probabilities of network pixels ([h, w, 3] sRGB bytes each, e.g. boxes' crops). */
+  predictPixels(pixels: readonly Uint8Array[]): Promise<number[][]>;
   dispose(): void;
 }
 
@@ -82,7 +93,16 @@ export async function bundlePredictor(dir: string): Promise<Predictor> {
     dir,
     'labels.json',
   );
-  return withDecisionRule(await bundleClassifier(dir, labels.classes), ruleOf(labels));
+  const classifier = withDecisionRule(await bundleClassifier(dir, labels.classes), ruleOf(labels));
+  const detector = readBundleDetector(dir);
+  if (!detector) return classifier;
+  try {
+    const engine = await createDetector(detector.spec, { minConfidence: detector.minConfidence });
+    return withDetector(classifier, engine, detector);
+  } catch (err) {
+    classifier.dispose();
+    throw err;
+  }
 }
 
 function readBundleJson<T>(dir: string, name: string): T {
@@ -164,6 +184,24 @@ function makePredictor(
   engine: 'tfjs' | 'onnx' = 'tfjs',
 ): Predictor {
   const [h, w] = spec.inputSize;
+  const k = classes.length;
+  /** Probabilities of normalised inputs ([h, w, 3] each), mirror-averaged with TTA. */
+  const classify = async (inputs: readonly Float32Array[]): Promise<number[][]> => {
+    const per = h * w * 3;
+    const views = tta ? 2 : 1;
+    const n = inputs.length;
+    const packed = new Float32Array(n * views * per);
+    inputs.forEach((x, j) => {
+      packed.set(x, j * per);
+      if (tta) packed.set(mirror(x, spec), (n + j) * per);
+    });
+    const out = await run(packed, [n * views, h, w, 3]);
+    // With TTA the mirrored half follows: the mean of both, as predict.mjs computes it.
+    const data = tta
+      ? Float32Array.from({ length: n * k }, (_, j) => ((out[j] ?? 0) + (out[n * k + j] ?? 0)) / 2)
+      : out;
+    return inputs.map((_, j) => Array.from(data.slice(j * k, (j + 1) * k)));
+  };
   return {
     classes,
     preprocessing: spec,
@@ -194,26 +232,13 @@ function makePredictor(
         };
       });
       if (ok.length === 0) return rows;
-      const per = h * w * 3;
-      const views = tta ? 2 : 1;
-      const packed = new Float32Array(ok.length * views * per);
-      ok.forEach((i, j) => {
+      const inputs = ok.map((i) => {
         const s = settled[i];
-        if (s?.status !== 'fulfilled') return;
-        packed.set(s.value, j * per);
-        if (tta) packed.set(mirror(s.value, spec), (ok.length + j) * per);
+        return s?.status === 'fulfilled' ? s.value : new Float32Array(h * w * 3);
       });
-      const out = await run(packed, [ok.length * views, h, w, 3]);
-      const k = classes.length;
-      // With TTA the mirrored half follows: the mean of both, as predict.mjs computes it.
-      const data = tta
-        ? Float32Array.from(
-            { length: ok.length * k },
-            (_, j) => ((out[j] ?? 0) + (out[ok.length * k + j] ?? 0)) / 2,
-          )
-        : out;
+      const probabilities = await classify(inputs);
       ok.forEach((i, j) => {
-        const probs = Array.from(data.slice(j * k, (j + 1) * k));
+        const probs = probabilities[j] ?? [];
         let best = 0;
         for (let c = 1; c < k; c++) if ((probs[c] ?? 0) > (probs[best] ?? 0)) best = c;
         const row = rows[i];
@@ -223,6 +248,9 @@ function makePredictor(
         row.confidence = probs[best] ?? null;
       });
       return rows;
+    },
+    async predictPixels(pixels) {
+      return pixels.length === 0 ? [] : classify(pixels.map((rgb) => normalise(rgb, spec)));
     },
     dispose,
   };
