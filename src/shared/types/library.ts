@@ -71,6 +71,18 @@ export interface ImageFilter {
   imageIds?: number[];
   /** Only images with (true) or without (false) a human label. */
   humanLabelled?: boolean;
+  /** Images of one detection category (or none: 'empty') at a threshold, as the detect panel counts them. */
+  detection?: DetectionImageFilter;
+}
+
+/** The grid's detection filter, run in the image query (core/detect adds its SQL). */
+export interface DetectionImageFilter {
+  category: 'empty' | 'animal' | 'person' | 'vehicle';
+  threshold: number;
+  /** A burst with an animal in any frame keeps all its frames as animal (default true). */
+  burstAware?: boolean;
+  /** The detector's results key; default: the detector used last in the project. */
+  detector?: string | null;
 }
 
 export interface ImageQuery {

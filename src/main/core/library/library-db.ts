@@ -20,6 +20,7 @@ import {
   suggestionOf,
 } from './prediction-query';
 import { keysetChunk, keysetPlan, orderByOf, type OrderPart } from './keyset';
+import { extraFilterClauses } from './filter-clauses';
 
 export interface RootRow {
   id: number;
@@ -229,11 +230,13 @@ export class LibraryDb {
   private where(query: ImageQuery): { where: string; params: Record<string, unknown> } {
     const built = buildWhere(query);
     const extra = predictionClauses(query.filter ?? {});
+    const above = extraFilterClauses(this.db, query.filter ?? {});
     return {
-      where: [built.where, ...extra.clauses].join(' AND '),
+      where: [built.where, ...extra.clauses, ...above.clauses].join(' AND '),
       params: {
         ...built.params,
         ...extra.params,
+        ...above.params,
         suggestionsRun: currentSuggestionsRun(this.db) ?? -1,
       },
     };

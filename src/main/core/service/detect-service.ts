@@ -14,6 +14,7 @@ import {
   addHumanDetection,
   boxesByCamera,
   detectionById,
+  detectionFilterClauses,
   detectorsUsed,
   imageDetections,
   imagePaths,
@@ -24,6 +25,7 @@ import {
 } from '../detect/detection-store';
 import { detectorKey } from '../detect/detector-spec';
 import { listDetectors, resolveDetector } from '../detect/detector-zoo';
+import { addFilterClauses } from '../library/filter-clauses';
 import { countVerdicts, verdicts } from '../detect/filtering';
 import { exportMegaDetector, importMegaDetector } from '../detect/interchange';
 import { markEmpty } from '../detect/mark-empty';
@@ -40,6 +42,8 @@ const MAX_RESULTS_BYTES = 1024 * 1024 * 1024;
 /** The `detect` domain: detectors, detection jobs, boxes, empty filtering, interchange. */
 // eslint-disable-next-line max-lines-per-function -- the detect domain's method table (14 methods, each a few lines over core/detect); they share the detector choice held here.
 export function createDetectService(ctx: Workspace): DetectApi {
+  // The grid's detection filter runs inside the library's image query.
+  addFilterClauses(detectionFilterClauses);
   const db = () => ctx.requireStore().db;
   const roots = () =>
     ctx

@@ -143,11 +143,19 @@ export class DetectState {
   setThreshold(value: number): void {
     this.#threshold = Math.min(1, Math.max(0, value));
     void this.refreshCounts();
+    this.refilter();
   }
 
   setBurstAware(value: boolean): void {
     this.#burstAware = value;
     void this.refreshCounts();
+    this.refilter();
+  }
+
+  /** A detection filter on the grid follows the threshold and burst setting. */
+  private refilter(): void {
+    const f = this.#library.filter;
+    if (f.kind === 'detection') this.show(f.category);
   }
 
   /** Starts a detection job (the built-in detector unless another is chosen). */
@@ -155,15 +163,17 @@ export class DetectState {
     await this.#app.guard(() => this.#app.api().detect.run({ detector }));
   }
 
-  /** Shows the images of one category (or the empty ones) at the threshold in the grid. */
-  async show(category: DetectionFilter): Promise<void> {
-    await this.#app.guard(async () => {
-      const ids = await this.#app.api().detect.imageIds({
-        threshold: this.#threshold,
-        burstAware: this.#burstAware,
-        category,
-      });
-      this.#library.setFilter({ kind: 'detection', category, threshold: this.#threshold, ids });
+  /**
+   * Shows the images of one category (or the empty ones) at the threshold in the grid: a
+   * condition of the grid's own query, so no list of ids travels whatever the project's size.
+   */
+  show(category: DetectionFilter): void {
+    this.#library.setFilter({
+      kind: 'detection',
+      category,
+      threshold: this.#threshold,
+      burstAware: this.#burstAware,
+      detector: this.detector,
     });
   }
 

@@ -16,8 +16,14 @@ export type ViewFilter =
   | { kind: 'predicted'; classId: number }
   /** "More like this": exactly these images, most similar first. */
   | { kind: 'similar'; imageId: number; ids: number[] }
-  /** Images of one detection category (or none) at a threshold: exactly these ids. */
-  | { kind: 'detection'; category: DetectionFilter; threshold: number; ids: number[] };
+  /** Images of one detection category (or none) at a threshold: a condition of the query. */
+  | {
+      kind: 'detection';
+      category: DetectionFilter;
+      threshold: number;
+      burstAware: boolean;
+      detector: string | null;
+    };
 
 /** The API's filter for what the grid shows (before the confidence range). */
 export function baseQuery(f: ViewFilter): ImageFilter {
@@ -44,6 +50,13 @@ export function baseQuery(f: ViewFilter): ImageFilter {
     case 'similar':
       return { imageIds: [f.imageId, ...f.ids] };
     case 'detection':
-      return { imageIds: f.ids };
+      return {
+        detection: {
+          category: f.category,
+          threshold: f.threshold,
+          burstAware: f.burstAware,
+          detector: f.detector,
+        },
+      };
   }
 }
