@@ -164,6 +164,7 @@ export const API_METHODS = {
     'counts',
     'imageIds',
     'boxes',
+    'tileBoxes',
     'updateBox',
     'addBox',
     'markEmpty',

@@ -9,7 +9,7 @@ import { WelcomePage } from './pages/welcome-page';
 
 const PHOTOS = path.resolve('tests/fixtures/photos');
 
-test('detect in the UI: live counts at a threshold, empty filter, mark the rest empty, boxes in the image view', async ({
+test('detect in the UI: live counts at a threshold, boxes on tiles, empty filter, mark the rest empty, boxes in the image view', async ({
   page,
   ocellus,
 }) => {
@@ -39,6 +39,21 @@ test('detect in the UI: live counts at a threshold, empty filter, mark the rest 
   await expect(detect.count('empty')).toContainText('4');
   await detect.setThreshold(0.2);
   await expect(detect.count('empty')).toContainText('2');
+
+  // Boxes on the grid's tiles at the threshold: the cat's and the person's, none on the empties.
+  await detect.showTileBoxes(true);
+  const tileBoxes = (name: string) => library.tile(name).getByTestId('tile-box');
+  await expect(tileBoxes('cat.jpg')).toHaveCount(1);
+  await expect(tileBoxes('cat.jpg')).toHaveAttribute('data-category', 'animal');
+  await expect(tileBoxes('person.jpg')).toHaveCount(1);
+  await expect(tileBoxes('person.jpg')).toHaveAttribute('data-category', 'person');
+  await expect(tileBoxes('grass.jpg')).toHaveCount(0);
+  await detect.setThreshold(0.95);
+  await expect(tileBoxes('cat.jpg')).toHaveCount(0);
+  await detect.setThreshold(0.2);
+  await expect(tileBoxes('cat.jpg')).toHaveCount(1);
+  await detect.showTileBoxes(false);
+  await expect(tileBoxes('cat.jpg')).toHaveCount(0);
 
   await detect.show('empty');
   await library.expectShown(2);

@@ -29,6 +29,12 @@ export interface DetectApi {
   imageIds(query: DetectionCountsQuery & { category: DetectionFilter }): Promise<number[]>;
   /** An image's boxes from a detector (default: the latest used) and people's. */
   boxes(imageId: number, detector?: string | null): Promise<Detection[]>;
+  /** The boxes at or above a threshold of many images (the grid's visible tiles; at most 5000), by image id. */
+  tileBoxes(query: {
+    imageIds: number[];
+    threshold: number;
+    detector?: string | null;
+  }): Promise<Record<number, Detection[]>>;
   /** Confirms, deletes, relabels or moves a box. */
   updateBox(id: number, change: DetectionChange): Promise<Detection>;
   /** Adds a box a person drew. */

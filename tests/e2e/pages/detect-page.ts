@@ -33,6 +33,11 @@ export class DetectPage {
     await this.count(category).click();
   }
 
+  /** Turns the boxes on the grid's tiles on or off. */
+  async showTileBoxes(on: boolean): Promise<void> {
+    await this.panel.getByTestId('tile-boxes-toggle').setChecked(on);
+  }
+
   async markEmpty(): Promise<void> {
     await this.panel.getByTestId('mark-empty').click();
   }

@@ -146,6 +146,28 @@ export function imageDetections(
   return rows.map(toDetection);
 }
 
+/**
+ * The boxes of many images at once, at or above a threshold (the grid's visible tiles): one
+ * query per page of tiles rather than one per image; at most 5000 images per call.
+ */
+export function pageDetections(
+  db: Database.Database,
+  imageIds: readonly number[],
+  detector: string | null,
+  threshold: number,
+): Detection[] {
+  const rows = db
+    .prepare(
+      `SELECT d.id, i.id AS image_id, d.detector, d.category, d.confidence, d.x, d.y, d.w, d.h,
+              d.source, d.status, d.static, d.class_id, d.class_conf
+         FROM json_each(@ids) j JOIN images i ON i.id = j.value JOIN detections d ON d.hash = i.hash
+        WHERE (d.detector = @detector OR d.source = 'human') AND d.status != 'deleted'
+          AND d.confidence >= @threshold ORDER BY i.id, d.confidence DESC, d.id`,
+    )
+    .all({ ids: JSON.stringify(imageIds), detector: detector ?? '', threshold }) as DetectionRow[];
+  return rows.map(toDetection);
+}
+
 /** Per processed image: the top confidence per category (deleted boxes left out). */
 export interface ImageTop {
   imageId: number;

@@ -4,6 +4,7 @@ import type { DetectApi, DetectionFilter } from '../../../shared/api';
 import { OcellusError } from '../../../shared/errors';
 import {
   DETECTION_CATEGORIES,
+  type Detection,
   type DetectionCountsQuery,
   type NormalisedBox,
 } from '../../../shared/types';
@@ -19,6 +20,7 @@ import {
   imageDetections,
   imagePaths,
   imageTops,
+  pageDetections,
   readableContents,
   updateDetection,
   setStatic,
@@ -146,6 +148,20 @@ export function createDetectService(ctx: Workspace): DetectApi {
       return verdicts(imageTops(db(), detector), threshold, burstAware)
         .filter((v) => (category === 'animal' ? v.animal || v.burstKept : v[category]))
         .map((v) => v.imageId);
+    },
+    async tileBoxes(q) {
+      const o = requireObject(q, 'query');
+      const ids = o['imageIds'];
+      if (!Array.isArray(ids) || ids.length > 5000)
+        throw new OcellusError('INVALID_ARGUMENT', 'imageIds is a list of at most 5000 ids');
+      const threshold = o['threshold'];
+      if (typeof threshold !== 'number' || !(threshold >= 0 && threshold <= 1))
+        throw new OcellusError('INVALID_ARGUMENT', 'threshold is a number from 0 to 1');
+      const list = ids.map((id, i) => requireId(id, `imageIds[${i}]`));
+      const out: Record<number, Detection[]> = {};
+      for (const d of pageDetections(db(), list, chosen(o['detector']), threshold))
+        (out[d.imageId] ??= []).push(d);
+      return out;
     },
     async boxes(imageId, detector) {
       return imageDetections(db(), requireId(imageId, 'imageId'), chosen(detector));

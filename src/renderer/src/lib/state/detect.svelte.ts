@@ -96,6 +96,7 @@ export class DetectState {
       if (this.#app.project) void this.refresh();
       client.on('project:changed', (p) => {
         this.#boxes = {};
+        this.#tileBoxes = {};
         this.#counts = null;
         this.#used = [];
         this.#staticGroups = [];
@@ -103,6 +104,7 @@ export class DetectState {
       });
       client.on('detect:changed', () => {
         this.#boxes = {};
+        this.#tileBoxes = {};
         void this.refresh();
       });
       client.on('labels:changed', () => void this.refreshCounts());
@@ -208,6 +210,66 @@ export class DetectState {
     await this.#app.guard(async () => {
       await this.#app.api().detect.suppressStatic(group.detectionIds);
     });
+  }
+
+  /** Boxes on the grid's tiles: a toggle of the detection panel. */
+  #tileBoxesOn = $state(false);
+  get tileBoxesOn(): boolean {
+    return this.#tileBoxesOn;
+  }
+  set tileBoxesOn(value: boolean) {
+    this.#tileBoxesOn = value;
+    this.#tileBoxes = {};
+  }
+
+  /** The visible tiles' boxes at the threshold, by image id ([] once fetched with none). */
+  #tileBoxes = $state<Record<number, Detection[]>>({});
+  /** The detector and threshold #tileBoxes holds boxes of. */
+  #tileKey = '';
+  /** Ids asked for and not answered yet (plain bookkeeping, nothing renders from it). */
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- not state: only guards against asking twice.
+  readonly #tilePending = new Set<number>();
+
+  /** A tile's boxes to draw, or null (the toggle is off, or they are not fetched yet). */
+  tileBoxesOf(imageId: number): Detection[] | null {
+    return this.#tileBoxesOn ? (this.#tileBoxes[imageId] ?? null) : null;
+  }
+
+  /**
+   * Fetches the boxes of the tiles on screen that are not in memory, in one call per page:
+   * the grid calls it as it scrolls, so 10⁵ images cost only what is looked at.
+   */
+  wantTileBoxes(imageIds: readonly number[]): void {
+    const detector = this.detector;
+    if (!this.#tileBoxesOn || !this.#app.project || !detector) return;
+    const threshold = this.#threshold;
+    const key = `${detector}|${threshold}`;
+    // Another threshold or detector, or too many kept: start afresh with what is on screen.
+    if (key !== this.#tileKey || Object.keys(this.#tileBoxes).length > 5000) {
+      this.#tileKey = key;
+      this.#tileBoxes = {};
+      this.#tilePending.clear();
+    }
+    const have = this.#tileBoxes;
+    const missing = imageIds.filter((id) => !(id in have) && !this.#tilePending.has(id));
+    if (missing.length === 0) return;
+    for (const id of missing) this.#tilePending.add(id);
+    void this.#app
+      .api()
+      .detect.tileBoxes({ imageIds: missing, threshold, detector })
+      .then((got) => {
+        if (this.#tileKey !== key) return;
+        const next = { ...this.#tileBoxes };
+        for (const id of missing) {
+          next[id] = got[id] ?? [];
+          this.#tilePending.delete(id);
+        }
+        this.#tileBoxes = next;
+      })
+      .catch((err: unknown) => {
+        for (const id of missing) this.#tilePending.delete(id);
+        this.#app.report(err);
+      });
   }
 
   /** The boxes of an image (fetched once, then from memory until boxes change). */

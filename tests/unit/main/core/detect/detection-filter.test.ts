@@ -105,6 +105,25 @@ describe('detection filter in the image query', () => {
     expect(await animal(false)).toEqual(of('a2', 'b3'));
   });
 
+  it("gives a page of tiles' boxes at a threshold in one call", async () => {
+    const got = await t.service.api.detect.tileBoxes({
+      imageIds: Object.values(ids),
+      threshold: 0.2,
+    });
+    const of = (name: string) =>
+      (got[ids[name] ?? -1] ?? []).map((b) => [b.category, b.confidence]);
+    expect(of('a2')).toEqual([['animal', 0.6]]);
+    expect(of('b3')).toEqual([
+      ['vehicle', 0.9],
+      ['animal', 0.3],
+    ]);
+    expect(of('b1')).toEqual([]);
+    expect(of('broken')).toEqual([]);
+    await expect(
+      t.service.api.detect.tileBoxes({ imageIds: Array(5001).fill(1), threshold: 0.2 }),
+    ).rejects.toThrow(/at most 5000/);
+  });
+
   it('refuses a category it does not know', async () => {
     await expect(
       t.service.api.library.listImages({
