@@ -93,6 +93,14 @@ export function createPredictService(ctx: Workspace, onImported: () => Promise<v
       const shard = checkShard(o['shard']);
       const batchSize = o['batchSize'] === undefined ? undefined : Number(o['batchSize']);
       const p = await load(o['source'] as PredictSource);
+      if (p.detects) {
+        // A record per image is what shards resume by; a detecting bundle writes one per box.
+        p.dispose();
+        throw new OcellusError(
+          'UNSUPPORTED',
+          'This bundle detects first and writes a row per box: manifests and shards take bundles that classify whole images; give the files to ocellus predict or predict.mjs instead',
+        );
+      }
       const title = shard ? `Predictions, shard ${shard.index}/${shard.count}` : 'Predictions';
       try {
         return await asJob('predict-manifest', title, (job) =>

@@ -138,4 +138,16 @@ describe('bundle with a detector', () => {
       expect(CLASSES).toContain(r[7]);
     }
   }, 120_000);
+
+  it('is refused by manifest shards, which resume by one record per image', async () => {
+    let stderr = '';
+    const out = path.join(t.dir, 'shard.jsonl');
+    const code = await runCli(['predict', bundle, '--manifest', PHOTOS, '--out', out], {
+      stdout: () => {},
+      stderr: (s) => (stderr += s),
+    });
+    expect(code).not.toBe(0);
+    expect(stderr).toMatch(/detects first/);
+    expect(fs.existsSync(out)).toBe(false);
+  });
 });
