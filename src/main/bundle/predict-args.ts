@@ -5,6 +5,8 @@ export const USAGE = [
   '',
   'Classifies image files (folders are searched recursively) and writes one CSV row per file:',
   'path, label, confidence, one probability per class, error (unreadable files get an error).',
+  'A bundle with a detector/ folder detects first and writes one row per box (box_x, box_y,',
+  'box_w, box_h, detection, detection_confidence after the path), "empty" for an image without.',
   '',
   'Options:',
   '  --batch-size N      images per network run (default 16)',

@@ -125,7 +125,11 @@ export async function writeOnnxBaseBundle(job: JobContext, d: BundleDeps): Promi
     }),
   );
   write('predict.mjs', predictScript());
-  json('package.json', bundlePackageJson(d.projectName, d.run.id, false));
+  // A TF.js graph detector needs TF.js even where the classifier is ONNX only.
+  json(
+    'package.json',
+    bundlePackageJson(d.projectName, d.run.id, d.detector?.spec.format === 'graph'),
+  );
   write('.npmrc', 'onnxruntime-node-install=skip\n');
   if (d.detector) await addBundleDetector(d.out, d.detector);
   job.progress(3);
