@@ -11,6 +11,8 @@ export const USAGE = [
   'Options:',
   '  --batch-size N      images per network run (default 16)',
   '  --engine onnx|tfjs  model.onnx on ONNX Runtime (the default when installed) or the TF.js model',
+  '  --json              with a detector: MegaDetector batch-output JSON (format 1.4) instead of CSV,',
+  '                      the classes as classification_categories',
   '  -h, --help          show this help',
   '',
 ].join('\n');
@@ -19,10 +21,13 @@ export const USAGE = [
 export interface PredictArgs {
   batchSize: number;
   engine: 'onnx' | 'tfjs' | null;
+  /** MegaDetector batch-output JSON instead of CSV (bundles with a detector). */
+  json: boolean;
   inputs: string[];
 }
 
-function usageError(message: string): never {
+/** Says what is wrong and how to call predict.mjs, and exits 2. */
+export function usageError(message: string): never {
   process.stderr.write(`${message}\n\n${USAGE}`);
   process.exit(2);
 }
@@ -37,6 +42,7 @@ export function predictArgs(args: string[] = process.argv.slice(2)): PredictArgs
       options: {
         'batch-size': { type: 'string' },
         engine: { type: 'string' },
+        json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -54,5 +60,10 @@ export function predictArgs(args: string[] = process.argv.slice(2)): PredictArgs
   if (engine !== null && engine !== 'onnx' && engine !== 'tfjs')
     usageError(`--engine takes onnx or tfjs, not "${engine}"`);
   if (parsed.positionals.length === 0) usageError('No images or folders given.');
-  return { batchSize: Number(batchText), engine, inputs: parsed.positionals };
+  return {
+    batchSize: Number(batchText),
+    engine,
+    json: parsed.values.json === true,
+    inputs: parsed.positionals,
+  };
 }

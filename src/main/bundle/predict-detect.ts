@@ -16,9 +16,20 @@ import {
   errorText,
   progressReporter,
   verdict,
+  type BundleLabels,
   type ClassifyContext,
 } from './predict-classify';
 import { fileKind } from './predict-input';
+import { MD_CATEGORY_IDS } from '../core/detect/categories';
+import {
+  MD_FORMAT_VERSION,
+  mdDetectionCategories,
+  roundConf,
+  roundCoord,
+  type MdBatchOutput,
+  type MdImage,
+} from '../core/detect/megadetector-format';
+import type { DetectionCategory } from '../../shared/types';
 
 /** The bundle's detector/detector.json, or null when the bundle classifies whole images. */
 export function readDetector(here: string): BundleDetectorJson | null {
@@ -85,23 +96,36 @@ export async function detectorRuntime(
   };
 }
 
+/** One box of an image, classified. */
+export interface ClassifiedBox {
+  box: [number, number, number, number];
+  category: DetectionCategory;
+  confidence: number;
+  probabilities: number[];
+}
+
+/** What detect → crop → classify made of one file: its boxes at the threshold, or why it failed. */
+export interface ImageBoxes {
+  file: string;
+  boxes: ClassifiedBox[];
+  error?: string;
+}
+
 /**
  * Detect → crop → classify, one file at a time: the boxes at or above the bundle's threshold
- * are cut by the app's crop rule and classified; each box is a row, an image without one an
- * 'empty' row, an unreadable file an error row. Rows go to `write` in file order.
+ * are cut by the app's crop rule and classified; each file's outcome goes to `onImage`, in
+ * file order (an unreadable file with its error).
  */
 export async function classifyBoxes(
   list: readonly string[],
   c: ClassifyContext,
   d: BundleDetectorJson,
   detect: DetectorRun,
-  write: (text: string) => void,
+  onImage: (r: ImageBoxes) => void,
 ): Promise<void> {
   const infer = classifier(c);
   const progress = progressReporter(list.length, c.batchSize);
-  const { classes, operatingPoint } = c.labels;
-  const line = (row: Parameters<typeof boxPredictionLine>[0]) =>
-    boxPredictionLine(row, classes, Boolean(operatingPoint));
+  const k = c.labels.classes.length;
   let decoder = d.decoder === 'auto' ? null : d.decoder;
   for (let i = 0; i < list.length; i++) {
     const file = list[i] ?? '';
@@ -112,43 +136,94 @@ export async function classifyBoxes(
       const out = await detect(detectorInput(boxed.rgb, d.divisor));
       const read = outputBoxes(out, decoder, d.classMap, boxed.geometry, d.minConfidence);
       decoder = read.decoder;
-      const boxes = read.boxes.filter((b) => b.confidence >= d.threshold);
-      if (boxes.length === 0) {
-        write(line({ ...blank(file), detection: 'empty' }));
-      } else {
+      const found = read.boxes.filter((b) => b.confidence >= d.threshold);
+      const boxes: ClassifiedBox[] = [];
+      if (found.length > 0) {
         const image = await orientedPixels(c.sharp(file, { failOn: 'truncated' }));
-        let text = '';
-        for (let start = 0; start < boxes.length; start += c.batchSize) {
-          const chunk = boxes.slice(start, start + c.batchSize);
+        for (let start = 0; start < found.length; start += c.batchSize) {
+          const chunk = found.slice(start, start + c.batchSize);
           const crops = await Promise.all(
             chunk.map((b) => cropPixelsWith(c.sharp, image, b.box, c.spec)),
           );
           const probs = await infer(crops);
-          chunk.forEach((b, j) => {
-            const p = Array.from(probs.subarray(j * classes.length, (j + 1) * classes.length));
-            const [label, confidence, decision] = verdict(p, c.labels);
-            text += line({
-              path: file,
+          chunk.forEach((b, j) =>
+            boxes.push({
               box: [...b.box],
-              detection: b.category,
-              detectionConfidence: b.confidence,
-              label,
-              confidence,
-              probabilities: p,
-              decision: decision ?? null,
-              error: null,
-            });
-          });
+              category: b.category,
+              confidence: b.confidence,
+              probabilities: Array.from(probs.subarray(j * k, (j + 1) * k)),
+            }),
+          );
         }
-        write(text);
       }
+      onImage({ file, boxes });
     } catch (err) {
-      write(line({ ...blank(file), error: errorText(err) }));
+      onImage({ file, boxes: [], error: errorText(err) });
     }
     progress(i + 1);
   }
 }
 
-function blank(file: string) {
-  return { path: file, label: '', confidence: null, probabilities: null, error: null };
+/** The CSV rows of one image: a row per box, one 'empty' row, or an error row. */
+export function boxRows(r: ImageBoxes, labels: BundleLabels): string {
+  const line = (row: Parameters<typeof boxPredictionLine>[0]) =>
+    boxPredictionLine(row, labels.classes, Boolean(labels.operatingPoint));
+  const blank = { path: r.file, label: '', confidence: null, probabilities: null, error: null };
+  if (r.error !== undefined) return line({ ...blank, error: r.error });
+  if (r.boxes.length === 0) return line({ ...blank, detection: 'empty' });
+  return r.boxes
+    .map((b) => {
+      const [label, confidence, decision] = verdict(b.probabilities, labels);
+      return line({
+        path: r.file,
+        box: b.box,
+        detection: b.category,
+        detectionConfidence: b.confidence,
+        label,
+        confidence,
+        probabilities: b.probabilities,
+        decision: decision ?? null,
+        error: null,
+      });
+    })
+    .join('');
+}
+
+/**
+ * One image as MegaDetector batch output writes it (format 1.4): its boxes with the
+ * detector's category id, confidence and [x, y, w, h], and the classes as classifications
+ * (class index as id, best first), rounded as the MegaDetector tools round.
+ */
+export function mdImage(r: ImageBoxes): MdImage {
+  if (r.error !== undefined) return { file: r.file, failure: r.error };
+  return {
+    file: r.file,
+    max_detection_conf: roundConf(Math.max(0, ...r.boxes.map((b) => b.confidence))),
+    detections: r.boxes.map((b) => ({
+      category: MD_CATEGORY_IDS[b.category],
+      conf: roundConf(b.confidence),
+      bbox: b.box.map(roundCoord) as [number, number, number, number],
+      classifications: b.probabilities
+        .map((p, i): [string, number] => [String(i), roundConf(p)])
+        .sort((x, y) => y[1] - x[1]),
+    })),
+  };
+}
+
+/** The whole MegaDetector batch-output file of a run, with the bundle's classes. */
+export function mdOutput(
+  images: MdImage[],
+  d: BundleDetectorJson,
+  classes: readonly string[],
+): MdBatchOutput {
+  return {
+    info: {
+      format_version: MD_FORMAT_VERSION,
+      detector: d.name,
+      classifier: 'Ocellus model bundle',
+    },
+    detection_categories: mdDetectionCategories(),
+    classification_categories: Object.fromEntries(classes.map((c, i) => [String(i), c])),
+    images,
+  };
 }

@@ -17,11 +17,19 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { csvLine } from '../../shared/csv';
 import { collectImageFiles } from '../core/export/image-files';
-import { predictArgs } from './predict-args';
+import { predictArgs, usageError } from './predict-args';
 import { onnxEngine, tfjsEngine, type BundleSpec, type Engine } from './predict-engines';
 import { type Sharp } from './predict-input';
 import { classifyFiles, type BundleLabels } from './predict-classify';
-import { classifyBoxes, detectorRuntime, readDetector } from './predict-detect';
+import {
+  boxRows,
+  classifyBoxes,
+  detectorRuntime,
+  mdImage,
+  mdOutput,
+  readDetector,
+} from './predict-detect';
+import type { MdImage } from '../core/detect/megadetector-format';
 import { BOX_COLUMNS } from '../../shared/predictions-csv';
 
 const args = predictArgs();
@@ -48,27 +56,34 @@ if (!engine) {
 }
 
 const detector = readDetector(here);
+if (args.json && !detector)
+  usageError('--json is for bundles with a detector (a detector/ folder)');
 const list = collectImageFiles(args.inputs);
 const withDecision = labels.operatingPoint ? ['decision'] : [];
 const boxColumns = detector ? BOX_COLUMNS : [];
-process.stdout.write(
-  csvLine([
-    'path',
-    ...boxColumns,
-    'label',
-    'confidence',
-    ...labels.classes,
-    ...withDecision,
-    'error',
-  ]),
-);
+if (!args.json)
+  process.stdout.write(
+    csvLine([
+      'path',
+      ...boxColumns,
+      'label',
+      'confidence',
+      ...labels.classes,
+      ...withDecision,
+      'error',
+    ]),
+  );
 const started = Date.now();
 const context = { engine, spec, labels, sharp, batchSize: args.batchSize };
 const write = (text: string) => process.stdout.write(text);
 if (detector) {
   const runtime = await detectorRuntime(here, detector, load);
-  await classifyBoxes(list, context, detector, runtime.run, write);
+  const images: MdImage[] = [];
+  await classifyBoxes(list, context, detector, runtime.run, (r) =>
+    args.json ? images.push(mdImage(r)) : write(boxRows(r, labels)),
+  );
   await runtime.release();
+  if (args.json) write(`${JSON.stringify(mdOutput(images, detector, labels.classes), null, 1)}\n`);
 } else await classifyFiles(list, context, write);
 await engine.release();
 const seconds = (Date.now() - started) / 1000;

@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../../../src/main/cli/run-cli';
 import { parseCsv } from '../../../../../src/main/core/export/csv';
+import { parseMdBatchOutput } from '../../../../../src/main/core/detect/megadetector-format';
 import { writeJpeg } from '../../../../helpers/image-fixtures';
 import { makeTestService, jobFinished as finished } from '../../../../helpers/service';
 import { writeTinyCnn } from '../../../../helpers/tiny-models';
@@ -138,6 +139,34 @@ describe('bundle with a detector', () => {
       expect(CLASSES).toContain(r[7]);
     }
   }, 120_000);
+
+  it('predict.mjs --json writes MegaDetector batch output with the classes as classification categories', async () => {
+    const { stdout } = await run(process.execPath, ['predict.mjs', PHOTOS, '--json'], {
+      cwd: bundle,
+      env: { ...process.env, NODE_PATH: path.join(REPO, 'node_modules') },
+      maxBuffer: 1 << 24,
+    });
+    const md = parseMdBatchOutput(JSON.parse(stdout));
+    expect(md.info.format_version).toBe('1.4');
+    expect(md.classification_categories).toEqual({ '0': 'blue', '1': 'red' });
+    expect(md.detection_categories).toEqual({ '1': 'animal', '2': 'person', '3': 'vehicle' });
+    const byName = Object.fromEntries(md.images.map((i) => [path.basename(i.file), i]));
+    expect(Object.keys(byName).sort()).toEqual([
+      'cat.jpg',
+      'grass.jpg',
+      'gravel.jpg',
+      'person.jpg',
+    ]);
+    expect(byName['grass.jpg']?.detections).toEqual([]);
+    const cat = byName['cat.jpg']?.detections ?? [];
+    expect(cat.map((d) => d.category)).toContain('1');
+    for (const d of cat) {
+      expect(d.conf).toBeGreaterThanOrEqual(0.2);
+      expect(d.classifications?.map(([c]) => c).sort()).toEqual(['0', '1']);
+      const [best, other] = d.classifications ?? [];
+      expect(best?.[1]).toBeGreaterThanOrEqual(other?.[1] ?? 1);
+    }
+  });
 
   it('is refused by manifest shards, which resume by one record per image', async () => {
     let stderr = '';
