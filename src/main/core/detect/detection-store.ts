@@ -239,12 +239,14 @@ export function updateDetection(
   if (!cur) return;
   const box = change.box ?? cur.box;
   db.prepare(
-    `UPDATE detections SET status = ?, category = ?, class_id = ?, x = ?, y = ?, w = ?, h = ?, static = ?
+    `UPDATE detections SET status = ?, category = ?, class_id = ?, class_conf = ?, x = ?, y = ?, w = ?, h = ?, static = ?
       WHERE id = ?`,
   ).run(
     change.status ?? cur.status,
     change.category ?? cur.category,
     change.classId === undefined ? cur.classId : change.classId,
+    // A class a person gives is theirs: no classifier confidence any more.
+    change.classId === undefined ? cur.classConf : null,
     ...box,
     (change.static ?? cur.static) ? 1 : 0,
     id,
@@ -265,6 +267,36 @@ export function addHumanDetection(
     )
     .run(hash, HUMAN_DETECTOR, box.category, ...box.box, classId, new Date().toISOString());
   return Number(r.lastInsertRowid);
+}
+
+/** A box a person labelled, with the first readable image of its content. */
+export interface LabelledBox {
+  id: number;
+  hash: string;
+  box: NormalisedBox;
+  classId: number;
+  imageId: number;
+  rootId: number;
+  relPath: string;
+}
+
+/**
+ * Boxes with a person's class (not deleted; a class imported with a classifier's confidence
+ * is not a person's), of any detector, with the first readable image of their content.
+ */
+export function labelledBoxes(db: Database.Database): LabelledBox[] {
+  const rows = db
+    .prepare(
+      `SELECT d.id, d.hash, d.x, d.y, d.w, d.h, d.class_id AS classId, i.id AS imageId,
+              i.root_id AS rootId, i.rel_path AS relPath
+         FROM detections d
+         JOIN images i ON i.id = (SELECT MIN(k.id) FROM images k
+                                   WHERE k.hash = d.hash AND k.status = 'ok' AND k.missing = 0)
+        WHERE d.class_id IS NOT NULL AND d.class_conf IS NULL AND d.status != 'deleted'
+        ORDER BY d.id`,
+    )
+    .all() as (Omit<LabelledBox, 'box'> & { x: number; y: number; w: number; h: number })[];
+  return rows.map(({ x, y, w, h, ...r }) => ({ ...r, box: [x, y, w, h] }));
 }
 
 /** Marks boxes as static (recurring at one place) or not. */
