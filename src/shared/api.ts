@@ -166,6 +166,7 @@ export const API_METHODS = {
     'boxes',
     'updateBox',
     'addBox',
+    'labelBoxes',
     'markEmpty',
     'staticBoxes',
     'suppressStatic',
