@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -97,6 +98,16 @@ describe('a box-level run on composited scenes', () => {
       t.service.api.train.start({ baseModel: modelId, unit: 'pixel' as 'box' }),
     ).rejects.toThrow(/unit is image or box/);
   });
+
+  it('exports a bundle whose model card says it is a box-level model, with per-box metrics', async () => {
+    const out = path.join(t.dir, 'bundle');
+    const job = await t.service.api.export.bundle({ out, runId: run.id });
+    expect((await finished(t.service, job.id)).error).toBeNull();
+    const card = fs.readFileSync(path.join(out, 'MODEL_CARD.md'), 'utf8');
+    expect(card).toMatch(/Box-level model/);
+    expect(card).toMatch(/10 % of its width/);
+    expect(card).toMatch(new RegExp(`Recomputed on ${run.counts.validation} validation`));
+  }, 120_000);
 
   it('never separates an image’s boxes and caches one crop vector per box', () => {
     const { split, imageOf, cropVectors } = splitAndImages(project, run.id);
