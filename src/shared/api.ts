@@ -167,6 +167,7 @@ export const API_METHODS = {
     'updateBox',
     'addBox',
     'labelBoxes',
+    'uncertainBoxes',
     'markEmpty',
     'staticBoxes',
     'suppressStatic',

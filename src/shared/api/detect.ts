@@ -35,6 +35,8 @@ export interface DetectApi {
   addBox(box: NewDetection): Promise<Detection>;
   /** Gives boxes a class (null: none) and confirms them, as one undoable label action. */
   labelBoxes(boxIds: number[], classId: number | null): Promise<LabelChange>;
+  /** A box run's uncertainty queue: suggested boxes, least confident first (default 50). */
+  uncertainBoxes(limit?: number): Promise<Detection[]>;
   /** Labels the images with no box at the threshold as empty, in one undoable batch. */
   markEmpty(options: MarkEmptyOptions): Promise<MarkEmptyResult>;
   /** Boxes recurring at one place (IoU ≥ 0.9) across many images of one camera. */

@@ -4,7 +4,7 @@ import { OcellusError } from '../../../shared/errors';
 import type { Detection, LabelChange } from '../../../shared/types';
 import { ClassStore } from '../labels/class-store';
 import type { BatchParticipant, LabelStore } from '../labels/label-store';
-import { detectionById, updateDetection } from './detection-store';
+import { detectionById, labelledBoxes, updateDetection } from './detection-store';
 
 interface HistoryRow {
   detection_id: number;
@@ -78,4 +78,16 @@ export function boxLabelParticipant(db: Database.Database): BatchParticipant {
       return touched;
     },
   };
+}
+
+/**
+ * The uncertainty queue of a box run: animal boxes without a person's class whose suggested
+ * class has the lowest confidence first, at most `limit`.
+ */
+export function uncertainBoxes(db: Database.Database, limit: number): Detection[] {
+  return labelledBoxes(db, 'to-suggest')
+    .filter((b) => b.classConf !== null)
+    .sort((a, b) => (a.classConf ?? 0) - (b.classConf ?? 0) || a.id - b.id)
+    .slice(0, limit)
+    .flatMap((b) => detectionById(db, b.id) ?? []);
 }

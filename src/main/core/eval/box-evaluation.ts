@@ -18,7 +18,7 @@ function boxClassIndex(
     const d = detectionById(db, id);
     return !d || d.status === 'deleted' ? 'missing' : 'unlabelled';
   }
-  const index = labels?.classIds.indexOf(box.classId) ?? -1;
+  const index = box.classId === null ? -1 : (labels?.classIds.indexOf(box.classId) ?? -1);
   return index < 0 ? 'otherClass' : index;
 }
 

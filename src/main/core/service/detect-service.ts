@@ -29,7 +29,7 @@ import { exportMegaDetector, importMegaDetector } from '../detect/interchange';
 import { markEmpty } from '../detect/mark-empty';
 import { parseMdBatchOutput } from '../detect/megadetector-format';
 import { findStaticBoxes } from '../detect/static-boxes';
-import { boxLabelParticipant, labelBoxes } from '../detect/box-labels';
+import { boxLabelParticipant, labelBoxes, uncertainBoxes } from '../detect/box-labels';
 import { writeFileAtomic } from '../util/fs-atomic';
 import { readTextSafe } from '../util/safe-fs';
 import type { Workspace } from './workspace';
@@ -203,6 +203,10 @@ export function createDetectService(ctx: Workspace): DetectApi {
         });
       }
       return change;
+    },
+    async uncertainBoxes(limit) {
+      const n = limit === undefined ? 50 : requireId(limit, 'limit');
+      return uncertainBoxes(db(), Math.min(n, 10_000));
     },
     async markEmpty(options) {
       const { threshold, detector, burstAware, o } = query(options);

@@ -25,7 +25,9 @@ export function collectBoxTrainingSet(
   groupBy: SplitGrouping,
   rootPath: (rootId: number) => string | null,
 ): BoxTrainingSet {
-  const boxes = labelledBoxes(db);
+  const boxes = labelledBoxes(db).flatMap((b) =>
+    b.classId === null ? [] : [{ ...b, classId: b.classId }],
+  );
   const classRows = new ClassStore(db).list().map((c) => ({ id: c.id, name: c.name }));
   const perClass = new Map<number, number>();
   for (const b of boxes) perClass.set(b.classId, (perClass.get(b.classId) ?? 0) + 1);

@@ -59,7 +59,7 @@ describe('box labels', () => {
     expect(await classesOf()).toEqual([deer.id, null]);
   });
 
-  it('derives an image’s labels from its boxes: one per class, deleted boxes left out', () => {
+  it('derives an image’s labels from its boxes: one per class, deleted boxes and suggestions left out', () => {
     expect(
       derivedLabels([
         { classId: 2, status: 'confirmed' },
@@ -67,6 +67,8 @@ describe('box labels', () => {
         { classId: 2, status: 'pending' },
         { classId: 1, status: 'deleted' },
         { classId: null, status: 'confirmed' },
+        // A classifier's suggestion is not a label.
+        { classId: 1, classConf: 0.9, status: 'pending' },
       ]),
     ).toEqual([
       { classId: 2, boxes: 2 },

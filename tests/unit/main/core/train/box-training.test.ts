@@ -122,4 +122,32 @@ describe('a box-level run on composited scenes', () => {
     expect(side.size).toBe(18);
     expect(cropVectors).toBe(36);
   });
+  it('suggests a class per unlabelled box, from its crop, and queues the least sure first', async () => {
+    // One scene with a disc and a square, its boxes drawn but not labelled.
+    const [extra] = await writeBoxScenes(path.join(t.dir, 'scenes', 'new'), 3, 99).then((s) =>
+      s.slice(2),
+    );
+    await t.service.api.library.rescan();
+    await t.service.whenIdle();
+    const page = await t.service.api.library.listImages({ limit: 100 });
+    const image = page.items.find((i) => i.relPath === `new/${extra?.file}`);
+    expect(image).toBeDefined();
+    for (const o of extra?.objects ?? []) {
+      await t.service.api.detect.addBox({
+        imageId: image?.id ?? 0,
+        category: 'animal',
+        box: o.box,
+      });
+    }
+    const job = await t.service.api.assist.predict(run.id);
+    expect((await finished(t.service, job.id)).state).toBe('done');
+    const boxes = await t.service.api.detect.boxes(image?.id ?? 0);
+    const classes = await t.service.api.labels.classes();
+    const name = (id: number | null) => classes.find((c) => c.id === id)?.name;
+    expect(boxes.map((b) => name(b.classId))).toEqual(extra?.objects.map((o) => o.kind));
+    expect(boxes.every((b) => b.classConf !== null && b.classConf > 0.5)).toBe(true);
+    const queue = await t.service.api.detect.uncertainBoxes(10);
+    expect(queue.map((b) => b.id).sort()).toEqual(boxes.map((b) => b.id).sort());
+    expect(queue[0]?.classConf).toBeLessThanOrEqual(queue[1]?.classConf ?? 1);
+  }, 120_000);
 });
