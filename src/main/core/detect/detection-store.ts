@@ -269,19 +269,12 @@ export function addHumanDetection(
   return Number(r.lastInsertRowid);
 }
 
-/** A box as a training or prediction item, with the first readable image of its content. */
-export interface LabelledBox {
-  id: number;
+/** A box as an item, with the first readable image of its content; classConf null: a person's class. */
+export type LabelledBox = Pick<Detection, 'id' | 'box' | 'imageId' | 'classId' | 'classConf'> & {
   hash: string;
-  box: NormalisedBox;
-  /** A person's class ('labelled'); a model's or null ('to-suggest'). */
-  classId: number | null;
-  /** A classifier's confidence in classId; null for a person's class. */
-  classConf: number | null;
-  imageId: number;
   rootId: number;
   relPath: string;
-}
+};
 
 /**
  * Boxes (not deleted, of any detector) on a readable image: 'labelled', those with a person's
@@ -299,8 +292,7 @@ export function labelledBoxes(
   const rows = db
     .prepare(
       `SELECT d.id, d.hash, d.x, d.y, d.w, d.h, d.class_id AS classId, d.class_conf AS classConf,
-              i.id AS imageId,
-              i.root_id AS rootId, i.rel_path AS relPath
+              i.id AS imageId, i.root_id AS rootId, i.rel_path AS relPath
          FROM detections d
          JOIN images i ON i.id = (SELECT MIN(k.id) FROM images k
                                    WHERE k.hash = d.hash AND k.status = 'ok' AND k.missing = 0)
