@@ -167,6 +167,8 @@ export const API_METHODS = {
     'tileBoxes',
     'updateBox',
     'addBox',
+    'labelBoxes',
+    'uncertainBoxes',
     'markEmpty',
     'staticBoxes',
     'suppressStatic',

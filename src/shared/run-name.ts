@@ -3,9 +3,10 @@ import { dateTime } from './format';
 
 type Named = Pick<RunSummary, 'id' | 'title' | 'config' | 'baseName' | 'startedAt'>;
 
-/** "Features" or "Fine-tune": how a run trained. */
+/** "Features" or "Fine-tune": how a run trained; "on boxes" for a run on box crops. */
 export function modeName(run: Pick<RunSummary, 'config'>): string {
-  return run.config.mode === 'finetune' ? 'Fine-tune' : 'Features';
+  const mode = run.config.mode === 'finetune' ? 'Fine-tune' : 'Features';
+  return run.config.unit === 'box' ? `${mode} on boxes` : mode;
 }
 
 /**

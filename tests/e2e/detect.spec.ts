@@ -9,7 +9,7 @@ import { WelcomePage } from './pages/welcome-page';
 
 const PHOTOS = path.resolve('tests/fixtures/photos');
 
-test('detect in the UI: live counts at a threshold, boxes on tiles, empty filter, mark the rest empty, boxes in the image view', async ({
+test('detect in the UI: live counts at a threshold, boxes on tiles, empty filter, mark the rest empty, boxes in the image view, box labels', async ({
   page,
   ocellus,
 }) => {
@@ -75,4 +75,16 @@ test('detect in the UI: live counts at a threshold, boxes on tiles, empty filter
   await detect.drawBox([0.05, 0.05], [0.3, 0.3]);
   await expect(detect.boxes).toHaveCount(2);
   await expect(detect.boxPanel.getByTestId('box-summary')).toHaveText(/2 boxes/);
+
+  // The drawn box is chosen: a class key labels the box, not the image; the image's label
+  // derived from its boxes says so; undo takes the box's label back like an image label.
+  await label.addClass('cat');
+  await detect.boxPanel.getByRole('heading', { name: 'Boxes' }).click();
+  await page.keyboard.press('2');
+  await expect(detect.derivedLabels).toHaveText(/cat ×1/);
+  await expect(label.currentLabels).not.toContainText('cat');
+  await page.keyboard.press('Control+z');
+  await expect(detect.derivedLabels).toBeHidden();
+  await page.keyboard.press('Control+Shift+z');
+  await expect(detect.derivedLabels).toHaveText(/cat ×1/);
 });

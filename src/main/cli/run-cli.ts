@@ -47,8 +47,9 @@ Commands:
   train <project.ocellus> [--base <id|folder>] [--mode features|finetune] [--epochs N]
         [--batch-size N] [--learning-rate X] [--validation F] [--group-by none|sequence|folder|camera|<metadata key>]
         [--seed N] [--unfreeze N] [--warmup N] [--views N] [--refit auto|always|never]
-        [--folds N] [--tta | --no-tta] [--title TEXT] [--json]
-                                                         train a classifier
+        [--folds N] [--tta | --no-tta] [--unit image|box] [--title TEXT] [--json]
+                                                         train a classifier (--unit box: on the
+                                                         crops of labelled boxes)
   export <project.ocellus> [--run N] --out <dir> [--zip] [--json]
         [--detector id|folder [--detector-threshold 0.2]]
                                                          a run's model bundle (runs without Ocellus);

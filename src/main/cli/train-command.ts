@@ -32,6 +32,7 @@ export async function train(service: OcellusService, args: string[], io: CliIo):
       folds: { type: 'string' },
       tta: { type: 'boolean' },
       'no-tta': { type: 'boolean' },
+      unit: { type: 'string' },
       title: { type: 'string' },
       json: { type: 'boolean' },
     },
@@ -64,6 +65,7 @@ export async function train(service: OcellusService, args: string[], io: CliIo):
     ...(values.folds ? { crossValidation: num(values.folds) } : {}),
     ...(values.tta ? { tta: true } : {}),
     ...(values['no-tta'] ? { tta: false } : {}),
+    ...(values.unit ? { unit: values.unit as TrainConfig['unit'] } : {}),
   };
   const tty = !values.json && process.stderr.isTTY === true;
   const off = service.bus.on('train:progress', (p) => {
@@ -104,7 +106,7 @@ export async function train(service: OcellusService, args: string[], io: CliIo):
   else
     io.stdout(
       summary.status === 'done'
-        ? `Run ${summary.id}: best epoch ${summary.bestEpoch}, validation accuracy ${((summary.best?.valAccuracy ?? 0) * 100).toFixed(1)} % (loss ${summary.best?.valLoss.toFixed(4)}) on ${summary.counts.validation} held-out images${estimateLine(summary.estimate)}\n`
+        ? `Run ${summary.id}: best epoch ${summary.bestEpoch}, validation accuracy ${((summary.best?.valAccuracy ?? 0) * 100).toFixed(1)} % (loss ${summary.best?.valLoss.toFixed(4)}) on ${summary.counts.validation} held-out ${summary.config.unit === 'box' ? 'boxes' : 'images'}${estimateLine(summary.estimate)}\n`
         : `Run ${summary.id} ${summary.status}${summary.error ? `: ${summary.error}` : ''}\n`,
     );
   if (summary.status !== 'done') {

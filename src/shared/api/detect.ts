@@ -1,5 +1,5 @@
 /** The `detect` domain of the API contract (see ../api.ts). */
-import type { JobInfo } from '../types';
+import type { JobInfo, LabelChange } from '../types';
 import type {
   Detection,
   DetectionChange,
@@ -39,6 +39,10 @@ export interface DetectApi {
   updateBox(id: number, change: DetectionChange): Promise<Detection>;
   /** Adds a box a person drew. */
   addBox(box: NewDetection): Promise<Detection>;
+  /** Gives boxes a class (null: none) and confirms them, as one undoable label action. */
+  labelBoxes(boxIds: number[], classId: number | null): Promise<LabelChange>;
+  /** A box run's uncertainty queue: suggested boxes, least confident first (default 50). */
+  uncertainBoxes(limit?: number): Promise<Detection[]>;
   /** Labels the images with no box at the threshold as empty, in one undoable batch. */
   markEmpty(options: MarkEmptyOptions): Promise<MarkEmptyResult>;
   /** Boxes recurring at one place (IoU ≥ 0.9) across many images of one camera. */

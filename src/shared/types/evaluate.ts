@@ -107,6 +107,8 @@ export interface RunLabelState {
 
 export interface MisclassifiedImage {
   imageId: number;
+  /** The box, when the run is a box-level one (the item is the box's crop). */
+  boxId?: number;
   relPath: string;
   thumbVersion: string | null;
   /** The current human label. */

@@ -3,6 +3,8 @@
 /** `meta:<key>` groups by an imported image metadata column (patient id, eye…). */
 export type SplitGrouping = 'none' | 'sequence' | 'folder' | 'camera' | `meta:${string}`;
 export type TrainMode = 'features' | 'finetune';
+/** What a run learns from: whole images, or the labelled boxes of images (their crops). */
+export type TrainUnit = 'image' | 'box';
 
 export interface TrainConfig {
   baseModel: string;
@@ -36,6 +38,8 @@ export interface TrainConfig {
   crossValidation: number;
   /** Test-time augmentation: average the probabilities of the image and its mirror image. */
   tta: boolean;
+  /** What the run learns from and predicts (absent: 'image', as for runs made before boxes). */
+  unit?: TrainUnit;
 }
 
 /** Below this many labelled images, refit: 'auto' trains the released model on all of them. */

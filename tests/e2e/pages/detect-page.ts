@@ -5,11 +5,14 @@ export class DetectPage {
   readonly panel: Locator;
   readonly boxes: Locator;
   readonly boxPanel: Locator;
+  /** The image's labels derived from its boxes. */
+  readonly derivedLabels: Locator;
 
   constructor(private readonly page: Page) {
     this.panel = page.getByTestId('detect-panel');
     this.boxes = page.getByTestId('detection-box');
     this.boxPanel = page.getByTestId('box-panel');
+    this.derivedLabels = page.getByTestId('derived-labels');
   }
 
   /** Runs the chosen detector and waits for its counts to show. */

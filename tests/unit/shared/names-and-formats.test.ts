@@ -21,6 +21,12 @@ describe('run names', () => {
     );
   });
 
+  it('say when a run learnt from boxes', () => {
+    const boxes = run({});
+    boxes.config = { ...boxes.config, unit: 'box' };
+    expect(runName(boxes)).toBe('#3 Features on boxes · MobileNet V2 · 2026-05-03 14:02');
+  });
+
   it('fall back to the base model id when its name is unknown', () => {
     expect(runName(run({ baseName: null }))).toContain('imported-3bebefb63279');
   });

@@ -5,6 +5,7 @@ import { embeddingKey, mirrorModel, runEmbedding, type EmbedRunOptions } from '.
 import { predictHead } from '../model/head';
 import type { RunStore } from '../train/run-store';
 import { PredictionStore } from './prediction-store';
+import { runBoxPredictions } from './box-predictions';
 
 export interface PredictDeps {
   db: Database.Database;
@@ -31,6 +32,7 @@ export async function runPredictions(
   if (run.status !== 'done' || !head) {
     throw new OcellusError('INVALID_ARGUMENT', `Run ${runId} has no trained classifier`);
   }
+  if (run.config.unit === 'box') return runBoxPredictions(ctx, run, head, deps);
   await runEmbedding(ctx, { ...deps.embed, db });
   // Test-time augmentation: the mirrored inputs' embeddings too, probabilities averaged.
   const mirrored = run.config.tta ? mirrorModel(deps.embed.model) : null;

@@ -263,12 +263,14 @@ export function updateDetection(
   if (!cur) return;
   const box = change.box ?? cur.box;
   db.prepare(
-    `UPDATE detections SET status = ?, category = ?, class_id = ?, x = ?, y = ?, w = ?, h = ?, static = ?
+    `UPDATE detections SET status = ?, category = ?, class_id = ?, class_conf = ?, x = ?, y = ?, w = ?, h = ?, static = ?
       WHERE id = ?`,
   ).run(
     change.status ?? cur.status,
     change.category ?? cur.category,
     change.classId === undefined ? cur.classId : change.classId,
+    // A class a person gives is theirs: no classifier confidence any more.
+    change.classId === undefined ? cur.classConf : null,
     ...box,
     (change.static ?? cur.static) ? 1 : 0,
     id,
@@ -289,6 +291,54 @@ export function addHumanDetection(
     )
     .run(hash, HUMAN_DETECTOR, box.category, ...box.box, classId, new Date().toISOString());
   return Number(r.lastInsertRowid);
+}
+
+/** A box as an item, with the first readable image of its content; classConf null: a person's class. */
+export type LabelledBox = Pick<Detection, 'id' | 'box' | 'imageId' | 'classId' | 'classConf'> & {
+  hash: string;
+  rootId: number;
+  relPath: string;
+};
+
+/**
+ * Boxes (not deleted, of any detector) on a readable image: 'labelled', those with a person's
+ * class (a class with a classifier's confidence is not a person's); 'to-suggest', the animal
+ * boxes without one, which a box run's suggestions are for.
+ */
+export function labelledBoxes(
+  db: Database.Database,
+  which: 'labelled' | 'to-suggest' = 'labelled',
+): LabelledBox[] {
+  const filter =
+    which === 'labelled'
+      ? 'd.class_id IS NOT NULL AND d.class_conf IS NULL'
+      : "d.category = 'animal' AND NOT (d.class_id IS NOT NULL AND d.class_conf IS NULL)";
+  const rows = db
+    .prepare(
+      `SELECT d.id, d.hash, d.x, d.y, d.w, d.h, d.class_id AS classId, d.class_conf AS classConf,
+              i.id AS imageId, i.root_id AS rootId, i.rel_path AS relPath
+         FROM detections d
+         JOIN images i ON i.id = (SELECT MIN(k.id) FROM images k
+                                   WHERE k.hash = d.hash AND k.status = 'ok' AND k.missing = 0)
+        WHERE ${filter} AND d.status != 'deleted'
+        ORDER BY d.id`,
+    )
+    .all() as (Omit<LabelledBox, 'box'> & { x: number; y: number; w: number; h: number })[];
+  return rows.map(({ x, y, w, h, ...r }) => ({ ...r, box: [x, y, w, h] }));
+}
+
+/** A classifier's class and confidence for boxes, never over a person's class. */
+export function writeBoxSuggestions(
+  db: Database.Database,
+  items: readonly { id: number; classId: number | null; confidence: number }[],
+): void {
+  const stmt = db.prepare(
+    `UPDATE detections SET class_id = ?, class_conf = ?
+      WHERE id = ? AND NOT (class_id IS NOT NULL AND class_conf IS NULL)`,
+  );
+  db.transaction(() => {
+    for (const it of items) stmt.run(it.classId, it.confidence, it.id);
+  })();
 }
 
 /** Marks boxes as static (recurring at one place) or not. */

@@ -12,10 +12,13 @@ import { predictHead, type HeadWeights } from '../model/head';
 import { evaluationFigures } from './report';
 import { classNames, currentClassIndex, currentImages, runLabelState } from '../train/run-labels';
 import { readRunDataset } from '../train/run-store';
+import { predictBoxValidation } from './box-evaluation';
 
 /** One validation image with the run's prediction for it. */
 export interface PredictedImage {
   imageId: number;
+  /** The box, for a box-level run's items (eval/box-evaluation.ts). */
+  boxId?: number;
   relPath: string;
   thumbVersion: string | null;
   /** Class index of its current human label. */
@@ -54,6 +57,7 @@ export function predictValidation(
   const validation = split?.validation ?? [];
   if (validation.length === 0)
     throw new OcellusError('INVALID_ARGUMENT', `Run ${run.id} has no validation images`);
+  if (run.config.unit === 'box') return predictBoxValidation(db, run, head, model);
   const images = currentImages(db, validation);
   const names = classNames(db);
   const recorded = new Map(labels?.labels ?? []);
@@ -161,6 +165,7 @@ export function misclassifiedImages(p: ValidationPredictions): MisclassifiedImag
     if (!wrongNow && !wrongThen) continue;
     out.push({
       imageId: it.imageId,
+      ...(it.boxId === undefined ? {} : { boxId: it.boxId }),
       relPath: it.relPath,
       thumbVersion: it.thumbVersion,
       trueClass: classes[it.trueIndex] ?? '',

@@ -4,6 +4,7 @@ import type { RunSummary } from '../../../shared/types';
 import { readEmbedding, type EmbedModel } from '../ml/embedder';
 import type { HeadWeights } from '../model/head';
 import { headProbabilities } from './predict';
+import { boxValidationMetrics } from './box-metrics';
 
 export interface ClassMetrics {
   class: string;
@@ -33,6 +34,7 @@ export function validationMetrics(
   head: HeadWeights,
   model: EmbedModel,
 ): ValidationMetrics {
+  if (run.config.unit === 'box') return boxValidationMetrics(db, run, head, model);
   const row = db.prepare('SELECT split FROM runs WHERE id = ?').get(run.id) as
     { split: string | null } | undefined;
   const ids = row?.split ? (JSON.parse(row.split) as { validation: number[] }).validation : [];

@@ -1,3 +1,4 @@
+import { CROP_MARGIN } from '../../../shared/crop';
 import type { RunSummary } from '../../../shared/types';
 import type { PreprocessingSpec } from '../ml/zoo-types';
 import type { ValidationMetrics } from './bundle-metrics';
@@ -19,6 +20,16 @@ export interface ModelCardInput {
   noTfjs?: string;
   /** The reporting checklist section (export/reporting-checklist.ts), appended at the end. */
   checklist?: string;
+}
+
+/** What a box-level run's model takes: crops by the shared rule, and the counts are boxes. */
+function boxUnitLine(run: RunSummary): string {
+  if (run.config.unit !== 'box') return '';
+  return `
+- **Box-level model**: trained and evaluated on the crops of labelled boxes, one item per box (the
+  counts below are boxes, not images). Feed it crops, not whole images: each box grown by
+  ${CROP_MARGIN * 100} % of its width on the left and right and of its height above and below, clipped to the
+  image, cut from the EXIF-oriented image, then preprocessed like a whole image.`;
 }
 
 const pct = (v: number | null) => (v === null ? '–' : `${(v * 100).toFixed(1)} %`);
@@ -52,7 +63,7 @@ Classes (${run.classes.length}): ${run.classes.join(', ')}.
 - Base network: **${c.baseName}** (\`${c.baseId}\`), cut at \`${c.featureLayer}\`, pre-trained on ImageNet.
   Licence of the base model: ${c.licence}.
 - Head trained by Ocellus: global average pooling → Dense ${cfg.hiddenUnits} ReLU → Dense ${run.classes.length} softmax
-  (dropout ${cfg.dropout} while training). Training mode: ${cfg.mode}.
+  (dropout ${cfg.dropout} while training). Training mode: ${cfg.mode}.${boxUnitLine(run)}
 ${
   c.noTfjs
     ? `- No TF.js model in this bundle: ${c.noTfjs}.`

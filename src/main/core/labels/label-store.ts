@@ -21,6 +21,15 @@ export interface AssignOptions {
 }
 
 /**
+ * Changes outside the labels table that belong to label batches (box labels, owned by a
+ * higher layer): undone and redone with their batch, inside its transaction.
+ */
+export interface BatchParticipant {
+  /** Reverts (undo) or reapplies (redo) what the batch changed; returns the images touched. */
+  replay(batchId: number, direction: 'undo' | 'redo'): number[];
+}
+
+/**
  * Label writes with history and undo. Every user action is one batch of history rows; undo
  * replays a batch backwards, redo forwards. A human label always outranks a model's: model
  * labels never replace human ones, and a human label replaces a model suggestion.
@@ -31,6 +40,7 @@ export class LabelStore {
   constructor(
     private readonly db: Database.Database,
     private readonly labelMode: () => LabelMode,
+    private readonly participants: readonly BatchParticipant[] = [],
   ) {
     this.table = new LabelTable(db);
   }
@@ -183,7 +193,9 @@ export class LabelStore {
     if (!batch) return null;
     const rows = this.historyOf(batch.id).reverse();
     const done: LabelRowChange[] = [];
+    const touched: number[] = [];
     this.db.transaction(() => {
+      for (const p of this.participants) touched.push(...p.replay(batch.id, 'undo'));
       for (const r of rows) {
         const undoAdd = r.action === 'add';
         if (undoAdd ? this.deleteLabel(r) : this.insertLabel(r))
@@ -196,7 +208,7 @@ export class LabelStore {
       this.table.setBatchState(batch.id, 'undone');
     })();
     labelCounter(this.db).apply(done);
-    return this.change(batch.id, `Undo ${batch.description}`, rows);
+    return this.change(batch.id, `Undo ${batch.description}`, rows, touched);
   }
 
   /** Re-applies the latest undone action; null when there is nothing to redo. */
@@ -205,7 +217,9 @@ export class LabelStore {
     if (!batch) return null;
     const rows = this.historyOf(batch.id);
     const done: LabelRowChange[] = [];
+    const touched: number[] = [];
     this.db.transaction(() => {
+      for (const p of this.participants) touched.push(...p.replay(batch.id, 'redo'));
       for (const r of rows) {
         if (r.action === 'add' ? this.insertLabel(r) : this.deleteLabel(r))
           done.push({ image_id: r.image_id, class_id: r.class_id, action: r.action });
@@ -213,7 +227,7 @@ export class LabelStore {
       this.table.setBatchState(batch.id, 'done');
     })();
     labelCounter(this.db).apply(done);
-    return this.change(batch.id, `Redo ${batch.description}`, rows);
+    return this.change(batch.id, `Redo ${batch.description}`, rows, touched);
   }
 
   canUndo(): boolean {
@@ -243,11 +257,23 @@ export class LabelStore {
     }));
   }
 
+  /**
+   * One undoable action that also changes what a participant owns (box labels): `work` gets
+   * the batch id, writes its own history under it and returns the images it changed.
+   */
+  batchWith(description: string, work: (batchId: number) => number[]): LabelChange {
+    return this.batch(description, (_log, batchId) => work(batchId));
+  }
+
   private batch(
     describe: Description,
-    work: (log: { add(l: LabelRow): void; remove(l: LabelRow): void }) => void,
+    work: (
+      log: { add(l: LabelRow): void; remove(l: LabelRow): void },
+      batchId: number,
+    ) => number[] | void,
   ): LabelChange {
     const rows: HistoryRow[] = [];
+    let touched: number[] = [];
     let batchId: number | null = null;
     let description = typeof describe === 'string' ? describe : '';
     this.db.transaction(() => {
@@ -268,17 +294,21 @@ export class LabelStore {
           at: l.created_at,
         });
       };
-      work({
-        add: (l) => {
-          this.insertLabel({ ...l, at: l.created_at });
-          record('add', l);
+      const extra = work(
+        {
+          add: (l) => {
+            this.insertLabel({ ...l, at: l.created_at });
+            record('add', l);
+          },
+          remove: (l) => {
+            this.deleteLabel(l);
+            record('remove', l);
+          },
         },
-        remove: (l) => {
-          this.deleteLabel(l);
-          record('remove', l);
-        },
-      });
-      if (rows.length === 0) {
+        opened,
+      );
+      touched = extra ?? [];
+      if (rows.length === 0 && touched.length === 0) {
         this.table.dropBatch(opened);
         batchId = null;
         return;
@@ -292,7 +322,7 @@ export class LabelStore {
     })();
     if (rows.length === 0 && typeof describe === 'function') description = describe(0);
     labelCounter(this.db).apply(rows);
-    return this.change(batchId, description, rows);
+    return this.change(batchId, description, rows, touched);
   }
 
   /**
@@ -341,11 +371,16 @@ export class LabelStore {
     }
   }
 
-  private change(batchId: number | null, description: string, rows: HistoryRow[]): LabelChange {
+  private change(
+    batchId: number | null,
+    description: string,
+    rows: HistoryRow[],
+    touched: readonly number[] = [],
+  ): LabelChange {
     return {
       batchId,
       description,
-      imageIds: [...new Set(rows.map((r) => r.image_id))],
+      imageIds: [...new Set([...rows.map((r) => r.image_id), ...touched])],
       canUndo: this.canUndo(),
       canRedo: this.canRedo(),
     };

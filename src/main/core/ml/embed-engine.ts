@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { loadFeatureModel, type FeatureModel } from './feature-model';
 import { loadAugmentedInput, type ViewParams } from './augment-input';
+import { loadCropInput } from './crop-preprocess';
 import { loadModelInput, mirror } from './preprocess';
 import { initBackend, type BackendName } from './tf-runtime';
 import type { OnnxIo, PreprocessingSpec } from './zoo-types';
@@ -14,6 +15,8 @@ export interface EmbedItem {
   cache?: string | null;
   /** An augmented view, or 'mirror' (the network input flipped left–right); absent: the plain input. */
   view?: InputView | null;
+  /** A box of the image (normalised [x, y, w, h]): the item is its crop (shared/crop.ts), not the whole image. */
+  box?: readonly [number, number, number, number] | null;
 }
 
 /** What an item feeds the network instead of its plain input. */
@@ -53,6 +56,11 @@ export async function prepareItems(
   const settled = await Promise.allSettled(
     items.map((it) => {
       const source = { original: it.file, cache: it.cache };
+      if (it.box) {
+        // Crops have no augmented views: the plain crop, or its mirror for test-time augmentation.
+        const x = loadCropInput(it.file, it.box, spec);
+        return it.view === 'mirror' ? x.then((v) => mirror(v, spec)) : x;
+      }
       if (it.view === 'mirror') return loadModelInput(source, spec).then((x) => mirror(x, spec));
       return it.view ? loadAugmentedInput(source, spec, it.view) : loadModelInput(source, spec);
     }),

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
+import { CROP_MARGIN, type CropBox } from '../../../shared/crop';
 import type { EmbeddingStatus } from '../../../shared/types';
 import type { JobContext } from '../jobs/job-registry';
 import { modelInputPath } from '../library/model-input';
@@ -40,6 +41,24 @@ export interface EmbedRunOptions {
   batchSize?: number;
   /** Only these images (by content hash), e.g. one run's split; default every readable image. */
   onlyHashes?: ReadonlySet<string>;
+  /** Boxes to embed instead of images: each crop's cache key (cropEmbeddingHash), its file and box. */
+  crops?: readonly CropItem[];
+}
+
+/** One box to embed: its crop's key in the cache, its image file and the box. */
+export interface CropItem {
+  key: string;
+  file: string;
+  box: CropBox;
+}
+
+/**
+ * The cache key of a box's crop, in place of a content hash: the image's content, the box
+ * and the crop margin fix the crop's pixels (shared/crop.ts); the base and its geometry are
+ * in the model key. So a crop vector is reused exactly when the network would see the same.
+ */
+export function cropEmbeddingHash(hash: string, box: CropBox): string {
+  return `${hash}#box:${box.join(',')}:m${CROP_MARGIN}`;
 }
 
 export interface EmbedRunResult {
@@ -95,6 +114,39 @@ export function embeddingStatus(db: Database.Database, model: EmbedModel): Embed
   return { modelId: model.id, ...row };
 }
 
+/** Readable images without a vector under `key` (of `onlyHashes` when given), as embed items. */
+function imagesToEmbed(opts: EmbedRunOptions, key: string): EmbedItem[] {
+  const rows = opts.db
+    .prepare(
+      `SELECT i.hash AS hash, MIN(i.root_id) AS rootId, MIN(i.rel_path) AS relPath
+         FROM images i
+        WHERE i.status = 'ok' AND i.missing = 0 AND i.hash IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.model_key = ? AND e.hash = i.hash)
+        GROUP BY i.hash ORDER BY MIN(i.id)`,
+    )
+    .all(key) as { hash: string; rootId: number; relPath: string }[];
+  return rows
+    .filter((t) => !opts.onlyHashes || opts.onlyHashes.has(t.hash))
+    .map((t) => ({
+      key: t.hash,
+      file: path.join(opts.rootPath(t.rootId) ?? '', ...t.relPath.split('/')),
+      cache: modelInputPath(opts.cacheDir, t.hash, opts.model.preprocessing),
+    }));
+}
+
+/** The crops without a vector under `key`, each once. */
+function cropsToEmbed(db: Database.Database, key: string, crops: readonly CropItem[]): EmbedItem[] {
+  const has = db.prepare('SELECT 1 FROM embeddings WHERE model_key = ? AND hash = ?');
+  const seen = new Set<string>();
+  const out: EmbedItem[] = [];
+  for (const c of crops) {
+    if (seen.has(c.key) || has.get(key, c.key)) continue;
+    seen.add(c.key);
+    out.push({ key: c.key, file: c.file, box: c.box });
+  }
+  return out;
+}
+
 /** Reads one cached embedding, or null. */
 export function readEmbedding(
   db: Database.Database,
@@ -121,20 +173,7 @@ export async function runEmbedding(
   opts: EmbedRunOptions,
 ): Promise<EmbedRunResult> {
   const key = embeddingKey(opts.model);
-  const todo = opts.db
-    .prepare(
-      `SELECT i.hash AS hash, MIN(i.root_id) AS rootId, MIN(i.rel_path) AS relPath
-         FROM images i
-        WHERE i.status = 'ok' AND i.missing = 0 AND i.hash IS NOT NULL
-          AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.model_key = ? AND e.hash = i.hash)
-        GROUP BY i.hash ORDER BY MIN(i.id)`,
-    )
-    .all(key)
-    .filter((t) => !opts.onlyHashes || opts.onlyHashes.has((t as { hash: string }).hash)) as {
-    hash: string;
-    rootId: number;
-    relPath: string;
-  }[];
+  const todo = opts.crops ? cropsToEmbed(opts.db, key, opts.crops) : imagesToEmbed(opts, key);
   const result: EmbedRunResult = {
     embedded: 0,
     failed: 0,
@@ -199,10 +238,8 @@ export async function runEmbedding(
   for (let i = 0; i < todo.length; i += batchSize) {
     batches.push(
       todo.slice(i, i + batchSize).map((t) => ({
-        key: t.hash,
-        file: path.join(opts.rootPath(t.rootId) ?? '', ...t.relPath.split('/')),
-        cache: modelInputPath(opts.cacheDir, t.hash, opts.model.preprocessing),
-        view: opts.model.view?.params(t.hash) ?? null,
+        ...t,
+        view: opts.model.view?.params(t.key) ?? null,
       })),
     );
   }

@@ -76,6 +76,9 @@ export function createAssistService(ctx: Workspace): AssistApi {
         } finally {
           if (predictJob === info.id) predictJob = null;
           if (store.db.open) announce();
+          // A box run's suggestions are on the boxes.
+          if (store.db.open && run.config.unit === 'box')
+            ctx.bus.emit('detect:changed', { detector: null });
         }
       },
       0,

@@ -33,6 +33,7 @@ import { exportMegaDetector, importMegaDetector } from '../detect/interchange';
 import { markEmpty } from '../detect/mark-empty';
 import { parseMdBatchOutput } from '../detect/megadetector-format';
 import { findStaticBoxes } from '../detect/static-boxes';
+import { boxLabelParticipant, labelBoxes, uncertainBoxes } from '../detect/box-labels';
 import { writeFileAtomic } from '../util/fs-atomic';
 import { readTextSafe } from '../util/safe-fs';
 import type { Workspace } from './workspace';
@@ -201,6 +202,31 @@ export function createDetectService(ctx: Workspace): DetectApi {
       );
       changed(null);
       return detectionById(db(), id) as NonNullable<ReturnType<typeof detectionById>>;
+    },
+    async labelBoxes(boxIds, classId) {
+      if (!Array.isArray(boxIds))
+        throw new OcellusError('INVALID_ARGUMENT', 'boxIds must be a list');
+      const ids = boxIds.map((id) => requireId(id, 'boxId'));
+      const cls = classId === null ? null : requireId(classId, 'classId');
+      const store = ctx.requireStore();
+      const labels = new LabelStore(store.db, () => store.summary().labelMode, [
+        boxLabelParticipant(store.db),
+      ]);
+      const change = labelBoxes(store.db, labels, ids, cls);
+      if (change.imageIds.length > 0) {
+        changed(null);
+        ctx.bus.emit('labels:changed', {
+          imageIds: change.imageIds,
+          classesChanged: false,
+          canUndo: change.canUndo,
+          canRedo: change.canRedo,
+        });
+      }
+      return change;
+    },
+    async uncertainBoxes(limit) {
+      const n = limit === undefined ? 50 : requireId(limit, 'limit');
+      return uncertainBoxes(db(), Math.min(n, 10_000));
     },
     async markEmpty(options) {
       const { threshold, detector, burstAware, o } = query(options);

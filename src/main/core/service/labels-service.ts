@@ -1,6 +1,7 @@
 import type { LabelsApi } from '../../../shared/api';
 import { OcellusError } from '../../../shared/errors';
 import type { ClassUpdate, LabelChange, LabelMode } from '../../../shared/types';
+import { boxLabelParticipant } from '../detect/box-labels';
 import { ClassStore } from '../labels/class-store';
 import { LabelStore } from '../labels/label-store';
 import { ImageTable } from '../library/image-table';
@@ -13,7 +14,10 @@ export function createLabelsService(ctx: Workspace): LabelsApi {
   const classes = () => new ClassStore(ctx.requireStore().db);
   const labels = () => {
     const store = ctx.requireStore();
-    return new LabelStore(store.db, () => store.summary().labelMode);
+    // Box labels are label batches too: undo and redo put boxes back with them.
+    return new LabelStore(store.db, () => store.summary().labelMode, [
+      boxLabelParticipant(store.db),
+    ]);
   };
   const emit = (imageIds: number[], classesChanged: boolean) => {
     const l = labels();

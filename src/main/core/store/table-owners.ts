@@ -23,6 +23,7 @@ export const TABLE_OWNERS: Readonly<Record<string, string>> = {
   operating_points: 'eval/operating-point-store.ts',
   detections: 'detect/detection-store.ts',
   detection_images: 'detect/detection-store.ts',
+  box_label_history: 'detect/box-labels.ts',
 };
 
 /**

@@ -113,3 +113,31 @@ function groupKey(
       return `image:${r.id}`;
   }
 }
+
+/**
+ * The split group of each readable image (by id) under a grouping, as collectTrainingSet
+ * assigns it: box items take their image's group, so an image's boxes (and its burst, folder
+ * or camera) stay on one side of the split.
+ */
+export function imageGroups(
+  db: Database.Database,
+  groupBy: SplitGrouping,
+  imageIds: readonly number[],
+): Map<number, string> {
+  const stmt = db.prepare(
+    `SELECT id, root_id, rel_path, sequence_id, camera_make, camera_model, camera_serial
+       FROM images WHERE id = ?`,
+  );
+  const meta = groupBy.startsWith('meta:') ? metadataValues(db, groupBy.slice(5)) : null;
+  const out = new Map<number, string>();
+  for (const id of new Set(imageIds)) {
+    const r = stmt.get(id) as Parameters<typeof groupKey>[1] | undefined;
+    if (!r) continue;
+    const value = meta?.get(id);
+    out.set(
+      id,
+      meta ? (value === undefined ? `image:${id}` : `meta:${value}`) : groupKey(groupBy, r),
+    );
+  }
+  return out;
+}

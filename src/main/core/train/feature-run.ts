@@ -13,6 +13,7 @@ import { headWorkerBeside, trainHeadOffThread } from './head-runner';
 import { datasetKey, progressHooks, runCounts } from './run-helpers';
 import type { TrainDeps } from './trainer';
 import { splitTrainValidation } from './split';
+import { boxItems, type Items } from './box-items';
 
 /** Augmented views per training image that a config asks for (1 when augmentation is off). */
 export function featureViews(config: TrainConfig): number {
@@ -115,6 +116,18 @@ async function embedViews(
   return models;
 }
 
+/** The labelled images of an image run, embedded (with their augmented views). */
+async function imageItems(ctx: JobContext, config: TrainConfig, deps: TrainDeps): Promise<Items> {
+  const set = collectTrainingSet(deps.db, config.groupBy);
+  ctx.phase('Checking embeddings', set.images.length);
+  let usable: LabelledImage[] = [];
+  const models = await embedViews(ctx, config, deps, () => {
+    usable = set.images.filter((im) => readEmbedding(deps.db, deps.model, im.hash) !== null);
+    return new Set(usable.map((u) => u.hash));
+  });
+  return { set, models, usable };
+}
+
 /** k-fold cross-validation of the recipe: each fold's accuracy at its chosen epoch. */
 async function crossValidate(
   stage: Stage,
@@ -172,13 +185,8 @@ export async function runFeatureTraining(
   deps: TrainDeps,
 ): Promise<void> {
   const { db, runs } = deps;
-  const set = collectTrainingSet(db, config.groupBy);
-  ctx.phase('Checking embeddings', set.images.length);
-  let usable: LabelledImage[] = [];
-  const models = await embedViews(ctx, config, deps, () => {
-    usable = set.images.filter((im) => readEmbedding(db, deps.model, im.hash) !== null);
-    return new Set(usable.map((u) => u.hash));
-  });
+  const { set, models, usable } =
+    config.unit === 'box' ? await boxItems(ctx, deps, config) : await imageItems(ctx, config, deps);
   const k = set.classes.length;
   const split = splitTrainValidation(usable, config.validationFraction, config.seed, k);
   const vectors = new Vectors(db, models, new Map(usable.map((im) => [im.id, im])));

@@ -54,6 +54,7 @@ export const TRAIN_HELP: Record<keyof TrainConfig, string> = {
     'After choosing the epochs on the validation split, train the released model again on every labelled image ("auto": below 3,000 images). The validation figures remain the estimate.',
   crossValidation:
     'Feature mode: k-fold cross-validation gives the estimate with its spread (0 = 5 folds below 1,000 images, 1 = off).',
+  unit: '"image" learns from labelled images; "box" from the labelled boxes of images (their crops, with a margin), and predicts per box.',
   tta: 'Test-time augmentation: average the probabilities of each image and its mirror image, in the app and in every exported predictor.',
 };
 
@@ -124,6 +125,11 @@ export function validateTrainConfig(c: Partial<TrainConfig>): TrainConfig {
   if (out.refit !== 'auto' && out.refit !== 'always' && out.refit !== 'never')
     throw new OcellusError('INVALID_ARGUMENT', 'refit is auto, always or never');
   out.tta = out.tta === true;
+  out.unit ??= 'image';
+  if (out.unit !== 'image' && out.unit !== 'box')
+    throw new OcellusError('INVALID_ARGUMENT', 'unit is image or box');
+  if (out.unit === 'box' && out.mode !== 'features')
+    throw new OcellusError('INVALID_ARGUMENT', 'Box-level runs train in features mode');
   const a: unknown = out.augmentation;
   if (typeof a !== 'object' || a === null)
     throw new OcellusError('INVALID_ARGUMENT', 'augmentation must be an object');

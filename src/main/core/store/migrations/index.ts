@@ -15,6 +15,7 @@ import { step as v16 } from './016-run-title-and-base-name';
 import { step as v17 } from './017-detections';
 import { step as v18 } from './018-operating-points';
 import { step as v19 } from './019-prediction-sets';
+import { step as v20 } from './020-box-label-history';
 
 export type { Migration };
 
@@ -43,6 +44,7 @@ export const MIGRATIONS: readonly Migration[] = [
   v17,
   v18,
   v19,
+  v20,
 ];
 
 /** The schema version this build of the app writes. */

@@ -107,7 +107,11 @@ export class DetectState {
         this.#tileBoxes = {};
         void this.refresh();
       });
-      client.on('labels:changed', () => void this.refreshCounts());
+      client.on('labels:changed', (e) => {
+        void this.refreshCounts();
+        // Undo and redo of a box label change boxes: reload those of images in memory.
+        for (const id of e.imageIds) if (this.#boxes[id]) void this.reloadBoxes(id);
+      });
     });
   }
 
@@ -293,6 +297,22 @@ export class DetectState {
     } catch (err) {
       this.#app.report(err);
     }
+  }
+
+  /** Fetches an image's boxes again. */
+  async reloadBoxes(imageId: number): Promise<void> {
+    if (!this.#app.project || !this.detector) return;
+    try {
+      const boxes = await this.#app.api().detect.boxes(imageId);
+      this.#boxes = { ...this.#boxes, [imageId]: boxes };
+    } catch (err) {
+      this.#app.report(err);
+    }
+  }
+
+  /** Gives a box a class (null: none) as an undoable label action, as a class key does. */
+  async labelBox(id: number, classId: number | null): Promise<void> {
+    await this.#app.guard(() => this.#app.api().detect.labelBoxes([id], classId));
   }
 
   /** Confirms, deletes, relabels or moves a box. */

@@ -1,0 +1,93 @@
+/** The owner of `box_label_history`: labelling boxes as undoable label batches. */
+import type Database from 'better-sqlite3';
+import { OcellusError } from '../../../shared/errors';
+import type { Detection, LabelChange } from '../../../shared/types';
+import { ClassStore } from '../labels/class-store';
+import type { BatchParticipant, LabelStore } from '../labels/label-store';
+import { detectionById, labelledBoxes, updateDetection } from './detection-store';
+
+interface HistoryRow {
+  detection_id: number;
+  old_class_id: number | null;
+  new_class_id: number | null;
+  old_status: Detection['status'];
+  new_status: Detection['status'];
+}
+
+/**
+ * Gives boxes a class (or none, with null) as one undoable action of the label history, the
+ * way a class key labels an image: each box is confirmed too. Deleted or unknown boxes, and
+ * boxes that already have that class from a person, are left as they are.
+ */
+export function labelBoxes(
+  db: Database.Database,
+  labels: LabelStore,
+  boxIds: readonly number[],
+  classId: number | null,
+): LabelChange {
+  const name = classId === null ? null : new ClassStore(db).get(classId).name;
+  const ids = [...new Set(boxIds)];
+  const description =
+    name === null
+      ? `Clear the label of ${ids.length} box${ids.length === 1 ? '' : 'es'}`
+      : `Label ${ids.length} box${ids.length === 1 ? '' : 'es'} ${name}`;
+  const record = db.prepare(
+    `INSERT INTO box_label_history
+       (batch_id, detection_id, old_class_id, new_class_id, old_status, new_status, at)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  );
+  return labels.batchWith(description, (batchId) => {
+    const touched: number[] = [];
+    const at = new Date().toISOString();
+    for (const id of ids) {
+      const cur = detectionById(db, id);
+      if (!cur) throw new OcellusError('NOT_FOUND', `No box ${id}`);
+      if (cur.status === 'deleted') continue;
+      const same = cur.classId === classId && cur.classConf === null;
+      if (same && cur.status === 'confirmed') continue;
+      record.run(batchId, id, cur.classId, classId, cur.status, 'confirmed', at);
+      updateDetection(db, id, { classId, status: 'confirmed' });
+      touched.push(cur.imageId);
+    }
+    return touched;
+  });
+}
+
+/** Puts boxes back (undo) or forward (redo) with the label batch that changed them. */
+export function boxLabelParticipant(db: Database.Database): BatchParticipant {
+  return {
+    replay(batchId, direction) {
+      const rows = db
+        .prepare(
+          `SELECT detection_id, old_class_id, new_class_id, old_status, new_status
+             FROM box_label_history WHERE batch_id = ? ORDER BY id`,
+        )
+        .all(batchId) as HistoryRow[];
+      if (direction === 'undo') rows.reverse();
+      const touched: number[] = [];
+      for (const r of rows) {
+        const cur = detectionById(db, r.detection_id);
+        if (!cur) continue;
+        const undo = direction === 'undo';
+        updateDetection(db, r.detection_id, {
+          classId: undo ? r.old_class_id : r.new_class_id,
+          status: undo ? r.old_status : r.new_status,
+        });
+        touched.push(cur.imageId);
+      }
+      return touched;
+    },
+  };
+}
+
+/**
+ * The uncertainty queue of a box run: animal boxes without a person's class whose suggested
+ * class has the lowest confidence first, at most `limit`.
+ */
+export function uncertainBoxes(db: Database.Database, limit: number): Detection[] {
+  return labelledBoxes(db, 'to-suggest')
+    .filter((b) => b.classConf !== null)
+    .sort((a, b) => (a.classConf ?? 0) - (b.classConf ?? 0) || a.id - b.id)
+    .slice(0, limit)
+    .flatMap((b) => detectionById(db, b.id) ?? []);
+}

@@ -1,0 +1,65 @@
+import path from 'node:path';
+import type Database from 'better-sqlite3';
+import { OcellusError } from '../../../shared/errors';
+import type { SplitGrouping } from '../../../shared/types';
+import { ClassStore } from '../labels/class-store';
+import { labelledBoxes } from '../detect/detection-store';
+import { cropEmbeddingHash, type CropItem } from '../ml/embedder';
+import { imageGroups, type TrainingSet } from './dataset';
+
+/** A box run's items: the training set (ids are box ids, hashes crop keys) and the crops to embed. */
+export interface BoxTrainingSet {
+  set: TrainingSet;
+  crops: CropItem[];
+}
+
+/**
+ * The boxes a box run learns from: not deleted, with a person's class, on a readable image.
+ * Each box takes its image's split group (a box-level run is grouped like an image-level
+ * one, and with 'none' every image is its own group), so all boxes of one image, and of its
+ * burst when grouped by sequence, stay on one side of the split. Classes with fewer than two
+ * boxes are left out; fewer than two classes is refused.
+ */
+export function collectBoxTrainingSet(
+  db: Database.Database,
+  groupBy: SplitGrouping,
+  rootPath: (rootId: number) => string | null,
+): BoxTrainingSet {
+  const boxes = labelledBoxes(db).flatMap((b) =>
+    b.classId === null ? [] : [{ ...b, classId: b.classId }],
+  );
+  const classRows = new ClassStore(db).list().map((c) => ({ id: c.id, name: c.name }));
+  const perClass = new Map<number, number>();
+  for (const b of boxes) perClass.set(b.classId, (perClass.get(b.classId) ?? 0) + 1);
+  const classes = classRows.filter((c) => (perClass.get(c.id) ?? 0) >= 2);
+  if (classes.length < 2) {
+    const have =
+      classRows.map((c) => `${c.name} ${perClass.get(c.id) ?? 0}`).join(', ') || 'no classes';
+    throw new OcellusError(
+      'INVALID_ARGUMENT',
+      `Box-level training needs at least 2 classes with at least 2 labelled boxes each (now: ${have})`,
+    );
+  }
+  const index = new Map(classes.map((c, i) => [c.id, i]));
+  const groups = imageGroups(
+    db,
+    groupBy,
+    boxes.map((b) => b.imageId),
+  );
+  const set: TrainingSet = { classes, images: [], excludedUnlabelled: 0, excludedUnreadable: 0 };
+  const crops: CropItem[] = [];
+  for (const b of boxes) {
+    const label = index.get(b.classId);
+    const root = rootPath(b.rootId);
+    if (label === undefined || root === null) continue;
+    const key = cropEmbeddingHash(b.hash, b.box);
+    set.images.push({
+      id: b.id,
+      hash: key,
+      label,
+      group: groups.get(b.imageId) ?? `image:${b.imageId}`,
+    });
+    crops.push({ key, file: path.join(root, ...b.relPath.split('/')), box: b.box });
+  }
+  return { set, crops };
+}

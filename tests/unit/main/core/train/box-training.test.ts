@@ -1,0 +1,153 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunSummary } from '../../../../../src/shared/types';
+import { writeBoxScenes, type Scene } from '../../../../helpers/box-scenes';
+import { makeTestService, jobFinished as finished } from '../../../../helpers/service';
+import { writeTinyCnn } from '../../../../helpers/tiny-models';
+
+/** A run's split (box ids on each side) and each box's image content, from the project file. */
+function splitAndImages(file: string, runId: number) {
+  const db = new Database(file, { readonly: true });
+  try {
+    const run = db.prepare('SELECT split FROM runs WHERE id = ?').get(runId) as { split: string };
+    const hashes = db.prepare('SELECT id, hash FROM detections').all() as {
+      id: number;
+      hash: string;
+    }[];
+    const crops = db
+      .prepare("SELECT COUNT(*) AS n FROM embeddings WHERE hash LIKE '%#box:%'")
+      .get() as { n: number };
+    return {
+      split: JSON.parse(run.split) as { train: number[]; validation: number[] },
+      imageOf: new Map(hashes.map((h) => [h.id, h.hash])),
+      cropVectors: crops.n,
+    };
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Box-level training on composited scenes: discs and squares pasted on noisy backgrounds,
+ * two per image, a third of the images holding one of each. A box run learns the kinds from
+ * the crops, keeps every image's boxes on one side of the split, and evaluates per box.
+ */
+describe('a box-level run on composited scenes', () => {
+  let t: ReturnType<typeof makeTestService>;
+  let project: string;
+  let modelId: string;
+  let scenes: Scene[];
+  beforeAll(async () => {
+    t = makeTestService();
+    scenes = await writeBoxScenes(path.join(t.dir, 'scenes'), 18);
+    project = path.join(t.dir, 'p.ocellus');
+    await t.service.api.project.create({ path: project });
+    await t.service.api.library.addRoot(path.join(t.dir, 'scenes'));
+    await t.service.whenIdle();
+    modelId = (
+      await t.service.api.ml.importModel(path.dirname(await writeTinyCnn(path.join(t.dir, 'cnn'))))
+    ).id;
+    const disc = await t.service.api.labels.addClass('disc');
+    const square = await t.service.api.labels.addClass('square');
+    const page = await t.service.api.library.listImages({ limit: 100 });
+    for (const item of page.items) {
+      const scene = scenes.find((s) => s.file === path.basename(item.relPath));
+      for (const o of scene?.objects ?? []) {
+        await t.service.api.detect.addBox({
+          imageId: item.id,
+          category: 'animal',
+          box: o.box,
+          classId: o.kind === 'disc' ? disc.id : square.id,
+        });
+      }
+    }
+  }, 60_000);
+  afterAll(async () => {
+    await t.cleanup();
+  });
+
+  let run: RunSummary;
+  it('learns the kinds from the crops and records that it is a box run', async () => {
+    const started = await t.service.api.train.start({
+      baseModel: modelId,
+      unit: 'box',
+      epochs: 40,
+      hiddenUnits: 16,
+      learningRate: 0.01,
+      groupBy: 'none',
+      validationFraction: 0.3,
+      seed: 3,
+      tta: false,
+    });
+    expect((await finished(t.service, started.jobId)).state).toBe('done');
+    run = await t.service.api.train.run(started.id);
+    expect(run.config.unit).toBe('box');
+    expect(run.counts.train + run.counts.validation).toBe(36);
+    const report = await t.service.api.evaluate.run(run.id);
+    expect(report.count).toBe(run.counts.validation);
+    expect(report.accuracy).toBeGreaterThanOrEqual(0.9);
+  }, 180_000);
+
+  it('refuses a box run in fine-tune mode and an unknown unit', async () => {
+    await expect(
+      t.service.api.train.start({ baseModel: modelId, unit: 'box', mode: 'finetune' }),
+    ).rejects.toThrow(/features mode/);
+    await expect(
+      t.service.api.train.start({ baseModel: modelId, unit: 'pixel' as 'box' }),
+    ).rejects.toThrow(/unit is image or box/);
+  });
+
+  it('exports a bundle whose model card says it is a box-level model, with per-box metrics', async () => {
+    const out = path.join(t.dir, 'bundle');
+    const job = await t.service.api.export.bundle({ out, runId: run.id });
+    expect((await finished(t.service, job.id)).error).toBeNull();
+    const card = fs.readFileSync(path.join(out, 'MODEL_CARD.md'), 'utf8');
+    expect(card).toMatch(/Box-level model/);
+    expect(card).toMatch(/10 % of its width/);
+    expect(card).toMatch(new RegExp(`Recomputed on ${run.counts.validation} validation`));
+  }, 120_000);
+
+  it('never separates an image’s boxes and caches one crop vector per box', () => {
+    const { split, imageOf, cropVectors } = splitAndImages(project, run.id);
+    const side = new Map<string, 'train' | 'validation'>();
+    for (const [name, ids] of Object.entries(split) as ['train' | 'validation', number[]][]) {
+      for (const id of ids) {
+        const hash = imageOf.get(id) ?? '';
+        expect(side.get(hash) ?? name).toBe(name);
+        side.set(hash, name);
+      }
+    }
+    expect(side.size).toBe(18);
+    expect(cropVectors).toBe(36);
+  });
+  it('suggests a class per unlabelled box, from its crop, and queues the least sure first', async () => {
+    // One scene with a disc and a square, its boxes drawn but not labelled.
+    const [extra] = await writeBoxScenes(path.join(t.dir, 'scenes', 'new'), 3, 99).then((s) =>
+      s.slice(2),
+    );
+    await t.service.api.library.rescan();
+    await t.service.whenIdle();
+    const page = await t.service.api.library.listImages({ limit: 100 });
+    const image = page.items.find((i) => i.relPath === `new/${extra?.file}`);
+    expect(image).toBeDefined();
+    for (const o of extra?.objects ?? []) {
+      await t.service.api.detect.addBox({
+        imageId: image?.id ?? 0,
+        category: 'animal',
+        box: o.box,
+      });
+    }
+    const job = await t.service.api.assist.predict(run.id);
+    expect((await finished(t.service, job.id)).state).toBe('done');
+    const boxes = await t.service.api.detect.boxes(image?.id ?? 0);
+    const classes = await t.service.api.labels.classes();
+    const name = (id: number | null) => classes.find((c) => c.id === id)?.name;
+    expect(boxes.map((b) => name(b.classId))).toEqual(extra?.objects.map((o) => o.kind));
+    expect(boxes.every((b) => b.classConf !== null && b.classConf > 0.5)).toBe(true);
+    const queue = await t.service.api.detect.uncertainBoxes(10);
+    expect(queue.map((b) => b.id).sort()).toEqual(boxes.map((b) => b.id).sort());
+    expect(queue[0]?.classConf).toBeLessThanOrEqual(queue[1]?.classConf ?? 1);
+  }, 120_000);
+});
