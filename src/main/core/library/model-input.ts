@@ -31,17 +31,19 @@ export function geometryKey(g: InputGeometry): string {
  * `ocellus predict`, the bundle's predict.mjs): decode, EXIF orientation, alpha flattened
  * on white, bicubic resize to the input size by the geometry's fit, 8-bit sRGB. Returns
  * [h, w, 3] interleaved bytes. predict.mjs carries a copy of these exact steps. DICOM bytes
- * are decoded first (library/image-source.ts); predict.mjs refuses them.
+ * are decoded first (library/image-source.ts; `frame` picks one of a multi-frame file);
+ * predict.mjs refuses them.
  */
 export async function networkPixels(
   input: string | Buffer | ImageSource,
   g: InputGeometry,
+  frame = 0,
 ): Promise<Buffer> {
   const [h, w] = g.inputSize;
   const fit = g.resize === 'squash' ? 'fill' : g.resize === 'center-crop' ? 'cover' : 'contain';
   const bytes =
     typeof input === 'string' ? await readFileSafe(input, { maxBytes: MAX_IMAGE_BYTES }) : input;
-  const source = Buffer.isBuffer(bytes) ? await imageSource(bytes) : bytes;
+  const source = Buffer.isBuffer(bytes) ? await imageSource(bytes, frame) : bytes;
   const { data, info } = await sharpOf(source, { failOn: 'truncated' })
     .rotate()
     .flatten({ background: '#ffffff' })
@@ -102,7 +104,7 @@ export async function writeCachedInput(file: string, rgb: Buffer, g: InputGeomet
  * original (and then written to the cache, when a cache path is given, for next time).
  */
 export async function modelInputPixels(
-  source: { original: string; cache?: string | null; roots?: readonly string[] },
+  source: { original: string; frame?: number; cache?: string | null; roots?: readonly string[] },
   g: InputGeometry,
 ): Promise<Buffer> {
   if (source.cache) {
@@ -114,7 +116,7 @@ export async function modelInputPixels(
     roots: source.roots,
     maxBytes: MAX_IMAGE_BYTES,
   });
-  const rgb = await networkPixels(bytes, g);
+  const rgb = await networkPixels(bytes, g, source.frame);
   if (source.cache) {
     // A cache that cannot be written (read-only folder, disk full) only costs a decode next time.
     await writeCachedInput(source.cache, rgb, g).catch(() => undefined);

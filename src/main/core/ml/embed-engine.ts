@@ -10,6 +10,8 @@ export interface EmbedItem {
   key: string;
   /** The original image file. */
   file: string;
+  /** Which frame of a multi-frame file (library/frames.ts); default 0. */
+  frame?: number;
   /** Its exact model-input cache file (read when present, written when not). */
   cache?: string | null;
   /** An augmented view, or 'mirror' (the network input flipped left–right); absent: the plain input. */
@@ -52,7 +54,7 @@ export async function prepareItems(
 ): Promise<PreparedBatch> {
   const settled = await Promise.allSettled(
     items.map((it) => {
-      const source = { original: it.file, cache: it.cache };
+      const source = { original: it.file, frame: it.frame, cache: it.cache };
       if (it.view === 'mirror') return loadModelInput(source, spec).then((x) => mirror(x, spec));
       return it.view ? loadAugmentedInput(source, spec, it.view) : loadModelInput(source, spec);
     }),

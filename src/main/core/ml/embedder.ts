@@ -123,7 +123,8 @@ export async function runEmbedding(
   const key = embeddingKey(opts.model);
   const todo = opts.db
     .prepare(
-      `SELECT i.hash AS hash, MIN(i.root_id) AS rootId, MIN(i.rel_path) AS relPath
+      `SELECT i.hash AS hash, MIN(i.root_id) AS rootId, MIN(i.rel_path) AS relPath,
+              MIN(i.frame) AS frame
          FROM images i
         WHERE i.status = 'ok' AND i.missing = 0 AND i.hash IS NOT NULL
           AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.model_key = ? AND e.hash = i.hash)
@@ -134,6 +135,8 @@ export async function runEmbedding(
     hash: string;
     rootId: number;
     relPath: string;
+    /** One content key is one frame index (library/frames.ts), so MIN picks it. */
+    frame: number;
   }[];
   const result: EmbedRunResult = {
     embedded: 0,
@@ -201,6 +204,7 @@ export async function runEmbedding(
       todo.slice(i, i + batchSize).map((t) => ({
         key: t.hash,
         file: path.join(opts.rootPath(t.rootId) ?? '', ...t.relPath.split('/')),
+        frame: t.frame,
         cache: modelInputPath(opts.cacheDir, t.hash, opts.model.preprocessing),
         view: opts.model.view?.params(t.hash) ?? null,
       })),

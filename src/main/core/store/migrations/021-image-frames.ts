@@ -47,6 +47,10 @@ function rebuildImages(db: Database.Database): void {
   db.exec('DROP TABLE images');
   db.exec('ALTER TABLE images_new RENAME TO images');
   for (const sql of indexes) db.exec(sql);
+  // The grid's path order walks this index from a cursor: a file's frames follow each other.
+  // The id ends the order so that a path cursor has a length no other order's has.
+  db.exec(`DROP INDEX IF EXISTS images_live_path;
+    CREATE INDEX images_live_path ON images(root_id, rel_path, frame, id, status) WHERE missing = 0;`);
 }
 
 interface StoredColumn {

@@ -1,0 +1,150 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cacheDirFor } from '../../../../../src/main/core/library/derivative-paths';
+import {
+  DEFAULT_INPUT_GEOMETRY,
+  modelInputPath,
+  networkPixels,
+  readCachedInput,
+} from '../../../../../src/main/core/library/model-input';
+import type { ImageTile } from '../../../../../src/shared/types';
+import {
+  dicomBytes,
+  PYDICOM_DIR,
+  transcode,
+  SYNTAX,
+  writeBytes,
+} from '../../../../helpers/dicom-fixtures';
+import { makeTestService } from '../../../../helpers/service';
+
+const [W, H] = [16, 12];
+const COLOURS: [number, number, number][] = [
+  [200, 30, 30],
+  [30, 200, 30],
+  [30, 30, 200],
+];
+
+/** One frame: a solid colour, so every frame's pixels are known and tell the frames apart. */
+function solid([r, g, b]: [number, number, number]): Uint8Array {
+  const px = new Uint8Array(W * H * 3);
+  for (let i = 0; i < px.length; i += 3) px.set([r, g, b], i);
+  return px;
+}
+
+function sha256(file: string): string {
+  return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+}
+
+describe('a multi-frame DICOM is one item per frame', () => {
+  let t: ReturnType<typeof makeTestService>;
+  let projectPath: string;
+  let photos: string;
+  let cine: string;
+  const list = async (): Promise<ImageTile[]> =>
+    (await t.service.api.library.listImages({ sort: 'path', limit: 100 })).items;
+
+  beforeAll(async () => {
+    t = makeTestService();
+    photos = path.join(t.dir, 'photos');
+    const size = { width: W, height: H, channels: 3 } as const;
+    cine = writeBytes(
+      path.join(photos, 'sick', 'cine.dcm'),
+      dicomBytes(COLOURS.map(solid), size, { PatientID: 'PAT-1', Laterality: 'L' }),
+    );
+    // The same three frames run-length encoded, without an extension.
+    writeBytes(
+      path.join(photos, 'sick', 'CINE2'),
+      await transcode(dicomBytes(COLOURS.map(solid), size, { PatientID: 'PAT-2' }), SYNTAX.rle),
+    );
+    writeBytes(path.join(photos, 'healthy', 'one.dcm'), dicomBytes(solid([90, 90, 90]), size));
+    await sharp(Buffer.from(solid([10, 120, 220])), { raw: { width: W, height: H, channels: 3 } })
+      .png()
+      .toFile(path.join(photos, 'healthy', 'plain.png'));
+    fs.copyFileSync(
+      path.join(PYDICOM_DIR, 'SC_rgb_rle_2frame.dcm'),
+      path.join(photos, 'healthy', 'pydicom-2frame.dcm'),
+    );
+    projectPath = path.join(t.dir, 'p.ocellus');
+    await t.service.api.project.create({ path: projectPath });
+    await t.service.api.library.addRoot(photos, { labelsFromFolders: true });
+    await t.service.whenIdle();
+  }, 60_000);
+  afterAll(async () => {
+    await t.cleanup();
+  });
+
+  it('lists each frame as its own readable, labelled image, and plain files as before', async () => {
+    const items = await list();
+    const shown = items.map((im) => [im.relPath, im.frame ?? null, im.frames ?? null, im.status]);
+    expect(shown).toEqual([
+      ['healthy/one.dcm', null, null, 'ok'],
+      ['healthy/plain.png', null, null, 'ok'],
+      ['healthy/pydicom-2frame.dcm', 0, 2, 'ok'],
+      ['healthy/pydicom-2frame.dcm', 1, 2, 'ok'],
+      ['sick/CINE2', 0, 3, 'ok'],
+      ['sick/CINE2', 1, 3, 'ok'],
+      ['sick/CINE2', 2, 3, 'ok'],
+      ['sick/cine.dcm', 0, 3, 'ok'],
+      ['sick/cine.dcm', 1, 3, 'ok'],
+      ['sick/cine.dcm', 2, 3, 'ok'],
+    ]);
+    for (const im of items) {
+      expect(im.classIds, im.relPath).toHaveLength(1);
+      expect(im.thumbVersion, im.relPath).not.toBeNull();
+    }
+    const keys = await t.service.api.library.metadataKeys();
+    expect(keys.find((k) => k.key === 'PatientID')).toMatchObject({ images: 8, values: 3 });
+  });
+
+  it('gives each frame its own content key and caches exactly that frame’s pixels', async () => {
+    const fileHash = sha256(cine);
+    const frames = (await list()).filter((im) => im.relPath === 'sick/cine.dcm');
+    const cacheDir = cacheDirFor(projectPath);
+    for (const im of frames) {
+      const k = im.frame ?? 0;
+      const detail = await t.service.api.library.image(im.id);
+      expect(detail.hash).toBe(k === 0 ? fileHash : `${fileHash}-f${k}`);
+      const cached = await readCachedInput(
+        modelInputPath(cacheDir, detail.hash ?? '', DEFAULT_INPUT_GEOMETRY),
+        DEFAULT_INPUT_GEOMETRY,
+      );
+      const fresh = await networkPixels(cine, DEFAULT_INPUT_GEOMETRY, k);
+      expect(cached?.equals(fresh), `frame ${k}`).toBe(true);
+      // Any pixel says which frame it is: the frames are solid colours.
+      expect([...fresh.subarray(0, 3)]).toEqual(COLOURS[k]);
+    }
+    // The RLE copy decodes to the same pixels, frame by frame.
+    const rle = path.join(photos, 'sick', 'CINE2');
+    for (const k of [0, 1, 2]) {
+      const a = await networkPixels(rle, DEFAULT_INPUT_GEOMETRY, k);
+      expect(a.equals(await networkPixels(cine, DEFAULT_INPUT_GEOMETRY, k))).toBe(true);
+    }
+  });
+
+  it('follows the file: fewer frames after a change, none once it is gone', async () => {
+    const two = dicomBytes(COLOURS.slice(0, 2).map(solid), { width: W, height: H, channels: 3 });
+    fs.writeFileSync(cine, Buffer.from(two));
+    // A new size and time, so the rescan sees a changed file.
+    fs.utimesSync(cine, new Date(), new Date(Date.now() + 5000));
+    await t.service.api.library.rescan();
+    await t.service.whenIdle();
+    let frames = (await list()).filter((im) => im.relPath === 'sick/cine.dcm');
+    expect(frames.map((im) => [im.frame, im.frames])).toEqual([
+      [0, 2],
+      [1, 2],
+    ]);
+    const fileHash = sha256(cine);
+    const second = await t.service.api.library.image(frames[1]!.id);
+    expect(second.hash).toBe(`${fileHash}-f1`);
+
+    fs.rmSync(cine);
+    await t.service.api.library.rescan();
+    await t.service.whenIdle();
+    frames = (await list()).filter((im) => im.relPath === 'sick/cine.dcm');
+    expect(frames).toEqual([]);
+    expect((await list()).filter((im) => im.relPath === 'sick/CINE2')).toHaveLength(3);
+  });
+});
