@@ -75,7 +75,7 @@ const nodeRequire = createRequire(import.meta.url);
 let ready: Promise<void> | null = null;
 
 /** Loads the decoders' WebAssembly once per process. */
-function decodersReady(): Promise<void> {
+export function decodersReady(): Promise<void> {
   const wasm = (pkg: string): string =>
     path.join(path.dirname(nodeRequire.resolve(pkg)), 'dcmjs-native-codecs.wasm');
   ready ??= Promise.all([
@@ -98,7 +98,8 @@ function uncompressedRle(bytes: Buffer): Buffer {
   return Buffer.from(transcoder.getDicomPart10());
 }
 
-function toArrayBuffer(bytes: Buffer): ArrayBuffer {
+/** The bytes as an ArrayBuffer of their own (what dcmjs and its codecs read). */
+export function toArrayBuffer(bytes: Buffer): ArrayBuffer {
   return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 }
 
@@ -123,7 +124,8 @@ const UNSUPPORTED_SYNTAXES: Record<string, string> = {
 };
 
 const RLE_LOSSLESS = '1.2.840.10008.1.2.5';
-const EXPLICIT_LE = '1.2.840.10008.1.2.1';
+/** Explicit VR little endian: uncompressed, the syntax every reader takes. */
+export const EXPLICIT_LE = '1.2.840.10008.1.2.1';
 
 /** Thrown for a DICOM file that is healthy but cannot be shown as an image. */
 export class DicomUnsupportedError extends Error {

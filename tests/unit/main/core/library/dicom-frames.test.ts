@@ -10,6 +10,12 @@ import {
   networkPixels,
   readCachedInput,
 } from '../../../../../src/main/core/library/model-input';
+import {
+  decodeDicom,
+  EXPLICIT_LE,
+  readDicomFacts,
+} from '../../../../../src/main/core/library/dicom';
+import { singleFrameDicom } from '../../../../../src/main/core/library/dicom-frame';
 import type { ImageTile } from '../../../../../src/shared/types';
 import {
   dicomBytes,
@@ -18,7 +24,7 @@ import {
   SYNTAX,
   writeBytes,
 } from '../../../../helpers/dicom-fixtures';
-import { makeTestService } from '../../../../helpers/service';
+import { jobFinished, makeTestService } from '../../../../helpers/service';
 
 const [W, H] = [16, 12];
 const COLOURS: [number, number, number][] = [
@@ -121,6 +127,50 @@ describe('a multi-frame DICOM is one item per frame', () => {
     for (const k of [0, 1, 2]) {
       const a = await networkPixels(rle, DEFAULT_INPUT_GEOMETRY, k);
       expect(a.equals(await networkPixels(cine, DEFAULT_INPUT_GEOMETRY, k))).toBe(true);
+    }
+  });
+
+  it('writes one frame as a DICOM file of its own with that frame’s pixels', async () => {
+    for (const name of ['sick/cine.dcm', 'sick/CINE2', 'healthy/pydicom-2frame.dcm']) {
+      const bytes = fs.readFileSync(path.join(photos, ...name.split('/')));
+      const frames = name.includes('2frame') ? 2 : 3;
+      for (let k = 0; k < frames; k++) {
+        const single = await singleFrameDicom(bytes, k);
+        const facts = readDicomFacts(single);
+        expect(facts, name).toMatchObject({ frames: 1, transferSyntax: EXPLICIT_LE });
+        const [a, b] = [await decodeDicom(single), await decodeDicom(bytes, k)];
+        expect(a.rgba.equals(b.rgba), `${name} frame ${k}`).toBe(true);
+      }
+      await expect(singleFrameDicom(bytes, frames)).rejects.toThrow(/no frame/);
+    }
+  });
+
+  it('exports each labelled frame as a file of its own, plain or de-identified', async () => {
+    for (const privacy of [undefined, { deidentify: true, pseudonymiseNames: false }]) {
+      const out = path.join(t.dir, privacy ? 'export-private' : 'export-plain');
+      const job = await t.service.api.export.dataset({ format: 'imagefolder', out, privacy });
+      expect((await jobFinished(t.service, job)).error).toBeNull();
+      const sick = fs.readdirSync(path.join(out, 'all', 'sick')).sort();
+      expect(sick).toEqual([
+        'CINE2-frame1',
+        'CINE2-frame2',
+        'CINE2-frame3',
+        'cine-frame1.dcm',
+        'cine-frame2.dcm',
+        'cine-frame3.dcm',
+      ]);
+      const patients = new Set<string | undefined>();
+      for (const k of [0, 1, 2]) {
+        const file = fs.readFileSync(path.join(out, 'all', 'sick', `cine-frame${k + 1}.dcm`));
+        expect(readDicomFacts(file).frames).toBe(1);
+        const patient = readDicomFacts(file).meta['PatientID'];
+        expect(patient).toMatch(privacy ? /^ANON-\d{4}$/ : /^PAT-1$/);
+        patients.add(patient);
+        const decoded = await decodeDicom(file);
+        expect([...decoded.rgba.subarray(0, 3)]).toEqual(COLOURS[k]);
+      }
+      // One patient, one pseudonym: the frames stay together under any split of the export.
+      expect(patients.size).toBe(1);
     }
   });
 
