@@ -115,14 +115,16 @@ async function predictFiles(
   const all: ImagePrediction[] = [];
   let errors = 0;
   const decides = predictor.decides;
-  if (!values.json) out(predictionsHeader(classes, decides));
+  // A frame column only when some file has several frames: other outputs stay as they were.
+  const framed = files.some((f) => typeof f !== 'string');
+  if (!values.json) out(predictionsHeader(classes, decides, framed));
   try {
     for (let i = 0; i < files.length; i += batchSize) {
       const rows = await service.api.predict.images(predictor.id, files.slice(i, i + batchSize));
       for (const row of rows) {
         if (row.error) errors++;
         if (values.json) all.push(row);
-        else out(predictionLine(row, classes, decides));
+        else out(predictionLine(row, classes, decides, framed));
       }
       if (tty) io.stderr(`\r\x1b[K${Math.min(i + batchSize, files.length)}/${files.length} images`);
     }
@@ -134,6 +136,7 @@ async function predictFiles(
       `${JSON.stringify(
         all.map((r) => ({
           path: r.path,
+          ...(r.frame === undefined ? {} : { frame: r.frame }),
           label: r.label || null,
           confidence: r.confidence,
           probabilities: r.probabilities

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { OcellusError } from '../../../shared/errors';
 import { isImagePath } from '../library/image-formats';
-import type { DecisionRule } from '../../../shared/types';
+import type { DecisionRule, PredictInput } from '../../../shared/types';
 import { ruleOf, withDecisionRule } from './decision-rule';
 import type { EmbedModel } from '../ml/embedder';
 import { loadFeatureModel } from '../ml/feature-model';
@@ -22,6 +22,8 @@ import { checkPath } from '../util/safe-fs';
 /** One image's prediction; `error` set (and no label) when the image could not be read. */
 export interface PredictionRow {
   path: string;
+  /** The frame of a multi-frame file, when the input was one. */
+  frame?: number;
   label: string;
   confidence: number | null;
   probabilities: number[] | null;
@@ -40,8 +42,8 @@ export interface Predictor {
   readonly engine: 'tfjs' | 'onnx';
   /** The operating point its rows' decisions follow (export/decision-rule.ts), if any. */
   readonly decisionRule?: DecisionRule | null;
-  /** Probabilities for a batch of files; unreadable files get an error row. */
-  predict(files: readonly string[]): Promise<PredictionRow[]>;
+  /** Probabilities for a batch of files (or frames); unreadable files get an error row. */
+  predict(files: readonly PredictInput[]): Promise<PredictionRow[]>;
   dispose(): void;
 }
 
@@ -172,17 +174,21 @@ function makePredictor(
     engine,
     async predict(files) {
       // Checked first: sharp opening a FIFO named .jpg would block for good.
+      const inputs = files.map((f): { path: string; frame?: number } =>
+        typeof f === 'string' ? { path: f } : f,
+      );
       const settled = await Promise.allSettled(
-        files.map(async (f) => {
-          await checkPath(f, { maxBytes: MAX_IMAGE_BYTES });
-          return loadModelInput(f, spec);
+        inputs.map(async (f) => {
+          await checkPath(f.path, { maxBytes: MAX_IMAGE_BYTES });
+          return loadModelInput({ original: f.path, frame: f.frame }, spec);
         }),
       );
       const ok = settled.flatMap((s, i) => (s.status === 'fulfilled' ? [i] : []));
-      const rows: PredictionRow[] = files.map((f, i) => {
+      const rows: PredictionRow[] = inputs.map((f, i) => {
         const s = settled[i];
         return {
-          path: f,
+          path: f.path,
+          ...(f.frame === undefined ? {} : { frame: f.frame }),
           label: '',
           confidence: null,
           probabilities: null,

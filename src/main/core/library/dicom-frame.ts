@@ -6,7 +6,16 @@
  */
 import dcmjs from 'dcmjs';
 import { Transcoder } from 'dcmjs-codecs';
-import { decodersReady, EXPLICIT_LE, toArrayBuffer } from './dicom';
+import { readFileSafe } from '../util/safe-fs';
+import {
+  decodersReady,
+  EXPLICIT_LE,
+  hasDicomPreamble,
+  readDicomFacts,
+  toArrayBuffer,
+} from './dicom';
+import { mayBeDicomPath } from './image-formats';
+import { MAX_IMAGE_BYTES } from './probe';
 
 const { DicomDict, DicomMessage, DicomMetaDictionary } = dcmjs.data;
 
@@ -89,4 +98,20 @@ function concat(parts: unknown[]): ArrayBuffer {
   const out = new Uint8Array(views.reduce((n, v) => n + v.byteLength, 0));
   views.reduce((at, v) => (out.set(v, at), at + v.byteLength), 0);
   return out.buffer;
+}
+
+/**
+ * How many frames an image file holds: a multi-frame DICOM's NumberOfFrames, else 1 (also
+ * for anything unreadable, which its reader then reports). Reads through the safe reader, and
+ * only files that can be DICOM (`.dcm`, or no extension and the `DICM` preamble).
+ */
+export async function frameCount(file: string, roots?: readonly string[]): Promise<number> {
+  const named = /\.dcm$/i.test(file);
+  if (!named && !mayBeDicomPath(file)) return 1;
+  if (!(await hasDicomPreamble(file, roots))) return 1;
+  try {
+    return readDicomFacts(await readFileSafe(file, { roots, maxBytes: MAX_IMAGE_BYTES })).frames;
+  } catch {
+    return 1;
+  }
 }
