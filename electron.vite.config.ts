@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { defineConfig } from 'electron-vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { bundleScriptPlugin } from './vite.bundle.config.mjs';
 
 const pkg = JSON.parse(readFileSync(resolve(__dirname, 'package.json'), 'utf8')) as {
   version: string;
@@ -11,6 +12,8 @@ const define = { __OCELLUS_VERSION__: JSON.stringify(pkg.version) };
 export default defineConfig({
   main: {
     define,
+    // A model bundle's predict.mjs, built from the main process's modules: out/bundle/predict.mjs.
+    plugins: [bundleScriptPlugin()],
     build: {
       // chokidar 5 is ESM-only: bundle it rather than require() it from CommonJS.
       externalizeDeps: { exclude: ['chokidar', 'readdirp'] },

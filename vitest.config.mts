@@ -14,6 +14,8 @@ export default defineConfig({
   test: {
     environment: 'node',
     testTimeout: 30_000,
+    // Bundles copy the built predict.mjs: built fresh from the sources under test.
+    globalSetup: ['tests/helpers/build-predict-script.ts'],
     projects: [
       {
         extends: true,

@@ -39,3 +39,49 @@ export function predictionLine(
     row.error,
   ]);
 }
+
+/** The detection columns of a detect → crop → classify bundle's rows, after the path. */
+export const BOX_COLUMNS = [
+  'box_x',
+  'box_y',
+  'box_w',
+  'box_h',
+  'detection',
+  'detection_confidence',
+] as const;
+
+/**
+ * The header of a bundle's predictions when it detects first: path, the box (normalised x, y,
+ * width, height), its category and confidence, then the columns of predictionsHeader.
+ */
+export function boxPredictionsHeader(classes: readonly string[], withDecision = false): string {
+  return csvLine([
+    'path',
+    ...BOX_COLUMNS,
+    'label',
+    'confidence',
+    ...classes,
+    ...(withDecision ? ['decision'] : []),
+    'error',
+  ]);
+}
+
+/** One line of a detecting bundle's predictions: a box, an image's 'empty' row, or an error. */
+export function boxPredictionLine(
+  row: ImagePrediction,
+  classes: readonly string[],
+  withDecision = false,
+): string {
+  const box = row.box ?? [null, null, null, null];
+  return csvLine([
+    row.path,
+    ...box,
+    row.detection ?? null,
+    row.detectionConfidence ?? null,
+    row.label,
+    row.confidence,
+    ...classes.map((_, i) => row.probabilities?.[i] ?? null),
+    ...(withDecision ? [row.decision ?? null] : []),
+    row.error,
+  ]);
+}

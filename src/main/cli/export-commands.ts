@@ -19,7 +19,10 @@ async function finish(service: OcellusService, job: JobInfo, io: CliIo, json: bo
   return 0;
 }
 
-/** `ocellus export <project> [--run N] --out <dir> [--zip] [--json]`: a run's model bundle. */
+/**
+ * `ocellus export <project> [--run N] --out <dir> [--zip] [--json] [--detector id|folder
+ * [--detector-threshold T]]`: a run's model bundle, detecting first when a detector is given.
+ */
 export async function exportBundle(
   service: OcellusService,
   args: string[],
@@ -33,9 +36,14 @@ export async function exportBundle(
       out: { type: 'string' },
       zip: { type: 'boolean' },
       json: { type: 'boolean' },
+      detector: { type: 'string' },
+      'detector-threshold': { type: 'string' },
     },
   });
   const [file, ...extra] = positionals;
+  const threshold = values['detector-threshold'];
+  if (threshold !== undefined && values.detector === undefined)
+    throw new OcellusError('INVALID_ARGUMENT', '--detector-threshold goes with --detector');
   if (!file || !values.out || extra.length)
     throw new OcellusError(
       'INVALID_ARGUMENT',
@@ -46,6 +54,13 @@ export async function exportBundle(
     out: path.resolve(values.out),
     runId: values.run === undefined ? undefined : Number(values.run),
     zip: values.zip === true,
+    ...(values.detector === undefined
+      ? {}
+      : {
+          // A folder is passed as a full path; an id (centernet-coco, a zoo id) as it is.
+          detector: /[\\/]/.test(values.detector) ? path.resolve(values.detector) : values.detector,
+          detectorThreshold: threshold === undefined ? undefined : Number(threshold),
+        }),
   });
   return finish(service, job, io, values.json === true);
 }

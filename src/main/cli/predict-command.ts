@@ -4,7 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { OcellusError } from '../../shared/errors';
-import { predictionLine, predictionsHeader } from '../../shared/predictions-csv';
+import {
+  boxPredictionLine,
+  boxPredictionsHeader,
+  predictionLine,
+  predictionsHeader,
+} from '../../shared/predictions-csv';
 import type { ImagePrediction, PredictSource, ShardSpec } from '../../shared/types';
 import { shardFileName } from '../core/cluster/slurm-script';
 import type { OcellusService } from '../core/service';
@@ -117,14 +122,21 @@ async function predictFiles(
   const decides = predictor.decides;
   // A frame column only when some file has several frames: other outputs stay as they were.
   const framed = files.some((f) => typeof f !== 'string');
-  if (!values.json) out(predictionsHeader(classes, decides, framed));
+  const header = predictor.detects
+    ? boxPredictionsHeader(classes, decides)
+    : predictionsHeader(classes, decides, framed);
+  const line = (row: ImagePrediction) =>
+    predictor.detects
+      ? boxPredictionLine(row, classes, decides)
+      : predictionLine(row, classes, decides, framed);
+  if (!values.json) out(header);
   try {
     for (let i = 0; i < files.length; i += batchSize) {
       const rows = await service.api.predict.images(predictor.id, files.slice(i, i + batchSize));
       for (const row of rows) {
         if (row.error) errors++;
         if (values.json) all.push(row);
-        else out(predictionLine(row, classes, decides, framed));
+        else out(line(row));
       }
       if (tty) io.stderr(`\r\x1b[K${Math.min(i + batchSize, files.length)}/${files.length} images`);
     }
@@ -137,6 +149,13 @@ async function predictFiles(
         all.map((r) => ({
           path: r.path,
           ...(r.frame === undefined ? {} : { frame: r.frame }),
+          ...(predictor.detects
+            ? {
+                box: r.box ?? null,
+                detection: r.detection ?? null,
+                detectionConfidence: r.detectionConfidence ?? null,
+              }
+            : {}),
           label: r.label || null,
           confidence: r.confidence,
           probabilities: r.probabilities

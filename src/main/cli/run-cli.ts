@@ -50,7 +50,9 @@ Commands:
         [--folds N] [--tta | --no-tta] [--title TEXT] [--json]
                                                          train a classifier
   export <project.ocellus> [--run N] --out <dir> [--zip] [--json]
-                                                         a run's model bundle (runs without Ocellus)
+        [--detector id|folder [--detector-threshold 0.2]]
+                                                         a run's model bundle (runs without Ocellus);
+                                                         with a detector it detects → crops → classifies
   export-dataset <project.ocellus> --format csv|imagefolder|camtrap-dp --out <dir>
         [--link copy|hardlink] [--deployments root|camera] [--timezone +HH:MM] [--json]
         [--deidentify [--dates shift|remove]] [--strip-metadata] [--pseudonymise]

@@ -24,6 +24,13 @@ export interface BundleExportOptions {
   out: string;
   /** Also write `<out>.zip`. */
   zip?: boolean;
+  /**
+   * A detector to include (its id, e.g. the built-in `centernet-coco`, or a detector folder's
+   * full path): the bundle then detects, crops each box and classifies the crop.
+   */
+  detector?: string | null;
+  /** Boxes at or above this confidence are classified (default 0.2). */
+  detectorThreshold?: number;
 }
 
 /** One past export of the project, newest first in lists. */

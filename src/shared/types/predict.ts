@@ -12,6 +12,8 @@ export interface PredictorInfo {
   tta: boolean;
   /** Rows carry a decision: the classifier has an operating point. */
   decides: boolean;
+  /** The bundle detects first: one row per box (and one 'empty' row per image without). */
+  detects?: boolean;
 }
 
 /** One image's prediction; `error` set (and no label) when the image could not be read. */
@@ -35,6 +37,11 @@ export interface ImagePrediction {
   /** The class chosen at the operating point, when the classifier has one. */
   decision?: string | null;
   error: string | null;
+  /** With a detector: the box ([x, y, w, h] normalised to the image), or null for an empty image. */
+  box?: [number, number, number, number] | null;
+  /** With a detector: the box's category (animal, person, vehicle), or 'empty'. */
+  detection?: string;
+  detectionConfidence?: number | null;
 }
 
 /** A stable part of a manifest: line k (0-based, blank lines skipped) belongs to shard k mod count. */

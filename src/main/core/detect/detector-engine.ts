@@ -1,16 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { loadGraphModel, type GraphModel } from '@tensorflow/tfjs-converter';
 import type { InferenceSession } from 'onnxruntime-node';
-import { OcellusError } from '../../../shared/errors';
 import { diskModelHandler } from '../ml/model-io';
 import { createSession, loadOrt, type Ort } from '../ml/onnx/onnx-engine';
 import { channelsFirst } from '../ml/preprocess';
 import { initBackend, type BackendName } from '../ml/tf-runtime';
-import { nms, unletterbox, type CategoryBox } from './box-math';
-import { decodeOutput, guessDecoder, type DecoderKind, type OutputTensor } from './decode';
+import type { CategoryBox } from './box-math';
+import type { DecoderKind, OutputTensor } from './decode';
+import { detectorInput, outputBoxes } from './detector-output';
 import { detectorFileOptions, type DetectorSpec } from './detector-spec';
 import { readFileSafe } from '../util/safe-fs';
 import { letterbox, type Letterboxed } from './letterbox';
+
+export { detectorInput } from './detector-output';
 
 /** Runs a detector network on one letterboxed input ([h, w, 3] floats) and returns its output. */
 export interface DetectorRuntime {
@@ -96,14 +98,6 @@ export async function createDetectorRuntime(
   return new TfjsRuntime(model, spec, active);
 }
 
-/** The network input of letterboxed bytes: floats, divided as the detector expects. */
-export function detectorInput(rgb: Uint8Array, divisor: number): Float32Array {
-  const out = new Float32Array(rgb.length);
-  const k = 1 / divisor;
-  for (let i = 0; i < rgb.length; i++) out[i] = (rgb[i] ?? 0) * k;
-  return out;
-}
-
 /** The boxes of one image, and its oriented size. */
 export interface ImageDetections {
   width: number;
@@ -132,22 +126,16 @@ export class Detector {
   /** Runs the network on a letterboxed image and returns its boxes, normalised to the image. */
   async infer(prepared: Letterboxed): Promise<ImageDetections> {
     const out = await this.runtime.run(detectorInput(prepared.rgb, this.spec.divisor));
-    this.decoder ??= guessDecoder(out.dims);
-    if (!this.decoder) {
-      throw new OcellusError(
-        'UNSUPPORTED',
-        `Cannot read a detector output of shape [${out.dims.join(', ')}]: say its decoder in detector.json`,
-      );
-    }
-    const boxes: CategoryBox[] = [];
-    for (const raw of decodeOutput(this.decoder, out, this.minConfidence)) {
-      const category = this.spec.classMap[Math.round(raw.cls)];
-      if (!category) continue;
-      const box = unletterbox(raw, prepared.geometry);
-      if (box) boxes.push({ category, confidence: raw.score, box });
-    }
+    const read = outputBoxes(
+      out,
+      this.decoder,
+      this.spec.classMap,
+      prepared.geometry,
+      this.minConfidence,
+    );
+    this.decoder = read.decoder;
     const { width, height } = prepared.geometry;
-    return { width, height, boxes: nms(boxes) };
+    return { width, height, boxes: read.boxes };
   }
 
   /** Detects in one image's bytes. */

@@ -15,14 +15,26 @@ export const PAD_GREY = 114;
  * resize as model inputs, keeping the aspect ratio, centred on grey. The padding is placed
  * here rather than by sharp so the offsets used to map boxes back are exactly the ones used.
  */
-export async function letterbox(bytes: Buffer, size: [number, number]): Promise<Letterboxed> {
+export function letterbox(bytes: Buffer, size: [number, number]): Promise<Letterboxed> {
+  return letterboxWith(sharp, bytes, size);
+}
+
+/**
+ * letterbox() with the sharp to use given: the bundle's predict.mjs passes the sharp of its
+ * own folder and so letterboxes as the app does.
+ */
+export async function letterboxWith(
+  open: typeof sharp,
+  bytes: Buffer | string,
+  size: [number, number],
+): Promise<Letterboxed> {
   const [h, w] = size;
-  const meta = await sharp(bytes, { failOn: 'truncated' }).metadata();
+  const meta = await open(bytes, { failOn: 'truncated' }).metadata();
   const rotated = (meta.orientation ?? 1) >= 5;
   const width = (rotated ? meta.height : meta.width) ?? 0;
   const height = (rotated ? meta.width : meta.height) ?? 0;
   if (!width || !height) throw new Error('The image has no size');
-  const { data, info } = await sharp(bytes, { failOn: 'truncated' })
+  const { data, info } = await open(bytes, { failOn: 'truncated' })
     .rotate()
     .flatten({ background: '#ffffff' })
     .resize(w, h, { fit: 'inside', kernel: 'cubic' })

@@ -14,7 +14,8 @@ import type { BundleDeps, BundleResult } from './bundle';
 import { bundlePackageJson, folderBytes, preprocessingJson } from './bundle';
 import { validationMetrics } from './bundle-metrics';
 import { ONNX_FILE, type OnnxBundleInfo } from './bundle-onnx';
-import { PREDICT_SCRIPT } from './bundle-predict-script';
+import { predictScript } from './bundle-predict-script';
+import { addBundleDetector } from './bundle-detector';
 import { modelCard } from './model-card';
 import { zipFolder } from './zip';
 import { bundleLabels } from './decision-rule';
@@ -123,9 +124,10 @@ export async function writeOnnxBaseBundle(job: JobContext, d: BundleDeps): Promi
       ),
     }),
   );
-  write('predict.mjs', PREDICT_SCRIPT);
+  write('predict.mjs', predictScript());
   json('package.json', bundlePackageJson(d.projectName, d.run.id, false));
   write('.npmrc', 'onnxruntime-node-install=skip\n');
+  if (d.detector) await addBundleDetector(d.out, d.detector);
   job.progress(3);
   let zip: string | null = null;
   if (d.zip) {

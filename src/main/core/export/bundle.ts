@@ -14,9 +14,11 @@ import { saveModel } from '../ml/model-io';
 import { writeOnnxClassifier, type OnnxBundleInfo } from './bundle-onnx';
 import type { PreprocessingSpec } from '../ml/zoo-types';
 import { bundlePage } from './bundle-page';
-import { PREDICT_SCRIPT } from './bundle-predict-script';
+import { predictScript } from './bundle-predict-script';
+import { addBundleDetector } from './bundle-detector';
 import { modelCard } from './model-card';
 import { zipFolder } from './zip';
+import type { DetectorSpec } from '../detect/detector-spec';
 import { bundleLabels } from './decision-rule';
 import { checklistItems, checklistSection } from './reporting-checklist';
 
@@ -37,6 +39,8 @@ export interface BundleDeps {
   /** An empty or absent folder. */
   out: string;
   zip: boolean;
+  /** A detector to run first (detect → crop → classify), with its threshold. */
+  detector?: { spec: DetectorSpec; threshold: number } | null;
   /** Extra trained weights of the base (fine-tuned runs), when there are any. */
   baseOverrides?: TrainedParts['baseOverrides'];
 }
@@ -115,10 +119,11 @@ export async function writeBundle(job: JobContext, d: BundleDeps): Promise<Bundl
       ),
     }),
   );
-  write('predict.mjs', PREDICT_SCRIPT);
+  write('predict.mjs', predictScript());
   json('package.json', bundlePackageJson(d.projectName, d.run.id, true));
   // onnxruntime-node's install script would fetch CUDA libraries from the internet on Linux x64.
   write('.npmrc', 'onnxruntime-node-install=skip\n');
+  if (d.detector) await addBundleDetector(d.out, d.detector);
   job.progress(3);
 
   write('index.html', bundlePage({ ...d, created }));

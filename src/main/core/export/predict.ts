@@ -3,19 +3,21 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { OcellusError } from '../../../shared/errors';
-import { isImagePath } from '../library/image-formats';
 import type { DecisionRule, PredictInput } from '../../../shared/types';
 import { ruleOf, withDecisionRule } from './decision-rule';
 import type { EmbedModel } from '../ml/embedder';
 import { loadFeatureModel } from '../ml/feature-model';
 import { diskModelHandler } from '../ml/model-io';
-import { channelsFirst, loadModelInput, mirror } from '../ml/preprocess';
+import { channelsFirst, loadModelInput, mirror, normalise } from '../ml/preprocess';
 import type { PreprocessingSpec } from '../ml/zoo-types';
 import type { HeadWeights } from '../model/head';
 import { ONNX_INPUT, ONNX_PROBABILITIES } from '../ml/onnx/convert-layers';
 import { createSession, loadOrt } from '../ml/onnx/onnx-engine';
 import { forcedEngine } from '../ml/inference-engine';
 import { ONNX_FILE } from './bundle-onnx';
+import { readBundleDetector } from './bundle-detector';
+import { withDetector } from './box-predict';
+import { createDetector } from '../detect/detector-engine';
 import { MAX_IMAGE_BYTES } from '../library/probe';
 import { checkPath } from '../util/safe-fs';
 
@@ -30,6 +32,10 @@ export interface PredictionRow {
   error: string | null;
   /** The decision by the run's operating point, when it has one. */
   decision?: string;
+  /** With a detector: the box ([x, y, w, h], normalised) and its category, or 'empty'. */
+  box?: [number, number, number, number] | null;
+  detection?: string;
+  detectionConfidence?: number | null;
 }
 
 /** A classifier ready to run on image files. */
@@ -44,6 +50,10 @@ export interface Predictor {
   readonly decisionRule?: DecisionRule | null;
   /** Probabilities for a batch of files (or frames); unreadable files get an error row. */
   predict(files: readonly PredictInput[]): Promise<PredictionRow[]>;
+  /** Detects first and gives one row per box (export/box-predict.ts). */
+  readonly detects?: boolean;
+  /** Probabilities of network pixels ([h, w, 3] sRGB bytes each, e.g. boxes' crops). */
+  predictPixels(pixels: readonly Uint8Array[]): Promise<number[][]>;
   dispose(): void;
 }
 
@@ -85,7 +95,16 @@ export async function bundlePredictor(dir: string): Promise<Predictor> {
     dir,
     'labels.json',
   );
-  return withDecisionRule(await bundleClassifier(dir, labels.classes), ruleOf(labels));
+  const classifier = withDecisionRule(await bundleClassifier(dir, labels.classes), ruleOf(labels));
+  const detector = readBundleDetector(dir);
+  if (!detector) return classifier;
+  try {
+    const engine = await createDetector(detector.spec, { minConfidence: detector.minConfidence });
+    return withDetector(classifier, engine, detector);
+  } catch (err) {
+    classifier.dispose();
+    throw err;
+  }
 }
 
 function readBundleJson<T>(dir: string, name: string): T {
@@ -167,60 +186,36 @@ function makePredictor(
   engine: 'tfjs' | 'onnx' = 'tfjs',
 ): Predictor {
   const [h, w] = spec.inputSize;
+  const k = classes.length;
+  /** Probabilities of normalised inputs ([h, w, 3] each), mirror-averaged with TTA. */
+  const classify = async (inputs: readonly Float32Array[]): Promise<number[][]> => {
+    const per = h * w * 3;
+    const views = tta ? 2 : 1;
+    const n = inputs.length;
+    const packed = new Float32Array(n * views * per);
+    inputs.forEach((x, j) => {
+      packed.set(x, j * per);
+      if (tta) packed.set(mirror(x, spec), (n + j) * per);
+    });
+    const out = await run(packed, [n * views, h, w, 3]);
+    // With TTA the mirrored half follows: the mean of both, as predict.mjs computes it.
+    const data = tta
+      ? Float32Array.from({ length: n * k }, (_, j) => ((out[j] ?? 0) + (out[n * k + j] ?? 0)) / 2)
+      : out;
+    return inputs.map((_, j) => Array.from(data.slice(j * k, (j + 1) * k)));
+  };
   return {
     classes,
     preprocessing: spec,
     tta,
     engine,
     async predict(files) {
-      // Checked first: sharp opening a FIFO named .jpg would block for good.
-      const inputs = files.map((f): { path: string; frame?: number } =>
-        typeof f === 'string' ? { path: f } : f,
-      );
-      const settled = await Promise.allSettled(
-        inputs.map(async (f) => {
-          await checkPath(f.path, { maxBytes: MAX_IMAGE_BYTES });
-          return loadModelInput({ original: f.path, frame: f.frame }, spec);
-        }),
-      );
-      const ok = settled.flatMap((s, i) => (s.status === 'fulfilled' ? [i] : []));
-      const rows: PredictionRow[] = inputs.map((f, i) => {
-        const s = settled[i];
-        return {
-          path: f.path,
-          ...(f.frame === undefined ? {} : { frame: f.frame }),
-          label: '',
-          confidence: null,
-          probabilities: null,
-          error:
-            s?.status === 'rejected'
-              ? s.reason instanceof Error
-                ? s.reason.message
-                : String(s.reason)
-              : null,
-        };
-      });
-      if (ok.length === 0) return rows;
-      const per = h * w * 3;
-      const views = tta ? 2 : 1;
-      const packed = new Float32Array(ok.length * views * per);
+      const { rows, inputs } = await readInputs(files, spec);
+      if (inputs.size === 0) return rows;
+      const ok = [...inputs.keys()];
+      const probabilities = await classify([...inputs.values()]);
       ok.forEach((i, j) => {
-        const s = settled[i];
-        if (s?.status !== 'fulfilled') return;
-        packed.set(s.value, j * per);
-        if (tta) packed.set(mirror(s.value, spec), (ok.length + j) * per);
-      });
-      const out = await run(packed, [ok.length * views, h, w, 3]);
-      const k = classes.length;
-      // With TTA the mirrored half follows: the mean of both, as predict.mjs computes it.
-      const data = tta
-        ? Float32Array.from(
-            { length: ok.length * k },
-            (_, j) => ((out[j] ?? 0) + (out[ok.length * k + j] ?? 0)) / 2,
-          )
-        : out;
-      ok.forEach((i, j) => {
-        const probs = Array.from(data.slice(j * k, (j + 1) * k));
+        const probs = probabilities[j] ?? [];
         let best = 0;
         for (let c = 1; c < k; c++) if ((probs[c] ?? 0) > (probs[best] ?? 0)) best = c;
         const row = rows[i];
@@ -231,32 +226,51 @@ function makePredictor(
       });
       return rows;
     },
+    async predictPixels(pixels) {
+      return pixels.length === 0 ? [] : classify(pixels.map((rgb) => normalise(rgb, spec)));
+    },
     dispose,
   };
 }
 
-/** Image files under the given files and folders (recursive), in a stable order. */
-export function collectImageFiles(paths: readonly string[]): string[] {
-  const out: string[] = [];
-  const walk = (p: string) => {
-    let st: fs.Stats;
-    try {
-      st = fs.statSync(p);
-    } catch {
-      out.push(p); // Reported as an error row, not dropped.
-      return;
-    }
-    if (st.isDirectory()) {
-      for (const name of fs.readdirSync(p).sort()) {
-        if (name.startsWith('.')) continue;
-        const child = path.join(p, name);
-        const st = fs.statSync(child, { throwIfNoEntry: false });
-        if (st?.isDirectory() || isImagePath(child)) walk(child);
-      }
-    } else out.push(p);
-  };
-  for (const p of paths) walk(path.resolve(p));
-  return out;
+/**
+ * Every file (or frame) as normalised network input, by index; each one that cannot be read
+ * gets its row's error instead.
+ */
+async function readInputs(
+  files: readonly PredictInput[],
+  spec: PreprocessingSpec,
+): Promise<{ rows: PredictionRow[]; inputs: Map<number, Float32Array> }> {
+  const targets = files.map((f): { path: string; frame?: number } =>
+    typeof f === 'string' ? { path: f } : f,
+  );
+  const settled = await Promise.allSettled(
+    targets.map(async (f) => {
+      // Checked first: sharp opening a FIFO named .jpg would block for good.
+      await checkPath(f.path, { maxBytes: MAX_IMAGE_BYTES });
+      return loadModelInput({ original: f.path, frame: f.frame }, spec);
+    }),
+  );
+  const inputs = new Map<number, Float32Array>();
+  const rows = targets.map((f, i): PredictionRow => {
+    const s = settled[i];
+    if (s?.status === 'fulfilled') inputs.set(i, s.value);
+    return {
+      path: f.path,
+      ...(f.frame === undefined ? {} : { frame: f.frame }),
+      label: '',
+      confidence: null,
+      probabilities: null,
+      error:
+        s?.status === 'rejected'
+          ? s.reason instanceof Error
+            ? s.reason.message
+            : String(s.reason)
+          : null,
+    };
+  });
+  return { rows, inputs };
 }
 
+export { collectImageFiles } from './image-files';
 export { predictionLine, predictionsHeader } from '../../../shared/predictions-csv';

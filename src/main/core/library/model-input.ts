@@ -5,15 +5,9 @@ import sharp from 'sharp';
 import { readFileSafe } from '../util/safe-fs';
 import { MAX_IMAGE_BYTES } from './probe';
 import { imageSource, sharpOf, type ImageSource } from './image-source';
+import { geometryPixels, type InputGeometry } from './pixel-steps';
 
-/**
- * How an image is brought to a network's input size: [height, width] and the fit. The
- * value normalisation comes after (ml/preprocess.ts) and is not part of the pixels.
- */
-export interface InputGeometry {
-  inputSize: [number, number];
-  resize: 'squash' | 'center-crop' | 'letterbox';
-}
+export type { InputGeometry } from './pixel-steps';
 
 /** The geometry most base models use; import writes its model inputs in the same pass as thumbnails. */
 export const DEFAULT_INPUT_GEOMETRY: InputGeometry = {
@@ -30,32 +24,19 @@ export function geometryKey(g: InputGeometry): string {
  * The one pixel pipeline every path shares (training, evaluation, suggestions, heat maps,
  * `ocellus predict`, the bundle's predict.mjs): decode, EXIF orientation, alpha flattened
  * on white, bicubic resize to the input size by the geometry's fit, 8-bit sRGB. Returns
- * [h, w, 3] interleaved bytes. predict.mjs carries a copy of these exact steps. DICOM bytes
- * are decoded first (library/image-source.ts; `frame` picks one of a multi-frame file);
- * predict.mjs refuses them.
+ * [h, w, 3] interleaved bytes; the steps are library/pixel-steps.ts, which the bundle's
+ * predict.mjs runs too. DICOM bytes are decoded first (library/image-source.ts; `frame` picks one frame of a
+ * multi-frame file).
  */
 export async function networkPixels(
   input: string | Buffer | ImageSource,
   g: InputGeometry,
   frame = 0,
 ): Promise<Buffer> {
-  const [h, w] = g.inputSize;
-  const fit = g.resize === 'squash' ? 'fill' : g.resize === 'center-crop' ? 'cover' : 'contain';
   const bytes =
     typeof input === 'string' ? await readFileSafe(input, { maxBytes: MAX_IMAGE_BYTES }) : input;
   const source = Buffer.isBuffer(bytes) ? await imageSource(bytes, frame) : bytes;
-  const { data, info } = await sharpOf(source, { failOn: 'truncated' })
-    .rotate()
-    .flatten({ background: '#ffffff' })
-    .resize(w, h, { fit, position: 'centre', background: '#000000', kernel: 'cubic' })
-    .removeAlpha()
-    .toColourspace('srgb')
-    .raw({ depth: 'uchar' })
-    .toBuffer({ resolveWithObject: true });
-  if (info.width !== w || info.height !== h || info.channels !== 3) {
-    throw new Error(`Decoded to ${info.width}×${info.height}×${info.channels}, not ${w}×${h}×3`);
-  }
-  return data;
+  return geometryPixels(sharpOf(source, { failOn: 'truncated' }), g);
 }
 
 /**

@@ -27,7 +27,18 @@ import type { JobContext } from '../jobs/job-registry';
 import { RunStore } from '../train/run-store';
 import type { Workspace } from './workspace';
 import { newestDoneRun } from './run-models';
-import { labelOptions, privacyOptions, requireObject, requirePath } from './validate';
+import {
+  labelOptions,
+  privacyOptions,
+  requireObject,
+  requirePath,
+  requireString,
+} from './validate';
+import { resolveDetector } from '../detect/detector-zoo';
+import type { DetectorSpec } from '../detect/detector-spec';
+
+/** The detector threshold of a bundle when the export does not say (the detect panel's default). */
+const DEFAULT_BUNDLE_THRESHOLD = 0.2;
 
 const FORMATS = ['csv', 'imagefolder', 'camtrap-dp'] as const;
 
@@ -153,6 +164,7 @@ export function createExportService(ctx: Workspace): ExportApi {
           'UNSUPPORTED',
           `${model.id} is a Graph model: bundles need a Layers base model to merge with the head`,
         );
+      const detector = bundleDetectorChoice(ctx, o);
       prepareEmptyDir(out);
       return asJob(
         'bundle',
@@ -173,6 +185,7 @@ export function createExportService(ctx: Workspace): ExportApi {
             backend: ctx.backend(),
             out,
             zip: o.zip === true,
+            detector,
           });
           return `Run ${runId}: ${r.classes} classes, ${(r.bytes / 1e6).toFixed(1)} MB${r.zip ? ` + ${path.basename(r.zip)}` : ''}`;
         },
@@ -228,3 +241,19 @@ function nextFreePath(p: string): string {
 }
 
 const ASKED = new Error('asked first');
+
+/** The detector a bundle export includes, resolved as the detection job resolves it, or null. */
+function bundleDetectorChoice(
+  ctx: Workspace,
+  o: Partial<BundleExportOptions>,
+): { spec: DetectorSpec; threshold: number } | null {
+  if (o.detector === undefined || o.detector === null) return null;
+  const choice = requireString(o.detector, 'detector');
+  const threshold = o.detectorThreshold ?? DEFAULT_BUNDLE_THRESHOLD;
+  if (typeof threshold !== 'number' || !(threshold >= 0 && threshold <= 1))
+    throw new OcellusError('INVALID_ARGUMENT', 'detectorThreshold is a number from 0 to 1');
+  return {
+    spec: resolveDetector(choice, ctx.options.resourcesDir, ctx.options.appDataDir),
+    threshold,
+  };
+}

@@ -80,6 +80,7 @@ export function createPredictService(ctx: Workspace, onImported: () => Promise<v
         engine: p.engine,
         tta: p.tta,
         decides: Boolean(p.decisionRule),
+        detects: p.detects === true,
       };
     },
     async images(id, files) {

@@ -51,6 +51,15 @@ export class ExportState {
     this.#picked = value;
   }
 
+  /** The bundle detects first (detect → crop → classify) with the project's detector. */
+  #detectFirst = $state(false);
+  get detectFirst(): boolean {
+    return this.#detectFirst;
+  }
+  set detectFirst(value: boolean) {
+    this.#detectFirst = value;
+  }
+
   #zip = $state(false);
   get zip(): boolean {
     return this.#zip;
@@ -229,12 +238,16 @@ export class ExportState {
     });
   }
 
-  async exportBundle(): Promise<void> {
+  /** Exports the run's bundle; with "detect first", the given detector (id) and threshold go in. */
+  async exportBundle(detector: { id: string; threshold: number } | null = null): Promise<void> {
     await this.#app.guard(async () => {
       const job = await this.#app.api().export.bundle({
         out: this.target('bundle'),
         runId: this.#runId ?? undefined,
         zip: this.#zip,
+        ...(this.#detectFirst && detector
+          ? { detector: detector.id, detectorThreshold: detector.threshold }
+          : {}),
       });
       this.#jobId = job.id;
     });

@@ -1,0 +1,88 @@
+import fs from 'node:fs';
+import type sharpModule from 'sharp';
+import { geometryPixels } from '../core/library/pixel-steps';
+import { normalise } from '../core/ml/preprocess';
+import type { PreprocessingSpec } from '../core/ml/zoo-types';
+
+export type Sharp = typeof sharpModule;
+
+/** What a file holds, from its first bytes: each kind has its decoder in DECODERS. */
+export type FileKind = 'image' | 'dicom';
+
+/** Decodes one file of its kind to the network's pixels ([h, w, 3] sRGB bytes). */
+export type Decoder = (file: string, spec: PreprocessingSpec, sharp: Sharp) => Promise<Buffer>;
+
+/** The decoder of each kind of file: the app's pixel steps for everything sharp opens. */
+export const DECODERS: Record<FileKind, Decoder> = {
+  image: (file, spec, sharp) => geometryPixels(sharp(file, { failOn: 'truncated' }), spec),
+  // DICOM needs the app's decoders and windowing; a second copy here could give other pixels.
+  dicom: async () => {
+    throw new Error(
+      'DICOM file: predict.mjs does not decode DICOM; run "ocellus predict <this folder> <files>", which reads it as the app does',
+    );
+  },
+};
+
+/** The kind of a file from its first 132 bytes (DICOM's preamble and "DICM"); unreadable files are left to sharp to explain. */
+export function fileKind(file: string): FileKind {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return 'image';
+  }
+  try {
+    const head = Buffer.alloc(132);
+    const n = fs.readSync(fd, head, 0, 132, 0);
+    return n === 132 && head.toString('latin1', 128, 132) === 'DICM' ? 'dicom' : 'image';
+  } catch {
+    return 'image';
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** The network pixels of one file, by its kind's decoder. */
+export function decodeFile(file: string, spec: PreprocessingSpec, sharp: Sharp): Promise<Buffer> {
+  return DECODERS[fileKind(file)](file, spec, sharp);
+}
+
+/**
+ * Packs decoded images into a batch buffer, normalised as the app normalises them: the value
+ * of every byte in every output channel comes from ml/preprocess.ts's normalise itself (run
+ * once on a ramp of grey values), so packing is a table look-up per value.
+ */
+export function batchPacker(spec: PreprocessingSpec) {
+  const [h, w] = spec.inputSize;
+  const ramp = new Uint8Array(3 * 256);
+  for (let v = 0; v < 256; v++) ramp.fill(v, v * 3, v * 3 + 3);
+  const normalised = normalise(ramp, spec);
+  const table = new Float32Array(3 * 256);
+  for (let c = 0; c < 3; c++)
+    for (let v = 0; v < 256; v++) table[c * 256 + v] = normalised[v * 3 + c] ?? 0;
+  const n = spec.normalization;
+  // Channels normalise() reorders (Caffe BGR) read their byte from the other end.
+  const source = n.kind !== 'range' && n.kind !== 'mean-std' && n.bgr ? [2, 1, 0] : [0, 1, 2];
+  /** Writes one decoded image (RGB bytes, h×w) normalised into one slot of a batch. */
+  return function pack(
+    rgb: Uint8Array,
+    batch: Float32Array,
+    slot: number,
+    mirrored: boolean,
+    nchw: boolean,
+  ) {
+    const plane = h * w;
+    const base = slot * plane * 3;
+    for (let r = 0; r < h; r++) {
+      for (let c = 0; c < w; c++) {
+        const from = (r * w + c) * 3;
+        const p = r * w + (mirrored ? w - 1 - c : c);
+        for (let k = 0; k < 3; k++) {
+          const value = table[k * 256 + (rgb[from + (source[k] ?? k)] ?? 0)] ?? 0;
+          if (nchw) batch[base + k * plane + p] = value;
+          else batch[base + p * 3 + k] = value;
+        }
+      }
+    }
+  };
+}

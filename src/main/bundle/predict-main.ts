@@ -1,0 +1,79 @@
+/**
+ * predict.mjs of a model bundle: runs the bundle's model on images without Ocellus. Built
+ * from the app's own modules (the pixel steps, the normalisation, the decision rule, the
+ * file walk, the CSV dialect) into one ESM file by the project's build (vite.bundle.config.mts);
+ * sharp, onnxruntime-node and TF.js are loaded from the bundle's folder at run time.
+ *
+ * Throughput: files decode on libuv's threads two batches ahead of the network, which runs
+ * on the main thread; ONNX Runtime takes all cores but one, and its idle threads sleep
+ * rather than spin, so the decodes get a core; each batch is normalised straight into one
+ * reused input buffer (a table per byte value, the layout and the mirror applied while
+ * packing), so no per-image copies.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { csvLine } from '../../shared/csv';
+import { collectImageFiles } from '../core/export/image-files';
+import { predictArgs } from './predict-args';
+import { onnxEngine, tfjsEngine, type BundleSpec, type Engine } from './predict-engines';
+import { type Sharp } from './predict-input';
+import { classifyFiles, type BundleLabels } from './predict-classify';
+import { classifyBoxes, detectorRuntime, readDetector } from './predict-detect';
+import { BOX_COLUMNS } from '../../shared/predictions-csv';
+
+const args = predictArgs();
+const here = path.dirname(fileURLToPath(import.meta.url));
+// Packages come from the bundle's folder (or NODE_PATH), as require() finds them.
+const load = createRequire(path.join(here, 'package.json'));
+const sharp = load('sharp') as Sharp;
+const readJson = <T>(name: string) =>
+  JSON.parse(fs.readFileSync(path.join(here, name), 'utf8')) as T;
+const labels = readJson<BundleLabels>('labels.json');
+const spec = readJson<BundleSpec>('preprocessing.json');
+const cores = os.availableParallelism ? os.availableParallelism() : os.cpus().length;
+
+const engine: Engine | null =
+  (args.engine !== 'tfjs' ? await onnxEngine(here, spec, load, cores) : null) ??
+  (args.engine !== 'onnx' ? await tfjsEngine(here, spec, load) : null);
+if (!engine) {
+  process.stderr.write(
+    args.engine === 'onnx'
+      ? 'ONNX Runtime is not available: run npm install here, or check that model.onnx is in this folder\n'
+      : 'No model to run: this bundle has neither a usable model.onnx (with onnxruntime-node installed) nor model/model.json\n',
+  );
+  process.exit(1);
+}
+
+const detector = readDetector(here);
+const list = collectImageFiles(args.inputs);
+const withDecision = labels.operatingPoint ? ['decision'] : [];
+const boxColumns = detector ? BOX_COLUMNS : [];
+process.stdout.write(
+  csvLine([
+    'path',
+    ...boxColumns,
+    'label',
+    'confidence',
+    ...labels.classes,
+    ...withDecision,
+    'error',
+  ]),
+);
+const started = Date.now();
+const context = { engine, spec, labels, sharp, batchSize: args.batchSize };
+const write = (text: string) => process.stdout.write(text);
+if (detector) {
+  const runtime = await detectorRuntime(here, detector, load);
+  await classifyBoxes(list, context, detector, runtime.run, write);
+  await runtime.release();
+} else await classifyFiles(list, context, write);
+await engine.release();
+const seconds = (Date.now() - started) / 1000;
+const rate = (list.length / Math.max(seconds, 1e-3)).toFixed(1);
+const mirrored = spec.tta === 'flip' ? ', with mirror averaging' : '';
+process.stderr.write(
+  `${process.stderr.isTTY ? '\n' : ''}${list.length} images in ${seconds.toFixed(1)} s (${rate} images/s, ${engine.name}${mirrored})\n`,
+);

@@ -1,0 +1,33 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { predictScriptFile } from '../../../../src/main/core/export/bundle-predict-script';
+
+const REPO = path.resolve(__dirname, '../../../..');
+
+/** The bundle's predict.mjs as the build makes it from src/main/bundle/predict-main.ts. */
+describe('predict.mjs build', () => {
+  const file = predictScriptFile();
+  const text = fs.readFileSync(file, 'utf8');
+
+  it('is the built file of the project, found from the sources and from the built main bundles', () => {
+    expect(file).toBe(path.join(REPO, 'out', 'bundle', 'predict.mjs'));
+    expect(predictScriptFile(path.join(REPO, 'out', 'main'))).toBe(file);
+    expect(() => predictScriptFile(path.parse(REPO).root)).toThrow(/npm run build/);
+  });
+
+  it('imports only Node built-ins: sharp, ONNX Runtime and TF.js come from the bundle folder at run time', () => {
+    expect(text.startsWith('#!/usr/bin/env node\n')).toBe(true);
+    const specifiers = [...text.matchAll(/^\s*import\b[^'"]*['"]([^'"]+)['"]/gm)].map((m) => m[1]);
+    expect(specifiers.length).toBeGreaterThan(0);
+    for (const s of specifiers) expect(s).toMatch(/^node:/);
+    expect(text).not.toMatch(/\bimport\(/);
+  });
+
+  it("carries the app's own pixel steps, normalisation and decision rule", () => {
+    for (const name of ['geometryPixels', 'normalise', 'decide', 'collectImageFiles', 'csvCell'])
+      expect(text).toMatch(new RegExp(`function ${name}\\(`));
+    // Nothing of the app's other packages (DICOM codecs, SQLite, EXIF) rides along.
+    expect(text).not.toMatch(/dcmjs|better-sqlite3|exifr/);
+  });
+});
