@@ -103,10 +103,10 @@ function concat(parts: unknown[]): ArrayBuffer {
 /**
  * How many frames an image file holds: a multi-frame DICOM's NumberOfFrames, else 1 (also
  * for anything unreadable, which its reader then reports). Reads through the safe reader, and
- * only files that can be DICOM (`.dcm`, or no extension and the `DICM` preamble).
+ * only files that can be DICOM (`.dcm`, `.dicom`, or no extension and the `DICM` preamble).
  */
 export async function frameCount(file: string, roots?: readonly string[]): Promise<number> {
-  const named = /\.dcm$/i.test(file);
+  const named = /\.(dcm|dicom)$/i.test(file);
   if (!named && !mayBeDicomPath(file)) return 1;
   if (!(await hasDicomPreamble(file, roots))) return 1;
   try {
