@@ -5,6 +5,9 @@ import { dicomBytes, SYNTAX, transcode, writeBytes } from '../helpers/dicom-fixt
 import { writeTinyCnn } from '../helpers/tiny-models';
 import { expect, test } from './fixtures';
 import { runBuiltCli } from './helpers/built-cli';
+import { LibraryPage } from './pages/library-page';
+import { ProjectPage } from './pages/project-page';
+import { WelcomePage } from './pages/welcome-page';
 
 const SIZE = { width: 32, height: 32, channels: 3 } as const;
 const PATIENTS = 8;
@@ -196,3 +199,24 @@ function listFiles(dir: string, prefix = ''): string[] {
     return e.isDirectory() ? listFiles(path.join(dir, e.name), rel) : [rel];
   });
 }
+
+test('the grid shows each frame of a multi-frame DICOM as its own tile, "frame k/N"', async ({
+  page,
+  ocellus,
+}) => {
+  const photos = path.join(ocellus.projectDir, 'scans');
+  writeBytes(
+    path.join(photos, 'cine.dcm'),
+    dicomBytes([fundus(true, 1, 0), fundus(false, 1, 0), fundus(true, 2, 1)], SIZE),
+  );
+  writeBytes(path.join(photos, 'single.dcm'), dicomBytes(fundus(false, 3, 0), SIZE));
+  const welcome = new WelcomePage(page);
+  const library = new LibraryPage(page);
+  await welcome.goto(ocellus.url);
+  await welcome.createProject('Scans');
+  await new ProjectPage(page).expectOpen('Scans');
+  await library.addFolder(photos);
+  await expect(library.count('ok')).toHaveText('4');
+  for (const k of [1, 2, 3]) await library.expectThumbnailLoaded(`cine.dcm · frame ${k}/3`);
+  await library.expectThumbnailLoaded('single.dcm');
+});

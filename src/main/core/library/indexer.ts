@@ -138,7 +138,9 @@ export class Indexer {
           images.writeProbe(probedRow(frameId, r, hash));
           settle(frameId, row, r, hash);
         }
-        images.markFramesMissing(id, frames);
+        // Only a DICOM has frames; anything else read is one image (a file that stopped being
+        // readable may have had frames: they go too).
+        if (r.format === 'dicom' || !ok) images.markFramesMissing(id, frames);
       });
     })();
     // Images became readable (or not) and may have brought labels.

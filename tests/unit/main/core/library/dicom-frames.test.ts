@@ -16,6 +16,8 @@ import {
   readDicomFacts,
 } from '../../../../../src/main/core/library/dicom';
 import { singleFrameDicom } from '../../../../../src/main/core/library/dicom-frame';
+import Database from 'better-sqlite3';
+import { collectTrainingSet } from '../../../../../src/main/core/train/dataset';
 import type { ImageTile } from '../../../../../src/shared/types';
 import {
   dicomBytes,
@@ -103,6 +105,26 @@ describe('a multi-frame DICOM is one item per frame', () => {
     }
     const keys = await t.service.api.library.metadataKeys();
     expect(keys.find((k) => k.key === 'PatientID')).toMatchObject({ images: 8, values: 3 });
+  });
+
+  it('keeps the frames of one file on one side of any split', async () => {
+    const db = new Database(projectPath, { readonly: true });
+    try {
+      for (const by of ['none', 'sequence', 'meta:Laterality'] as const) {
+        const set = collectTrainingSet(db, by);
+        const items = await list();
+        const fileOf = new Map(items.map((im) => [im.id, im.relPath]));
+        const groups = new Map<string, Set<string>>();
+        for (const im of set.images) {
+          const file = fileOf.get(im.id) ?? '';
+          groups.set(file, (groups.get(file) ?? new Set()).add(im.group));
+        }
+        for (const [file, g] of groups) expect(g.size, `${by}: ${file}`).toBe(1);
+        expect(groups.get('sick/cine.dcm')?.size, by).toBe(1);
+      }
+    } finally {
+      db.close();
+    }
   });
 
   it('gives each frame its own content key and caches exactly that frame’s pixels', async () => {
