@@ -4,12 +4,12 @@ import type { InlineConfig, Plugin } from 'vite';
 const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
 
 /** The packages a bundle's predict.mjs loads from its own folder, pinned in its package.json. */
-export const BUNDLE_RUNTIME_PACKAGES = ['sharp', 'onnxruntime-node', '@tensorflow/'];
+export const BUNDLE_RUNTIME_PACKAGES = ['sharp', 'onnxruntime-node', '@tensorflow/', 'dcmjs'];
 
 /**
  * A model bundle's predict.mjs (src/main/bundle/predict-main.ts) as one ESM file,
  * out/bundle/predict.mjs, which the exporter copies into every bundle. Node built-ins stay
- * imports; sharp, ONNX Runtime and TF.js are loaded at run time from the bundle's folder
+ * imports; sharp, ONNX Runtime, TF.js and the DICOM decoders are loaded at run time from the bundle's folder
  * (the entry requires them, so only their types are imported). Nothing the app's modules
  * import for other purposes is kept unless predict.mjs calls it: modules are taken as free
  * of side effects, so an unused import of a heavy package (DICOM codecs) is dropped.

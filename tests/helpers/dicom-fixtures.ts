@@ -35,13 +35,17 @@ export interface DicomIdentity {
 
 /**
  * A DICOM Part 10 file (secondary capture, explicit VR little endian) holding the given
- * 8-bit pixels: 3 channels as RGB, 1 as MONOCHROME2.
+ * 8-bit pixels: 3 channels as RGB, 1 as MONOCHROME2; a list of frames makes a multi-frame file.
  */
 export function dicomBytes(
-  pixels: Uint8Array,
+  pixels: Uint8Array | readonly Uint8Array[],
   size: { width: number; height: number; channels: 1 | 3 },
   identity: DicomIdentity = {},
 ): ArrayBuffer {
+  // Several frames: a multi-frame image, the frames one after the other in PixelData.
+  const frames: readonly Uint8Array[] = pixels instanceof Uint8Array ? [pixels] : pixels;
+  const data = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
+  frames.reduce((at, f) => (data.set(f, at), at + f.length), 0);
   const sopInstance = DicomMetaDictionary.uid();
   const sopClass = '1.2.840.10008.5.1.4.1.1.7'; // Secondary Capture Image Storage
   const meta = DicomMetaDictionary.denaturalizeDataset({
@@ -66,8 +70,9 @@ export function dicomBytes(
     HighBit: 7,
     PixelRepresentation: 0,
     ...(size.channels === 3 ? { PlanarConfiguration: 0 } : {}),
+    ...(frames.length > 1 ? { NumberOfFrames: String(frames.length) } : {}),
     ...identity,
-    PixelData: pixels.slice().buffer,
+    PixelData: data.buffer,
     _vrMap: { PixelData: 'OB' },
   };
   const dict = new DicomDict(meta);

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import type sharpModule from 'sharp';
+import { decodeDicom, MAX_DICOM_BYTES } from '../core/library/dicom';
 import { geometryPixels } from '../core/library/pixel-steps';
+import { readFileSafe } from '../core/util/safe-fs';
 import { normalise } from '../core/ml/preprocess';
 import type { PreprocessingSpec } from '../core/ml/zoo-types';
 
@@ -12,14 +14,19 @@ export type FileKind = 'image' | 'dicom';
 /** Decodes one file of its kind to the network's pixels ([h, w, 3] sRGB bytes). */
 export type Decoder = (file: string, spec: PreprocessingSpec, sharp: Sharp) => Promise<Buffer>;
 
-/** The decoder of each kind of file: the app's pixel steps for everything sharp opens. */
+/**
+ * The decoder of each kind of file: the app's pixel steps for everything sharp opens; for
+ * DICOM the app's own decoding and windowing (library/dicom.ts, with dcmjs-imaging from the
+ * bundle's node_modules), then the same steps on the decoded pixels, as library/image-source.ts
+ * hands them to sharp.
+ */
 export const DECODERS: Record<FileKind, Decoder> = {
   image: (file, spec, sharp) => geometryPixels(sharp(file, { failOn: 'truncated' }), spec),
-  // DICOM needs the app's decoders and windowing; a second copy here could give other pixels.
-  dicom: async () => {
-    throw new Error(
-      'DICOM file: predict.mjs does not decode DICOM; run "ocellus predict <this folder> <files>", which reads it as the app does',
-    );
+  dicom: async (file, spec, sharp) => {
+    const bytes = await readFileSafe(file, { maxBytes: MAX_DICOM_BYTES });
+    const { rgba, width, height } = await decodeDicom(bytes);
+    const raw = { width, height, channels: 4 as const };
+    return geometryPixels(sharp(rgba, { raw, failOn: 'truncated' }), spec);
   },
 };
 

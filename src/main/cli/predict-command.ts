@@ -120,16 +120,23 @@ async function predictFiles(
   const all: ImagePrediction[] = [];
   let errors = 0;
   const decides = predictor.decides;
-  const header = predictor.detects ? boxPredictionsHeader : predictionsHeader;
-  const line = predictor.detects ? boxPredictionLine : predictionLine;
-  if (!values.json) out(header(classes, decides));
+  // A frame column only when some file has several frames: other outputs stay as they were.
+  const framed = files.some((f) => typeof f !== 'string');
+  const header = predictor.detects
+    ? boxPredictionsHeader(classes, decides)
+    : predictionsHeader(classes, decides, framed);
+  const line = (row: ImagePrediction) =>
+    predictor.detects
+      ? boxPredictionLine(row, classes, decides)
+      : predictionLine(row, classes, decides, framed);
+  if (!values.json) out(header);
   try {
     for (let i = 0; i < files.length; i += batchSize) {
       const rows = await service.api.predict.images(predictor.id, files.slice(i, i + batchSize));
       for (const row of rows) {
         if (row.error) errors++;
         if (values.json) all.push(row);
-        else out(line(row, classes, decides));
+        else out(line(row));
       }
       if (tty) io.stderr(`\r\x1b[K${Math.min(i + batchSize, files.length)}/${files.length} images`);
     }
@@ -141,6 +148,7 @@ async function predictFiles(
       `${JSON.stringify(
         all.map((r) => ({
           path: r.path,
+          ...(r.frame === undefined ? {} : { frame: r.frame }),
           ...(predictor.detects
             ? {
                 box: r.box ?? null,

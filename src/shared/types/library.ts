@@ -107,6 +107,9 @@ export interface ImageTile {
   suggestion?: Suggestion | null;
   /** Changes when the thumbnail changes, for cache-busting its URL. */
   thumbVersion: string | null;
+  /** In a multi-frame file (DICOM): this item's frame (0-based) and the file's frame count. */
+  frame?: number;
+  frames?: number;
 }
 
 export interface ImagePage {

@@ -17,8 +17,19 @@ export interface PredictorInfo {
 }
 
 /** One image's prediction; `error` set (and no label) when the image could not be read. */
+/** One frame of a multi-frame image file (DICOM), 0-based: predicted as an image of its own. */
+export interface PredictFrame {
+  path: string;
+  frame: number;
+}
+
+/** What a classifier is given: an image file, or one frame of a multi-frame file. */
+export type PredictInput = string | PredictFrame;
+
 export interface ImagePrediction {
   path: string;
+  /** The frame of a multi-frame file this row is about (absent for ordinary files). */
+  frame?: number;
   label: string;
   confidence: number | null;
   /** In the classifier's class order. */
@@ -72,6 +83,8 @@ export interface ManifestPredictResult {
  */
 export interface PredictionRecord {
   path: string;
+  /** The frame of a multi-frame file (0-based); absent for ordinary files. */
+  frame?: number;
   sha256: string | null;
   label: string | null;
   confidence: number | null;

@@ -39,11 +39,17 @@ export class BundlePage {
     await expect(this.page.locator('body[data-ready="true"]')).toBeAttached({ timeout: 30_000 });
   }
 
-  /** Classifies one image file; resolves with the label shown. */
-  async classify(file: string): Promise<{ label: Locator; confidence: Locator }> {
+  /** Classifies one image file; resolves with the label shown (and the operating point's decision). */
+  async classify(
+    file: string,
+  ): Promise<{ label: Locator; confidence: Locator; decision: Locator }> {
     await this.page.locator('#files').setInputFiles(file);
     const result = this.page.locator('.result').first();
     await expect(result.getByTestId('label')).toBeVisible();
-    return { label: result.getByTestId('label'), confidence: result.getByTestId('confidence') };
+    return {
+      label: result.getByTestId('label'),
+      confidence: result.getByTestId('confidence'),
+      decision: result.getByTestId('decision'),
+    };
   }
 }

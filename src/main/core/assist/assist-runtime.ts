@@ -70,7 +70,7 @@ export class AssistRuntime {
     model: EmbedModel;
     backend: BackendName | null;
     /** The image's original file and content hash (for its model-input cache). */
-    image: { original: string; hash: string | null };
+    image: { original: string; frame?: number; hash: string | null };
     cacheDir: string;
     classId?: number;
   }): Promise<Omit<HeatMap, 'imageId'>> {
@@ -97,9 +97,9 @@ export class AssistRuntime {
       }
     }
     const spec = { ...opts.model.preprocessing, inputSize: base.inputSize };
-    const { original, hash } = opts.image;
+    const { original, frame, hash } = opts.image;
     const input = await loadModelInput(
-      { original, cache: hash ? modelInputPath(opts.cacheDir, hash, spec) : null },
+      { original, frame, cache: hash ? modelInputPath(opts.cacheDir, hash, spec) : null },
       spec,
     );
     const cam = gradCam(base, head, input, classIndex);
@@ -167,16 +167,21 @@ export function imageSource(
   db: Database.Database,
   rootPath: (rootId: number) => string | null,
   imageId: number,
-): { original: string; hash: string | null } {
+): { original: string; frame: number; hash: string | null } {
   const row = db
     .prepare(
-      "SELECT root_id, rel_path, hash FROM images WHERE id = ? AND missing = 0 AND status = 'ok'",
+      "SELECT root_id, rel_path, frame, hash FROM images WHERE id = ? AND missing = 0 AND status = 'ok'",
     )
-    .get(imageId) as { root_id: number; rel_path: string; hash: string | null } | undefined;
+    .get(imageId) as
+    { root_id: number; rel_path: string; frame: number; hash: string | null } | undefined;
   if (!row) throw new OcellusError('NOT_FOUND', `No readable image with id ${imageId}`);
   const root = rootPath(row.root_id);
   if (!root) throw new OcellusError('NOT_FOUND', 'The image’s folder is not there');
-  return { original: path.join(root, ...row.rel_path.split('/')), hash: row.hash };
+  return {
+    original: path.join(root, ...row.rel_path.split('/')),
+    frame: row.frame,
+    hash: row.hash,
+  };
 }
 
 function findRow(ids: Int32Array, id: number): number {

@@ -53,6 +53,12 @@ export function withDetector(
     async predict(files) {
       const rows: PredictionRow[] = [];
       for (const file of files) {
+        if (typeof file !== 'string') {
+          // Boxes are found on whole files; a frame of a multi-frame file is not one.
+          const error = 'A detecting bundle does not read frames of multi-frame files';
+          rows.push(row(file.path, { frame: file.frame, error }));
+          continue;
+        }
         try {
           rows.push(...(await one(file)));
         } catch (err) {

@@ -205,6 +205,9 @@ export function bundlePackageJson(
     dependencies: {
       'onnxruntime-node': version('onnxruntime-node'),
       sharp: version('sharp'),
+      // DICOM: the app's decoders (their WebAssembly codecs come with them).
+      'dcmjs-imaging': version('dcmjs-imaging'),
+      'dcmjs-codecs': version('dcmjs-codecs'),
       ...(withTfjs ? { '@tensorflow/tfjs': version('@tensorflow/tfjs') } : {}),
     },
     ...(withTfjs

@@ -18,6 +18,10 @@ export interface ExportImage {
   relPath: string;
   /** Absolute path of the original, in the platform's separators. */
   file: string;
+  /** The item's frame (0-based) when the file has several frames (multi-frame DICOM). */
+  frame: number;
+  /** How many frames the file has when more than one, else null. */
+  frames: number | null;
   status: 'pending' | 'ok' | 'broken' | 'unsupported';
   error: string | null;
   hash: string | null;
@@ -38,6 +42,8 @@ interface Row {
   root_id: number;
   root_path: string;
   rel_path: string;
+  frame: number;
+  frames: number | null;
   status: ExportImage['status'];
   error: string | null;
   hash: string | null;
@@ -59,12 +65,13 @@ interface Row {
 export function exportImages(db: Database.Database): ExportImage[] {
   const rows = db
     .prepare(
-      `SELECT i.id, i.root_id, r.path AS root_path, i.rel_path, i.status, i.error, i.hash, i.format,
+      `SELECT i.id, i.root_id, r.path AS root_path, i.rel_path, i.frame, i.frames, i.status,
+              i.error, i.hash, i.format,
               i.taken_at, i.mtime_ms, i.camera_make, i.camera_model, i.camera_serial,
               i.sequence_id, i.gps_lat, i.gps_lon
          FROM images i JOIN roots r ON r.id = i.root_id
         WHERE i.missing = 0
-        ORDER BY i.root_id, i.rel_path`,
+        ORDER BY i.root_id, i.rel_path, i.frame`,
     )
     .all() as Row[];
   const labels = new Map<number, ExportLabel[]>();
@@ -99,6 +106,8 @@ export function exportImages(db: Database.Database): ExportImage[] {
     rootPath: r.root_path,
     relPath: r.rel_path,
     file: path.join(r.root_path, ...r.rel_path.split('/')),
+    frame: r.frame,
+    frames: r.frames,
     status: r.status,
     error: r.error,
     hash: r.hash,

@@ -1,9 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { isImagePath } from '../library/image-formats';
+import { hasDicomPreambleSync } from '../library/dicom';
+import { isImagePath, mayBeDicomPath } from '../library/image-formats';
 
 /**
- * Image files under the given files and folders (recursive), in a stable order. Shared by
+ * Image files under the given files and folders (recursive; DICOM without an extension
+ * too), in a stable order. Shared by
  * `ocellus predict` and the bundle's predict.mjs, so both read the same files of a folder.
  */
 export function collectImageFiles(paths: readonly string[]): string[] {
@@ -22,6 +24,8 @@ export function collectImageFiles(paths: readonly string[]): string[] {
         const child = path.join(p, name);
         const st = fs.statSync(child, { throwIfNoEntry: false });
         if (st?.isDirectory() || isImagePath(child)) walk(child);
+        // A DICOM without an extension, as the library and ocellus predict take it.
+        else if (st?.isFile() && mayBeDicomPath(child) && hasDicomPreambleSync(child)) walk(child);
       }
     } else out.push(p);
   };

@@ -2,6 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { OcellusError } from '../../../shared/errors';
+import { singleFrameDicom } from '../library/dicom-frame';
+import { MAX_IMAGE_BYTES } from '../library/probe';
+import { readFileSafe } from '../util/safe-fs';
 import { exportImages } from './export-data';
 import type { PrivacyWriter } from './privacy';
 
@@ -64,13 +67,16 @@ export async function writeImageFolder(
           ? 'validation'
           : 'unsplit'
       : 'all';
+    // A frame of a multi-frame file is an item of its own: it leaves as a file of its own.
+    const frame = im.frames ? im.frame : undefined;
     for (const label of labels) {
       const dir = path.join(outDir, split, safeName(label.className));
       fs.mkdirSync(dir, { recursive: true });
       const name = opts.privacy ? opts.privacy.targetName(im.file) : path.basename(im.file);
-      const target = uniqueTarget(dir, name, used);
+      const target = uniqueTarget(dir, frameName(name, frame), used);
       try {
-        if (opts.privacy) await opts.privacy.write(im.file, target, outDir);
+        if (opts.privacy) await opts.privacy.write(im.file, target, outDir, frame);
+        else if (frame !== undefined) await writeFrame(im.file, frame, target);
         else if (opts.mode === 'hardlink') {
           try {
             await fs.promises.link(im.file, target);
@@ -91,6 +97,18 @@ export async function writeImageFolder(
   opts.onProgress?.(images.length, images.length);
   opts.privacy?.writeLog(outDir);
   return result;
+}
+
+/** `cine.dcm` → `cine-frame2.dcm` for the second frame (numbered from 1, as viewers do). */
+function frameName(name: string, frame: number | undefined): string {
+  if (frame === undefined) return name;
+  const ext = path.extname(name);
+  return `${name.slice(0, name.length - ext.length)}-frame${frame + 1}${ext}`;
+}
+
+async function writeFrame(file: string, frame: number, target: string): Promise<void> {
+  const bytes = await readFileSafe(file, { maxBytes: MAX_IMAGE_BYTES });
+  await fs.promises.writeFile(target, await singleFrameDicom(bytes, frame), { flag: 'wx' });
 }
 
 /** The newest finished run's split, as sets of image ids. */

@@ -115,15 +115,16 @@ export function applyLabelsCsv(
 }
 
 /** Finds a present image by a path absolute or relative to any root (innermost root first). */
-export function imageLookup(db: Database.Database): (p: string) => number | null {
+export function imageLookup(db: Database.Database): (p: string, frame?: number) => number | null {
   const roots = (db.prepare('SELECT id, path FROM roots').all() as { id: number; path: string }[])
     .map((r) => ({ id: r.id, path: path.resolve(r.path) }))
     // Longest first, so nested roots resolve to the innermost.
     .sort((a, b) => b.path.length - a.path.length);
   const findImage = db.prepare(
-    'SELECT id FROM images WHERE root_id = ? AND rel_path = ? AND missing = 0',
+    'SELECT id FROM images WHERE root_id = ? AND rel_path = ? AND frame = ? AND missing = 0',
   );
-  return (p: string): number | null => {
+  // A path names a file's first frame unless a frame is given (multi-frame DICOM).
+  return (p: string, frame = 0): number | null => {
     const candidates: { rootId: number; rel: string }[] = [];
     if (path.isAbsolute(p)) {
       const abs = path.resolve(p);
@@ -137,7 +138,7 @@ export function imageLookup(db: Database.Database): (p: string) => number | null
       for (const r of roots) candidates.push({ rootId: r.id, rel });
     }
     for (const c of candidates) {
-      const row = findImage.get(c.rootId, c.rel) as { id: number } | undefined;
+      const row = findImage.get(c.rootId, c.rel, frame) as { id: number } | undefined;
       if (row) return row.id;
     }
     return null;

@@ -2,8 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { OcellusError } from '../../../shared/errors';
-import type { ShardSpec } from '../../../shared/types';
-import { isImagePath } from '../library/image-formats';
+import type { PredictInput, ShardSpec } from '../../../shared/types';
+import { hasDicomPreamble } from '../library/dicom';
+import { frameCount } from '../library/dicom-frame';
+import { isImagePath, mayBeDicomPath } from '../library/image-formats';
 
 /** One image of a manifest: the path as the manifest says it, and the file it names. */
 export interface ManifestItem {
@@ -32,7 +34,7 @@ export async function* manifestItems(manifest: string): AsyncGenerator<ManifestI
     throw new OcellusError('UNSUPPORTED', `${manifest} is neither a file nor a folder`);
   let index = 0;
   if (st.isDirectory()) {
-    for (const file of walkImages(path.resolve(manifest)))
+    for await (const file of walkImages(path.resolve(manifest)))
       yield { index: index++, path: file, file };
     return;
   }
@@ -48,16 +50,35 @@ export async function* manifestItems(manifest: string): AsyncGenerator<ManifestI
   }
 }
 
-/** Image files under a folder, depth first in sorted order, never holding the whole list. */
-export function* walkImages(dir: string): Generator<string> {
+/**
+ * Image files under a folder, depth first in sorted order, never holding the whole list;
+ * files without an extension that start like DICOM too (as the library imports them).
+ */
+export async function* walkImages(dir: string): AsyncGenerator<string> {
   const names = fs.readdirSync(dir).sort();
   for (const name of names) {
     if (name.startsWith('.')) continue;
     const child = path.join(dir, name);
     const st = fs.statSync(child, { throwIfNoEntry: false });
     if (st?.isDirectory()) yield* walkImages(child);
-    else if (st && isImagePath(child)) yield child;
+    else if (st && (await isImageFile(child, st))) yield child;
   }
+}
+
+async function isImageFile(file: string, st: fs.Stats): Promise<boolean> {
+  if (isImagePath(file)) return true;
+  return st.isFile() && mayBeDicomPath(file) && hasDicomPreamble(file, [path.dirname(file)]);
+}
+
+/**
+ * What a classifier gets for a file: the file, or one input per frame of a multi-frame
+ * DICOM (each predicted and reported as an image of its own).
+ */
+export async function predictInputs(file: string): Promise<PredictInput[]> {
+  const frames = await frameCount(file);
+  return frames > 1
+    ? Array.from({ length: frames }, (_, frame) => ({ path: file, frame }))
+    : [file];
 }
 
 /** How many images of a manifest belong to a shard (one streaming pass). */
@@ -73,7 +94,7 @@ export async function writeManifest(dir: string, file: string): Promise<number> 
   let n = 0;
   let chunk = '';
   try {
-    for (const image of walkImages(path.resolve(dir))) {
+    for await (const image of walkImages(path.resolve(dir))) {
       chunk += `${image}\n`;
       n++;
       if (chunk.length > 1 << 16) {
@@ -106,7 +127,7 @@ export async function collectFiles(paths: readonly string[], limit = 2_000_000):
       const child = path.join(dir, name);
       const st = await fs.promises.stat(child).catch(() => null);
       if (st?.isDirectory()) await walk(child);
-      else if (st && isImagePath(child)) out.push(child);
+      else if (st && (await isImageFile(child, st))) out.push(child);
     }
   };
   for (const p of paths) {

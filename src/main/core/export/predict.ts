@@ -3,7 +3,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { OcellusError } from '../../../shared/errors';
-import type { DecisionRule } from '../../../shared/types';
+import type { DecisionRule, PredictInput } from '../../../shared/types';
 import { ruleOf, withDecisionRule } from './decision-rule';
 import type { EmbedModel } from '../ml/embedder';
 import { loadFeatureModel } from '../ml/feature-model';
@@ -24,6 +24,8 @@ import { checkPath } from '../util/safe-fs';
 /** One image's prediction; `error` set (and no label) when the image could not be read. */
 export interface PredictionRow {
   path: string;
+  /** The frame of a multi-frame file, when the input was one. */
+  frame?: number;
   label: string;
   confidence: number | null;
   probabilities: number[] | null;
@@ -46,8 +48,8 @@ export interface Predictor {
   readonly engine: 'tfjs' | 'onnx';
   /** The operating point its rows' decisions follow (export/decision-rule.ts), if any. */
   readonly decisionRule?: DecisionRule | null;
-  /** Probabilities for a batch of files; unreadable files get an error row. */
-  predict(files: readonly string[]): Promise<PredictionRow[]>;
+  /** Probabilities for a batch of files (or frames); unreadable files get an error row. */
+  predict(files: readonly PredictInput[]): Promise<PredictionRow[]>;
   /** Detects first and gives one row per box (export/box-predict.ts). */
   readonly detects?: boolean;
   /** Probabilities of network pixels ([h, w, 3] sRGB bytes each, e.g. boxes' crops). */
@@ -208,35 +210,10 @@ function makePredictor(
     tta,
     engine,
     async predict(files) {
-      // Checked first: sharp opening a FIFO named .jpg would block for good.
-      const settled = await Promise.allSettled(
-        files.map(async (f) => {
-          await checkPath(f, { maxBytes: MAX_IMAGE_BYTES });
-          return loadModelInput(f, spec);
-        }),
-      );
-      const ok = settled.flatMap((s, i) => (s.status === 'fulfilled' ? [i] : []));
-      const rows: PredictionRow[] = files.map((f, i) => {
-        const s = settled[i];
-        return {
-          path: f,
-          label: '',
-          confidence: null,
-          probabilities: null,
-          error:
-            s?.status === 'rejected'
-              ? s.reason instanceof Error
-                ? s.reason.message
-                : String(s.reason)
-              : null,
-        };
-      });
-      if (ok.length === 0) return rows;
-      const inputs = ok.map((i) => {
-        const s = settled[i];
-        return s?.status === 'fulfilled' ? s.value : new Float32Array(h * w * 3);
-      });
-      const probabilities = await classify(inputs);
+      const { rows, inputs } = await readInputs(files, spec);
+      if (inputs.size === 0) return rows;
+      const ok = [...inputs.keys()];
+      const probabilities = await classify([...inputs.values()]);
       ok.forEach((i, j) => {
         const probs = probabilities[j] ?? [];
         let best = 0;
@@ -254,6 +231,45 @@ function makePredictor(
     },
     dispose,
   };
+}
+
+/**
+ * Every file (or frame) as normalised network input, by index; each one that cannot be read
+ * gets its row's error instead.
+ */
+async function readInputs(
+  files: readonly PredictInput[],
+  spec: PreprocessingSpec,
+): Promise<{ rows: PredictionRow[]; inputs: Map<number, Float32Array> }> {
+  const targets = files.map((f): { path: string; frame?: number } =>
+    typeof f === 'string' ? { path: f } : f,
+  );
+  const settled = await Promise.allSettled(
+    targets.map(async (f) => {
+      // Checked first: sharp opening a FIFO named .jpg would block for good.
+      await checkPath(f.path, { maxBytes: MAX_IMAGE_BYTES });
+      return loadModelInput({ original: f.path, frame: f.frame }, spec);
+    }),
+  );
+  const inputs = new Map<number, Float32Array>();
+  const rows = targets.map((f, i): PredictionRow => {
+    const s = settled[i];
+    if (s?.status === 'fulfilled') inputs.set(i, s.value);
+    return {
+      path: f.path,
+      ...(f.frame === undefined ? {} : { frame: f.frame }),
+      label: '',
+      confidence: null,
+      probabilities: null,
+      error:
+        s?.status === 'rejected'
+          ? s.reason instanceof Error
+            ? s.reason.message
+            : String(s.reason)
+          : null,
+    };
+  });
+  return { rows, inputs };
 }
 
 export { collectImageFiles } from './image-files';

@@ -11,6 +11,7 @@ import type {
 } from '../../../shared/types';
 import { PredictionSets } from '../assist/prediction-sets';
 import { PredictionStore, type PredictionInput } from '../assist/prediction-store';
+import { frameHash } from '../library/frames';
 import { imageLookup } from './label-import';
 import type { ManifestProgress } from './shard-predict';
 
@@ -181,12 +182,14 @@ function recordMatcher(
   const hashOf = db.prepare('SELECT hash FROM images WHERE id = ?');
   const byPath = imageLookup(db);
   return (record) => {
-    const id = byPath(mapPrefix(record.path, prefixMap));
+    const frame = typeof record.frame === 'number' ? record.frame : 0;
+    const id = byPath(mapPrefix(record.path, prefixMap), frame);
     const hash = id === null ? null : (hashOf.get(id) as { hash: string | null }).hash;
-    if (id !== null && (!record.sha256 || hash === record.sha256))
-      return { ids: [id], how: 'byPath' };
-    if (!record.sha256) return { ids: [], how: 'byHash' };
-    const ids = (byHash.all(record.sha256) as { id: number }[]).map((r) => r.id);
+    // A record's sha256 is its file's; a frame's content key derives from it.
+    const content = record.sha256 ? frameHash(record.sha256, frame) : null;
+    if (id !== null && (!content || hash === content)) return { ids: [id], how: 'byPath' };
+    if (!content) return { ids: [], how: 'byHash' };
+    const ids = (byHash.all(content) as { id: number }[]).map((r) => r.id);
     return { ids, how: 'byHash' };
   };
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { PrivacyOptions } from '../../../shared/types';
 import { isDicom } from '../library/dicom';
+import { singleFrameDicom } from '../library/dicom-frame';
 import { MAX_IMAGE_BYTES } from '../library/probe';
 import { readFileSafe } from '../util/safe-fs';
 import { Deidentifier, type DeidentifiedFile } from './deidentify';
@@ -13,6 +14,8 @@ export interface PrivacyLogEntry {
   file: string;
   /** Where it came from (absent when names are pseudonymised: the path may identify). */
   source?: string;
+  /** The frame of a multi-frame source this file holds (0-based). */
+  frame?: number;
   dicom?: DeidentifiedFile;
   metadata?: 'lossless' | 're-encoded' | 'kept';
   warning?: string;
@@ -43,13 +46,18 @@ export class PrivacyWriter {
     return `image-${String(this.count).padStart(6, '0')}${ext}`;
   }
 
-  /** Writes the private copy of `source` to `target` and logs what was done. */
-  async write(source: string, target: string, outDir: string): Promise<void> {
-    const bytes = await readFileSafe(source, { maxBytes: MAX_IMAGE_BYTES });
+  /**
+   * Writes the private copy of `source` (or of one frame of it, as a file of its own) to
+   * `target`, which must not exist yet, and logs what was done.
+   */
+  async write(source: string, target: string, outDir: string, frame?: number): Promise<void> {
+    let bytes = await readFileSafe(source, { maxBytes: MAX_IMAGE_BYTES });
+    if (frame !== undefined) bytes = await singleFrameDicom(bytes, frame);
     const entry: PrivacyLogEntry = {
       file: path.relative(outDir, target).split(path.sep).join('/'),
     };
     if (!this.options.pseudonymiseNames) entry.source = source;
+    if (frame !== undefined) entry.frame = frame;
     let out = bytes;
     if (isDicom(bytes)) {
       if (this.options.deidentify) {
@@ -63,7 +71,7 @@ export class PrivacyWriter {
       out = s.bytes;
       entry.metadata = s.method;
     } else entry.metadata = 'kept';
-    await fs.promises.writeFile(target, out);
+    await fs.promises.writeFile(target, out, { flag: 'wx' });
     this.entries.push(entry);
   }
 

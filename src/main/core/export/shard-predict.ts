@@ -1,8 +1,13 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { OcellusError } from '../../../shared/errors';
-import type { ManifestPredictResult, PredictionRecord, ShardSpec } from '../../../shared/types';
-import { countShard, inShard, manifestItems, type ManifestItem } from './manifest';
+import type {
+  ManifestPredictResult,
+  PredictInput,
+  PredictionRecord,
+  ShardSpec,
+} from '../../../shared/types';
+import { countShard, inShard, manifestItems, predictInputs } from './manifest';
 import type { PredictionRow, Predictor } from './predict';
 
 /** What a manifest run reports to (a job's progress and cancel). */
@@ -19,9 +24,15 @@ export interface ManifestRun {
   batchSize?: number;
 }
 
+/** One record to write: the manifest's own text for the file, and what the classifier gets. */
+interface Target {
+  key: string;
+  input: PredictInput;
+}
+
 /**
  * Classifies the images of a manifest (or of one shard) into a JSON Lines file, one record
- * per image in manifest order. Each batch is appended by one write and flushed to disk, so
+ * per image (per frame of a multi-frame DICOM) in manifest order. Each batch is appended by one write and flushed to disk, so
  * a killed task loses at most the batch in flight; `resume` cuts a torn last line and goes
  * on after the records already there.
  */
@@ -44,14 +55,14 @@ export async function predictManifest(
   let seen = 0;
   let written = 0;
   let errors = 0;
-  let batch: ManifestItem[] = [];
+  let batch: Target[] = [];
   const flush = async () => {
-    const rows = await predictor.predict(batch.map((b) => b.file));
+    const rows = await predictor.predict(batch.map((b) => b.input));
     const hashes = await Promise.all(rows.map((r) => (r.error ? null : sha256(r.path))));
     const text = rows
       .map((row, i) => {
         if (row.error) errors++;
-        return `${JSON.stringify(toRecord(batch[i]?.path ?? row.path, hashes[i] ?? null, row, predictor.classes))}\n`;
+        return `${JSON.stringify(toRecord(batch[i]?.key ?? row.path, hashes[i] ?? null, row, predictor.classes))}\n`;
       })
       .join('');
     fs.writeSync(fd, text);
@@ -64,19 +75,22 @@ export async function predictManifest(
     job.progress(done.count, total);
     for await (const item of manifestItems(run.manifest)) {
       if (!inShard(item.index, run.shard)) continue;
-      seen++;
-      if (seen < done.count) continue;
-      if (seen === done.count) {
-        if (item.path !== done.lastPath)
-          throw new OcellusError(
-            'INVALID_ARGUMENT',
-            `${run.out} does not continue this manifest (record ${seen} is ${done.lastPath}, the manifest says ${item.path}); was it written for another manifest or shard?`,
-          );
-        continue;
+      for (const input of await predictInputs(item.file)) {
+        seen++;
+        if (seen < done.count) continue;
+        const frame = typeof input === 'string' ? undefined : input.frame;
+        if (seen === done.count) {
+          if (item.path !== done.lastPath || frame !== done.lastFrame)
+            throw new OcellusError(
+              'INVALID_ARGUMENT',
+              `${run.out} does not continue this manifest (record ${seen} is ${done.lastPath}, the manifest says ${item.path}); was it written for another manifest or shard?`,
+            );
+          continue;
+        }
+        job.throwIfCancelled();
+        batch.push({ key: item.path, input });
+        if (batch.length >= batchSize) await flush();
       }
-      job.throwIfCancelled();
-      batch.push(item);
-      if (batch.length >= batchSize) await flush();
     }
     if (batch.length) await flush();
   } finally {
@@ -107,6 +121,7 @@ export function toRecord(
 ): PredictionRecord {
   return {
     path: key,
+    ...(row.frame === undefined ? {} : { frame: row.frame }),
     sha256: hash,
     label: row.error ? null : row.label,
     confidence: row.confidence,
@@ -130,9 +145,13 @@ async function sha256(file: string): Promise<string | null> {
 
 /**
  * Counts the complete records of an output file, cutting a torn last line (a write cut short
- * by a kill), and returns the last record's path. Reads in chunks: bounded memory.
+ * by a kill), and returns the last record's path (and frame). Reads in chunks: bounded memory.
  */
-export function completeRecords(file: string): { count: number; lastPath: string | null } {
+export function completeRecords(file: string): {
+  count: number;
+  lastPath: string | null;
+  lastFrame?: number;
+} {
   const fd = fs.openSync(file, 'r+');
   try {
     const size = fs.fstatSync(fd).size;
@@ -155,7 +174,7 @@ export function completeRecords(file: string): { count: number; lastPath: string
     const line = Buffer.alloc(lastStart - prevStart);
     fs.readSync(fd, line, 0, line.length, prevStart);
     const record = JSON.parse(line.toString('utf8')) as PredictionRecord;
-    return { count, lastPath: record.path };
+    return { count, lastPath: record.path, lastFrame: record.frame };
   } finally {
     fs.closeSync(fd);
   }

@@ -21,6 +21,8 @@ export interface DerivativeOptions {
   inputGeometry?: InputGeometry;
   /** Folders the original's real path must lie in (its root); none means anywhere. */
   roots?: readonly string[];
+  /** Which frame of a multi-frame file; default 0. */
+  frame?: number;
 }
 
 export type DerivativeResult =
@@ -64,7 +66,7 @@ export async function renderDerivatives(
   let meta: Metadata;
   let source: ImageSource;
   try {
-    source = await imageSource(buf);
+    source = await imageSource(buf, opts.frame);
   } catch (err) {
     const status = err instanceof DicomUnsupportedError ? 'unsupported' : 'broken';
     return { ok: false, status, error: `DICOM: ${errorMessage(err)}` };

@@ -4,10 +4,11 @@
  * (modality LUT, window/level, MONOCHROME1, palette, YBR, planar configuration) come from
  * dcmjs-imaging and its WebAssembly codecs; only the percentile default window is ours.
  */
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { NativeCodecs, Transcoder } from 'dcmjs-codecs';
-import { DicomImage, NativePixelDecoder, WindowLevel } from 'dcmjs-imaging';
+import type * as Codecs from 'dcmjs-codecs';
+import type * as Imaging from 'dcmjs-imaging';
 import { withSafeFile } from '../util/safe-fs';
 
 /** The metadata keys read from a DICOM file into the image's metadata (split groups). */
@@ -68,19 +69,55 @@ export async function hasDicomPreamble(file: string, roots?: readonly string[]):
   }
 }
 
-// The same cap as for any image (library/probe.ts's MAX_IMAGE_BYTES), which imports this module.
-const MAX_DICOM_BYTES = 1024 * 1024 * 1024;
+/**
+ * hasDicomPreamble for synchronous walks (the bundle's predict.mjs): a regular file only,
+ * opened without blocking (a FIFO swapped in after the check cannot hang the walk) and
+ * checked again on the open descriptor.
+ */
+export function hasDicomPreambleSync(file: string): boolean {
+  let fd: number | null = null;
+  try {
+    if (!fs.statSync(file).isFile()) return false;
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    if (!fs.fstatSync(fd).isFile()) return false;
+    const head = Buffer.alloc(132);
+    return isDicom(head.subarray(0, fs.readSync(fd, head, 0, 132, 0)));
+  } catch {
+    return false;
+  } finally {
+    if (fd !== null) fs.closeSync(fd);
+  }
+}
+
+/** The same cap as for any image (library/probe.ts's MAX_IMAGE_BYTES, which imports this module). */
+export const MAX_DICOM_BYTES = 1024 * 1024 * 1024;
 
 const nodeRequire = createRequire(import.meta.url);
 let ready: Promise<void> | null = null;
+let loaded: { imaging: typeof Imaging; codecs: typeof Codecs } | null = null;
+
+/**
+ * The decoder packages, required when first needed: their UMD builds load by require() (not
+ * by an ES import), and the bundle's predict.mjs, built from this module, finds them in the
+ * bundle's own node_modules.
+ */
+function dcm(): { imaging: typeof Imaging; codecs: typeof Codecs } {
+  loaded ??= {
+    imaging: nodeRequire('dcmjs-imaging') as typeof Imaging,
+    codecs: nodeRequire('dcmjs-codecs') as typeof Codecs,
+  };
+  return loaded;
+}
 
 /** Loads the decoders' WebAssembly once per process. */
-function decodersReady(): Promise<void> {
+export function decodersReady(): Promise<void> {
   const wasm = (pkg: string): string =>
     path.join(path.dirname(nodeRequire.resolve(pkg)), 'dcmjs-native-codecs.wasm');
   ready ??= Promise.all([
-    NativePixelDecoder.initializeAsync({ webAssemblyModulePathOrUrl: wasm('dcmjs-imaging') }),
-    NativeCodecs.initializeAsync({ webAssemblyModulePathOrUrl: wasm('dcmjs-codecs') }),
+    dcm().imaging.NativePixelDecoder.initializeAsync({
+      webAssemblyModulePathOrUrl: wasm('dcmjs-imaging'),
+    }),
+    dcm().codecs.NativeCodecs.initializeAsync({ webAssemblyModulePathOrUrl: wasm('dcmjs-codecs') }),
   ]).then(() => undefined);
   return ready;
 }
@@ -91,14 +128,15 @@ function decodersReady(): Promise<void> {
  * out white), while the transcoder's RLE decoder gives the right interleaved pixels.
  */
 function uncompressedRle(bytes: Buffer): Buffer {
-  const head = new DicomImage(toArrayBuffer(bytes));
+  const head = new (dcm().imaging.DicomImage)(toArrayBuffer(bytes));
   if (head.getTransferSyntaxUid() !== RLE_LOSSLESS) return bytes;
-  const transcoder = new Transcoder(toArrayBuffer(bytes));
+  const transcoder = new (dcm().codecs.Transcoder)(toArrayBuffer(bytes));
   transcoder.transcode(EXPLICIT_LE);
   return Buffer.from(transcoder.getDicomPart10());
 }
 
-function toArrayBuffer(bytes: Buffer): ArrayBuffer {
+/** The bytes as an ArrayBuffer of their own (what dcmjs and its codecs read). */
+export function toArrayBuffer(bytes: Buffer): ArrayBuffer {
   return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 }
 
@@ -123,7 +161,8 @@ const UNSUPPORTED_SYNTAXES: Record<string, string> = {
 };
 
 const RLE_LOSSLESS = '1.2.840.10008.1.2.5';
-const EXPLICIT_LE = '1.2.840.10008.1.2.1';
+/** Explicit VR little endian: uncompressed, the syntax every reader takes. */
+export const EXPLICIT_LE = '1.2.840.10008.1.2.1';
 
 /** Thrown for a DICOM file that is healthy but cannot be shown as an image. */
 export class DicomUnsupportedError extends Error {
@@ -133,8 +172,8 @@ export class DicomUnsupportedError extends Error {
   }
 }
 
-function openImage(bytes: Buffer): DicomImage {
-  const image = new DicomImage(toArrayBuffer(bytes));
+function openImage(bytes: Buffer): Imaging.DicomImage {
+  const image = new (dcm().imaging.DicomImage)(toArrayBuffer(bytes));
   const syntax = image.getTransferSyntaxUid();
   const why = UNSUPPORTED_SYNTAXES[syntax];
   if (why) {
@@ -183,13 +222,13 @@ export async function decodeDicom(bytes: Buffer, frame = 0): Promise<DicomPixels
   return { rgba: Buffer.from(rendered.pixels), width: rendered.width, height: rendered.height };
 }
 
-type Rendered = ReturnType<DicomImage['render']>;
+type Rendered = ReturnType<Imaging.DicomImage['render']>;
 
 // Only grey images have a window to choose: colour renders carry no window level.
 function percentileWindow(
   rendered: Rendered,
   elements: Record<string, unknown>,
-): WindowLevel | null {
+): Imaging.WindowLevel | null {
   const histogram = rendered.histograms?.[0];
   if (!rendered.windowLevel || !histogram || histogram.getIdentifier() !== 'gray') return null;
   const min = histogram.getMinimum();
@@ -207,7 +246,7 @@ function percentileWindow(
     number,
     number,
   ];
-  return new WindowLevel(b - a, (a + b) / 2, 'Percentile 1–99 window');
+  return new (dcm().imaging.WindowLevel)(b - a, (a + b) / 2, 'Percentile 1–99 window');
 }
 
 function valueAtFraction(

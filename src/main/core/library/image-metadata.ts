@@ -45,8 +45,9 @@ export async function importMetadataCsv(
       for (const r of roots) {
         const rel = path.relative(r.path, p);
         if (!rel.startsWith('..') && !path.isAbsolute(rel)) {
-          const row = inRoot.get(r.id, rel.split(path.sep).join('/')) as { id: number } | undefined;
-          if (row) return [row.id];
+          // Every frame of a multi-frame file: they share the file's patient, eye, study.
+          const rows = inRoot.all(r.id, rel.split(path.sep).join('/')) as { id: number }[];
+          if (rows.length > 0) return rows.map((row) => row.id);
         }
       }
       return [];

@@ -19,6 +19,8 @@ export interface ProbedRow {
   gpsLat: number | null;
   gpsLon: number | null;
   gpsAlt: number | null;
+  /** How many frames the file holds when more than one (each its own row), else null. */
+  frames: number | null;
 }
 
 /**
@@ -68,12 +70,50 @@ export class ImageTable {
     ).run(rootId, relPath, size, mtime, at);
   }
 
-  /** A changed (or returned) file is read again. */
+  /**
+   * A changed (or returned) file is read again. Its other frames wait with it: reading the
+   * first frame's row rewrites them all (library/indexer.ts).
+   */
   repend(id: number, size: number, mtime: number): void {
     this.sql(
       `UPDATE images SET status = 'pending', error = NULL, size = ?, mtime_ms = ?, missing = 0,
               derived = 0 WHERE id = ?`,
     ).run(size, mtime, id);
+    this.sql(
+      `UPDATE images SET status = 'pending', derived = 0
+        WHERE (root_id, rel_path) = (SELECT root_id, rel_path FROM images WHERE id = ?)
+          AND frame > 0 AND missing = 0`,
+    ).run(id);
+  }
+
+  /** The row of one frame of a file, if there is one. */
+  frameRow(rootId: number, relPath: string, frame: number): number | null {
+    const id = this.sql('SELECT id FROM images WHERE root_id = ? AND rel_path = ? AND frame = ?')
+      .pluck()
+      .get(rootId, relPath, frame) as number | undefined;
+    return id ?? null;
+  }
+
+  /** A new row for a further frame of a file whose first frame was just read. */
+  insertFrame(rootId: number, relPath: string, frame: number, at: string): number {
+    return Number(
+      this.sql(
+        `INSERT INTO images (root_id, rel_path, frame, status, imported_at)
+         VALUES (?, ?, ?, 'pending', ?)`,
+      ).run(rootId, relPath, frame, at).lastInsertRowid,
+    );
+  }
+
+  /**
+   * The frames of the file holding image `id` from `fromFrame` on are gone (the file lost
+   * frames, or is no longer readable): kept as missing, so their labels wait for the content.
+   */
+  markFramesMissing(id: number, fromFrame: number): number {
+    return this.sql(
+      `UPDATE images SET missing = 1
+        WHERE (root_id, rel_path) = (SELECT root_id, rel_path FROM images WHERE id = ?)
+          AND frame >= ? AND missing = 0`,
+    ).run(id, fromFrame).changes;
   }
 
   /** A new file that will never be read, with the reason. */
@@ -120,7 +160,7 @@ export class ImageTable {
               hash = @hash, width = @width, height = @height, format = @format,
               taken_at = @takenAt, camera_make = @make, camera_model = @model,
               camera_serial = @serial, orientation = @orientation,
-              gps_lat = @gpsLat, gps_lon = @gpsLon, gps_alt = @gpsAlt,
+              gps_lat = @gpsLat, gps_lon = @gpsLon, gps_alt = @gpsAlt, frames = @frames,
               missing = 0, derived = 0
         WHERE id = @id`,
     ).run(row);
@@ -130,12 +170,19 @@ export class ImageTable {
    * A missing image with this content takes over the (root, path) of a new row, which is
    * deleted: the file moved, and the old row keeps its labels.
    */
-  takeOver(movedId: number, newRowId: number, rootId: number, relPath: string): void {
-    // Free the (root, path) slot first: it is unique.
-    this.sql('DELETE FROM images WHERE id = ?').run(newRowId);
-    this.sql('UPDATE images SET root_id = ?, rel_path = ? WHERE id = ?').run(
+  takeOver(
+    movedId: number,
+    newRowId: number | null,
+    rootId: number,
+    relPath: string,
+    frame = 0,
+  ): void {
+    // Free the (root, path, frame) slot first: it is unique.
+    if (newRowId !== null) this.sql('DELETE FROM images WHERE id = ?').run(newRowId);
+    this.sql('UPDATE images SET root_id = ?, rel_path = ?, frame = ? WHERE id = ?').run(
       rootId,
       relPath,
+      frame,
       movedId,
     );
   }

@@ -4,7 +4,8 @@ import type Database from 'better-sqlite3';
 import { IndexedLabels } from '../labels/indexed-labels';
 import { labelCounter } from '../labels/label-counts';
 import { writePreview } from './embedded-preview';
-import { ImageTable } from './image-table';
+import { frameHash } from './frames';
+import { ImageTable, type ProbedRow } from './image-table';
 import { fileMetadataWriter } from './image-metadata';
 import type { RootRow } from './library-db';
 import { probeImage, type ProbeResult } from './probe';
@@ -34,10 +35,10 @@ export class Indexer {
     private readonly previewFile?: (hash: string) => string,
   ) {
     this.selectPending = db.prepare(
-      "SELECT id, root_id, rel_path FROM images WHERE status = 'pending' AND missing = 0 AND id > ? ORDER BY id LIMIT ?",
+      "SELECT id, root_id, rel_path FROM images WHERE status = 'pending' AND missing = 0 AND frame = 0 AND id > ? ORDER BY id LIMIT ?",
     );
     this.countPending = db.prepare(
-      "SELECT COUNT(*) AS n FROM images WHERE status = 'pending' AND missing = 0",
+      "SELECT COUNT(*) AS n FROM images WHERE status = 'pending' AND missing = 0 AND frame = 0",
     );
   }
 
@@ -97,52 +98,77 @@ export class Indexer {
     );
     const labels = new IndexedLabels(db);
     const putMeta = fileMetadataWriter(db);
+    // What follows a row's read: its file's metadata, labels kept by content, folder labels.
+    const settle = (id: number, row: PendingRow, r: ProbeResult, hash: string | null) => {
+      if (r.meta) putMeta(id, r.meta);
+      if (hash) labels.restoreByHash(id, hash);
+      const root = roots.get(row.root_id);
+      const segments = row.rel_path.split('/');
+      if (root?.labels_from_folders && segments.length >= 2 && r.status === 'ok') {
+        const single = this.labelMode() === 'single';
+        if (!single || !labels.has(id)) {
+          labels.addFromFolder(id, (segments[0] ?? '').normalize('NFC'), now);
+        }
+      }
+    };
+    // The row a content takes: a missing row with that content moves here (the file moved,
+    // its labels follow) unless the slot's own row already has labels.
+    const claim = (slot: number | null, hash: string | null, row: PendingRow, frame: number) => {
+      if (!hash || (slot !== null && labels.has(slot))) return slot;
+      const moved = findMoved.get(hash) as { id: number } | undefined;
+      if (!moved || moved.id === slot) return slot;
+      images.takeOver(moved.id, slot, row.root_id, row.rel_path, frame);
+      return moved.id;
+    };
     db.transaction(() => {
       rows.forEach((row, i) => {
         const r = results[i];
         if (!r) return;
-        let id = row.id;
-        if (r.hash && r.status === 'ok' && !labels.has(row.id)) {
-          const moved = findMoved.get(r.hash) as { id: number } | undefined;
-          if (moved) {
-            images.takeOver(moved.id, row.id, row.root_id, row.rel_path);
-            id = moved.id;
-          }
+        const ok = r.status === 'ok';
+        const id = (ok ? claim(row.id, r.hash, row, 0) : null) ?? row.id;
+        images.writeProbe(probedRow(id, r, r.hash));
+        settle(id, row, r, r.hash);
+        // A multi-frame file: one row per further frame, each with its own content key.
+        const frames = ok && r.hash ? (r.frames ?? 1) : 1;
+        for (let k = 1; k < frames; k++) {
+          const hash = frameHash(r.hash ?? '', k);
+          const slot = images.frameRow(row.root_id, row.rel_path, k);
+          const frameId =
+            claim(slot, hash, row, k) ?? images.insertFrame(row.root_id, row.rel_path, k, now);
+          images.writeProbe(probedRow(frameId, r, hash));
+          settle(frameId, row, r, hash);
         }
-        images.writeProbe({
-          id,
-          status: r.status,
-          error: r.error,
-          size: r.size,
-          mtimeMs: Math.round(r.mtimeMs),
-          hash: r.hash,
-          width: r.width,
-          height: r.height,
-          format: r.format,
-          takenAt: r.exif.takenAt,
-          make: r.exif.make,
-          model: r.exif.model,
-          serial: r.exif.serial,
-          orientation: r.exif.orientation,
-          gpsLat: r.exif.gpsLat,
-          gpsLon: r.exif.gpsLon,
-          gpsAlt: r.exif.gpsAlt,
-        });
-        if (r.meta) putMeta(id, r.meta);
-        if (r.hash) labels.restoreByHash(id, r.hash);
-        const root = roots.get(row.root_id);
-        const segments = row.rel_path.split('/');
-        if (root?.labels_from_folders && segments.length >= 2 && r.status === 'ok') {
-          const single = this.labelMode() === 'single';
-          if (!single || !labels.has(id)) {
-            labels.addFromFolder(id, (segments[0] ?? '').normalize('NFC'), now);
-          }
-        }
+        // Only a DICOM has frames; anything else read is one image (a file that stopped being
+        // readable may have had frames: they go too).
+        if (r.format === 'dicom' || !ok) images.markFramesMissing(id, frames);
       });
     })();
     // Images became readable (or not) and may have brought labels.
     labelCounter(db).invalidate();
   }
+}
+
+function probedRow(id: number, r: ProbeResult, hash: string | null): ProbedRow {
+  return {
+    id,
+    status: r.status,
+    error: r.error,
+    size: r.size,
+    mtimeMs: Math.round(r.mtimeMs),
+    hash,
+    width: r.width,
+    height: r.height,
+    format: r.format,
+    takenAt: r.exif.takenAt,
+    make: r.exif.make,
+    model: r.exif.model,
+    serial: r.exif.serial,
+    orientation: r.exif.orientation,
+    gpsLat: r.exif.gpsLat,
+    gpsLon: r.exif.gpsLon,
+    gpsAlt: r.exif.gpsAlt,
+    frames: r.frames,
+  };
 }
 
 /** Maps with at most `limit` promises in flight, keeping the input order. */

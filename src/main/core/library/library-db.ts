@@ -52,6 +52,8 @@ interface ImageRow {
   gps_alt: number | null;
   sequence_id: number | null;
   derived: number;
+  frame: number;
+  frames: number | null;
   class_ids: string | null;
 }
 
@@ -59,7 +61,7 @@ type ImageRowWithSuggestion = ImageRow & PredictionColumns;
 
 /** What a tile shows: a few columns, so a page of them reads little. */
 const TILE_COLUMNS = `i.id, i.root_id, i.rel_path, i.status, i.error, i.width, i.height, i.taken_at,
-  i.sequence_id, i.derived, i.hash,
+  i.sequence_id, i.derived, i.hash, i.frame, i.frames,
   (SELECT group_concat(l.class_id) FROM labels l WHERE l.image_id = i.id) AS class_ids,
   ${PREDICTION_COLUMNS}`;
 type TileRow = Pick<
@@ -75,6 +77,8 @@ type TileRow = Pick<
   | 'sequence_id'
   | 'derived'
   | 'hash'
+  | 'frame'
+  | 'frames'
   | 'class_ids'
 > &
   PredictionColumns;
@@ -281,6 +285,7 @@ function toTile(row: TileRow): ImageTile {
     takenAt: row.taken_at,
     sequenceId: row.sequence_id,
     classIds: row.class_ids ? row.class_ids.split(',').map(Number) : [],
+    ...(row.frames ? { frame: row.frame, frames: row.frames } : {}),
     // A preview (or a thumbnail made on demand) until derived: the address changes then.
     thumbVersion: row.hash ? `${row.derived === 1 ? '' : 'p'}${row.hash.slice(0, 12)}` : null,
   };
@@ -374,6 +379,7 @@ function orderParts(query: ImageQuery): OrderPart[] {
     case 'confidence':
       return bySuggestion('confidence', true);
     default:
-      return [part(['i.root_id', 'i.rel_path'])];
+      // The id never decides (the path and frame are unique) but keeps the cursor's shape apart.
+      return [part(['i.root_id', 'i.rel_path', 'i.frame', 'i.id'])];
   }
 }

@@ -25,15 +25,17 @@ export function geometryKey(g: InputGeometry): string {
  * `ocellus predict`, the bundle's predict.mjs): decode, EXIF orientation, alpha flattened
  * on white, bicubic resize to the input size by the geometry's fit, 8-bit sRGB. Returns
  * [h, w, 3] interleaved bytes; the steps are library/pixel-steps.ts, which the bundle's
- * predict.mjs runs too. DICOM bytes are decoded first (library/image-source.ts).
+ * predict.mjs runs too. DICOM bytes are decoded first (library/image-source.ts; `frame` picks one frame of a
+ * multi-frame file).
  */
 export async function networkPixels(
   input: string | Buffer | ImageSource,
   g: InputGeometry,
+  frame = 0,
 ): Promise<Buffer> {
   const bytes =
     typeof input === 'string' ? await readFileSafe(input, { maxBytes: MAX_IMAGE_BYTES }) : input;
-  const source = Buffer.isBuffer(bytes) ? await imageSource(bytes) : bytes;
+  const source = Buffer.isBuffer(bytes) ? await imageSource(bytes, frame) : bytes;
   return geometryPixels(sharpOf(source, { failOn: 'truncated' }), g);
 }
 
@@ -83,7 +85,7 @@ export async function writeCachedInput(file: string, rgb: Buffer, g: InputGeomet
  * original (and then written to the cache, when a cache path is given, for next time).
  */
 export async function modelInputPixels(
-  source: { original: string; cache?: string | null; roots?: readonly string[] },
+  source: { original: string; frame?: number; cache?: string | null; roots?: readonly string[] },
   g: InputGeometry,
 ): Promise<Buffer> {
   if (source.cache) {
@@ -95,7 +97,7 @@ export async function modelInputPixels(
     roots: source.roots,
     maxBytes: MAX_IMAGE_BYTES,
   });
-  const rgb = await networkPixels(bytes, g);
+  const rgb = await networkPixels(bytes, g, source.frame);
   if (source.cache) {
     // A cache that cannot be written (read-only folder, disk full) only costs a decode next time.
     await writeCachedInput(source.cache, rgb, g).catch(() => undefined);

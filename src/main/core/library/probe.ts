@@ -49,6 +49,8 @@ export interface ProbeResult {
   preview: Buffer | null;
   /** Metadata the file itself carries (DICOM patient, study, eye…), as image metadata keys. */
   meta: Record<string, string> | null;
+  /** Frames in the file when more than one (multi-frame DICOM), else null. */
+  frames: number | null;
 }
 
 /** An ExifInfo with every field null. */
@@ -101,6 +103,7 @@ export async function probeImage(
     exif: emptyExif(),
     preview: null,
     meta: null,
+    frames: null,
   };
   const safe = { roots: options.roots, maxBytes: options.maxBytes ?? MAX_IMAGE_BYTES };
   const read = await readAndHash(absPath, safe);
@@ -141,6 +144,7 @@ async function probeDicom(
       height: facts.height,
       format: 'dicom',
       meta: facts.meta,
+      frames: facts.frames > 1 ? facts.frames : null,
     };
   } catch (err) {
     if (err instanceof FileRefusedError) return refusal(err);

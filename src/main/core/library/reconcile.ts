@@ -23,7 +23,7 @@ export class FileRecorder {
 
   constructor(private readonly db: Database.Database) {
     this.find = db.prepare(
-      'SELECT id, size, mtime_ms, missing, status, error FROM images WHERE root_id = ? AND rel_path = ?',
+      'SELECT id, size, mtime_ms, missing, status, error FROM images WHERE root_id = ? AND rel_path = ? AND frame = 0',
     );
     this.images = new ImageTable(db);
   }
@@ -39,9 +39,14 @@ export class FileRecorder {
         if (e.unsupported !== undefined) {
           // Never read, so never pending: the reason is known from the directory entry.
           if (!row) this.images.insertUnsupported(rootId, e.relPath, e.unsupported, mtime, now);
-          else if (row.missing === 1 || row.status !== 'unsupported' || row.error !== e.unsupported)
+          else if (
+            row.missing === 1 ||
+            row.status !== 'unsupported' ||
+            row.error !== e.unsupported
+          ) {
             this.images.markUnsupported(row.id, e.unsupported, mtime);
-          else continue;
+            this.images.markFramesMissing(row.id, 1);
+          } else continue;
           changed++;
         } else if (!row) {
           this.images.insertPending(rootId, e.relPath, e.size, mtime, now);

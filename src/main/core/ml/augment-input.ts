@@ -35,7 +35,7 @@ export async function loadAugmentedInput(
     spec.resize === 'squash' ? 'fill' : spec.resize === 'center-crop' ? 'cover' : 'contain';
   // Through the safe reader and the shared opener, so a DICOM augments its decoded pixels.
   const bytes = await readFileSafe(source.original, { maxBytes: MAX_IMAGE_BYTES });
-  let img = sharpOf(await imageSource(bytes), { failOn: 'truncated' })
+  let img = sharpOf(await imageSource(bytes, source.frame), { failOn: 'truncated' })
     .rotate()
     .flatten({ background: '#ffffff' })
     .resize(bigW, bigH, { fit, position: 'centre', background: '#000000', kernel: 'cubic' })

@@ -11,6 +11,8 @@ export interface EmbedItem {
   key: string;
   /** The original image file. */
   file: string;
+  /** Which frame of a multi-frame file (library/frames.ts); default 0. */
+  frame?: number;
   /** Its exact model-input cache file (read when present, written when not). */
   cache?: string | null;
   /** An augmented view, or 'mirror' (the network input flipped left–right); absent: the plain input. */
@@ -55,7 +57,7 @@ export async function prepareItems(
 ): Promise<PreparedBatch> {
   const settled = await Promise.allSettled(
     items.map((it) => {
-      const source = { original: it.file, cache: it.cache };
+      const source = { original: it.file, frame: it.frame, cache: it.cache };
       if (it.box) {
         // Crops have no augmented views: the plain crop, or its mirror for test-time augmentation.
         const x = loadCropInput(it.file, it.box, spec);

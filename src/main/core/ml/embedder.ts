@@ -116,20 +116,25 @@ export function embeddingStatus(db: Database.Database, model: EmbedModel): Embed
 
 /** Readable images without a vector under `key` (of `onlyHashes` when given), as embed items. */
 function imagesToEmbed(opts: EmbedRunOptions, key: string): EmbedItem[] {
+  // One row per content key, the oldest: its root, path and frame belong together.
   const rows = opts.db
     .prepare(
-      `SELECT i.hash AS hash, MIN(i.root_id) AS rootId, MIN(i.rel_path) AS relPath
+      `SELECT i.hash AS hash, i.root_id AS rootId, i.rel_path AS relPath, i.frame AS frame
          FROM images i
-        WHERE i.status = 'ok' AND i.missing = 0 AND i.hash IS NOT NULL
-          AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.model_key = ? AND e.hash = i.hash)
-        GROUP BY i.hash ORDER BY MIN(i.id)`,
+        WHERE i.id IN (SELECT MIN(j.id) FROM images j
+                        WHERE j.status = 'ok' AND j.missing = 0 AND j.hash IS NOT NULL
+                          AND NOT EXISTS (SELECT 1 FROM embeddings e
+                                           WHERE e.model_key = ? AND e.hash = j.hash)
+                        GROUP BY j.hash)
+        ORDER BY i.id`,
     )
-    .all(key) as { hash: string; rootId: number; relPath: string }[];
+    .all(key) as { hash: string; rootId: number; relPath: string; frame: number }[];
   return rows
     .filter((t) => !opts.onlyHashes || opts.onlyHashes.has(t.hash))
     .map((t) => ({
       key: t.hash,
       file: path.join(opts.rootPath(t.rootId) ?? '', ...t.relPath.split('/')),
+      frame: t.frame,
       cache: modelInputPath(opts.cacheDir, t.hash, opts.model.preprocessing),
     }));
 }

@@ -4,6 +4,8 @@ import type { PreprocessingSpec } from './zoo-types';
 /** An image to feed a network: its original file and, optionally, its model-input cache file. */
 export interface ModelInputSource {
   original: string;
+  /** Which frame of a multi-frame file (library/frames.ts); default 0. */
+  frame?: number;
   /** The lossless cache of the network pixels (library/model-input.ts), read or written. */
   cache?: string | null;
 }

@@ -4,12 +4,13 @@ import { OcellusError } from '../../../shared/errors';
 import type {
   ManifestPredictOptions,
   PathPrefixMap,
+  PredictInput,
   PredictSource,
   PredictionImportOptions,
   ShardSpec,
 } from '../../../shared/types';
 import type { JobContext } from '../jobs/job-registry';
-import { collectFiles } from '../export/manifest';
+import { collectFiles, predictInputs } from '../export/manifest';
 import { bundlePredictor, type Predictor } from '../export/predict';
 import { importPredictionRecords } from '../export/prediction-import';
 import { predictManifest } from '../export/shard-predict';
@@ -17,6 +18,16 @@ import { initBackend } from '../ml/tf-runtime';
 import type { Workspace } from './workspace';
 import { createRunPredictor } from './run-models';
 import { requireObject, requirePath, requireString } from './validate';
+
+/** A file path, or `{ path, frame }` for one frame of a multi-frame file. */
+function predictInput(value: unknown, name: string): PredictInput {
+  if (typeof value === 'string') return requirePath(value, name);
+  const o = requireObject(value, name);
+  const frame = o['frame'];
+  if (typeof frame !== 'number' || !Number.isSafeInteger(frame) || frame < 0)
+    throw new OcellusError('INVALID_ARGUMENT', `${name}.frame must be a whole number ≥ 0`);
+  return { path: requirePath(o['path'], `${name}.path`), frame };
+}
 
 /** The `predict` domain: classifiers by id, manifests in shards, and importing their records. */
 // eslint-disable-next-line max-lines-per-function -- the predict domain's method table; each method is short and shares the open classifiers held here.
@@ -74,7 +85,7 @@ export function createPredictService(ctx: Workspace, onImported: () => Promise<v
     },
     async images(id, files) {
       if (!Array.isArray(files)) throw new OcellusError('INVALID_ARGUMENT', 'files must be a list');
-      const list = files.map((f, i) => requirePath(f, `files[${i}]`));
+      const list = files.map((f, i) => predictInput(f, `files[${i}]`));
       const rows = await predictor(id).predict(list);
       return rows.map((r) => ({ ...r }));
     },
@@ -84,7 +95,10 @@ export function createPredictService(ctx: Workspace, onImported: () => Promise<v
     },
     async files(paths) {
       if (!Array.isArray(paths)) throw new OcellusError('INVALID_ARGUMENT', 'paths must be a list');
-      return collectFiles(paths.map((p, i) => requirePath(p, `paths[${i}]`)));
+      const found = await collectFiles(paths.map((p, i) => requirePath(p, `paths[${i}]`)));
+      const out: PredictInput[] = [];
+      for (const file of found) out.push(...(await predictInputs(file)));
+      return out;
     },
     async manifest(options: ManifestPredictOptions) {
       const o = requireObject(options, 'options');

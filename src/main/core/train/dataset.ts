@@ -26,8 +26,8 @@ export interface TrainingSet {
 export function collectTrainingSet(db: Database.Database, groupBy: SplitGrouping): TrainingSet {
   const rows = db
     .prepare(
-      `SELECT i.id, i.hash, i.root_id, i.rel_path, i.sequence_id, i.camera_make, i.camera_model,
-              i.camera_serial, l.class_id,
+      `SELECT i.id, i.hash, i.root_id, i.rel_path, i.frames, i.sequence_id, i.camera_make,
+              i.camera_model, i.camera_serial, l.class_id,
               (SELECT COUNT(*) FROM labels k WHERE k.image_id = i.id AND k.source = 'human') AS n
          FROM images i JOIN labels l ON l.image_id = i.id AND l.source = 'human'
         WHERE i.status = 'ok' AND i.missing = 0 AND i.hash IS NOT NULL`,
@@ -37,6 +37,7 @@ export function collectTrainingSet(db: Database.Database, groupBy: SplitGrouping
     hash: string;
     root_id: number;
     rel_path: string;
+    frames: number | null;
     sequence_id: number | null;
     camera_make: string | null;
     camera_model: string | null;
@@ -68,11 +69,7 @@ export function collectTrainingSet(db: Database.Database, groupBy: SplitGrouping
     const label = index.get(r.class_id);
     if (label === undefined) continue;
     const value = meta?.get(r.id);
-    const group = meta
-      ? value === undefined
-        ? `image:${r.id}`
-        : `meta:${value}`
-      : groupKey(groupBy, r);
+    const group = meta ? (value === undefined ? alone(r) : `meta:${value}`) : groupKey(groupBy, r);
     images.push({ id: r.id, hash: r.hash, label, group });
   }
   const counts = db
@@ -90,12 +87,26 @@ export function collectTrainingSet(db: Database.Database, groupBy: SplitGrouping
   };
 }
 
+/**
+ * The group of an image that has none by the chosen key: itself, or its file for a frame of a
+ * multi-frame file, so that frames of one file (near-copies) never straddle the split.
+ */
+function alone(r: {
+  id: number;
+  root_id: number;
+  rel_path: string;
+  frames: number | null;
+}): string {
+  return r.frames ? `file:${r.root_id}/${r.rel_path}` : `image:${r.id}`;
+}
+
 function groupKey(
   groupBy: SplitGrouping,
   r: {
     id: number;
     root_id: number;
     rel_path: string;
+    frames: number | null;
     sequence_id: number | null;
     camera_make: string | null;
     camera_model: string | null;
@@ -104,13 +115,13 @@ function groupKey(
 ): string {
   switch (groupBy) {
     case 'sequence':
-      return r.sequence_id === null ? `image:${r.id}` : `sequence:${r.sequence_id}`;
+      return r.sequence_id === null || r.frames ? alone(r) : `sequence:${r.sequence_id}`;
     case 'folder':
       return `folder:${r.root_id}/${path.posix.dirname(r.rel_path)}`;
     case 'camera':
       return cameraKey(r.root_id, r.rel_path, r.camera_make, r.camera_model, r.camera_serial);
     default:
-      return `image:${r.id}`;
+      return alone(r);
   }
 }
 

@@ -16,6 +16,7 @@ import { step as v17 } from './017-detections';
 import { step as v18 } from './018-operating-points';
 import { step as v19 } from './019-prediction-sets';
 import { step as v20 } from './020-box-label-history';
+import { step as v21 } from './021-image-frames';
 
 export type { Migration };
 
@@ -45,6 +46,7 @@ export const MIGRATIONS: readonly Migration[] = [
   v18,
   v19,
   v20,
+  v21,
 ];
 
 /** The schema version this build of the app writes. */
@@ -55,11 +57,26 @@ export function migrate(db: Database.Database, from: number): number {
   let version = from;
   for (const step of MIGRATIONS) {
     if (step.version <= version) continue;
-    db.transaction(() => {
-      step.up(db);
-      db.pragma(`user_version = ${step.version}`);
-    })();
+    // A no-op inside a transaction, so switched around it (SQLite's table-rebuild recipe).
+    const keysWereOn = step.rebuildsTables && db.pragma('foreign_keys', { simple: true }) === 1;
+    if (keysWereOn) db.pragma('foreign_keys = OFF');
+    try {
+      db.transaction(() => {
+        step.up(db);
+        if (step.rebuildsTables) assertReferencesHold(db, step.version);
+        db.pragma(`user_version = ${step.version}`);
+      })();
+    } finally {
+      if (keysWereOn) db.pragma('foreign_keys = ON');
+    }
     version = step.version;
   }
   return version;
+}
+
+function assertReferencesHold(db: Database.Database, version: number): void {
+  const broken = db.pragma('foreign_key_check') as unknown[];
+  if (broken.length > 0) {
+    throw new Error(`Schema step ${version} would leave ${broken.length} broken reference(s)`);
+  }
 }

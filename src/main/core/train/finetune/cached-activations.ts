@@ -17,6 +17,8 @@ import type { BatchSource } from './finetune-loop';
 export interface SourceImage {
   hash: string;
   file: string;
+  /** Which frame of a multi-frame file; default 0. */
+  frame?: number;
   cache?: string | null;
 }
 
@@ -57,7 +59,7 @@ export async function cacheActivations(
     const inputs = await Promise.all(
       batch.map((t) =>
         loadAugmentedInput(
-          { original: t.image.file, cache: t.image.cache },
+          { original: t.image.file, frame: t.image.frame, cache: t.image.cache },
           job.spec,
           viewParams(job.augmentation, t.image.hash, t.view, job.seed),
         ).catch(() => null),
@@ -132,7 +134,7 @@ export function imageSource(
       items.map((it) =>
         it.image
           ? loadAugmentedInput(
-              { original: it.image.file, cache: it.image.cache },
+              { original: it.image.file, frame: it.image.frame, cache: it.image.cache },
               spec,
               viewParams(augmentation, it.image.hash, it.view, seed),
             )

@@ -81,14 +81,15 @@ function sourceImages(
   deps: FinetuneDeps,
   images: LabelledImage[],
 ): Map<number, SourceImage> {
-  const rows = db.prepare('SELECT id, root_id, rel_path FROM images WHERE id = ?');
+  const rows = db.prepare('SELECT id, root_id, rel_path, frame FROM images WHERE id = ?');
   const out = new Map<number, SourceImage>();
   for (const im of images) {
-    const r = rows.get(im.id) as { id: number; root_id: number; rel_path: string } | undefined;
+    const r = rows.get(im.id) as
+      { id: number; root_id: number; rel_path: string; frame: number } | undefined;
     if (!r) continue;
     const original = path.join(deps.embed.rootPath(r.root_id) ?? '', ...r.rel_path.split('/'));
     const cache = modelInputPath(deps.embed.cacheDir, im.hash, deps.model.preprocessing);
-    out.set(im.id, { hash: im.hash, file: original, cache });
+    out.set(im.id, { hash: im.hash, file: original, frame: r.frame, cache });
   }
   return out;
 }

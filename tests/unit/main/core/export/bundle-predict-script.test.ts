@@ -184,7 +184,13 @@ describe('predict.mjs', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(bundle, 'package.json'), 'utf8')) as {
       dependencies: Record<string, string>;
     };
-    for (const name of ['sharp', 'onnxruntime-node', '@tensorflow/tfjs']) {
+    for (const name of [
+      'sharp',
+      'onnxruntime-node',
+      '@tensorflow/tfjs',
+      'dcmjs-imaging',
+      'dcmjs-codecs',
+    ]) {
       expect(pkg.dependencies[name], name).toMatch(/^\d+\.\d+\.\d+/);
       expect(pkg.dependencies[name], name).toBe(installedVersion(name));
     }

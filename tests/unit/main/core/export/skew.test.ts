@@ -13,7 +13,7 @@ import {
 import { cacheDirFor } from '../../../../../src/main/core/library/derivative-paths';
 import { bundlePredictor } from '../../../../../src/main/core/export/predict';
 import { decide } from '../../../../../src/shared/decision';
-import { dicomBytes, writeBytes } from '../../../../helpers/dicom-fixtures';
+import { dicomBytes, PYDICOM_DIR, writeBytes } from '../../../../helpers/dicom-fixtures';
 import { makeTestService, jobFinished as finished } from '../../../../helpers/service';
 import { writeTinyCnn } from '../../../../helpers/tiny-models';
 import type { JobInfo } from '../../../../../src/shared/types';
@@ -169,7 +169,7 @@ describe('one preprocessing path', () => {
     for (const [kind, diff] of worst) expect(diff, kind).toBeLessThanOrEqual(1e-3);
   }, 120_000);
 
-  it('reads a DICOM as the same pixels as a PNG of them in ocellus predict; predict.mjs refuses it by name', async () => {
+  it('reads a DICOM as the same pixels as a PNG of them, and predict.mjs reads DICOM as ocellus predict does', async () => {
     const dir = path.join(t.dir, 'dicom-vs-png');
     const px = pattern(160, 120, 'red', 5);
     const png = path.join(dir, 'red.png');
@@ -181,27 +181,49 @@ describe('one preprocessing path', () => {
       path.join(dir, 'red.dcm'),
       dicomBytes(px, { width: 160, height: 120, channels: 3 }, { PatientID: 'P1' }),
     );
+    // The vendored pydicom files: every transfer syntax, grey and colour; one without an extension.
+    for (const name of fs.readdirSync(PYDICOM_DIR).filter((n) => n.endsWith('.dcm')))
+      fs.copyFileSync(path.join(PYDICOM_DIR, name), path.join(dir, name));
+    fs.renameSync(path.join(dir, 'MR_small_RLE.dcm'), path.join(dir, 'MR_RLE'));
     const geometry = { inputSize: [64, 64] as [number, number], resize: 'center-crop' as const };
     expect((await networkPixels(dcm, geometry)).equals(await networkPixels(png, geometry))).toBe(
       true,
     );
-    const predictor = await bundlePredictor(bundle);
-    try {
-      const [fromPng, fromDicom] = await predictor.predict([png, dcm]);
-      expect(fromDicom?.error).toBeNull();
-      expect(fromDicom?.probabilities).toEqual(fromPng?.probabilities);
-    } finally {
-      predictor.dispose();
-    }
     const { stdout } = await run(process.execPath, ['predict.mjs', dir], {
       cwd: bundle,
       env: { ...process.env, NODE_PATH: path.join(REPO, 'node_modules') },
     });
-    const rows = parseCsv(stdout).slice(1);
-    expect(rows.find((r) => r[0] === dcm)?.at(-1)).toMatch(
-      /DICOM file: predict.mjs does not decode DICOM; run "ocellus predict/,
-    );
-    expect(rows.find((r) => r[0] === png)?.at(-1)).toBe('');
+    const [header, ...rows] = parseCsv(stdout);
+    const files = rows.map((r) => r[0] ?? '');
+    expect(files).toContain(path.join(dir, 'MR_RLE'));
+    expect(files).toContain(path.join(dir, 'SC_rgb_rle_2frame.dcm'));
+    const predictor = await bundlePredictor(bundle);
+    try {
+      const app = await predictor.predict(files);
+      expect(app.find((r) => r.path === dcm)?.probabilities).toEqual(
+        app.find((r) => r.path === png)?.probabilities,
+      );
+      const classes = header?.slice(3, -1) ?? [];
+      let maxDiff = 0;
+      app.forEach((e, i) => {
+        const row = rows[i] ?? [];
+        const name = path.basename(e.path);
+        if (!e.probabilities) {
+          // Only the RT plan has no pixels; both say so.
+          expect(name).toBe('rtplan.dcm');
+          expect(row.at(-1), name).toMatch(/without pixel data/);
+          return;
+        }
+        expect(row.at(-1), name).toBe('');
+        expect(row[1], name).toBe(e.label);
+        classes.forEach((_, c) => {
+          maxDiff = Math.max(maxDiff, Math.abs((e.probabilities?.[c] ?? 0) - Number(row[3 + c])));
+        });
+      });
+      expect(maxDiff).toBeLessThan(1e-4);
+    } finally {
+      predictor.dispose();
+    }
   }, 60_000);
 
   it('applies a run operating point identically in the app, ocellus predict (project and bundle) and predict.mjs', async () => {

@@ -158,7 +158,12 @@ describe('an ONNX image model as a base', () => {
     expect(pre.tfjs.included).toBe(false);
     expect(pre.tfjs.reason).toMatch(/ONNX model, which TF\.js cannot load/);
     const pkg = JSON.parse(fs.readFileSync(path.join(bundle, 'package.json'), 'utf8'));
-    expect(Object.keys(pkg.dependencies).sort()).toEqual(['onnxruntime-node', 'sharp']);
+    expect(Object.keys(pkg.dependencies).sort()).toEqual([
+      'dcmjs-codecs',
+      'dcmjs-imaging',
+      'onnxruntime-node',
+      'sharp',
+    ]);
     expect(fs.readFileSync(path.join(bundle, 'MODEL_CARD.md'), 'utf8')).toMatch(
       /x\.transpose\(0, 3, 1, 2\)/,
     );
