@@ -79,10 +79,6 @@ export interface AugmentationConfig {
   rotation: number;
   /** Brightness/contrast/saturation jitter, up to ± this share (0 = off). */
   colour: number;
-  /** Share of augmented views turned to greys, against a colour style (0 or absent = off). */
-  grayscale?: number;
-  /** Augmented views put transparency on a random flat colour instead of white. */
-  background?: boolean;
 }
 
 /** What a fine-tuning run will do, said before it starts. */

@@ -16,16 +16,6 @@ export interface ViewParams {
   brightness: number;
   contrast: number;
   saturation: number;
-  /** Turned to greys (still three channels). */
-  grey?: boolean;
-  /** The colour behind transparency, [r, g, b]; null or absent: white, as every input. */
-  background?: [number, number, number] | null;
-}
-
-const LUMA: [number, number, number] = [0.299, 0.587, 0.114];
-
-function rgb([r, g, b]: [number, number, number]) {
-  return { r, g, b };
 }
 
 /**
@@ -47,13 +37,11 @@ export async function loadAugmentedInput(
   const bytes = await readFileSafe(source.original, { maxBytes: MAX_IMAGE_BYTES });
   let img = sharpOf(await imageSource(bytes), { failOn: 'truncated' })
     .rotate()
-    .flatten({ background: p.background ? rgb(p.background) : '#ffffff' })
+    .flatten({ background: '#ffffff' })
     .resize(bigW, bigH, { fit, position: 'centre', background: '#000000', kernel: 'cubic' })
     .modulate({ brightness: p.brightness, saturation: p.saturation })
     .linear(p.contrast, 128 * (1 - p.contrast));
   if (p.flip) img = img.flop();
-  // recomb keeps three channels (grayscale() would make one); Rec. 601 luma weights.
-  if (p.grey) img = img.recomb([LUMA, LUMA, LUMA]);
   let { data, info } = await img
     .removeAlpha()
     .toColourspace('srgb')

@@ -136,10 +136,6 @@ export function validateTrainConfig(c: Partial<TrainConfig>): TrainConfig {
     throw new OcellusError('INVALID_ARGUMENT', 'augmentation.rotation must be between 0 and 45');
   if (!inRange(aug.colour, 0, 0.9))
     throw new OcellusError('INVALID_ARGUMENT', 'augmentation.colour must be between 0 and 0.9');
-  if (aug.grayscale !== undefined && !inRange(aug.grayscale, 0, 1))
-    throw new OcellusError('INVALID_ARGUMENT', 'augmentation.grayscale must be between 0 and 1');
-  if (aug.background !== undefined && typeof aug.background !== 'boolean')
-    throw new OcellusError('INVALID_ARGUMENT', 'augmentation.background must be true or false');
   out.augmentation = { ...aug, flip: aug.flip !== false };
   return out;
 }

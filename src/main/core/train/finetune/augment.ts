@@ -9,9 +9,7 @@ export const NO_AUGMENTATION: AugmentationConfig = { flip: false, crop: 1, rotat
 
 /** A stable key of an augmentation setting, part of the activation cache key. */
 export function augmentationKey(a: AugmentationConfig, seed: number): string {
-  // The newer settings join the key only when on, so caches of older runs stay valid.
-  const extra = `${a.grayscale ? `:grey${a.grayscale}` : ''}${a.background ? ':bg1' : ''}`;
-  return `flip${a.flip ? 1 : 0}:crop${a.crop}:rot${a.rotation}:col${a.colour}${extra}:seed${seed}`;
+  return `flip${a.flip ? 1 : 0}:crop${a.crop}:rot${a.rotation}:col${a.colour}:seed${seed}`;
 }
 
 /** Draws a view's parameters from the image hash, view number and seed. */
@@ -25,7 +23,7 @@ export function viewParams(
   const h = crypto.createHash('sha256').update(`${hash}:${view}:${seed}`).digest();
   const r = seededRandom(h.readUInt32LE(0));
   const jitter = () => 1 + (r() * 2 - 1) * a.colour;
-  const p = {
+  return {
     // Odd views are mirrored when flipping is on, so two views already differ.
     flip: a.flip && view % 2 === 1,
     zoom: a.crop < 1 ? a.crop + r() * (1 - a.crop) : 1,
@@ -36,10 +34,4 @@ export function viewParams(
     contrast: a.colour > 0 ? jitter() : 1,
     saturation: a.colour > 0 ? jitter() : 1,
   };
-  // Drawn after the older settings, so their views stay what they were.
-  const grey = (a.grayscale ?? 0) > 0 && r() < (a.grayscale ?? 0);
-  const background = a.background
-    ? ([r(), r(), r()].map((v) => Math.floor(v * 256)) as [number, number, number])
-    : null;
-  return { ...p, grey, background };
 }
