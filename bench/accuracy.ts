@@ -254,9 +254,13 @@ async function main(): Promise<void> {
     await service.dispose();
     fs.rmSync(work, { recursive: true, force: true });
   }
+  // The app's own choice (finetune-run.ts loadBase): the whole network where convolutions
+  // have gradient kernels (native), else the top of the base from cached activations.
+  const finetunePath =
+    backend === 'tensorflow' ? 'whole network, fresh augmentation' : 'cached activations';
   if (opts.json) {
     process.stdout.write(
-      `${JSON.stringify({ backend, results, speed, loadAverage: os.loadavg() }, null, 2)}\n`,
+      `${JSON.stringify({ backend, finetunePath, results, speed, loadAverage: os.loadavg() }, null, 2)}\n`,
     );
     return;
   }
@@ -279,7 +283,7 @@ async function main(): Promise<void> {
     ];
   });
   process.stdout.write(
-    `\nTrain: ${opts.trainSet}, ${opts.perClass} per class × ${classes.length} classes; test: ${opts.testPerClass} other emoji per class from each of ${TEST_SETS.join(', ')}. Backend ${backend}. Accuracy in %, mean ± sd over seeds ${opts.seeds.join(', ')}${opts.finetuneSeeds.join() !== opts.seeds.join() && opts.modes.includes('finetune') ? ` (fine-tune: seed ${opts.finetuneSeeds.join(', ')})` : ''}; load ${os
+    `\nTrain: ${opts.trainSet}, ${opts.perClass} per class × ${classes.length} classes; test: ${opts.testPerClass} other emoji per class from each of ${TEST_SETS.join(', ')}. Backend ${backend}${opts.modes.includes('finetune') ? ` (fine-tune path: ${finetunePath})` : ''}. Accuracy in %, mean ± sd over seeds ${opts.seeds.join(', ')}${opts.finetuneSeeds.join() !== opts.seeds.join() && opts.modes.includes('finetune') ? ` (fine-tune: seed ${opts.finetuneSeeds.join(', ')})` : ''}; load ${os
       .loadavg()
       .map((l) => l.toFixed(1))
       .join(' ')}\n` +
