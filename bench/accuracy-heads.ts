@@ -30,7 +30,6 @@ import { log, table } from './lib/measure';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { diskModelHandler } from '../src/main/core/ml/model-io';
 
-const TEST_SETS = ['twemoji', 'fluent-emoji-flat', 'openmoji'];
 const BASE_ID = 'mobilenet_v2_100_224_keras';
 
 function options() {
@@ -150,6 +149,11 @@ async function main(): Promise<void> {
     throw new Error(
       `no images in ${dataDir}: run npm run bench:accuracy (with the same --data) first`,
     );
+  // Every folder beside train/ is a test set (bench:accuracy --train-set picks the artist).
+  const TEST_SETS = fs
+    .readdirSync(dataDir)
+    .filter((d) => d !== 'train' && fs.statSync(path.join(dataDir, d)).isDirectory())
+    .sort();
   const trainFiles = collectImageFiles([path.join(dataDir, 'train')]);
   const classes = [...new Set(trainFiles.map((f) => path.basename(path.dirname(f))))].sort();
   const modelJson = await writeNsfwModel(path.join(opts.data, 'mobilenet_v2'));

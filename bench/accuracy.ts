@@ -15,6 +15,13 @@
  *   npm run bench:accuracy -- [--seeds 1,2,3] [--per-class 40] [--test-per-class 30]
  *                             [--modes plain,features,finetune] [--finetune-seeds 1,2,3]
  *                             [--data DIR] [--backend tensorflow|wasm|cpu] [--json]
+ *                             [--train-set noto|twemoji|fluent-emoji-flat|openmoji]
+ *                             [--features-config JSON] [--finetune-config JSON]
+ *
+ * --train-set trains on another artist (the same emoji) and tests on the other three: a
+ * second data set, so a default is not tuned to one split. --features-config and
+ * --finetune-config override training settings of that mode (experiments; the figures of
+ * record use the app's defaults).
  *
  * The backend is the app's own choice (native TensorFlow where it is set up, else
  * WebAssembly) unless --backend or OCELLUS_BACKEND names one.
@@ -31,7 +38,7 @@ import type { OcellusService } from '../src/main/core/service';
 import type { JobInfo, RunSummary, TrainConfig } from '../src/shared/types';
 import { log, table, timed } from './lib/measure';
 import { benchService } from './lib/app-service';
-import { TRAIN_SET, TEST_SETS, RENDER_PX, buildData, labelOf } from './accuracy/data';
+import { TRAIN_SET, RENDER_PX, buildData, labelOf, testSetsFor } from './accuracy/data';
 import { plainRecipe } from './accuracy/plain';
 
 const run = promisify(execFile);
@@ -49,7 +56,10 @@ function options() {
       'test-per-class': { type: 'string', default: '30' },
       modes: { type: 'string', default: 'plain,features,finetune' },
       'finetune-seeds': { type: 'string' },
-      data: { type: 'string', default: path.join(os.tmpdir(), 'ocellus-bench-accuracy') },
+      data: { type: 'string' },
+      'train-set': { type: 'string', default: TRAIN_SET },
+      'features-config': { type: 'string', default: '{}' },
+      'finetune-config': { type: 'string', default: '{}' },
       backend: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
@@ -60,7 +70,18 @@ function options() {
     testPerClass: Number(values['test-per-class']),
     modes: values.modes.split(',') as Mode[],
     finetuneSeeds: (values['finetune-seeds'] ?? values.seeds).split(',').map(Number),
-    data: values.data,
+    trainSet: values['train-set'],
+    overrides: {
+      features: JSON.parse(values['features-config']) as Partial<TrainConfig>,
+      finetune: JSON.parse(values['finetune-config']) as Partial<TrainConfig>,
+    },
+    testSets: testSetsFor(values['train-set']),
+    data:
+      values.data ??
+      path.join(
+        os.tmpdir(),
+        `ocellus-bench-accuracy${values['train-set'] === TRAIN_SET ? '' : `-${values['train-set']}`}`,
+      ),
     backend: values.backend,
     json: values.json,
   };
@@ -82,6 +103,7 @@ async function ocellusRun(
   service: OcellusService,
   work: string,
   dataDir: string,
+  testSets: string[],
   config: Partial<TrainConfig>,
 ): Promise<{ accuracy: Record<string, number>; skew: number; run: RunSummary; bundle: string }> {
   const predicted = jobDone(service, 'predict');
@@ -109,7 +131,7 @@ async function ocellusRun(
       });
     }
     const accuracy: Record<string, number> = {};
-    for (const t of TEST_SETS) {
+    for (const t of testSets) {
       const files = collectImageFiles([path.join(dataDir, t)]);
       let right = 0;
       for (let s = 0; s < files.length; s += 32) {
@@ -150,8 +172,9 @@ async function main(): Promise<void> {
   const backend = await initBackend();
   log(`backend: ${backend}`);
   const dataDir = path.join(opts.data, 'images');
-  log(`rendering ${TRAIN_SET} (train) and ${TEST_SETS.join(', ')} (test) at ${RENDER_PX} px`);
-  const classes = await buildData(dataDir, opts.perClass, opts.testPerClass);
+  const TEST_SETS = opts.testSets;
+  log(`rendering ${opts.trainSet} (train) and ${TEST_SETS.join(', ')} (test) at ${RENDER_PX} px`);
+  const classes = await buildData(dataDir, opts.perClass, opts.testPerClass, opts.trainSet);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ocellus-bench-acc-'));
   const { service, modelJson } = await benchService({
     work,
@@ -182,17 +205,18 @@ async function main(): Promise<void> {
         const r = await timed(async () => {
           if (mode === 'plain')
             return {
-              accuracy: await plainRecipe(modelJson, dataDir, classes, seed, memo),
+              accuracy: await plainRecipe(modelJson, dataDir, classes, seed, memo, TEST_SETS),
               skew: null,
               run: null,
             };
           // 20 epochs, as the plain recipe; everything else is the app's default.
-          return ocellusRun(service, work, dataDir, {
+          return ocellusRun(service, work, dataDir, TEST_SETS, {
             mode,
             seed,
             epochs: 20,
             groupBy: 'none',
             ...(mode === 'finetune' ? { refit: 'always' as const } : {}),
+            ...opts.overrides[mode],
           });
         });
         if (mode === 'features' && 'bundle' in r.value) lastBundle = r.value.bundle;
@@ -230,9 +254,13 @@ async function main(): Promise<void> {
     await service.dispose();
     fs.rmSync(work, { recursive: true, force: true });
   }
+  // The app's own choice (finetune-run.ts loadBase): the whole network where convolutions
+  // have gradient kernels (native), else the top of the base from cached activations.
+  const finetunePath =
+    backend === 'tensorflow' ? 'whole network, fresh augmentation' : 'cached activations';
   if (opts.json) {
     process.stdout.write(
-      `${JSON.stringify({ backend, results, speed, loadAverage: os.loadavg() }, null, 2)}\n`,
+      `${JSON.stringify({ backend, finetunePath, results, speed, loadAverage: os.loadavg() }, null, 2)}\n`,
     );
     return;
   }
@@ -255,7 +283,7 @@ async function main(): Promise<void> {
     ];
   });
   process.stdout.write(
-    `\nTrain: ${TRAIN_SET}, ${opts.perClass} per class × ${classes.length} classes; test: ${opts.testPerClass} other emoji per class from each of ${TEST_SETS.join(', ')}. Backend ${backend}. Accuracy in %, mean ± sd over seeds ${opts.seeds.join(', ')}${opts.finetuneSeeds.join() !== opts.seeds.join() && opts.modes.includes('finetune') ? ` (fine-tune: seed ${opts.finetuneSeeds.join(', ')})` : ''}; load ${os
+    `\nTrain: ${opts.trainSet}, ${opts.perClass} per class × ${classes.length} classes; test: ${opts.testPerClass} other emoji per class from each of ${TEST_SETS.join(', ')}. Backend ${backend}${opts.modes.includes('finetune') ? ` (fine-tune path: ${finetunePath})` : ''}. Accuracy in %, mean ± sd over seeds ${opts.seeds.join(', ')}${opts.finetuneSeeds.join() !== opts.seeds.join() && opts.modes.includes('finetune') ? ` (fine-tune: seed ${opts.finetuneSeeds.join(', ')})` : ''}; load ${os
       .loadavg()
       .map((l) => l.toFixed(1))
       .join(' ')}\n` +

@@ -12,8 +12,15 @@ export const CATEGORIES = [
   'Symbols',
   'Travel & Places',
 ];
+/** The four artists; the benchmark trains on one (Noto unless --train-set) and tests on the rest. */
+export const ARTISTS = ['noto', 'twemoji', 'fluent-emoji-flat', 'openmoji'];
 export const TRAIN_SET = 'noto';
-export const TEST_SETS = ['twemoji', 'fluent-emoji-flat', 'openmoji'];
+export const TEST_SETS = testSetsFor(TRAIN_SET);
+
+export function testSetsFor(trainSet: string): string[] {
+  if (!ARTISTS.includes(trainSet)) throw new Error(`--train-set is one of ${ARTISTS.join(', ')}`);
+  return ARTISTS.filter((a) => a !== trainSet);
+}
 export const RENDER_PX = 96;
 
 export interface IconSet {
@@ -56,9 +63,19 @@ export function rng(seed: number): () => number {
   };
 }
 
-/** Renders the data set once: train/<class>/<emoji>.png and <test set>/<class>/<emoji>.png. */
-export async function buildData(dir: string, perClass: number, testPerClass: number) {
-  const sets = Object.fromEntries([TRAIN_SET, ...TEST_SETS].map((s) => [s, iconSet(s)] as const));
+/**
+ * Renders the data set once: train/<class>/<emoji>.png by `trainSet` and
+ * <test set>/<class>/<emoji>.png by each other artist. The emoji picked do not depend on
+ * which artist trains, so every split has the same train and test emoji.
+ */
+export async function buildData(
+  dir: string,
+  perClass: number,
+  testPerClass: number,
+  trainSet = TRAIN_SET,
+) {
+  const tests = testSetsFor(trainSet);
+  const sets = Object.fromEntries(ARTISTS.map((s) => [s, iconSet(s)] as const));
   const cats = categories(TRAIN_SET);
   const random = rng(2026);
   const classes = CATEGORIES.map((c) => c.split(' ')[0]?.toLowerCase() ?? c);
@@ -75,9 +92,9 @@ export async function buildData(dir: string, perClass: number, testPerClass: num
     }
     const cls = classes[ci] ?? category;
     for (const n of names.slice(0, perClass)) {
-      await render(sets[TRAIN_SET] as IconSet, n, path.join(dir, 'train', cls, `${n}.png`));
+      await render(sets[trainSet] as IconSet, n, path.join(dir, 'train', cls, `${n}.png`));
     }
-    for (const t of TEST_SETS) {
+    for (const t of tests) {
       for (const n of names.slice(perClass, perClass + testPerClass)) {
         await render(sets[t] as IconSet, n, path.join(dir, t, cls, `${n}.png`));
       }

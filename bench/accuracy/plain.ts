@@ -5,7 +5,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import sharp from 'sharp';
 import { collectImageFiles } from '../../src/main/core/export/predict';
 import { diskModelHandler } from '../../src/main/core/ml/model-io';
-import { TEST_SETS, labelOf } from './data';
+import { labelOf } from './data';
 
 /**
  * The plain recipe as a Keras user writes it: images resized to 224×224 (bilinear, alpha
@@ -20,6 +20,7 @@ export async function plainRecipe(
   classes: string[],
   seed: number,
   memo: Map<string, Float32Array[]>,
+  testSets: string[],
 ) {
   const base = await tfl.loadLayersModel(diskModelHandler(modelJson));
   const cut = tfl.model({
@@ -87,7 +88,7 @@ export async function plainRecipe(
   await head.fit(x, y, { epochs: 20, batchSize: 32, shuffle: true, verbose: 0 });
   tf.dispose([x, y]);
   const accuracy: Record<string, number> = {};
-  for (const t of TEST_SETS) {
+  for (const t of testSets) {
     const files = collectImageFiles([path.join(dataDir, t)]);
     const xs = await features(files);
     const pred = tf.tidy(
