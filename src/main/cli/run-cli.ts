@@ -51,9 +51,11 @@ Commands:
                                                          train a classifier (--unit box: on the
                                                          crops of labelled boxes)
   export <project.ocellus> [--run N] --out <dir> [--zip] [--json]
-        [--detector id|folder [--detector-threshold 0.2]]
+        [--detector id|folder] [--detector-threshold 0.2] [--no-detector]
                                                          a run's model bundle (runs without Ocellus);
                                                          with a detector it detects → crops → classifies
+                                                         (a box run's bundle does by default, with the
+                                                         project's last detector; --no-detector: not)
   export-dataset <project.ocellus> --format csv|imagefolder|camtrap-dp --out <dir>
         [--link copy|hardlink] [--deployments root|camera] [--timezone +HH:MM] [--json]
         [--deidentify [--dates shift|remove]] [--strip-metadata] [--pseudonymise]

@@ -40,7 +40,9 @@ describe('a box-level run on composited scenes', () => {
   let modelId: string;
   let scenes: Scene[];
   beforeAll(async () => {
-    t = makeTestService();
+    t = makeTestService('web', {
+      resourcesDir: path.resolve(__dirname, '../../../../../resources'),
+    });
     scenes = await writeBoxScenes(path.join(t.dir, 'scenes'), 18);
     project = path.join(t.dir, 'p.ocellus');
     await t.service.api.project.create({ path: project });
@@ -103,10 +105,29 @@ describe('a box-level run on composited scenes', () => {
     const out = path.join(t.dir, 'bundle');
     const job = await t.service.api.export.bundle({ out, runId: run.id });
     expect((await finished(t.service, job.id)).error).toBeNull();
+    // A box run's bundle detects by default: no detector ran here, so the built-in one goes in.
+    const d = JSON.parse(fs.readFileSync(path.join(out, 'detector', 'detector.json'), 'utf8')) as {
+      id: string;
+      threshold: number;
+    };
+    expect(d).toMatchObject({ id: 'centernet-coco', threshold: 0.2 });
     const card = fs.readFileSync(path.join(out, 'MODEL_CARD.md'), 'utf8');
+    expect(card).toMatch(/## Detector/);
     expect(card).toMatch(/Box-level model/);
     expect(card).toMatch(/10 % of its width/);
     expect(card).toMatch(new RegExp(`Recomputed on ${run.counts.validation} validation`));
+  }, 120_000);
+
+  it('leaves the detector out of a box run’s bundle when asked to (detector: null)', async () => {
+    const out = path.join(t.dir, 'bundle-plain');
+    const job = await t.service.api.export.bundle({
+      out,
+      runId: run.id,
+      detector: null,
+    });
+    expect((await finished(t.service, job.id)).error).toBeNull();
+    expect(fs.existsSync(path.join(out, 'detector'))).toBe(false);
+    expect(fs.readFileSync(path.join(out, 'MODEL_CARD.md'), 'utf8')).not.toMatch(/## Detector/);
   }, 120_000);
 
   it('never separates an image’s boxes and caches one crop vector per box', () => {
