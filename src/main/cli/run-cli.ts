@@ -93,8 +93,10 @@ Commands:
                                                          per category and empty at the threshold
   export-detections <project.ocellus> --format megadetector --out <file.json> [--detector KEY] [--json]
                                                          boxes as MegaDetector batch-output JSON
-  import-detections <project.ocellus> <file.json> [--json]
-                                                         boxes from MegaDetector batch output
+  import-detections <project.ocellus> <file.json> [--labels] [--json]
+                                                         boxes from MegaDetector batch output;
+                                                         --labels: the file is verified, its box
+                                                         classifications become labels (one undo)
 
 Options:
   --help, -h       show this help
