@@ -46,8 +46,11 @@ describe('import-detections --labels', () => {
     await t.service.api.library.addRoot(path.join(t.dir, 'scenes'));
     await t.service.whenIdle();
     await t.service.api.project.close();
+    // The CLI keeps its state beside the test service's, never in the user's folder.
+    process.env['OCELLUS_APP_DATA'] = path.join(t.dir, 'appdata');
   }, 60_000);
   afterAll(async () => {
+    delete process.env['OCELLUS_APP_DATA'];
     await t.cleanup();
   });
 

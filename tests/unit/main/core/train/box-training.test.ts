@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { runCli } from '../../../../../src/main/cli/run-cli';
 import type { RunSummary } from '../../../../../src/shared/types';
 import { writeBoxScenes, type Scene } from '../../../../helpers/box-scenes';
 import { makeTestService, jobFinished as finished } from '../../../../helpers/service';
@@ -171,4 +172,26 @@ describe('a box-level run on composited scenes', () => {
     expect(queue.map((b) => b.id).sort()).toEqual(boxes.map((b) => b.id).sort());
     expect(queue[0]?.classConf).toBeLessThanOrEqual(queue[1]?.classConf ?? 1);
   }, 120_000);
+
+  it('ocellus evaluate counts boxes for a box run', async () => {
+    await t.service.api.project.close();
+    // The CLI finds the run's base model where the test service keeps it.
+    process.env['OCELLUS_APP_DATA'] = path.join(t.dir, 'appdata');
+    onTestFinished(() => {
+      delete process.env['OCELLUS_APP_DATA'];
+    });
+    let out = '';
+    let err = '';
+    const code = await runCli(['evaluate', project, '--run', String(run.id)], {
+      stdout: (s) => (out += s),
+      stderr: (s) => (err += s),
+    });
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(out).toMatch(new RegExp(`^Run ${run.id} on ${run.counts.validation} validation boxes`));
+    expect(out).not.toMatch(/images/);
+    let json = '';
+    await runCli(['evaluate', project, '--json'], { stdout: (s) => (json += s), stderr: () => {} });
+    expect(JSON.parse(json)).toMatchObject({ unit: 'box', count: run.counts.validation });
+  }, 60_000);
 });
