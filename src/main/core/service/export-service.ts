@@ -276,8 +276,11 @@ function bundleDetectorChoice(
   }
 }
 
-/** The id of the detector last run on the project (keys are `id@hash`), or null (built-in). */
+/**
+ * The id of the detector last run on the project (keys are `id@hash`), or null (built-in).
+ * Imported results (`import:…`) name no model a bundle could carry, so they are passed over.
+ */
 function lastDetectorId(db: Parameters<typeof detectorsUsed>[0]): string | null {
-  const key = detectorsUsed(db)[0];
+  const key = detectorsUsed(db).find((k) => !k.startsWith('import:'));
   return key === undefined ? null : (key.split('@')[0] ?? null);
 }
