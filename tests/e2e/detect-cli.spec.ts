@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test } from './fixtures';
+import { writeBoxScenes } from '../helpers/box-scenes';
+import { writeTinyCnn } from '../helpers/tiny-models';
 import { runBuiltCli as ocellus } from './helpers/built-cli';
 
 const PHOTOS = path.resolve('tests/fixtures/photos');
@@ -66,4 +68,95 @@ test('the built CLI: detect (in its own process), export and import MegaDetector
     expect(help.code).toBe(0);
     expect(help.stdout).toContain(`ocellus ${command}`);
   }
+});
+
+test('the built CLI chain: detect → box labels from a verified file → train on boxes → a bundle that detects by default → one row per box', async ({
+  workDir,
+}) => {
+  test.setTimeout(300_000);
+  const appData = path.join(workDir, 'appdata');
+  const cli = async (args: string[]) => {
+    const r = await ocellus(args, workDir, appData);
+    expect(r.code, r.stderr).toBe(0);
+    return r.stdout;
+  };
+  const photos = path.join(workDir, 'photos');
+  const scenes = await writeBoxScenes(path.join(photos, 'scenes'), 18);
+  const base = path.dirname(await writeTinyCnn(path.join(workDir, 'tiny')));
+  await cli(['init', 'c.ocellus']);
+  await cli(['add', 'c.ocellus', photos]);
+  await cli(['detect', 'c.ocellus']);
+
+  // The verified file (as Timelapse writes it): each object's box and kind.
+  const verified = path.join(workDir, 'verified.json');
+  fs.writeFileSync(
+    verified,
+    JSON.stringify({
+      info: { detector: 'verified' },
+      detection_categories: { '1': 'animal' },
+      classification_categories: { '0': 'disc', '1': 'square' },
+      images: scenes.map((s) => ({
+        file: `scenes/${s.file}`,
+        detections: s.objects.map((o) => ({
+          category: '1',
+          conf: 0.95,
+          bbox: o.box,
+          classifications: [[o.kind === 'disc' ? '0' : '1', 1]],
+        })),
+      })),
+    }),
+  );
+  const imported = JSON.parse(
+    await cli(['import-detections', 'c.ocellus', verified, '--labels', '--json']),
+  ) as { labelled: number; unmatched: string[] };
+  expect(imported).toMatchObject({ labelled: 36, unmatched: [] });
+
+  await cli([
+    'train',
+    'c.ocellus',
+    '--base',
+    base,
+    '--unit',
+    'box',
+    '--epochs',
+    '40',
+    '--learning-rate',
+    '0.01',
+    '--validation',
+    '0.3',
+    '--group-by',
+    'none',
+    '--seed',
+    '3',
+  ]);
+  expect(await cli(['evaluate', 'c.ocellus'])).toMatch(/validation boxes/);
+
+  // No --detector: a box run's bundle carries the detector last run here (the built-in one).
+  const bundle = path.join(workDir, 'bundle');
+  await cli(['export', 'c.ocellus', '--out', bundle]);
+  const d = JSON.parse(fs.readFileSync(path.join(bundle, 'detector', 'detector.json'), 'utf8')) as {
+    id: string;
+  };
+  expect(d.id).toBe('centernet-coco');
+
+  const csv = path.join(workDir, 'boxes.csv');
+  await cli(['predict', bundle, PHOTOS, '--out', csv]);
+  const rows = fs
+    .readFileSync(csv, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => l.split(','));
+  expect(rows[0]?.slice(0, 7)).toEqual([
+    'path',
+    'box_x',
+    'box_y',
+    'box_w',
+    'box_h',
+    'detection',
+    'detection_confidence',
+  ]);
+  const detection = (name: string) =>
+    rows.filter((r) => path.basename(r[0] ?? '') === name).map((r) => r[5]);
+  expect(detection('cat.jpg')).toEqual(['animal']);
+  expect(detection('grass.jpg')).toEqual(['empty']);
 });

@@ -106,7 +106,10 @@ export async function exportDetections(
   return 0;
 }
 
-/** `ocellus import-detections <project> <file.json> [--json]`. */
+/**
+ * `ocellus import-detections <project> <file.json> [--labels] [--json]`; with --labels the
+ * file is taken as verified: its boxes' classifications become people's box labels.
+ */
 export async function importDetections(
   service: OcellusService,
   args: string[],
@@ -115,21 +118,24 @@ export async function importDetections(
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { json: { type: 'boolean' } },
+    options: { json: { type: 'boolean' }, labels: { type: 'boolean' } },
   });
   const [file, results, ...extra] = positionals;
   if (!file || !results || extra.length > 0) {
     throw new OcellusError(
       'INVALID_ARGUMENT',
-      'usage: ocellus import-detections <project.ocellus> <megadetector.json>',
+      'usage: ocellus import-detections <project.ocellus> <megadetector.json> [--labels]',
     );
   }
   await service.api.project.open(path.resolve(file));
-  const r = await service.api.detect.importResults(path.resolve(results));
+  const r = await service.api.detect.importResults(path.resolve(results), {
+    labels: values.labels === true,
+  });
   io.stdout(
     values.json
       ? `${JSON.stringify(r, null, 2)}\n`
       : `Imported ${r.boxes} boxes of ${r.images} images as ${r.detector}` +
+          `${r.labelled === undefined ? '' : `; ${r.labelled} box labels taken from the file (undo in the app)`}` +
           `${r.unmatched.length ? `; ${r.unmatched.length} files match no image of the project (first: ${r.unmatched[0]})` : ''}\n`,
   );
   return 0;

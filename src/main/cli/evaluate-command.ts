@@ -7,7 +7,8 @@ import { openToRead } from './open-project';
 
 /**
  * `ocellus evaluate <project> [--run N] [--positive CLASS] [--threshold X] [--json]`: the
- * figures of a run (the newest finished one by default) on its validation split.
+ * figures of a run (the newest finished one by default) on its validation split; a box run's
+ * are per box, and --json adds the run's unit.
  */
 export async function evaluate(
   service: OcellusService,
@@ -46,7 +47,8 @@ export async function evaluate(
     ...(values.positive !== undefined ? { positiveClass: values.positive } : {}),
     ...(threshold !== undefined ? { threshold } : {}),
   });
-  io.stdout(values.json ? `${JSON.stringify(report)}\n` : formatReport(report));
+  const unit = (await service.api.train.run(runId)).config.unit ?? 'image';
+  io.stdout(values.json ? `${JSON.stringify({ ...report, unit })}\n` : formatReport(report, unit));
   return 0;
 }
 
@@ -54,12 +56,13 @@ const pct = (v: number | null) => (v === null ? '–' : `${(v * 100).toFixed(1)}
 const ci = (i: Interval | null) =>
   i ? ` (95 % CI ${(i.lower * 100).toFixed(1)}–${(i.upper * 100).toFixed(1)})` : '';
 
-/** The report as text for a terminal. */
-export function formatReport(r: EvaluationReport): string {
+/** The report as text for a terminal; a box run counts boxes (crops), an image run images. */
+export function formatReport(r: EvaluationReport, unit: 'image' | 'box' = 'image'): string {
+  const items = unit === 'box' ? 'boxes' : 'images';
   const width = Math.max(8, ...r.classes.map((c) => c.length)) + 2;
   const cell = (s: string) => s.padStart(width);
   const lines = [
-    `Run ${r.runId} on ${r.count} validation images${r.labels.stale ? ` — STALE: ${r.labels.changed} label(s) changed since this run` : ''}`,
+    `Run ${r.runId} on ${r.count} validation ${items}${unit === 'box' ? ' (each box’s crop classified)' : ''}${r.labels.stale ? ` — STALE: ${r.labels.changed} label(s) changed since this run` : ''}`,
     `  accuracy   ${pct(r.accuracy)}${ci(r.intervals.accuracy)}`,
     `  macro F1   ${pct(r.macro.f1)}${ci(r.intervals.macroF1)}   weighted F1 ${pct(r.weighted.f1)}`,
     `  top-k      ${r.topK.map((t) => `top-${t.k} ${pct(t.accuracy)}`).join('  ')}`,
@@ -92,7 +95,7 @@ export function formatReport(r: EvaluationReport): string {
   if (left > 0)
     lines.push(
       '',
-      `Left out: ${ex.missing} gone or unreadable, ${ex.unlabelled} unlabelled, ${ex.otherClass} relabelled outside the run's classes, ${ex.noEmbedding} without an embedding`,
+      `Validation ${items} left out: ${ex.missing} gone or unreadable, ${ex.unlabelled} unlabelled, ${ex.otherClass} relabelled outside the run's classes, ${ex.noEmbedding} without an embedding`,
     );
   return `${lines.join('\n')}\n`;
 }

@@ -20,8 +20,9 @@ async function finish(service: OcellusService, job: JobInfo, io: CliIo, json: bo
 }
 
 /**
- * `ocellus export <project> [--run N] --out <dir> [--zip] [--json] [--detector id|folder
- * [--detector-threshold T]]`: a run's model bundle, detecting first when a detector is given.
+ * `ocellus export <project> [--run N] --out <dir> [--zip] [--json] [--detector id|folder]
+ * [--detector-threshold T] [--no-detector]`: a run's model bundle, detecting first when a
+ * detector is given or the run is a box run (unless --no-detector).
  */
 export async function exportBundle(
   service: OcellusService,
@@ -38,12 +39,17 @@ export async function exportBundle(
       json: { type: 'boolean' },
       detector: { type: 'string' },
       'detector-threshold': { type: 'string' },
+      'no-detector': { type: 'boolean' },
     },
   });
   const [file, ...extra] = positionals;
   const threshold = values['detector-threshold'];
-  if (threshold !== undefined && values.detector === undefined)
-    throw new OcellusError('INVALID_ARGUMENT', '--detector-threshold goes with --detector');
+  const noDetector = values['no-detector'] === true;
+  if (noDetector && (values.detector !== undefined || threshold !== undefined))
+    throw new OcellusError(
+      'INVALID_ARGUMENT',
+      '--no-detector goes without --detector and --detector-threshold',
+    );
   if (!file || !values.out || extra.length)
     throw new OcellusError(
       'INVALID_ARGUMENT',
@@ -54,13 +60,15 @@ export async function exportBundle(
     out: path.resolve(values.out),
     runId: values.run === undefined ? undefined : Number(values.run),
     zip: values.zip === true,
+    // No --detector: a box run's bundle takes the project's detector, an image run's none.
+    ...(noDetector ? { detector: null } : {}),
     ...(values.detector === undefined
       ? {}
       : {
           // A folder is passed as a full path; an id (centernet-coco, a zoo id) as it is.
           detector: /[\\/]/.test(values.detector) ? path.resolve(values.detector) : values.detector,
-          detectorThreshold: threshold === undefined ? undefined : Number(threshold),
         }),
+    ...(threshold === undefined ? {} : { detectorThreshold: Number(threshold) }),
   });
   return finish(service, job, io, values.json === true);
 }

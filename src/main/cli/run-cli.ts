@@ -51,9 +51,11 @@ Commands:
                                                          train a classifier (--unit box: on the
                                                          crops of labelled boxes)
   export <project.ocellus> [--run N] --out <dir> [--zip] [--json]
-        [--detector id|folder [--detector-threshold 0.2]]
+        [--detector id|folder] [--detector-threshold 0.2] [--no-detector]
                                                          a run's model bundle (runs without Ocellus);
                                                          with a detector it detects → crops → classifies
+                                                         (a box run's bundle does by default, with the
+                                                         project's last detector; --no-detector: not)
   export-dataset <project.ocellus> --format csv|imagefolder|camtrap-dp --out <dir>
         [--link copy|hardlink] [--deployments root|camera] [--timezone +HH:MM] [--json]
         [--deidentify [--dates shift|remove]] [--strip-metadata] [--pseudonymise]
@@ -91,8 +93,10 @@ Commands:
                                                          per category and empty at the threshold
   export-detections <project.ocellus> --format megadetector --out <file.json> [--detector KEY] [--json]
                                                          boxes as MegaDetector batch-output JSON
-  import-detections <project.ocellus> <file.json> [--json]
-                                                         boxes from MegaDetector batch output
+  import-detections <project.ocellus> <file.json> [--labels] [--json]
+                                                         boxes from MegaDetector batch output;
+                                                         --labels: the file is verified, its box
+                                                         classifications become labels (one undo)
 
 Options:
   --help, -h       show this help

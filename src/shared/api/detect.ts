@@ -52,8 +52,11 @@ export interface DetectApi {
   }): Promise<StaticBoxGroup[]>;
   /** Hides the boxes of static groups (they stay, marked deleted); returns how many. */
   suppressStatic(detectionIds: number[]): Promise<number>;
-  /** Reads a MegaDetector batch-output JSON into the project. */
-  importResults(file: string): Promise<DetectionImportResult>;
+  /**
+   * Reads a MegaDetector batch-output JSON into the project. With `labels`, the file is
+   * verified: its boxes' classifications become people's box labels (one undoable action).
+   */
+  importResults(file: string, options?: { labels?: boolean }): Promise<DetectionImportResult>;
   /** Writes a detector's results as MegaDetector batch-output JSON. */
   exportResults(file: string, detector?: string | null): Promise<DetectionExportResult>;
 }

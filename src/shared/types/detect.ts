@@ -81,6 +81,8 @@ export interface DetectionImportResult {
   boxes: number;
   /** Files of the JSON that match no image of the project. */
   unmatched: string[];
+  /** Boxes whose class became a person's label (importing with `labels`). */
+  labelled?: number;
 }
 
 /** Marking images without detections as empty: what would change, and what was refused. */

@@ -26,7 +26,8 @@ export interface BundleExportOptions {
   zip?: boolean;
   /**
    * A detector to include (its id, e.g. the built-in `centernet-coco`, or a detector folder's
-   * full path): the bundle then detects, crops each box and classifies the crop.
+   * full path): the bundle then detects, crops each box and classifies the crop. Absent, a box
+   * run's bundle includes the detector last run on the project (else the built-in); null: none.
    */
   detector?: string | null;
   /** Boxes at or above this confidence are classified (default 0.2). */

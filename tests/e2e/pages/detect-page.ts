@@ -56,4 +56,18 @@ export class DetectPage {
     await this.page.mouse.move(r.x + to[0] * r.width, r.y + to[1] * r.height, { steps: 5 });
     await this.page.mouse.up();
   }
+
+  /** Starts walking the least-sure boxes from the box panel. */
+  async startBoxQueue(): Promise<void> {
+    await this.boxPanel.getByTestId('box-queue-start').click();
+  }
+
+  /** "Box k of N: suggested …" while walking the least-sure boxes. */
+  get queuePosition(): Locator {
+    return this.boxPanel.getByTestId('box-queue-position');
+  }
+
+  async nextQueued(): Promise<void> {
+    await this.boxPanel.getByTestId('box-queue-next').click();
+  }
 }

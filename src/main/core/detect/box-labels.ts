@@ -31,6 +31,55 @@ export function labelBoxes(
     name === null
       ? `Clear the label of ${ids.length} box${ids.length === 1 ? '' : 'es'}`
       : `Label ${ids.length} box${ids.length === 1 ? '' : 'es'} ${name}`;
+  return labelEach(
+    db,
+    labels,
+    description,
+    ids.map((boxId) => ({ boxId, classId })),
+  );
+}
+
+/**
+ * Makes the classes that imported boxes carry (those with an id above `afterId`, from a
+ * verified results file) people's labels, as one undoable action; returns it and how many.
+ */
+export function adoptImportedClasses(
+  db: Database.Database,
+  labels: LabelStore,
+  detector: string,
+  afterId: number,
+): { change: LabelChange; boxes: number } {
+  const rows = db
+    .prepare(
+      `SELECT id, class_id FROM detections
+        WHERE detector = ? AND source = 'import' AND id > ? AND class_id IS NOT NULL
+          AND status != 'deleted' ORDER BY id`,
+    )
+    .all(detector, afterId) as { id: number; class_id: number }[];
+  const description = `Take the classes of ${rows.length} imported box${rows.length === 1 ? '' : 'es'} as labels`;
+  const change = labelEach(
+    db,
+    labels,
+    description,
+    rows.map((r) => ({ boxId: r.id, classId: r.class_id })),
+  );
+  return { change, boxes: rows.length };
+}
+
+/** The largest box id so far (0 without boxes): what a later import adds lies above it. */
+export function lastBoxId(db: Database.Database): number {
+  return (
+    (db.prepare('SELECT MAX(id) AS id FROM detections').get() as { id: number | null }).id ?? 0
+  );
+}
+
+/** One label batch giving each box its class (confirming it), recorded for undo. */
+function labelEach(
+  db: Database.Database,
+  labels: LabelStore,
+  description: string,
+  pairs: readonly { boxId: number; classId: number | null }[],
+): LabelChange {
   const record = db.prepare(
     `INSERT INTO box_label_history
        (batch_id, detection_id, old_class_id, new_class_id, old_status, new_status, at)
@@ -39,7 +88,7 @@ export function labelBoxes(
   return labels.batchWith(description, (batchId) => {
     const touched: number[] = [];
     const at = new Date().toISOString();
-    for (const id of ids) {
+    for (const { boxId: id, classId } of pairs) {
       const cur = detectionById(db, id);
       if (!cur) throw new OcellusError('NOT_FOUND', `No box ${id}`);
       if (cur.status === 'deleted') continue;

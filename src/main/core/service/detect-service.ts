@@ -6,6 +6,7 @@ import {
   DETECTION_CATEGORIES,
   type Detection,
   type DetectionCountsQuery,
+  type LabelChange,
   type NormalisedBox,
 } from '../../../shared/types';
 import { ClassStore } from '../labels/class-store';
@@ -33,7 +34,13 @@ import { exportMegaDetector, importMegaDetector } from '../detect/interchange';
 import { markEmpty } from '../detect/mark-empty';
 import { parseMdBatchOutput } from '../detect/megadetector-format';
 import { findStaticBoxes } from '../detect/static-boxes';
-import { boxLabelParticipant, labelBoxes, uncertainBoxes } from '../detect/box-labels';
+import {
+  adoptImportedClasses,
+  boxLabelParticipant,
+  labelBoxes,
+  lastBoxId,
+  uncertainBoxes,
+} from '../detect/box-labels';
 import { writeFileAtomic } from '../util/fs-atomic';
 import { readTextSafe } from '../util/safe-fs';
 import type { Workspace } from './workspace';
@@ -54,6 +61,15 @@ export function createDetectService(ctx: Workspace): DetectApi {
       .roots()
       .map((r) => ({ id: r.id, path: r.path }));
   const changed = (detector: string | null) => ctx.bus.emit('detect:changed', { detector });
+  const labelsChanged = (change: LabelChange, classesChanged = false) => {
+    changed(null);
+    ctx.bus.emit('labels:changed', {
+      imageIds: change.imageIds,
+      classesChanged,
+      canUndo: change.canUndo,
+      canRedo: change.canRedo,
+    });
+  };
   /** The detector a query means: the one named, else the latest with results here. */
   const chosen = (detector: unknown): string | null => {
     if (detector !== undefined && detector !== null) {
@@ -213,15 +229,7 @@ export function createDetectService(ctx: Workspace): DetectApi {
         boxLabelParticipant(store.db),
       ]);
       const change = labelBoxes(store.db, labels, ids, cls);
-      if (change.imageIds.length > 0) {
-        changed(null);
-        ctx.bus.emit('labels:changed', {
-          imageIds: change.imageIds,
-          classesChanged: false,
-          canUndo: change.canUndo,
-          canRedo: change.canRedo,
-        });
-      }
+      if (change.imageIds.length > 0) labelsChanged(change);
       return change;
     },
     async uncertainBoxes(limit) {
@@ -278,8 +286,10 @@ export function createDetectService(ctx: Workspace): DetectApi {
       changed(null);
       return list.length;
     },
-    async importResults(file) {
+    async importResults(file, options) {
       const target = requirePath(file, 'file');
+      const asLabels =
+        options !== undefined && requireObject(options, 'options')['labels'] === true;
       let json: unknown;
       try {
         json = JSON.parse(await readTextSafe(target, { maxBytes: MAX_RESULTS_BYTES }));
@@ -288,9 +298,18 @@ export function createDetectService(ctx: Workspace): DetectApi {
           throw new OcellusError('INVALID_ARGUMENT', `${target} is not JSON: ${err.message}`);
         throw err;
       }
+      const before = lastBoxId(db());
       const result = importMegaDetector(db(), parseMdBatchOutput(json), roots());
       changed(result.detector);
-      return result;
+      if (!asLabels) return result;
+      const store = ctx.requireStore();
+      const labels = new LabelStore(store.db, () => store.summary().labelMode, [
+        boxLabelParticipant(store.db),
+      ]);
+      const { change, boxes } = adoptImportedClasses(store.db, labels, result.detector, before);
+      // The import may have made classes for the file's classification categories.
+      if (change.imageIds.length > 0) labelsChanged(change, true);
+      return { ...result, labelled: boxes };
     },
     async exportResults(file, detector) {
       const target = newFilePath(file);

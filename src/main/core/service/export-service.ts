@@ -36,6 +36,7 @@ import {
 } from './validate';
 import { resolveDetector } from '../detect/detector-zoo';
 import type { DetectorSpec } from '../detect/detector-spec';
+import { detectorsUsed } from '../detect/detection-store';
 
 /** The detector threshold of a bundle when the export does not say (the detect panel's default). */
 const DEFAULT_BUNDLE_THRESHOLD = 0.2;
@@ -164,7 +165,7 @@ export function createExportService(ctx: Workspace): ExportApi {
           'UNSUPPORTED',
           `${model.id} is a Graph model: bundles need a Layers base model to merge with the head`,
         );
-      const detector = bundleDetectorChoice(ctx, o);
+      const detector = bundleDetectorChoice(ctx, o, run.config.unit === 'box');
       prepareEmptyDir(out);
       return asJob(
         'bundle',
@@ -242,18 +243,44 @@ function nextFreePath(p: string): string {
 
 const ASKED = new Error('asked first');
 
-/** The detector a bundle export includes, resolved as the detection job resolves it, or null. */
+/**
+ * The detector a bundle export includes, resolved as the detection job resolves it, or null.
+ * A box run detects by default (`detector` absent): with the detector last run on the project,
+ * else the built-in; `detector: null` opts out.
+ */
 function bundleDetectorChoice(
   ctx: Workspace,
   o: Partial<BundleExportOptions>,
+  boxRun: boolean,
 ): { spec: DetectorSpec; threshold: number } | null {
-  if (o.detector === undefined || o.detector === null) return null;
-  const choice = requireString(o.detector, 'detector');
+  if (o.detector === null || (o.detector === undefined && !boxRun)) return null;
+  const choice =
+    o.detector === undefined
+      ? lastDetectorId(ctx.requireStore().db)
+      : requireString(o.detector, 'detector');
   const threshold = o.detectorThreshold ?? DEFAULT_BUNDLE_THRESHOLD;
   if (typeof threshold !== 'number' || !(threshold >= 0 && threshold <= 1))
     throw new OcellusError('INVALID_ARGUMENT', 'detectorThreshold is a number from 0 to 1');
-  return {
-    spec: resolveDetector(choice, ctx.options.resourcesDir, ctx.options.appDataDir),
-    threshold,
-  };
+  try {
+    return {
+      spec: resolveDetector(choice, ctx.options.resourcesDir, ctx.options.appDataDir),
+      threshold,
+    };
+  } catch (e) {
+    if (o.detector !== undefined) throw e;
+    // A detector run from a folder is known here only by its key: ask for the folder.
+    throw new OcellusError(
+      'NOT_FOUND',
+      `A box run's bundle includes the detector that made its boxes (${choice}), which is not a detector id here: pass its folder as the detector, or export without a detector`,
+    );
+  }
+}
+
+/**
+ * The id of the detector last run on the project (keys are `id@hash`), or null (built-in).
+ * Imported results (`import:…`) name no model a bundle could carry, so they are passed over.
+ */
+function lastDetectorId(db: Parameters<typeof detectorsUsed>[0]): string | null {
+  const key = detectorsUsed(db).find((k) => !k.startsWith('import:'));
+  return key === undefined ? null : (key.split('@')[0] ?? null);
 }

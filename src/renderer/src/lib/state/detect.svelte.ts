@@ -76,6 +76,16 @@ export class DetectState {
     this.#selected = id;
   }
 
+  /** A box run's least-sure boxes, walked one by one in the image view (empty: not walking). */
+  #queue = $state<Detection[]>([]);
+  get queue(): Detection[] {
+    return this.#queue;
+  }
+  #queuePos = $state(0);
+  get queuePos(): number {
+    return this.#queuePos;
+  }
+
   /** Whether a drag on the image draws a new box (instead of panning). */
   #drawing = $state(false);
   get drawing(): boolean {
@@ -325,5 +335,23 @@ export class DetectState {
     await this.#app.guard(async () => {
       this.#selected = (await this.#app.api().detect.addBox(box)).id;
     });
+  }
+
+  /** Loads the least-sure boxes of the latest box run's suggestions (least sure first). */
+  async loadQueue(limit = 200): Promise<Detection[]> {
+    await this.#app.guard(async () => {
+      this.#queue = await this.#app.api().detect.uncertainBoxes(limit);
+      this.#queuePos = 0;
+    });
+    return this.#queue;
+  }
+
+  /** Chooses the queue's box at `index` (a class key then labels it); null past the end. */
+  queued(index: number): Detection | null {
+    const box = this.#queue[index] ?? null;
+    if (!box) return null;
+    this.#queuePos = index;
+    this.#selected = box.id;
+    return box;
   }
 }

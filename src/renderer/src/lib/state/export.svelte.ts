@@ -245,9 +245,10 @@ export class ExportState {
         out: this.target('bundle'),
         runId: this.#runId ?? undefined,
         zip: this.#zip,
+        // Unticked is said outright: a box run's bundle would otherwise detect by default.
         ...(this.#detectFirst && detector
           ? { detector: detector.id, detectorThreshold: detector.threshold }
-          : {}),
+          : { detector: null }),
       });
       this.#jobId = job.id;
     });

@@ -76,6 +76,17 @@ export class ImageViewState {
     this.#pos = Math.max(0, Math.min(index, this.#length - 1));
   }
 
+  /** Shows a list of its own (a review queue), from the image at `index` of it. */
+  openIds(ids: readonly number[], index: number): void {
+    this.stopAppend?.();
+    this.stopAppend = null;
+    this.ids = new IdList(Math.max(1, ids.length));
+    this.ids.push(ids);
+    this.#length = ids.length;
+    this.#version++;
+    this.#pos = Math.max(0, Math.min(index, this.#length - 1));
+  }
+
   /** Back to the grid, focused on the image shown last (or the place it had). */
   close(): void {
     this.stopAppend?.();

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { runCli } from '../../../../../src/main/cli/run-cli';
 import type { RunSummary } from '../../../../../src/shared/types';
 import { writeBoxScenes, type Scene } from '../../../../helpers/box-scenes';
 import { makeTestService, jobFinished as finished } from '../../../../helpers/service';
@@ -40,7 +41,9 @@ describe('a box-level run on composited scenes', () => {
   let modelId: string;
   let scenes: Scene[];
   beforeAll(async () => {
-    t = makeTestService();
+    t = makeTestService('web', {
+      resourcesDir: path.resolve(__dirname, '../../../../../resources'),
+    });
     scenes = await writeBoxScenes(path.join(t.dir, 'scenes'), 18);
     project = path.join(t.dir, 'p.ocellus');
     await t.service.api.project.create({ path: project });
@@ -103,10 +106,29 @@ describe('a box-level run on composited scenes', () => {
     const out = path.join(t.dir, 'bundle');
     const job = await t.service.api.export.bundle({ out, runId: run.id });
     expect((await finished(t.service, job.id)).error).toBeNull();
+    // A box run's bundle detects by default: no detector ran here, so the built-in one goes in.
+    const d = JSON.parse(fs.readFileSync(path.join(out, 'detector', 'detector.json'), 'utf8')) as {
+      id: string;
+      threshold: number;
+    };
+    expect(d).toMatchObject({ id: 'centernet-coco', threshold: 0.2 });
     const card = fs.readFileSync(path.join(out, 'MODEL_CARD.md'), 'utf8');
+    expect(card).toMatch(/## Detector/);
     expect(card).toMatch(/Box-level model/);
     expect(card).toMatch(/10 % of its width/);
     expect(card).toMatch(new RegExp(`Recomputed on ${run.counts.validation} validation`));
+  }, 120_000);
+
+  it('leaves the detector out of a box run’s bundle when asked to (detector: null)', async () => {
+    const out = path.join(t.dir, 'bundle-plain');
+    const job = await t.service.api.export.bundle({
+      out,
+      runId: run.id,
+      detector: null,
+    });
+    expect((await finished(t.service, job.id)).error).toBeNull();
+    expect(fs.existsSync(path.join(out, 'detector'))).toBe(false);
+    expect(fs.readFileSync(path.join(out, 'MODEL_CARD.md'), 'utf8')).not.toMatch(/## Detector/);
   }, 120_000);
 
   it('never separates an image’s boxes and caches one crop vector per box', () => {
@@ -150,4 +172,26 @@ describe('a box-level run on composited scenes', () => {
     expect(queue.map((b) => b.id).sort()).toEqual(boxes.map((b) => b.id).sort());
     expect(queue[0]?.classConf).toBeLessThanOrEqual(queue[1]?.classConf ?? 1);
   }, 120_000);
+
+  it('ocellus evaluate counts boxes for a box run', async () => {
+    await t.service.api.project.close();
+    // The CLI finds the run's base model where the test service keeps it.
+    process.env['OCELLUS_APP_DATA'] = path.join(t.dir, 'appdata');
+    onTestFinished(() => {
+      delete process.env['OCELLUS_APP_DATA'];
+    });
+    let out = '';
+    let err = '';
+    const code = await runCli(['evaluate', project, '--run', String(run.id)], {
+      stdout: (s) => (out += s),
+      stderr: (s) => (err += s),
+    });
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(out).toMatch(new RegExp(`^Run ${run.id} on ${run.counts.validation} validation boxes`));
+    expect(out).not.toMatch(/images/);
+    let json = '';
+    await runCli(['evaluate', project, '--json'], { stdout: (s) => (json += s), stderr: () => {} });
+    expect(JSON.parse(json)).toMatchObject({ unit: 'box', count: run.counts.validation });
+  }, 60_000);
 });
