@@ -5,6 +5,7 @@ export const USAGE = [
   '',
   'Classifies image files (folders are searched recursively) and writes one CSV row per file:',
   'path, label, confidence, one probability per class, error (unreadable files get an error).',
+  'A multi-frame DICOM gets one row per frame, with a frame column (from 0) after the path.',
   'A bundle with a detector/ folder detects first and writes one row per box (box_x, box_y,',
   'box_w, box_h, detection, detection_confidence after the path), "empty" for an image without.',
   '',

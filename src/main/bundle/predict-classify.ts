@@ -2,7 +2,7 @@ import { csvLine } from '../../shared/csv';
 import { decide } from '../../shared/decision';
 import type { DecisionRule } from '../../shared/types';
 import type { BundleSpec, Engine } from './predict-engines';
-import { batchPacker, decodeFile, type Sharp } from './predict-input';
+import { batchPacker, decodeInput, type Input, type Sharp } from './predict-input';
 
 /** The bundle's labels.json. */
 export interface BundleLabels {
@@ -61,22 +61,24 @@ export function errorText(error: unknown): string {
   return (error as { message?: string } | null)?.message ?? String(error);
 }
 
-/** CSV rows of one batch, in file order. */
+/** CSV rows of one batch, in input order; a frame column after the path when `framed`. */
 function rows(
-  files: readonly string[],
+  inputs: readonly Input[],
   decoded: readonly Decoded[],
   probs: Float32Array | null,
   labels: BundleLabels,
+  framed: boolean,
 ): string {
   const k = labels.classes.length;
   let text = '';
   let j = 0;
-  files.forEach((file, i) => {
+  inputs.forEach((input, i) => {
     const d = decoded[i];
+    const at = framed ? [input.path, input.frame ?? null] : [input.path];
     if (!d || d.error !== undefined || !probs) {
       const noDecision = labels.operatingPoint ? [''] : [];
       text += csvLine([
-        file,
+        ...at,
         '',
         '',
         ...labels.classes.map(() => ''),
@@ -88,21 +90,22 @@ function rows(
     const p = Array.from(probs.subarray(j * k, (j + 1) * k));
     j++;
     const [label, confidence, ...decision] = verdict(p, labels);
-    text += csvLine([file, label, confidence, ...p, ...decision, '']);
+    text += csvLine([...at, label, confidence, ...p, ...decision, '']);
   });
   return text;
 }
 
 /**
- * Classifies the files in batches and hands each batch's CSV rows to `write`, in file
- * order, reporting progress on stderr. Decoding runs on libuv's threads, a few batches
+ * Classifies the inputs in batches and hands each batch's CSV rows to `write`, in input
+ * order (with a frame column when `framed`), reporting progress on stderr. Decoding runs on libuv's threads, a few batches
  * ahead of the network (which runs on the main thread); each file's outcome is dropped once
  * its row is written.
  */
 export async function classifyFiles(
-  list: readonly string[],
+  list: readonly Input[],
   c: ClassifyContext,
   write: (text: string) => void,
+  framed = false,
 ): Promise<void> {
   const infer = classifier(c);
   const progress = progressReporter(list.length, c.batchSize);
@@ -112,7 +115,7 @@ export async function classifyFiles(
   for (let start = 0; start < list.length; start += c.batchSize) {
     const end = Math.min(start + c.batchSize, list.length);
     for (; queued < Math.min(end + ahead, list.length); queued++) {
-      pending[queued] = decodeFile(list[queued] ?? '', c.spec, c.sharp).then(
+      pending[queued] = decodeInput(list[queued] ?? { path: '' }, c.spec, c.sharp).then(
         (data) => ({ data }),
         (error: unknown) => ({ error }),
       );
@@ -121,7 +124,7 @@ export async function classifyFiles(
     pending.fill(undefined, start, end);
     const ok = decoded.flatMap((d) => (d.data ? [d.data] : []));
     const probs = ok.length > 0 ? await infer(ok) : null;
-    write(rows(list.slice(start, end), decoded, probs, c.labels));
+    write(rows(list.slice(start, end), decoded, probs, c.labels, framed));
     progress(end);
   }
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type sharpModule from 'sharp';
 import { decodeDicom, MAX_DICOM_BYTES } from '../core/library/dicom';
+import { frameCount } from '../core/library/dicom-frame';
 import { geometryPixels } from '../core/library/pixel-steps';
 import { readFileSafe } from '../core/util/safe-fs';
 import { normalise } from '../core/ml/preprocess';
@@ -11,8 +12,14 @@ export type Sharp = typeof sharpModule;
 /** What a file holds, from its first bytes: each kind has its decoder in DECODERS. */
 export type FileKind = 'image' | 'dicom';
 
-/** Decodes one file of its kind to the network's pixels ([h, w, 3] sRGB bytes). */
-export type Decoder = (file: string, spec: PreprocessingSpec, sharp: Sharp) => Promise<Buffer>;
+/** One classifier input: a file, or one frame (from 0) of a multi-frame DICOM. */
+export interface Input {
+  path: string;
+  frame?: number;
+}
+
+/** Decodes one input of its kind to the network's pixels ([h, w, 3] sRGB bytes). */
+export type Decoder = (input: Input, spec: PreprocessingSpec, sharp: Sharp) => Promise<Buffer>;
 
 /**
  * The decoder of each kind of file: the app's pixel steps for everything sharp opens; for
@@ -21,10 +28,10 @@ export type Decoder = (file: string, spec: PreprocessingSpec, sharp: Sharp) => P
  * hands them to sharp.
  */
 export const DECODERS: Record<FileKind, Decoder> = {
-  image: (file, spec, sharp) => geometryPixels(sharp(file, { failOn: 'truncated' }), spec),
-  dicom: async (file, spec, sharp) => {
-    const bytes = await readFileSafe(file, { maxBytes: MAX_DICOM_BYTES });
-    const { rgba, width, height } = await decodeDicom(bytes);
+  image: (input, spec, sharp) => geometryPixels(sharp(input.path, { failOn: 'truncated' }), spec),
+  dicom: async (input, spec, sharp) => {
+    const bytes = await readFileSafe(input.path, { maxBytes: MAX_DICOM_BYTES });
+    const { rgba, width, height } = await decodeDicom(bytes, input.frame ?? 0);
     const raw = { width, height, channels: 4 as const };
     return geometryPixels(sharp(rgba, { raw, failOn: 'truncated' }), spec);
   },
@@ -49,9 +56,23 @@ export function fileKind(file: string): FileKind {
   }
 }
 
-/** The network pixels of one file, by its kind's decoder. */
-export function decodeFile(file: string, spec: PreprocessingSpec, sharp: Sharp): Promise<Buffer> {
-  return DECODERS[fileKind(file)](file, spec, sharp);
+/** The network pixels of one input, by its file's kind's decoder. */
+export function decodeInput(input: Input, spec: PreprocessingSpec, sharp: Sharp): Promise<Buffer> {
+  return DECODERS[fileKind(input.path)](input, spec, sharp);
+}
+
+/**
+ * The inputs of the files, as `ocellus predict` lists them: one per frame of a multi-frame
+ * DICOM (counted by the app's own library/dicom-frame.ts), else the file itself.
+ */
+export async function inputsOf(files: readonly string[]): Promise<Input[]> {
+  const out: Input[] = [];
+  for (const file of files) {
+    const frames = await frameCount(file);
+    if (frames > 1) for (let frame = 0; frame < frames; frame++) out.push({ path: file, frame });
+    else out.push({ path: file });
+  }
+  return out;
 }
 
 /**

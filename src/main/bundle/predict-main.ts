@@ -19,7 +19,7 @@ import { csvLine } from '../../shared/csv';
 import { collectImageFiles } from '../core/export/image-files';
 import { predictArgs, usageError } from './predict-args';
 import { onnxEngine, tfjsEngine, type BundleSpec, type Engine } from './predict-engines';
-import { type Sharp } from './predict-input';
+import { inputsOf, type Input, type Sharp } from './predict-input';
 import { classifyFiles, type BundleLabels } from './predict-classify';
 import {
   boxRows,
@@ -59,12 +59,17 @@ const detector = readDetector(here);
 if (args.json && !detector)
   usageError('--json is for bundles with a detector (a detector/ folder)');
 const list = collectImageFiles(args.inputs);
+// A classifier predicts each frame of a multi-frame DICOM, as ocellus predict does, with a
+// frame column only when some input has frames; a detector bundle does not take DICOM.
+const inputs: Input[] = detector ? list.map((file) => ({ path: file })) : await inputsOf(list);
+const framed = inputs.some((input) => input.frame !== undefined);
 const withDecision = labels.operatingPoint ? ['decision'] : [];
 const boxColumns = detector ? BOX_COLUMNS : [];
 if (!args.json)
   process.stdout.write(
     csvLine([
       'path',
+      ...(framed ? ['frame'] : []),
       ...boxColumns,
       'label',
       'confidence',
@@ -84,11 +89,11 @@ if (detector) {
   );
   await runtime.release();
   if (args.json) write(`${JSON.stringify(mdOutput(images, detector, labels.classes), null, 1)}\n`);
-} else await classifyFiles(list, context, write);
+} else await classifyFiles(inputs, context, write, framed);
 await engine.release();
 const seconds = (Date.now() - started) / 1000;
-const rate = (list.length / Math.max(seconds, 1e-3)).toFixed(1);
+const rate = (inputs.length / Math.max(seconds, 1e-3)).toFixed(1);
 const mirrored = spec.tta === 'flip' ? ', with mirror averaging' : '';
 process.stderr.write(
-  `${process.stderr.isTTY ? '\n' : ''}${list.length} images in ${seconds.toFixed(1)} s (${rate} images/s, ${engine.name}${mirrored})\n`,
+  `${process.stderr.isTTY ? '\n' : ''}${inputs.length} images in ${seconds.toFixed(1)} s (${rate} images/s, ${engine.name}${mirrored})\n`,
 );

@@ -22,7 +22,8 @@ export const LABEL_CSV_COLUMNS = [
 /**
  * Writes `labels.csv`: one row per present image (labelled or not, broken ones included
  * with their status), several labels joined by ';' with their sources and confidences in
- * the same order.
+ * the same order. When the project has multi-frame files, a `frame` column (from 0; empty
+ * for one-image files) follows the path, as in predictions CSVs.
  */
 export function writeLabelsCsv(
   db: Database.Database,
@@ -35,7 +36,9 @@ export function writeLabelsCsv(
   const tmp = `${file}.partial`;
   const fd = fs.openSync(tmp, 'w');
   try {
-    fs.writeSync(fd, csvLine(LABEL_CSV_COLUMNS));
+    const framed = images.some((im) => im.frames !== null);
+    const [first, ...rest] = LABEL_CSV_COLUMNS;
+    fs.writeSync(fd, csvLine(framed ? [first, 'frame', ...rest] : LABEL_CSV_COLUMNS));
     images.forEach((im, i) => {
       const join = (f: (l: (typeof im.labels)[number]) => string) =>
         im.labels.map(f).join(LABEL_SEPARATOR);
@@ -43,6 +46,7 @@ export function writeLabelsCsv(
         fd,
         csvLine([
           im.file,
+          ...(framed ? [im.frames === null ? '' : im.frame] : []),
           encodeLabelList(im.labels.map((l) => l.className)),
           join((l) => l.source),
           im.labels.some((l) => l.confidence !== null)

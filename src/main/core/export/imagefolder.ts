@@ -4,7 +4,8 @@ import type Database from 'better-sqlite3';
 import { OcellusError } from '../../../shared/errors';
 import { singleFrameDicom } from '../library/dicom-frame';
 import { MAX_IMAGE_BYTES } from '../library/probe';
-import { readFileSafe } from '../util/safe-fs';
+import { copyFileSafe } from '../util/safe-copy';
+import { checkPath, FileRefusedError, readFileSafe } from '../util/safe-fs';
 import { exportImages } from './export-data';
 import type { PrivacyWriter } from './privacy';
 
@@ -76,18 +77,10 @@ export async function writeImageFolder(
       const target = uniqueTarget(dir, frameName(name, frame), used);
       try {
         if (opts.privacy) await opts.privacy.write(im.file, target, outDir, frame);
-        else if (frame !== undefined) await writeFrame(im.file, frame, target);
-        else if (opts.mode === 'hardlink') {
-          try {
-            await fs.promises.link(im.file, target);
-          } catch (err) {
-            // Across drives (EXDEV) or on file systems without links, a copy still works.
-            const code = (err as NodeJS.ErrnoException).code;
-            if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'ENOTSUP') throw err;
-            await fs.promises.copyFile(im.file, target);
-            result.copiedInsteadOfLinked++;
-          }
-        } else await fs.promises.copyFile(im.file, target);
+        else if (frame !== undefined) await writeFrame(im.file, im.rootPath, frame, target);
+        else if (await placeOriginal(im.file, im.rootPath, target, opts.mode)) {
+          result.copiedInsteadOfLinked++;
+        }
         result.files++;
       } catch (err) {
         result.skipped.push({ path: im.file, reason: (err as Error).message });
@@ -106,8 +99,44 @@ function frameName(name: string, frame: number | undefined): string {
   return `${name.slice(0, name.length - ext.length)}-frame${frame + 1}${ext}`;
 }
 
-async function writeFrame(file: string, frame: number, target: string): Promise<void> {
-  const bytes = await readFileSafe(file, { maxBytes: MAX_IMAGE_BYTES });
+/**
+ * Copies or hard-links an original that the safe reader accepts (a regular file inside its
+ * root): a FIFO, a device or a link out of the root is refused instead of read or linked.
+ * Returns true when a hard link had to fall back to a copy.
+ */
+async function placeOriginal(
+  file: string,
+  root: string,
+  target: string,
+  mode: LinkMode,
+): Promise<boolean> {
+  const options = { roots: [root], maxBytes: MAX_IMAGE_BYTES };
+  if (mode === 'copy') {
+    await copyFileSafe(file, target, options);
+    return false;
+  }
+  const { real, stat } = await checkPath(file, options);
+  try {
+    await fs.promises.link(real, target);
+  } catch (err) {
+    // Across drives (EXDEV) or on file systems without links, a copy still works.
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'ENOTSUP') throw err;
+    await copyFileSafe(file, target, options);
+    return true;
+  }
+  // link() does not follow a last component swapped for a link since the check; the new
+  // name must be the very file that was checked.
+  const linked = await fs.promises.lstat(target);
+  if (!linked.isFile() || linked.dev !== stat.dev || linked.ino !== stat.ino) {
+    await fs.promises.unlink(target);
+    throw new FileRefusedError('changed', `${file} was replaced while being linked`, file);
+  }
+  return false;
+}
+
+async function writeFrame(file: string, root: string, frame: number, target: string) {
+  const bytes = await readFileSafe(file, { roots: [root], maxBytes: MAX_IMAGE_BYTES });
   await fs.promises.writeFile(target, await singleFrameDicom(bytes, frame), { flag: 'wx' });
 }
 

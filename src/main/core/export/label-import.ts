@@ -33,7 +33,8 @@ export async function importLabelsCsv(
 
 /**
  * Imports human labels from the records of a CSV of `path,label` (a header naming `path` and
- * `label` or `labels` is optional; extra columns are ignored, several labels are split on ';'
+ * `label` or `labels` is optional; a `frame` column picks a frame of a multi-frame file, none
+ * or an empty cell meaning frame 0; other columns are ignored, several labels are split on ';'
  * unless the cell is quoted). Paths are absolute or relative to any root. Unknown paths are
  * reported, not fatal; missing classes are created; all labels land as one undoable batch.
  * Synchronous, so a caller can run it inside a transaction and roll it back.
@@ -56,6 +57,8 @@ export function applyLabelsCsv(
     : 1;
   if (labelCol < 0)
     throw new OcellusError('INVALID_ARGUMENT', `${file} has a path column but no label column`);
+  // Older files and hand-written ones have no frame column: a path then names frame 0.
+  const frameCol = hasHeader ? header.indexOf('frame') : -1;
   const lookup = imageLookup(db);
 
   const result: LabelImportResult = {
@@ -81,11 +84,13 @@ export function applyLabelsCsv(
       result.rows++;
       const names = decodeLabelList(row[labelCol] ?? '', quoted[labelCol] === true);
       if (names.length === 0) return;
-      const imageId = lookup(p);
+      const frame = frameOf(frameCol < 0 ? '' : (row[frameCol] ?? ''));
+      const imageId = frame === null ? null : lookup(p, frame);
       if (imageId === null) {
         result.unknownCount++;
+        const shown = frameCol >= 0 && row[frameCol]?.trim() ? `${p} (frame ${row[frameCol]})` : p;
         if (result.unknown.length < MAX_REPORTED)
-          result.unknown.push({ line: i + (hasHeader ? 2 : 1), path: p });
+          result.unknown.push({ line: i + (hasHeader ? 2 : 1), path: shown });
         return;
       }
       for (const name of names) {
@@ -112,6 +117,13 @@ export function applyLabelsCsv(
   result.batchId = change.batchId;
   result.imageIds = change.imageIds;
   return result;
+}
+
+/** A frame cell: empty means frame 0 (a one-image file); anything but a whole number ≥ 0 is null. */
+function frameOf(cell: string): number | null {
+  const text = cell.trim();
+  if (text === '') return 0;
+  return /^\d+$/.test(text) && Number.isSafeInteger(Number(text)) ? Number(text) : null;
 }
 
 /** Finds a present image by a path absolute or relative to any root (innermost root first). */

@@ -141,10 +141,17 @@ export class DerivativeQueue {
     if (this.closed || !this.db.open) return;
     const row = this.db
       .prepare(
-        "SELECT root_id, rel_path, frame, hash, derived FROM images WHERE id = ? AND status = 'ok' AND missing = 0",
+        "SELECT root_id, rel_path, frame, frames, hash, derived FROM images WHERE id = ? AND status = 'ok' AND missing = 0",
       )
       .get(imageId) as
-      | { root_id: number; rel_path: string; frame: number; hash: string | null; derived: number }
+      | {
+          root_id: number;
+          rel_path: string;
+          frame: number;
+          frames: number | null;
+          hash: string | null;
+          derived: number;
+        }
       | undefined;
     if (!row?.hash) return;
     const paths = derivativePaths(this.cacheDir, row.hash);
@@ -159,7 +166,7 @@ export class DerivativeQueue {
       path.join(root, ...row.rel_path.split('/')),
       paths.thumb,
       paths.input,
-      { roots: [root], frame: row.frame },
+      { roots: [root], frame: row.frame, frames: row.frames },
     );
     if (this.closed || !this.db.open) return;
     if (result.ok) this.markDerived(imageId);

@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FailOnOptions, Metadata } from 'sharp';
 import { classifyOpenError, headerProblem } from './image-formats';
-import { readFileSafe } from '../util/safe-fs';
 import { DicomUnsupportedError } from './dicom';
-import { imageSource, sharpOf, type ImageSource } from './image-source';
+import { frameSource, readFrameFile } from './frame-file-cache';
+import { sharpOf, type ImageSource } from './image-source';
 import {
   DEFAULT_INPUT_GEOMETRY,
   networkPixels,
@@ -23,6 +23,8 @@ export interface DerivativeOptions {
   roots?: readonly string[];
   /** Which frame of a multi-frame file; default 0. */
   frame?: number;
+  /** How many frames the file has, when more than one: its bytes and parse serve every frame. */
+  frames?: number | null;
 }
 
 export type DerivativeResult =
@@ -57,7 +59,8 @@ export async function renderDerivatives(
 
   let buf: Buffer;
   try {
-    buf = await readFileSafe(absPath, { roots: opts.roots, maxBytes: MAX_IMAGE_BYTES });
+    const options = { roots: opts.roots, maxBytes: MAX_IMAGE_BYTES };
+    buf = await readFrameFile(absPath, options, (opts.frames ?? 1) > 1);
   } catch (err) {
     return { ok: false, ...refusal(err) };
   }
@@ -66,7 +69,7 @@ export async function renderDerivatives(
   let meta: Metadata;
   let source: ImageSource;
   try {
-    source = await imageSource(buf, opts.frame);
+    source = await frameSource(buf, opts.frame ?? 0);
   } catch (err) {
     const status = err instanceof DicomUnsupportedError ? 'unsupported' : 'broken';
     return { ok: false, status, error: `DICOM: ${errorMessage(err)}` };

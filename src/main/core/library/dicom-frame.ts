@@ -17,7 +17,8 @@ import {
 import { mayBeDicomPath } from './image-formats';
 import { MAX_IMAGE_BYTES } from './probe';
 
-const { DicomDict, DicomMessage, DicomMetaDictionary } = dcmjs.data;
+// dcmjs is reached only inside the functions that use it, so a build that takes frameCount
+// alone (predict.mjs) drops the import.
 
 interface RawElement {
   vr: string;
@@ -46,13 +47,16 @@ const TAG = {
 export async function singleFrameDicom(bytes: Buffer, frame: number): Promise<Buffer> {
   await decodersReady();
   let buffer = toArrayBuffer(bytes);
-  const syntax = first(DicomMessage.readFile(buffer).meta as RawDict, TAG.transferSyntax);
+  const syntax = first(
+    dcmjs.data.DicomMessage.readFile(buffer).meta as RawDict,
+    TAG.transferSyntax,
+  );
   if (syntax !== EXPLICIT_LE) {
     const transcoder = new Transcoder(buffer);
     transcoder.transcode(EXPLICIT_LE);
     buffer = transcoder.getDicomPart10();
   }
-  const file = DicomMessage.readFile(buffer);
+  const file = dcmjs.data.DicomMessage.readFile(buffer);
   const meta = file.meta as RawDict;
   const dict = file.dict as RawDict;
   const count = Number(first(dict, TAG.frames) ?? 1);
@@ -72,10 +76,10 @@ export async function singleFrameDicom(bytes: Buffer, frame: number): Promise<Bu
   set(dict, TAG.frames, ['1']);
   const groups = dict[TAG.perFrameGroups]?.Value;
   if (groups && groups[frame] !== undefined) set(dict, TAG.perFrameGroups, [groups[frame]]);
-  const uid = DicomMetaDictionary.uid();
+  const uid = dcmjs.data.DicomMetaDictionary.uid();
   set(dict, TAG.sopInstance, [uid]);
   set(meta, TAG.mediaSopInstance, [uid]);
-  const out = new DicomDict(meta);
+  const out = new dcmjs.data.DicomDict(meta);
   out.dict = dict;
   return Buffer.from(out.write());
 }

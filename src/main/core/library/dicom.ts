@@ -212,8 +212,17 @@ export function readDicomFacts(bytes: Buffer): DicomFacts {
  * image the way a min–max window does.
  */
 export async function decodeDicom(bytes: Buffer, frame = 0): Promise<DicomPixels> {
+  return renderDicomFrame(await parseDicom(bytes), frame);
+}
+
+/** A DICOM parsed for rendering (decoders loaded, RLE transcoded), for several frames of one file. */
+export async function parseDicom(bytes: Buffer): Promise<Imaging.DicomImage> {
   await decodersReady();
-  const image = openImage(uncompressedRle(bytes));
+  return openImage(uncompressedRle(bytes));
+}
+
+/** One frame of a parsed DICOM as 8-bit RGBA, windowed as `decodeDicom` says. */
+export function renderDicomFrame(image: Imaging.DicomImage, frame: number): DicomPixels {
   const elements = image.getElements();
   const hasWindow = elements['WindowCenter'] !== undefined && elements['WindowWidth'] !== undefined;
   let rendered = image.render({ frame, calculateHistograms: !hasWindow, renderOverlays: false });

@@ -16,7 +16,8 @@ import { decide } from '../../../../../src/shared/decision';
 import { dicomBytes, PYDICOM_DIR, writeBytes } from '../../../../helpers/dicom-fixtures';
 import { makeTestService, jobFinished as finished } from '../../../../helpers/service';
 import { writeTinyCnn } from '../../../../helpers/tiny-models';
-import type { JobInfo } from '../../../../../src/shared/types';
+import type { JobInfo, PredictInput } from '../../../../../src/shared/types';
+import { predictInputs } from '../../../../../src/main/core/export/manifest';
 
 const run = promisify(execFile);
 const REPO = path.resolve(__dirname, '../../../../..');
@@ -169,7 +170,7 @@ describe('one preprocessing path', () => {
     for (const [kind, diff] of worst) expect(diff, kind).toBeLessThanOrEqual(1e-3);
   }, 120_000);
 
-  it('reads a DICOM as the same pixels as a PNG of them, and predict.mjs reads DICOM as ocellus predict does', async () => {
+  it('reads a DICOM as the same pixels as a PNG of them, and predict.mjs reads DICOM (a row per frame) as ocellus predict does', async () => {
     const dir = path.join(t.dir, 'dicom-vs-png');
     const px = pattern(160, 120, 'red', 5);
     const png = path.join(dir, 'red.png');
@@ -194,16 +195,28 @@ describe('one preprocessing path', () => {
       env: { ...process.env, NODE_PATH: path.join(REPO, 'node_modules') },
     });
     const [header, ...rows] = parseCsv(stdout);
-    const files = rows.map((r) => r[0] ?? '');
+    // A frame column, since one file has two frames: one row per frame, as ocellus predict lists them.
+    expect(header?.slice(0, 3)).toEqual(['path', 'frame', 'label']);
+    const inputs: PredictInput[] = rows.map((r) =>
+      r[1] === '' ? (r[0] ?? '') : { path: r[0] ?? '', frame: Number(r[1]) },
+    );
+    const files = [...new Set(rows.map((r) => r[0] ?? ''))];
+    expect(inputs).toEqual((await Promise.all(files.map((f) => predictInputs(f)))).flat());
     expect(files).toContain(path.join(dir, 'MR_RLE'));
-    expect(files).toContain(path.join(dir, 'SC_rgb_rle_2frame.dcm'));
+    const cine = path.join(dir, 'SC_rgb_rle_2frame.dcm');
+    expect(inputs).toContainEqual({ path: cine, frame: 0 });
+    expect(inputs).toContainEqual({ path: cine, frame: 1 });
     const predictor = await bundlePredictor(bundle);
     try {
-      const app = await predictor.predict(files);
+      const app = await predictor.predict(inputs);
+      // The two frames differ, so a row per frame is not one prediction twice.
+      const cineRows = app.filter((r) => r.path === cine);
+      expect(cineRows.map((r) => r.frame)).toEqual([0, 1]);
+      expect(cineRows[0]?.probabilities).not.toEqual(cineRows[1]?.probabilities);
       expect(app.find((r) => r.path === dcm)?.probabilities).toEqual(
         app.find((r) => r.path === png)?.probabilities,
       );
-      const classes = header?.slice(3, -1) ?? [];
+      const classes = header?.slice(4, -1) ?? [];
       let maxDiff = 0;
       app.forEach((e, i) => {
         const row = rows[i] ?? [];
@@ -215,9 +228,9 @@ describe('one preprocessing path', () => {
           return;
         }
         expect(row.at(-1), name).toBe('');
-        expect(row[1], name).toBe(e.label);
+        expect(row[2], name).toBe(e.label);
         classes.forEach((_, c) => {
-          maxDiff = Math.max(maxDiff, Math.abs((e.probabilities?.[c] ?? 0) - Number(row[3 + c])));
+          maxDiff = Math.max(maxDiff, Math.abs((e.probabilities?.[c] ?? 0) - Number(row[4 + c])));
         });
       });
       expect(maxDiff).toBeLessThan(1e-4);
