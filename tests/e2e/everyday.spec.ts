@@ -108,7 +108,8 @@ test('runs are named by title, mode, base and date in every picker; a stale run 
   page,
   workDir,
 }) => {
-  test.setTimeout(150_000);
+  // Three training runs (one with 5-fold cross-validation) on a shared 2-core machine.
+  test.setTimeout(300_000);
   await trainedProject(workDir, {
     photos: namedPhotos,
     moreRuns: [['--epochs', '5', '--title', 'short run']],
