@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
+import { seededRandom } from '../../src/main/core/util/rng';
 
 /** The two kinds of object the scenes hold. */
 export type SceneKind = 'disc' | 'square';
@@ -14,18 +15,6 @@ export interface Scene {
 const W = 192;
 const H = 128;
 const SIZE = 40;
-
-/** A small seeded generator (mulberry32), so the scenes are the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** An earthy noisy background, different per scene. */
 function background(random: () => number): Buffer {
@@ -59,7 +48,7 @@ function objectSvg(kind: SceneKind, random: () => number): Buffer {
  */
 export async function writeBoxScenes(dir: string, count: number, seed = 7): Promise<Scene[]> {
   fs.mkdirSync(dir, { recursive: true });
-  const random = rng(seed);
+  const random = seededRandom(seed);
   const scenes: Scene[] = [];
   for (let i = 0; i < count; i++) {
     const kinds: SceneKind[] =

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { RunLabelState, RunSummary } from '../../../shared/types';
 import { detectionById, labelledBoxes, type LabelledBox } from '../detect/detection-store';
 import { cropEmbeddingHash, readEmbedding, type EmbedModel } from '../ml/embedder';
-import { predictHead, type HeadWeights } from '../model/head';
+import { withHeadProbabilities, type HeadWeights } from '../model/head';
 import { currentImages } from '../train/run-labels';
 import { readRunDataset, type RunLabels } from '../train/run-store';
 import type { PredictedImage, ValidationPredictions } from './run-evaluation';
@@ -69,13 +69,9 @@ export function predictBoxValidation(
       vector,
     });
   }
-  const k = head.classes;
-  const x = new Float32Array(kept.length * head.dim);
-  kept.forEach((kv, i) => x.set(kv.vector, i * head.dim));
-  const probs = kept.length > 0 ? predictHead(head, x) : new Float32Array(0);
   return {
     run,
-    items: kept.map((kv, i) => ({ ...kv.item, probs: probs.slice(i * k, (i + 1) * k) })),
+    items: withHeadProbabilities(head, kept),
     excluded,
     labels: boxLabelState(db, labels, new Set(validation), boxes),
   };

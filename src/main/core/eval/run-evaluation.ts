@@ -8,7 +8,7 @@ import type {
   RunSummary,
 } from '../../../shared/types';
 import { readEmbedding, type EmbedModel } from '../ml/embedder';
-import { predictHead, type HeadWeights } from '../model/head';
+import { withHeadProbabilities, type HeadWeights } from '../model/head';
 import { evaluationFigures } from './report';
 import { classNames, currentClassIndex, currentImages, runLabelState } from '../train/run-labels';
 import { readRunDataset } from '../train/run-store';
@@ -91,13 +91,9 @@ export function predictValidation(
       vector,
     });
   }
-  const k = head.classes;
-  const x = new Float32Array(kept.length * head.dim);
-  kept.forEach((kv, i) => x.set(kv.vector, i * head.dim));
-  const probs = kept.length > 0 ? predictHead(head, x) : new Float32Array(0);
   return {
     run,
-    items: kept.map((kv, i) => ({ ...kv.item, probs: probs.slice(i * k, (i + 1) * k) })),
+    items: withHeadProbabilities(head, kept),
     excluded,
     labels: runLabelState(db, run.id, run.classes),
   };

@@ -32,3 +32,15 @@ export function predictHead(weights: HeadWeights, x: Float32Array): Float32Array
     return tf.softmax(logits).dataSync() as Float32Array;
   });
 }
+
+/** Runs the head over every item's vector in one batch and returns the items with their probabilities. */
+export function withHeadProbabilities<T extends object>(
+  weights: HeadWeights,
+  kept: readonly { item: T; vector: Float32Array }[],
+): (T & { probs: Float32Array })[] {
+  const k = weights.classes;
+  const x = new Float32Array(kept.length * weights.dim);
+  kept.forEach((kv, i) => x.set(kv.vector, i * weights.dim));
+  const probs = kept.length > 0 ? predictHead(weights, x) : new Float32Array(0);
+  return kept.map((kv, i) => ({ ...kv.item, probs: probs.slice(i * k, (i + 1) * k) }));
+}
