@@ -75,6 +75,18 @@ export async function buildData(
   trainSet = TRAIN_SET,
 ) {
   const tests = testSetsFor(trainSet);
+  // Rendering skips files already there, so a folder rendered for another training artist
+  // would silently train on that artist's drawings: refuse it.
+  const marker = path.join(dir, 'train-set.txt');
+  const before = fs.existsSync(marker) ? fs.readFileSync(marker, 'utf8').trim() : null;
+  if (before === null && fs.existsSync(path.join(dir, 'train'))) {
+    throw new Error(`${dir} holds training images of an unknown artist: use another --data`);
+  }
+  if (before !== null && before !== trainSet) {
+    throw new Error(`${dir} was rendered for --train-set ${before}, not ${trainSet}`);
+  }
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(marker, `${trainSet}\n`);
   const sets = Object.fromEntries(ARTISTS.map((s) => [s, iconSet(s)] as const));
   const cats = categories(TRAIN_SET);
   const random = rng(2026);

@@ -31,7 +31,8 @@ export interface TrainConfig {
   viewsPerImage: number;
   /**
    * After the epochs are chosen on the validation split, train the released model again on
-   * every labelled image for that many epochs. 'auto': below REFIT_AUTO_LIMIT images.
+   * every labelled image for that many epochs. 'auto': below REFIT_AUTO_LIMIT images in
+   * feature mode; fine-tuning refits only when 'always'.
    */
   refit: 'auto' | 'always' | 'never';
   /** k-fold cross-validation of the estimate (feature mode): 0 = auto (5 below 1,000 images), 1 = off. */

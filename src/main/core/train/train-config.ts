@@ -51,7 +51,7 @@ export const TRAIN_HELP: Record<keyof TrainConfig, string> = {
   viewsPerImage:
     'Augmented versions kept per training image (the first is the image itself; 1 = none). Feature mode embeds each once.',
   refit:
-    'After choosing the epochs on the validation split, train the released model again on every labelled image ("auto": below 3,000 images). The validation figures remain the estimate.',
+    'After choosing the epochs on the validation split, train the released model again on every labelled image ("auto": below 3,000 images in feature mode; fine-tuning refits only with "always"). The validation figures remain the estimate.',
   crossValidation:
     'Feature mode: k-fold cross-validation gives the estimate with its spread (0 = 5 folds below 1,000 images, 1 = off).',
   unit: '"image" learns from labelled images; "box" from the labelled boxes of images (their crops, with a margin), and predicts per box.',

@@ -26,10 +26,10 @@ import {
 } from './cached-activations';
 import { trainFinetune, type BatchSource, type FeatureNet } from './finetune-loop';
 import { saveFinetuneWeights } from './finetune-weights';
-import { buildFullNet } from './full-net';
-import { buildTopNet, planCut, type CutPlan } from './top-net';
-import { warmUpHead } from './warm-up';
-import type { HeadWeights } from '../../model/head';
+import { buildFullNet, layerWeights, type FullNet } from './full-net';
+import { buildTopNet, planCut, type CutPlan, type TopWeights } from './top-net';
+import { warmUpHead, type WarmHead } from './warm-up';
+import { refitCached, refitFull, type Released } from './refit';
 
 export interface FinetuneDeps {
   db: Database.Database;
@@ -126,8 +126,10 @@ export async function runFinetune(
     const splitOf = (items: LabelledImage[]) =>
       splitTrainValidation(items, config.validationFraction, config.seed, set.classes.length);
     const image = (id: number) => files.get(id) as SourceImage;
-    // Refit trains the top again on every label, validation images' augmented views included.
-    const refit = config.refit === 'always' && loaded.cut !== null;
+    // Refit trains again on every label (validation images' augmented views included). Only
+    // when asked: 'auto' does not refit fine-tuning until bench:accuracy shows it pays.
+    const refit = config.refit === 'always';
+    let full: { net: FullNet; initial: TopWeights } | null = null;
     if (loaded.cut) {
       const cut = loaded.cut;
       cache = ActivationCache.open(
@@ -172,7 +174,10 @@ export async function runFinetune(
       );
     } else {
       split = splitOf(usable);
-      net = buildFullNet(base, featureLayer, config.unfreezeLayers);
+      const fullNet = buildFullNet(base, featureLayer, config.unfreezeLayers);
+      net = fullNet;
+      // The base's own weights of the layers that train, for the refit to start from.
+      if (refit) full = { net: fullNet, initial: layerWeights(base, fullNet.trainable) };
       source = imageSource(
         deps.model.preprocessing,
         config.augmentation,
@@ -196,7 +201,7 @@ export async function runFinetune(
       labels: usable.map((u) => [u.id, u.label]),
     });
     const featureDim = Number(base.getLayer(featureLayer).outputShape.slice(-1)[0]);
-    let warmHead: HeadWeights | undefined;
+    let warmHead: WarmHead | undefined;
     if (!loaded.cut && config.warmupEpochs > 0) {
       ctx.phase(`Warming up the head on the frozen network's features (${backend})`, usable.length);
       warmHead = await warmUpHead(
@@ -229,7 +234,7 @@ export async function runFinetune(
         classes: k,
         yTrain: labels(split.train),
         yVal: labels(split.validation),
-        head: warmHead,
+        head: warmHead?.weights,
       },
       {
         ...config,
@@ -241,31 +246,20 @@ export async function runFinetune(
       progressHooks(ctx, runId, runs, batchesPerEpoch, deps.onProgress),
     );
     const epochs = Math.max(1, result.bestEpoch);
-    let released = { head: result.head, top: result.top };
+    let released: Released = { head: result.head, top: result.top };
     let refitImages: number | null = null;
-    if (refit && loaded.cut && cache && !result.cancelled && !ctx.signal.aborted) {
+    if (refit && split.validation.length > 0 && !result.cancelled && !ctx.signal.aborted) {
       const all = usable.map((u) => u.id);
-      const fresh = buildTopNet(base, loaded.cut, featureLayer);
-      try {
-        ctx.phase(`Refitting on all ${all.length} labelled images for ${epochs} epochs`, 1);
-        const r = await trainFinetune(
-          fresh,
-          cachedSource(
-            cache,
-            all.map((id) => image(id).hash),
-            [],
-            config.viewsPerImage,
-            config.seed,
-          ),
-          { featureDim, classes: k, yTrain: labels(all), yVal: new Int32Array(0) },
-          { ...config, epochs, patience: 0, fixedEpochs: true },
-          { shouldStop: () => ctx.signal.aborted },
-        );
-        ctx.throwIfCancelled();
-        released = { head: r.head, top: r.top };
+      const every = { images: all.map(image), labels: labels(all), featureDim, classes: k, epochs };
+      ctx.phase(`Refitting on all ${all.length} labelled images for ${epochs} epochs`, 1);
+      if (loaded.cut && cache) {
+        const part = { base, cut: loaded.cut, featureLayer, cache };
+        released = await refitCached(ctx, part, every, config);
         refitImages = all.length;
-      } finally {
-        fresh.dispose();
+      } else if (full) {
+        const part = { base, ...full, spec: deps.model.preprocessing };
+        released = await refitFull(ctx, part, every, config, warmHead?.epochs ?? 0);
+        refitImages = all.length;
       }
     }
     const keep = result.bestEpoch > 0;
@@ -289,8 +283,6 @@ export async function runFinetune(
       : [
           `The validation split (${nVal} images for ${k} classes) is too small to choose an epoch by its loss: trained the ${config.epochs} epochs asked for.`,
         ];
-    if (config.refit === 'always' && !loaded.cut)
-      notes.push('Not refit on every label: the full-network path trains once.');
     const outcome = {
       bestEpoch: result.bestEpoch || undefined,
       head: keep ? released.head : undefined,

@@ -34,11 +34,18 @@ async function features(
   return out;
 }
 
+/** A warmed-up head and the epochs it trained (what a refit repeats on every label). */
+export interface WarmHead {
+  weights: HeadWeights;
+  epochs: number;
+}
+
 /**
  * The full-network path's warm-up: the head trains on the frozen network's features of the
  * plain images, computed in one pass, exactly as in feature mode (early stopping included),
  * instead of over whole-network passes that would each cost as much as a tuning epoch. The
- * tuning epochs then start from a head that already fits.
+ * tuning epochs then start from a head that already fits. Without validation images (a
+ * refit) it trains the `cfg.epochs` asked for.
  */
 export async function warmUpHead(
   ctx: JobContext,
@@ -48,15 +55,18 @@ export async function warmUpHead(
   dim: number,
   classes: number,
   cfg: HeadConfig,
-): Promise<HeadWeights> {
+): Promise<WarmHead> {
   const done = { n: 0 };
   const xTrain = await features(ctx, net, spec, sets.train, dim, done);
   const xVal = await features(ctx, net, spec, sets.val, dim, done);
+  const fixed = sets.val.length === 0;
   const result = await trainHead(
     { dim, classes, xTrain, yTrain: sets.yTrain, xVal, yVal: sets.yVal },
-    { ...cfg, patience: cfg.patience > 0 ? cfg.patience : 5 },
+    fixed
+      ? { ...cfg, patience: 0, fixedEpochs: true }
+      : { ...cfg, patience: cfg.patience > 0 ? cfg.patience : 5 },
     { shouldStop: () => ctx.signal.aborted },
   );
   ctx.throwIfCancelled();
-  return result.weights;
+  return { weights: result.weights, epochs: Math.max(1, result.bestEpoch) };
 }

@@ -115,6 +115,8 @@ describe('full-network fine-tuning on the native backend', () => {
     const tuned = await t.service.api.train.run(started.id);
     expect(tuned.status).toBe('done');
     expect(tuned.backend).toBe('tensorflow');
+    // 'auto' does not refit fine-tuning: the released network is the one validated.
+    expect(tuned.estimate?.refit).toBeNull();
     const featureAcc = featureRun.best?.valAccuracy ?? 1;
     const tunedAcc = tuned.best?.valAccuracy ?? 0;
     expect(featureAcc).toBeLessThan(0.9);
@@ -165,6 +167,38 @@ describe('full-network fine-tuning on the native backend', () => {
     expect(got).toHaveLength(4);
     got.forEach((p, i) => expect(Math.abs(p - (expected[i] ?? NaN))).toBeLessThan(1e-4));
   }, 1_800_000);
+
+  it('refit: the released network trains again on every label for the chosen epochs', async (ctx) => {
+    ctx.skip(!native.available, native.reason);
+    const phases: string[] = [];
+    const off = t.service.bus.on('job:updated', (j) => {
+      if (j.detail && phases.at(-1) !== j.detail) phases.push(j.detail);
+    });
+    const config = finetune({ refit: 'always', epochs: 1, warmupEpochs: 1, unfreezeLayers: 4 });
+    const started = await t.service.api.train.start(config);
+    const job = await finished(t.service, started.jobId);
+    off();
+    expect(job.error ?? null).toBeNull();
+    const run = await t.service.api.train.run(started.id);
+    expect(run.status).toBe('done');
+    expect(run.counts.validation).toBeGreaterThan(0);
+    // The tuning phase saw the training side only; the refit saw all 72 labelled images.
+    expect(phases.join('\n')).toMatch(
+      `Fine-tuning the top of the base on ${run.counts.train} images`,
+    );
+    expect(run.estimate?.epochs).toBe(1);
+    expect(run.estimate?.refit).toEqual({ images: 72, epochs: 1 });
+    expect(phases.join('\n')).toMatch('Refitting on all 72 labelled images for 1 epochs');
+    // Released and estimate heads differ; evaluation keeps the figure of the validated one.
+    const db = new Database(projectPath, { readonly: true });
+    const store = new RunStore(db);
+    const released = store.head(started.id);
+    const estimate = store.estimateHead(started.id);
+    db.close();
+    expect(estimate).not.toBeNull();
+    expect(Array.from(released?.w2 ?? [])).not.toEqual(Array.from(estimate?.w2 ?? []));
+    expect(run.best?.valAccuracy).toBeCloseTo(run.estimate?.accuracy ?? NaN, 6);
+  }, 600_000);
 
   it('cancelling during tuning leaves a cancelled run, no further batch', async (ctx) => {
     ctx.skip(!native.available, native.reason);
