@@ -4,7 +4,12 @@ import { OcellusError } from '../../../shared/errors';
 import type { Detection, LabelChange } from '../../../shared/types';
 import { ClassStore } from '../labels/class-store';
 import type { BatchParticipant, LabelStore } from '../labels/label-store';
-import { detectionById, labelledBoxes, updateDetection } from './detection-store';
+import {
+  detectionById,
+  importedClassedBoxes,
+  labelledBoxes,
+  updateDetection,
+} from './detection-store';
 
 interface HistoryRow {
   detection_id: number;
@@ -49,13 +54,7 @@ export function adoptImportedClasses(
   detector: string,
   afterId: number,
 ): { change: LabelChange; boxes: number } {
-  const rows = db
-    .prepare(
-      `SELECT id, class_id FROM detections
-        WHERE detector = ? AND source = 'import' AND id > ? AND class_id IS NOT NULL
-          AND status != 'deleted' ORDER BY id`,
-    )
-    .all(detector, afterId) as { id: number; class_id: number }[];
+  const rows = importedClassedBoxes(db, detector, afterId);
   const description = `Take the classes of ${rows.length} imported box${rows.length === 1 ? '' : 'es'} as labels`;
   const change = labelEach(
     db,
@@ -64,13 +63,6 @@ export function adoptImportedClasses(
     rows.map((r) => ({ boxId: r.id, classId: r.class_id })),
   );
   return { change, boxes: rows.length };
-}
-
-/** The largest box id so far (0 without boxes): what a later import adds lies above it. */
-export function lastBoxId(db: Database.Database): number {
-  return (
-    (db.prepare('SELECT MAX(id) AS id FROM detections').get() as { id: number | null }).id ?? 0
-  );
 }
 
 /** One label batch giving each box its class (confirming it), recorded for undo. */

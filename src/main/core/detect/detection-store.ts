@@ -473,3 +473,25 @@ export function detectionFilterClauses(
     },
   };
 }
+
+/** Imported boxes above `afterId` that carry a class (a results file's classifications), oldest first. */
+export function importedClassedBoxes(
+  db: Database.Database,
+  detector: string,
+  afterId: number,
+): { id: number; class_id: number }[] {
+  return db
+    .prepare(
+      `SELECT id, class_id FROM detections
+        WHERE detector = ? AND source = 'import' AND id > ? AND class_id IS NOT NULL
+          AND status != 'deleted' ORDER BY id`,
+    )
+    .all(detector, afterId) as { id: number; class_id: number }[];
+}
+
+/** The largest box id so far (0 without boxes): what a later import adds lies above it. */
+export function lastBoxId(db: Database.Database): number {
+  return (
+    (db.prepare('SELECT MAX(id) AS id FROM detections').get() as { id: number | null }).id ?? 0
+  );
+}

@@ -22,6 +22,7 @@ import {
   imagePaths,
   imageTops,
   pageDetections,
+  lastBoxId,
   readableContents,
   updateDetection,
   setStatic,
@@ -38,7 +39,6 @@ import {
   adoptImportedClasses,
   boxLabelParticipant,
   labelBoxes,
-  lastBoxId,
   uncertainBoxes,
 } from '../detect/box-labels';
 import { writeFileAtomic } from '../util/fs-atomic';
