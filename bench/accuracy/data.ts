@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
+import { seededRandom } from '../../src/main/core/util/rng';
 
 export const CATEGORIES = [
   'Activities',
@@ -51,18 +52,6 @@ export async function render(set: IconSet, icon: string, file: string): Promise<
   await sharp(Buffer.from(svg)).png().toFile(file);
 }
 
-/** A small seeded PRNG (mulberry32) for picking emoji. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Renders the data set once: train/<class>/<emoji>.png by `trainSet` and
  * <test set>/<class>/<emoji>.png by each other artist. The emoji picked do not depend on
@@ -89,7 +78,7 @@ export async function buildData(
   fs.writeFileSync(marker, `${trainSet}\n`);
   const sets = Object.fromEntries(ARTISTS.map((s) => [s, iconSet(s)] as const));
   const cats = categories(TRAIN_SET);
-  const random = rng(2026);
+  const random = seededRandom(2026);
   const classes = CATEGORIES.map((c) => c.split(' ')[0]?.toLowerCase() ?? c);
   for (const [ci, category] of CATEGORIES.entries()) {
     const names = (cats[category] ?? [])
