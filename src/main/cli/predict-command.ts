@@ -12,6 +12,7 @@ import {
 } from '../../shared/predictions-csv';
 import type { ImagePrediction, PredictSource, ShardSpec } from '../../shared/types';
 import { shardFileName } from '../core/cluster/slurm-script';
+import { writeNewFileWith } from '../core/util/fs-atomic';
 import type { OcellusService } from '../core/service';
 import type { CliIo } from './cli-io';
 import { openToRead } from './open-project';
@@ -49,7 +50,13 @@ export async function predict(service: OcellusService, args: string[], io: CliIo
     return localShards(args, positiveInt(values['local-shards'], '--local-shards'), io);
   }
   const from = await sourceOf(service, source, values.run);
-  if (manifest === undefined) return predictFiles(service, from, inputs, values, batchSize, io);
+  if (manifest === undefined) {
+    const run = (write: (text: string) => void) =>
+      predictFiles(service, from, inputs, { ...values, write }, batchSize, io);
+    // A new file, published whole at the end: an existing one is refused, never replaced.
+    if (values.out === undefined) return run((text) => io.stdout(text));
+    return writeNewFileWith(path.resolve(values.out), (file) => run((text) => file.write(text)));
+  }
   if (!values.out) throw new OcellusError('INVALID_ARGUMENT', USAGE);
   const shard = values.shard === undefined ? undefined : parseShard(values.shard);
   const tty = process.stderr.isTTY === true;
@@ -106,15 +113,14 @@ async function predictFiles(
   service: OcellusService,
   from: PredictSource,
   inputs: string[],
-  values: { out?: string; json?: boolean },
+  values: { json?: boolean; write: (text: string) => void },
   batchSize: number,
   io: CliIo,
 ): Promise<number> {
   const predictor = await service.api.predict.open(from);
   const { classes } = predictor;
   const files = await service.api.predict.files(inputs.map((p) => path.resolve(p)));
-  const fd = values.out ? fs.openSync(values.out, 'w') : null;
-  const out = (text: string) => (fd === null ? io.stdout(text) : fs.writeSync(fd, text));
+  const out = values.write;
   const tty = process.stderr.isTTY === true;
   const started = Date.now();
   const all: ImagePrediction[] = [];
@@ -168,7 +174,6 @@ async function predictFiles(
         2,
       )}\n`,
     );
-  if (fd !== null) fs.closeSync(fd);
   const seconds = (Date.now() - started) / 1000;
   io.stderr(
     `${tty ? '\r\x1b[K' : ''}${files.length} images in ${seconds.toFixed(1)} s (${(files.length / Math.max(seconds, 1e-3)).toFixed(1)} images/s)${errors ? `, ${errors} unreadable` : ''}, on ${predictor.engine === 'onnx' ? 'ONNX Runtime' : 'TF.js'}\n`,

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { OcellusError } from '../../../shared/errors';
+import { writeNewFile } from '../util/fs-atomic';
 
 /** What `ocellus cluster slurm` writes a job array for. */
 export interface SlurmPlan {
@@ -109,14 +110,14 @@ export function mergeScript(plan: SlurmPlan): string {
   ].join('\n');
 }
 
-/** Writes both scripts (and the logs folder) into the plan's output folder. */
+/** Writes both scripts (and the logs folder) into the plan's output folder; never replaces one. */
 export function writeSlurmScripts(plan: SlurmPlan): SlurmScripts {
   if (!Number.isSafeInteger(plan.shards) || plan.shards < 1)
     throw new OcellusError('INVALID_ARGUMENT', '--shards must be a whole number ≥ 1');
   const out = path.resolve(plan.out);
   fs.mkdirSync(path.join(out, 'logs'), { recursive: true });
   const scripts = { array: path.join(out, 'predict-array.sh'), merge: path.join(out, 'merge.sh') };
-  fs.writeFileSync(scripts.array, arrayScript(plan), { mode: 0o755 });
-  fs.writeFileSync(scripts.merge, mergeScript(plan), { mode: 0o755 });
+  writeNewFile(scripts.array, arrayScript(plan), 0o755);
+  writeNewFile(scripts.merge, mergeScript(plan), 0o755);
   return scripts;
 }

@@ -5,6 +5,7 @@ import { OcellusError } from '../../../shared/errors';
 import { detectorFileOptions, folderDetector, type DetectorSpec } from '../detect/detector-spec';
 import { PAD_GREY } from '../detect/letterbox';
 import { readFileSafe } from '../util/safe-fs';
+import { writeFileAtomic } from '../util/fs-atomic';
 
 /** The bundle's folder holding the detector: its model files and detector.json. */
 export const BUNDLE_DETECTOR_DIR = 'detector';
@@ -115,11 +116,12 @@ export async function addBundleDetector(
     ],
     rows: 'one per box (path, box_x, box_y, box_w, box_h normalised to the image, detection, detection_confidence, then the classifier columns); an image with no box at the threshold gets one row with detection "empty"',
   };
-  fs.writeFileSync(pre, `${JSON.stringify(json, null, 2)}\n`);
+  // Both files were written by this export: replaced by rename, never written through.
+  writeFileAtomic(pre, `${JSON.stringify(json, null, 2)}\n`);
   const card = path.join(out, 'MODEL_CARD.md');
-  fs.appendFileSync(
+  writeFileAtomic(
     card,
-    `
+    `${fs.readFileSync(card, 'utf8')}
 ## Detector (detect → crop → classify)
 
 This bundle detects first: **${d.name}** (\`${d.id}\`, licence: ${d.licence}), in \`${BUNDLE_DETECTOR_DIR}/\`.

@@ -20,6 +20,7 @@ import { modelCard } from './model-card';
 import { zipFolder } from './zip';
 import { bundleLabels } from './decision-rule';
 import { checklistItems, checklistSection } from './reporting-checklist';
+import { writeNewFile } from '../util/fs-atomic';
 
 /** Why an ONNX base's bundle has no TF.js parts. */
 export const NO_TFJS_REASON =
@@ -75,7 +76,7 @@ export async function writeOnnxBaseBundle(job: JobContext, d: BundleDeps): Promi
     );
   }
   fs.mkdirSync(d.out, { recursive: true });
-  fs.writeFileSync(path.join(d.out, ONNX_FILE), bytes);
+  writeNewFile(path.join(d.out, ONNX_FILE), bytes);
   const onnx: OnnxBundleInfo = {
     file: ONNX_FILE,
     input: io.input,
@@ -86,7 +87,7 @@ export async function writeOnnxBaseBundle(job: JobContext, d: BundleDeps): Promi
     maxAbsDiffFromTfjs: diff,
   };
   job.progress(1);
-  const write = (name: string, text: string) => fs.writeFileSync(path.join(d.out, name), text);
+  const write = (name: string, text: string) => writeNewFile(path.join(d.out, name), text);
   const json = (name: string, value: unknown) => write(name, `${JSON.stringify(value, null, 2)}\n`);
   json('labels.json', bundleLabels(d.db, d.run));
   json('preprocessing.json', {

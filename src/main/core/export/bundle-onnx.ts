@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
@@ -9,6 +8,7 @@ import { OPSET } from '../ml/onnx/onnx-graph';
 import { compareWithTfjs, verificationInputs, VERIFY_TOLERANCE } from '../ml/onnx/verify';
 import type { HeadWeights } from '../model/head';
 import { loadBase, type TrainedParts } from './bundle-model';
+import { writeNewFile } from '../util/fs-atomic';
 
 export const ONNX_FILE = 'model.onnx';
 
@@ -57,7 +57,7 @@ export async function writeOnnxClassifier(
         reason: `ONNX Runtime and TF.js disagreed by ${diff} (limit ${VERIFY_TOLERANCE})`,
       };
     }
-    fs.writeFileSync(path.join(dir, ONNX_FILE), bytes);
+    writeNewFile(path.join(dir, ONNX_FILE), bytes);
     return {
       file: ONNX_FILE,
       input: ONNX_INPUT,

@@ -21,6 +21,7 @@ import { zipFolder } from './zip';
 import type { DetectorSpec } from '../detect/detector-spec';
 import { bundleLabels } from './decision-rule';
 import { checklistItems, checklistSection } from './reporting-checklist';
+import { writeNewFile } from '../util/fs-atomic';
 
 const nodeRequire = createRequire(import.meta.url);
 
@@ -85,7 +86,7 @@ export async function writeBundle(job: JobContext, d: BundleDeps): Promise<Bundl
   classifier.dispose();
   job.progress(1);
 
-  const write = (name: string, text: string) => fs.writeFileSync(path.join(d.out, name), text);
+  const write = (name: string, text: string) => writeNewFile(path.join(d.out, name), text);
   const json = (name: string, value: unknown) => write(name, `${JSON.stringify(value, null, 2)}\n`);
   json('labels.json', bundleLabels(d.db, d.run));
   json('preprocessing.json', preprocessingJson(d.model.preprocessing, d.run.config.tta, onnx));
@@ -134,6 +135,7 @@ export async function writeBundle(job: JobContext, d: BundleDeps): Promise<Bundl
       'tf.min.js',
     ),
     path.join(d.out, 'tf.min.js'),
+    fs.constants.COPYFILE_EXCL,
   );
   // A script, not a fetch: pages opened from file:// may not fetch files beside them.
   write(

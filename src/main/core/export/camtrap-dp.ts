@@ -15,6 +15,7 @@ import {
   type Row,
 } from './camtrap-tables';
 import { cameraName, exportImages, type ExportImage } from './export-data';
+import { writeNewFile } from '../util/fs-atomic';
 
 const VERSION_BASE = 'https://raw.githubusercontent.com/tdwg/camtrap-dp/1.0';
 
@@ -321,7 +322,7 @@ function writePackage(
     temporal: { start: times[0] ?? today, end: times[times.length - 1] ?? today },
     taxonomic: taxa.map((scientificName) => ({ scientificName })),
   };
-  fs.writeFileSync(path.join(outDir, 'datapackage.json'), `${JSON.stringify(pkg, null, 2)}\n`);
+  writeNewFile(path.join(outDir, 'datapackage.json'), `${JSON.stringify(pkg, null, 2)}\n`);
 }
 
 /** "+2", "+02:00", "-0530", "Z" → "+02:00" style; anything else is UTC. */

@@ -1,5 +1,5 @@
-import fs from 'node:fs';
 import { csvLine } from './csv';
+import { writeNewFile } from '../util/fs-atomic';
 
 // Every field of the 1.0 table schemas, in their order: readers match headers by position.
 export const DEPLOYMENT_FIELDS = [
@@ -76,7 +76,7 @@ export type Row = Record<string, string | number | boolean | null | undefined>;
 
 /** Writes a CSV table with every field of its schema, in order. */
 export function writeTable(file: string, fields: readonly string[], rows: readonly Row[]): void {
-  fs.writeFileSync(
+  writeNewFile(
     file,
     [csvLine(fields), ...rows.map((r) => csvLine(fields.map((f) => r[f])))].join(''),
   );

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { csvLine, encodeLabelList, LABEL_SEPARATOR } from '../../../shared/csv';
+import { refuseExisting, writeNewFileWithSync } from '../util/fs-atomic';
 import { cameraName, exportImages } from './export-data';
 
 // One CSV dialect for every file Ocellus writes: formula cells neutralised (shared/csv.ts).
@@ -23,27 +24,27 @@ export const LABEL_CSV_COLUMNS = [
  * Writes `labels.csv`: one row per present image (labelled or not, broken ones included
  * with their status), several labels joined by ';' with their sources and confidences in
  * the same order. When the project has multi-frame files, a `frame` column (from 0; empty
- * for one-image files) follows the path, as in predictions CSVs.
+ * for one-image files) follows the path, as in predictions CSVs. An existing `labels.csv`
+ * is refused (ALREADY_EXISTS), never replaced.
  */
 export function writeLabelsCsv(
   db: Database.Database,
   outDir: string,
   onProgress: (done: number, total: number) => void = () => {},
 ): { file: string; rows: number } {
+  const file = path.join(outDir, 'labels.csv');
+  refuseExisting(file);
   const images = exportImages(db);
   fs.mkdirSync(outDir, { recursive: true });
-  const file = path.join(outDir, 'labels.csv');
-  const tmp = `${file}.partial`;
-  const fd = fs.openSync(tmp, 'w');
-  try {
+  // A full disk mid-way leaves no half-written file to be mistaken for an export.
+  writeNewFileWithSync(file, (out) => {
     const framed = images.some((im) => im.frames !== null);
     const [first, ...rest] = LABEL_CSV_COLUMNS;
-    fs.writeSync(fd, csvLine(framed ? [first, 'frame', ...rest] : LABEL_CSV_COLUMNS));
+    out.write(csvLine(framed ? [first, 'frame', ...rest] : LABEL_CSV_COLUMNS));
     images.forEach((im, i) => {
       const join = (f: (l: (typeof im.labels)[number]) => string) =>
         im.labels.map(f).join(LABEL_SEPARATOR);
-      fs.writeSync(
-        fd,
+      out.write(
         csvLine([
           im.file,
           ...(framed ? [im.frames === null ? '' : im.frame] : []),
@@ -61,14 +62,7 @@ export function writeLabelsCsv(
       );
       if (i % 500 === 0) onProgress(i, images.length);
     });
-  } catch (err) {
-    // A full disk mid-way: no half-written file is left to be mistaken for an export.
-    fs.closeSync(fd);
-    fs.rmSync(tmp, { force: true });
-    throw err;
-  }
-  fs.closeSync(fd);
-  fs.renameSync(tmp, file);
+  });
   onProgress(images.length, images.length);
   return { file, rows: images.length };
 }

@@ -6,6 +6,7 @@ import type { PredictInput, ShardSpec } from '../../../shared/types';
 import { hasDicomPreamble } from '../library/dicom';
 import { frameCount } from '../library/dicom-frame';
 import { isImagePath, mayBeDicomPath } from '../library/image-formats';
+import { writeNewFileWith } from '../util/fs-atomic';
 
 /** One image of a manifest: the path as the manifest says it, and the file it names. */
 export interface ManifestItem {
@@ -88,27 +89,22 @@ export async function countShard(manifest: string, shard?: ShardSpec): Promise<n
   return n;
 }
 
-/** Writes a folder's images as a manifest file (one path per line); returns how many. */
+/** Writes a folder's images as a new manifest file (one path per line); returns how many. */
 export async function writeManifest(dir: string, file: string): Promise<number> {
-  const fd = fs.openSync(`${file}.partial`, 'w');
-  let n = 0;
-  let chunk = '';
-  try {
+  return writeNewFileWith(file, async (out) => {
+    let n = 0;
+    let chunk = '';
     for await (const image of walkImages(path.resolve(dir))) {
       chunk += `${image}\n`;
       n++;
       if (chunk.length > 1 << 16) {
-        fs.writeSync(fd, chunk);
+        out.write(chunk);
         chunk = '';
       }
     }
-    fs.writeSync(fd, chunk);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(`${file}.partial`, file);
-  return n;
+    out.write(chunk);
+    return n;
+  });
 }
 
 /**

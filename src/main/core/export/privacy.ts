@@ -7,6 +7,7 @@ import { MAX_IMAGE_BYTES } from '../library/probe';
 import { readFileSafe } from '../util/safe-fs';
 import { Deidentifier, type DeidentifiedFile } from './deidentify';
 import { stripMetadata } from './strip-metadata';
+import { writeNewFile } from '../util/fs-atomic';
 
 /** One exported file in the privacy log. */
 export interface PrivacyLogEntry {
@@ -99,7 +100,7 @@ export class PrivacyWriter {
       ],
       files: this.entries,
     };
-    fs.writeFileSync(file, `${JSON.stringify(log, null, 2)}\n`);
+    writeNewFile(file, `${JSON.stringify(log, null, 2)}\n`);
     return file;
   }
 }

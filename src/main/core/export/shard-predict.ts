@@ -7,6 +7,7 @@ import type {
   PredictionRecord,
   ShardSpec,
 } from '../../../shared/types';
+import { openForAppend } from '../util/fs-atomic';
 import { countShard, inShard, manifestItems, predictInputs } from './manifest';
 import type { PredictionRow, Predictor } from './predict';
 
@@ -43,15 +44,20 @@ export async function predictManifest(
 ): Promise<ManifestPredictResult> {
   const started = Date.now();
   const total = await countShard(run.manifest, run.shard);
-  const existing = fs.statSync(run.out, { throwIfNoEntry: false });
-  if (existing && existing.size > 0 && !run.resume)
-    throw new OcellusError(
-      'ALREADY_EXISTS',
-      `${run.out} already holds predictions: pass --resume to continue it, or remove it`,
-    );
-  const done = run.resume && existing ? completeRecords(run.out) : { count: 0, lastPath: null };
+  const { fd, existed } = openForAppend(run.out);
+  let done: ReturnType<typeof completeRecords>;
+  try {
+    if (existed && !run.resume && fs.fstatSync(fd).size > 0)
+      throw new OcellusError(
+        'ALREADY_EXISTS',
+        `${run.out} already holds predictions: pass --resume to continue it, or remove it`,
+      );
+    done = existed && run.resume ? completeRecords(fd) : { count: 0, lastPath: null };
+  } catch (err) {
+    fs.closeSync(fd);
+    throw err;
+  }
   const batchSize = Math.max(1, run.batchSize ?? 16);
-  const fd = fs.openSync(run.out, done.count > 0 ? 'a' : 'w');
   let seen = 0;
   let written = 0;
   let errors = 0;
@@ -144,38 +150,33 @@ async function sha256(file: string): Promise<string | null> {
 }
 
 /**
- * Counts the complete records of an output file, cutting a torn last line (a write cut short
+ * Counts the complete records of an output file (open for reading and writing), cutting a torn last line (a write cut short
  * by a kill), and returns the last record's path (and frame). Reads in chunks: bounded memory.
  */
-export function completeRecords(file: string): {
+export function completeRecords(fd: number): {
   count: number;
   lastPath: string | null;
   lastFrame?: number;
 } {
-  const fd = fs.openSync(file, 'r+');
-  try {
-    const size = fs.fstatSync(fd).size;
-    const buf = Buffer.alloc(1 << 20);
-    let count = 0;
-    let lastStart = 0;
-    let prevStart = 0;
-    for (let pos = 0; pos < size;) {
-      const n = fs.readSync(fd, buf, 0, buf.length, pos);
-      if (n <= 0) break;
-      for (let i = buf.indexOf(10, 0); i !== -1 && i < n; i = buf.indexOf(10, i + 1)) {
-        count++;
-        prevStart = lastStart;
-        lastStart = pos + i + 1;
-      }
-      pos += n;
+  const size = fs.fstatSync(fd).size;
+  const buf = Buffer.alloc(1 << 20);
+  let count = 0;
+  let lastStart = 0;
+  let prevStart = 0;
+  for (let pos = 0; pos < size;) {
+    const n = fs.readSync(fd, buf, 0, buf.length, pos);
+    if (n <= 0) break;
+    for (let i = buf.indexOf(10, 0); i !== -1 && i < n; i = buf.indexOf(10, i + 1)) {
+      count++;
+      prevStart = lastStart;
+      lastStart = pos + i + 1;
     }
-    if (lastStart < size) fs.ftruncateSync(fd, lastStart);
-    if (count === 0) return { count: 0, lastPath: null };
-    const line = Buffer.alloc(lastStart - prevStart);
-    fs.readSync(fd, line, 0, line.length, prevStart);
-    const record = JSON.parse(line.toString('utf8')) as PredictionRecord;
-    return { count, lastPath: record.path, lastFrame: record.frame };
-  } finally {
-    fs.closeSync(fd);
+    pos += n;
   }
+  if (lastStart < size) fs.ftruncateSync(fd, lastStart);
+  if (count === 0) return { count: 0, lastPath: null };
+  const line = Buffer.alloc(lastStart - prevStart);
+  fs.readSync(fd, line, 0, line.length, prevStart);
+  const record = JSON.parse(line.toString('utf8')) as PredictionRecord;
+  return { count, lastPath: record.path, lastFrame: record.frame };
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { NewFile } from '../util/fs-atomic';
 
 const CRC_TABLE = (() => {
   const t = new Uint32Array(256);
@@ -31,10 +32,10 @@ function files(dir: string, prefix = ''): { name: string; file: string }[] {
 
 /**
  * Zips a folder (deflate, no ZIP64: a bundle stays far below 4 GB) with entries under
- * `<root>/`, so it unpacks into one folder.
+ * `<root>/`, so it unpacks into one folder. An existing `zipFile` is refused, never replaced.
  */
 export function zipFolder(dir: string, zipFile: string, root = path.basename(dir)): number {
-  const fd = fs.openSync(`${zipFile}.partial`, 'w');
+  const out = new NewFile(zipFile);
   const central: Buffer[] = [];
   let offset = 0;
   const entries = files(dir);
@@ -54,9 +55,9 @@ export function zipFolder(dir: string, zipFile: string, root = path.basename(dir
       local.writeUInt32LE(packed.length, 18);
       local.writeUInt32LE(data.length, 22);
       local.writeUInt16LE(nameBuf.length, 26);
-      fs.writeSync(fd, local);
-      fs.writeSync(fd, nameBuf);
-      fs.writeSync(fd, packed);
+      out.write(local);
+      out.write(nameBuf);
+      out.write(packed);
       const cd = Buffer.alloc(46);
       cd.writeUInt32LE(0x02014b50, 0);
       cd.writeUInt16LE(20, 4);
@@ -72,18 +73,19 @@ export function zipFolder(dir: string, zipFile: string, root = path.basename(dir
       offset += local.length + nameBuf.length + packed.length;
     }
     const cdBuf = Buffer.concat(central);
-    fs.writeSync(fd, cdBuf);
+    out.write(cdBuf);
     const end = Buffer.alloc(22);
     end.writeUInt32LE(0x06054b50, 0);
     end.writeUInt16LE(entries.length, 8);
     end.writeUInt16LE(entries.length, 10);
     end.writeUInt32LE(cdBuf.length, 12);
     end.writeUInt32LE(offset, 16);
-    fs.writeSync(fd, end);
+    out.write(end);
     offset += cdBuf.length + end.length;
-  } finally {
-    fs.closeSync(fd);
+    out.commit();
+  } catch (err) {
+    out.abort();
+    throw err;
   }
-  fs.renameSync(`${zipFile}.partial`, zipFile);
   return offset;
 }

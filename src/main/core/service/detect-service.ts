@@ -41,7 +41,7 @@ import {
   labelBoxes,
   uncertainBoxes,
 } from '../detect/box-labels';
-import { writeFileAtomic } from '../util/fs-atomic';
+import { writeNewFile } from '../util/fs-atomic';
 import { readTextSafe } from '../util/safe-fs';
 import type { Workspace } from './workspace';
 import { requireObject, requirePath } from './validate';
@@ -316,7 +316,7 @@ export function createDetectService(ctx: Workspace): DetectApi {
       const key = required(detector);
       const names = new Map(new ClassStore(db()).list().map((c) => [c.id, c.name]));
       const output = exportMegaDetector(db(), key, roots(), names);
-      writeFileAtomic(target, `${JSON.stringify(output, null, 1)}\n`);
+      writeNewFile(target, `${JSON.stringify(output, null, 1)}\n`);
       const boxes = output.images.reduce((n, i) => n + (i.detections?.length ?? 0), 0);
       return { file: target, detector: key, images: output.images.length, boxes };
     },

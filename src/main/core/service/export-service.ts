@@ -22,6 +22,7 @@ import { PrivacyWriter } from '../export/privacy';
 import { LabelStore } from '../labels/label-store';
 import { applyLabelsCsv, readLabelsCsv } from '../export/label-import';
 import { prepareEmptyDir } from '../export/out-dir';
+import { refuseExisting } from '../util/fs-atomic';
 import { modelFormat } from '../ml/model-io';
 import type { JobContext } from '../jobs/job-registry';
 import { RunStore } from '../train/run-store';
@@ -103,7 +104,7 @@ export function createExportService(ctx: Workspace): ExportApi {
       if (format !== 'csv') prepareEmptyDir(out);
       else if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) {
         throw new OcellusError('ALREADY_EXISTS', `${out} is a file, not a folder`);
-      }
+      } else refuseExisting(path.join(out, 'labels.csv'));
       const linkMode = o.linkMode === 'hardlink' ? 'hardlink' : 'copy';
       const deploymentsBy = o.deploymentsBy === 'camera' ? 'camera' : 'root';
       const privacy = privacyOptions(o.privacy, format);
@@ -166,6 +167,7 @@ export function createExportService(ctx: Workspace): ExportApi {
           `${model.id} is a Graph model: bundles need a Layers base model to merge with the head`,
         );
       const detector = bundleDetectorChoice(ctx, o, run.config.unit === 'box');
+      if (o.zip === true) refuseExisting(`${out.replace(/[\\/]+$/, '')}.zip`);
       prepareEmptyDir(out);
       return asJob(
         'bundle',

@@ -265,6 +265,17 @@ describe('model bundle', () => {
     expect(stderr).toMatch(
       /4 images in [\d.]+ s \([\d.]+ images\/s\), 1 unreadable, on ONNX Runtime/,
     );
+    // Run again into the same file: refused with one line, the first results left as they were.
+    const written = fs.readFileSync(out);
+    let again = '';
+    const second = await runCli(['predict', bundle, path.dirname(probes[0]!), '--out', out], {
+      stdout: () => {},
+      stderr: (s) => (again += s),
+    });
+    expect(second).not.toBe(0);
+    expect(again).toMatch(/predictions\.csv already exists/);
+    expect(fs.readFileSync(out).equals(written)).toBe(true);
+    expect(fs.existsSync(`${out}.partial`)).toBe(false);
   });
 
   it('ocellus predict on a project uses its newest run and gives the same probabilities', async () => {

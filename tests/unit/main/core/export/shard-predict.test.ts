@@ -146,6 +146,21 @@ describe('manifest predictions in shards', () => {
     expect(again).toMatchObject({ resumed: 21, written: 0 });
   });
 
+  it('never writes predictions through a link or into a device at the output, even resuming', async () => {
+    const victim = path.join(t.dir, 'passwd');
+    fs.writeFileSync(victim, 'root:x:0:0\n');
+    const link = path.join(t.dir, 'link.jsonl');
+    const device = path.join(t.dir, 'device.jsonl');
+    fs.symlinkSync(victim, link);
+    fs.symlinkSync('/dev/null', device);
+    for (const out of [link, device])
+      for (const resume of [false, true])
+        await expect(
+          t.service.api.predict.manifest({ source: { bundle }, manifest, out, resume }),
+        ).rejects.toMatchObject({ code: 'ALREADY_EXISTS' });
+    expect(fs.readFileSync(victim, 'utf8')).toBe('root:x:0:0\n');
+  });
+
   it('refuses to resume an output written for another shard', async () => {
     await expect(
       t.service.api.predict.manifest({
