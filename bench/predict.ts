@@ -130,7 +130,10 @@ async function main(): Promise<void> {
         );
       add(
         'ocellus predict <bundle>',
-        await childRate([cli, 'predict', bundle, dir, '--out', path.join(work, 'p.csv')], work),
+        await childRate(
+          [cli, 'predict', bundle, dir, '--out', path.join(work, `p-${round}.csv`)],
+          work,
+        ),
       );
       const [decode, infer] = await bareRates(bundle, files);
       add('decoding alone (sharp, the same pipeline)', decode);
