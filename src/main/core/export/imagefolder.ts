@@ -76,7 +76,7 @@ export async function writeImageFolder(
       const name = opts.privacy ? opts.privacy.targetName(im.file) : path.basename(im.file);
       const target = uniqueTarget(dir, frameName(name, frame), used);
       try {
-        if (opts.privacy) await opts.privacy.write(im.file, target, outDir, frame);
+        if (opts.privacy) await opts.privacy.write(im.file, im.rootPath, target, outDir, frame);
         else if (frame !== undefined) await writeFrame(im.file, im.rootPath, frame, target);
         else if (await placeOriginal(im.file, im.rootPath, target, opts.mode)) {
           result.copiedInsteadOfLinked++;

@@ -49,10 +49,18 @@ export class PrivacyWriter {
 
   /**
    * Writes the private copy of `source` (or of one frame of it, as a file of its own) to
-   * `target`, which must not exist yet, and logs what was done.
+   * `target`, which must not exist yet, and logs what was done. `source` is read only when
+   * the safe reader accepts it as a regular file inside `root` (its image root): a link out
+   * of the root, a FIFO or a device is refused with the reader's error, and nothing is logged.
    */
-  async write(source: string, target: string, outDir: string, frame?: number): Promise<void> {
-    let bytes = await readFileSafe(source, { maxBytes: MAX_IMAGE_BYTES });
+  async write(
+    source: string,
+    root: string,
+    target: string,
+    outDir: string,
+    frame?: number,
+  ): Promise<void> {
+    let bytes = await readFileSafe(source, { roots: [root], maxBytes: MAX_IMAGE_BYTES });
     if (frame !== undefined) bytes = await singleFrameDicom(bytes, frame);
     const entry: PrivacyLogEntry = {
       file: path.relative(outDir, target).split(path.sep).join('/'),

@@ -4,6 +4,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeImageFolder, type LinkMode } from '../../../../../src/main/core/export/imagefolder';
+import { PRIVACY_LOG, PrivacyWriter } from '../../../../../src/main/core/export/privacy';
+import { dicomBytes, writeBytes } from '../../../../helpers/dicom-fixtures';
 import { writeJpeg } from '../../../../helpers/image-fixtures';
 import { makeTestService } from '../../../../helpers/service';
 
@@ -68,4 +70,70 @@ describe('ImageFolder export reads originals only through the safe reader', () =
       }
     });
   }
+});
+
+// The de-identifying writer reads each original through the same reader, with its root: a
+// DICOM outside the root is never read (so never de-identified into the export either).
+describe('a de-identifying export reads originals only through the safe reader', () => {
+  let t: ReturnType<typeof makeTestService>;
+  let scans: string;
+  let projectPath: string;
+  const fifo = hasMkfifo() && process.platform !== 'win32';
+  const size = { width: 8, height: 8, channels: 3 as const };
+  const scan = (patient: string) =>
+    dicomBytes(new Uint8Array(8 * 8 * 3).fill(90), size, {
+      PatientID: patient,
+      PatientName: `Doe^${patient}`,
+    });
+  beforeEach(async () => {
+    t = makeTestService();
+    scans = path.join(t.dir, 'scans');
+    for (const name of ['ok.dcm', 'zero.dcm', 'pipe.dcm', 'out.dcm'])
+      writeBytes(path.join(scans, 'eye', name), scan('MRN-IN'));
+    writeBytes(path.join(t.dir, 'elsewhere', 'secret.dcm'), scan('MRN-SECRET'));
+    projectPath = path.join(t.dir, 'p.ocellus');
+    await t.service.api.project.create({ path: projectPath, name: 'Clinic' });
+    await t.service.api.library.addRoot(scans, { labelsFromFolders: true });
+    await t.service.whenIdle();
+    const swap = (name: string, make: (file: string) => void) => {
+      const file = path.join(scans, 'eye', name);
+      fs.rmSync(file);
+      make(file);
+    };
+    swap('zero.dcm', (f) => fs.symlinkSync('/dev/zero', f));
+    swap('out.dcm', (f) => fs.symlinkSync(path.join(t.dir, 'elsewhere', 'secret.dcm'), f));
+    if (fifo) swap('pipe.dcm', (f) => execFileSync('mkfifo', [f]));
+  });
+  afterEach(async () => {
+    await t.cleanup();
+  });
+
+  it('refuses a link out of the root, a FIFO and a link to /dev/zero per file, and carries on', async () => {
+    const db = new Database(projectPath, { readonly: true });
+    const out = path.join(t.dir, 'private');
+    try {
+      const privacy = new PrivacyWriter({ deidentify: true });
+      const r = await writeImageFolder(db, out, { mode: 'copy', privacy });
+      const eye = path.join(out, 'all', 'eye');
+      const written = fs.readdirSync(eye).sort();
+      expect(written).toEqual(fifo ? ['ok.dcm'] : ['ok.dcm', 'pipe.dcm']);
+      const reason = (name: string) =>
+        r.skipped.find((s) => s.path === path.join(scans, 'eye', name))?.reason;
+      expect(reason('zero.dcm')).toMatch(/outside the folder/);
+      expect(reason('out.dcm')).toMatch(/outside the folder/);
+      if (fifo) expect(reason('pipe.dcm')).toMatch(/FIFO/);
+      expect(r.skipped).toHaveLength(fifo ? 3 : 2);
+      expect(r.files).toBe(written.length);
+      const log = JSON.parse(fs.readFileSync(path.join(out, PRIVACY_LOG), 'utf8')) as {
+        files: { file: string }[];
+      };
+      expect(log.files.map((f) => f.file).sort()).toEqual(written.map((n) => `all/eye/${n}`));
+      for (const name of written) {
+        const bytes = fs.readFileSync(path.join(eye, name)).toString('latin1');
+        expect(bytes).not.toContain('MRN-');
+      }
+    } finally {
+      db.close();
+    }
+  });
 });
