@@ -14,6 +14,7 @@ import {
 interface HistoryRow {
   detection_id: number;
   old_class_id: number | null;
+  old_class_conf: number | null;
   new_class_id: number | null;
   old_status: Detection['status'];
   new_status: Detection['status'];
@@ -74,8 +75,9 @@ function labelEach(
 ): LabelChange {
   const record = db.prepare(
     `INSERT INTO box_label_history
-       (batch_id, detection_id, old_class_id, new_class_id, old_status, new_status, at)
-     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+       (batch_id, detection_id, old_class_id, old_class_conf, new_class_id, old_status,
+        new_status, at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   return labels.batchWith(description, (batchId) => {
     const touched: number[] = [];
@@ -86,7 +88,7 @@ function labelEach(
       if (cur.status === 'deleted') continue;
       const same = cur.classId === classId && cur.classConf === null;
       if (same && cur.status === 'confirmed') continue;
-      record.run(batchId, id, cur.classId, classId, cur.status, 'confirmed', at);
+      record.run(batchId, id, cur.classId, cur.classConf, classId, cur.status, 'confirmed', at);
       updateDetection(db, id, { classId, status: 'confirmed' });
       touched.push(cur.imageId);
     }
@@ -100,7 +102,7 @@ export function boxLabelParticipant(db: Database.Database): BatchParticipant {
     replay(batchId, direction) {
       const rows = db
         .prepare(
-          `SELECT detection_id, old_class_id, new_class_id, old_status, new_status
+          `SELECT detection_id, old_class_id, old_class_conf, new_class_id, old_status, new_status
              FROM box_label_history WHERE batch_id = ? ORDER BY id`,
         )
         .all(batchId) as HistoryRow[];
@@ -112,6 +114,8 @@ export function boxLabelParticipant(db: Database.Database): BatchParticipant {
         const undo = direction === 'undo';
         updateDetection(db, r.detection_id, {
           classId: undo ? r.old_class_id : r.new_class_id,
+          // Undo gives a classifier's suggestion back its confidence; redo is a person's class.
+          classConf: undo ? r.old_class_conf : null,
           status: undo ? r.old_status : r.new_status,
         });
         touched.push(cur.imageId);

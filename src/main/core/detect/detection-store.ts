@@ -255,6 +255,8 @@ export function updateDetection(
     status?: Detection['status'];
     category?: DetectionCategory;
     classId?: number | null;
+    /** With classId: the classifier's confidence in it (undo); omitted, a person's class. */
+    classConf?: number | null;
     box?: NormalisedBox;
     static?: boolean;
   },
@@ -270,7 +272,7 @@ export function updateDetection(
     change.category ?? cur.category,
     change.classId === undefined ? cur.classId : change.classId,
     // A class a person gives is theirs: no classifier confidence any more.
-    change.classId === undefined ? cur.classConf : null,
+    change.classId === undefined ? cur.classConf : (change.classConf ?? null),
     ...box,
     (change.static ?? cur.static) ? 1 : 0,
     id,

@@ -17,6 +17,7 @@ import { step as v18 } from './018-operating-points';
 import { step as v19 } from './019-prediction-sets';
 import { step as v20 } from './020-box-label-history';
 import { step as v21 } from './021-image-frames';
+import { step as v22 } from './022-box-label-confidence';
 
 export type { Migration };
 
@@ -47,6 +48,7 @@ export const MIGRATIONS: readonly Migration[] = [
   v19,
   v20,
   v21,
+  v22,
 ];
 
 /** The schema version this build of the app writes. */

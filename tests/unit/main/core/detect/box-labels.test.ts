@@ -1,5 +1,7 @@
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeBoxSuggestions } from '../../../../../src/main/core/detect/detection-store';
 import { derivedLabels } from '../../../../../src/shared/derived-labels';
 import type { ClassInfo, Detection } from '../../../../../src/shared/types';
 import { writeBoxScenes } from '../../../../helpers/box-scenes';
@@ -74,5 +76,59 @@ describe('box labels', () => {
       { classId: 2, boxes: 2 },
       { classId: 1, boxes: 1 },
     ]);
+  });
+});
+
+/** A classifier's suggestion on a box, replaced by a person's label, comes back whole on undo. */
+describe("box labels over a classifier's suggestion", () => {
+  let t: ReturnType<typeof makeTestService>;
+  let projectPath: string;
+  let imageId: number;
+  let boxId: number;
+  let deer: ClassInfo;
+  let fox: ClassInfo;
+  // Not a round number: the confidence must come back bit for bit, not approximately.
+  const confidence = 0.7312345678901234;
+  const box = async () => (await t.service.api.detect.boxes(imageId)).find((b) => b.id === boxId);
+
+  beforeAll(async () => {
+    t = makeTestService();
+    const [scene] = await writeBoxScenes(path.join(t.dir, 'scenes'), 1);
+    projectPath = path.join(t.dir, 'p.ocellus');
+    await t.service.api.project.create({ path: projectPath });
+    await t.service.api.library.addRoot(path.join(t.dir, 'scenes'));
+    await t.service.whenIdle();
+    imageId = (await t.service.api.library.listImages({})).items[0]?.id ?? -1;
+    deer = await t.service.api.labels.addClass('deer');
+    fox = await t.service.api.labels.addClass('fox');
+    const first = scene?.objects[0];
+    if (!first) throw new Error('the scene has no object');
+    await t.service.api.detect.addBox({ imageId, category: 'animal', box: first.box });
+    boxId = (await t.service.api.detect.boxes(imageId))[0]?.id ?? -1;
+    // What a box run's suggestions write: the classifier's class and its confidence (a second
+    // connection to the same project file, as the suggestion job's owner function writes it).
+    const db = new Database(projectPath);
+    try {
+      writeBoxSuggestions(db, [{ id: boxId, classId: deer.id, confidence }]);
+    } finally {
+      db.close();
+    }
+  }, 60_000);
+  afterAll(async () => {
+    await t.cleanup();
+  });
+
+  it('undo gives the class and its confidence back exactly; redo is the person’s label again', async () => {
+    expect(await box()).toMatchObject({ classId: deer.id, classConf: confidence });
+    await t.service.api.detect.labelBoxes([boxId], fox.id);
+    expect(await box()).toMatchObject({ classId: fox.id, classConf: null, status: 'confirmed' });
+    await t.service.api.labels.undo();
+    const undone = await box();
+    expect(undone?.classId).toBe(deer.id);
+    expect(undone?.classConf).toBe(confidence);
+    await t.service.api.labels.redo();
+    expect(await box()).toMatchObject({ classId: fox.id, classConf: null, status: 'confirmed' });
+    await t.service.api.labels.undo();
+    expect((await box())?.classConf).toBe(confidence);
   });
 });
