@@ -7,7 +7,9 @@ import type {
   PredictionRecord,
   ShardSpec,
 } from '../../../shared/types';
+import { MAX_IMAGE_BYTES } from '../library/probe';
 import { openForAppend } from '../util/fs-atomic';
+import { withSafeFile } from '../util/safe-fs';
 import { countShard, inShard, manifestItems, predictInputs } from './manifest';
 import type { PredictionRow, Predictor } from './predict';
 
@@ -139,10 +141,16 @@ export function toRecord(
   };
 }
 
+// Through the safe reader: a file swapped for a FIFO or a device after it was classified
+// gets no hash instead of hanging the task or hashing forever.
 async function sha256(file: string): Promise<string | null> {
   try {
     const hash = crypto.createHash('sha256');
-    for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
+    await withSafeFile(file, { maxBytes: MAX_IMAGE_BYTES }, (f) =>
+      f.forEachChunk((chunk) => {
+        hash.update(chunk);
+      }),
+    );
     return hash.digest('hex');
   } catch {
     return null;
