@@ -19,7 +19,8 @@ import { readBundleDetector } from './bundle-detector';
 import { withDetector } from './box-predict';
 import { createDetector } from '../detect/detector-engine';
 import { MAX_IMAGE_BYTES } from '../library/probe';
-import { checkPath } from '../util/safe-fs';
+import { checkPath, readFileSafe, readTextSafe } from '../util/safe-fs';
+import { MAX_MODEL_BYTES } from '../ml/model-import';
 
 /** One image's prediction; `error` set (and no label) when the image could not be read. */
 export interface PredictionRow {
@@ -91,10 +92,10 @@ export async function runPredictor(
 
 /** A model bundle's classifier (model/model.json, labels.json, preprocessing.json). */
 export async function bundlePredictor(dir: string): Promise<Predictor> {
-  const labels = readBundleJson<{ classes: string[]; operatingPoint?: Partial<DecisionRule> }>(
-    dir,
-    'labels.json',
-  );
+  const labels = await readBundleJson<{
+    classes: string[];
+    operatingPoint?: Partial<DecisionRule>;
+  }>(dir, 'labels.json');
   const classifier = withDecisionRule(await bundleClassifier(dir, labels.classes), ruleOf(labels));
   const detector = readBundleDetector(dir);
   if (!detector) return classifier;
@@ -107,15 +108,25 @@ export async function bundlePredictor(dir: string): Promise<Predictor> {
   }
 }
 
-function readBundleJson<T>(dir: string, name: string): T {
+// A bundle comes from elsewhere: its files are read only inside its folder, never through a
+// link out of it, a FIFO or a device (a model.onnx linked to /dev/zero would never end).
+const bundleFile = (dir: string, maxBytes: number) => ({ roots: [dir], maxBytes });
+const MAX_BUNDLE_JSON_BYTES = 64 * 1024 * 1024;
+
+async function readBundleJson<T>(dir: string, name: string): Promise<T> {
   const file = path.join(dir, name);
   if (!fs.existsSync(file))
     throw new OcellusError('NOT_FOUND', `${dir} is not a model bundle (no ${name})`);
-  return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  const text = await readTextSafe(file, bundleFile(dir, MAX_BUNDLE_JSON_BYTES));
+  try {
+    return JSON.parse(text) as T;
+  } catch (err) {
+    throw new OcellusError('INVALID_ARGUMENT', `${file} is not JSON: ${(err as Error).message}`);
+  }
 }
 
 async function bundleClassifier(dir: string, classes: string[]): Promise<Predictor> {
-  const spec = readBundleJson<
+  const spec = await readBundleJson<
     PreprocessingSpec & {
       tta?: 'flip' | 'none';
       onnx?: { file: string | null; input?: string; output?: string; layout?: 'NHWC' | 'NCHW' };
@@ -125,7 +136,9 @@ async function bundleClassifier(dir: string, classes: string[]): Promise<Predict
   const onnxFile = path.join(dir, spec.onnx?.file ?? ONNX_FILE);
   const hasLayers = fs.existsSync(path.join(dir, 'model', 'model.json'));
   if (fs.existsSync(onnxFile) && (forcedEngine(undefined) !== 'tfjs' || !hasLayers)) {
-    const session = await createSession(fs.readFileSync(onnxFile));
+    const session = await createSession(
+      await readFileSafe(onnxFile, bundleFile(dir, MAX_MODEL_BYTES)),
+    );
     const ort = await loadOrt();
     const input = spec.onnx?.input ?? ONNX_INPUT;
     const output = spec.onnx?.output ?? ONNX_PROBABILITIES;

@@ -240,6 +240,34 @@ describe('model bundle', () => {
     expect(maxDiff).toBeLessThan(1e-4);
   }, 60_000);
 
+  it("reads a bundle's files only inside its folder: no link out, no path out, no device", async () => {
+    const evil = path.join(t.dir, 'evil-bundle');
+    fs.cpSync(bundle, evil, { recursive: true });
+    const outside = path.join(t.dir, 'outside');
+    fs.mkdirSync(outside);
+    const replace = (name: string, make: (file: string) => void) => {
+      fs.rmSync(path.join(evil, name));
+      make(path.join(evil, name));
+    };
+    const refused = { code: 'FORBIDDEN_PATH' };
+    // labels.json as a link to an identical file outside the bundle.
+    fs.copyFileSync(path.join(bundle, 'labels.json'), path.join(outside, 'labels.json'));
+    replace('labels.json', (f) => fs.symlinkSync(path.join(outside, 'labels.json'), f));
+    await expect(bundlePredictor(evil)).rejects.toMatchObject(refused);
+    replace('labels.json', (f) => fs.copyFileSync(path.join(bundle, 'labels.json'), f));
+    // model.onnx as a link to a device that never ends.
+    replace('model.onnx', (f) => fs.symlinkSync('/dev/zero', f));
+    await expect(bundlePredictor(evil)).rejects.toMatchObject(refused);
+    // preprocessing.json naming a model.onnx outside the bundle.
+    fs.copyFileSync(path.join(bundle, 'model.onnx'), path.join(outside, 'model.onnx'));
+    const pre = JSON.parse(fs.readFileSync(path.join(bundle, 'preprocessing.json'), 'utf8')) as {
+      onnx: { file: string };
+    };
+    pre.onnx.file = '../outside/model.onnx';
+    replace('preprocessing.json', (f) => fs.writeFileSync(f, JSON.stringify(pre)));
+    await expect(bundlePredictor(evil)).rejects.toMatchObject(refused);
+  });
+
   it('ocellus predict writes one row per image (errors included) and reports throughput', async () => {
     const out = path.join(t.dir, 'predictions.csv');
     let stderr = '';
