@@ -240,6 +240,16 @@ describe('model bundle', () => {
     expect(maxDiff).toBeLessThan(1e-4);
   }, 60_000);
 
+  it('refuses a bundle whose zip exists already, before writing anything', async () => {
+    const out = path.join(t.dir, 'zipped-again');
+    fs.writeFileSync(`${out}.zip`, 'an older zip');
+    await expect(t.service.api.export.bundle({ out, zip: true })).rejects.toMatchObject({
+      code: 'ALREADY_EXISTS',
+    });
+    expect(fs.readFileSync(`${out}.zip`, 'utf8')).toBe('an older zip');
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
   it("reads a bundle's files only inside its folder: no link out, no path out, no device", async () => {
     const evil = path.join(t.dir, 'evil-bundle');
     fs.cpSync(bundle, evil, { recursive: true });
