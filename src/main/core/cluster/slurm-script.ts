@@ -89,14 +89,20 @@ export function mergeScript(plan: SlurmPlan): string {
   const out = path.resolve(plan.out);
   const q = shellQuote;
   const shards = `${q(out)}/shard-*-of-${plan.shards}.jsonl`;
+  const partial = q(path.join(out, 'predictions.jsonl.partial'));
   const body = plan.project
     ? [
         `$OCELLUS import-predictions ${q(path.resolve(plan.project))} ${shards} \\`,
         `  --name ${q(plan.name ?? 'cluster predictions')} --json > ${q(path.join(out, 'import.json'))}`,
       ]
     : [
-        `cat ${shards} > ${q(path.join(out, 'predictions.jsonl.partial'))}`,
-        `mv ${q(path.join(out, 'predictions.jsonl.partial'))} ${q(path.join(out, 'predictions.jsonl'))}`,
+        // Never replaces a file: '>' creates the partial file exclusively (noclobber, after
+        // removing a leftover name), and ln fails where mv would replace predictions.jsonl.
+        'set -o noclobber',
+        `rm -f ${partial}`,
+        `cat ${shards} > ${partial}`,
+        `ln ${partial} ${q(path.join(out, 'predictions.jsonl'))}`,
+        `rm ${partial}`,
       ];
   return [
     '#!/bin/bash',

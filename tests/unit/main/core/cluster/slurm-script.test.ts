@@ -60,6 +60,28 @@ describe('SLURM scripts', () => {
     );
   });
 
+  it('the merge concatenates the shards into a new predictions.jsonl, never replacing one', () => {
+    tmp = makeTmpDir();
+    const scripts = writeSlurmScripts(plan(tmp.dir));
+    const out = path.join(tmp.dir, 'out');
+    for (let i = 0; i < 4; i++)
+      fs.writeFileSync(path.join(out, `shard-${i}-of-4.jsonl`), `{"shard":${i}}\n`);
+    // A link left at the temporary name is removed, not written through.
+    const victim = path.join(tmp.dir, 'victim');
+    fs.writeFileSync(victim, 'precious\n');
+    fs.symlinkSync(victim, path.join(out, 'predictions.jsonl.partial'));
+    execFileSync('bash', [scripts.merge], { stdio: 'pipe' });
+    const merged = path.join(out, 'predictions.jsonl');
+    const text = [0, 1, 2, 3].map((i) => `{"shard":${i}}\n`).join('');
+    expect(fs.readFileSync(merged, 'utf8')).toBe(text);
+    expect(fs.readFileSync(victim, 'utf8')).toBe('precious\n');
+    expect(fs.existsSync(path.join(out, 'predictions.jsonl.partial'))).toBe(false);
+    // Run again after a shard changed: it fails, and the merged file stays as it was.
+    fs.writeFileSync(path.join(out, 'shard-0-of-4.jsonl'), '{"shard":"new"}\n');
+    expect(() => execFileSync('bash', [scripts.merge], { stdio: 'pipe' })).toThrow(/File exists/);
+    expect(fs.readFileSync(merged, 'utf8')).toBe(text);
+  });
+
   it('counts each shard of a manifest and the records a shard wrote', async () => {
     tmp = makeTmpDir();
     const manifest = path.join(tmp.dir, 'files.txt');
