@@ -178,6 +178,8 @@ export interface TopNet {
   forward(x: tf.Tensor4D): tf.Tensor2D;
   /** Current weights of the trainable layers. */
   weights(): TopWeights;
+  /** Sets trainable layers' weights (as `weights()` gives them). */
+  load(weights: TopWeights): void;
   dispose(): void;
 }
 
@@ -249,6 +251,14 @@ export function buildTopNet(
         }
       }
       return out;
+    },
+    load: (given) => {
+      for (const [layer, entry] of Object.entries(given)) {
+        for (const [k, w] of Object.entries(entry)) {
+          const t = named.get(layer)?.get(k);
+          if (t instanceof tf.Variable) tf.tidy(() => t.assign(tf.tensor(w.data, w.shape)));
+        }
+      }
     },
     dispose: () => tf.dispose([...variables, ...owned]),
   };
