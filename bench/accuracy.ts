@@ -215,7 +215,6 @@ async function main(): Promise<void> {
             seed,
             epochs: 20,
             groupBy: 'none',
-            ...(mode === 'finetune' ? { refit: 'always' as const } : {}),
             ...opts.overrides[mode],
           });
         });

@@ -46,7 +46,8 @@ Commands:
                                                          compute image embeddings (cached)
   train <project.ocellus> [--base <id|folder>] [--mode features|finetune] [--epochs N]
         [--batch-size N] [--learning-rate X] [--validation F] [--group-by none|sequence|folder|camera|<metadata key>]
-        [--seed N] [--unfreeze N] [--warmup N] [--views N] [--refit auto|always|never]
+        [--seed N] [--unfreeze N] [--warmup N] [--base-lr-factor X] [--tuned-share X]
+        [--views N] [--refit auto|always|never]
         [--folds N] [--tta | --no-tta] [--unit image|box] [--title TEXT] [--json]
                                                          train a classifier (--unit box: on the
                                                          crops of labelled boxes)

@@ -25,6 +25,11 @@ export interface TrainConfig {
   warmupEpochs: number;
   /** Fine-tuning: the unfrozen base layers learn at learningRate × this. */
   baseLearningRateFactor: number;
+  /**
+   * Fine-tuning: share of the tuned weights in the released model, the rest being the weights
+   * tuning started from (the base's layers and the warmed-up head); 1 = the tuned weights alone.
+   */
+  tunedShare?: number;
   /** Random changes to training images (both modes), against overfitting. */
   augmentation: AugmentationConfig;
   /** Augmented views cached per training image (view 0 is the plain image; 1 = no augmentation). */

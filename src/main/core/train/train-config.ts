@@ -17,6 +17,7 @@ export const TRAIN_DEFAULTS: Omit<TrainConfig, 'baseModel'> = {
   unfreezeLayers: 4,
   warmupEpochs: 2,
   baseLearningRateFactor: 0.1,
+  tunedShare: 1,
   augmentation: { flip: true, crop: 0.85, rotation: 0, colour: 0.15 },
   viewsPerImage: 4,
   refit: 'auto',
@@ -46,6 +47,8 @@ export const TRAIN_HELP: Record<keyof TrainConfig, string> = {
   warmupEpochs: 'Fine-tuning: epochs that train the head alone before the base is unfrozen.',
   baseLearningRateFactor:
     'Fine-tuning: the unfrozen layers learn this much slower than the head, so they change gently.',
+  tunedShare:
+    'Fine-tuning: the released weights are this share of the tuned ones and the rest of those tuning started from (weight averaging, which keeps what the pre-trained network knew for images unlike the training set); 1 = tuned weights alone.',
   augmentation:
     'Mirror, zoom into, rotate (degrees) and colour-jitter training images, against overfitting.',
   viewsPerImage:
@@ -122,6 +125,7 @@ export function validateTrainConfig(c: Partial<TrainConfig>): TrainConfig {
   num('baseLearningRateFactor', 0, 10);
   num('viewsPerImage', 1, 16, true);
   num('crossValidation', 0, 10, true);
+  num('tunedShare', 0, 1);
   if (out.refit !== 'auto' && out.refit !== 'always' && out.refit !== 'never')
     throw new OcellusError('INVALID_ARGUMENT', 'refit is auto, always or never');
   out.tta = out.tta === true;

@@ -4,6 +4,7 @@ import type { EpochMetrics } from '../../../../shared/types';
 import type { HeadConfig, HeadHooks } from '../head-trainer';
 import type { HeadWeights } from '../../model/head';
 import { seededRandom, shuffled } from '../../util/rng';
+import { blendHead, blendTop } from './blend';
 import { fastMatMul } from './fast-matmul';
 import type { TopWeights } from './top-net';
 
@@ -13,6 +14,8 @@ export interface FeatureNet {
   /** Inference-mode forward pass (BatchNorm statistics fixed, no dropout). */
   forward(x: tf.Tensor4D): tf.Tensor2D;
   weights(): TopWeights;
+  /** Sets the trainable layers' weights (as `weights()` gives them). */
+  load(weights: TopWeights): void;
   /** Items per forward/backward pass (memory bound); a batch is split into these. */
   readonly microBatch?: number;
 }
@@ -28,6 +31,8 @@ export interface BatchSource {
 export interface FinetuneConfig extends HeadConfig {
   warmupEpochs: number;
   baseLearningRateFactor: number;
+  /** Share of the tuned weights in the result, the rest from where tuning started (1: none). */
+  tunedShare?: number;
 }
 
 export interface FinetuneResult {
@@ -39,6 +44,8 @@ export interface FinetuneResult {
   top: TopWeights;
   cancelled: boolean;
   stoppedEarly: boolean;
+  /** Validation of the released weights when they are a blend (tunedShare < 1). */
+  blended: { valLoss: number; valAccuracy: number } | null;
 }
 
 /** The dense head on top of the net's features, its loss, and its optimiser. */
@@ -91,6 +98,14 @@ function makeHead(
       const perItem = tf.neg(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)), 1));
       if (!norm) return tf.sum(perItem);
       return tf.div(tf.sum(tf.mul(perItem, tf.sum(tf.mul(oneHot, classWeight), 1))), norm);
+    },
+    load(w: HeadWeights): void {
+      tf.tidy(() => {
+        w1.assign(tf.tensor2d(w.w1, w1.shape));
+        b1.assign(tf.tensor1d(w.b1));
+        w2.assign(tf.tensor2d(w.w2, w2.shape));
+        b2.assign(tf.tensor1d(w.b2));
+      });
     },
     correct: (logits: tf.Tensor, labels: Int32Array) =>
       tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.tensor1d(labels, 'int32')), 'float32')),
@@ -263,6 +278,9 @@ export async function trainFinetune(
   let bestHead = head.snapshot();
   let bestTop = net.weights();
   let sinceBest = 0;
+  // The weights tuning starts from (base layers + warmed-up head), for weight averaging.
+  let anchor: { head: HeadWeights; top: TopWeights } | null = null;
+  let blended: FinetuneResult['blended'] = null;
   let cancelled = false;
   let stoppedEarly = false;
   const keep = 1 - cfg.dropout;
@@ -271,6 +289,7 @@ export async function trainFinetune(
     for (let epoch = 1; epoch <= cfg.epochs && !cancelled; epoch++) {
       const started = Date.now();
       const tuning = epoch > cfg.warmupEpochs && net.variables.length > 0;
+      if (tuning && !anchor) anchor = { head: head.snapshot(), top: net.weights() };
       const order = shuffled(
         Array.from({ length: nTrain }, (_, i) => i),
         random,
@@ -329,12 +348,25 @@ export async function trainFinetune(
         break;
       }
     }
+    const share = cfg.tunedShare ?? 1;
+    if (anchor && share < 1 && !cancelled) {
+      bestHead = blendHead(anchor.head, bestHead, share);
+      bestTop = blendTop(anchor.top, bestTop, share);
+      // The estimate must describe the weights released, not the tuned ones.
+      if (data.yVal.length > 0) {
+        head.load(bestHead);
+        net.load(bestTop);
+        const [valLoss, valAccuracy] = await validate(step, data.yVal, cfg.batchSize);
+        blended = { valLoss, valAccuracy };
+      }
+    }
   } finally {
     head.dispose();
     step.headOpt.dispose();
     step.baseOpt.dispose();
   }
   return {
+    blended,
     history,
     bestEpoch: best?.epoch ?? 0,
     best,

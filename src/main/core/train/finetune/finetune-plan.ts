@@ -82,7 +82,7 @@ function planCached(
   const size = cut.cutShape.reduce((a, b) => a * b, 1);
   if (cut.trainable.length < config.unfreezeLayers) {
     notes.push(
-      `${config.unfreezeLayers - cut.trainable.length} of the ${config.unfreezeLayers} layers asked for cannot train on ${loaded.backend}`,
+      `${config.unfreezeLayers - cut.trainable.length} of the ${config.unfreezeLayers} layers asked for cannot train on ${loaded.backend}${cut.limitedBy ? ` (${cut.limitedBy}; nothing below it learns)` : ''}`,
     );
   }
   notes.push('Activations already cached (same model, cut and augmentation) are reused.');

@@ -283,12 +283,19 @@ export async function runFinetune(
       : [
           `The validation split (${nVal} images for ${k} classes) is too small to choose an epoch by its loss: trained the ${config.epochs} epochs asked for.`,
         ];
+    const valAccuracy = result.blended?.valAccuracy ?? result.best?.valAccuracy ?? 0;
+    if (result.blended) {
+      const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+      notes.push(
+        `The released weights are ${pct(config.tunedShare ?? 1)} the tuned ones and the rest those tuning started from; the estimate is theirs (${pct(result.blended.valAccuracy)} on validation; the tuned weights alone: ${pct(result.best?.valAccuracy ?? 0)}).`,
+      );
+    }
     const outcome = {
       bestEpoch: result.bestEpoch || undefined,
       head: keep ? released.head : undefined,
       estimateHead: refitImages !== null ? result.head : undefined,
       estimate: buildEstimate({
-        correct: Math.round((result.best?.valAccuracy ?? 0) * nVal),
+        correct: Math.round(valAccuracy * nVal),
         validationImages: nVal,
         epochChoice: rank ? 'early-stopping' : 'fixed',
         epochs,

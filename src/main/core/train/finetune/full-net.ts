@@ -58,6 +58,7 @@ export function buildFullNet(
       return tf.reshape(pooled, [x.shape[0], -1]) as tf.Tensor2D;
     },
     weights: () => layerWeights(base, trainable),
+    load: (w) => applyLayerWeights(base, w),
     dispose: () => base.dispose(),
   };
 }

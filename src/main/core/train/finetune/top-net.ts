@@ -27,6 +27,8 @@ export interface CutPlan {
   top: TopLayerPlan[];
   /** Weighted layers that train. */
   trainable: string[];
+  /** The layer (and why) that stops training lower, when the backend cannot train it. */
+  limitedBy: string | null;
 }
 
 interface Inbound {
@@ -96,6 +98,17 @@ export function planCut(
     const l = layers[i];
     if (l && WEIGHTED.has(l.getClassName())) weighted.push(i);
   }
+  // Nothing below a layer the backend cannot train learns, so the cut goes just under the
+  // lowest layer that can: a smaller cache, and no frozen layers run on every step.
+  const blockedAt = weighted.findIndex((i) => {
+    const l = layers[i];
+    return l !== undefined && untrainableReason(l, backend) !== null;
+  });
+  const blockedLayer = blockedAt > 0 ? layers[weighted[blockedAt] ?? -1] : undefined;
+  const blocked0 = blockedLayer
+    ? `${blockedLayer.name}: ${untrainableReason(blockedLayer, backend) ?? ''}`
+    : null;
+  if (blockedAt > 0) weighted.splice(blockedAt);
   const lowest = weighted[weighted.length - 1];
   if (lowest === undefined) {
     throw new OcellusError('INVALID_ARGUMENT', 'The base has no weighted layer to fine-tune');
@@ -150,6 +163,7 @@ export function planCut(
     cutShape: shape,
     top: plan,
     trainable: plan.filter((p) => p.trains).map((p) => p.name),
+    limitedBy: blocked0,
   };
 }
 
@@ -164,6 +178,8 @@ export interface TopNet {
   forward(x: tf.Tensor4D): tf.Tensor2D;
   /** Current weights of the trainable layers. */
   weights(): TopWeights;
+  /** Sets trainable layers' weights (as `weights()` gives them). */
+  load(weights: TopWeights): void;
   dispose(): void;
 }
 
@@ -235,6 +251,14 @@ export function buildTopNet(
         }
       }
       return out;
+    },
+    load: (given) => {
+      for (const [layer, entry] of Object.entries(given)) {
+        for (const [k, w] of Object.entries(entry)) {
+          const t = named.get(layer)?.get(k);
+          if (t instanceof tf.Variable) tf.tidy(() => t.assign(tf.tensor(w.data, w.shape)));
+        }
+      }
     },
     dispose: () => tf.dispose([...variables, ...owned]),
   };
@@ -329,6 +353,16 @@ function layerOp(layer: Layer, w: Map<string, tf.Tensor>): Op {
       return (ins) => tf.addN(ins);
     case 'Multiply':
       return (ins) => ins.slice(1).reduce((a, b) => tf.mul(a, b), first(ins));
+    case 'ZeroPadding2D': {
+      // Keras stores [[top, bottom], [left, right]] (or one number / one pair).
+      const pad = cfg['padding'];
+      const pair = (v: unknown): [number, number] =>
+        Array.isArray(v) ? [Number(v[0]), Number(v[1] ?? v[0])] : [Number(v), Number(v)];
+      const [rows, cols] = Array.isArray(pad)
+        ? [pair(pad[0]), pair(pad[1] ?? pad[0])]
+        : [pair(pad), pair(pad)];
+      return (ins) => tf.pad(first(ins) as tf.Tensor4D, [[0, 0], rows, cols, [0, 0]]) as tf.Tensor;
+    }
     case 'Dropout':
     case 'SpatialDropout2D':
       return first;

@@ -129,6 +129,65 @@ describe('fine-tuning, full-network path (cpu backend)', () => {
     net.dispose();
   }, 60_000);
 
+  it('releases a blend of the tuned weights and those tuning started from, validated as released', async () => {
+    const train = images(24, 1);
+    const val = images(9, 2);
+    const size = 64 * 64 * 3;
+    const batchOf = (set: { x: Float32Array }, idx: number[]) => {
+      const out = new Float32Array(idx.length * size);
+      idx.forEach((i, k) => out.set(set.x.subarray(i * size, (i + 1) * size), k * size));
+      return tf.tensor4d(out, [idx.length, 64, 64, 3]);
+    };
+    const source: BatchSource = {
+      train: async (idx) => batchOf(train, idx),
+      validation: async (idx) => batchOf(val, idx),
+    };
+    const tune = async (tunedShare: number) => {
+      const base = smallCnn();
+      const net = buildFullNet(base, 'pool', 2);
+      const before = layerWeights(base, ['dw', 'project']);
+      const result = await trainFinetune(
+        net,
+        source,
+        { featureDim: 16, classes: 3, yTrain: train.y, yVal: val.y },
+        {
+          ...DEFAULT_HEAD,
+          hiddenUnits: 16,
+          epochs: 3,
+          batchSize: 8,
+          learningRate: 0.01,
+          patience: 0,
+          warmupEpochs: 1,
+          baseLearningRateFactor: 0.5,
+          seed: 9,
+          tunedShare,
+        },
+      );
+      net.dispose();
+      return { before, result };
+    };
+    const tuned = await tune(1);
+    const half = await tune(0.5);
+    const none = await tune(0);
+    expect(tuned.result.blended).toBeNull();
+    // Share 0 releases the layers as they were (the head as warmed up, before tuning).
+    expect(none.result.top).toEqual(none.before);
+    for (const [layer, entry] of Object.entries(half.result.top)) {
+      for (const [w, { data }] of Object.entries(entry)) {
+        const a = half.before[layer]?.[w]?.data ?? new Float32Array();
+        const b = tuned.result.top[layer]?.[w]?.data ?? new Float32Array();
+        expect(b.some((v, i) => v !== a[i])).toBe(true);
+        data.forEach((v, i) => expect(v).toBeCloseTo(((a[i] ?? NaN) + (b[i] ?? NaN)) / 2, 5));
+      }
+    }
+    const w2 = (r: typeof tuned) => r.result.head.w2;
+    expect(w2(half).some((v, i) => v !== w2(tuned)[i])).toBe(true);
+    // The released weights' own validation, not the tuned ones' best epoch.
+    expect(half.result.blended?.valAccuracy).toBeGreaterThanOrEqual(0);
+    expect(Number.isFinite(half.result.blended?.valLoss)).toBe(true);
+    expect(half.result.blended?.valLoss).not.toBe(half.result.best?.valLoss);
+  }, 60_000);
+
   it('sees a cancel between micro-batches, inside a batch, and applies nothing of it', async () => {
     const base = smallCnn();
     const net = buildFullNet(base, 'pool', 2);

@@ -38,28 +38,49 @@ describe('the top of MobileNetV2 rebuilt above a cut', () => {
     expect(six.cutLayer).toBe('block_14_add');
   });
 
-  it('gives the same features as the Keras graph (BatchNorm in inference mode)', () => {
-    const plan = planCut(base, 'flatten_1', 4, 'wasm');
-    const top = buildTopNet(base, plan, 'flatten_1');
-    const cut = functionalModel({
-      inputs: base.inputs,
-      outputs: [
-        base.getLayer(plan.cutLayer).output as SymbolicTensor,
-        base.getLayer('flatten_1').output as SymbolicTensor,
-      ],
-    });
-    const r = seededRandom(3);
-    const x = tf.tensor4d(
-      Float32Array.from({ length: 2 * 224 * 224 * 3 }, () => r() * 2 - 1),
-      [2, 224, 224, 3],
-    );
-    const [act, want] = cut.predict(x) as tf.Tensor[];
-    const got = top.forward(act as tf.Tensor4D);
-    const diff = tf.max(tf.abs(tf.sub(got, want as tf.Tensor))).dataSync()[0] ?? Infinity;
-    const scale = tf.max(tf.abs(want as tf.Tensor)).dataSync()[0] ?? 0;
-    expect(scale).toBeGreaterThan(0);
-    expect(diff / scale).toBeLessThan(1e-4);
-    tf.dispose([x, act, want, got] as tf.Tensor[]);
-    top.dispose();
+  it('cuts just under the lowest layer the backend can train, and says which layer stops it', () => {
+    // wasm has no gradient of a strided depthwise convolution: block 13's stops training.
+    for (const n of [12, 24]) {
+      const plan = planCut(base, 'flatten_1', n, 'wasm');
+      expect(plan.cutLayer).toBe('block_13_depthwise_relu');
+      expect(plan.cutShape).toEqual([7, 7, 576]);
+      expect(plan.trainable).toHaveLength(11);
+      expect(plan.trainable[0]).toBe('block_13_project');
+      expect(plan.limitedBy).toMatch(/^block_13_depthwise: stride 2/);
+    }
+    expect(planCut(base, 'flatten_1', 4, 'wasm').limitedBy).toBeNull();
+    // The CPU backend has that gradient: the cut goes down through block 13's padding.
+    const cpu = planCut(base, 'flatten_1', 24, 'cpu');
+    expect(cpu.trainable).toHaveLength(24);
+    expect(cpu.top.map((l) => l.name)).toContain('block_13_pad');
+    expect(cpu.limitedBy).toBeNull();
   });
+
+  it.each([4, 24])(
+    'gives the same features as the Keras graph above a %i-layer cut (BatchNorm in inference mode, zero padding)',
+    (layers) => {
+      const plan = planCut(base, 'flatten_1', layers, 'cpu');
+      const top = buildTopNet(base, plan, 'flatten_1');
+      const cut = functionalModel({
+        inputs: base.inputs,
+        outputs: [
+          base.getLayer(plan.cutLayer).output as SymbolicTensor,
+          base.getLayer('flatten_1').output as SymbolicTensor,
+        ],
+      });
+      const r = seededRandom(3);
+      const x = tf.tensor4d(
+        Float32Array.from({ length: 2 * 224 * 224 * 3 }, () => r() * 2 - 1),
+        [2, 224, 224, 3],
+      );
+      const [act, want] = cut.predict(x) as tf.Tensor[];
+      const got = top.forward(act as tf.Tensor4D);
+      const diff = tf.max(tf.abs(tf.sub(got, want as tf.Tensor))).dataSync()[0] ?? Infinity;
+      const scale = tf.max(tf.abs(want as tf.Tensor)).dataSync()[0] ?? 0;
+      expect(scale).toBeGreaterThan(0);
+      expect(diff / scale).toBeLessThan(1e-4);
+      tf.dispose([x, act, want, got] as tf.Tensor[]);
+      top.dispose();
+    },
+  );
 });
