@@ -71,6 +71,32 @@ function images(n: number, seed: number): { x: Float32Array; y: Int32Array } {
   return { x, y };
 }
 
+/** Batches of the images' pixels by index: training and validation sets. */
+function sourceOf(train: { x: Float32Array }, val: { x: Float32Array }): BatchSource {
+  const size = 64 * 64 * 3;
+  const batchOf = (set: { x: Float32Array }, idx: number[]) => {
+    const out = new Float32Array(idx.length * size);
+    idx.forEach((i, k) => out.set(set.x.subarray(i * size, (i + 1) * size), k * size));
+    return tf.tensor4d(out, [idx.length, 64, 64, 3]);
+  };
+  return {
+    train: async (idx) => batchOf(train, idx),
+    validation: async (idx) => batchOf(val, idx),
+  };
+}
+
+/** Three epochs, one of them warming the head up, at rates this small set learns from. */
+const TUNE = {
+  ...DEFAULT_HEAD,
+  hiddenUnits: 16,
+  epochs: 3,
+  batchSize: 8,
+  learningRate: 0.01,
+  patience: 0,
+  warmupEpochs: 1,
+  baseLearningRateFactor: 0.5,
+};
+
 describe('fine-tuning, full-network path (cpu backend)', () => {
   beforeAll(async () => {
     await tf.setBackend('cpu');
@@ -84,30 +110,12 @@ describe('fine-tuning, full-network path (cpu backend)', () => {
     const before = layerWeights(base, all);
     const train = images(24, 1);
     const val = images(9, 2);
-    const size = 64 * 64 * 3;
-    const batchOf = (set: { x: Float32Array }, idx: number[]) => {
-      const out = new Float32Array(idx.length * size);
-      idx.forEach((i, k) => out.set(set.x.subarray(i * size, (i + 1) * size), k * size));
-      return tf.tensor4d(out, [idx.length, 64, 64, 3]);
-    };
-    const source: BatchSource = {
-      train: async (idx) => batchOf(train, idx),
-      validation: async (idx) => batchOf(val, idx),
-    };
+    const source = sourceOf(train, val);
     const result = await trainFinetune(
       net,
       source,
       { featureDim: 16, classes: 3, yTrain: train.y, yVal: val.y },
-      {
-        ...DEFAULT_HEAD,
-        hiddenUnits: 16,
-        epochs: 3,
-        batchSize: 8,
-        learningRate: 0.01,
-        patience: 0,
-        warmupEpochs: 1,
-        baseLearningRateFactor: 0.5,
-      },
+      TUNE,
     );
     const after = layerWeights(base, all);
     const changed = (layer: string, w: string) => {
@@ -132,16 +140,7 @@ describe('fine-tuning, full-network path (cpu backend)', () => {
   it('releases a blend of the tuned weights and those tuning started from, validated as released', async () => {
     const train = images(24, 1);
     const val = images(9, 2);
-    const size = 64 * 64 * 3;
-    const batchOf = (set: { x: Float32Array }, idx: number[]) => {
-      const out = new Float32Array(idx.length * size);
-      idx.forEach((i, k) => out.set(set.x.subarray(i * size, (i + 1) * size), k * size));
-      return tf.tensor4d(out, [idx.length, 64, 64, 3]);
-    };
-    const source: BatchSource = {
-      train: async (idx) => batchOf(train, idx),
-      validation: async (idx) => batchOf(val, idx),
-    };
+    const source = sourceOf(train, val);
     const tune = async (tunedShare: number) => {
       const base = smallCnn();
       const net = buildFullNet(base, 'pool', 2);
@@ -150,18 +149,7 @@ describe('fine-tuning, full-network path (cpu backend)', () => {
         net,
         source,
         { featureDim: 16, classes: 3, yTrain: train.y, yVal: val.y },
-        {
-          ...DEFAULT_HEAD,
-          hiddenUnits: 16,
-          epochs: 3,
-          batchSize: 8,
-          learningRate: 0.01,
-          patience: 0,
-          warmupEpochs: 1,
-          baseLearningRateFactor: 0.5,
-          seed: 9,
-          tunedShare,
-        },
+        { ...TUNE, seed: 9, tunedShare },
       );
       net.dispose();
       return { before, result };
