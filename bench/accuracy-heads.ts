@@ -6,6 +6,7 @@
  *
  *   npm run bench:accuracy-heads -- [--data DIR] [--views 8] [--seeds 1,2,3] [--backend tensorflow]
  *        [--aug '{"flip":true,"crop":0.7,"rotation":15,"colour":0.4}'] [--feature out_relu:max]
+ *        [--test-views N]
  *
  * Variants (head settings, views, TTA, standardised embeddings) come from
  * bench/accuracy-heads.json, or the file HEADS names. The seeds vary the head; the views are
@@ -42,6 +43,8 @@ function options() {
       aug: { type: 'string', default: '' },
       // Feature layers, '+'-joined, each pooled by GAP (or GMP with a ':max' suffix).
       feature: { type: 'string', default: 'out_relu' },
+      // Augmented views of each test image embedded for multi-view TTA variants.
+      'test-views': { type: 'string', default: '0' },
     },
   });
   return {
@@ -51,6 +54,7 @@ function options() {
     backend: values.backend as BackendName,
     aug: values.aug,
     feature: values.feature,
+    testViews: Number(values['test-views']),
   };
 }
 
@@ -205,13 +209,22 @@ async function main(): Promise<void> {
       );
     }
   }
-  const tests: Record<string, { plain: Vectors; mirror: Vectors }> = {};
+  const tests: Record<string, { plain: Vectors; mirror: Vectors; views: Vectors[] }> = {};
   for (const t of TEST_SETS) {
     const files = collectImageFiles([path.join(dataDir, t)]);
     const flipOnly: AugmentationConfig = { ...plainA, flip: true };
+    // Augmented test views (the training augmentation) for multi-view TTA variants.
+    const views: Vectors[] = [];
+    for (let v = 1; v <= opts.testViews; v++) {
+      const a = augs['default'] as AugmentationConfig;
+      views.push(
+        await embedAll(files, classes, a, v, path.join(cache, `${t}-${akey(a)}-v${v}.f32`), embed),
+      );
+    }
     tests[t] = {
       plain: await embedAll(files, classes, plainA, 0, path.join(cache, `${t}-v0.f32`), embed),
       mirror: await embedAll(files, classes, flipOnly, 1, path.join(cache, `${t}-flip.f32`), embed),
+      views,
     };
   }
   fm.dispose();
@@ -231,7 +244,7 @@ async function main(): Promise<void> {
     aug: string;
     views: number;
     head: Partial<HeadConfig>;
-    tta?: boolean;
+    tta?: boolean | number;
     embedding?: 'none' | 'standardise';
   };
   const variants: Record<string, Variant> = JSON.parse(
@@ -261,8 +274,11 @@ async function main(): Promise<void> {
         if (!set) return 0;
         const p = predictHead(r.weights, prep.apply(set.plain.x));
         if (v.tta) {
-          const q = predictHead(r.weights, prep.apply(set.mirror.x));
-          for (let i = 0; i < p.length; i++) p[i] = ((p[i] ?? 0) + (q[i] ?? 0)) / 2;
+          // true: the image and its mirror; N: also N augmented views, all averaged.
+          const extra = typeof v.tta === 'number' ? set.views.slice(0, v.tta) : [];
+          const others = [set.mirror, ...extra].map((e) => predictHead(r.weights, prep.apply(e.x)));
+          for (let i = 0; i < p.length; i++)
+            p[i] = others.reduce((a, q) => a + (q[i] ?? 0), p[i] ?? 0) / (others.length + 1);
         }
         return accuracy(p, set.plain.y, classes.length);
       });
