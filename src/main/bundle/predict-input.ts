@@ -41,11 +41,13 @@ export const DECODERS: Record<FileKind, Decoder> = {
 export function fileKind(file: string): FileKind {
   let fd: number;
   try {
-    fd = fs.openSync(file, 'r');
+    // Non-blocking: a FIFO named like an image must not hang the script (sharp refuses it).
+    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
   } catch {
     return 'image';
   }
   try {
+    if (!fs.fstatSync(fd).isFile()) return 'image';
     const head = Buffer.alloc(132);
     const n = fs.readSync(fd, head, 0, 132, 0);
     return n === 132 && head.toString('latin1', 128, 132) === 'DICM' ? 'dicom' : 'image';

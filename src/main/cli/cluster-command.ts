@@ -12,7 +12,13 @@ import {
   taskStates,
   type ShardState,
 } from '../core/cluster/slurm-jobs';
-import { shellQuote, writeSlurmScripts, type SlurmPlan } from '../core/cluster/slurm-script';
+import {
+  checkSlurmPlan,
+  shellQuote,
+  writeSlurmScripts,
+  type SlurmPlan,
+} from '../core/cluster/slurm-script';
+import { refuseExisting } from '../core/util/fs-atomic';
 import type { OcellusService } from '../core/service';
 import type { CliIo } from './cli-io';
 
@@ -56,18 +62,15 @@ export async function cluster(
     throw new OcellusError('INVALID_ARGUMENT', USAGE);
   if (!fs.existsSync(path.join(bundle, 'labels.json')))
     throw new OcellusError('NOT_FOUND', `${bundle} is not a model bundle (no labels.json)`);
-  const out = path.resolve(values.out);
-  fs.mkdirSync(out, { recursive: true });
-  let manifest = path.resolve(values.manifest);
-  if (fs.statSync(manifest, { throwIfNoEntry: false })?.isDirectory()) {
-    // Walked once here, so every task reads the same list instead of walking the folder.
-    const file = path.join(out, 'manifest.txt');
-    const n = await writeManifest(manifest, file);
-    io.stderr(`${n} images listed in ${file}\n`);
-    manifest = file;
-  }
   const cli = process.argv[1];
   if (!cli) throw new OcellusError('INTERNAL', 'Cannot tell where this CLI runs from');
+  const out = path.resolve(values.out);
+  const given = path.resolve(values.manifest);
+  // A folder is walked once here, so every task reads the same list instead of walking it.
+  const listed = fs.statSync(given, { throwIfNoEntry: false })?.isDirectory()
+    ? path.join(out, 'manifest.txt')
+    : null;
+  const manifest = listed ?? given;
   const plan: SlurmPlan = {
     bundle: path.resolve(bundle),
     manifest,
@@ -82,6 +85,14 @@ export async function cluster(
     project: values.project === undefined ? undefined : path.resolve(values.project),
     name: values.name,
   };
+  // Everything is checked before anything is written: a refused command leaves nothing.
+  if (listed) refuseExisting(listed);
+  checkSlurmPlan(plan);
+  fs.mkdirSync(out, { recursive: true });
+  if (listed) {
+    const n = await writeManifest(given, listed);
+    io.stderr(`${n} images listed in ${listed}\n`);
+  }
   const scripts = writeSlurmScripts(plan);
   if (!values.submit) {
     const text = `Wrote ${scripts.array} and ${scripts.merge}. Submit with:\n  jid=$(sbatch --parsable ${scripts.array})\n  sbatch --dependency=afterok:$jid ${scripts.merge}\n`;

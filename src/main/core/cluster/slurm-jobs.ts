@@ -63,11 +63,13 @@ export function recordsWritten(out: string, index: number, count: number): numbe
   const file = path.join(out, shardFileName(index, count));
   let fd: number;
   try {
-    fd = fs.openSync(file, 'r');
+    // Non-blocking: a FIFO at the name must not hang the follower; only a file is counted.
+    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
   } catch {
     return 0;
   }
   try {
+    if (!fs.fstatSync(fd).isFile()) return 0;
     const buf = Buffer.alloc(1 << 20);
     let lines = 0;
     for (let pos = 0, n = 0; (n = fs.readSync(fd, buf, 0, buf.length, pos)) > 0; pos += n)

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { OcellusError } from '../../../shared/errors';
-import { writeNewFile } from '../util/fs-atomic';
+import { refuseExisting, writeNewFile } from '../util/fs-atomic';
 
 /** What `ocellus cluster slurm` writes a job array for. */
 export interface SlurmPlan {
@@ -116,13 +116,33 @@ export function mergeScript(plan: SlurmPlan): string {
   ].join('\n');
 }
 
-/** Writes both scripts (and the logs folder) into the plan's output folder; never replaces one. */
-export function writeSlurmScripts(plan: SlurmPlan): SlurmScripts {
+function slurmScriptFiles(out: string): SlurmScripts {
+  const dir = path.resolve(out);
+  return { array: path.join(dir, 'predict-array.sh'), merge: path.join(dir, 'merge.sh') };
+}
+
+/**
+ * Checks a plan and its output names without writing anything: INVALID_ARGUMENT for a value
+ * the scripts refuse, ALREADY_EXISTS when a script's name is taken.
+ */
+export function checkSlurmPlan(plan: SlurmPlan): void {
   if (!Number.isSafeInteger(plan.shards) || plan.shards < 1)
     throw new OcellusError('INVALID_ARGUMENT', '--shards must be a whole number ≥ 1');
-  const out = path.resolve(plan.out);
-  fs.mkdirSync(path.join(out, 'logs'), { recursive: true });
-  const scripts = { array: path.join(out, 'predict-array.sh'), merge: path.join(out, 'merge.sh') };
+  arrayScript(plan);
+  mergeScript(plan);
+  const scripts = slurmScriptFiles(plan.out);
+  refuseExisting(scripts.array);
+  refuseExisting(scripts.merge);
+}
+
+/**
+ * Writes both scripts (and the logs folder) into the plan's output folder; never replaces
+ * one, and writes nothing when the plan fails checkSlurmPlan.
+ */
+export function writeSlurmScripts(plan: SlurmPlan): SlurmScripts {
+  checkSlurmPlan(plan);
+  const scripts = slurmScriptFiles(plan.out);
+  fs.mkdirSync(path.join(path.resolve(plan.out), 'logs'), { recursive: true });
   writeNewFile(scripts.array, arrayScript(plan), 0o755);
   writeNewFile(scripts.merge, mergeScript(plan), 0o755);
   return scripts;

@@ -4,7 +4,7 @@ import { CROP_MARGIN } from '../../../shared/crop';
 import { OcellusError } from '../../../shared/errors';
 import { detectorFileOptions, folderDetector, type DetectorSpec } from '../detect/detector-spec';
 import { PAD_GREY } from '../detect/letterbox';
-import { readFileSafe } from '../util/safe-fs';
+import { readFileSafe, readTextSafe } from '../util/safe-fs';
 import { writeFileAtomic } from '../util/fs-atomic';
 
 /** The bundle's folder holding the detector: its model files and detector.json. */
@@ -12,6 +12,9 @@ export const BUNDLE_DETECTOR_DIR = 'detector';
 
 /** Boxes under this confidence are dropped before suppression, as the app's detection job does. */
 export const BUNDLE_MIN_CONFIDENCE = 0.05;
+
+/** detector.json holds a few settings; anything this large is not one. */
+const MAX_DETECTOR_JSON_BYTES = 1024 * 1024;
 
 /** What a bundle's detector/detector.json holds: the detector's spec, its threshold and floor. */
 export interface BundleDetectorJson extends Omit<DetectorSpec, 'file'> {
@@ -44,16 +47,15 @@ export async function writeBundleDetector(
   const dir = path.join(out, BUNDLE_DETECTOR_DIR);
   fs.mkdirSync(dir);
   const safe = detectorFileOptions(spec);
-  const copy = async (name: string) =>
-    fs.writeFileSync(
-      path.join(dir, name),
-      await readFileSafe(path.join(path.dirname(spec.file), name), safe),
-      { flag: 'wx' },
-    );
+  const copy = async (name: string) => {
+    const bytes = await readFileSafe(path.join(path.dirname(spec.file), name), safe);
+    fs.writeFileSync(path.join(dir, name), bytes, { flag: 'wx' });
+    return bytes;
+  };
   const model = path.basename(spec.file);
-  await copy(model);
+  const modelBytes = await copy(model);
   if (spec.format === 'graph') {
-    const manifest = JSON.parse(fs.readFileSync(path.join(dir, model), 'utf8')) as {
+    const manifest = JSON.parse(modelBytes.toString('utf8')) as {
       weightsManifest?: { paths: string[] }[];
     };
     for (const group of manifest.weightsManifest ?? []) {
@@ -77,14 +79,22 @@ export async function writeBundleDetector(
   return json;
 }
 
-/** The bundle's detector, or null for a bundle that classifies whole images. */
-export function readBundleDetector(bundle: string): BundleDetector | null {
+/**
+ * The bundle's detector, or null for a bundle that classifies whole images. A bundle comes
+ * from elsewhere: detector.json is read through the safe reader, inside the detector folder.
+ */
+export async function readBundleDetector(bundle: string): Promise<BundleDetector | null> {
   const dir = path.join(bundle, BUNDLE_DETECTOR_DIR);
   if (!fs.existsSync(path.join(dir, 'detector.json'))) return null;
   const spec = folderDetector(dir);
-  const json = JSON.parse(fs.readFileSync(path.join(dir, 'detector.json'), 'utf8')) as Partial<
-    Pick<BundleDetectorJson, 'threshold' | 'minConfidence'>
-  >;
+  const file = path.join(dir, 'detector.json');
+  const text = await readTextSafe(file, { roots: [dir], maxBytes: MAX_DETECTOR_JSON_BYTES });
+  let json: Partial<Pick<BundleDetectorJson, 'threshold' | 'minConfidence'>>;
+  try {
+    json = JSON.parse(text) as typeof json;
+  } catch (err) {
+    throw new OcellusError('INVALID_ARGUMENT', `${file} is not JSON: ${(err as Error).message}`);
+  }
   const threshold = json.threshold;
   if (typeof threshold !== 'number' || !(threshold >= 0 && threshold <= 1))
     throw new OcellusError('INVALID_ARGUMENT', `${dir}/detector.json has no threshold from 0 to 1`);

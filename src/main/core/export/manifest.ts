@@ -7,6 +7,10 @@ import { hasDicomPreamble } from '../library/dicom';
 import { frameCount } from '../library/dicom-frame';
 import { isImagePath, mayBeDicomPath } from '../library/image-formats';
 import { writeNewFileWith } from '../util/fs-atomic';
+import { openSafe } from '../util/safe-fs';
+
+// Streamed line by line, so the cap only has to exceed any real manifest.
+const MANIFEST_FILE = { maxBytes: 2 ** 40 };
 
 /** One image of a manifest: the path as the manifest says it, and the file it names. */
 export interface ManifestItem {
@@ -30,24 +34,27 @@ export function inShard(index: number, shard: ShardSpec | undefined): boolean {
 export async function* manifestItems(manifest: string): AsyncGenerator<ManifestItem> {
   const st = fs.statSync(manifest, { throwIfNoEntry: false });
   if (!st) throw new OcellusError('NOT_FOUND', `No manifest at ${manifest}`);
-  // A FIFO or a device (/dev/zero) would never end: only a regular file or a folder.
-  if (!st.isFile() && !st.isDirectory())
-    throw new OcellusError('UNSUPPORTED', `${manifest} is neither a file nor a folder`);
   let index = 0;
   if (st.isDirectory()) {
     for await (const file of walkImages(path.resolve(manifest)))
       yield { index: index++, path: file, file };
     return;
   }
+  // The safe reader refuses a FIFO or a device (/dev/zero would never end), also one swapped
+  // in since the stat above, and the lines are streamed from the descriptor it checked.
+  const input = (await openSafe(manifest, MANIFEST_FILE)).stream().setEncoding('utf8');
+  const lines = readline.createInterface({ input, crlfDelay: Infinity });
   const base = path.dirname(path.resolve(manifest));
-  const lines = readline.createInterface({
-    input: fs.createReadStream(manifest, { encoding: 'utf8' }),
-    crlfDelay: Infinity,
-  });
-  for await (const raw of lines) {
-    const line = raw.trim();
-    if (line === '') continue;
-    yield { index: index++, path: line, file: path.resolve(base, line) };
+  try {
+    for await (const raw of lines) {
+      const line = raw.trim();
+      if (line === '') continue;
+      yield { index: index++, path: line, file: path.resolve(base, line) };
+    }
+  } finally {
+    // A consumer that stops early must not leave the file open.
+    lines.close();
+    input.destroy();
   }
 }
 

@@ -97,7 +97,7 @@ export async function bundlePredictor(dir: string): Promise<Predictor> {
     operatingPoint?: Partial<DecisionRule>;
   }>(dir, 'labels.json');
   const classifier = withDecisionRule(await bundleClassifier(dir, labels.classes), ruleOf(labels));
-  const detector = readBundleDetector(dir);
+  const detector = await readBundleDetector(dir);
   if (!detector) return classifier;
   try {
     const engine = await createDetector(detector.spec, { minConfidence: detector.minConfidence });

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import type Database from 'better-sqlite3';
@@ -12,10 +11,13 @@ import type {
 import { PredictionSets } from '../assist/prediction-sets';
 import { PredictionStore, type PredictionInput } from '../assist/prediction-store';
 import { frameHash } from '../library/frames';
+import { checkPath, openSafe } from '../util/safe-fs';
 import { imageLookup } from './label-import';
 import type { ManifestProgress } from './shard-predict';
 
 const WRITE_BATCH = 2000;
+// Streamed line by line, so the cap only has to exceed any real predictions file.
+const PREDICTIONS_FILE = { maxBytes: 2 ** 40 };
 const EXAMPLES = 10;
 
 /**
@@ -31,10 +33,11 @@ export async function importPredictionRecords(
   options: PredictionImportOptions,
   job: ManifestProgress,
 ): Promise<PredictionImportResult> {
+  // Checked up front (sizes for progress, a missing file before any write); each is then
+  // opened through the safe reader, which checks again on the descriptor it streams.
+  let totalBytes = 0;
   for (const file of options.files)
-    if (!fs.statSync(file, { throwIfNoEntry: false })?.isFile())
-      throw new OcellusError('NOT_FOUND', `No predictions file at ${file}`);
-  const totalBytes = options.files.reduce((n, f) => n + fs.statSync(f).size, 0);
+    totalBytes += (await checkPath(file, PREDICTIONS_FILE)).stat.size;
   const classes = await firstClasses(options.files);
   const sets = new PredictionSets(db);
   const set = sets.upsert(
@@ -112,7 +115,7 @@ export function mapPrefix(p: string, map: readonly PathPrefixMap[]): string {
 }
 
 async function* records(file: string): AsyncGenerator<{ record: PredictionRecord; size: number }> {
-  const input = fs.createReadStream(file, { encoding: 'utf8' });
+  const input = (await openSafe(file, PREDICTIONS_FILE)).stream().setEncoding('utf8');
   const lines = readline.createInterface({ input, crlfDelay: Infinity });
   let n = 0;
   try {

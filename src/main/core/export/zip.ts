@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { OcellusError } from '../../../shared/errors';
 import { NewFile } from '../util/fs-atomic';
 
 const CRC_TABLE = (() => {
@@ -19,15 +20,24 @@ function crc32(buf: Buffer): number {
   return (c ^ 0xffffffff) >>> 0;
 }
 
+// The folder holds what the export just wrote: a link (to a file anywhere, which the zip
+// would carry away), a FIFO or a device found there was put by someone else, so the zip is
+// refused rather than read through it.
 function files(dir: string, prefix = ''): { name: string; file: string }[] {
   return fs
     .readdirSync(dir, { withFileTypes: true })
     .sort((a, b) => a.name.localeCompare(b.name))
-    .flatMap((e) =>
-      e.isDirectory()
-        ? files(path.join(dir, e.name), `${prefix}${e.name}/`)
-        : [{ name: `${prefix}${e.name}`, file: path.join(dir, e.name) }],
-    );
+    .flatMap((e) => {
+      const file = path.join(dir, e.name);
+      if (e.isDirectory()) return files(file, `${prefix}${e.name}/`);
+      if (!e.isFile())
+        throw new OcellusError(
+          'UNSUPPORTED',
+          `${file} is not a regular file written by this export; the zip is not written`,
+          { path: file },
+        );
+      return [{ name: `${prefix}${e.name}`, file }];
+    });
 }
 
 /**
@@ -35,10 +45,10 @@ function files(dir: string, prefix = ''): { name: string; file: string }[] {
  * `<root>/`, so it unpacks into one folder. An existing `zipFile` is refused, never replaced.
  */
 export function zipFolder(dir: string, zipFile: string, root = path.basename(dir)): number {
+  const entries = files(dir);
   const out = new NewFile(zipFile);
   const central: Buffer[] = [];
   let offset = 0;
-  const entries = files(dir);
   try {
     for (const { name, file } of entries) {
       const data = fs.readFileSync(file);

@@ -6,7 +6,7 @@ import { checkPath, formatBytes, readTextSafe } from '../util/safe-fs';
 import { MODEL_JSON, parseModelJson, type ModelJsonInfo } from './model-files';
 
 /** Largest model.json read (Inception V3's topology is about 1 MB). */
-const MAX_MODEL_JSON_BYTES = 64 * 1024 * 1024;
+export const MAX_MODEL_JSON_BYTES = 64 * 1024 * 1024;
 /** Largest model imported (VGG16, the biggest zoo model, is about 0.55 GB). */
 export const MAX_MODEL_BYTES = 4 * 1024 * 1024 * 1024;
 

@@ -4,6 +4,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { io } from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { OcellusError } from '../../../shared/errors';
+import { refuseExisting, writeNewFile } from '../util/fs-atomic';
+import { readFileSafe, readTextSafe } from '../util/safe-fs';
+import { MAX_MODEL_BYTES, MAX_MODEL_JSON_BYTES } from './model-import';
 
 interface ModelJson {
   format?: string;
@@ -20,29 +23,29 @@ interface ModelJson {
 /**
  * A TF.js IOHandler that reads model.json and its weight shards from disk. TF.js's own
  * file:// handler lives in @tensorflow/tfjs-node, which is optional and often absent.
+ * Everything is read through the safe reader, confined to model.json's folder: a shard
+ * path or link leading out of it, a FIFO or a device (/dev/zero) is refused, not read.
  */
 export function diskModelHandler(modelJsonPath: string): io.IOHandler {
   return {
     load: async () => {
-      let json: ModelJson;
-      try {
-        json = JSON.parse(await fs.promises.readFile(modelJsonPath, 'utf8')) as ModelJson;
-      } catch (err) {
-        throw new OcellusError(
-          'IO_ERROR',
-          `Cannot read ${modelJsonPath}: ${(err as Error).message}`,
-        );
-      }
-      const dir = path.dirname(modelJsonPath);
+      const dir = path.dirname(path.resolve(modelJsonPath));
+      const json = await readModelJson(modelJsonPath, dir);
       const specs: io.WeightsManifestEntry[] = [];
       const buffers: Buffer[] = [];
+      let total = 0;
       for (const group of json.weightsManifest ?? []) {
         for (const p of group.paths) {
           const file = path.resolve(dir, p);
           if (path.relative(dir, file).startsWith('..')) {
             throw new OcellusError('INVALID_ARGUMENT', `Weight path ${p} leaves the model folder`);
           }
-          buffers.push(await fs.promises.readFile(file));
+          const shard = await readFileSafe(file, {
+            roots: [dir],
+            maxBytes: MAX_MODEL_BYTES - total,
+          });
+          total += shard.length;
+          buffers.push(shard);
         }
         specs.push(...group.weights);
       }
@@ -60,6 +63,20 @@ export function diskModelHandler(modelJsonPath: string): io.IOHandler {
       };
     },
   };
+}
+
+/** model.json through the safe reader (inside `dir`); a refusal keeps its own clear message. */
+async function readModelJson(modelJsonPath: string, dir: string): Promise<ModelJson> {
+  const text = await readTextSafe(modelJsonPath, { roots: [dir], maxBytes: MAX_MODEL_JSON_BYTES });
+  try {
+    return JSON.parse(text) as ModelJson;
+  } catch (err) {
+    throw new OcellusError(
+      'INVALID_ARGUMENT',
+      `${modelJsonPath} is not JSON: ${(err as Error).message}`,
+      { path: modelJsonPath },
+    );
+  }
 }
 
 /** 'layers', 'graph' or 'savedmodel', from model.json's format field or topology shape; 'onnx' for a .onnx file. */
@@ -81,10 +98,21 @@ export interface SavedModelFiles {
 
 /**
  * Saves a Layers model as `model.json` + one weight shard in `dir` (TF.js's file:// saver
- * lives in the optional tfjs-node) and returns what was written.
+ * lives in the optional tfjs-node) and returns what was written. Both files are new: an
+ * existing file (or a link) at either name is refused before anything is written.
  */
 export async function saveModel(model: LayersModel, dir: string): Promise<SavedModelFiles> {
   fs.mkdirSync(dir, { recursive: true });
+  // mkdir accepts an existing link to a folder: files would land wherever it points.
+  if (fs.lstatSync(dir).isSymbolicLink()) {
+    throw new OcellusError('ALREADY_EXISTS', `${dir} is a symbolic link; nothing is saved in it`, {
+      path: dir,
+    });
+  }
+  const weightsFile = path.join(dir, 'weights.bin');
+  const jsonFile = path.join(dir, 'model.json');
+  refuseExisting(weightsFile);
+  refuseExisting(jsonFile);
   let saved: SavedModelFiles | null = null;
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
@@ -99,8 +127,8 @@ export async function saveModel(model: LayersModel, dir: string): Promise<SavedM
         modelTopology: artifacts.modelTopology,
         weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
       };
-      fs.writeFileSync(path.join(dir, 'weights.bin'), weights);
-      fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify(modelJson));
+      writeNewFile(weightsFile, weights);
+      writeNewFile(jsonFile, JSON.stringify(modelJson));
       saved = { modelJson, weights };
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     }),

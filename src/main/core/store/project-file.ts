@@ -41,14 +41,21 @@ export function inspectProjectFile(filePath: string): ProjectFileHeader {
   const header = Buffer.alloc(HEADER_BYTES);
   let read: number;
   try {
-    const fd = fs.openSync(filePath, 'r');
+    // Non-blocking and checked again on the descriptor: a FIFO swapped in since the stat
+    // above must not block this (synchronous) open until a writer comes.
+    const fd = fs.openSync(filePath, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
     try {
+      if (!fs.fstatSync(fd).isFile()) {
+        throw new OcellusError('NOT_A_PROJECT', `${filePath} is not a regular file`, {
+          path: filePath,
+        });
+      }
       read = fs.readSync(fd, header, 0, HEADER_BYTES, 0);
     } finally {
       fs.closeSync(fd);
     }
   } catch (err) {
-    throw fileError(err, filePath);
+    throw err instanceof OcellusError ? err : fileError(err, filePath);
   }
   if (read < HEADER_BYTES || !header.subarray(0, 16).equals(SQLITE_MAGIC)) {
     throw new OcellusError(

@@ -55,10 +55,21 @@ function isAlive(owner: LockOwner): boolean {
 
 function readOwner(lockPath: string): LockOwner | 'gone' | 'unreadable' {
   let text: string;
+  let fd: number;
   try {
-    text = fs.readFileSync(lockPath, 'utf8');
+    // Non-blocking, then checked on the descriptor: a FIFO at the lock's name (it sits in the
+    // user's folder) must not block this synchronous open; it counts as a damaged lock.
+    fd = fs.openSync(lockPath, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'gone' : 'unreadable';
+  }
+  try {
+    if (!fs.fstatSync(fd).isFile()) return 'unreadable';
+    text = fs.readFileSync(fd, 'utf8');
+  } catch {
+    return 'unreadable';
+  } finally {
+    fs.closeSync(fd);
   }
   try {
     const o = JSON.parse(text) as Partial<LockOwner>;

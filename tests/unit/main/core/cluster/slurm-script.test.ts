@@ -91,5 +91,8 @@ describe('SLURM scripts', () => {
     fs.writeFileSync(path.join(tmp.dir, 'out', 'shard-1-of-4.jsonl'), '{}\n{}\n{"torn');
     expect(recordsWritten(path.join(tmp.dir, 'out'), 1, 4)).toBe(2);
     expect(recordsWritten(path.join(tmp.dir, 'out'), 2, 4)).toBe(0);
+    // A FIFO at a shard's name counts nothing instead of blocking the follower forever.
+    execFileSync('mkfifo', [path.join(tmp.dir, 'out', 'shard-3-of-4.jsonl')]);
+    expect(recordsWritten(path.join(tmp.dir, 'out'), 3, 4)).toBe(0);
   });
 });

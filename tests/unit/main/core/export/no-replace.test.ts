@@ -90,6 +90,16 @@ describe('exports never replace a file', () => {
     expect(fs.existsSync(linked)).toBe(false);
   });
 
+  it('refuses to zip a folder holding a link, writing no zip', () => {
+    const dir = path.join(t.dir, 'to-zip-linked');
+    fs.mkdirSync(dir);
+    fs.symlinkSync(victim, path.join(dir, 'x.txt'));
+    const zip = path.join(t.dir, 'linked-content.zip');
+    expect(() => zipFolder(dir, zip)).toThrow(expect.objectContaining({ code: 'UNSUPPORTED' }));
+    expect(fs.existsSync(zip)).toBe(false);
+    expect(fs.existsSync(`${zip}.partial`)).toBe(false);
+  });
+
   it('refuses an existing manifest file and writes a new one', async () => {
     const file = path.join(t.dir, 'manifest-existing.txt');
     fs.symlinkSync(victim, file);

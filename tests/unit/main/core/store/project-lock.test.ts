@@ -140,6 +140,17 @@ describe('project ownership', () => {
     await t.service.api.project.close();
   });
 
+  it('treats a FIFO at the lock name as a damaged lock instead of blocking on it', async () => {
+    execFileSync('mkfifo', [lockPathFor(project)]);
+    await expect(t.service.api.project.open(project)).rejects.toMatchObject({
+      code: 'PROJECT_LOCKED',
+    });
+    const old = new Date(Date.now() - 60_000);
+    fs.utimesSync(lockPathFor(project), old, old);
+    await t.service.api.project.open(project);
+    await t.service.api.project.close();
+  });
+
   it('shares the lock between two services of one process', async () => {
     const again = makeTestService('cli');
     try {
