@@ -25,8 +25,7 @@ import { checkModelTar, extractModelTar, writeModelTar } from './model-tar';
 import { readOnnxDeclaration } from './onnx-base';
 import { isSavedModelFolder } from './saved-model-files';
 import type { ModelFormat, SavedModelChoice } from '../../../shared/types';
-import { checkPath } from '../util/safe-fs';
-import { copyModelFolder, MAX_MODEL_BYTES } from './model-import';
+import { copyModelFolder } from './model-import';
 import type { ZooModel } from './zoo-types';
 
 /** Where a model's files are on disk and which loader they need. */
@@ -167,16 +166,11 @@ export class ModelStore {
     src: string,
     options: { id?: string; name?: string },
   ): Promise<StoredModel> {
-    const declaration = await readOnnxDeclaration(src);
-    // A regular file in the folder itself (not a link, FIFO or device), within the size cap.
-    await checkPath(path.join(src, ONNX_MODEL), {
-      roots: [fs.realpathSync(src)],
-      noLinks: true,
-      maxBytes: MAX_MODEL_BYTES,
-    });
+    // Read once, safely: the bytes checked by ONNX Runtime are the bytes installed.
+    const { declaration, model } = await readOnnxDeclaration(src);
     const staging = this.staging();
     try {
-      fs.copyFileSync(path.join(src, ONNX_MODEL), path.join(staging, ONNX_MODEL));
+      fs.writeFileSync(path.join(staging, ONNX_MODEL), model);
       const sha256 = { modelJson: await sha256File(path.join(staging, ONNX_MODEL)), shards: {} };
       const id = options.id ?? `imported-${sha256.modelJson.slice(0, 12)}`;
       const existing = this.sameOrConflict(id, sha256);

@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { OcellusError } from '../../../shared/errors';
+import { FileRefusedError, readFileSafe, readTextSafe } from '../util/safe-fs';
 import { ONNX_MODEL, type OnnxBaseDeclaration } from './model-files';
+import { MAX_MODEL_BYTES } from './model-import';
 import { importOrt } from './onnx/ort-module';
 import type { Normalization, PreprocessingSpec } from './zoo-types';
 
@@ -57,30 +59,51 @@ export function parseDeclaration(json: unknown, dir: string): OnnxBaseDeclaratio
   };
 }
 
+/** A declaration is a few hundred bytes; anything near this is not one. */
+const MAX_DECLARATION_BYTES = 1024 * 1024;
+
 /**
- * Reads the declaration beside a folder's model.onnx and checks it against the model itself
- * (ONNX Runtime opens it; the named input and output must exist), naming what the model has.
+ * Reads the declaration beside a folder's model.onnx and the model's bytes, both through the
+ * safe reader as regular files of the folder itself (no link, FIFO or device), and checks the
+ * declaration against the model (ONNX Runtime opens it; the named input and output must
+ * exist), naming what the model has.
  */
-export async function readOnnxDeclaration(dir: string): Promise<OnnxBaseDeclaration> {
-  const file = path.join(dir, ONNX_DECLARATION);
+export async function readOnnxDeclaration(
+  dir: string,
+): Promise<{ declaration: OnnxBaseDeclaration; model: Buffer }> {
+  const safe = { roots: [fs.realpathSync(dir)], noLinks: true };
   let json: unknown;
   try {
-    json = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const text = await readTextSafe(path.join(dir, ONNX_DECLARATION), {
+      ...safe,
+      maxBytes: MAX_DECLARATION_BYTES,
+    });
+    json = JSON.parse(text);
   } catch (err) {
+    // A link, FIFO or device is refused as such; a missing file gets the declaration's help.
+    if (err instanceof FileRefusedError && err.reason !== 'missing') throw err;
     throw bad(dir, err instanceof SyntaxError ? `not valid JSON (${err.message})` : 'missing');
   }
   const declaration = parseDeclaration(json, dir);
-  await checkOnnxModel(path.join(dir, ONNX_MODEL), declaration);
-  return declaration;
+  const file = path.join(dir, ONNX_MODEL);
+  const model = await readFileSafe(file, { ...safe, maxBytes: MAX_MODEL_BYTES });
+  await checkOnnxModel(file, declaration, model);
+  return { declaration, model };
 }
 
-/** Opens an ONNX model and checks that the declared input and output exist. */
-export async function checkOnnxModel(file: string, d: OnnxBaseDeclaration): Promise<void> {
+/** Opens an ONNX model (its bytes when given) and checks the declared input and output exist. */
+export async function checkOnnxModel(
+  file: string,
+  d: OnnxBaseDeclaration,
+  bytes?: Uint8Array,
+): Promise<void> {
   let session;
   try {
     // onnxruntime-node directly: the model store stays free of the TF.js engines' imports.
     const ort = await importOrt();
-    session = await ort.InferenceSession.create(fs.readFileSync(file), { intraOpNumThreads: 1 });
+    session = await ort.InferenceSession.create(bytes ?? fs.readFileSync(file), {
+      intraOpNumThreads: 1,
+    });
   } catch (err) {
     throw new OcellusError(
       'INVALID_ARGUMENT',

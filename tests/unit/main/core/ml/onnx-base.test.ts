@@ -90,6 +90,39 @@ describe('an ONNX image model as a base', () => {
     }
   });
 
+  it('refuses, without hanging or reading outside, a declaration or model that is a FIFO or a link', async () => {
+    const tmp = makeTmpDir();
+    try {
+      const store = new ModelStore({ cacheDir: path.join(tmp.dir, 'models') });
+      const folder = (name: string) => {
+        const dir = path.join(tmp.dir, name);
+        fs.mkdirSync(dir);
+        for (const f of ['model.onnx', 'ocellus-base.json'])
+          fs.copyFileSync(path.join(baseDir, f), path.join(dir, f));
+        return dir;
+      };
+      const fifoModel = folder('fifo-model');
+      fs.rmSync(path.join(fifoModel, 'model.onnx'));
+      await run('mkfifo', [path.join(fifoModel, 'model.onnx')]);
+      await expect(store.importFolder(fifoModel)).rejects.toMatchObject({ code: 'UNSUPPORTED' });
+      const fifoDecl = folder('fifo-decl');
+      fs.rmSync(path.join(fifoDecl, 'ocellus-base.json'));
+      await run('mkfifo', [path.join(fifoDecl, 'ocellus-base.json')]);
+      await expect(store.importFolder(fifoDecl)).rejects.toMatchObject({ code: 'UNSUPPORTED' });
+      const zero = folder('zero');
+      fs.rmSync(path.join(zero, 'model.onnx'));
+      fs.symlinkSync('/dev/zero', path.join(zero, 'model.onnx'));
+      await expect(store.importFolder(zero)).rejects.toMatchObject({ code: 'FORBIDDEN_PATH' });
+      const outside = folder('outside');
+      fs.rmSync(path.join(outside, 'model.onnx'));
+      fs.symlinkSync(path.join(baseDir, 'model.onnx'), path.join(outside, 'model.onnx'));
+      await expect(store.importFolder(outside)).rejects.toMatchObject({ code: 'FORBIDDEN_PATH' });
+      expect(store.list()).toEqual([]);
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
   it('downloads an ONNX zoo model once, verified by its sha256', async () => {
     const tmp = makeTmpDir();
     const server = await startStaticServer(baseDir);
