@@ -4,7 +4,7 @@ import path from 'node:path';
 import { OcellusError } from '../../../shared/errors';
 import type { DetectionCategory } from '../../../shared/types';
 import { MAX_MODEL_BYTES } from '../ml/model-import';
-import { readFileSafe, type SafeOpenOptions } from '../util/safe-fs';
+import { readFileSafe, readSmallTextSync, type SafeOpenOptions } from '../util/safe-fs';
 import { COCO_CATEGORY_MAP, MEGADETECTOR_CATEGORY_MAP } from './categories';
 import type { DecoderKind } from './decode';
 
@@ -101,13 +101,15 @@ export function folderDetector(folder: string): DetectorSpec {
 
 type Descriptor = Partial<Omit<DetectorSpec, 'format'>> & { coco?: boolean };
 
+/** detector.json is a few lines of settings. */
+const MAX_DESCRIPTOR_BYTES = 1024 * 1024;
+
 function readDescriptor(file: string): Descriptor {
-  const st = fs.lstatSync(file, { throwIfNoEntry: false });
-  if (!st) return {};
-  // A link, FIFO or device named detector.json is refused before any read (it could hang).
-  if (!st.isFile()) throw new OcellusError('INVALID_ARGUMENT', `${file} is not a regular file`);
+  // A link, FIFO or device named detector.json is refused on the open descriptor, never read.
+  const text = readSmallTextSync(file, MAX_DESCRIPTOR_BYTES);
+  if (text === null) return {};
   try {
-    const d = JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
+    const d = JSON.parse(text) as unknown;
     if (!d || typeof d !== 'object' || Array.isArray(d)) throw new Error('not an object');
     const out = d as Descriptor;
     if (

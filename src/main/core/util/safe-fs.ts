@@ -382,3 +382,34 @@ export function readFileSafe(file: string, options: SafeOpenOptions): Promise<Bu
 export async function readTextSafe(file: string, options: SafeOpenOptions): Promise<string> {
   return (await readFileSafe(file, options)).toString('utf8');
 }
+
+/**
+ * The text of a small settings-like file for synchronous callers, or null when nothing is
+ * there: opened without following a link or waiting on a FIFO, and checked on the open
+ * descriptor (a regular file within `maxBytes`), so a swap after any earlier check is refused.
+ */
+export function readSmallTextSync(file: string, maxBytes: number): string | null {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, OPEN_FLAGS);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    if (code === 'ELOOP') throw new FileRefusedError('link', `${file} is a link`, file, err);
+    throw new FileRefusedError('unreadable', `${file} cannot be read (${code})`, file, err);
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile())
+      throw new FileRefusedError(
+        'not-regular',
+        `${file} is ${fileKind(st)}, not a regular file`,
+        file,
+      );
+    if (st.size > maxBytes)
+      throw new FileRefusedError('too-large', `${file} is over ${formatBytes(maxBytes)}`, file);
+    return fs.readFileSync(fd, 'utf8');
+  } finally {
+    fs.closeSync(fd);
+  }
+}

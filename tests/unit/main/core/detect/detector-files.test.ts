@@ -34,5 +34,9 @@ describe("a detector folder's own files", () => {
     const dir = writeTinyOnnxDetector(path.join(tmp.dir, 'md'), 64);
     execFileSync('mkfifo', [path.join(dir, 'detector.json')]);
     expect(() => folderDetector(dir)).toThrow(/not a regular file/);
+    const linked = writeTinyOnnxDetector(path.join(tmp.dir, 'md-link'), 64);
+    fs.writeFileSync(path.join(tmp.dir, 'elsewhere.json'), '{"coco": true}');
+    fs.symlinkSync(path.join(tmp.dir, 'elsewhere.json'), path.join(linked, 'detector.json'));
+    expect(() => folderDetector(linked)).toThrow(/is a link/);
   });
 });
