@@ -73,7 +73,7 @@ ${
 - Preprocessing (\`preprocessing.json\`): EXIF orientation applied, transparency on white, resized to
   ${p.inputSize[1]}×${p.inputSize[0]} by ${p.resize} (bicubic), ${norm}.
 
-${onnxSection(c.onnx, p)}
+${onnxSection(c.onnx, p, cfg.tta === true)}
 
 ${estimateSection(run)}
 
@@ -170,7 +170,7 @@ export function estimateSection(run: RunSummary): string {
   return `## What this model is\n\n${lines.join('\n')}`;
 }
 
-function onnxSection(onnx: OnnxBundleInfo, p: PreprocessingSpec): string {
+function onnxSection(onnx: OnnxBundleInfo, p: PreprocessingSpec, tta: boolean): string {
   if (onnx.file === null) {
     return `## ONNX\n\nNo \`model.onnx\` in this bundle: ${onnx.reason}. The TF.js model above is complete.`;
   }
@@ -180,7 +180,9 @@ function onnxSection(onnx: OnnxBundleInfo, p: PreprocessingSpec): string {
 
 \`${onnx.file}\` is the ${nchw ? '' : 'same '}classifier for ONNX Runtime: input \`${onnx.input}\`
 float32 ${nchw ? `[n, 3, ${h}, ${w}] (channels first` : `[n, ${h}, ${w}, 3] (channels last`}, preprocessed as above), output \`${onnx.output}\` [n, classes].
-It matched ${nchw ? "the app's classifier" : 'the TF.js model'} within ${onnx.maxAbsDiffFromTfjs.toExponential(1)} when exported. In Python:
+It matched ${nchw ? "the app's classifier" : 'the TF.js model'} within ${onnx.maxAbsDiffFromTfjs.toExponential(1)} when exported. In Python (Pillow's
+bicubic resize differs a little from the app's, so probabilities agree to about 10⁻²; the
+bundle's \`predict.mjs\` gives the app's own):
 
 \`\`\`python
 import json, numpy as np, onnxruntime as ort
@@ -188,11 +190,14 @@ from PIL import Image, ImageOps
 
 labels = json.load(open("labels.json"))["classes"]
 session = ort.InferenceSession("${onnx.file}")
-image = ImageOps.exif_transpose(Image.open("photo.jpg")).convert("RGB")
+image = ImageOps.exif_transpose(Image.open("photo.jpg"))
+if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:  # flatten on white
+    image = Image.alpha_composite(Image.new("RGBA", image.size, "white"), image.convert("RGBA"))
+image = image.convert("RGB")
 image = ${pythonResize(p)}
 x = np.asarray(image, dtype=np.float32)[None]
-x = ${pythonNormalise(p)}${nchw ? '\nx = x.transpose(0, 3, 1, 2).astype(np.float32)' : ''}
-probabilities = session.run(["${onnx.output}"], {"${onnx.input}": x})[0][0]
+x = ${pythonNormalise(p)}${tta ? '\nx = np.concatenate([x, x[:, :, ::-1]])  # the image and its mirror (test-time augmentation)' : ''}${nchw ? '\nx = x.transpose(0, 3, 1, 2)' : ''}
+probabilities = session.run(["${onnx.output}"], {"${onnx.input}": x.astype(np.float32)})[0]${tta ? '.mean(0)' : '[0]'}
 print(labels[int(probabilities.argmax())], float(probabilities.max()))
 \`\`\``;
 }

@@ -163,6 +163,14 @@ describe('model bundle', () => {
     expect(card).toMatch(/## Limitations/);
     expect(card).toMatch(/ort\.InferenceSession\("model\.onnx"\)/);
     expect(card).toMatch(/ImageOps\.fit\(image, \(32, 32\)/);
+    // The snippet computes what the app does: transparency on white, the flip average (the
+    // run's TTA, as preprocessing.json says), float32 whatever the normalisation's dtype.
+    expect(JSON.parse(fs.readFileSync(path.join(bundle, 'preprocessing.json'), 'utf8')).tta).toBe(
+      'flip',
+    );
+    expect(card).toMatch(/Image\.alpha_composite\(Image\.new\("RGBA", image\.size, "white"\)/);
+    expect(card).toMatch(/x = np\.concatenate\(\[x, x\[:, :, ::-1\]\]\)/);
+    expect(card).toMatch(/\{"input": x\.astype\(np\.float32\)\}\)\[0\]\.mean\(0\)/);
     expect(card).toMatch(/\| red \| \d+ \| \d+ \|/);
     const zip = fs.readFileSync(`${bundle}.zip`);
     expect(zip.readUInt32LE(0)).toBe(0x04034b50);
