@@ -155,7 +155,9 @@ export function estimateSection(run: RunSummary): string {
   );
   if (e.views > 1)
     lines.push(
-      `- Trained on ${e.views} views per training image (the image and ${e.views - 1} augmented).`,
+      run.config.unit === 'box'
+        ? `- Trained on ${e.views} views per training box (its crop and ${e.views - 1} augmented copies of the crop).`
+        : `- Trained on ${e.views} views per training image (the image and ${e.views - 1} augmented).`,
     );
   if (e.tta)
     lines.push(

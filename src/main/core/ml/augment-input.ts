@@ -1,7 +1,10 @@
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
+import { cropRect, type CropBox } from '../../../shared/crop';
+import { decodeOriented, type CropSource } from '../library/crop-input';
 import { imageSource, sharpOf } from '../library/image-source';
 import { MAX_IMAGE_BYTES } from '../library/probe';
 import { readFileSafe } from '../util/safe-fs';
+import { loadCropInput } from './crop-preprocess';
 import { loadModelInput, normalise, type ModelInputSource } from './preprocess';
 import type { PreprocessingSpec } from './zoo-types';
 
@@ -28,16 +31,42 @@ export async function loadAugmentedInput(
   p: ViewParams | null,
 ): Promise<Float32Array> {
   if (!p) return loadModelInput(source, spec);
+  // Through the safe reader and the shared opener, so a DICOM augments its decoded pixels.
+  const bytes = await readFileSafe(source.original, { maxBytes: MAX_IMAGE_BYTES });
+  const img = sharpOf(await imageSource(bytes, source.frame), { failOn: 'truncated' })
+    .rotate()
+    .flatten({ background: '#ffffff' });
+  return augment(img, spec, p);
+}
+
+/**
+ * One box's crop as model input: view 0 is the plain crop (loadCropInput, what every predict
+ * path sees); other views cut the crop by the shared rule from the oriented image, then
+ * augment its pixels exactly as loadAugmentedInput does a whole image's.
+ */
+export async function loadAugmentedCropInput(
+  source: CropSource,
+  box: CropBox,
+  spec: PreprocessingSpec,
+  p: ViewParams | null,
+): Promise<Float32Array> {
+  if (!p) return loadCropInput(source, box, spec);
+  const image = await decodeOriented(source);
+  const rect = cropRect(box, image.width, image.height);
+  const img = sharp(image.data, {
+    raw: { width: image.width, height: image.height, channels: 3 },
+  }).extract(rect);
+  return augment(img, spec, p);
+}
+
+/** An opened, oriented image zoomed, jittered, mirrored, rotated and windowed per `p`. */
+async function augment(img0: Sharp, spec: PreprocessingSpec, p: ViewParams): Promise<Float32Array> {
   const [h, w] = spec.inputSize;
   const bigW = Math.max(w, Math.round(w / p.zoom));
   const bigH = Math.max(h, Math.round(h / p.zoom));
   const fit =
     spec.resize === 'squash' ? 'fill' : spec.resize === 'center-crop' ? 'cover' : 'contain';
-  // Through the safe reader and the shared opener, so a DICOM augments its decoded pixels.
-  const bytes = await readFileSafe(source.original, { maxBytes: MAX_IMAGE_BYTES });
-  let img = sharpOf(await imageSource(bytes, source.frame), { failOn: 'truncated' })
-    .rotate()
-    .flatten({ background: '#ffffff' })
+  let img = img0
     .resize(bigW, bigH, { fit, position: 'centre', background: '#000000', kernel: 'cubic' })
     .modulate({ brightness: p.brightness, saturation: p.saturation })
     .linear(p.contrast, 128 * (1 - p.contrast));

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { loadFeatureModel, type FeatureModel } from './feature-model';
-import { loadAugmentedInput, type ViewParams } from './augment-input';
+import { loadAugmentedCropInput, loadAugmentedInput, type ViewParams } from './augment-input';
 import { loadCropInput } from './crop-preprocess';
 import { loadModelInput, mirror } from './preprocess';
 import { initBackend, type BackendName } from './tf-runtime';
@@ -59,9 +59,9 @@ export async function prepareItems(
     items.map((it) => {
       const source = { original: it.file, frame: it.frame, cache: it.cache };
       if (it.box) {
-        // Crops have no augmented views: the plain crop, or its mirror for test-time augmentation.
-        const x = loadCropInput(it.file, it.box, spec);
-        return it.view === 'mirror' ? x.then((v) => mirror(v, spec)) : x;
+        if (it.view === 'mirror')
+          return loadCropInput(it.file, it.box, spec).then((v) => mirror(v, spec));
+        return loadAugmentedCropInput(it.file, it.box, spec, it.view ?? null);
       }
       if (it.view === 'mirror') return loadModelInput(source, spec).then((x) => mirror(x, spec));
       return it.view ? loadAugmentedInput(source, spec, it.view) : loadModelInput(source, spec);

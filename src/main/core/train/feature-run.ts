@@ -6,7 +6,7 @@ import { initBackend } from '../ml/tf-runtime';
 import { recordRunLabels } from './run-store';
 import { collectTrainingSet, type LabelledImage } from './dataset';
 import { buildEstimate, foldsFor, kFolds, shouldRefit, tooSmallToRank } from './estimate';
-import { augmentationKey, viewParams } from './finetune/augment';
+import { featureViews, viewModel } from './feature-views';
 import type { HeadConfig, HeadData, HeadHooks, HeadResult } from './head-trainer';
 import type { HeadWeights } from '../model/head';
 import { headWorkerBeside, trainHeadOffThread } from './head-runner';
@@ -14,24 +14,6 @@ import { datasetKey, progressHooks, runCounts } from './run-helpers';
 import type { TrainDeps } from './trainer';
 import { splitTrainValidation } from './split';
 import { boxItems, type Items } from './box-items';
-
-/** Augmented views per training image that a config asks for (1 when augmentation is off). */
-export function featureViews(config: TrainConfig): number {
-  const a = config.augmentation;
-  const any = a.flip || a.crop < 1 || a.rotation > 0 || a.colour > 0;
-  return any ? Math.max(1, config.viewsPerImage) : 1;
-}
-
-/** The base model seen through augmented view `view` (≥ 1) of every image, for embedding. */
-export function viewModel(model: EmbedModel, config: TrainConfig, view: number): EmbedModel {
-  return {
-    ...model,
-    view: {
-      key: `${augmentationKey(config.augmentation, config.seed)}:v${view}`,
-      params: (hash) => viewParams(config.augmentation, hash, view, config.seed),
-    },
-  };
-}
 
 /** Embedding rows of images: view 0 of each, plus their augmented views when asked. */
 class Vectors {
@@ -157,7 +139,8 @@ async function crossValidate(
 /** The released head trained again on every labelled image (all views) for `epochs`. */
 async function refitOnAll(stage: Stage, epochs: number): Promise<HeadWeights> {
   const { ctx, config, usable } = stage;
-  ctx.phase(`Refitting on all ${usable.length} labelled images for ${epochs} epochs`, 1);
+  const items = config.unit === 'box' ? 'boxes' : 'images';
+  ctx.phase(`Refitting on all ${usable.length} labelled ${items} for ${epochs} epochs`, 1);
   const all = stage.vectors.rows(
     usable.map((u) => u.id),
     true,
@@ -221,7 +204,7 @@ export async function runFeatureTraining(
   const rank = !tooSmallToRank(nVal, k);
   const batchesPerEpoch = Math.ceil(train.y.length / config.batchSize);
   ctx.phase(
-    `Training the head on ${split.train.length} images${models.length > 1 ? ` × ${models.length} views` : ''} (${backend})`,
+    `Training the head on ${split.train.length} ${config.unit === 'box' ? 'boxes' : 'images'}${models.length > 1 ? ` × ${models.length} views` : ''} (${backend})`,
     config.epochs * batchesPerEpoch,
   );
   const result = await stage.head(

@@ -52,7 +52,7 @@ export const TRAIN_HELP: Record<keyof TrainConfig, string> = {
   augmentation:
     'Mirror, zoom into, rotate (degrees) and colour-jitter training images, against overfitting.',
   viewsPerImage:
-    'Augmented versions kept per training image (the first is the image itself; 1 = none). Feature mode embeds each once.',
+    'Augmented versions kept per training image, or per crop in a box run (the first is the plain one; 1 = none). Feature mode embeds each once.',
   refit:
     'After choosing the epochs on the validation split, train the released model again on every labelled image ("auto": below 3,000 images in feature mode; fine-tuning refits only with "always"). The validation figures remain the estimate.',
   crossValidation:

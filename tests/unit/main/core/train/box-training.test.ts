@@ -30,6 +30,35 @@ function splitAndImages(file: string, runId: number) {
   }
 }
 
+/** Crop vectors per model key (the views of a box run have their own keys). */
+function cropKeys(file: string): Map<string, number> {
+  const db = new Database(file, { readonly: true });
+  try {
+    const rows = db
+      .prepare(
+        "SELECT model_key AS k, COUNT(*) AS n FROM embeddings WHERE hash LIKE '%#box:%' GROUP BY model_key",
+      )
+      .all() as { k: string; n: number }[];
+    return new Map(rows.map((r) => [r.k, r.n]));
+  } finally {
+    db.close();
+  }
+}
+
+/** A run's released head and the first crop's vector under a model key, as stored. */
+function stored(file: string, runId: number, key: string) {
+  const db = new Database(file, { readonly: true });
+  try {
+    const run = db.prepare('SELECT head FROM runs WHERE id = ?').get(runId) as { head: string };
+    const row = db
+      .prepare('SELECT vector FROM embeddings WHERE model_key = ? ORDER BY hash LIMIT 1')
+      .get(key) as { vector: Buffer } | undefined;
+    return { head: run.head, vector: row?.vector ?? null };
+  } finally {
+    db.close();
+  }
+}
+
 /**
  * Box-level training on composited scenes: discs and squares pasted on noisy backgrounds,
  * two per image, a third of the images holding one of each. A box run learns the kinds from
@@ -71,8 +100,10 @@ describe('a box-level run on composited scenes', () => {
     await t.cleanup();
   });
 
-  let run: RunSummary;
-  it('learns the kinds from the crops and records that it is a box run', async () => {
+  /** The last run started: what `ocellus evaluate` takes without --run. */
+  let latest: RunSummary | undefined;
+  /** Starts a box run with three views per crop; resolves with it and its training step's size. */
+  const train = async (seed: number) => {
     const started = await t.service.api.train.start({
       baseModel: modelId,
       unit: 'box',
@@ -81,13 +112,30 @@ describe('a box-level run on composited scenes', () => {
       learningRate: 0.01,
       groupBy: 'none',
       validationFraction: 0.3,
-      seed: 3,
+      seed,
+      viewsPerImage: 3,
       tta: false,
     });
-    expect((await finished(t.service, started.jobId)).state).toBe('done');
-    run = await t.service.api.train.run(started.id);
+    let steps = 0;
+    const off = t.service.bus.on('job:updated', (j) => {
+      if (j.id === started.jobId && j.detail?.startsWith('Training the head')) steps = j.total;
+    });
+    const state = (await finished(t.service, started.jobId)).state;
+    off();
+    expect(state).toBe('done');
+    latest = await t.service.api.train.run(started.id);
+    return { run: latest, steps };
+  };
+
+  let run: RunSummary;
+  it('learns the kinds from the crops and records that it is a box run', async () => {
+    const first = await train(3);
+    run = first.run;
     expect(run.config.unit).toBe('box');
     expect(run.counts.train + run.counts.validation).toBe(36);
+    // The head learns from three views of each training crop (one plain, two augmented).
+    expect(run.estimate?.views).toBe(3);
+    expect(first.steps).toBe(40 * Math.ceil((3 * run.counts.train) / 32));
     const report = await t.service.api.evaluate.run(run.id);
     expect(report.count).toBe(run.counts.validation);
     expect(report.accuracy).toBeGreaterThanOrEqual(0.9);
@@ -116,6 +164,7 @@ describe('a box-level run on composited scenes', () => {
     expect(card).toMatch(/## Detector/);
     expect(card).toMatch(/Box-level model/);
     expect(card).toMatch(/10 % of its width/);
+    expect(card).toMatch(/Trained on 3 views per training box \(its crop and 2 augmented/);
     expect(card).toMatch(new RegExp(`Recomputed on ${run.counts.validation} validation`));
   }, 120_000);
 
@@ -131,7 +180,7 @@ describe('a box-level run on composited scenes', () => {
     expect(fs.readFileSync(path.join(out, 'MODEL_CARD.md'), 'utf8')).not.toMatch(/## Detector/);
   }, 120_000);
 
-  it('never separates an image’s boxes and caches one crop vector per box', () => {
+  it('never separates an image’s boxes and caches one crop vector per box and view', () => {
     const { split, imageOf, cropVectors } = splitAndImages(project, run.id);
     const side = new Map<string, 'train' | 'validation'>();
     for (const [name, ids] of Object.entries(split) as ['train' | 'validation', number[]][]) {
@@ -142,8 +191,28 @@ describe('a box-level run on composited scenes', () => {
       }
     }
     expect(side.size).toBe(18);
-    expect(cropVectors).toBe(36);
+    // View 0 and two augmented views of every labelled box (refit and cross-validation use all).
+    expect(cropVectors).toBe(36 * 3);
   });
+
+  it('draws the same crop views for the same seed, reusing them, and others for another seed', async () => {
+    const before = cropKeys(project);
+    const views = [...before.keys()].filter((k) => k.includes('|view:'));
+    expect(views).toHaveLength(2);
+    for (const k of views) expect(before.get(k)).toBe(36);
+    const again = await train(3);
+    expect(cropKeys(project)).toEqual(before);
+    const head = stored(project, run.id, '').head;
+    expect(head).toBeTruthy();
+    expect(stored(project, again.run.id, '').head).toBe(head);
+    await train(4);
+    const after = [...cropKeys(project).keys()].filter((k) => k.includes('|view:'));
+    expect(after).toHaveLength(4);
+    const v1 = (seed: number) => after.find((k) => k.includes(`seed${seed}:v1`)) ?? '';
+    const [a, b] = [stored(project, run.id, v1(3)).vector, stored(project, run.id, v1(4)).vector];
+    expect(a).not.toBeNull();
+    expect(a?.equals(b ?? Buffer.alloc(0))).toBe(false);
+  }, 180_000);
   it('suggests a class per unlabelled box, from its crop, and queues the least sure first', async () => {
     // One scene with a disc and a square, its boxes drawn but not labelled.
     const [extra] = await writeBoxScenes(path.join(t.dir, 'scenes', 'new'), 3, 99).then((s) =>
@@ -192,6 +261,6 @@ describe('a box-level run on composited scenes', () => {
     expect(out).not.toMatch(/images/);
     let json = '';
     await runCli(['evaluate', project, '--json'], { stdout: (s) => (json += s), stderr: () => {} });
-    expect(JSON.parse(json)).toMatchObject({ unit: 'box', count: run.counts.validation });
+    expect(JSON.parse(json)).toMatchObject({ unit: 'box', count: latest?.counts.validation });
   }, 60_000);
 });
