@@ -8,7 +8,7 @@
  *        [--aug '{"flip":true,"crop":0.7,"rotation":15,"colour":0.4}'] [--feature out_relu:max]
  *        [--test-views N]
  *
- * Variants (head settings, views, TTA, standardised embeddings) come from
+ * Variants (head settings, views, TTA, standardised embeddings, joined heads) come from
  * bench/accuracy-heads.json, or the file HEADS names. The seeds vary the head; the views are
  * drawn once (seed 1), so the spread printed is the head's alone.
  */
@@ -24,7 +24,7 @@ import { initBackend, type BackendName } from '../src/main/core/ml/tf-runtime';
 import { loadZoo } from '../src/main/core/ml/zoo';
 import { viewParams } from '../src/main/core/train/finetune/augment';
 import { trainHead, type HeadConfig } from '../src/main/core/train/head-trainer';
-import { predictHead } from '../src/main/core/model/head';
+import { predictHead, type HeadWeights } from '../src/main/core/model/head';
 import type { AugmentationConfig } from '../src/shared/types';
 import { writeNsfwModel } from '../tests/helpers/nsfw-models';
 import { log, table } from './lib/measure';
@@ -133,6 +133,35 @@ function concat(parts: Vectors[]): Vectors {
     o += p.y.length;
   }
   return { dim, x, y };
+}
+
+/**
+ * k heads as one head of k × hidden units whose logits are the mean of theirs: hidden layers
+ * side by side, output rows stacked and scaled by 1/k (the same shape every predictor runs).
+ */
+function mergeHeads(heads: HeadWeights[]): HeadWeights {
+  const [first] = heads;
+  if (!first) throw new Error('no head');
+  if (heads.length === 1) return first;
+  const { dim, hidden, classes } = first;
+  const k = heads.length;
+  const w1 = new Float32Array(dim * hidden * k);
+  for (let d = 0; d < dim; d++)
+    heads.forEach((h, j) =>
+      w1.set(h.w1.subarray(d * hidden, (d + 1) * hidden), d * hidden * k + j * hidden),
+    );
+  const w2 = new Float32Array(hidden * k * classes);
+  heads.forEach((h, j) =>
+    w2.set(
+      h.w2.map((x) => x / k),
+      j * hidden * classes,
+    ),
+  );
+  const b2 = new Float32Array(classes);
+  for (const h of heads) h.b2.forEach((x, c) => (b2[c] = (b2[c] ?? 0) + x / k));
+  const b1 = new Float32Array(hidden * k);
+  heads.forEach((h, j) => b1.set(h.b1, j * hidden));
+  return { w1, b1, w2, b2, dim, hidden: hidden * k, classes };
 }
 
 function accuracy(probs: Float32Array, y: Int32Array, k: number): number {
@@ -245,6 +274,8 @@ async function main(): Promise<void> {
     views: number;
     head: Partial<HeadConfig>;
     tta?: boolean | number;
+    /** Heads trained with other seeds, joined into one wider head averaging their logits. */
+    ensemble?: number;
     embedding?: 'none' | 'standardise';
   };
   const variants: Record<string, Variant> = JSON.parse(
@@ -258,17 +289,22 @@ async function main(): Promise<void> {
       const train = concat((trainViews[v.aug] ?? []).slice(0, v.views));
       const cfg = { ...base, ...v.head, seed };
       const prep = scaling(train.x, train.dim, v.embedding ?? 'none');
-      const r = await trainHead(
-        {
-          dim: train.dim,
-          classes: classes.length,
-          xTrain: prep.x,
-          yTrain: train.y,
-          xVal: new Float32Array(0),
-          yVal: new Int32Array(0),
-        },
-        cfg,
-      );
+      const heads = [];
+      for (let k = 0; k < (v.ensemble ?? 1); k++) {
+        const h = await trainHead(
+          {
+            dim: train.dim,
+            classes: classes.length,
+            xTrain: prep.x,
+            yTrain: train.y,
+            xVal: new Float32Array(0),
+            yVal: new Int32Array(0),
+          },
+          { ...cfg, seed: cfg.seed * 1000 + k },
+        );
+        heads.push(h.weights);
+      }
+      const r = { weights: mergeHeads(heads) };
       const accs = TEST_SETS.map((t) => {
         const set = tests[t];
         if (!set) return 0;
