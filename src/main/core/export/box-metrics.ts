@@ -3,7 +3,7 @@ import type { RunSummary } from '../../../shared/types';
 import { predictBoxValidation } from '../eval/box-evaluation';
 import type { EmbedModel } from '../ml/embedder';
 import type { HeadWeights } from '../model/head';
-import type { ValidationMetrics } from './bundle-metrics';
+import { metricsFromConfusion, type ValidationMetrics } from './confusion-metrics';
 
 /**
  * A box-level run's validation metrics for its model card: per box, from the crops' cached
@@ -26,23 +26,5 @@ export function boxValidationMetrics(
     const row = confusion[it.trueIndex];
     if (row) row[predicted] = (row[predicted] ?? 0) + 1;
   }
-  const perClass = run.classes.map((name, c) => {
-    const tp = confusion[c]?.[c] ?? 0;
-    const support = (confusion[c] ?? []).reduce((a, b) => a + b, 0);
-    const predicted = confusion.reduce((a, r) => a + (r[c] ?? 0), 0);
-    const precision = predicted > 0 ? tp / predicted : null;
-    const recall = support > 0 ? tp / support : null;
-    const f1 =
-      precision !== null && recall !== null && precision + recall > 0
-        ? (2 * precision * recall) / (precision + recall)
-        : null;
-    return { class: name, precision, recall, f1, support };
-  });
-  const correct = confusion.reduce((a, r, i) => a + (r[i] ?? 0), 0);
-  return {
-    images: items.length,
-    accuracy: items.length ? correct / items.length : null,
-    perClass,
-    confusion,
-  };
+  return metricsFromConfusion(run.classes, confusion);
 }

@@ -5,23 +5,9 @@ import { readEmbedding, type EmbedModel } from '../ml/embedder';
 import type { HeadWeights } from '../model/head';
 import { headProbabilities } from './predict';
 import { boxValidationMetrics } from './box-metrics';
+import { metricsFromConfusion, type ValidationMetrics } from './confusion-metrics';
 
-export interface ClassMetrics {
-  class: string;
-  precision: number | null;
-  recall: number | null;
-  f1: number | null;
-  /** Validation images of this class. */
-  support: number;
-}
-
-export interface ValidationMetrics {
-  images: number;
-  accuracy: number | null;
-  perClass: ClassMetrics[];
-  /** confusion[true][predicted], in the run's class order. */
-  confusion: number[][];
-}
+export type { ClassMetrics, ValidationMetrics } from './confusion-metrics';
 
 /**
  * Precision, recall and F1 per class on the run's validation split, from the cached
@@ -66,23 +52,5 @@ export function validationMetrics(
       confusion[t]![p]!++;
     });
   }
-  const perClass = run.classes.map((name, c) => {
-    const tp = confusion[c]![c]!;
-    const support = confusion[c]!.reduce((a, b) => a + b, 0);
-    const predicted = confusion.reduce((a, r) => a + r[c]!, 0);
-    const precision = predicted > 0 ? tp / predicted : null;
-    const recall = support > 0 ? tp / support : null;
-    const f1 =
-      precision !== null && recall !== null && precision + recall > 0
-        ? (2 * precision * recall) / (precision + recall)
-        : null;
-    return { class: name, precision, recall, f1, support };
-  });
-  const correct = confusion.reduce((a, r, i) => a + r[i]!, 0);
-  return {
-    images: y.length,
-    accuracy: y.length ? correct / y.length : null,
-    perClass,
-    confusion,
-  };
+  return metricsFromConfusion(run.classes, confusion);
 }

@@ -1,11 +1,10 @@
 import path from 'node:path';
 import type Database from 'better-sqlite3';
-import { OcellusError } from '../../../shared/errors';
 import type { SplitGrouping } from '../../../shared/types';
 import { ClassStore } from '../labels/class-store';
 import { labelledBoxes } from '../detect/detection-store';
 import { cropEmbeddingHash, type CropItem } from '../ml/embedder';
-import { imageGroups, type TrainingSet } from './dataset';
+import { imageGroups, trainableClasses, type TrainingSet } from './dataset';
 
 /** A box run's items: the training set (ids are box ids, hashes crop keys) and the crops to embed. */
 export interface BoxTrainingSet {
@@ -29,17 +28,12 @@ export function collectBoxTrainingSet(
     b.classId === null ? [] : [{ ...b, classId: b.classId }],
   );
   const classRows = new ClassStore(db).list().map((c) => ({ id: c.id, name: c.name }));
-  const perClass = new Map<number, number>();
-  for (const b of boxes) perClass.set(b.classId, (perClass.get(b.classId) ?? 0) + 1);
-  const classes = classRows.filter((c) => (perClass.get(c.id) ?? 0) >= 2);
-  if (classes.length < 2) {
-    const have =
-      classRows.map((c) => `${c.name} ${perClass.get(c.id) ?? 0}`).join(', ') || 'no classes';
-    throw new OcellusError(
-      'INVALID_ARGUMENT',
-      `Box-level training needs at least 2 classes with at least 2 labelled boxes each (now: ${have})`,
-    );
-  }
+  const classes = trainableClasses(
+    classRows,
+    boxes.map((b) => b.classId),
+    'Box-level training',
+    'labelled boxes',
+  );
   const index = new Map(classes.map((c, i) => [c.id, i]));
   const groups = imageGroups(
     db,

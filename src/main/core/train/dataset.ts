@@ -50,17 +50,12 @@ export function collectTrainingSet(db: Database.Database, groupBy: SplitGrouping
     id: number;
     name: string;
   }[];
-  const perClass = new Map<number, number>();
-  for (const r of single) perClass.set(r.class_id, (perClass.get(r.class_id) ?? 0) + 1);
-  const classes = classRows.filter((c) => (perClass.get(c.id) ?? 0) >= 2);
-  if (classes.length < 2) {
-    const have =
-      classRows.map((c) => `${c.name} ${perClass.get(c.id) ?? 0}`).join(', ') || 'no classes';
-    throw new OcellusError(
-      'INVALID_ARGUMENT',
-      `Training needs at least 2 classes with at least 2 labelled images each (now: ${have})`,
-    );
-  }
+  const classes = trainableClasses(
+    classRows,
+    single.map((r) => r.class_id),
+    'Training',
+    'labelled images',
+  );
   const index = new Map(classes.map((c, i) => [c.id, i]));
   // Images without a value for the key stay alone (their own group).
   const meta = groupBy.startsWith('meta:') ? metadataValues(db, groupBy.slice(5)) : null;
@@ -151,4 +146,28 @@ export function imageGroups(
     );
   }
   return out;
+}
+
+/**
+ * The classes a run learns: those with at least 2 labelled items (`classIds`, one per item),
+ * in `classRows`' order; INVALID_ARGUMENT with every class's count unless 2 or more qualify.
+ */
+export function trainableClasses(
+  classRows: { id: number; name: string }[],
+  classIds: readonly number[],
+  what: string,
+  items: string,
+): { id: number; name: string }[] {
+  const perClass = new Map<number, number>();
+  for (const id of classIds) perClass.set(id, (perClass.get(id) ?? 0) + 1);
+  const classes = classRows.filter((c) => (perClass.get(c.id) ?? 0) >= 2);
+  if (classes.length < 2) {
+    const have =
+      classRows.map((c) => `${c.name} ${perClass.get(c.id) ?? 0}`).join(', ') || 'no classes';
+    throw new OcellusError(
+      'INVALID_ARGUMENT',
+      `${what} needs at least 2 classes with at least 2 ${items} each (now: ${have})`,
+    );
+  }
+  return classes;
 }
