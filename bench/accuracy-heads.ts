@@ -6,7 +6,7 @@
  *
  *   npm run bench:accuracy-heads -- [--data DIR] [--views 8] [--seeds 1,2,3] [--backend tensorflow]
  *        [--aug '{"flip":true,"crop":0.7,"rotation":15,"colour":0.4}'] [--feature out_relu:max]
- *        [--test-views N]
+ *        [--test-views N] [--normalization 0,1] [--base inception_v3]
  *
  * Variants (head settings, views, TTA, standardised embeddings, joined heads) come from
  * bench/accuracy-heads.json, or the file HEADS names. The seeds vary the head; the views are
@@ -22,11 +22,12 @@ import { loadAugmentedInput } from '../src/main/core/ml/augment-input';
 import { loadFeatureModel } from '../src/main/core/ml/feature-model';
 import { initBackend, type BackendName } from '../src/main/core/ml/tf-runtime';
 import { loadZoo } from '../src/main/core/ml/zoo';
+import type { PreprocessingSpec } from '../src/main/core/ml/zoo-types';
 import { viewParams } from '../src/main/core/train/finetune/augment';
 import { trainHead, type HeadConfig } from '../src/main/core/train/head-trainer';
 import { predictHead, type HeadWeights } from '../src/main/core/model/head';
 import type { AugmentationConfig } from '../src/shared/types';
-import { writeNsfwModel } from '../tests/helpers/nsfw-models';
+import { NSFW_MODELS, writeNsfwModel, type NsfwModelName } from '../tests/helpers/nsfw-models';
 import { log, table } from './lib/measure';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { diskModelHandler } from '../src/main/core/ml/model-io';
@@ -45,6 +46,10 @@ function options() {
       feature: { type: 'string', default: 'out_relu' },
       // Augmented views of each test image embedded for multi-view TTA variants.
       'test-views': { type: 'string', default: '0' },
+      // The input range fed to the base ('-1,1' as the zoo's Keras entry says, or '0,1').
+      normalization: { type: 'string', default: '' },
+      // Another network the nsfwjs package ships (inception_v3: 299 px, mixed10 pooled).
+      base: { type: 'string', default: 'mobilenet_v2' },
     },
   });
   return {
@@ -55,6 +60,8 @@ function options() {
     aug: values.aug,
     feature: values.feature,
     testViews: Number(values['test-views']),
+    normalization: values.normalization,
+    base: values.base as NsfwModelName,
   };
 }
 
@@ -72,6 +79,7 @@ async function embedAll(
   view: number,
   cacheFile: string,
   embed: (batch: Float32Array, n: number) => Float32Array,
+  spec: PreprocessingSpec,
 ): Promise<Vectors> {
   const y = Int32Array.from(files, (f) => classes.indexOf(path.basename(path.dirname(f))));
   if (fs.existsSync(cacheFile)) {
@@ -79,8 +87,6 @@ async function embedAll(
     const x = new Float32Array(buf.buffer, buf.byteOffset, buf.length / 4).slice();
     return { dim: x.length / files.length, x, y };
   }
-  const spec = loadZoo(path.resolve('resources')).find((m) => m.id === BASE_ID)?.preprocessing;
-  if (!spec) throw new Error(`no zoo entry ${BASE_ID}`);
   const [h, w] = spec.inputSize;
   const out: Float32Array[] = [];
   for (let s = 0; s < files.length; s += 16) {
@@ -189,8 +195,19 @@ async function main(): Promise<void> {
     .sort();
   const trainFiles = collectImageFiles([path.join(dataDir, 'train')]);
   const classes = [...new Set(trainFiles.map((f) => path.basename(path.dirname(f))))].sort();
-  const modelJson = await writeNsfwModel(path.join(opts.data, 'mobilenet_v2'));
-  const fm = await loadFeatureModel(modelJson, 'out_relu');
+  const zooSpec = loadZoo(path.resolve('resources')).find((m) => m.id === BASE_ID)?.preprocessing;
+  if (!zooSpec) throw new Error(`no zoo entry ${BASE_ID}`);
+  const size = NSFW_MODELS[opts.base].inputSize;
+  const [lo, hi] = (opts.normalization || '-1,1').split(',').map(Number);
+  const spec: PreprocessingSpec = {
+    ...zooSpec,
+    inputSize: [size, size],
+    normalization: { kind: 'range', min: lo ?? -1, max: hi ?? 1 },
+  };
+  const modelJson = await writeNsfwModel(path.join(opts.data, opts.base), opts.base);
+  const featureLayer = NSFW_MODELS[opts.base].featureMapLayer;
+  if (opts.feature === 'out_relu') opts.feature = featureLayer;
+  const fm = await loadFeatureModel(modelJson, featureLayer);
   const full = await tfl.loadLayersModel(diskModelHandler(modelJson));
   const parts = opts.feature.split('+').map((f) => f.split(':'));
   const cut = tfl.model({
@@ -201,7 +218,7 @@ async function main(): Promise<void> {
     tf.tidy(() => {
       const [h, w] = fm.inputSize;
       const x = tf.tensor4d(pixels, [n, h, w, 3]);
-      if (opts.feature === 'out_relu') return fm.embed(x).dataSync() as Float32Array;
+      if (opts.feature === featureLayer) return fm.embed(x).dataSync() as Float32Array;
       const raw = cut.predict(x);
       const outs = Array.isArray(raw) ? raw : [raw];
       const pooled = outs.map((o, i) =>
@@ -213,12 +230,15 @@ async function main(): Promise<void> {
     default: { flip: true, crop: 0.85, rotation: 0, colour: 0.15 },
     ...(opts.aug ? { custom: JSON.parse(opts.aug) as AugmentationConfig } : {}),
   };
-  const cache = path.join(
-    opts.data,
-    opts.feature === 'out_relu'
-      ? 'vectors'
-      : `vectors-${opts.feature.replace(/[^a-z0-9_]+/gi, '-')}`,
-  );
+  // The default base, layer and range keep the cache folder earlier runs wrote.
+  const variantKey = [
+    opts.base === 'mobilenet_v2' ? '' : opts.base,
+    opts.feature === 'out_relu' ? '' : opts.feature.replace(/[^a-z0-9_]+/gi, '-'),
+    opts.normalization && opts.normalization !== '-1,1'
+      ? `range${opts.normalization.replace(/[^0-9-]+/g, '_')}`
+      : '',
+  ].filter(Boolean);
+  const cache = path.join(opts.data, ['vectors', ...variantKey].join('-'));
   const akey = (a: AugmentationConfig) => JSON.stringify(a).replace(/[^a-z0-9.]+/gi, '_');
   const plainA: AugmentationConfig = { flip: false, crop: 1, rotation: 0, colour: 0 };
   log(`embedding on ${backend}`);
@@ -234,6 +254,7 @@ async function main(): Promise<void> {
           v,
           path.join(cache, `train-${akey(a)}-v${v}.f32`),
           embed,
+          spec,
         ),
       );
     }
@@ -247,12 +268,36 @@ async function main(): Promise<void> {
     for (let v = 1; v <= opts.testViews; v++) {
       const a = augs['default'] as AugmentationConfig;
       views.push(
-        await embedAll(files, classes, a, v, path.join(cache, `${t}-${akey(a)}-v${v}.f32`), embed),
+        await embedAll(
+          files,
+          classes,
+          a,
+          v,
+          path.join(cache, `${t}-${akey(a)}-v${v}.f32`),
+          embed,
+          spec,
+        ),
       );
     }
     tests[t] = {
-      plain: await embedAll(files, classes, plainA, 0, path.join(cache, `${t}-v0.f32`), embed),
-      mirror: await embedAll(files, classes, flipOnly, 1, path.join(cache, `${t}-flip.f32`), embed),
+      plain: await embedAll(
+        files,
+        classes,
+        plainA,
+        0,
+        path.join(cache, `${t}-v0.f32`),
+        embed,
+        spec,
+      ),
+      mirror: await embedAll(
+        files,
+        classes,
+        flipOnly,
+        1,
+        path.join(cache, `${t}-flip.f32`),
+        embed,
+        spec,
+      ),
       views,
     };
   }
