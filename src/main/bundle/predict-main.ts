@@ -36,7 +36,19 @@ const args = predictArgs();
 const here = path.dirname(fileURLToPath(import.meta.url));
 // Packages come from the bundle's folder (or NODE_PATH), as require() finds them.
 const load = createRequire(path.join(here, 'package.json'));
-const sharp = load('sharp') as Sharp;
+/** A package the script cannot run without; missing means the folder was never installed. */
+function required<T>(name: string): T {
+  try {
+    return load(name) as T;
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'MODULE_NOT_FOUND') throw err;
+    process.stderr.write(
+      `predict.mjs needs its packages (${name} is missing): run npm install in ${here} first (Node 20 or later)\n`,
+    );
+    process.exit(1);
+  }
+}
+const sharp = required<Sharp>('sharp');
 const readJson = <T>(name: string) =>
   JSON.parse(fs.readFileSync(path.join(here, name), 'utf8')) as T;
 const labels = readJson<BundleLabels>('labels.json');

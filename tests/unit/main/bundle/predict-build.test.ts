@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { predictScriptFile } from '../../../../src/main/core/export/bundle-predict-script';
@@ -33,5 +35,28 @@ describe('predict.mjs build', () => {
     expect(text).not.toMatch(/better-sqlite3|exifr/);
     expect(text).toMatch(/nodeRequire\("dcmjs-imaging"\)/);
     expect(text.length).toBeLessThan(120_000);
+  });
+
+  it('says to run npm install, not a stack trace, in a folder whose packages were never installed', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocellus-bare-bundle-'));
+    try {
+      fs.copyFileSync(file, path.join(dir, 'predict.mjs'));
+      fs.writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}');
+      const env = { ...process.env };
+      delete env['NODE_PATH'];
+      const run = spawnSync(process.execPath, [path.join(dir, 'predict.mjs'), dir], {
+        cwd: dir,
+        env,
+        encoding: 'utf8',
+      });
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain(`sharp is missing): run npm install in ${dir} first`);
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+      // --help needs no package at all.
+      const help = spawnSync(process.execPath, [path.join(dir, 'predict.mjs'), '--help'], { env });
+      expect(help.status).toBe(0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
