@@ -17,11 +17,13 @@
  *                             [--data DIR] [--backend tensorflow|wasm|cpu] [--json]
  *                             [--train-set noto|twemoji|fluent-emoji-flat|openmoji]
  *                             [--features-config JSON] [--finetune-config JSON]
+ *                             [--test-emoji other|same]
  *
  * --train-set trains on another artist (the same emoji) and tests on the other three: a
  * second data set, so a default is not tuned to one split. --features-config and
  * --finetune-config override training settings of that mode (experiments; the figures of
- * record use the app's defaults).
+ * record use the app's defaults). --test-emoji same tests on the training emoji as the other
+ * artists draw them (the first --test-per-class of each class): only the artist is new.
  *
  * The backend is the app's own choice (native TensorFlow where it is set up, else
  * WebAssembly) unless --backend or OCELLUS_BACKEND names one.
@@ -38,7 +40,14 @@ import type { OcellusService } from '../src/main/core/service';
 import type { JobInfo, RunSummary, TrainConfig } from '../src/shared/types';
 import { log, table, timed } from './lib/measure';
 import { benchService } from './lib/app-service';
-import { TRAIN_SET, RENDER_PX, buildData, labelOf, testSetsFor } from './accuracy/data';
+import {
+  TRAIN_SET,
+  RENDER_PX,
+  buildData,
+  labelOf,
+  testSetsFor,
+  type TestEmoji,
+} from './accuracy/data';
 import { plainRecipe } from './accuracy/plain';
 
 const run = promisify(execFile);
@@ -62,8 +71,12 @@ function options() {
       'finetune-config': { type: 'string', default: '{}' },
       backend: { type: 'string' },
       json: { type: 'boolean', default: false },
+      'test-emoji': { type: 'string', default: 'other' },
     },
   });
+  const testEmoji = values['test-emoji'] as TestEmoji;
+  if (testEmoji !== 'other' && testEmoji !== 'same')
+    throw new Error('--test-emoji is other or same');
   return {
     seeds: values.seeds.split(',').map(Number),
     perClass: Number(values['per-class']),
@@ -80,8 +93,9 @@ function options() {
       values.data ??
       path.join(
         os.tmpdir(),
-        `ocellus-bench-accuracy${values['train-set'] === TRAIN_SET ? '' : `-${values['train-set']}`}`,
+        `ocellus-bench-accuracy${values['train-set'] === TRAIN_SET ? '' : `-${values['train-set']}`}${testEmoji === 'other' ? '' : '-same-emoji'}`,
       ),
+    testEmoji,
     backend: values.backend,
     json: values.json,
   };
@@ -174,7 +188,13 @@ async function main(): Promise<void> {
   const dataDir = path.join(opts.data, 'images');
   const TEST_SETS = opts.testSets;
   log(`rendering ${opts.trainSet} (train) and ${TEST_SETS.join(', ')} (test) at ${RENDER_PX} px`);
-  const classes = await buildData(dataDir, opts.perClass, opts.testPerClass, opts.trainSet);
+  const classes = await buildData(
+    dataDir,
+    opts.perClass,
+    opts.testPerClass,
+    opts.trainSet,
+    opts.testEmoji,
+  );
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ocellus-bench-acc-'));
   const { service, modelJson } = await benchService({
     work,
@@ -282,7 +302,7 @@ async function main(): Promise<void> {
     ];
   });
   process.stdout.write(
-    `\nTrain: ${opts.trainSet}, ${opts.perClass} per class × ${classes.length} classes; test: ${opts.testPerClass} other emoji per class from each of ${TEST_SETS.join(', ')}. Backend ${backend}${opts.modes.includes('finetune') ? ` (fine-tune path: ${finetunePath})` : ''}. Accuracy in %, mean ± sd over seeds ${opts.seeds.join(', ')}${opts.finetuneSeeds.join() !== opts.seeds.join() && opts.modes.includes('finetune') ? ` (fine-tune: seed ${opts.finetuneSeeds.join(', ')})` : ''}; load ${os
+    `\nTrain: ${opts.trainSet}, ${opts.perClass} per class × ${classes.length} classes; test: ${opts.testPerClass} ${opts.testEmoji === 'same' ? 'of the training emoji' : 'other emoji'} per class from each of ${TEST_SETS.join(', ')}. Backend ${backend}${opts.modes.includes('finetune') ? ` (fine-tune path: ${finetunePath})` : ''}. Accuracy in %, mean ± sd over seeds ${opts.seeds.join(', ')}${opts.finetuneSeeds.join() !== opts.seeds.join() && opts.modes.includes('finetune') ? ` (fine-tune: seed ${opts.finetuneSeeds.join(', ')})` : ''}; load ${os
       .loadavg()
       .map((l) => l.toFixed(1))
       .join(' ')}\n` +

@@ -53,6 +53,13 @@ export async function render(set: IconSet, icon: string, file: string): Promise<
 }
 
 /**
+ * Which emoji the test sets draw: `other` emoji of the same categories (new emoji and a new
+ * artist), or the `same` emoji as the training set (the first test-per-class of them: only
+ * the artist is new).
+ */
+export type TestEmoji = 'other' | 'same';
+
+/**
  * Renders the data set once: train/<class>/<emoji>.png by `trainSet` and
  * <test set>/<class>/<emoji>.png by each other artist. The emoji picked do not depend on
  * which artist trains, so every split has the same train and test emoji.
@@ -62,6 +69,7 @@ export async function buildData(
   perClass: number,
   testPerClass: number,
   trainSet = TRAIN_SET,
+  testEmoji: TestEmoji = 'other',
 ) {
   const tests = testSetsFor(trainSet);
   // Rendering skips files already there, so a folder rendered for another training artist
@@ -71,11 +79,15 @@ export async function buildData(
   if (before === null && fs.existsSync(path.join(dir, 'train'))) {
     throw new Error(`${dir} holds training images of an unknown artist: use another --data`);
   }
-  if (before !== null && before !== trainSet) {
-    throw new Error(`${dir} was rendered for --train-set ${before}, not ${trainSet}`);
+  // Folders rendered before test emoji were a choice hold other emoji: their marker is the artist.
+  const wanted = testEmoji === 'other' ? trainSet : `${trainSet} ${testEmoji}`;
+  if (before !== null && before !== wanted) {
+    throw new Error(
+      `${dir} was rendered for --train-set ${before.replace(' ', ' --test-emoji ')}, not ${wanted.replace(' ', ' --test-emoji ')}`,
+    );
   }
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(marker, `${trainSet}\n`);
+  fs.writeFileSync(marker, `${wanted}\n`);
   const sets = Object.fromEntries(ARTISTS.map((s) => [s, iconSet(s)] as const));
   const cats = categories(TRAIN_SET);
   const random = seededRandom(2026);
@@ -88,6 +100,9 @@ export async function buildData(
       const j = Math.floor(random() * (i + 1));
       [names[i], names[j]] = [names[j] as string, names[i] as string];
     }
+    if (testEmoji === 'same' && testPerClass > perClass) {
+      throw new Error(`--test-emoji same takes at most --per-class (${perClass}) test emoji`);
+    }
     if (names.length < perClass + testPerClass) {
       throw new Error(`${category}: only ${names.length} emoji in every set`);
     }
@@ -96,7 +111,11 @@ export async function buildData(
       await render(sets[trainSet] as IconSet, n, path.join(dir, 'train', cls, `${n}.png`));
     }
     for (const t of tests) {
-      for (const n of names.slice(perClass, perClass + testPerClass)) {
+      const picked =
+        testEmoji === 'same'
+          ? names.slice(0, testPerClass)
+          : names.slice(perClass, perClass + testPerClass);
+      for (const n of picked) {
         await render(sets[t] as IconSet, n, path.join(dir, t, cls, `${n}.png`));
       }
     }
