@@ -141,6 +141,23 @@ describe('crops grouped by image', () => {
     expect(bytesOf(batch.pixels[0]).equals(bytesOf(batch.pixels[BOXES.length * 5]))).toBe(false);
   });
 
+  it('decodes at most two images of a batch at a time', async () => {
+    const items = [rotated, plainJpeg, cine, broken].flatMap((f) => itemsOf(f));
+    let active = 0;
+    let most = 0;
+    const decode: DecodeOriented = async (source) => {
+      most = Math.max(most, ++active);
+      try {
+        return await decodeOriented(source);
+      } finally {
+        active--;
+      }
+    };
+    const batch = await prepareItems(items, SPEC, decode);
+    expect(most).toBeLessThanOrEqual(2);
+    expect(batch.pixels.filter((p) => p !== null)).toHaveLength(3 * BOXES.length * 5);
+  });
+
   it('fails every crop of an unreadable image with its reason, and only those', async () => {
     const items = [...itemsOf(broken), ...itemsOf(plainJpeg)];
     const { decode, counts } = countingDecode();
