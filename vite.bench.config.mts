@@ -3,7 +3,7 @@ import { nodeToolConfig } from './vite.node-tool.mjs';
 /**
  * The benchmarks (bench/*.ts) into out/bench/: `npm run bench:import | bench:embed |
  * bench:label | bench:similar | bench:train | bench:accuracy | bench:predict | bench:shards |
- * bench:detect`. (bench/label.ts loads Playwright, a dev
+ * bench:detect | bench:crops`. (bench/label.ts loads Playwright, a dev
  * dependency, at run time.)
  */
 export default nodeToolConfig('out/bench', {
@@ -17,4 +17,5 @@ export default nodeToolConfig('out/bench', {
   predict: 'bench/predict.ts',
   shards: 'bench/shards.ts',
   detect: 'bench/detect.ts',
+  crops: 'bench/crops.ts',
 });

@@ -8,9 +8,12 @@ import { MAX_IMAGE_BYTES } from './probe';
 
 export type { OrientedImage } from './crop-steps';
 
-/** Where an image's bytes come from: a path (read through the safe reader, inside `roots`), bytes or a decoded source. */
+/**
+ * Where an image's bytes come from: a path (read through the safe reader, inside `roots`;
+ * `frame` picks one frame of a multi-frame file), bytes or a decoded source.
+ */
 export type CropSource =
-  string | Buffer | ImageSource | { original: string; roots?: readonly string[] };
+  string | Buffer | ImageSource | { original: string; roots?: readonly string[]; frame?: number };
 
 /**
  * Decodes an image at full size the way the model-input pipeline does (library/model-input.ts:
@@ -72,7 +75,7 @@ async function toImageSource(input: CropSource): Promise<ImageSource> {
       roots: input.roots,
       maxBytes: MAX_IMAGE_BYTES,
     });
-    return imageSource(bytes);
+    return imageSource(bytes, input.frame);
   }
   return input;
 }

@@ -1,6 +1,6 @@
 import sharp, { type Sharp } from 'sharp';
 import { cropRect, type CropBox } from '../../../shared/crop';
-import { decodeOriented, type CropSource } from '../library/crop-input';
+import { decodeOriented, type CropSource, type OrientedImage } from '../library/crop-input';
 import { imageSource, sharpOf } from '../library/image-source';
 import { MAX_IMAGE_BYTES } from '../library/probe';
 import { readFileSafe } from '../util/safe-fs';
@@ -51,7 +51,16 @@ export async function loadAugmentedCropInput(
   p: ViewParams | null,
 ): Promise<Float32Array> {
   if (!p) return loadCropInput(source, box, spec);
-  const image = await decodeOriented(source);
+  return augmentCrop(await decodeOriented(source), box, spec, p);
+}
+
+/** Augmented view `p` of one box of an already decoded image (the oriented full-size pixels). */
+export function augmentCrop(
+  image: OrientedImage,
+  box: CropBox,
+  spec: PreprocessingSpec,
+  p: ViewParams,
+): Promise<Float32Array> {
   const rect = cropRect(box, image.width, image.height);
   const img = sharp(image.data, {
     raw: { width: image.width, height: image.height, channels: 3 },

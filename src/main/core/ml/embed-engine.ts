@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { loadFeatureModel, type FeatureModel } from './feature-model';
-import { loadAugmentedCropInput, loadAugmentedInput, type ViewParams } from './augment-input';
-import { loadCropInput } from './crop-preprocess';
+import { loadAugmentedInput, type ViewParams } from './augment-input';
+import { loadCropBatch, type DecodeOriented } from './crop-views';
 import { loadModelInput, mirror } from './preprocess';
 import { initBackend, type BackendName } from './tf-runtime';
 import type { OnnxIo, PreprocessingSpec } from './zoo-types';
@@ -50,22 +50,28 @@ export interface PreparedBatch {
   errors: (string | null)[];
 }
 
-/** Decodes and normalises a batch of images for any engine. */
+/**
+ * Decodes and normalises a batch of images for any engine. The crops of one image (its boxes
+ * and their views) are cut from one decode of it (crop-views.ts); `decode` is for tests.
+ */
 export async function prepareItems(
   items: readonly EmbedItem[],
   spec: PreprocessingSpec,
+  decode?: DecodeOriented,
 ): Promise<PreparedBatch> {
-  const settled = await Promise.allSettled(
-    items.map((it) => {
-      const source = { original: it.file, frame: it.frame, cache: it.cache };
-      if (it.box) {
-        if (it.view === 'mirror')
-          return loadCropInput(it.file, it.box, spec).then((v) => mirror(v, spec));
-        return loadAugmentedCropInput(it.file, it.box, spec, it.view ?? null);
-      }
-      if (it.view === 'mirror') return loadModelInput(source, spec).then((x) => mirror(x, spec));
-      return it.view ? loadAugmentedInput(source, spec, it.view) : loadModelInput(source, spec);
-    }),
+  const [crops, wholes] = await Promise.all([
+    loadCropBatch(items, spec, decode),
+    Promise.allSettled(
+      items.map((it) => {
+        if (it.box) return null;
+        const source = { original: it.file, frame: it.frame, cache: it.cache };
+        if (it.view === 'mirror') return loadModelInput(source, spec).then((x) => mirror(x, spec));
+        return it.view ? loadAugmentedInput(source, spec, it.view) : loadModelInput(source, spec);
+      }),
+    ),
+  ]);
+  const settled = items.map(
+    (_, i) => crops[i] ?? (wholes[i] as PromiseSettledResult<Float32Array>),
   );
   return {
     keys: items.map((it) => it.key),

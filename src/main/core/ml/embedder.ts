@@ -43,12 +43,18 @@ export interface EmbedRunOptions {
   onlyHashes?: ReadonlySet<string>;
   /** Boxes to embed instead of images: each crop's cache key (cropEmbeddingHash), its file and box. */
   crops?: readonly CropItem[];
+  /**
+   * With `crops`: more models fed the same crops (augmented views of the same network),
+   * embedded in the same pass, so each image is decoded once for all its boxes and views.
+   */
+  cropViews?: readonly EmbedModel[];
 }
 
-/** One box to embed: its crop's key in the cache, its image file and the box. */
+/** One box to embed: its crop's key in the cache, its image file (and frame) and the box. */
 export interface CropItem {
   key: string;
   file: string;
+  frame?: number;
   box: CropBox;
 }
 
@@ -114,8 +120,15 @@ export function embeddingStatus(db: Database.Database, model: EmbedModel): Embed
   return { modelId: model.id, ...row };
 }
 
+/** One vector to compute: the item fed to the network and where its vector goes. */
+export interface EmbedTodo {
+  item: EmbedItem;
+  modelKey: string;
+  hash: string;
+}
+
 /** Readable images without a vector under `key` (of `onlyHashes` when given), as embed items. */
-function imagesToEmbed(opts: EmbedRunOptions, key: string): EmbedItem[] {
+function imagesToEmbed(opts: EmbedRunOptions, key: string): EmbedTodo[] {
   // One row per content key, the oldest: its root, path and frame belong together.
   const rows = opts.db
     .prepare(
@@ -132,24 +145,87 @@ function imagesToEmbed(opts: EmbedRunOptions, key: string): EmbedItem[] {
   return rows
     .filter((t) => !opts.onlyHashes || opts.onlyHashes.has(t.hash))
     .map((t) => ({
-      key: t.hash,
-      file: path.join(opts.rootPath(t.rootId) ?? '', ...t.relPath.split('/')),
-      frame: t.frame,
-      cache: modelInputPath(opts.cacheDir, t.hash, opts.model.preprocessing),
+      item: {
+        key: t.hash,
+        file: path.join(opts.rootPath(t.rootId) ?? '', ...t.relPath.split('/')),
+        frame: t.frame,
+        cache: modelInputPath(opts.cacheDir, t.hash, opts.model.preprocessing),
+        view: opts.model.view?.params(t.hash) ?? null,
+      },
+      modelKey: key,
+      hash: t.hash,
     }));
 }
 
-/** The crops without a vector under `key`, each once. */
-function cropsToEmbed(db: Database.Database, key: string, crops: readonly CropItem[]): EmbedItem[] {
+/**
+ * The crops without a vector under each model, each once, an image's crops (every box, every
+ * model) next to each other so that a batch holds all of them and decodes the image once.
+ */
+function cropsToEmbed(
+  db: Database.Database,
+  models: readonly EmbedModel[],
+  crops: readonly CropItem[],
+): EmbedTodo[] {
   const has = db.prepare('SELECT 1 FROM embeddings WHERE model_key = ? AND hash = ?');
-  const seen = new Set<string>();
-  const out: EmbedItem[] = [];
+  const byImage = new Map<string, CropItem[]>();
   for (const c of crops) {
-    if (seen.has(c.key) || has.get(key, c.key)) continue;
-    seen.add(c.key);
-    out.push({ key: c.key, file: c.file, box: c.box });
+    const image = `${c.frame ?? 0}:${c.file}`;
+    const group = byImage.get(image);
+    if (group) group.push(c);
+    else byImage.set(image, [c]);
+  }
+  const out: EmbedTodo[] = [];
+  for (const group of byImage.values()) {
+    for (const m of models) {
+      const modelKey = embeddingKey(m);
+      const seen = new Set<string>();
+      for (const c of group) {
+        if (seen.has(c.key) || has.get(modelKey, c.key)) continue;
+        seen.add(c.key);
+        const view = m.view?.params(c.key) ?? null;
+        const item = { key: c.key, file: c.file, frame: c.frame, box: c.box, view };
+        out.push({ item, modelKey, hash: c.key });
+      }
+    }
   }
   return out;
+}
+
+/**
+ * A crop embedding pass's batches: the crops without a vector under each of `models`, each
+ * once, in batches of about `size` that keep each image's items together.
+ */
+export function cropBatches(
+  db: Database.Database,
+  models: readonly EmbedModel[],
+  crops: readonly CropItem[],
+  size: number,
+): EmbedTodo[][] {
+  return batchesOf(cropsToEmbed(db, models, crops), size);
+}
+
+/**
+ * Batches of about `size` items that keep each image's items together (its crops share one
+ * decode); an image with more items than `size` is split into batches of `size`.
+ */
+function batchesOf(todo: readonly EmbedTodo[], size: number): EmbedTodo[][] {
+  const image = (t: EmbedTodo | undefined) => `${t?.item.frame ?? 0}:${t?.item.file}`;
+  const batches: EmbedTodo[][] = [];
+  let batch: EmbedTodo[] = [];
+  const flush = () => {
+    if (batch.length > 0) batches.push(batch);
+    batch = [];
+  };
+  for (let i = 0, end = 1; i < todo.length; i = end, end = i + 1) {
+    while (end < todo.length && image(todo[end]) === image(todo[i])) end++;
+    if (batch.length + (end - i) > size) flush();
+    for (const t of todo.slice(i, end)) {
+      if (batch.length >= size) flush();
+      batch.push(t);
+    }
+  }
+  flush();
+  return batches;
 }
 
 /** Reads one cached embedding, or null. */
@@ -177,8 +253,11 @@ export async function runEmbedding(
   ctx: JobContext,
   opts: EmbedRunOptions,
 ): Promise<EmbedRunResult> {
-  const key = embeddingKey(opts.model);
-  const todo = opts.crops ? cropsToEmbed(opts.db, key, opts.crops) : imagesToEmbed(opts, key);
+  const batchSize = opts.batchSize ?? 16;
+  const batches = opts.crops
+    ? cropBatches(opts.db, [opts.model, ...(opts.cropViews ?? [])], opts.crops, batchSize)
+    : batchesOf(imagesToEmbed(opts, embeddingKey(opts.model)), batchSize);
+  const total = batches.reduce((n, b) => n + b.length, 0);
   const result: EmbedRunResult = {
     embedded: 0,
     failed: 0,
@@ -188,8 +267,8 @@ export async function runEmbedding(
     featureLayer: null,
     backend: null,
   };
-  ctx.phase(`Loading ${opts.model.id}`, todo.length);
-  if (todo.length === 0) return result;
+  ctx.phase(`Loading ${opts.model.id}`, total);
+  if (total === 0) return result;
   const pool = await EmbedPool.start(
     {
       modelJson: opts.model.modelJson,
@@ -210,20 +289,21 @@ export async function runEmbedding(
     pool.info?.engine === 'onnx'
       ? `Computing embeddings (ONNX Runtime, ${os.availableParallelism()} thread(s))`
       : `Computing embeddings (${result.backend}, ${pool.info?.workers || 1} thread(s))`,
-    todo.length,
+    total,
   );
   const insert = opts.db.prepare(
     `INSERT OR REPLACE INTO embeddings (model_key, hash, dim, vector, error, created_at)
      VALUES (?, ?, ?, ?, ?, ?)`,
   );
-  const write = (outcomes: EmbedOutcome[]) => {
+  const write = (batch: readonly EmbedTodo[], outcomes: EmbedOutcome[]) => {
     const now = new Date().toISOString();
     opts.db.transaction(() => {
-      for (const o of outcomes) {
+      for (const [i, o] of outcomes.entries()) {
+        const { modelKey: key, hash } = batch[i] as EmbedTodo;
         if (o.vector) {
           insert.run(
             key,
-            o.key,
+            hash,
             o.vector.length,
             Buffer.from(o.vector.buffer, o.vector.byteOffset, o.vector.byteLength),
             null,
@@ -231,32 +311,22 @@ export async function runEmbedding(
           );
           result.embedded++;
         } else {
-          insert.run(key, o.key, result.dim ?? 0, null, o.error ?? 'failed', now);
+          insert.run(key, hash, result.dim ?? 0, null, o.error ?? 'failed', now);
           result.failed++;
         }
       }
     })();
   };
   const started = Date.now();
-  const batchSize = opts.batchSize ?? 16;
-  const batches: EmbedItem[][] = [];
-  for (let i = 0; i < todo.length; i += batchSize) {
-    batches.push(
-      todo.slice(i, i + batchSize).map((t) => ({
-        ...t,
-        view: opts.model.view?.params(t.key) ?? null,
-      })),
-    );
-  }
   try {
     let next = 0;
     const lane = async () => {
       while (next < batches.length && !ctx.signal.aborted) {
         const batch = batches[next++];
         if (!batch) break;
-        const outcomes = await pool.embed(batch);
+        const outcomes = await pool.embed(batch.map((t) => t.item));
         if (!opts.db.open) return;
-        write(outcomes);
+        write(batch, outcomes);
         ctx.progress(result.embedded + result.failed);
       }
     };

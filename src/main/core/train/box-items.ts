@@ -14,9 +14,10 @@ export interface Items {
 }
 
 /**
- * The labelled boxes of a box run, their crops embedded (cached per content, box and base),
- * then each augmented view of the crops as an image run does for its images: the view's
- * augmentation applied to the crop's pixels, cut by the shared crop rule.
+ * The labelled boxes of a box run, their crops embedded (cached per content, box and base)
+ * in every augmented view as an image run does for its images: the view's augmentation
+ * applied to the crop's pixels, cut by the shared crop rule. All views go in one pass, so an
+ * image is decoded once for all its boxes and views.
  */
 export async function boxItems(
   ctx: JobContext,
@@ -24,20 +25,18 @@ export async function boxItems(
   config: TrainConfig,
 ): Promise<Items> {
   const { set, crops } = collectBoxTrainingSet(deps.db, config.groupBy, deps.embed.rootPath);
-  ctx.phase('Embedding the crops of the labelled boxes', crops.length);
-  await runEmbedding(ctx, { ...deps.embed, db: deps.db, model: deps.model, crops });
+  const views = featureViews(config);
+  const cropViews = Array.from({ length: views - 1 }, (_, v) =>
+    viewModel(deps.model, config, v + 1),
+  );
+  ctx.phase(
+    views > 1
+      ? `Embedding the crops of the labelled boxes in ${views} views`
+      : 'Embedding the crops of the labelled boxes',
+    crops.length * views,
+  );
+  await runEmbedding(ctx, { ...deps.embed, db: deps.db, model: deps.model, crops, cropViews });
   ctx.throwIfCancelled();
   const usable = set.images.filter((b) => readEmbedding(deps.db, deps.model, b.hash) !== null);
-  const keys = new Set(usable.map((u) => u.hash));
-  const readable = crops.filter((c) => keys.has(c.key));
-  const views = featureViews(config);
-  const models = [deps.model];
-  for (let v = 1; v < views; v++) {
-    const m = viewModel(deps.model, config, v);
-    ctx.phase(`Embedding augmented view ${v + 1} of ${views} of the labelled boxes`, keys.size);
-    await runEmbedding(ctx, { ...deps.embed, db: deps.db, model: m, crops: readable });
-    ctx.throwIfCancelled();
-    models.push(m);
-  }
-  return { set, models, usable };
+  return { set, models: [deps.model, ...cropViews], usable };
 }
