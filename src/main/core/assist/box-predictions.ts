@@ -34,9 +34,9 @@ export async function runBoxPredictions(
     const file = path.join(root, ...b.relPath.split('/'));
     crops.push({ key: cropEmbeddingHash(b.hash, b.box), file, box: b.box });
   }
-  await runEmbedding(ctx, { ...deps.embed, db, crops });
   const mirrored = run.config.tta ? mirrorModel(deps.embed.model) : null;
-  if (mirrored) await runEmbedding(ctx, { ...deps.embed, db, model: mirrored, crops });
+  // The mirrored crops in the same pass: each image is decoded once for all its boxes.
+  await runEmbedding(ctx, { ...deps.embed, db, crops, cropViews: mirrored ? [mirrored] : [] });
   ctx.throwIfCancelled();
   const byName = new Map(new ClassStore(db).list().map((c) => [c.name, c.id]));
   const ids: number[] = [];

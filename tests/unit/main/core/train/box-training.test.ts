@@ -103,7 +103,7 @@ describe('a box-level run on composited scenes', () => {
   /** The last run started: what `ocellus evaluate` takes without --run. */
   let latest: RunSummary | undefined;
   /** Starts a box run with three views per crop; resolves with it and its training step's size. */
-  const train = async (seed: number) => {
+  const train = async (seed: number, more: { tta?: boolean } = {}) => {
     const started = await t.service.api.train.start({
       baseModel: modelId,
       unit: 'box',
@@ -115,6 +115,7 @@ describe('a box-level run on composited scenes', () => {
       seed,
       viewsPerImage: 3,
       tta: false,
+      ...more,
     });
     let steps = 0;
     const off = t.service.bus.on('job:updated', (j) => {
@@ -240,7 +241,25 @@ describe('a box-level run on composited scenes', () => {
     const queue = await t.service.api.detect.uncertainBoxes(10);
     expect(queue.map((b) => b.id).sort()).toEqual(boxes.map((b) => b.id).sort());
     expect(queue[0]?.classConf).toBeLessThanOrEqual(queue[1]?.classConf ?? 1);
+    suggested = boxes.map((b) => b.id);
   }, 120_000);
+
+  let suggested: number[] = [];
+  it('with flip averaging, suggests from each crop and its mirror, embedded in one pass', async () => {
+    expect(suggested.length).toBeGreaterThan(0);
+    const mirrored = () => [...cropKeys(project)].filter(([k]) => k.endsWith('|view:mirror'));
+    expect(mirrored()).toEqual([]);
+    const { run: tta } = await train(3, { tta: true });
+    const job = await t.service.api.assist.predict(tta.id);
+    expect((await finished(t.service, job.id)).state).toBe('done');
+    // One mirrored vector per box to suggest (the boxes the previous test drew).
+    expect(mirrored().map(([, n]) => n)).toEqual([suggested.length]);
+    const image = (await t.service.api.detect.uncertainBoxes(100)).filter((b) =>
+      suggested.includes(b.id),
+    );
+    expect(image).toHaveLength(suggested.length);
+    expect(image.every((b) => b.classConf !== null && b.classConf > 0.5)).toBe(true);
+  }, 180_000);
 
   it('ocellus evaluate counts boxes for a box run', async () => {
     await t.service.api.project.close();
