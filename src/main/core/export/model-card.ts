@@ -3,6 +3,7 @@ import type { RunSummary } from '../../../shared/types';
 import type { PreprocessingSpec } from '../ml/zoo-types';
 import type { ValidationMetrics } from './bundle-metrics';
 import type { OnnxBundleInfo } from './bundle-onnx';
+import { runUnit } from './run-unit';
 
 export interface ModelCardInput {
   run: RunSummary;
@@ -38,6 +39,7 @@ const pct = (v: number | null) => (v === null ? '–' : `${(v * 100).toFixed(1)}
 export function modelCard(c: ModelCardInput): string {
   const { run, metrics, preprocessing: p } = c;
   const cfg = run.config;
+  const u = runUnit(run);
   const norm =
     p.normalization.kind === 'range'
       ? `pixel values scaled to [${p.normalization.min}, ${p.normalization.max}]`
@@ -55,7 +57,7 @@ export function modelCard(c: ModelCardInput): string {
     .join('\n');
   return `# Model card: ${c.projectName}, run ${run.id}
 
-Image classifier exported by Ocellus ${c.appVersion} on ${c.created}.
+${cfg.unit === 'box' ? "Classifier of detected boxes (each box's crop)" : 'Image classifier'} exported by Ocellus ${c.appVersion} on ${c.created}.
 Classes (${run.classes.length}): ${run.classes.join(', ')}.
 
 ## Model
@@ -79,9 +81,8 @@ ${estimateSection(run)}
 
 ## Data
 
-${run.counts.train} training and ${run.counts.validation} validation images, each with one human label
-(model suggestions are never training truth). Left out: ${run.counts.excludedUnlabelled} unlabelled,
-${run.counts.excludedUnreadable} unreadable, ${run.counts.excludedNoEmbedding} without an embedding.
+${run.counts.train} training and ${run.counts.validation} validation ${u.many}, each with one human label
+(model suggestions are never training truth). ${leftOut(run)}
 
 | class | train | validation |
 | ----- | ----- | ---------- |
@@ -93,10 +94,10 @@ Identical files found on both sides: ${run.leakedContents}.
 ## Validation metrics (the estimate)
 
 Best epoch ${run.bestEpoch ?? '–'} of ${run.history.length}: validation loss ${run.best?.valLoss.toFixed(4) ?? '–'}, accuracy ${pct(run.best?.valAccuracy ?? null)}.
-Recomputed on ${metrics.images} validation images with their current labels, by the model trained without them: accuracy ${pct(metrics.accuracy)}.
+Recomputed on ${metrics.images} validation ${u.many} with their current labels, by the model trained without them: accuracy ${pct(metrics.accuracy)}.
 
-| class | precision | recall | F1 | images |
-| ----- | --------- | ------ | -- | ------ |
+| class | precision | recall | F1 | ${u.many} |
+| ----- | --------- | ------ | -- | ${'-'.repeat(u.many.length)} |
 ${perClass}
 
 ## Training configuration
@@ -112,9 +113,9 @@ clinical diagnosis without a proper validation study.
 
 ## Limitations
 
-- The validation set is small (${run.counts.validation} images) and from the same project: expect lower accuracy on other
-  cameras, places, seasons or devices. Classes with few images are the least reliable.
-- It always answers with one of its ${run.classes.length} classes, even for images unlike any it has seen.
+- The validation set is small (${run.counts.validation} ${u.many}) and from the same project: expect lower accuracy on other
+  cameras, places, seasons or devices. Classes with few ${u.many} are the least reliable.
+- It always answers with one of its ${run.classes.length} classes, even for ${u.seen}s unlike any it has seen.
 - Probabilities are not calibrated; check a threshold on your own data before trusting them.
 - \`predict.mjs\` reproduces the app's preprocessing exactly (sharp)${
     c.noTfjs
@@ -130,9 +131,10 @@ export function estimateSection(run: RunSummary): string {
   const e = run.estimate;
   if (!e)
     return '## What this model is\n\nTrained before Ocellus recorded its estimate: see the validation metrics below.';
+  const u = runUnit(run);
   const lines: string[] = [];
   const interval = e.interval
-    ? ` (95 % interval ${pct(e.interval[0])} – ${pct(e.interval[1])}, ${e.validationImages} validation images)`
+    ? ` (95 % interval ${pct(e.interval[0])} – ${pct(e.interval[1])}, ${e.validationImages} validation ${u.many})`
     : '';
   lines.push(
     `- **Estimated accuracy: ${pct(e.accuracy)}**${interval}, measured on the validation split by the model trained without it.`,
@@ -145,8 +147,8 @@ export function estimateSection(run: RunSummary): string {
   }
   lines.push(
     e.refit
-      ? `- The released model was then trained again on **all ${e.refit.images} labelled images** for ${e.refit.epochs} epochs (the number chosen on the validation split), so it has seen the validation images: the figures above are its estimate, not a measurement of it.`
-      : `- The released model is the one measured: it learnt from the ${run.counts.train} training images only (${e.epochs} epochs).`,
+      ? `- The released model was then trained again on **all ${e.refit.images} labelled ${u.many}** for ${e.refit.epochs} epochs (the number chosen on the validation split), so it has seen the validation ${u.many}: the figures above are its estimate, not a measurement of it.`
+      : `- The released model is the one measured: it learnt from the ${run.counts.train} training ${u.many} only (${e.epochs} epochs).`,
   );
   lines.push(
     e.epochChoice === 'fixed'
@@ -161,15 +163,24 @@ export function estimateSection(run: RunSummary): string {
     );
   if (e.tta)
     lines.push(
-      '- Predictions average each image with its mirror image (test-time augmentation, `preprocessing.json`).',
+      `- Predictions average each ${u.seen} with its mirror image (test-time augmentation, \`preprocessing.json\`).`,
     );
   for (const s of e.smallClasses) {
     lines.push(
-      `- ⚠ **${s.name}** has only ${s.images} labelled images (fewer than 20): its figures are unreliable.`,
+      `- ⚠ **${s.name}** has only ${s.images} labelled ${u.many} (fewer than 20): its figures are unreliable.`,
     );
   }
   for (const n of e.notes) lines.push(`- ${n}`);
   return `## What this model is\n\n${lines.join('\n')}`;
+}
+
+/** What a run left out of its data, in its unit (a box run counts only labelled boxes). */
+function leftOut(run: RunSummary): string {
+  const c = run.counts;
+  if (run.config.unit === 'box')
+    return `Boxes without a person's class are not counted; left out: ${c.excludedNoEmbedding} boxes whose crop has no embedding.`;
+  return `Left out: ${c.excludedUnlabelled} unlabelled,
+${c.excludedUnreadable} unreadable, ${c.excludedNoEmbedding} without an embedding.`;
 }
 
 function onnxSection(onnx: OnnxBundleInfo, p: PreprocessingSpec, tta: boolean): string {
