@@ -143,11 +143,11 @@ async function predictFiles(
   // A frame column only when some file has several frames: other outputs stay as they were.
   const framed = files.some((f) => typeof f !== 'string');
   const header = predictor.detects
-    ? boxPredictionsHeader(classes, decides)
+    ? boxPredictionsHeader(classes, decides, framed)
     : predictionsHeader(classes, decides, framed);
   const line = (row: ImagePrediction) =>
     predictor.detects
-      ? boxPredictionLine(row, classes, decides)
+      ? boxPredictionLine(row, classes, decides, framed)
       : predictionLine(row, classes, decides, framed);
   if (!values.json) out(header);
   try {
