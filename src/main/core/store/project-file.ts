@@ -158,6 +158,27 @@ export function readCheckedProject(filePath: string, checked: ProjectFileHeader)
   return bytes;
 }
 
+/**
+ * Checks, before anything writes, that the database SQLite opened by path is the project
+ * `inspectProjectFile` identified: an Ocellus project at the same schema version. A file
+ * swapped in between (another database, not a database at all) is refused, never migrated.
+ */
+export function confirmSameProject(
+  db: Database.Database,
+  filePath: string,
+  checked: ProjectFileHeader,
+): void {
+  let same: boolean;
+  try {
+    same =
+      db.pragma('application_id', { simple: true }) === OCELLUS_APPLICATION_ID &&
+      db.pragma('user_version', { simple: true }) === checked.userVersion;
+  } catch {
+    same = false;
+  }
+  if (!same) throw changed(filePath);
+}
+
 function changed(filePath: string): OcellusError {
   return new OcellusError(
     'IO_ERROR',

@@ -10,6 +10,7 @@ import { ProjectLock } from './project-lock';
 import {
   OCELLUS_APPLICATION_ID,
   PROJECT_EXTENSION,
+  confirmSameProject,
   fileError,
   inspectProjectFile,
   readCheckedProject,
@@ -124,6 +125,13 @@ export class ProjectStore {
       throw fileError(err, target);
     }
     try {
+      confirmSameProject(db, target, header);
+    } catch (err) {
+      db.close();
+      lock.release();
+      throw err;
+    }
+    try {
       configure(db);
       migrate(db, header.userVersion);
       return new ProjectStore(target, db, lock);
@@ -155,8 +163,10 @@ export class ProjectStore {
       db = new Database(target, { ...readonly, fileMustExist: true });
       // The file is opened lazily: read once now, so a failure shows here.
       db.prepare('SELECT count(*) FROM sqlite_master').get();
+      confirmSameProject(db, target, header);
     } catch (err) {
       db?.close();
+      if (err instanceof OcellusError) throw err;
       if ((err as { code?: string }).code !== 'SQLITE_CANTOPEN') throw fileError(err, target);
       // A WAL-mode file on read-only media without its -shm cannot be opened in place: read
       // a copy in memory, marked as a rollback-journal file (header bytes 18-19). The copy

@@ -5,9 +5,11 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OcellusError } from '../../../../../src/shared/errors';
 import {
+  confirmSameProject,
   inspectProjectFile,
   readCheckedProject,
 } from '../../../../../src/main/core/store/project-file';
@@ -85,5 +87,38 @@ describe('readCheckedProject', () => {
     fs.writeSync(fd, Buffer.from('not a database at all, just text\n'), 0, undefined, 0);
     fs.closeSync(fd);
     expect(refusal(() => readCheckedProject(project, header))?.code).toBe('IO_ERROR');
+  });
+});
+
+describe('confirmSameProject', () => {
+  let tmp: ReturnType<typeof makeTmpDir>;
+  beforeEach(() => (tmp = makeTmpDir()));
+  afterEach(() => tmp.cleanup());
+
+  it('passes the checked project and refuses whatever SQLite opened in its place', () => {
+    const project = path.join(tmp.dir, 'p.ocellus');
+    makeProject(project, 'checked');
+    const header = inspectProjectFile(project);
+    const same = new Database(project, { readonly: true });
+    expect(refusal(() => confirmSameProject(same, project, header))).toBeUndefined();
+    same.close();
+
+    // Swapped for another SQLite database before the open: refused, and left as it was.
+    const foreign = path.join(tmp.dir, 'foreign.db');
+    const other = new Database(foreign);
+    other.exec('CREATE TABLE notes (text TEXT)');
+    other.close();
+    const before = fs.readFileSync(foreign);
+    const opened = new Database(foreign);
+    expect(refusal(() => confirmSameProject(opened, project, header))?.code).toBe('IO_ERROR');
+    opened.close();
+    expect(fs.readFileSync(foreign).equals(before)).toBe(true);
+
+    // Swapped for a file that is not a database at all.
+    const text = path.join(tmp.dir, 'text.ocellus');
+    fs.writeFileSync(text, 'hello, this is not SQLite, but long enough to look at\n'.repeat(4));
+    const notDb = new Database(text);
+    expect(refusal(() => confirmSameProject(notDb, project, header))?.code).toBe('IO_ERROR');
+    notDb.close();
   });
 });
