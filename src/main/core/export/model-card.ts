@@ -75,7 +75,7 @@ ${
 - Preprocessing (\`preprocessing.json\`): EXIF orientation applied, transparency on white, resized to
   ${p.inputSize[1]}×${p.inputSize[0]} by ${p.resize} (bicubic), ${norm}.
 
-${onnxSection(c.onnx, p, cfg.tta === true)}
+${onnxSection(c.onnx, p, cfg.tta === true, cfg.unit === 'box')}
 
 ${estimateSection(run)}
 
@@ -183,7 +183,12 @@ function leftOut(run: RunSummary): string {
 ${c.excludedUnreadable} unreadable, ${c.excludedNoEmbedding} without an embedding.`;
 }
 
-function onnxSection(onnx: OnnxBundleInfo, p: PreprocessingSpec, tta: boolean): string {
+function onnxSection(
+  onnx: OnnxBundleInfo,
+  p: PreprocessingSpec,
+  tta: boolean,
+  box: boolean,
+): string {
   if (onnx.file === null) {
     return `## ONNX\n\nNo \`model.onnx\` in this bundle: ${onnx.reason}. The TF.js model above is complete.`;
   }
@@ -198,15 +203,15 @@ bicubic resize differs a little from the app's, so probabilities agree to about 
 bundle's \`predict.mjs\` gives the app's own):
 
 \`\`\`python
-import json, numpy as np, onnxruntime as ort
+import json${box ? ', math' : ''}, numpy as np, onnxruntime as ort
 from PIL import Image, ImageOps
 
 labels = json.load(open("labels.json"))["classes"]
 session = ort.InferenceSession("${onnx.file}")
-image = ImageOps.exif_transpose(Image.open("photo.jpg"))
+image = ImageOps.exif_transpose(Image.open("photo.jpg"))${box ? '\nbox = (0.2, 0.3, 0.4, 0.5)  # x, y, w, h of one box the detector found (normalised)' : ''}
 if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:  # flatten on white
     image = Image.alpha_composite(Image.new("RGBA", image.size, "white"), image.convert("RGBA"))
-image = image.convert("RGB")
+image = image.convert("RGB")${box ? PYTHON_CROP : ''}
 image = ${pythonResize(p)}
 x = np.asarray(image, dtype=np.float32)[None]
 x = ${pythonNormalise(p)}${tta ? '\nx = np.concatenate([x, x[:, :, ::-1]])  # the image and its mirror (test-time augmentation)' : ''}${nchw ? '\nx = x.transpose(0, 3, 1, 2)' : ''}
@@ -214,6 +219,19 @@ probabilities = session.run(["${onnx.output}"], {"${onnx.input}": x.astype(np.fl
 print(labels[int(probabilities.argmax())], float(probabilities.max()))
 \`\`\``;
 }
+
+/** A box-level model's input is a box's crop, cut by the crop rule (shared/crop.ts) in Python. */
+const PYTHON_CROP = `
+# A box-level model classifies crops: the box (x, y, w, h, normalised to the oriented image, as
+# detectors give it) grown by ${CROP_MARGIN * 100} % of its width and height on each side, clipped, whole pixels.
+x, y, w, h = box
+W, H = image.size
+snap = lambda v: round(v) if abs(v - round(v)) < 1e-6 else v  # 0.1 * 640 is a hair off 64
+left = min(math.floor(snap(max(0.0, (x - ${CROP_MARGIN} * w) * W))), W - 1)
+top = min(math.floor(snap(max(0.0, (y - ${CROP_MARGIN} * h) * H))), H - 1)
+right = min(max(math.ceil(snap(min(W, (x + w + ${CROP_MARGIN} * w) * W))), left + 1), W)
+bottom = min(max(math.ceil(snap(min(H, (y + h + ${CROP_MARGIN} * h) * H))), top + 1), H)
+image = image.crop((left, top, right, bottom))`;
 
 function pythonResize(p: PreprocessingSpec): string {
   const [h, w] = p.inputSize;

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunSummary, TrainUnit } from '../../../../../src/shared/types';
 import { bundlePage } from '../../../../../src/main/core/export/bundle-page';
-import { modelCard } from '../../../../../src/main/core/export/model-card';
+import { modelCard, type ModelCardInput } from '../../../../../src/main/core/export/model-card';
 import {
   checklistItems,
   checklistSection,
@@ -68,7 +68,20 @@ afterAll(() => {
   tmp.cleanup();
 });
 
-function texts(unit: TrainUnit): { card: string; checklist: string; page: string } {
+const ONNX = {
+  file: 'model.onnx',
+  input: 'input',
+  output: 'probabilities',
+  layout: 'NHWC',
+  shape: [null, 224, 224, 3],
+  opset: 13,
+  maxAbsDiffFromTfjs: 1e-6,
+} as const;
+
+function texts(
+  unit: TrainUnit,
+  onnx: ModelCardInput['onnx'] = { file: null, reason: 'not converted in this test' },
+): { card: string; checklist: string; page: string } {
   const r = run(unit);
   const metrics = { images: 31, accuracy: 0.8, perClass: [], confusion: [] };
   const checklist = checklistSection(
@@ -87,7 +100,7 @@ function texts(unit: TrainUnit): { card: string; checklist: string; page: string
       normalization: { kind: 'range', min: -1, max: 1 },
     },
     metrics,
-    onnx: { file: null, reason: 'not converted in this test' },
+    onnx,
     appVersion: 'test',
     created: '2026-06-01T10:02:00.000Z',
     checklist,
@@ -139,5 +152,17 @@ describe('the unit a model card counts', () => {
     expect(card).toMatch(/^Image classifier exported/m);
     expect(checklist).toContain('17 unlabelled and 5 unreadable images were left out');
     expect(page).toContain('124 images');
+  });
+
+  it("cuts the box's crop in the card's Python snippet for a box run only", () => {
+    const box = texts('box', { ...ONNX, shape: [null, 224, 224, 3] }).card;
+    const image = texts('image', { ...ONNX, shape: [null, 224, 224, 3] }).card;
+    expect(box).toContain('import json, math, numpy as np, onnxruntime as ort');
+    expect(box).toContain('left = min(math.floor(snap(max(0.0, (x - 0.1 * w) * W))), W - 1)');
+    expect(box).toMatch(
+      /image = image\.crop\(\(left, top, right, bottom\)\)\nimage = image\.resize/,
+    );
+    expect(image).not.toContain('image.crop');
+    expect(image).toContain('import json, numpy as np, onnxruntime as ort');
   });
 });
