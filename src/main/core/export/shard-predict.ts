@@ -95,6 +95,8 @@ export async function predictManifest(
       if (!pushed) filesDone++;
     }
     if (batch.length) await flush();
+    // Everything was there already: the files done are all of them.
+    else if (files === 0) job.progress(filesDone, total);
   } finally {
     fs.closeSync(fd);
   }

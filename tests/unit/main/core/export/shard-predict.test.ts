@@ -207,6 +207,18 @@ describe('manifest predictions in shards', () => {
         [3, 3],
       ]);
       expect(fs.readFileSync(resumed, 'utf8')).toBe(fs.readFileSync(out, 'utf8'));
+      // Resumed once more with nothing left: all three files are done.
+      steps.length = 0;
+      const none = await predictManifest(
+        predictor,
+        { manifest: framed, out: resumed, resume: true },
+        job,
+      );
+      expect(none).toMatchObject({ total: 3, files: 0, written: 0, resumed: 4 });
+      expect(steps).toEqual([
+        [0, 3],
+        [3, 3],
+      ]);
     } finally {
       predictor.dispose();
     }
