@@ -51,12 +51,18 @@ export const BOX_COLUMNS = [
 ] as const;
 
 /**
- * The header of a bundle's predictions when it detects first: path, the box (normalised x, y,
- * width, height), its category and confidence, then the columns of predictionsHeader.
+ * The header of a bundle's predictions when it detects first: path, the frame when
+ * multi-frame files were given, the box (normalised x, y, width, height), its category and
+ * confidence, then the columns of predictionsHeader.
  */
-export function boxPredictionsHeader(classes: readonly string[], withDecision = false): string {
+export function boxPredictionsHeader(
+  classes: readonly string[],
+  withDecision = false,
+  withFrame = false,
+): string {
   return csvLine([
     'path',
+    ...(withFrame ? ['frame'] : []),
     ...BOX_COLUMNS,
     'label',
     'confidence',
@@ -71,10 +77,12 @@ export function boxPredictionLine(
   row: ImagePrediction,
   classes: readonly string[],
   withDecision = false,
+  withFrame = false,
 ): string {
   const box = row.box ?? [null, null, null, null];
   return csvLine([
     row.path,
+    ...(withFrame ? [row.frame ?? null] : []),
     ...box,
     row.detection ?? null,
     row.detectionConfidence ?? null,

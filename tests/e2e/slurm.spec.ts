@@ -204,7 +204,7 @@ test.describe.serial('sharded prediction: local processes and SLURM job arrays',
     expect(new Set(resumed.map((r) => r.path)).size).toBe(resumed.length);
     expectSamePredictions([...shard0, ...resumed], single);
     expect(fs.readFileSync(path.join(out, 'logs', 'shard-1.log'), 'utf8')).toMatch(
-      new RegExp(`${before} already done`),
+      new RegExp(`${before} rows already there`),
     );
   });
 });

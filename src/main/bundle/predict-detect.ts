@@ -6,7 +6,7 @@ import { boxPredictionLine } from '../../shared/predictions-csv';
 import type { BundleDetectorJson } from '../core/export/bundle-detector';
 import type { OutputTensor } from '../core/detect/decode';
 import { detectorInput, outputBoxes } from '../core/detect/detector-output';
-import { letterboxWith } from '../core/detect/letterbox';
+import { letterboxWith, openSource } from '../core/detect/letterbox';
 import { cropPixelsWith, orientedPixels } from '../core/library/crop-steps';
 import { channelsFirst } from '../core/ml/preprocess';
 import { diskModelHandler } from '../core/ml/model-io';
@@ -19,7 +19,7 @@ import {
   type BundleLabels,
   type ClassifyContext,
 } from './predict-classify';
-import { fileKind } from './predict-input';
+import { openInput, type Input } from './predict-input';
 import { MD_CATEGORY_IDS } from '../core/detect/categories';
 import {
   MD_FORMAT_VERSION,
@@ -104,20 +104,23 @@ export interface ClassifiedBox {
   probabilities: number[];
 }
 
-/** What detect → crop → classify made of one file: its boxes at the threshold, or why it failed. */
+/** What detect → crop → classify made of one file (or frame): its boxes at the threshold, or why it failed. */
 export interface ImageBoxes {
   file: string;
+  /** The frame of a multi-frame DICOM (0-based). */
+  frame?: number;
   boxes: ClassifiedBox[];
   error?: string;
 }
 
 /**
- * Detect → crop → classify, one file at a time: the boxes at or above the bundle's threshold
- * are cut by the app's crop rule and classified; each file's outcome goes to `onImage`, in
- * file order (an unreadable file with its error).
+ * Detect → crop → classify, one input at a time (a file, or a frame of a multi-frame DICOM,
+ * opened as the classifier opens it): the boxes at or above the bundle's threshold are cut
+ * by the app's crop rule and classified; each input's outcome goes to `onImage`, in order
+ * (an unreadable file with its error).
  */
 export async function classifyBoxes(
-  list: readonly string[],
+  list: readonly Input[],
   c: ClassifyContext,
   d: BundleDetectorJson,
   detect: DetectorRun,
@@ -128,18 +131,19 @@ export async function classifyBoxes(
   const k = c.labels.classes.length;
   let decoder = d.decoder === 'auto' ? null : d.decoder;
   for (let i = 0; i < list.length; i++) {
-    const file = list[i] ?? '';
+    const input = list[i] ?? { path: '' };
+    const file = input.path;
+    const at = input.frame === undefined ? {} : { frame: input.frame };
     try {
-      if (fileKind(file) !== 'image')
-        throw new Error('DICOM file: predict.mjs does not detect in DICOM');
-      const boxed = await letterboxWith(c.sharp, file, d.inputSize);
+      const source = await openInput(input);
+      const boxed = await letterboxWith(c.sharp, source, d.inputSize);
       const out = await detect(detectorInput(boxed.rgb, d.divisor));
       const read = outputBoxes(out, decoder, d.classMap, boxed.geometry, d.minConfidence);
       decoder = read.decoder;
       const found = read.boxes.filter((b) => b.confidence >= d.threshold);
       const boxes: ClassifiedBox[] = [];
       if (found.length > 0) {
-        const image = await orientedPixels(c.sharp(file, { failOn: 'truncated' }));
+        const image = await orientedPixels(openSource(c.sharp, source));
         for (let start = 0; start < found.length; start += c.batchSize) {
           const chunk = found.slice(start, start + c.batchSize);
           const crops = await Promise.all(
@@ -156,18 +160,23 @@ export async function classifyBoxes(
           );
         }
       }
-      onImage({ file, boxes });
+      onImage({ file, ...at, boxes });
     } catch (err) {
-      onImage({ file, boxes: [], error: errorText(err) });
+      onImage({ file, ...at, boxes: [], error: errorText(err) });
     }
     progress(i + 1);
   }
 }
 
 /** The CSV rows of one image: a row per box, one 'empty' row, or an error row. */
-export function boxRows(r: ImageBoxes, labels: BundleLabels): string {
+export function boxRows(r: ImageBoxes, labels: BundleLabels, framed = false): string {
   const line = (row: Parameters<typeof boxPredictionLine>[0]) =>
-    boxPredictionLine(row, labels.classes, Boolean(labels.operatingPoint));
+    boxPredictionLine(
+      { ...row, frame: r.frame },
+      labels.classes,
+      Boolean(labels.operatingPoint),
+      framed,
+    );
   const blank = { path: r.file, label: '', confidence: null, probabilities: null, error: null };
   if (r.error !== undefined) return line({ ...blank, error: r.error });
   if (r.boxes.length === 0) return line({ ...blank, detection: 'empty' });
@@ -195,9 +204,12 @@ export function boxRows(r: ImageBoxes, labels: BundleLabels): string {
  * (class index as id, best first), rounded as the MegaDetector tools round.
  */
 export function mdImage(r: ImageBoxes): MdImage {
-  if (r.error !== undefined) return { file: r.file, failure: r.error };
+  // A frame of a multi-frame DICOM keeps its file and says which frame (a field of Ocellus's).
+  const at = r.frame === undefined ? {} : { frame: r.frame };
+  if (r.error !== undefined) return { file: r.file, ...at, failure: r.error };
   return {
     file: r.file,
+    ...at,
     max_detection_conf: roundConf(Math.max(0, ...r.boxes.map((b) => b.confidence))),
     detections: r.boxes.map((b) => ({
       category: MD_CATEGORY_IDS[b.category],

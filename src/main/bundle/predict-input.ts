@@ -3,6 +3,7 @@ import type sharpModule from 'sharp';
 import { decodeDicom, MAX_DICOM_BYTES } from '../core/library/dicom';
 import { frameCount } from '../core/library/dicom-frame';
 import { geometryPixels } from '../core/library/pixel-steps';
+import type { DetectorSource } from '../core/detect/letterbox';
 import { readFileSafe } from '../core/util/safe-fs';
 import { normalise } from '../core/ml/preprocess';
 import type { PreprocessingSpec } from '../core/ml/zoo-types';
@@ -30,12 +31,27 @@ export type Decoder = (input: Input, spec: PreprocessingSpec, sharp: Sharp) => P
 export const DECODERS: Record<FileKind, Decoder> = {
   image: (input, spec, sharp) => geometryPixels(sharp(input.path, { failOn: 'truncated' }), spec),
   dicom: async (input, spec, sharp) => {
-    const bytes = await readFileSafe(input.path, { maxBytes: MAX_DICOM_BYTES });
-    const { rgba, width, height } = await decodeDicom(bytes, input.frame ?? 0);
-    const raw = { width, height, channels: 4 as const };
+    const { input: rgba, raw } = await dicomSource(input);
     return geometryPixels(sharp(rgba, { raw, failOn: 'truncated' }), spec);
   },
 };
+
+/** One frame of a DICOM file decoded by the app's own decoding and windowing, for sharp. */
+async function dicomSource(
+  input: Input,
+): Promise<{ input: Buffer; raw: { width: number; height: number; channels: 4 } }> {
+  const bytes = await readFileSafe(input.path, { maxBytes: MAX_DICOM_BYTES });
+  const { rgba, width, height } = await decodeDicom(bytes, input.frame ?? 0);
+  return { input: rgba, raw: { width, height, channels: 4 } };
+}
+
+/**
+ * What sharp opens for an input, by its kind, for the detector and the crops: the file's
+ * path, or a DICOM frame's pixels decoded as the classifier's DICOM decoder decodes them.
+ */
+export async function openInput(input: Input): Promise<DetectorSource> {
+  return fileKind(input.path) === 'dicom' ? dicomSource(input) : input.path;
+}
 
 /** The kind of a file from its first 132 bytes (DICOM's preamble and "DICM"); unreadable files are left to sharp to explain. */
 export function fileKind(file: string): FileKind {

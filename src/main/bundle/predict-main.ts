@@ -71,9 +71,9 @@ const detector = readDetector(here);
 if (args.json && !detector)
   usageError('--json is for bundles with a detector (a detector/ folder)');
 const list = collectImageFiles(args.inputs);
-// A classifier predicts each frame of a multi-frame DICOM, as ocellus predict does, with a
-// frame column only when some input has frames; a detector bundle does not take DICOM.
-const inputs: Input[] = detector ? list.map((file) => ({ path: file })) : await inputsOf(list);
+// Each frame of a multi-frame DICOM is an input, as in ocellus predict (detected first when the
+// bundle detects), with a frame column only when some input has frames.
+const inputs: Input[] = await inputsOf(list);
 const framed = inputs.some((input) => input.frame !== undefined);
 const withDecision = labels.operatingPoint ? ['decision'] : [];
 const boxColumns = detector ? BOX_COLUMNS : [];
@@ -96,8 +96,8 @@ const write = (text: string) => process.stdout.write(text);
 if (detector) {
   const runtime = await detectorRuntime(here, detector, load);
   const images: MdImage[] = [];
-  await classifyBoxes(list, context, detector, runtime.run, (r) =>
-    args.json ? images.push(mdImage(r)) : write(boxRows(r, labels)),
+  await classifyBoxes(inputs, context, detector, runtime.run, (r) =>
+    args.json ? images.push(mdImage(r)) : write(boxRows(r, labels, framed)),
   );
   await runtime.release();
   if (args.json) write(`${JSON.stringify(mdOutput(images, detector, labels.classes), null, 1)}\n`);

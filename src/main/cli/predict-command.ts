@@ -10,7 +10,12 @@ import {
   predictionLine,
   predictionsHeader,
 } from '../../shared/predictions-csv';
-import type { ImagePrediction, PredictSource, ShardSpec } from '../../shared/types';
+import type {
+  ImagePrediction,
+  ManifestPredictResult,
+  PredictSource,
+  ShardSpec,
+} from '../../shared/types';
 import { shardFileName } from '../core/cluster/slurm-script';
 import { writeNewFileWith } from '../core/util/fs-atomic';
 import type { OcellusService } from '../core/service';
@@ -72,13 +77,22 @@ export async function predict(service: OcellusService, args: string[], io: CliIo
     });
     stop();
     if (values.json) io.stdout(`${JSON.stringify(r, null, 2)}\n`);
-    io.stderr(
-      `${tty ? '\r\x1b[K' : ''}${r.written} images in ${r.seconds.toFixed(1)} s (${(r.written / Math.max(r.seconds, 1e-3)).toFixed(1)} images/s)${r.resumed ? `, ${r.resumed} already done` : ''}${r.errors ? `, ${r.errors} unreadable` : ''}, on ${r.engine === 'onnx' ? 'ONNX Runtime' : 'TF.js'} → ${r.out}\n`,
-    );
+    io.stderr(`${tty ? '\r\x1b[K' : ''}${manifestSummary(r)}\n`);
     return 0;
   } finally {
     stop();
   }
+}
+
+/**
+ * The last line of a manifest run: files and the rows written for them (a multi-frame DICOM
+ * writes a row per frame), each with its rate, so the figures match the output file.
+ */
+export function manifestSummary(r: ManifestPredictResult): string {
+  const per = (n: number) => (n / Math.max(r.seconds, 1e-3)).toFixed(1);
+  const resumed = r.resumed ? `, ${r.resumed} rows already there (resumed)` : '';
+  const errors = r.errors ? `, ${r.errors} unreadable` : '';
+  return `${r.files} files, ${r.written} rows in ${r.seconds.toFixed(1)} s (${per(r.files)} files/s, ${per(r.written)} rows/s)${resumed}${errors}, on ${r.engine === 'onnx' ? 'ONNX Runtime' : 'TF.js'} → ${r.out}`;
 }
 
 /** `--shard i/N` (0 ≤ i < N). */
@@ -129,11 +143,11 @@ async function predictFiles(
   // A frame column only when some file has several frames: other outputs stay as they were.
   const framed = files.some((f) => typeof f !== 'string');
   const header = predictor.detects
-    ? boxPredictionsHeader(classes, decides)
+    ? boxPredictionsHeader(classes, decides, framed)
     : predictionsHeader(classes, decides, framed);
   const line = (row: ImagePrediction) =>
     predictor.detects
-      ? boxPredictionLine(row, classes, decides)
+      ? boxPredictionLine(row, classes, decides, framed)
       : predictionLine(row, classes, decides, framed);
   if (!values.json) out(header);
   try {
@@ -195,9 +209,10 @@ function followProgress(
     const now = Date.now();
     if (!tty && now - last < 5000 && j.done < j.total) return;
     last = now;
-    const rate = j.rate ? ` ${j.rate.toFixed(1)} images/s` : '';
+    // The job counts files (manifest lines), whatever rows their frames make.
+    const rate = j.rate ? ` ${j.rate.toFixed(1)} files/s` : '';
     io.stderr(
-      tty ? `\r\x1b[K${j.done}/${j.total} images${rate}` : `${j.done}/${j.total} images${rate}\n`,
+      tty ? `\r\x1b[K${j.done}/${j.total} files${rate}` : `${j.done}/${j.total} files${rate}\n`,
     );
   });
 }

@@ -65,9 +65,14 @@ export interface ManifestPredictOptions {
 
 export interface ManifestPredictResult {
   out: string;
-  /** Images of this shard in the manifest. */
+  /** Files of this shard in the manifest (its lines): what the job's progress counts. */
   total: number;
-  /** Records already in `out` when resuming. */
+  /** Files this call wrote records for. */
+  files: number;
+  /**
+   * Records already in `out` when resuming. A record is a row: one per file, one per frame of
+   * a multi-frame DICOM.
+   */
   resumed: number;
   /** Records written by this call. */
   written: number;

@@ -10,7 +10,7 @@ import type { DecoderKind, OutputTensor } from './decode';
 import { detectorInput, outputBoxes } from './detector-output';
 import { detectorFileOptions, type DetectorSpec } from './detector-spec';
 import { readFileSafe } from '../util/safe-fs';
-import { letterbox, type Letterboxed } from './letterbox';
+import { letterbox, type DetectorSource, type Letterboxed } from './letterbox';
 
 export { detectorInput } from './detector-output';
 
@@ -118,9 +118,12 @@ export class Detector {
     this.decoder = spec.decoder === 'auto' ? null : spec.decoder;
   }
 
-  /** Decodes and letterboxes encoded image bytes (sharp's threads; can run ahead of `infer`). */
-  prepare(bytes: Buffer): Promise<Letterboxed> {
-    return letterbox(bytes, this.spec.inputSize);
+  /**
+   * Decodes and letterboxes an image: encoded bytes, or pixels already decoded (a DICOM
+   * frame through library/image-source.ts). Sharp's threads; can run ahead of `infer`.
+   */
+  prepare(source: DetectorSource): Promise<Letterboxed> {
+    return letterbox(source, this.spec.inputSize);
   }
 
   /** Runs the network on a letterboxed image and returns its boxes, normalised to the image. */
@@ -138,9 +141,9 @@ export class Detector {
     return { width, height, boxes: read.boxes };
   }
 
-  /** Detects in one image's bytes. */
-  async detect(bytes: Buffer): Promise<ImageDetections> {
-    return this.infer(await this.prepare(bytes));
+  /** Detects in one image (its bytes, or its decoded pixels). */
+  async detect(source: DetectorSource): Promise<ImageDetections> {
+    return this.infer(await this.prepare(source));
   }
 
   dispose(): void {

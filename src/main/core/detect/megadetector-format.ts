@@ -18,6 +18,8 @@ export interface MdDetection {
 
 export interface MdImage {
   file: string;
+  /** Ocellus's own: the frame (0-based) of a multi-frame file, each frame an image of its own. */
+  frame?: number;
   detections?: MdDetection[] | null;
   failure?: string | null;
   max_detection_conf?: number;

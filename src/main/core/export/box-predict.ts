@@ -1,6 +1,8 @@
 import { decide } from '../../../shared/decision';
 import type { Detector } from '../detect/detector-engine';
+import type { PredictInput } from '../../../shared/types';
 import { cropModelInputs } from '../library/crop-input';
+import { imageSource } from '../library/image-source';
 import { MAX_IMAGE_BYTES } from '../library/probe';
 import { readFileSafe } from '../util/safe-fs';
 import type { BundleDetector } from './bundle-detector';
@@ -10,7 +12,8 @@ import type { PredictionRow, Predictor } from './predict';
 export const EMPTY = 'empty';
 
 /**
- * Detect → crop → classify: the bundle's detector finds the boxes of each file, those at or
+ * Detect → crop → classify: the bundle's detector finds the boxes of each input (a file, or
+ * one frame of a multi-frame DICOM, opened as every pixel path opens images), those at or
  * above the threshold are cut by the crop rule (library/crop-input.ts) and classified, one
  * row per box; an image without one gets a single 'empty' row, an unreadable one an error row.
  */
@@ -21,13 +24,16 @@ export function withDetector(
 ): Predictor {
   const rule = classifier.decisionRule ?? null;
   const geometry = classifier.preprocessing;
-  const one = async (file: string): Promise<PredictionRow[]> => {
+  const one = async (file: string, frame: number | undefined): Promise<PredictionRow[]> => {
     const bytes = await readFileSafe(file, { maxBytes: MAX_IMAGE_BYTES });
-    const found = await detector.detect(bytes);
+    // Decoded once (a DICOM frame to pixels), for the detector and the crops alike.
+    const source = await imageSource(bytes, frame);
+    const found = await detector.detect(source);
     const boxes = found.boxes.filter((b) => b.confidence >= bundle.threshold);
-    if (boxes.length === 0) return [row(file, { detection: EMPTY })];
+    const at = frame === undefined ? {} : { frame };
+    if (boxes.length === 0) return [row(file, { ...at, detection: EMPTY })];
     const crops = await cropModelInputs(
-      bytes,
+      source,
       boxes.map((b) => b.box),
       geometry,
     );
@@ -37,6 +43,7 @@ export function withDetector(
       let best = 0;
       for (let c = 1; c < p.length; c++) if ((p[c] ?? 0) > (p[best] ?? 0)) best = c;
       return row(file, {
+        ...at,
         box: [...b.box],
         detection: b.category,
         detectionConfidence: b.confidence,
@@ -52,17 +59,13 @@ export function withDetector(
     detects: true,
     async predict(files) {
       const rows: PredictionRow[] = [];
-      for (const file of files) {
-        if (typeof file !== 'string') {
-          // Boxes are found on whole files; a frame of a multi-frame file is not one.
-          const error = 'A detecting bundle does not read frames of multi-frame files';
-          rows.push(row(file.path, { frame: file.frame, error }));
-          continue;
-        }
+      for (const input of files) {
+        const { path, frame } = inputOf(input);
         try {
-          rows.push(...(await one(file)));
+          rows.push(...(await one(path, frame)));
         } catch (err) {
-          rows.push(row(file, { error: err instanceof Error ? err.message : String(err) }));
+          const error = err instanceof Error ? err.message : String(err);
+          rows.push(row(path, { ...(frame === undefined ? {} : { frame }), error }));
         }
       }
       return rows;
@@ -72,6 +75,12 @@ export function withDetector(
       classifier.dispose();
     },
   };
+}
+
+function inputOf(input: PredictInput): { path: string; frame: number | undefined } {
+  return typeof input === 'string'
+    ? { path: input, frame: undefined }
+    : { path: input.path, frame: input.frame };
 }
 
 function row(path: string, fields: Partial<PredictionRow>): PredictionRow {

@@ -1,5 +1,6 @@
 import type { RunSummary } from '../../../shared/types';
 import { decideSource } from './decision-rule';
+import { runUnit } from './run-unit';
 
 /** What the page says about the model: the model card's summary. */
 export interface BundlePageInput {
@@ -25,11 +26,12 @@ const pct = (v: number | null | undefined) =>
  */
 export function bundlePage(input: BundlePageInput): string {
   const { run } = input;
+  const unit = runUnit(run).many;
   const title = `${input.projectName} — ${run.title ? `${run.title} (run ${run.id})` : `run ${run.id}`}`;
   const facts: [string, string][] = [
     ['Classes', run.classes.join(', ')],
-    ['Validation accuracy', `${pct(run.best?.valAccuracy)} on ${run.counts.validation} images`],
-    ['Trained on', `${run.counts.train} images`],
+    ['Validation accuracy', `${pct(run.best?.valAccuracy)} on ${run.counts.validation} ${unit}`],
+    ['Trained on', `${run.counts.train} ${unit}`],
     ['Base model', input.baseName],
     ['Licence of the base model', input.licence],
     ['Method', run.config.mode === 'finetune' ? 'fine-tuned' : 'classifier on the base’s features'],

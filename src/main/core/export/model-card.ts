@@ -3,6 +3,7 @@ import type { RunSummary } from '../../../shared/types';
 import type { PreprocessingSpec } from '../ml/zoo-types';
 import type { ValidationMetrics } from './bundle-metrics';
 import type { OnnxBundleInfo } from './bundle-onnx';
+import { runUnit } from './run-unit';
 
 export interface ModelCardInput {
   run: RunSummary;
@@ -38,6 +39,7 @@ const pct = (v: number | null) => (v === null ? '–' : `${(v * 100).toFixed(1)}
 export function modelCard(c: ModelCardInput): string {
   const { run, metrics, preprocessing: p } = c;
   const cfg = run.config;
+  const u = runUnit(run);
   const norm =
     p.normalization.kind === 'range'
       ? `pixel values scaled to [${p.normalization.min}, ${p.normalization.max}]`
@@ -55,7 +57,7 @@ export function modelCard(c: ModelCardInput): string {
     .join('\n');
   return `# Model card: ${c.projectName}, run ${run.id}
 
-Image classifier exported by Ocellus ${c.appVersion} on ${c.created}.
+${cfg.unit === 'box' ? "Classifier of detected boxes (each box's crop)" : 'Image classifier'} exported by Ocellus ${c.appVersion} on ${c.created}.
 Classes (${run.classes.length}): ${run.classes.join(', ')}.
 
 ## Model
@@ -73,15 +75,14 @@ ${
 - Preprocessing (\`preprocessing.json\`): EXIF orientation applied, transparency on white, resized to
   ${p.inputSize[1]}×${p.inputSize[0]} by ${p.resize} (bicubic), ${norm}.
 
-${onnxSection(c.onnx, p, cfg.tta === true)}
+${onnxSection(c.onnx, p, cfg.tta === true, cfg.unit === 'box')}
 
 ${estimateSection(run)}
 
 ## Data
 
-${run.counts.train} training and ${run.counts.validation} validation images, each with one human label
-(model suggestions are never training truth). Left out: ${run.counts.excludedUnlabelled} unlabelled,
-${run.counts.excludedUnreadable} unreadable, ${run.counts.excludedNoEmbedding} without an embedding.
+${run.counts.train} training and ${run.counts.validation} validation ${u.many}, each with one human label
+(model suggestions are never training truth). ${leftOut(run)}
 
 | class | train | validation |
 | ----- | ----- | ---------- |
@@ -93,10 +94,10 @@ Identical files found on both sides: ${run.leakedContents}.
 ## Validation metrics (the estimate)
 
 Best epoch ${run.bestEpoch ?? '–'} of ${run.history.length}: validation loss ${run.best?.valLoss.toFixed(4) ?? '–'}, accuracy ${pct(run.best?.valAccuracy ?? null)}.
-Recomputed on ${metrics.images} validation images with their current labels, by the model trained without them: accuracy ${pct(metrics.accuracy)}.
+Recomputed on ${metrics.images} validation ${u.many} with their current labels, by the model trained without them: accuracy ${pct(metrics.accuracy)}.
 
-| class | precision | recall | F1 | images |
-| ----- | --------- | ------ | -- | ------ |
+| class | precision | recall | F1 | ${u.many} |
+| ----- | --------- | ------ | -- | ${'-'.repeat(u.many.length)} |
 ${perClass}
 
 ## Training configuration
@@ -112,9 +113,9 @@ clinical diagnosis without a proper validation study.
 
 ## Limitations
 
-- The validation set is small (${run.counts.validation} images) and from the same project: expect lower accuracy on other
-  cameras, places, seasons or devices. Classes with few images are the least reliable.
-- It always answers with one of its ${run.classes.length} classes, even for images unlike any it has seen.
+- The validation set is small (${run.counts.validation} ${u.many}) and from the same project: expect lower accuracy on other
+  cameras, places, seasons or devices. Classes with few ${u.many} are the least reliable.
+- It always answers with one of its ${run.classes.length} classes, even for ${u.seen}s unlike any it has seen.
 - Probabilities are not calibrated; check a threshold on your own data before trusting them.
 - \`predict.mjs\` reproduces the app's preprocessing exactly (sharp)${
     c.noTfjs
@@ -130,9 +131,10 @@ export function estimateSection(run: RunSummary): string {
   const e = run.estimate;
   if (!e)
     return '## What this model is\n\nTrained before Ocellus recorded its estimate: see the validation metrics below.';
+  const u = runUnit(run);
   const lines: string[] = [];
   const interval = e.interval
-    ? ` (95 % interval ${pct(e.interval[0])} – ${pct(e.interval[1])}, ${e.validationImages} validation images)`
+    ? ` (95 % interval ${pct(e.interval[0])} – ${pct(e.interval[1])}, ${e.validationImages} validation ${u.many})`
     : '';
   lines.push(
     `- **Estimated accuracy: ${pct(e.accuracy)}**${interval}, measured on the validation split by the model trained without it.`,
@@ -145,8 +147,8 @@ export function estimateSection(run: RunSummary): string {
   }
   lines.push(
     e.refit
-      ? `- The released model was then trained again on **all ${e.refit.images} labelled images** for ${e.refit.epochs} epochs (the number chosen on the validation split), so it has seen the validation images: the figures above are its estimate, not a measurement of it.`
-      : `- The released model is the one measured: it learnt from the ${run.counts.train} training images only (${e.epochs} epochs).`,
+      ? `- The released model was then trained again on **all ${e.refit.images} labelled ${u.many}** for ${e.refit.epochs} epochs (the number chosen on the validation split), so it has seen the validation ${u.many}: the figures above are its estimate, not a measurement of it.`
+      : `- The released model is the one measured: it learnt from the ${run.counts.train} training ${u.many} only (${e.epochs} epochs).`,
   );
   lines.push(
     e.epochChoice === 'fixed'
@@ -161,18 +163,32 @@ export function estimateSection(run: RunSummary): string {
     );
   if (e.tta)
     lines.push(
-      '- Predictions average each image with its mirror image (test-time augmentation, `preprocessing.json`).',
+      `- Predictions average each ${u.seen} with its mirror image (test-time augmentation, \`preprocessing.json\`).`,
     );
   for (const s of e.smallClasses) {
     lines.push(
-      `- ⚠ **${s.name}** has only ${s.images} labelled images (fewer than 20): its figures are unreliable.`,
+      `- ⚠ **${s.name}** has only ${s.images} labelled ${u.many} (fewer than 20): its figures are unreliable.`,
     );
   }
   for (const n of e.notes) lines.push(`- ${n}`);
   return `## What this model is\n\n${lines.join('\n')}`;
 }
 
-function onnxSection(onnx: OnnxBundleInfo, p: PreprocessingSpec, tta: boolean): string {
+/** What a run left out of its data, in its unit (a box run counts only labelled boxes). */
+function leftOut(run: RunSummary): string {
+  const c = run.counts;
+  if (run.config.unit === 'box')
+    return `Boxes without a person's class are not counted; left out: ${c.excludedNoEmbedding} boxes whose crop has no embedding.`;
+  return `Left out: ${c.excludedUnlabelled} unlabelled,
+${c.excludedUnreadable} unreadable, ${c.excludedNoEmbedding} without an embedding.`;
+}
+
+function onnxSection(
+  onnx: OnnxBundleInfo,
+  p: PreprocessingSpec,
+  tta: boolean,
+  box: boolean,
+): string {
   if (onnx.file === null) {
     return `## ONNX\n\nNo \`model.onnx\` in this bundle: ${onnx.reason}. The TF.js model above is complete.`;
   }
@@ -187,15 +203,15 @@ bicubic resize differs a little from the app's, so probabilities agree to about 
 bundle's \`predict.mjs\` gives the app's own):
 
 \`\`\`python
-import json, numpy as np, onnxruntime as ort
+import json${box ? ', math' : ''}, numpy as np, onnxruntime as ort
 from PIL import Image, ImageOps
 
 labels = json.load(open("labels.json"))["classes"]
 session = ort.InferenceSession("${onnx.file}")
-image = ImageOps.exif_transpose(Image.open("photo.jpg"))
+image = ImageOps.exif_transpose(Image.open("photo.jpg"))${box ? '\nbox = (0.2, 0.3, 0.4, 0.5)  # x, y, w, h of one box the detector found (normalised)' : ''}
 if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:  # flatten on white
     image = Image.alpha_composite(Image.new("RGBA", image.size, "white"), image.convert("RGBA"))
-image = image.convert("RGB")
+image = image.convert("RGB")${box ? PYTHON_CROP : ''}
 image = ${pythonResize(p)}
 x = np.asarray(image, dtype=np.float32)[None]
 x = ${pythonNormalise(p)}${tta ? '\nx = np.concatenate([x, x[:, :, ::-1]])  # the image and its mirror (test-time augmentation)' : ''}${nchw ? '\nx = x.transpose(0, 3, 1, 2)' : ''}
@@ -203,6 +219,19 @@ probabilities = session.run(["${onnx.output}"], {"${onnx.input}": x.astype(np.fl
 print(labels[int(probabilities.argmax())], float(probabilities.max()))
 \`\`\``;
 }
+
+/** A box-level model's input is a box's crop, cut by the crop rule (shared/crop.ts) in Python. */
+const PYTHON_CROP = `
+# A box-level model classifies crops: the box (x, y, w, h, normalised to the oriented image, as
+# detectors give it) grown by ${CROP_MARGIN * 100} % of its width and height on each side, clipped, whole pixels.
+x, y, w, h = box
+W, H = image.size
+snap = lambda v: round(v) if abs(v - round(v)) < 1e-6 else v  # 0.1 * 640 is a hair off 64
+left = min(math.floor(snap(max(0.0, (x - ${CROP_MARGIN} * w) * W))), W - 1)
+top = min(math.floor(snap(max(0.0, (y - ${CROP_MARGIN} * h) * H))), H - 1)
+right = min(max(math.ceil(snap(min(W, (x + w + ${CROP_MARGIN} * w) * W))), left + 1), W)
+bottom = min(max(math.ceil(snap(min(H, (y + h + ${CROP_MARGIN} * h) * H))), top + 1), H)
+image = image.crop((left, top, right, bottom))`;
 
 function pythonResize(p: PreprocessingSpec): string {
   const [h, w] = p.inputSize;

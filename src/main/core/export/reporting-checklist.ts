@@ -3,6 +3,7 @@ import type { RunOperatingPoint, RunSummary } from '../../../shared/types';
 import { OperatingPointStore } from '../eval/operating-point-store';
 import { metadataKeys, metadataValues } from '../library/image-metadata';
 import type { ValidationMetrics } from './bundle-metrics';
+import { runUnit } from './run-unit';
 
 /** How much of an item Ocellus could fill from the project. */
 export type ItemState = 'filled' | 'partly' | 'for you';
@@ -47,6 +48,7 @@ export function checklistItems(db: Database.Database, c: ChecklistInput): Checkl
   const largest = Math.max(...run.counts.perClass.map((k) => k.train + k.validation));
   const grouped = run.config.groupBy !== 'none';
   const est = run.estimate;
+  const u = runUnit(run).many;
   return [
     {
       refs: 'CLAIM: data sources; TRIPOD+AI: data',
@@ -60,7 +62,7 @@ export function checklistItems(db: Database.Database, c: ChecklistInput): Checkl
       refs: 'CLAIM: eligibility; TRIPOD+AI: participants',
       topic: 'Inclusion and exclusion',
       state: 'partly',
-      text: `${total} labelled images were used; ${run.counts.excludedUnlabelled} unlabelled and ${run.counts.excludedUnreadable} unreadable images were left out${run.counts.excludedNoEmbedding ? `, and ${run.counts.excludedNoEmbedding} without an embedding` : ''}. State the clinical inclusion criteria.`,
+      text: `${inclusion(run, total)} State the clinical inclusion criteria.`,
     },
     {
       refs: 'CLAIM: data pre-processing, de-identification; TRIPOD+AI: ethics',
@@ -78,7 +80,7 @@ export function checklistItems(db: Database.Database, c: ChecklistInput): Checkl
       refs: 'CLAIM: data partitions; TRIPOD+AI: analytical methods',
       topic: 'Data partitions',
       state: grouped ? 'filled' : 'partly',
-      text: `${run.counts.train} training and ${run.counts.validation} validation images (${pct(run.config.validationFraction)} held out), stratified by class${grouped ? `, grouped by ${run.config.groupBy} so no group is on both sides` : ', not grouped: images of one patient may be on both sides'}. Seed ${run.config.seed}.${patients ? ` ${patients.values} patients (PatientID).` : ''}`,
+      text: `${run.counts.train} training and ${run.counts.validation} validation ${u} (${pct(run.config.validationFraction)} held out), stratified by class${grouped ? `, grouped by ${run.config.groupBy} so no group is on both sides` : ', not grouped: images of one patient may be on both sides'}. Seed ${run.config.seed}.${patients ? ` ${patients.values} patients (PatientID).` : ''}`,
     },
     {
       refs: 'CLAIM: data partitions; TRIPOD+AI: analytical methods',
@@ -90,7 +92,7 @@ export function checklistItems(db: Database.Database, c: ChecklistInput): Checkl
       refs: 'CLAIM: data; TRIPOD+AI: class imbalance',
       topic: 'Class balance',
       state: 'filled',
-      text: `${balance} images${smallest > 0 && largest / smallest >= 3 ? ` — imbalanced (${(largest / smallest).toFixed(1)} : 1)` : ''}.`,
+      text: `${balance} ${u}${smallest > 0 && largest / smallest >= 3 ? ` — imbalanced (${(largest / smallest).toFixed(1)} : 1)` : ''}.`,
     },
     {
       refs: 'CLAIM: model; TRIPOD+AI: analytical methods',
@@ -102,20 +104,20 @@ export function checklistItems(db: Database.Database, c: ChecklistInput): Checkl
       refs: 'CLAIM: training; TRIPOD+AI: analytical methods',
       topic: 'Training',
       state: 'filled',
-      text: `Adam, learning rate ${run.config.learningRate}, batch ${run.config.batchSize}, ${est?.epochs ?? run.bestEpoch ?? run.config.epochs} epochs (${est?.epochChoice ?? 'fixed'}), dropout ${run.config.dropout}${est?.refit ? `; the released model was refit on all ${est.refit.images} labelled images` : ''}.`,
+      text: `Adam, learning rate ${run.config.learningRate}, batch ${run.config.batchSize}, ${est?.epochs ?? run.bestEpoch ?? run.config.epochs} epochs (${est?.epochChoice ?? 'fixed'}), dropout ${run.config.dropout}${est?.refit ? `; the released model was refit on all ${est.refit.images} labelled ${u}` : ''}.`,
     },
     {
       refs: 'CLAIM: evaluation, model performance; TRIPOD+AI: performance measures',
       topic: 'Metrics with confidence intervals',
       state: est?.interval ? 'filled' : 'partly',
-      text: `Validation accuracy ${pct(est?.accuracy ?? c.metrics.accuracy)}${est?.interval ? ` (95 % CI ${pct(est.interval[0])}–${pct(est.interval[1])})` : ''} on ${c.metrics.images} images${est?.crossValidation ? `; ${est.crossValidation.folds.length}-fold cross-validation ${pct(est.crossValidation.mean)} ± ${pct(est.crossValidation.sd)}` : ''}. Per-class figures in metrics.json.`,
+      text: `Validation accuracy ${pct(est?.accuracy ?? c.metrics.accuracy)}${est?.interval ? ` (95 % CI ${pct(est.interval[0])}–${pct(est.interval[1])})` : ''} on ${c.metrics.images} ${u}${est?.crossValidation ? `; ${est.crossValidation.folds.length}-fold cross-validation ${pct(est.crossValidation.mean)} ± ${pct(est.crossValidation.sd)}` : ''}. Per-class figures in metrics.json.`,
     },
     {
       refs: 'CLAIM: evaluation; TRIPOD+AI: model output',
       topic: 'Operating point',
       state: point ? 'filled' : 'for you',
       text: point
-        ? `${point.positiveClass} called at probability ≥ ${point.threshold.toPrecision(4)} (chosen for ${point.target.by} ${point.target.value}): sensitivity ${pct(point.sensitivity)}${ci(point.intervals.sensitivity)}, specificity ${pct(point.specificity)}${ci(point.intervals.specificity)}, PPV ${pct(point.ppv)}, NPV ${pct(point.npv)} on ${point.count} images.`
+        ? `${point.positiveClass} called at probability ≥ ${point.threshold.toPrecision(4)} (chosen for ${point.target.by} ${point.target.value}): sensitivity ${pct(point.sensitivity)}${ci(point.intervals.sensitivity)}, specificity ${pct(point.specificity)}${ci(point.intervals.specificity)}, PPV ${pct(point.ppv)}, NPV ${pct(point.npv)} on ${point.count} ${u}.`
         : 'No operating point is set: predictions take the most probable class. Set one in Evaluate (or `ocellus operating-point`) for a screening use.',
     },
     {
@@ -137,6 +139,17 @@ export function checklistItems(db: Database.Database, c: ChecklistInput): Checkl
       text: 'Say what the model must not be used for, the populations it was not tested on, and the failure cases seen in the misclassified images.',
     },
   ];
+}
+
+/** Which items the run used and left out, in its unit (a box run counts labelled boxes only). */
+function inclusion(run: RunSummary, total: number): string {
+  const c = run.counts;
+  const noEmbedding = c.excludedNoEmbedding
+    ? `, and ${c.excludedNoEmbedding} without an embedding`
+    : '';
+  if (run.config.unit === 'box')
+    return `${total} labelled boxes (their crops) were used${c.excludedNoEmbedding ? `; ${c.excludedNoEmbedding} whose crop has no embedding were left out` : ''}.`;
+  return `${total} labelled images were used; ${c.excludedUnlabelled} unlabelled and ${c.excludedUnreadable} unreadable images were left out${noEmbedding}.`;
 }
 
 function fmt(d: string | undefined): string {

@@ -13,7 +13,7 @@ import { withSafeFile } from '../util/safe-fs';
 import { countShard, inShard, manifestItems, predictInputs } from './manifest';
 import type { PredictionRow, Predictor } from './predict';
 
-/** What a manifest run reports to (a job's progress and cancel). */
+/** What a manifest run reports to (a job's progress, in files of the manifest, and cancel). */
 export interface ManifestProgress {
   progress(done: number, total?: number): void;
   throwIfCancelled(): void;
@@ -31,6 +31,8 @@ export interface ManifestRun {
 interface Target {
   key: string;
   input: PredictInput;
+  /** The file's last record (its last frame): once written, the file is done. */
+  last: boolean;
 }
 
 /**
@@ -46,44 +48,31 @@ export async function predictManifest(
 ): Promise<ManifestPredictResult> {
   const started = Date.now();
   const total = await countShard(run.manifest, run.shard);
-  const { fd, existed } = openForAppend(run.out);
-  let done: ReturnType<typeof completeRecords>;
-  try {
-    if (existed && !run.resume && fs.fstatSync(fd).size > 0)
-      throw new OcellusError(
-        'ALREADY_EXISTS',
-        `${run.out} already holds predictions: pass --resume to continue it, or remove it`,
-      );
-    done = existed && run.resume ? completeRecords(fd) : { count: 0, lastPath: null };
-  } catch (err) {
-    fs.closeSync(fd);
-    throw err;
-  }
+  const { fd, done } = openOutput(run);
   const batchSize = Math.max(1, run.batchSize ?? 16);
   let seen = 0;
   let written = 0;
   let errors = 0;
+  // Progress counts files (manifest lines, what `total` counts): a multi-frame DICOM writes a
+  // record per frame, so records would run past the total.
+  let filesDone = 0;
+  let files = 0;
   let batch: Target[] = [];
   const flush = async () => {
-    const rows = await predictor.predict(batch.map((b) => b.input));
-    const hashes = await Promise.all(rows.map((r) => (r.error ? null : sha256(r.path))));
-    const text = rows
-      .map((row, i) => {
-        if (row.error) errors++;
-        return `${JSON.stringify(toRecord(batch[i]?.key ?? row.path, hashes[i] ?? null, row, predictor.classes))}\n`;
-      })
-      .join('');
-    fs.writeSync(fd, text);
-    fs.fsyncSync(fd);
-    written += rows.length;
+    const r = await writeBatch(predictor, fd, batch);
+    written += r.rows;
+    errors += r.errors;
+    filesDone += batch.filter((b) => b.last).length;
     batch = [];
-    job.progress(done.count + written, total);
+    job.progress(filesDone, total);
   };
   try {
-    job.progress(done.count, total);
+    job.progress(0, total);
     for await (const item of manifestItems(run.manifest)) {
       if (!inShard(item.index, run.shard)) continue;
-      for (const input of await predictInputs(item.file)) {
+      const inputs = await predictInputs(item.file);
+      let pushed = false;
+      for (const [k, input] of inputs.entries()) {
         seen++;
         if (seen < done.count) continue;
         const frame = typeof input === 'string' ? undefined : input.frame;
@@ -96,28 +85,71 @@ export async function predictManifest(
           continue;
         }
         job.throwIfCancelled();
-        batch.push({ key: item.path, input });
+        if (!pushed && files === 0 && filesDone > 0) job.progress(filesDone, total);
+        if (!pushed) files++;
+        pushed = true;
+        batch.push({ key: item.path, input, last: k === inputs.length - 1 });
         if (batch.length >= batchSize) await flush();
       }
+      // Every record of this file was there already (resuming).
+      if (!pushed) filesDone++;
     }
     if (batch.length) await flush();
+    // Everything was there already: the files done are all of them.
+    else if (files === 0) job.progress(filesDone, total);
   } finally {
     fs.closeSync(fd);
   }
   if (seen < done.count)
     throw new OcellusError(
       'INVALID_ARGUMENT',
-      `${run.out} holds ${done.count} records but this shard of the manifest has only ${seen} images`,
+      `${run.out} holds ${done.count} records but this shard of the manifest makes only ${seen}`,
     );
   return {
     out: run.out,
     total,
+    files,
     resumed: done.count,
     written,
     errors,
     seconds: (Date.now() - started) / 1000,
     engine: predictor.engine,
   };
+}
+
+/** The output file, open to append; an existing one only to resume, after its complete records. */
+function openOutput(run: ManifestRun): { fd: number; done: ReturnType<typeof completeRecords> } {
+  const { fd, existed } = openForAppend(run.out);
+  try {
+    if (existed && !run.resume && fs.fstatSync(fd).size > 0)
+      throw new OcellusError(
+        'ALREADY_EXISTS',
+        `${run.out} already holds predictions: pass --resume to continue it, or remove it`,
+      );
+    return { fd, done: existed && run.resume ? completeRecords(fd) : { count: 0, lastPath: null } };
+  } catch (err) {
+    fs.closeSync(fd);
+    throw err;
+  }
+}
+
+/** Classifies a batch and appends its records in one write, flushed to disk. */
+async function writeBatch(
+  predictor: Predictor,
+  fd: number,
+  batch: readonly Target[],
+): Promise<{ rows: number; errors: number }> {
+  const rows = await predictor.predict(batch.map((b) => b.input));
+  const hashes = await Promise.all(rows.map((r) => (r.error ? null : sha256(r.path))));
+  const text = rows
+    .map(
+      (row, i) =>
+        `${JSON.stringify(toRecord(batch[i]?.key ?? row.path, hashes[i] ?? null, row, predictor.classes))}\n`,
+    )
+    .join('');
+  fs.writeSync(fd, text);
+  fs.fsyncSync(fd);
+  return { rows: rows.length, errors: rows.filter((r) => r.error).length };
 }
 
 /** One JSON Lines record of a prediction row. */

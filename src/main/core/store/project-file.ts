@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import { OcellusError } from '../../../shared/errors';
+import { fileKind } from '../util/safe-fs';
 
 /** `PRAGMA application_id` of every Ocellus project: "OCEL" in ASCII. */
 export const OCELLUS_APPLICATION_ID = 0x4f43454c;
@@ -12,7 +13,17 @@ const HEADER_BYTES = 100;
 export interface ProjectFileHeader {
   applicationId: number;
   userVersion: number;
+  /** Identity of the file whose header was read, so a later read can tell it is the same. */
+  file: { real: string; dev: number; ino: number };
 }
+
+// Not following a last component that became a link, not waiting on a FIFO for a writer,
+// never making a terminal ours: the flags safe-fs uses (absent, so 0, on Windows).
+const NO_SURPRISES =
+  fs.constants.O_RDONLY |
+  (fs.constants.O_NOFOLLOW ?? 0) |
+  (fs.constants.O_NONBLOCK ?? 0) |
+  (fs.constants.O_NOCTTY ?? 0);
 
 /**
  * Reads the identity of a project file without opening it as a database, so a file that
@@ -40,16 +51,20 @@ export function inspectProjectFile(filePath: string): ProjectFileHeader {
   }
   const header = Buffer.alloc(HEADER_BYTES);
   let read: number;
+  let file: ProjectFileHeader['file'];
   try {
-    // Non-blocking and checked again on the descriptor: a FIFO swapped in since the stat
-    // above must not block this (synchronous) open until a writer comes.
-    const fd = fs.openSync(filePath, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+    const real = fs.realpathSync(filePath);
+    // Checked again on the descriptor: a FIFO or device swapped in since the stat above must
+    // not block this (synchronous) open nor be read.
+    const fd = fs.openSync(real, NO_SURPRISES);
     try {
-      if (!fs.fstatSync(fd).isFile()) {
+      const st = fs.fstatSync(fd);
+      if (!st.isFile()) {
         throw new OcellusError('NOT_A_PROJECT', `${filePath} is not a regular file`, {
           path: filePath,
         });
       }
+      file = { real, dev: st.dev, ino: st.ino };
       read = fs.readSync(fd, header, 0, HEADER_BYTES, 0);
     } finally {
       fs.closeSync(fd);
@@ -67,9 +82,10 @@ export function inspectProjectFile(filePath: string): ProjectFileHeader {
   let result: ProjectFileHeader = {
     userVersion: header.readUInt32BE(60),
     applicationId: header.readUInt32BE(68),
+    file,
   };
   // With uncheckpointed WAL content the header on disk may be stale: ask SQLite then.
-  if (walHasContent(filePath)) result = readHeaderThroughSqlite(filePath);
+  if (walHasContent(filePath)) result = { ...readHeaderThroughSqlite(filePath), file };
   if (result.applicationId !== OCELLUS_APPLICATION_ID) {
     throw new OcellusError(
       'NOT_A_PROJECT',
@@ -88,7 +104,7 @@ function walHasContent(filePath: string): boolean {
   }
 }
 
-function readHeaderThroughSqlite(filePath: string): ProjectFileHeader {
+function readHeaderThroughSqlite(filePath: string): Omit<ProjectFileHeader, 'file'> {
   const db = new Database(filePath, { readonly: true, fileMustExist: true });
   try {
     return {
@@ -103,6 +119,72 @@ function readHeaderThroughSqlite(filePath: string): ProjectFileHeader {
   } finally {
     db.close();
   }
+}
+
+/**
+ * The whole of a project file already checked by `inspectProjectFile`, for a copy in memory:
+ * read from one descriptor that is still the checked file (same device and inode, a regular
+ * file, reached without a link), and its header checked again in the bytes read, so a file
+ * swapped in between the check and the copy is refused instead of read.
+ */
+export function readCheckedProject(filePath: string, checked: ProjectFileHeader): Buffer {
+  let bytes: Buffer;
+  try {
+    const fd = fs.openSync(checked.file.real, NO_SURPRISES);
+    try {
+      const st = fs.fstatSync(fd);
+      if (!st.isFile()) {
+        throw new OcellusError(
+          'NOT_A_PROJECT',
+          `${filePath} is now ${fileKind(st)}, not the project file it was`,
+          { path: filePath },
+        );
+      }
+      if (st.dev !== checked.file.dev || st.ino !== checked.file.ino) throw changed(filePath);
+      bytes = fs.readFileSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch (err) {
+    if (err instanceof OcellusError) throw err;
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw changed(filePath);
+    throw fileError(err, filePath);
+  }
+  const same =
+    bytes.length >= HEADER_BYTES &&
+    bytes.subarray(0, 16).equals(SQLITE_MAGIC) &&
+    bytes.readUInt32BE(68) === OCELLUS_APPLICATION_ID;
+  if (!same) throw changed(filePath);
+  return bytes;
+}
+
+/**
+ * Checks, before anything writes, that the database SQLite opened by path is the project
+ * `inspectProjectFile` identified: an Ocellus project at the same schema version. A file
+ * swapped in between (another database, not a database at all) is refused, never migrated.
+ */
+export function confirmSameProject(
+  db: Database.Database,
+  filePath: string,
+  checked: ProjectFileHeader,
+): void {
+  let same: boolean;
+  try {
+    same =
+      db.pragma('application_id', { simple: true }) === OCELLUS_APPLICATION_ID &&
+      db.pragma('user_version', { simple: true }) === checked.userVersion;
+  } catch {
+    same = false;
+  }
+  if (!same) throw changed(filePath);
+}
+
+function changed(filePath: string): OcellusError {
+  return new OcellusError(
+    'IO_ERROR',
+    `${filePath} was replaced while it was being opened; open it again`,
+    { path: filePath, reason: 'changed' },
+  );
 }
 
 /** Maps a Node fs error on a project path to a typed error with a readable message. */

@@ -10,8 +10,11 @@ import { ProjectLock } from './project-lock';
 import {
   OCELLUS_APPLICATION_ID,
   PROJECT_EXTENSION,
+  confirmSameProject,
   fileError,
   inspectProjectFile,
+  readCheckedProject,
+  type ProjectFileHeader,
 } from './project-file';
 
 export interface CreateOptions {
@@ -112,7 +115,7 @@ export class ProjectStore {
         { path: target, schemaVersion: header.userVersion, supported: LATEST_SCHEMA_VERSION },
       );
     }
-    if (options.readOnly) return ProjectStore.openReadOnly(target, header.userVersion, options);
+    if (options.readOnly) return ProjectStore.openReadOnly(target, header, options);
     const lock = acquireLock(target, options.appVersion);
     let db: Database.Database;
     try {
@@ -120,6 +123,13 @@ export class ProjectStore {
     } catch (err) {
       lock.release();
       throw fileError(err, target);
+    }
+    try {
+      confirmSameProject(db, target, header);
+    } catch (err) {
+      db.close();
+      lock.release();
+      throw err;
     }
     try {
       configure(db);
@@ -136,9 +146,10 @@ export class ProjectStore {
 
   private static openReadOnly(
     target: string,
-    schemaVersion: number,
+    header: ProjectFileHeader,
     options: OpenOptions,
   ): ProjectStore {
+    const schemaVersion = header.userVersion;
     if (schemaVersion < LATEST_SCHEMA_VERSION) {
       throw new OcellusError(
         'READ_ONLY',
@@ -152,12 +163,15 @@ export class ProjectStore {
       db = new Database(target, { ...readonly, fileMustExist: true });
       // The file is opened lazily: read once now, so a failure shows here.
       db.prepare('SELECT count(*) FROM sqlite_master').get();
+      confirmSameProject(db, target, header);
     } catch (err) {
       db?.close();
+      if (err instanceof OcellusError) throw err;
       if ((err as { code?: string }).code !== 'SQLITE_CANTOPEN') throw fileError(err, target);
       // A WAL-mode file on read-only media without its -shm cannot be opened in place: read
-      // a copy in memory, marked as a rollback-journal file (header bytes 18-19).
-      const copy = fs.readFileSync(target);
+      // a copy in memory, marked as a rollback-journal file (header bytes 18-19). The copy
+      // comes from the file checked above, never from whatever the path names by now.
+      const copy = readCheckedProject(target, header);
       copy[18] = 1;
       copy[19] = 1;
       db = new Database(copy, readonly);

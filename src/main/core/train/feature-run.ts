@@ -241,7 +241,7 @@ export async function runFeatureTraining(
       notes: rank
         ? []
         : [
-            `The validation split (${nVal} images for ${k} classes) is too small to choose an epoch by its loss: trained the ${config.epochs} epochs asked for.`,
+            `The validation split (${nVal} ${config.unit === 'box' ? 'boxes' : 'images'} for ${k} classes) is too small to choose an epoch by its loss: trained the ${config.epochs} epochs asked for.`,
           ],
     }),
   });

@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../../../src/main/cli/run-cli';
 import { parseCsv } from '../../../../../src/main/core/export/csv';
 import { parseMdBatchOutput } from '../../../../../src/main/core/detect/megadetector-format';
+import sharp from 'sharp';
+import { dicomBytes, PYDICOM_DIR } from '../../../../helpers/dicom-fixtures';
 import { writeJpeg } from '../../../../helpers/image-fixtures';
 import { makeTestService, jobFinished as finished } from '../../../../helpers/service';
 import { writeTinyCnn } from '../../../../helpers/tiny-models';
@@ -167,6 +169,65 @@ describe('bundle with a detector', () => {
       expect(best?.[1]).toBeGreaterThanOrEqual(other?.[1] ?? 1);
     }
   });
+
+  it('detects, crops and classifies each frame of a DICOM as it does the same pixels in a PNG', async () => {
+    // Frame 0 holds the person photo's pixels, frame 1 the grass's; PNGs of the same pixels
+    // beside them are what each frame must match. The vendored two-frame RLE file too.
+    const dir = path.join(t.dir, 'dicom-in');
+    fs.mkdirSync(dir);
+    const pixels: Buffer[] = [];
+    for (const name of ['person', 'grass']) {
+      const { data } = await sharp(path.join(PHOTOS, `${name}.jpg`))
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      pixels.push(data);
+      await sharp(data, { raw: { width: 480, height: 480, channels: 3 } })
+        .png()
+        .toFile(path.join(dir, `${name}.png`));
+    }
+    const size = { width: 480, height: 480, channels: 3 } as const;
+    fs.writeFileSync(path.join(dir, 'scene.dcm'), Buffer.from(dicomBytes(pixels, size)));
+    fs.copyFileSync(path.join(PYDICOM_DIR, 'SC_rgb_rle_2frame.dcm'), path.join(dir, 'rle.dcm'));
+    const script = await run(process.execPath, ['predict.mjs', dir], {
+      cwd: bundle,
+      env: { ...process.env, NODE_PATH: path.join(REPO, 'node_modules') },
+      maxBuffer: 1 << 24,
+    });
+    const out = path.join(t.dir, 'dicom.csv');
+    const code = await runCli(['predict', bundle, dir, '--out', out], {
+      stdout: () => {},
+      stderr: () => {},
+    });
+    expect(code).toBe(0);
+    const framedHeader = ['path', 'frame', ...HEADER.slice(1)];
+    for (const text of [script.stdout, fs.readFileSync(out, 'utf8')]) {
+      const [header, ...rows] = parseCsv(text);
+      expect(header).toEqual(framedHeader);
+      const of = (file: string, frame = '') =>
+        rows
+          .filter((r) => path.basename(r[0] ?? '') === file && r[1] === frame)
+          .map((r) => r.slice(2));
+      expect(rows.map((r) => r[12]).filter(Boolean)).toEqual([]);
+      expect(of('scene.dcm', '0').map((r) => r[4])).toContain('person');
+      expect(of('grass.png').map((r) => r[4])).toEqual(['empty']);
+      for (const [frame, png] of [
+        ['0', 'person.png'],
+        ['1', 'grass.png'],
+      ] as const) {
+        const [a, b] = [of('scene.dcm', frame), of(png)];
+        expect(a.length, png).toBe(b.length);
+        a.forEach((row, i) =>
+          row.forEach((v, c) => {
+            const w = b[i]?.[c] ?? '';
+            if (v === '' || Number.isNaN(Number(v))) expect(v, `${png} ${c}`).toBe(w);
+            else expect(Math.abs(Number(v) - Number(w)), `${png} ${c}`).toBeLessThan(1e-4);
+          }),
+        );
+      }
+      expect(of('rle.dcm', '0').length).toBeGreaterThan(0);
+      expect(of('rle.dcm', '1').length).toBeGreaterThan(0);
+    }
+  }, 120_000);
 
   it('is refused by manifest shards, which resume by one record per image', async () => {
     let stderr = '';

@@ -1,7 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PredictionRecord } from '../../../../../src/shared/types';
+import type { ManifestPredictResult, PredictionRecord } from '../../../../../src/shared/types';
+import { runCli } from '../../../../../src/main/cli/run-cli';
+import { bundlePredictor } from '../../../../../src/main/core/export/predict';
+import { predictManifest } from '../../../../../src/main/core/export/shard-predict';
+import { PYDICOM_DIR } from '../../../../helpers/dicom-fixtures';
 import { writeJpeg, writeTextAsJpeg } from '../../../../helpers/image-fixtures';
 import { makeTestService, jobFinished as finished } from '../../../../helpers/service';
 import { writeTinyCnn } from '../../../../helpers/tiny-models';
@@ -144,6 +148,101 @@ describe('manifest predictions in shards', () => {
       resume: true,
     });
     expect(again).toMatchObject({ resumed: 21, written: 0 });
+  });
+
+  it('counts files in its progress and rows in its output: a two-frame DICOM is one file, two rows', async () => {
+    fs.copyFileSync(
+      path.join(PYDICOM_DIR, 'SC_rgb_rle_2frame.dcm'),
+      path.join(t.dir, 'cluster-copy', 'two-frame.dcm'),
+    );
+    const framed = path.join(t.dir, 'framed.txt');
+    const lines = [
+      'cluster-copy/red/0.jpg',
+      'cluster-copy/two-frame.dcm',
+      'cluster-copy/blue/0.jpg',
+    ];
+    fs.writeFileSync(framed, `${lines.join('\n')}\n`);
+    const predictor = await bundlePredictor(bundle);
+    try {
+      const steps: [number, number | undefined][] = [];
+      const job = {
+        progress: (d: number, n?: number) => steps.push([d, n]),
+        throwIfCancelled() {},
+      };
+      const out = path.join(t.dir, 'framed.jsonl');
+      const whole = await predictManifest(predictor, { manifest: framed, out, batchSize: 1 }, job);
+      expect(readRecords(out).map((r) => [path.basename(r.path), r.frame ?? null])).toEqual([
+        ['0.jpg', null],
+        ['two-frame.dcm', 0],
+        ['two-frame.dcm', 1],
+        ['0.jpg', null],
+      ]);
+      expect(whole).toMatchObject({ total: 3, files: 3, written: 4, resumed: 0, errors: 0 });
+      // A file is done once its last frame is written; never more done than there are files.
+      expect(steps).toEqual([
+        [0, 3],
+        [1, 3],
+        [1, 3],
+        [2, 3],
+        [3, 3],
+      ]);
+
+      // Resumed after the JPEG and the first frame: the DICOM still counts as a file to do.
+      const resumed = path.join(t.dir, 'framed-resumed.jsonl');
+      fs.writeFileSync(
+        resumed,
+        fs.readFileSync(out, 'utf8').split('\n').slice(0, 2).join('\n') + '\n',
+      );
+      steps.length = 0;
+      const rest = await predictManifest(
+        predictor,
+        { manifest: framed, out: resumed, resume: true, batchSize: 1 },
+        job,
+      );
+      expect(rest).toMatchObject({ total: 3, files: 2, written: 2, resumed: 2 });
+      expect(steps).toEqual([
+        [0, 3],
+        [1, 3],
+        [2, 3],
+        [3, 3],
+      ]);
+      expect(fs.readFileSync(resumed, 'utf8')).toBe(fs.readFileSync(out, 'utf8'));
+      // Resumed once more with nothing left: all three files are done.
+      steps.length = 0;
+      const none = await predictManifest(
+        predictor,
+        { manifest: framed, out: resumed, resume: true },
+        job,
+      );
+      expect(none).toMatchObject({ total: 3, files: 0, written: 0, resumed: 4 });
+      expect(steps).toEqual([
+        [0, 3],
+        [3, 3],
+      ]);
+    } finally {
+      predictor.dispose();
+    }
+
+    // The CLI's last line says what the file holds: 3 files, 4 rows.
+    let stdout = '';
+    let stderr = '';
+    const code = await runCli(
+      [
+        'predict',
+        bundle,
+        '--manifest',
+        framed,
+        '--out',
+        path.join(t.dir, 'framed-cli.jsonl'),
+        '--json',
+      ],
+      { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s) },
+    );
+    expect(code, stderr).toBe(0);
+    expect(JSON.parse(stdout) as ManifestPredictResult).toMatchObject({ files: 3, written: 4 });
+    expect(stderr).toMatch(
+      /^3 files, 4 rows in [\d.]+ s \([\d.]+ files\/s, [\d.]+ rows\/s\), on /m,
+    );
   });
 
   it('never writes predictions through a link or into a device at the output, even resuming', async () => {

@@ -167,6 +167,11 @@ describe('a box-level run on composited scenes', () => {
     expect(card).toMatch(/10 % of its width/);
     expect(card).toMatch(/Trained on 3 views per training box \(its crop and 2 augmented/);
     expect(card).toMatch(new RegExp(`Recomputed on ${run.counts.validation} validation`));
+    // Its counts are boxes: no "12 validation images" anywhere in the card.
+    expect(card).toMatch(
+      new RegExp(`${run.counts.train} training and ${run.counts.validation} validation boxes`),
+    );
+    expect(card).not.toMatch(/\b\d+(?: [a-z]+){0,2} images\b/);
   }, 120_000);
 
   it('leaves the detector out of a box run’s bundle when asked to (detector: null)', async () => {
