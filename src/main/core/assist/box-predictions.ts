@@ -32,7 +32,7 @@ export async function runBoxPredictions(
     const root = deps.embed.rootPath(b.rootId);
     if (root === null) continue;
     const file = path.join(root, ...b.relPath.split('/'));
-    crops.push({ key: cropEmbeddingHash(b.hash, b.box), file, box: b.box });
+    crops.push({ key: cropEmbeddingHash(b.hash, b.box), file, frame: b.frame, box: b.box });
   }
   const mirrored = run.config.tta ? mirrorModel(deps.embed.model) : null;
   // The mirrored crops in the same pass: each image is decoded once for all its boxes.

@@ -78,7 +78,8 @@ export async function runDetection(
     batches.push(
       todo.slice(i, i + batchSize).map((t) => {
         const root = opts.rootPath(t.rootId) ?? '';
-        return { key: t.hash, file: path.join(root, ...t.relPath.split('/')), root };
+        const file = path.join(root, ...t.relPath.split('/'));
+        return { key: t.hash, file, root, frame: t.frame };
       }),
     );
   }

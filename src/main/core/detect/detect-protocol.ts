@@ -8,6 +8,8 @@ export interface DetectItem {
   file: string;
   /** The root folder the file must resolve inside (links leading out are refused). */
   root?: string;
+  /** The frame of a multi-frame DICOM to detect in (0 or absent: the first or only one). */
+  frame?: number;
 }
 
 /** The boxes of one image, or why it failed. */

@@ -1,3 +1,4 @@
+import { imageSource } from '../library/image-source';
 import { MAX_IMAGE_BYTES } from '../library/probe';
 import { readFileSafe } from '../util/safe-fs';
 import type { Detector } from './detector-engine';
@@ -7,7 +8,8 @@ const errText = (err: unknown) => (err instanceof Error ? err.message : String(e
 
 /**
  * Detects in a batch of images with one detector: every image is read through the safe
- * reader and decoded ahead (sharp's threads) while the network runs on the one before.
+ * reader, opened as every other reader opens it (a DICOM's frame decoded to pixels), and
+ * decoded ahead (sharp's threads) while the network runs on the one before.
  */
 export async function detectBatch(
   detector: Detector,
@@ -17,7 +19,9 @@ export async function detectBatch(
     readFileSafe(it.file, {
       maxBytes: MAX_IMAGE_BYTES,
       roots: it.root ? [it.root] : undefined,
-    }).then((bytes) => detector.prepare(bytes)),
+    })
+      .then((bytes) => imageSource(bytes, it.frame ?? 0))
+      .then((source) => detector.prepare(source)),
   );
   // Rejections are handled in the loop below, one by one; this only keeps Node quiet meanwhile.
   for (const p of prepared) p.catch(() => undefined);

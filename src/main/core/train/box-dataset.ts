@@ -53,7 +53,8 @@ export function collectBoxTrainingSet(
       label,
       group: groups.get(b.imageId) ?? `image:${b.imageId}`,
     });
-    crops.push({ key, file: path.join(root, ...b.relPath.split('/')), box: b.box });
+    const file = path.join(root, ...b.relPath.split('/'));
+    crops.push({ key, file, frame: b.frame, box: b.box });
   }
   return { set, crops };
 }

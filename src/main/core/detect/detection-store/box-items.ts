@@ -118,6 +118,8 @@ export type LabelledBox = Pick<Detection, 'id' | 'box' | 'imageId' | 'classId' |
   hash: string;
   rootId: number;
   relPath: string;
+  /** The frame of a multi-frame file the box is on (0 otherwise). */
+  frame: number;
 };
 
 /**
@@ -136,7 +138,7 @@ export function labelledBoxes(
   const rows = db
     .prepare(
       `SELECT d.id, d.hash, d.x, d.y, d.w, d.h, d.class_id AS classId, d.class_conf AS classConf,
-              i.id AS imageId, i.root_id AS rootId, i.rel_path AS relPath
+              i.id AS imageId, i.root_id AS rootId, i.rel_path AS relPath, i.frame AS frame
          FROM detections d
          JOIN images i ON i.id = (SELECT MIN(k.id) FROM images k
                                    WHERE k.hash = d.hash AND k.status = 'ok' AND k.missing = 0)

@@ -10,17 +10,26 @@ export interface DetectTodo {
   hash: string;
   rootId: number;
   relPath: string;
+  /** The frame of a multi-frame file this content is (0 otherwise). */
+  frame: number;
 }
 
-/** Readable images (one per content hash) without a result for this detector yet. */
+/**
+ * Readable images (one per content hash: its first row's file and frame, taken together so
+ * a copy in another root never pairs one row's root with another's path) without a result
+ * for this detector yet.
+ */
 export function detectionTodo(db: Database.Database, detector: string): DetectTodo[] {
   return db
     .prepare(
-      `SELECT i.hash AS hash, MIN(i.root_id) AS rootId, MIN(i.rel_path) AS relPath
+      `SELECT i.hash AS hash, i.root_id AS rootId, i.rel_path AS relPath, i.frame AS frame
          FROM images i
-        WHERE i.status = 'ok' AND i.missing = 0 AND i.hash IS NOT NULL
-          AND NOT EXISTS (SELECT 1 FROM detection_images d WHERE d.detector = ? AND d.hash = i.hash)
-        GROUP BY i.hash ORDER BY MIN(i.id)`,
+        WHERE i.id IN (SELECT MIN(k.id) FROM images k
+                        WHERE k.status = 'ok' AND k.missing = 0 AND k.hash IS NOT NULL
+                          AND NOT EXISTS (SELECT 1 FROM detection_images d
+                                           WHERE d.detector = ? AND d.hash = k.hash)
+                        GROUP BY k.hash)
+        ORDER BY i.id`,
     )
     .all(detector) as DetectTodo[];
 }
