@@ -4,16 +4,14 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cropModelInput } from '../../../../../src/main/core/library/crop-input';
 import { cropPixelsWith, orientedPixels } from '../../../../../src/main/core/library/crop-steps';
-import {
-  loadAugmentedCropInput,
-  type ViewParams,
-} from '../../../../../src/main/core/ml/augment-input';
+import { loadAugmentedCropInput } from '../../../../../src/main/core/ml/augment-input';
 import { prepareItems } from '../../../../../src/main/core/ml/embed-engine';
 import { mirror, normalise } from '../../../../../src/main/core/ml/preprocess';
 import type { PreprocessingSpec } from '../../../../../src/main/core/ml/zoo-types';
 import { viewParams } from '../../../../../src/main/core/train/finetune/augment';
 import type { CropBox } from '../../../../../src/shared/crop';
 import { makeTmpDir } from '../../../../helpers/tmp-dir';
+import { MIRROR_ONLY } from '../../../../helpers/views';
 
 const SPEC: PreprocessingSpec = {
   inputSize: [32, 32],
@@ -22,17 +20,6 @@ const SPEC: PreprocessingSpec = {
 };
 /** The red block's box in the scene below (normalised). */
 const RED: CropBox = [40 / 400, 20 / 200, 80 / 400, 40 / 200];
-/** A view that only mirrors: no zoom, rotation or colour change. */
-const FLIP_ONLY: ViewParams = {
-  flip: true,
-  zoom: 1,
-  x: 0,
-  y: 0,
-  degrees: 0,
-  brightness: 1,
-  contrast: 1,
-  saturation: 1,
-};
 
 let tmp: { dir: string; cleanup: () => void };
 let scene: string;
@@ -89,7 +76,7 @@ describe('augmented views of a box’s crop', () => {
 
   it('augments the crop’s own pixels: a mirror-only view is the plain crop mirrored', async () => {
     const plain = await loadAugmentedCropInput(scene, RED, SPEC, null);
-    const flipped = await loadAugmentedCropInput(scene, RED, SPEC, FLIP_ONLY);
+    const flipped = await loadAugmentedCropInput(scene, RED, SPEC, MIRROR_ONLY);
     expect(maxDiff(flipped, mirror(plain, SPEC))).toBeLessThanOrEqual(1e-6);
     // The white bar sits left in the plain crop and right in the view: the crop was flipped, not the scene.
     expect(meanDiff(flipped, plain)).toBeGreaterThan(0.1);

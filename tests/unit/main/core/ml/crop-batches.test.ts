@@ -10,6 +10,7 @@ import {
 import { ProjectStore } from '../../../../../src/main/core/store/project-store';
 import type { CropBox } from '../../../../../src/shared/crop';
 import { makeTmpDir } from '../../../../helpers/tmp-dir';
+import { MIRROR_ONLY } from '../../../../helpers/views';
 
 const BASE: EmbedModel = {
   id: 'base',
@@ -22,17 +23,6 @@ const BASE: EmbedModel = {
     normalization: { kind: 'range', min: 0, max: 1 },
   },
 };
-/** A mirror-only view. */
-const FLIP = {
-  flip: true,
-  zoom: 1,
-  x: 0,
-  y: 0,
-  degrees: 0,
-  brightness: 1,
-  contrast: 1,
-  saturation: 1,
-};
 /** Base and two augmented views, each drawing its view from the crop's key. */
 const MODELS: EmbedModel[] = [
   BASE,
@@ -40,7 +30,7 @@ const MODELS: EmbedModel[] = [
     ...BASE,
     view: {
       key: `v${v}`,
-      params: (hash: string) => ({ ...FLIP, zoom: 0.5 + v / 10, x: (hash.length % 7) / 7 }),
+      params: (hash: string) => ({ ...MIRROR_ONLY, zoom: 0.5 + v / 10, x: (hash.length % 7) / 7 }),
     },
   })),
 ];
