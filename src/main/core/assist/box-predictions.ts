@@ -11,7 +11,7 @@ import {
   type CropItem,
 } from '../ml/embedder';
 import { predictHead, type HeadWeights } from '../model/head';
-import type { PredictDeps } from './predict-job';
+import type { PredictDeps } from './predict-deps';
 
 /**
  * A box run's suggestions: the class and confidence of every animal box without a person's

@@ -1,18 +1,12 @@
-import type Database from 'better-sqlite3';
 import { OcellusError } from '../../../shared/errors';
 import type { JobContext } from '../jobs/job-registry';
-import { embeddingKey, mirrorModel, runEmbedding, type EmbedRunOptions } from '../ml/embedder';
+import { embeddingKey, mirrorModel, runEmbedding } from '../ml/embedder';
 import { predictHead } from '../model/head';
-import type { RunStore } from '../train/run-store';
 import { PredictionStore } from './prediction-store';
 import { runBoxPredictions } from './box-predictions';
+import type { PredictDeps } from './predict-deps';
 
-export interface PredictDeps {
-  db: Database.Database;
-  runs: RunStore;
-  /** How to embed images that have no vector yet (model included). */
-  embed: Omit<EmbedRunOptions, 'db'>;
-}
+export type { PredictDeps } from './predict-deps';
 
 const BATCH = 512;
 

@@ -5,7 +5,7 @@ import { cropEmbeddingHash, readEmbedding, type EmbedModel } from '../ml/embedde
 import { withHeadProbabilities, type HeadWeights } from '../model/head';
 import { currentImages } from '../train/run-labels';
 import { readRunDataset, type RunLabels } from '../train/run-store';
-import type { PredictedImage, ValidationPredictions } from './run-evaluation';
+import type { PredictedImage, ValidationPredictions } from './validation-predictions';
 
 /** A box's class index in the run's class list now, or why it has none. */
 function boxClassIndex(

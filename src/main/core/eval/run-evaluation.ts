@@ -4,7 +4,6 @@ import type {
   EvaluateOptions,
   EvaluationReport,
   MisclassifiedImage,
-  RunLabelState,
   RunSummary,
 } from '../../../shared/types';
 import { readEmbedding, type EmbedModel } from '../ml/embedder';
@@ -14,26 +13,9 @@ import { classNames, currentClassIndex, currentImages, runLabelState } from '../
 import { readRunDataset } from '../train/run-store';
 import { predictBoxValidation } from './box-evaluation';
 
-/** One validation image with the run's prediction for it. */
-export interface PredictedImage {
-  imageId: number;
-  /** The box, for a box-level run's items (eval/box-evaluation.ts). */
-  boxId?: number;
-  relPath: string;
-  thumbVersion: string | null;
-  /** Class index of its current human label. */
-  trueIndex: number;
-  /** Class index it had when the run trained, when recorded. */
-  runIndex: number | null;
-  probs: Float32Array;
-}
+import type { PredictedImage, ValidationPredictions } from './validation-predictions';
 
-export interface ValidationPredictions {
-  run: RunSummary;
-  items: PredictedImage[];
-  excluded: EvaluationReport['excluded'];
-  labels: RunLabelState;
-}
+export type { PredictedImage, ValidationPredictions };
 
 /**
  * The run's probabilities for each image of its validation split, from the cached

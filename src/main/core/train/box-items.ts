@@ -4,7 +4,7 @@ import { readEmbedding, runEmbedding, type EmbedModel } from '../ml/embedder';
 import { collectBoxTrainingSet } from './box-dataset';
 import type { LabelledImage, TrainingSet } from './dataset';
 import { featureViews, viewModel } from './feature-views';
-import type { TrainDeps } from './trainer';
+import type { TrainDeps } from './train-deps';
 
 /** What a feature run learns from: its items, the models their vectors come from, those embedded. */
 export interface Items {

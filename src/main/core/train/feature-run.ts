@@ -11,7 +11,7 @@ import type { HeadConfig, HeadData, HeadHooks, HeadResult } from './head-trainer
 import type { HeadWeights } from '../model/head';
 import { headWorkerBeside, trainHeadOffThread } from './head-runner';
 import { datasetKey, progressHooks, runCounts } from './run-helpers';
-import type { TrainDeps } from './trainer';
+import type { TrainDeps } from './train-deps';
 import { splitTrainValidation } from './split';
 import { boxItems, type Items } from './box-items';
 

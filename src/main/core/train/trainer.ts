@@ -1,20 +1,12 @@
-import type Database from 'better-sqlite3';
 import { OcellusError } from '../../../shared/errors';
-import type { TrainConfig, TrainProgress } from '../../../shared/types';
+import type { TrainConfig } from '../../../shared/types';
 import type { JobContext } from '../jobs/job-registry';
-import type { EmbedModel, EmbedRunOptions } from '../ml/embedder';
 import { runFeatureTraining } from './feature-run';
 import { runFinetune } from './finetune/finetune-run';
-import type { RunStore } from './run-store';
 
-export interface TrainDeps {
-  db: Database.Database;
-  runs: RunStore;
-  model: EmbedModel;
-  /** How to compute missing embeddings first. */
-  embed: Omit<EmbedRunOptions, 'model' | 'db'>;
-  onProgress: (p: TrainProgress) => void;
-}
+import type { TrainDeps } from './train-deps';
+
+export type { TrainDeps };
 
 /**
  * One training run: feature mode (runFeatureTraining) or fine-tune mode (runFinetune). A
