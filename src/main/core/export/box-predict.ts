@@ -6,7 +6,7 @@ import { imageSource } from '../library/image-source';
 import { MAX_IMAGE_BYTES } from '../library/probe';
 import { readFileSafe } from '../util/safe-fs';
 import type { BundleDetector } from './bundle-detector';
-import type { PredictionRow, Predictor } from './predict';
+import type { PredictionRow, Predictor } from './predictor';
 
 /** The detection columns of an image with no box at the threshold. */
 export const EMPTY = 'empty';

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { decide } from '../../../shared/decision';
 import type { DecisionRule, RunOperatingPoint } from '../../../shared/types';
 import { OperatingPointStore } from '../eval/operating-point-store';
-import type { Predictor } from './predict';
+import type { Predictor } from './predictor';
 
 /** labels.json of a bundle: the classes, and the run's operating point when it has one. */
 export function bundleLabels(

@@ -11,7 +11,7 @@ import { MAX_IMAGE_BYTES } from '../library/probe';
 import { openForAppend } from '../util/fs-atomic';
 import { withSafeFile } from '../util/safe-fs';
 import { countShard, inShard, manifestItems, predictInputs } from './manifest';
-import type { PredictionRow, Predictor } from './predict';
+import type { PredictionRow, Predictor } from './predictor';
 
 /** What a manifest run reports to (a job's progress, in files of the manifest, and cancel). */
 export interface ManifestProgress {

@@ -6,7 +6,6 @@ import {
   META_FILE,
   MODEL_JSON,
   ONNX_MODEL,
-  type OnnxBaseDeclaration,
   assertSafeId,
   checkShards,
   fileSize,
@@ -24,29 +23,12 @@ import { downloadModelFiles, type DownloadProgress } from './model-download';
 import { checkModelTar, extractModelTar, writeModelTar } from './model-tar';
 import { readOnnxDeclaration } from './onnx-base';
 import { isSavedModelFolder } from './saved-model-files';
-import type { ModelFormat, SavedModelChoice } from '../../../shared/types';
+import type { SavedModelChoice } from '../../../shared/types';
 import { copyModelFolder } from './model-import';
+import type { StoredModel } from './stored-model';
 import type { ZooModel } from './zoo-types';
 
-/** Where a model's files are on disk and which loader they need. */
-export interface ModelFiles {
-  /** model.json, or model.onnx for an ONNX base. */
-  modelJson: string;
-  dir: string;
-  format: ModelFormat;
-  /** ONNX bases: how to feed the model. */
-  onnx?: OnnxBaseDeclaration;
-}
-
-/** A model available offline. */
-export interface StoredModel extends ModelFiles {
-  id: string;
-  name: string;
-  source: 'bundled' | 'cache' | 'imported';
-  sizeBytes: number;
-  sha256: ModelHashes;
-  zooId: string | null;
-}
+export type { ModelFiles, StoredModel } from './stored-model';
 
 export type { DownloadProgress } from './model-download';
 

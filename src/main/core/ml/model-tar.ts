@@ -17,7 +17,7 @@ import {
   type ModelMeta,
 } from './model-files';
 import { MAX_MODEL_BYTES } from './model-import';
-import type { StoredModel } from './model-store';
+import type { StoredModel } from './stored-model';
 
 /*
  * The portable model file: a tar of model.json, its shards and ocellus-model.json with the
