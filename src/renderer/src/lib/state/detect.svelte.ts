@@ -102,6 +102,8 @@ export class DetectState {
     this.#app = app;
     this.#labels = labels;
     this.#library = library;
+    // Detectors, boxes and counts of a project open before the page (after a reload).
+    this.#app.onOpenAtStart(() => void this.refresh());
     this.#app.onStart((client) => {
       if (this.#app.project) void this.refresh();
       client.on('project:changed', (p) => {

@@ -1,0 +1,141 @@
+/**
+ * Found walking the UI as a new user (each failed before its fix): keys act once, on the image
+ * the user sees, never through a dialog or drawer; the Library's panels fit their column.
+ */
+import path from 'node:path';
+import { writeJpeg } from '../helpers/image-fixtures';
+import { expect, test, type OcellusServer } from './fixtures';
+import { ProjectFile } from './helpers/project-file';
+import { JobsPage } from './pages/jobs-page';
+import { LabelPage } from './pages/label-page';
+import { LibraryPage } from './pages/library-page';
+import { ProjectPage } from './pages/project-page';
+import { WelcomePage } from './pages/welcome-page';
+import type { Page } from '@playwright/test';
+
+test.use({ viewport: { width: 1280, height: 800 } });
+
+const CLASSES = ['cat', 'dog', 'fox'];
+
+/** A project made in the UI: eight photos p0…p7, three classes with keys 1–3. */
+async function project(page: Page, ocellus: OcellusServer): Promise<ProjectFile> {
+  const photos = path.join(ocellus.projectDir, 'photos');
+  for (let i = 0; i < 8; i++)
+    await writeJpeg(path.join(photos, `p${i}.jpg`), {
+      width: 48,
+      height: 32,
+      color: { r: 30 * i, g: 90, b: 200 - 20 * i },
+    });
+  const welcome = new WelcomePage(page);
+  await welcome.goto(ocellus.url);
+  await welcome.createProject('Review');
+  const library = new LibraryPage(page);
+  await library.addFolder(photos);
+  await library.expectShown(8);
+  const label = new LabelPage(page);
+  for (const name of CLASSES) await label.addClass(name);
+  return new ProjectFile(path.join(ocellus.projectDir, 'Review.ocellus'));
+}
+
+/** Each labelled image's file and class name, as the project file has them. */
+function stored(db: ProjectFile): Record<string, string> {
+  const names = new Map(db.classes().map((c) => [c.id, c.name]));
+  const paths = new Map(db.images().map((i) => [i.id, i.relPath]));
+  return Object.fromEntries(
+    db.labels().map((l) => [paths.get(l.imageId) ?? '?', names.get(l.classId) ?? '?']),
+  );
+}
+
+test('in the image view a held key labels one image, and keys in a dialog or the jobs drawer never reach it', async ({
+  page,
+  ocellus,
+}) => {
+  const db = await project(page, ocellus);
+  const library = new LibraryPage(page);
+  const label = new LabelPage(page);
+  await library.tile('p0.jpg').dblclick();
+  await expect(label.currentPath).toHaveText('p0.jpg');
+
+  // A held "1": p0 labelled, the view on p1; the repeats label nothing (they labelled p1–p5).
+  await label.hold('1', 5);
+  await expect(label.currentPath).toHaveText('p1.jpg');
+  // Written in key order: once "2" on p1 is stored, so is anything the repeats did.
+  await page.keyboard.press('2');
+  await expect(label.currentPath).toHaveText('p2.jpg');
+  await expect.poll(() => stored(db)).toEqual({ 'p0.jpg': 'cat', 'p1.jpg': 'dog' });
+
+  // The shortcuts list is open: a class key is not for the image under it, and Escape only
+  // closes the list.
+  await page.keyboard.press('?');
+  await expect(label.shortcuts).toBeVisible();
+  await page.keyboard.press('3');
+  await page.keyboard.press('Escape');
+  await expect(label.shortcuts).toBeHidden();
+  await expect(label.currentPath).toHaveText('p2.jpg');
+
+  // The jobs drawer has the focus: the same.
+  const jobs = new JobsPage(page);
+  await jobs.open();
+  await expect(jobs.panel).toBeFocused();
+  await page.keyboard.press('3');
+  await page.keyboard.press('Escape');
+  await expect(jobs.panel).toBeHidden();
+  await expect(label.currentPath).toHaveText('p2.jpg');
+
+  // After ticking "Next image after labelling" (off), a class key labels the image shown.
+  await label.advance.click();
+  await expect(label.advance).not.toBeChecked();
+  await page.keyboard.press('1');
+  await expect
+    .poll(() => stored(db))
+    .toEqual({
+      'p0.jpg': 'cat',
+      'p1.jpg': 'dog',
+      'p2.jpg': 'cat',
+    });
+  await expect(label.currentPath).toHaveText('p2.jpg');
+  db.close();
+});
+
+test('in the grid a held class key or Space acts once; arrows still repeat', async ({
+  page,
+  ocellus,
+}) => {
+  const db = await project(page, ocellus);
+  const library = new LibraryPage(page);
+  const label = new LabelPage(page);
+  await library.tile('p0.jpg').click();
+  await expect(library.selection).toContainText('1 selected');
+  // Space held on p0 selects it once (each repeat toggled it: four presses, none selected).
+  await page.keyboard.press('Escape');
+  await expect(library.selection).toHaveCount(0);
+  await label.hold(' ', 3);
+  await expect(library.selection).toContainText('1 selected');
+  // A held "2" labels p0, and one undo takes the label off.
+  await label.hold('2', 4);
+  await expect.poll(() => stored(db)).toEqual({ 'p0.jpg': 'dog' });
+  await page.keyboard.press('Control+z');
+  await expect.poll(() => stored(db)).toEqual({});
+  // Arrows repeat: a held → moves the focus four tiles.
+  await page.keyboard.press('Escape');
+  await label.hold('ArrowRight', 3);
+  await expect(library.grid.locator('.focused')).toHaveAttribute('title', 'p4.jpg');
+  db.close();
+});
+
+test('the Library panels fit their column at 1280×800, and name the detector after a reload', async ({
+  page,
+  ocellus,
+}) => {
+  await project(page, ocellus);
+  const library = new LibraryPage(page);
+  // A detector's long name widened every panel past the column, cutting off buttons.
+  await expect(library.detector.locator('option').first()).toBeAttached();
+  expect(await library.panelsOverflow()).toEqual([]);
+  await expect(library.detector.locator('option:checked')).toHaveText(/CenterNet/);
+  // Reopened with the project already open: the detectors were never loaded (an empty list).
+  await page.reload();
+  await new ProjectPage(page).expectOpen('Review');
+  await expect(library.detector.locator('option:checked')).toHaveText(/CenterNet/);
+  expect(await library.panelsOverflow()).toEqual([]);
+});
