@@ -6,6 +6,7 @@ import path from 'node:path';
 import { writeJpeg } from '../helpers/image-fixtures';
 import { expect, test, type OcellusServer } from './fixtures';
 import { ProjectFile } from './helpers/project-file';
+import { ExportPage } from './pages/export-page';
 import { JobsPage } from './pages/jobs-page';
 import { LabelPage } from './pages/label-page';
 import { LibraryPage } from './pages/library-page';
@@ -138,4 +139,41 @@ test('the Library panels fit their column at 1280×800, and name the detector af
   await new ProjectPage(page).expectOpen('Review');
   await expect(library.detector.locator('option:checked')).toHaveText(/CenterNet/);
   expect(await library.panelsOverflow()).toEqual([]);
+});
+
+test('after the question before replacing a human label, the grid still takes the keys', async ({
+  page,
+  ocellus,
+}) => {
+  const db = await project(page, ocellus);
+  const library = new LibraryPage(page);
+  const label = new LabelPage(page);
+  await library.tile('p0.jpg').click();
+  await page.keyboard.press('1');
+  await expect.poll(() => stored(db)).toEqual({ 'p0.jpg': 'cat' });
+  await library.tile('p1.jpg').click({ modifiers: ['Shift'] });
+  await expect(library.selection).toContainText('2 selected');
+  await page.keyboard.press('2');
+  await label.confirm(/Replace 1 human label/);
+  await expect.poll(() => stored(db)).toEqual({ 'p0.jpg': 'dog', 'p1.jpg': 'dog' });
+  // The dialog went away with the focus: Escape and "3" did nothing.
+  await page.keyboard.press('Escape');
+  await expect(library.selection).toHaveCount(0);
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('3');
+  await expect
+    .poll(() => stored(db))
+    .toEqual({ 'p0.jpg': 'dog', 'p1.jpg': 'dog', 'p2.jpg': 'fox' });
+  db.close();
+});
+
+test('the Camtrap DP mapping names each control by its class', async ({ page, ocellus }) => {
+  await project(page, ocellus);
+  await new ProjectPage(page).goToView('Export');
+  const exportPage = new ExportPage(page);
+  for (const name of CLASSES) {
+    const mapping = await exportPage.camtrapMapping(name);
+    await expect(mapping.type).toHaveValue('animal');
+    await expect(mapping.scientificName).toBeEditable();
+  }
 });

@@ -17,6 +17,16 @@ export class ExportPage {
     await this.page.getByRole('button', { name: button }).click();
   }
 
+  /** The Camtrap DP mapping's two controls for a class, the table unfolded. */
+  async camtrapMapping(className: string): Promise<{ type: Locator; scientificName: Locator }> {
+    const summary = this.page.getByText('Classes → Camtrap DP observations');
+    if ((await summary.locator('..').getAttribute('open')) === null) await summary.click();
+    return {
+      type: this.page.getByRole('combobox', { name: `observationType of ${className}` }),
+      scientificName: this.page.getByRole('textbox', { name: `scientificName of ${className}` }),
+    };
+  }
+
   async importLabels(file: string): Promise<Locator> {
     await this.page.getByTestId('import-path').fill(file);
     await this.page.getByRole('button', { name: 'Import', exact: true }).click();
