@@ -4,13 +4,17 @@
  */
 import path from 'node:path';
 import { writeJpeg } from '../helpers/image-fixtures';
+import { writeTinyCnn } from '../helpers/tiny-models';
+import { connectApi } from './helpers/api-client';
 import { expect, test, type OcellusServer } from './fixtures';
 import { ProjectFile } from './helpers/project-file';
+import { AssistPage } from './pages/assist-page';
 import { ExportPage } from './pages/export-page';
 import { JobsPage } from './pages/jobs-page';
 import { LabelPage } from './pages/label-page';
 import { LibraryPage } from './pages/library-page';
 import { ProjectPage } from './pages/project-page';
+import { TrainPage, TrainRunsPage } from './pages/train-page';
 import { WelcomePage } from './pages/welcome-page';
 import type { Page } from '@playwright/test';
 
@@ -18,10 +22,10 @@ test.use({ viewport: { width: 1280, height: 800 } });
 
 const CLASSES = ['cat', 'dog', 'fox'];
 
-/** A project made in the UI: eight photos p0…p7, three classes with keys 1–3. */
-async function project(page: Page, ocellus: OcellusServer): Promise<ProjectFile> {
+/** A project made in the UI: `count` photos p0, p1…, three classes with keys 1–3. */
+async function project(page: Page, ocellus: OcellusServer, count = 8): Promise<ProjectFile> {
   const photos = path.join(ocellus.projectDir, 'photos');
-  for (let i = 0; i < 8; i++)
+  for (let i = 0; i < count; i++)
     await writeJpeg(path.join(photos, `p${i}.jpg`), {
       width: 48,
       height: 32,
@@ -32,7 +36,7 @@ async function project(page: Page, ocellus: OcellusServer): Promise<ProjectFile>
   await welcome.createProject('Review');
   const library = new LibraryPage(page);
   await library.addFolder(photos);
-  await library.expectShown(8);
+  await library.expectShown(count);
   const label = new LabelPage(page);
   for (const name of CLASSES) await label.addClass(name);
   return new ProjectFile(path.join(ocellus.projectDir, 'Review.ocellus'));
@@ -176,4 +180,43 @@ test('the Camtrap DP mapping names each control by its class', async ({ page, oc
     await expect(mapping.type).toHaveValue('animal');
     await expect(mapping.scientificName).toBeEditable();
   }
+});
+
+test('quick retrain stops saying "train a first run" once the first run is done', async ({
+  page,
+  ocellus,
+}) => {
+  test.setTimeout(120_000);
+  await project(page, ocellus, 10);
+  const library = new LibraryPage(page);
+  // Five of each: quick retrain tries a few seconds later, with no run to retrain from.
+  for (const [from, to, key] of [
+    ['p0.jpg', 'p4.jpg', '1'],
+    ['p5.jpg', 'p9.jpg', '2'],
+  ] as const) {
+    await library.tile(from).click();
+    await library.tile(to).click({ modifiers: ['Shift'] });
+    await page.keyboard.press(key);
+  }
+  const { api, close } = await connectApi(ocellus);
+  try {
+    await expect
+      .poll(async () => (await api.assist.status()).quickRetrain.detail, { timeout: 30_000 })
+      .toMatch(/first run/);
+  } finally {
+    close();
+  }
+  const base = path.dirname(await writeTinyCnn(path.join(ocellus.projectDir, 'tiny')));
+  await new ProjectPage(page).goToView('Train');
+  await new TrainPage(page).importModel(base);
+  const runs = new TrainRunsPage(page);
+  await runs.train(5);
+  await expect(runs.runs.getByTestId('run-status').first()).toHaveText('done', {
+    timeout: 90_000,
+  });
+  await new ProjectPage(page).goToView('Library');
+  const assist = new AssistPage(page);
+  await expect(assist.counts).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByTestId('quick-retrain')).toBeChecked();
+  await expect(assist.quickRetrainState).toHaveCount(0);
 });

@@ -8,6 +8,7 @@ export class AssistPage {
   readonly state: Locator;
   readonly suggestedClass: Locator;
   readonly heatMap: Locator;
+  readonly quickRetrainState: Locator;
 
   constructor(private readonly page: Page) {
     this.counts = page.getByTestId('suggestion-counts');
@@ -16,6 +17,7 @@ export class AssistPage {
     this.state = page.getByTestId('suggestion-state');
     this.suggestedClass = page.getByTestId('suggested-class');
     this.heatMap = page.getByTestId('heat-map');
+    this.quickRetrainState = page.getByTestId('quick-retrain-state');
   }
 
   /** Waits until a run's suggestions are in: `n` images left to confirm. */
