@@ -3,9 +3,13 @@
  * the user sees, never through a dialog or drawer; the Library's panels fit their column.
  */
 import path from 'node:path';
+import fs from 'node:fs';
+import { writeBoxScenes } from '../helpers/box-scenes';
 import { writeJpeg } from '../helpers/image-fixtures';
 import { writeTinyCnn } from '../helpers/tiny-models';
 import { connectApi } from './helpers/api-client';
+import { runBuiltCli } from './helpers/built-cli';
+import { DetectPage } from './pages/detect-page';
 import { expect, test, type OcellusServer } from './fixtures';
 import { ProjectFile } from './helpers/project-file';
 import { AssistPage } from './pages/assist-page';
@@ -219,4 +223,51 @@ test('quick retrain stops saying "train a first run" once the first run is done'
   await expect(assist.counts).toBeVisible({ timeout: 60_000 });
   await expect(page.getByTestId('quick-retrain')).toBeChecked();
   await expect(assist.quickRetrainState).toHaveCount(0);
+});
+
+test('a box chosen on one image is not labelled by a class key on the next', async ({
+  page,
+  ocellus,
+}) => {
+  const photos = path.join(ocellus.projectDir, 'scenes');
+  const scenes = await writeBoxScenes(photos, 2);
+  const file = path.join(ocellus.projectDir, 'b.ocellus');
+  const cli = async (args: string[]) =>
+    expect((await runBuiltCli(args, ocellus.projectDir, ocellus.appDataDir)).code).toBe(0);
+  await cli(['init', file]);
+  await cli(['add', file, photos]);
+  const md = {
+    info: { detector: 'boxes' },
+    detection_categories: { '1': 'animal' },
+    images: scenes.map((sc) => ({
+      file: sc.file,
+      detections: sc.objects.map((o) => ({ category: '1', conf: 0.9, bbox: o.box })),
+    })),
+  };
+  fs.writeFileSync(path.join(ocellus.projectDir, 'md.json'), JSON.stringify(md));
+  await cli(['import-detections', file, path.join(ocellus.projectDir, 'md.json')]);
+  const [first, second] = scenes.map((sc) => sc.file);
+
+  const welcome = new WelcomePage(page);
+  await welcome.goto(ocellus.url);
+  await welcome.openPath(file);
+  await new ProjectPage(page).expectOpen('b');
+  const label = new LabelPage(page);
+  await label.addClass('cat');
+  const db = new ProjectFile(file);
+  await new LibraryPage(page).tile(first ?? '').dblclick();
+  await expect(label.currentPath).toHaveText(first ?? '');
+  const detect = new DetectPage(page);
+  await detect.boxes.first().click();
+  await expect(detect.boxPanel.getByTestId('box-actions')).toBeVisible();
+  // On to the next image: "1" labels the image shown (it labelled the first image's box).
+  await page.keyboard.press('ArrowRight');
+  await expect(label.currentPath).toHaveText(second ?? '');
+  await page.keyboard.press('1');
+  await expect.poll(() => stored(db)).toEqual({ [second ?? '']: 'cat' });
+  await page.keyboard.press('ArrowLeft');
+  await expect(label.currentPath).toHaveText(first ?? '');
+  await expect(detect.boxes.first()).toBeVisible();
+  await expect(detect.derivedLabels).toHaveCount(0);
+  db.close();
 });

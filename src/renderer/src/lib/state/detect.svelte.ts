@@ -300,6 +300,21 @@ export class DetectState {
     );
   }
 
+  /**
+   * The chosen box if it is one of this image's, else null: a box chosen on another image
+   * stays chosen while the view moves on, and a class key must not label it unseen.
+   */
+  selectedOn(imageId: number): number | null {
+    const id = this.#selected;
+    if (id === null) return null;
+    const boxes = this.#boxes[imageId];
+    // A queued box may be chosen before its image's boxes are in.
+    const mine = boxes
+      ? boxes.some((b) => b.id === id)
+      : this.#queue.some((b) => b.id === id && b.imageId === imageId);
+    return mine ? id : null;
+  }
+
   /** Loads an image's boxes if they are not in memory. */
   async loadBoxes(imageId: number): Promise<void> {
     if (!this.#app.project || !this.detector || this.#boxes[imageId]) return;
