@@ -271,3 +271,24 @@ test('a box chosen on one image is not labelled by a class key on the next', asy
   await expect(detect.derivedLabels).toHaveCount(0);
   db.close();
 });
+
+test('back from the image view, a class key labels the image focused there, not the one double-clicked', async ({
+  page,
+  ocellus,
+}) => {
+  const db = await project(page, ocellus);
+  const library = new LibraryPage(page);
+  const label = new LabelPage(page);
+  await library.tile('p1.jpg').dblclick();
+  await expect(label.currentPath).toHaveText('p1.jpg');
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  await expect(label.currentPath).toHaveText('p3.jpg');
+  await page.keyboard.press('Escape');
+  await expect(library.grid.locator('.focused')).toHaveAttribute('title', 'p3.jpg');
+  // The double-click's click had left p1 selected: "2" labelled p1, out of sight.
+  await expect(library.selection).toHaveCount(0);
+  await page.keyboard.press('2');
+  await expect.poll(() => stored(db)).toEqual({ 'p3.jpg': 'dog' });
+  db.close();
+});
