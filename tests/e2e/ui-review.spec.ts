@@ -175,10 +175,17 @@ test('after the question before replacing a human label, the grid still takes th
   db.close();
 });
 
-test('the Camtrap DP mapping names each control by its class', async ({ page, ocellus }) => {
+test('Export: the Camtrap DP mapping names each control by its class; privacy options sit beside the buttons', async ({
+  page,
+  ocellus,
+}) => {
   await project(page, ocellus);
   await new ProjectPage(page).goToView('Export');
   const exportPage = new ExportPage(page);
+  // They wrapped into the buttons' narrow column, under "Export ImageFolder".
+  const button = await page.getByRole('button', { name: 'Export ImageFolder' }).boundingBox();
+  const privacy = await exportPage.privacyOptions.boundingBox();
+  expect(privacy?.x ?? 0).toBeGreaterThan((button?.x ?? 0) + (button?.width ?? 0));
   for (const name of CLASSES) {
     const mapping = await exportPage.camtrapMapping(name);
     await expect(mapping.type).toHaveValue('animal');

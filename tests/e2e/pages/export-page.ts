@@ -5,11 +5,13 @@ export class ExportPage {
   readonly destination: Locator;
   readonly history: Locator;
   readonly job: Locator;
+  readonly privacyOptions: Locator;
 
   constructor(private readonly page: Page) {
     this.destination = page.getByTestId('export-destination');
     this.history = page.getByTestId('export-history');
     this.job = page.getByTestId('export-job');
+    this.privacyOptions = page.getByTestId('privacy-options');
   }
 
   async exportTo(folder: string, button: string): Promise<void> {
