@@ -267,6 +267,12 @@ test('a box chosen on one image is not labelled by a class key on the next', asy
   const detect = new DetectPage(page);
   await detect.boxes.first().click();
   await expect(detect.boxPanel.getByTestId('box-actions')).toBeVisible();
+  // A box label says what it did on the status line (it kept the last image label's words).
+  await page.keyboard.press('1');
+  await expect(label.lastAction).toHaveText(/Label 1 box/);
+  await expect(detect.derivedLabels).toContainText('cat ×1');
+  await page.keyboard.press('0');
+  await expect(detect.derivedLabels).toHaveCount(0);
   // On to the next image: "1" labels the image shown (it labelled the first image's box).
   await page.keyboard.press('ArrowRight');
   await expect(label.currentPath).toHaveText(second ?? '');

@@ -9,6 +9,7 @@ export class LabelPage {
   readonly unlabelled: Locator;
   readonly shortcuts: Locator;
   readonly advance: Locator;
+  readonly lastAction: Locator;
 
   constructor(private readonly page: Page) {
     this.classes = page.getByTestId('classes');
@@ -18,6 +19,7 @@ export class LabelPage {
     this.unlabelled = page.getByTestId('unlabelled-count');
     this.shortcuts = page.getByTestId('shortcuts');
     this.advance = page.getByLabel('Next image after labelling');
+    this.lastAction = page.getByTestId('last-action');
   }
 
   /** Holds a key down as a keyboard does: the press, then `repeats` auto-repeats, then up. */

@@ -339,7 +339,11 @@ export class DetectState {
 
   /** Gives a box a class (null: none) as an undoable label action, as a class key does. */
   async labelBox(id: number, classId: number | null): Promise<void> {
-    await this.#app.guard(() => this.#app.api().detect.labelBoxes([id], classId));
+    await this.#app.guard(async () => {
+      const change = await this.#app.api().detect.labelBoxes([id], classId);
+      // The status line says what the key did, as for an image ("Label 1 box fox").
+      this.#labels.say(change.description);
+    });
   }
 
   /** Confirms, deletes, relabels or moves a box. */
