@@ -193,7 +193,7 @@ test('Export: the Camtrap DP mapping names each control by its class; privacy op
   }
 });
 
-test('quick retrain stops saying "train a first run" once the first run is done', async ({
+test('suggestions: quick retrain stops saying "train a first run" once one is done; bulk accept keeps the focus', async ({
   page,
   ocellus,
 }) => {
@@ -230,6 +230,15 @@ test('quick retrain stops saying "train a first run" once the first run is done'
   await expect(assist.counts).toBeVisible({ timeout: 60_000 });
   await expect(page.getByTestId('quick-retrain')).toBeChecked();
   await expect(assist.quickRetrainState).toHaveCount(0);
+
+  // The bulk accept's buttons come and go: the focus follows them (it fell to the page, where
+  // Enter did nothing).
+  await page.getByLabel('Bulk threshold (%)').fill('0');
+  await assist.bulkButton.click();
+  await expect(assist.bulkAnswer('Cancel')).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(assist.bulkButton).toBeFocused();
+  await expect(assist.bulkOffer).toHaveCount(0);
 });
 
 test('a box chosen on one image is not labelled by a class key on the next', async ({
