@@ -6,6 +6,7 @@ import type { Page } from '@playwright/test';
 import { expect, startServer, stopServer, test } from './fixtures';
 import { BundlePage } from './pages/export-page';
 import { JobsPage } from './pages/jobs-page';
+import { LibraryPage } from './pages/library-page';
 import { ProjectPage } from './pages/project-page';
 import { TrainPage, TrainRunsPage } from './pages/train-page';
 import { trainedProject } from './trained-project';
@@ -71,6 +72,7 @@ test('screenshots of every view at 1280×800 and 1920×1080, dark and light', as
     const train = new TrainPage(page);
     const runs = new TrainRunsPage(page);
     const jobs = new JobsPage(page);
+    const library = new LibraryPage(page);
     await page.setViewportSize(SIZES[0]);
     await page.goto(server.url);
     // A run trained in the app (suggestions and heat maps follow), and a failed download.
@@ -99,6 +101,9 @@ test('screenshots of every view at 1280×800 and 1920×1080, dark and light', as
         const tag = `${theme}-${size.width}x${size.height}`;
         await project.goToView('Library');
         await expect(page.getByTestId('image-grid').getByRole('gridcell').first()).toBeVisible();
+        // Nothing in the side panels (suggestions, detection) is cut off at the column's edge.
+        await expect(library.panels.getByTestId('suggestion-counts')).toBeVisible();
+        expect(await library.panelsOverflow()).toEqual([]);
         await shoot(page, `${tag}-1-library`);
         await page
           .getByTestId('image-grid')

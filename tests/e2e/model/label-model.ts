@@ -141,6 +141,10 @@ export class LabelModel {
   // ---------------------------------------------------------------- image view
 
   open(): void {
+    // Opening drops a selection of just the image opened (a double-click's click made it).
+    const id = this.listed[this.focus];
+    if (id !== undefined && this.selection.size === 1 && this.selection.has(id))
+      this.clearSelection();
     this.view = 'image';
     this.frozen = [...this.listed];
     this.pos = Math.max(0, Math.min(this.focus, this.frozen.length - 1));

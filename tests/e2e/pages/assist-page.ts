@@ -8,6 +8,9 @@ export class AssistPage {
   readonly state: Locator;
   readonly suggestedClass: Locator;
   readonly heatMap: Locator;
+  readonly quickRetrainState: Locator;
+  readonly bulkButton: Locator;
+  readonly bulkOffer: Locator;
 
   constructor(private readonly page: Page) {
     this.counts = page.getByTestId('suggestion-counts');
@@ -16,6 +19,14 @@ export class AssistPage {
     this.state = page.getByTestId('suggestion-state');
     this.suggestedClass = page.getByTestId('suggested-class');
     this.heatMap = page.getByTestId('heat-map');
+    this.quickRetrainState = page.getByTestId('quick-retrain-state');
+    this.bulkButton = page.getByTestId('bulk-accept');
+    this.bulkOffer = page.getByTestId('bulk-confirm');
+  }
+
+  /** A button of the bulk-accept offer ("Accept" or "Cancel"). */
+  bulkAnswer(name: 'Accept' | 'Cancel'): Locator {
+    return this.bulkOffer.locator('..').getByRole('button', { name, exact: true });
   }
 
   /** Waits until a run's suggestions are in: `n` images left to confirm. */

@@ -5,16 +5,28 @@ export class ExportPage {
   readonly destination: Locator;
   readonly history: Locator;
   readonly job: Locator;
+  readonly privacyOptions: Locator;
 
   constructor(private readonly page: Page) {
     this.destination = page.getByTestId('export-destination');
     this.history = page.getByTestId('export-history');
     this.job = page.getByTestId('export-job');
+    this.privacyOptions = page.getByTestId('privacy-options');
   }
 
   async exportTo(folder: string, button: string): Promise<void> {
     await this.destination.fill(folder);
     await this.page.getByRole('button', { name: button }).click();
+  }
+
+  /** The Camtrap DP mapping's two controls for a class, the table unfolded. */
+  async camtrapMapping(className: string): Promise<{ type: Locator; scientificName: Locator }> {
+    const summary = this.page.getByText('Classes → Camtrap DP observations');
+    if ((await summary.locator('..').getAttribute('open')) === null) await summary.click();
+    return {
+      type: this.page.getByRole('combobox', { name: `observationType of ${className}` }),
+      scientificName: this.page.getByRole('textbox', { name: `scientificName of ${className}` }),
+    };
   }
 
   async importLabels(file: string): Promise<Locator> {

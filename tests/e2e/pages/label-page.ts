@@ -7,6 +7,9 @@ export class LabelPage {
   readonly currentPath: Locator;
   readonly currentLabels: Locator;
   readonly unlabelled: Locator;
+  readonly shortcuts: Locator;
+  readonly advance: Locator;
+  readonly lastAction: Locator;
 
   constructor(private readonly page: Page) {
     this.classes = page.getByTestId('classes');
@@ -14,6 +17,15 @@ export class LabelPage {
     this.currentPath = page.getByTestId('current-path');
     this.currentLabels = page.getByTestId('current-labels');
     this.unlabelled = page.getByTestId('unlabelled-count');
+    this.shortcuts = page.getByTestId('shortcuts');
+    this.advance = page.getByLabel('Next image after labelling');
+    this.lastAction = page.getByTestId('last-action');
+  }
+
+  /** Holds a key down as a keyboard does: the press, then `repeats` auto-repeats, then up. */
+  async hold(key: string, repeats: number): Promise<void> {
+    for (let i = 0; i <= repeats; i++) await this.page.keyboard.down(key);
+    await this.page.keyboard.up(key);
   }
 
   async addClass(name: string): Promise<void> {

@@ -7,6 +7,8 @@ export class LibraryPage {
   readonly tiles: Locator;
   readonly shown: Locator;
   readonly selection: Locator;
+  readonly panels: Locator;
+  readonly detector: Locator;
 
   constructor(private readonly page: Page) {
     this.grid = page.getByTestId('image-grid');
@@ -14,6 +16,18 @@ export class LibraryPage {
     this.tiles = this.grid.getByRole('gridcell');
     this.shown = page.getByTestId('shown-count');
     this.selection = page.getByTestId('selection-count');
+    this.panels = page.getByRole('complementary', { name: /Classes, folders/ });
+    this.detector = page.getByRole('combobox', { name: 'Detector' });
+  }
+
+  /** What sticks out past the right edge of the side panels (cut off there), as tag.class. */
+  async panelsOverflow(): Promise<string[]> {
+    return this.panels.evaluate((aside) => {
+      const right = aside.getBoundingClientRect().right;
+      return [...aside.querySelectorAll('*')]
+        .filter((el) => el.getBoundingClientRect().right > right + 1)
+        .map((el) => `${el.tagName.toLowerCase()}.${el.className}`);
+    });
   }
 
   async addFolder(folder: string, labelsFromFolders = false): Promise<void> {

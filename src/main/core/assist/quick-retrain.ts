@@ -46,6 +46,15 @@ export class QuickRetrain {
     this.schedule();
   }
 
+  /**
+   * A run ended: why the last attempt could not train ("train a first run", "a run is in
+   * progress") may no longer hold, so it is not shown as the reason any more.
+   */
+  runFinished(): void {
+    if (this.disposed || this.training || this.status.state !== 'unavailable') return;
+    this.set('idle', null);
+  }
+
   /** Settings changed: stop waiting when switched off. */
   settingsChanged(): void {
     if (!this.deps.enabled()) {

@@ -133,6 +133,7 @@ export function createAssistService(ctx: Workspace): AssistApi {
 
   if (interactive) {
     ctx.bus.on('train:run', (r) => {
+      if (r.status !== 'running') quick.runFinished();
       if (r.status === 'done' && ctx.store?.db.open) {
         try {
           startPredictions(r.id);

@@ -1,7 +1,21 @@
+/** Inputs that take no characters: a letter or digit pressed on one is a shortcut. */
+const CHOICE_INPUTS: ReadonlySet<string> = new Set([
+  'checkbox',
+  'radio',
+  'range',
+  'button',
+  'submit',
+  'reset',
+  'color',
+]);
+
 /** True when a key press belongs to a text field, where shortcuts must not fire. */
 export function isTyping(e: KeyboardEvent): boolean {
   const t = e.target;
   if (!(t instanceof HTMLElement)) return false;
+  // After ticking "Next image after labelling", class keys silently did nothing.
+  if (t instanceof HTMLInputElement && CHOICE_INPUTS.has(t.type))
+    return e.key.length !== 1 || e.key === ' ';
   return t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName);
 }
 
@@ -13,3 +27,15 @@ export const MODIFIERS: ReadonlySet<string> = new Set([
   'Meta',
   'AltGraph',
 ]);
+
+/**
+ * True when a key press belongs to an open dialog or the jobs drawer: the view behind must not
+ * act on it (a class key there labelled the image under the shortcuts list, and Escape both
+ * closed the list and left the image view).
+ */
+export function inOverlay(e: KeyboardEvent): boolean {
+  if (document.querySelector('dialog[open]')) return true;
+  const t = e.target;
+  // The target, not only an open dialog: another listener of the same key may have closed it.
+  return t instanceof Element && t.closest('dialog, [data-overlay]') !== null;
+}

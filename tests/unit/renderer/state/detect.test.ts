@@ -33,6 +33,23 @@ async function started(answers: Record<string, unknown> = {}) {
 }
 
 describe('DetectState', () => {
+  it('loads the detectors and boxes of a project already open when the page starts', async () => {
+    // No refresh() by hand: a reload with a project open has no project:changed event.
+    const { states } = await startStates({
+      'project.current': PROJECT,
+      'project.status': null,
+      'assist.status': null,
+      'detect.detectors': [{ id: 'centernet-coco', name: 'CenterNet', available: true }],
+      'detect.used': ['centernet-coco@abc'],
+      'detect.staticBoxes': [],
+      'detect.counts': (q: { threshold: number }) => counts(q.threshold, 2),
+    });
+    await settle();
+    expect(states.detect.detector).toBe('centernet-coco@abc');
+    expect(states.detect.detectors.map((d) => d.id)).toEqual(['centernet-coco']);
+    expect(states.detect.counts).toMatchObject({ empty: 2 });
+  });
+
   it('shows the counts of the latest threshold while the slider moves', async () => {
     const slow = deferred<DetectionCounts>();
     const { states, api } = await started();

@@ -125,6 +125,9 @@ export const START_ANSWERS: Record<string, Answer> = {
   'project.current': null,
   'jobs.list': [],
   'ml.status': { backend: 'cpu' },
+  // A project open at start loads its detection state: none has run.
+  'detect.detectors': [],
+  'detect.used': [],
 };
 
 /** Every state built around a fake client, started (the app's start() has returned). */

@@ -88,6 +88,16 @@ export class AppState {
   ) {}
   private readonly startHooks: ((client: OcellusClient) => void)[] = [];
 
+  private readonly openAtStartHooks: (() => void)[] = [];
+
+  /**
+   * Runs a module's loading when start() finds a project already open (browser mode's
+   * --project, a reload): no project:changed event announces that one.
+   */
+  onOpenAtStart(hook: () => void): void {
+    this.openAtStartHooks.push(hook);
+  }
+
   /** Lets another state module subscribe to events once the client exists. */
   onStart(hook: (client: OcellusClient) => void): void {
     if (this.client) hook(this.client);
@@ -132,6 +142,7 @@ export class AppState {
       if (project) this.#view = savedView() ?? this.#view;
       await this.refreshStatus();
     });
+    if (this.#project) for (const hook of this.openAtStartHooks.splice(0)) hook();
     this.#ready = true;
   }
 

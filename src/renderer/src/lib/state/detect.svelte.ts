@@ -102,6 +102,8 @@ export class DetectState {
     this.#app = app;
     this.#labels = labels;
     this.#library = library;
+    // Detectors, boxes and counts of a project open before the page (after a reload).
+    this.#app.onOpenAtStart(() => void this.refresh());
     this.#app.onStart((client) => {
       if (this.#app.project) void this.refresh();
       client.on('project:changed', (p) => {
@@ -298,6 +300,21 @@ export class DetectState {
     );
   }
 
+  /**
+   * The chosen box if it is one of this image's, else null: a box chosen on another image
+   * stays chosen while the view moves on, and a class key must not label it unseen.
+   */
+  selectedOn(imageId: number): number | null {
+    const id = this.#selected;
+    if (id === null) return null;
+    const boxes = this.#boxes[imageId];
+    // A queued box may be chosen before its image's boxes are in.
+    const mine = boxes
+      ? boxes.some((b) => b.id === id)
+      : this.#queue.some((b) => b.id === id && b.imageId === imageId);
+    return mine ? id : null;
+  }
+
   /** Loads an image's boxes if they are not in memory. */
   async loadBoxes(imageId: number): Promise<void> {
     if (!this.#app.project || !this.detector || this.#boxes[imageId]) return;
@@ -322,7 +339,11 @@ export class DetectState {
 
   /** Gives a box a class (null: none) as an undoable label action, as a class key does. */
   async labelBox(id: number, classId: number | null): Promise<void> {
-    await this.#app.guard(() => this.#app.api().detect.labelBoxes([id], classId));
+    await this.#app.guard(async () => {
+      const change = await this.#app.api().detect.labelBoxes([id], classId);
+      // The status line says what the key did, as for an image ("Label 1 box fox").
+      this.#labels.say(change.description);
+    });
   }
 
   /** Confirms, deletes, relabels or moves a box. */

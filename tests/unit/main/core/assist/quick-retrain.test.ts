@@ -50,6 +50,17 @@ describe('quick retrain', () => {
     expect(runs).toHaveLength(2);
   });
 
+  it('drops the reason it could not run once a run has finished', async () => {
+    const { q, runs } = setup('Train a first run in the Train view');
+    q.labelsChanged();
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(q.current().state).toBe('unavailable');
+    expect(q.current().detail).toMatch(/first run/);
+    q.runFinished();
+    expect(q.current()).toMatchObject({ state: 'idle', detail: null });
+    expect(runs).toHaveLength(0);
+  });
+
   it('does nothing when switched off, and says why it cannot run', async () => {
     const off = setup();
     off.setEnabled(false);
