@@ -21,6 +21,7 @@ import { zipFolder } from './zip';
 import { bundleLabels } from './decision-rule';
 import { checklistItems, checklistSection } from './reporting-checklist';
 import { writeNewFile } from '../util/fs-atomic';
+import { ensureOutDir } from './out-dir';
 
 /** Why an ONNX base's bundle has no TF.js parts. */
 export const NO_TFJS_REASON =
@@ -75,7 +76,7 @@ export async function writeOnnxBaseBundle(job: JobContext, d: BundleDeps): Promi
       `The bundled model.onnx differs from the app's classifier by ${diff} (limit ${VERIFY_TOLERANCE})`,
     );
   }
-  fs.mkdirSync(d.out, { recursive: true });
+  ensureOutDir(d.out);
   writeNewFile(path.join(d.out, ONNX_FILE), bytes);
   const onnx: OnnxBundleInfo = {
     file: ONNX_FILE,

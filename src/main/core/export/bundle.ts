@@ -22,6 +22,7 @@ import type { DetectorSpec } from '../detect/detector-spec';
 import { bundleLabels } from './decision-rule';
 import { checklistItems, checklistSection } from './reporting-checklist';
 import { writeNewFile } from '../util/fs-atomic';
+import { ensureOutDir } from './out-dir';
 
 const nodeRequire = createRequire(import.meta.url);
 
@@ -75,7 +76,7 @@ export async function writeBundle(job: JobContext, d: BundleDeps): Promise<Bundl
     // The name is only reported in the model card; the model itself is built.
   }
   job.throwIfCancelled();
-  fs.mkdirSync(d.out, { recursive: true });
+  ensureOutDir(d.out);
   const saved = await saveModel(classifier, path.join(d.out, 'model'));
   const onnx = await writeOnnxClassifier(
     d.out,

@@ -1,5 +1,4 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import type { CamtrapClassMapping } from '../../../shared/types';
@@ -16,6 +15,7 @@ import {
 } from './camtrap-tables';
 import { cameraName, exportImages, type ExportImage } from './export-data';
 import { writeNewFile } from '../util/fs-atomic';
+import { ensureOutDir } from './out-dir';
 
 const VERSION_BASE = 'https://raw.githubusercontent.com/tdwg/camtrap-dp/1.0';
 
@@ -92,7 +92,7 @@ export function writeCamtrapDp(
       `${noTime} image(s) have no capture time in EXIF: their file time (UTC) is used`,
     );
 
-  fs.mkdirSync(outDir, { recursive: true });
+  ensureOutDir(outDir);
   const deployments = writeDeployments(outDir, media, opts.deploymentsBy, result);
   writeMedia(outDir, media);
   result.media = media.length;

@@ -1,9 +1,9 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { csvLine, encodeLabelList, LABEL_SEPARATOR } from '../../../shared/csv';
 import { refuseExisting, writeNewFileWithSync } from '../util/fs-atomic';
 import { cameraName, exportImages } from './export-data';
+import { ensureOutDir } from './out-dir';
 
 // One CSV dialect for every file Ocellus writes: formula cells neutralised (shared/csv.ts).
 export { csvCell as csvField, csvLine, LABEL_SEPARATOR, parseCsv } from '../../../shared/csv';
@@ -35,7 +35,7 @@ export function writeLabelsCsv(
   const file = path.join(outDir, 'labels.csv');
   refuseExisting(file);
   const images = exportImages(db);
-  fs.mkdirSync(outDir, { recursive: true });
+  ensureOutDir(outDir);
   // A full disk mid-way leaves no half-written file to be mistaken for an export.
   writeNewFileWithSync(file, (out) => {
     const framed = images.some((im) => im.frames !== null);

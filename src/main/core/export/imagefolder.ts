@@ -8,6 +8,7 @@ import { copyFileSafe } from '../util/safe-copy';
 import { checkPath, FileRefusedError, readFileSafe } from '../util/safe-fs';
 import { exportImages } from './export-data';
 import type { PrivacyWriter } from './privacy';
+import { ensureOutDir } from './out-dir';
 
 export type LinkMode = 'copy' | 'hardlink';
 
@@ -50,7 +51,7 @@ export async function writeImageFolder(
     copiedInsteadOfLinked: 0,
   };
   const used = new Set<string>();
-  fs.mkdirSync(outDir, { recursive: true });
+  ensureOutDir(outDir);
   // Copies are asynchronous, so the app stays responsive during a large export.
   for (const [i, im] of images.entries()) {
     if (opts.signal?.aborted) throw new OcellusError('CANCELLED', 'Cancelled');

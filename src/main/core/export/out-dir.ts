@@ -9,5 +9,25 @@ export function prepareEmptyDir(dir: string): void {
     if (fs.readdirSync(dir).length > 0)
       throw new OcellusError('ALREADY_EXISTS', `${dir} is not empty: choose an empty folder`);
   }
-  fs.mkdirSync(dir, { recursive: true });
+  ensureOutDir(dir);
+}
+
+/**
+ * Creates an output folder (and its parents) where none is, saying in words why it cannot be
+ * one: the path names a file, or a folder on the way is a file.
+ */
+export function ensureOutDir(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST')
+      throw new OcellusError('ALREADY_EXISTS', `${dir} is a file, not a folder`);
+    if (code === 'ENOTDIR')
+      throw new OcellusError(
+        'INVALID_ARGUMENT',
+        `${dir} cannot be a folder: a part of that path is a file, not a folder`,
+      );
+    throw err;
+  }
 }

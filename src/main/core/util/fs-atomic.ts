@@ -30,7 +30,17 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
 
 /** True when anything (file, folder, link, even a dangling one, device, FIFO) is at `file`. */
 function occupied(file: string): boolean {
-  return fs.lstatSync(file, { throwIfNoEntry: false }) !== undefined;
+  try {
+    return fs.lstatSync(file, { throwIfNoEntry: false }) !== undefined;
+  } catch (err) {
+    // A file where a folder of the path should be: said in words, not as ENOTDIR.
+    if ((err as NodeJS.ErrnoException).code !== 'ENOTDIR') throw err;
+    throw new OcellusError(
+      'INVALID_ARGUMENT',
+      `${path.dirname(file)} cannot be a folder: a part of that path is a file, not a folder`,
+      { path: file },
+    );
+  }
 }
 
 function existsError(file: string): OcellusError {
