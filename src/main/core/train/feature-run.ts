@@ -119,14 +119,19 @@ async function crossValidate(
   const n = foldsFor(config, usable.length);
   if (n <= 1) return folds;
   for (const [f, held] of kFolds(usable, n, config.seed, classes).entries()) {
-    ctx.phase(`Cross-validation: fold ${f + 1} of ${n}`, 1);
+    // The bar counts epochs over all folds; a fold stopped early jumps to the next one's start.
+    ctx.phase(`Cross-validation: fold ${f + 1} of ${n}`, n * config.epochs);
+    ctx.progress(f * config.epochs);
     const heldSet = new Set(held);
     const rest = usable.filter((u) => !heldSet.has(u.id)).map((u) => u.id);
     const rank = !tooSmallToRank(held.length, classes);
     const r = await stage.head(
       headData(stage, stage.vectors.rows(rest, true), stage.vectors.rows(held, false)),
       { ...config, patience: rank ? config.patience : 0, fixedEpochs: !rank },
-      { shouldStop: () => ctx.signal.aborted },
+      {
+        shouldStop: () => ctx.signal.aborted,
+        onEpoch: (m) => ctx.progress(f * config.epochs + m.epoch),
+      },
     );
     ctx.throwIfCancelled();
     if (r.best && held.length > 0) {
@@ -140,7 +145,7 @@ async function crossValidate(
 async function refitOnAll(stage: Stage, epochs: number): Promise<HeadWeights> {
   const { ctx, config, usable } = stage;
   const items = config.unit === 'box' ? 'boxes' : 'images';
-  ctx.phase(`Refitting on all ${usable.length} labelled ${items} for ${epochs} epochs`, 1);
+  ctx.phase(`Refitting on all ${usable.length} labelled ${items} for ${epochs} epochs`, epochs);
   const all = stage.vectors.rows(
     usable.map((u) => u.id),
     true,
@@ -148,7 +153,7 @@ async function refitOnAll(stage: Stage, epochs: number): Promise<HeadWeights> {
   const r = await stage.head(
     headData(stage, all, { x: new Float32Array(0), y: new Int32Array(0) }),
     { ...config, epochs, patience: 0, fixedEpochs: true },
-    { shouldStop: () => ctx.signal.aborted },
+    { shouldStop: () => ctx.signal.aborted, onEpoch: (m) => ctx.progress(m.epoch) },
   );
   ctx.throwIfCancelled();
   return r.weights;
