@@ -87,7 +87,12 @@ export async function buildData(
     );
   }
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(marker, `${wanted}\n`);
+  // Written once, whole (temp + rename): runs started together never read a half-written one.
+  if (before === null) {
+    const tmp = `${marker}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, `${wanted}\n`);
+    fs.renameSync(tmp, marker);
+  }
   const sets = Object.fromEntries(ARTISTS.map((s) => [s, iconSet(s)] as const));
   const cats = categories(TRAIN_SET);
   const random = seededRandom(2026);
