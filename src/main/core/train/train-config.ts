@@ -14,8 +14,9 @@ export const TRAIN_DEFAULTS: Omit<TrainConfig, 'baseModel'> = {
   classWeighting: true,
   patience: 5,
   seed: 42,
-  // 12 layers at 0.05 rather than 4 at 0.1: +2.0, +0.1 and +2.2 points in bench:accuracy's
-  // three settings, at the same time per run on the native backend (docs/PERFORMANCE.md).
+  // 12 layers at 0.05 rather than 4 at 0.1: +2.0, +0.1, +2.2 and −0.9 points in
+  // bench:accuracy's four settings (+0.9 on average), at the same time per run on the native
+  // backend (docs/PERFORMANCE.md).
   unfreezeLayers: 12,
   warmupEpochs: 2,
   baseLearningRateFactor: 0.05,
