@@ -218,3 +218,33 @@ export class ImageTable {
     ).run();
   }
 }
+
+/** A content's first readable row: its file (root and path together) and frame. */
+export interface ContentSource {
+  hash: string;
+  rootId: number;
+  relPath: string;
+  frame: number;
+}
+
+/**
+ * The first readable row of each content (by hash, oldest first) that `done` does not cover.
+ * `done` is an SQL condition over `k.hash` written by the owner of the table it reads (a
+ * vector under a model key, a detector's result), with its parameters.
+ */
+export function contentsWithout(
+  db: Database.Database,
+  done: { sql: string; params: readonly unknown[] },
+): ContentSource[] {
+  return db
+    .prepare(
+      `SELECT i.hash AS hash, i.root_id AS rootId, i.rel_path AS relPath, i.frame AS frame
+         FROM images i
+        WHERE i.id IN (SELECT MIN(k.id) FROM images k
+                        WHERE k.status = 'ok' AND k.missing = 0 AND k.hash IS NOT NULL
+                          AND NOT (${done.sql})
+                        GROUP BY k.hash)
+        ORDER BY i.id`,
+    )
+    .all(...done.params) as ContentSource[];
+}

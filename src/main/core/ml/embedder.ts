@@ -11,6 +11,7 @@ import { recordEngine } from './engine-status';
 import { preprocessingKey } from './preprocess';
 import type { BackendName } from './tf-runtime';
 import type { OnnxIo, PreprocessingSpec } from './zoo-types';
+import { contentsWithout } from '../library/image-table';
 
 /** A base model ready to embed with: its files and how to feed it. */
 export interface EmbedModel {
@@ -129,19 +130,10 @@ export interface EmbedTodo {
 
 /** Readable images without a vector under `key` (of `onlyHashes` when given), as embed items. */
 function imagesToEmbed(opts: EmbedRunOptions, key: string): EmbedTodo[] {
-  // One row per content key, the oldest: its root, path and frame belong together.
-  const rows = opts.db
-    .prepare(
-      `SELECT i.hash AS hash, i.root_id AS rootId, i.rel_path AS relPath, i.frame AS frame
-         FROM images i
-        WHERE i.id IN (SELECT MIN(j.id) FROM images j
-                        WHERE j.status = 'ok' AND j.missing = 0 AND j.hash IS NOT NULL
-                          AND NOT EXISTS (SELECT 1 FROM embeddings e
-                                           WHERE e.model_key = ? AND e.hash = j.hash)
-                        GROUP BY j.hash)
-        ORDER BY i.id`,
-    )
-    .all(key) as { hash: string; rootId: number; relPath: string; frame: number }[];
+  const rows = contentsWithout(opts.db, {
+    sql: 'EXISTS (SELECT 1 FROM embeddings e WHERE e.model_key = ? AND e.hash = k.hash)',
+    params: [key],
+  });
   return rows
     .filter((t) => !opts.onlyHashes || opts.onlyHashes.has(t.hash))
     .map((t) => ({

@@ -4,34 +4,17 @@ import { cameraKey } from '../../library/sequences';
 import type { DetectionSource } from '../../../../shared/types';
 import type { DetectOutcome } from '../detect-protocol';
 import type { CameraColumns } from './detection-rows';
+import { contentsWithout, type ContentSource } from '../../library/image-table';
 
 /** An image the detector has not processed yet: one per distinct content. */
-export interface DetectTodo {
-  hash: string;
-  rootId: number;
-  relPath: string;
-  /** The frame of a multi-frame file this content is (0 otherwise). */
-  frame: number;
-}
+export type DetectTodo = ContentSource;
 
-/**
- * Readable images (one per content hash: its first row's file and frame, taken together so
- * a copy in another root never pairs one row's root with another's path) without a result
- * for this detector yet.
- */
+/** Readable images (one per content hash: its first row) without a result for this detector yet. */
 export function detectionTodo(db: Database.Database, detector: string): DetectTodo[] {
-  return db
-    .prepare(
-      `SELECT i.hash AS hash, i.root_id AS rootId, i.rel_path AS relPath, i.frame AS frame
-         FROM images i
-        WHERE i.id IN (SELECT MIN(k.id) FROM images k
-                        WHERE k.status = 'ok' AND k.missing = 0 AND k.hash IS NOT NULL
-                          AND NOT EXISTS (SELECT 1 FROM detection_images d
-                                           WHERE d.detector = ? AND d.hash = k.hash)
-                        GROUP BY k.hash)
-        ORDER BY i.id`,
-    )
-    .all(detector) as DetectTodo[];
+  return contentsWithout(db, {
+    sql: 'EXISTS (SELECT 1 FROM detection_images d WHERE d.detector = ? AND d.hash = k.hash)',
+    params: [detector],
+  });
 }
 
 /** Writes a batch of results in one transaction: boxes, and that each image was processed. */
