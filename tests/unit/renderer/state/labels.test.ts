@@ -126,4 +126,30 @@ describe('LabelsState', () => {
     expect(states.labels.lastAction).toBe('Nothing to label: no image is focused or selected');
     expect(api.calls.filter((c) => c.channel.startsWith('labels.'))).toEqual([]);
   });
+  it('queues a box key behind the image keys before it, and an undo behind the box key', async () => {
+    const first = deferred<LabelChange>();
+    const { states, api } = await started({
+      'labels.assign': () => first.promise,
+      'detect.labelBoxes': (ids: number[]) => change(`Label ${ids.length} box fox`),
+      'labels.undo': change('Undo: Label 1 box fox'),
+    });
+    const image = states.labels.assign([1], 7);
+    const box = states.detect.labelBox(42, 3);
+    const undo = states.labels.undo();
+    await api.next('labels.assign');
+    await settle();
+    // Nothing behind the image key has run while it is in flight.
+    expect(api.calls.map((c) => c.channel)).not.toContain('detect.labelBoxes');
+    expect(api.callsOf('labels.undo')).toEqual([]);
+    expect(states.labels.pending).toBe(3);
+    first.resolve(change('Label 1 image as 7'));
+    expect(await Promise.all([image, box, undo])).toEqual([true, true, true]);
+    expect(
+      api.calls
+        .map((c) => c.channel)
+        .filter((c) => c === 'labels.assign' || c === 'detect.labelBoxes' || c === 'labels.undo'),
+    ).toEqual(['labels.assign', 'detect.labelBoxes', 'labels.undo']);
+    expect(api.callsOf('detect.labelBoxes')).toEqual([[[42], 3]]);
+    expect(states.labels.lastAction).toBe('Undo: Label 1 box fox');
+  });
 });

@@ -337,13 +337,12 @@ export class DetectState {
     }
   }
 
-  /** Gives a box a class (null: none) as an undoable label action, as a class key does. */
-  async labelBox(id: number, classId: number | null): Promise<void> {
-    await this.#app.guard(async () => {
-      const change = await this.#app.api().detect.labelBoxes([id], classId);
-      // The status line says what the key did, as for an image ("Label 1 box fox").
-      this.#labels.say(change.description);
-    });
+  /**
+   * Gives a box a class (null: none) as an undoable label action, in key order with the
+   * image label actions; the status line says what the key did ("Label 1 box fox").
+   */
+  labelBox(id: number, classId: number | null): Promise<boolean> {
+    return this.#labels.labelBoxes([id], classId);
   }
 
   /** Confirms, deletes, relabels or moves a box. */

@@ -173,6 +173,15 @@ export class LabelsState {
     );
   }
 
+  /**
+   * Gives boxes a class (null: none), queued behind the label keys pressed before it, so a
+   * box key followed by Ctrl+Z undoes that box's label and not the action before it.
+   */
+  labelBoxes(boxIds: number[], classId: number | null): Promise<boolean> {
+    if (boxIds.length === 0) return Promise.resolve(false);
+    return this.act(() => this.#app.api().detect.labelBoxes(boxIds, classId), true);
+  }
+
   /** Confirms every unconfirmed suggestion at or above a confidence (0–1). */
   bulkAccept(threshold: number, classId: number | null): Promise<boolean> {
     return this.act(() => this.#app.api().assist.bulkAccept(threshold, classId), true);
