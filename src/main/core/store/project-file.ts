@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import { OcellusError } from '../../../shared/errors';
 import { fileKind } from '../util/safe-fs';
+import { memoryCopy } from './memory-copy';
 
 /** `PRAGMA application_id` of every Ocellus project: "OCEL" in ASCII. */
 export const OCELLUS_APPLICATION_ID = 0x4f43454c;
@@ -85,7 +86,7 @@ export function inspectProjectFile(filePath: string): ProjectFileHeader {
     file,
   };
   // With uncheckpointed WAL content the header on disk may be stale: ask SQLite then.
-  if (walHasContent(filePath)) result = { ...readHeaderThroughSqlite(filePath), file };
+  if (walHasContent(filePath)) result = { ...headerWithWal(filePath, result), file };
   if (result.applicationId !== OCELLUS_APPLICATION_ID) {
     throw new OcellusError(
       'NOT_A_PROJECT',
@@ -104,21 +105,44 @@ function walHasContent(filePath: string): boolean {
   }
 }
 
-function readHeaderThroughSqlite(filePath: string): Omit<ProjectFileHeader, 'file'> {
-  const db = new Database(filePath, { readonly: true, fileMustExist: true });
+/**
+ * The header as the last committed transaction left it. SQLite reads it in place; where it
+ * cannot (read-only media, where no -shm can be made), it reads an Ocellus file's copy in
+ * memory with the -wal applied. A file whose header on disk is not ours is left to the
+ * caller's refusal.
+ */
+function headerWithWal(
+  filePath: string,
+  onDisk: ProjectFileHeader,
+): Omit<ProjectFileHeader, 'file'> {
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(filePath, { readonly: true, fileMustExist: true });
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+  } catch (err) {
+    db?.close();
+    const cannotOpen = (err as { code?: string }).code === 'SQLITE_CANTOPEN';
+    if (!cannotOpen || onDisk.applicationId !== OCELLUS_APPLICATION_ID)
+      throw notReadable(filePath, err);
+    db = memoryCopy(readCheckedProject(filePath, onDisk), readWalBeside(filePath, onDisk), {});
+  }
   try {
     return {
       applicationId: db.pragma('application_id', { simple: true }) as number,
       userVersion: db.pragma('user_version', { simple: true }) as number,
     };
   } catch (err) {
-    throw new OcellusError('NOT_A_PROJECT', `${filePath} is not a readable SQLite database`, {
-      path: filePath,
-      reason: err instanceof Error ? err.message : String(err),
-    });
+    throw notReadable(filePath, err);
   } finally {
     db.close();
   }
+}
+
+function notReadable(filePath: string, err: unknown): OcellusError {
+  return new OcellusError('NOT_A_PROJECT', `${filePath} is not a readable SQLite database`, {
+    path: filePath,
+    reason: err instanceof Error ? err.message : String(err),
+  });
 }
 
 /**
@@ -156,6 +180,44 @@ export function readCheckedProject(filePath: string, checked: ProjectFileHeader)
     bytes.readUInt32BE(68) === OCELLUS_APPLICATION_ID;
   if (!same) throw changed(filePath);
   return bytes;
+}
+
+/**
+ * The project file's `-wal` beside it when it holds committed pages not yet copied into the
+ * file (a writer that never checkpointed), else null; opened as the project file is (a
+ * regular file, no link, no FIFO), so a device or pipe put there is never read.
+ */
+export function readWalBeside(filePath: string, checked: ProjectFileHeader): Buffer | null {
+  const walPath = `${checked.file.real}-wal`;
+  let fd: number;
+  try {
+    fd = fs.openSync(walPath, NO_SURPRISES);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    if (code === 'ELOOP') {
+      throw new OcellusError(
+        'NOT_A_PROJECT',
+        `${filePath}-wal is a symbolic link, not the journal of a project`,
+        { path: `${filePath}-wal` },
+      );
+    }
+    throw fileError(err, `${filePath}-wal`);
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) {
+      throw new OcellusError(
+        'NOT_A_PROJECT',
+        `${filePath}-wal is ${fileKind(st)}, not the journal of a project`,
+        { path: `${filePath}-wal` },
+      );
+    }
+    const bytes = fs.readFileSync(fd);
+    return bytes.length > 0 ? bytes : null;
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /**

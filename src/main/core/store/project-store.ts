@@ -6,6 +6,7 @@ import type { ImageCounts, LabelMode, ProjectStatus, ProjectSummary } from '../.
 import { isReadOnly } from '../util/io-errors';
 import { allMeta, readMeta, writeMeta } from './meta';
 import { LATEST_SCHEMA_VERSION, migrate } from './migrations';
+import { memoryCopy } from './memory-copy';
 import { ProjectLock } from './project-lock';
 import {
   OCELLUS_APPLICATION_ID,
@@ -14,6 +15,7 @@ import {
   fileError,
   inspectProjectFile,
   readCheckedProject,
+  readWalBeside,
   type ProjectFileHeader,
 } from './project-file';
 
@@ -169,12 +171,10 @@ export class ProjectStore {
       if (err instanceof OcellusError) throw err;
       if ((err as { code?: string }).code !== 'SQLITE_CANTOPEN') throw fileError(err, target);
       // A WAL-mode file on read-only media without its -shm cannot be opened in place: read
-      // a copy in memory, marked as a rollback-journal file (header bytes 18-19). The copy
-      // comes from the file checked above, never from whatever the path names by now.
+      // a copy in memory, with what its -wal holds applied. The copy comes from the file
+      // checked above, never from whatever the path names by now.
       const copy = readCheckedProject(target, header);
-      copy[18] = 1;
-      copy[19] = 1;
-      db = new Database(copy, readonly);
+      db = memoryCopy(copy, readWalBeside(target, header), dbOptions(options.nativeBinding));
     }
     db.pragma('query_only = ON');
     db.pragma('busy_timeout = 5000');

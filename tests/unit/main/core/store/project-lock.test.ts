@@ -220,4 +220,28 @@ describe.skipIf(!canMountTmpfs())('a project on read-only media', () => {
       'dog',
     ]);
   });
+
+  it('shows what a writer committed to the -wal and never checkpointed into the file', async () => {
+    const project = await makeProject();
+    const left = path.join(media, 'left.ocellus');
+    const db = new Database(project);
+    db.pragma('journal_mode = WAL');
+    db.pragma('wal_autocheckpoint = 0');
+    db.prepare("UPDATE classes SET name = 'kitten' WHERE name = 'cat'").run();
+    // Copied while the writer is open: a file and a -wal as a crash or a pulled card leaves.
+    fs.copyFileSync(project, left);
+    fs.copyFileSync(`${project}-wal`, `${left}-wal`);
+    db.close();
+    execFileSync('mount', ['-o', 'remount,ro', media]);
+    await t.service.api.project.open(left, { readOnly: true });
+    expect((await t.service.api.project.status()).classes.map((c) => c.name)).toEqual([
+      'kitten',
+      'dog',
+    ]);
+    // Nothing was written beside it.
+    expect(fs.readdirSync(media).filter((f) => f.startsWith('left'))).toEqual([
+      'left.ocellus',
+      'left.ocellus-wal',
+    ]);
+  });
 });
