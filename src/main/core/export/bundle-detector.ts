@@ -139,7 +139,8 @@ This bundle detects first: **${d.name}** (\`${d.id}\`, licence: ${d.licence}), i
 ${d.threshold} or more (with a ${CROP_MARGIN * 100} % margin each side) and classify the crop: one
 row per box with the box (x, y, width, height normalised to the image), its category and
 confidence, then the class and probabilities; an image without a box gets one row marked
-\`empty\`. \`index.html\` classifies whole images only. Details in \`preprocessing.json\`.
+\`empty\`. \`index.html\` does not detect: it classifies each picture dropped on it as a whole.
+Details in \`preprocessing.json\`.
 `,
   );
 }

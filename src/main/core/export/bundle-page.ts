@@ -11,6 +11,8 @@ export interface BundlePageInput {
   appVersion: string;
   /** ISO time of the export. */
   created: string;
+  /** The detector the bundle carries (detect → crop → classify), if any. */
+  detector?: { threshold: number } | null;
 }
 
 const esc = (s: string) => s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -27,6 +29,7 @@ const pct = (v: number | null | undefined) =>
 export function bundlePage(input: BundlePageInput): string {
   const { run } = input;
   const unit = runUnit(run).many;
+  const boxes = run.config.unit === 'box';
   const title = `${input.projectName} — ${run.title ? `${run.title} (run ${run.id})` : `run ${run.id}`}`;
   const facts: [string, string][] = [
     ['Classes', run.classes.join(', ')],
@@ -55,11 +58,11 @@ export function bundlePage(input: BundlePageInput): string {
 </header>
 <section class="card" aria-label="About this model">
   <dl class="facts">${facts.map(([k, v]) => `<div><dt>${esc(k)}</dt><dd>${esc(v)}</dd></div>`).join('')}</dl>
-  <p class="muted small">The validation figure estimates how the model does on images like the ones it learnt from; see MODEL_CARD.md beside this page for the details and the limits. Images never leave this computer: the page makes no connection.</p>
-</section>
+  <p class="muted small">The validation figure estimates how the model does on ${boxes ? 'crops' : 'images'} like the ones it learnt from; see MODEL_CARD.md beside this page for the details and the limits. Images never leave this computer: the page makes no connection.</p>
+</section>${boxes ? boxNote(Boolean(input.detector)) : ''}
 <label id="drop" class="drop" for="files">
   <svg viewBox="0 0 24 24" width="36" height="36" aria-hidden="true"><path fill="none" stroke="currentColor" stroke-width="1.6" stroke-linecap="round" stroke-linejoin="round" d="M12 16V4m0 0-4 4m4-4 4 4M4 16v3a1 1 0 0 0 1 1h14a1 1 0 0 0 1-1v-3"/></svg>
-  <strong>Drop images here</strong>
+  <strong>${boxes ? 'Drop crops here' : 'Drop images here'}</strong>
   <span class="muted">or <span class="link">choose files</span> — JPEG, PNG, WebP, GIF</span>
   <input id="files" type="file" accept="image/*" multiple>
 </label>
@@ -98,6 +101,7 @@ const STYLE = `
   .result { display: grid; grid-template-columns: 10rem 1fr; gap: 1.25rem; align-items: start; background: var(--card); border: 1px solid var(--border); border-radius: 10px; padding: 0.75rem; }
   .result img { width: 10rem; height: 10rem; object-fit: contain; background: var(--bg); border-radius: 6px; }
   .result[data-error] { display: block; color: #c0392f; }
+  .notice { margin: 1rem 0; padding: 0.75rem 1rem; border-left: 4px solid var(--accent); background: var(--bar); border-radius: 6px; }
   .top { display: flex; gap: 0.75rem; align-items: baseline; flex-wrap: wrap; }
   .label { font-size: 1.4rem; font-weight: 700; }
   .confidence { color: var(--accent); font-weight: 600; }
@@ -108,6 +112,16 @@ const STYLE = `
   .p { text-align: right; font-variant-numeric: tabular-nums; color: var(--muted); }
   @media (max-width: 32rem) { .result { grid-template-columns: 1fr; } .result img { width: 100%; } }
 `;
+
+// A box run's model learnt from crops of one animal each; this page does not detect, so a
+// whole photo dropped here would be scored as if it were one crop.
+function boxNote(detects: boolean): string {
+  const how = detects
+    ? 'To detect, crop and classify whole photos, run <code>node predict.mjs</code> or <code>ocellus predict</code> on them: they use the detector in this bundle.'
+    : 'This bundle has no detector: cut each box from its photo first, by the rule in MODEL_CARD.md.';
+  return `
+<p class="notice" data-testid="box-note" role="note"><strong>This model classifies crops, one animal or object each.</strong> It was trained on the boxes of labelled images, so drop crops here, not whole photos: this page does not detect. ${how}</p>`;
+}
 
 // The page's script: loads the model, prepares pixels as the app does, shows the results.
 const SCRIPT = `

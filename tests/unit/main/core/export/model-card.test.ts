@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunSummary, TrainUnit } from '../../../../../src/shared/types';
-import { bundlePage } from '../../../../../src/main/core/export/bundle-page';
+import { bundlePage, type BundlePageInput } from '../../../../../src/main/core/export/bundle-page';
 import { modelCard, type ModelCardInput } from '../../../../../src/main/core/export/model-card';
 import {
   checklistItems,
@@ -105,15 +105,19 @@ function texts(
     created: '2026-06-01T10:02:00.000Z',
     checklist,
   });
-  const page = bundlePage({
-    run: r,
+  const page = bundlePage(pageInput(unit));
+  return { card, checklist, page };
+}
+
+function pageInput(unit: TrainUnit): BundlePageInput {
+  return {
+    run: run(unit),
     projectName: 'Traps',
     baseName: 'MobileNetV2',
     licence: 'Apache-2.0',
     appVersion: 'test',
     created: '2026-06-01T10:02:00.000Z',
-  });
-  return { card, checklist, page };
+  };
 }
 
 /** Every count followed (within two words) by the given unit, e.g. "31 validation images". */
@@ -139,6 +143,12 @@ describe('the unit a model card counts', () => {
     expect(checklist).toContain('on 31 boxes');
     expect(page).toContain('on 31 boxes');
     expect(page).toContain('124 boxes');
+    // The page does not detect: it says to drop crops, and how whole photos are handled.
+    expect(page).toContain('data-testid="box-note"');
+    expect(page).toContain('<strong>Drop crops here</strong>');
+    expect(page).toContain('This bundle has no detector');
+    const detecting = bundlePage({ ...pageInput('box'), detector: { threshold: 0.2 } });
+    expect(detecting).toContain('they use the detector in this bundle');
   });
 
   it('is images for an image run, with no box in its counts', () => {
@@ -152,6 +162,8 @@ describe('the unit a model card counts', () => {
     expect(card).toMatch(/^Image classifier exported/m);
     expect(checklist).toContain('17 unlabelled and 5 unreadable images were left out');
     expect(page).toContain('124 images');
+    expect(page).not.toContain('box-note');
+    expect(page).toContain('<strong>Drop images here</strong>');
   });
 
   it("cuts the box's crop in the card's Python snippet for a box run only", () => {
