@@ -1,7 +1,8 @@
+import { constants } from 'node:buffer';
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import { OcellusError } from '../../../shared/errors';
-import { fileKind } from '../util/safe-fs';
+import { fileKind, readFileSyncSafe } from '../util/safe-fs';
 import { memoryCopy } from './memory-copy';
 
 /** `PRAGMA application_id` of every Ocellus project: "OCEL" in ASCII. */
@@ -124,7 +125,7 @@ function headerWithWal(
     const cannotOpen = (err as { code?: string }).code === 'SQLITE_CANTOPEN';
     if (!cannotOpen || onDisk.applicationId !== OCELLUS_APPLICATION_ID)
       throw notReadable(filePath, err);
-    db = memoryCopy(readCheckedProject(filePath, onDisk), readWalBeside(filePath, onDisk), {});
+    db = memoryCopy(readCheckedProject(filePath, onDisk), readWalBeside(onDisk), {});
   }
   try {
     return {
@@ -184,40 +185,12 @@ export function readCheckedProject(filePath: string, checked: ProjectFileHeader)
 
 /**
  * The project file's `-wal` beside it when it holds committed pages not yet copied into the
- * file (a writer that never checkpointed), else null; opened as the project file is (a
+ * file (a writer that never checkpointed), else null; read through the safe reader (a
  * regular file, no link, no FIFO), so a device or pipe put there is never read.
  */
-export function readWalBeside(filePath: string, checked: ProjectFileHeader): Buffer | null {
-  const walPath = `${checked.file.real}-wal`;
-  let fd: number;
-  try {
-    fd = fs.openSync(walPath, NO_SURPRISES);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return null;
-    if (code === 'ELOOP') {
-      throw new OcellusError(
-        'NOT_A_PROJECT',
-        `${filePath}-wal is a symbolic link, not the journal of a project`,
-        { path: `${filePath}-wal` },
-      );
-    }
-    throw fileError(err, `${filePath}-wal`);
-  }
-  try {
-    const st = fs.fstatSync(fd);
-    if (!st.isFile()) {
-      throw new OcellusError(
-        'NOT_A_PROJECT',
-        `${filePath}-wal is ${fileKind(st)}, not the journal of a project`,
-        { path: `${filePath}-wal` },
-      );
-    }
-    const bytes = fs.readFileSync(fd);
-    return bytes.length > 0 ? bytes : null;
-  } finally {
-    fs.closeSync(fd);
-  }
+export function readWalBeside(checked: ProjectFileHeader): Buffer | null {
+  const bytes = readFileSyncSafe(`${checked.file.real}-wal`, constants.MAX_LENGTH);
+  return bytes && bytes.length > 0 ? bytes : null;
 }
 
 /**

@@ -174,7 +174,7 @@ export class ProjectStore {
       // a copy in memory, with what its -wal holds applied. The copy comes from the file
       // checked above, never from whatever the path names by now.
       const copy = readCheckedProject(target, header);
-      db = memoryCopy(copy, readWalBeside(target, header), dbOptions(options.nativeBinding));
+      db = memoryCopy(copy, readWalBeside(header), dbOptions(options.nativeBinding));
     }
     db.pragma('query_only = ON');
     db.pragma('busy_timeout = 5000');

@@ -384,11 +384,11 @@ export async function readTextSafe(file: string, options: SafeOpenOptions): Prom
 }
 
 /**
- * The text of a small settings-like file for synchronous callers, or null when nothing is
- * there: opened without following a link or waiting on a FIFO, and checked on the open
- * descriptor (a regular file within `maxBytes`), so a swap after any earlier check is refused.
+ * The bytes of a file for synchronous callers, or null when nothing is there: opened without
+ * following a link or waiting on a FIFO, and checked on the open descriptor (a regular file
+ * within `maxBytes`), so a swap after any earlier check is refused.
  */
-export function readSmallTextSync(file: string, maxBytes: number): string | null {
+export function readFileSyncSafe(file: string, maxBytes: number): Buffer | null {
   let fd: number;
   try {
     fd = fs.openSync(file, OPEN_FLAGS);
@@ -408,8 +408,13 @@ export function readSmallTextSync(file: string, maxBytes: number): string | null
       );
     if (st.size > maxBytes)
       throw new FileRefusedError('too-large', `${file} is over ${formatBytes(maxBytes)}`, file);
-    return fs.readFileSync(fd, 'utf8');
+    return fs.readFileSync(fd);
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** The text of a small settings-like file for synchronous callers (readFileSyncSafe's rules). */
+export function readSmallTextSync(file: string, maxBytes: number): string | null {
+  return readFileSyncSafe(file, maxBytes)?.toString('utf8') ?? null;
 }

@@ -193,6 +193,13 @@ describe.skipIf(!canMountTmpfs())('a project on read-only media', () => {
     return project;
   }
 
+  /** The class names of a project read after the media is made read-only. */
+  async function classesReadOnly(project: string): Promise<string[]> {
+    execFileSync('mount', ['-o', 'remount,ro', media]);
+    await t.service.api.project.open(project, { readOnly: true });
+    return (await t.service.api.project.status()).classes.map((c) => c.name);
+  }
+
   it('can be read and exported, not opened to write', async () => {
     const project = await makeProject();
     execFileSync('mount', ['-o', 'remount,ro', media]);
@@ -213,12 +220,7 @@ describe.skipIf(!canMountTmpfs())('a project on read-only media', () => {
     const db = new Database(project);
     db.pragma('journal_mode = WAL');
     db.close();
-    execFileSync('mount', ['-o', 'remount,ro', media]);
-    await t.service.api.project.open(project, { readOnly: true });
-    expect((await t.service.api.project.status()).classes.map((c) => c.name)).toEqual([
-      'cat',
-      'dog',
-    ]);
+    expect(await classesReadOnly(project)).toEqual(['cat', 'dog']);
   });
 
   it('shows what a writer committed to the -wal and never checkpointed into the file', async () => {
@@ -232,12 +234,7 @@ describe.skipIf(!canMountTmpfs())('a project on read-only media', () => {
     fs.copyFileSync(project, left);
     fs.copyFileSync(`${project}-wal`, `${left}-wal`);
     db.close();
-    execFileSync('mount', ['-o', 'remount,ro', media]);
-    await t.service.api.project.open(left, { readOnly: true });
-    expect((await t.service.api.project.status()).classes.map((c) => c.name)).toEqual([
-      'kitten',
-      'dog',
-    ]);
+    expect(await classesReadOnly(left)).toEqual(['kitten', 'dog']);
     // Nothing was written beside it.
     expect(fs.readdirSync(media).filter((f) => f.startsWith('left'))).toEqual([
       'left.ocellus',
