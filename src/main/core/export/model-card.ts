@@ -152,7 +152,7 @@ export function estimateSection(run: RunSummary): string {
   );
   lines.push(
     e.epochChoice === 'fixed'
-      ? `- Epochs: ${e.epochs}, fixed (the validation split was too small to choose them by its loss).`
+      ? `- Epochs: ${e.epochs}, fixed, not chosen by the validation loss.`
       : `- Epochs: ${e.epochs}, chosen by the lowest validation loss (early stopping).`,
   );
   if (e.views > 1)
@@ -198,17 +198,23 @@ function onnxSection(
 
 \`${onnx.file}\` is the ${nchw ? '' : 'same '}classifier for ONNX Runtime: input \`${onnx.input}\`
 float32 ${nchw ? `[n, 3, ${h}, ${w}] (channels first` : `[n, ${h}, ${w}, 3] (channels last`}, preprocessed as above), output \`${onnx.output}\` [n, classes].
-It matched ${nchw ? "the app's classifier" : 'the TF.js model'} within ${onnx.maxAbsDiffFromTfjs.toExponential(1)} when exported. In Python (Pillow's
-bicubic resize differs a little from the app's, so probabilities agree to about 10⁻²; the
-bundle's \`predict.mjs\` gives the app's own):
+It matched ${nchw ? "the app's classifier" : 'the TF.js model'} within ${onnx.maxAbsDiffFromTfjs.toExponential(1)} when exported. In Python (Pillow
+resamples a little differently from the app's libvips, so probabilities differ by about 10⁻²,
+up to 10⁻¹ on images far smaller or larger than the input; the bundle's \`predict.mjs\` gives
+the app's own):
 
 \`\`\`python
-import json${box ? ', math' : ''}, numpy as np, onnxruntime as ort
-from PIL import Image, ImageOps
+import io, json${box ? ', math' : ''}, numpy as np, onnxruntime as ort
+from PIL import Image, ImageCms, ImageOps
 
 labels = json.load(open("labels.json"))["classes"]
 session = ort.InferenceSession("${onnx.file}")
 image = ImageOps.exif_transpose(Image.open("photo.jpg"))${box ? '\nbox = (0.2, 0.3, 0.4, 0.5)  # x, y, w, h of one box the detector found (normalised)' : ''}
+if image.mode in ("I", "I;16", "I;16B", "I;16L"):  # 16-bit grey: its top 8 bits, as the app
+    image = Image.fromarray((np.asarray(image) >> 8).astype(np.uint8))
+elif image.mode in ("RGB", "CMYK") and image.info.get("icc_profile"):  # colour profile → sRGB
+    profile = ImageCms.ImageCmsProfile(io.BytesIO(image.info["icc_profile"]))
+    image = ImageCms.profileToProfile(image, profile, ImageCms.createProfile("sRGB"), outputMode="RGB")
 if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:  # flatten on white
     image = Image.alpha_composite(Image.new("RGBA", image.size, "white"), image.convert("RGBA"))
 image = image.convert("RGB")${box ? PYTHON_CROP : ''}

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { RunSummary, TrainUnit } from '../../../../../src/shared/types';
+import type { TrainUnit } from '../../../../../src/shared/types';
 import { bundlePage, type BundlePageInput } from '../../../../../src/main/core/export/bundle-page';
 import { modelCard, type ModelCardInput } from '../../../../../src/main/core/export/model-card';
 import {
@@ -12,54 +12,8 @@ import {
   checklistSection,
 } from '../../../../../src/main/core/export/reporting-checklist';
 import { ProjectStore } from '../../../../../src/main/core/store/project-store';
-import { TRAIN_DEFAULTS } from '../../../../../src/main/core/train/train-config';
 import { makeTmpDir } from '../../../../helpers/tmp-dir';
-
-function run(unit: TrainUnit): RunSummary {
-  const best = { epoch: 6, trainLoss: 0.2, trainAccuracy: 0.9, valLoss: 0.4, valAccuracy: 0.8 };
-  return {
-    id: 3,
-    status: 'done',
-    error: null,
-    config: { ...TRAIN_DEFAULTS, baseModel: 'mobilenet-v2', unit },
-    backend: 'cpu',
-    classes: ['deer', 'fox'],
-    startedAt: '2026-06-01T10:00:00.000Z',
-    finishedAt: '2026-06-01T10:01:00.000Z',
-    durationSeconds: 60,
-    bestEpoch: 6,
-    best: { ...best, seconds: 2 },
-    history: [{ ...best, seconds: 2 }],
-    counts: {
-      train: 124,
-      validation: 31,
-      perClass: [
-        { name: 'deer', train: 118, validation: 29 },
-        { name: 'fox', train: 6, validation: 2 },
-      ],
-      excludedUnlabelled: unit === 'box' ? 0 : 17,
-      excludedUnreadable: unit === 'box' ? 0 : 5,
-      excludedNoEmbedding: 2,
-    },
-    leakedContents: 0,
-    estimate: {
-      accuracy: 0.8,
-      interval: [0.63, 0.91],
-      validationImages: 31,
-      epochChoice: 'early-stopping',
-      epochs: 6,
-      crossValidation: null,
-      refit: { images: 155, epochs: 6 },
-      smallClasses: [{ name: 'fox', images: 8 }],
-      views: 4,
-      tta: true,
-      notes: [],
-    },
-    jobId: null,
-    title: null,
-    baseName: 'MobileNetV2',
-  };
-}
+import { runSummary as run } from '../../../../helpers/run-summary';
 
 const tmp = makeTmpDir();
 const store = ProjectStore.create(path.join(tmp.dir, 'cards.ocellus'), { appVersion: 'test' });
@@ -169,12 +123,12 @@ describe('the unit a model card counts', () => {
   it("cuts the box's crop in the card's Python snippet for a box run only", () => {
     const box = texts('box', { ...ONNX, shape: [null, 224, 224, 3] }).card;
     const image = texts('image', { ...ONNX, shape: [null, 224, 224, 3] }).card;
-    expect(box).toContain('import json, math, numpy as np, onnxruntime as ort');
+    expect(box).toContain('import io, json, math, numpy as np, onnxruntime as ort');
     expect(box).toContain('left = min(math.floor(snap(max(0.0, (x - 0.1 * w) * W))), W - 1)');
     expect(box).toMatch(
       /image = image\.crop\(\(left, top, right, bottom\)\)\nimage = image\.resize/,
     );
     expect(image).not.toContain('image.crop');
-    expect(image).toContain('import json, numpy as np, onnxruntime as ort');
+    expect(image).toContain('import io, json, numpy as np, onnxruntime as ort');
   });
 });
