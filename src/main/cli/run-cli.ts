@@ -47,6 +47,7 @@ Commands:
   train <project.ocellus> [--base <id|folder>] [--mode features|finetune] [--epochs N]
         [--batch-size N] [--learning-rate X] [--validation F] [--group-by none|sequence|folder|camera|<metadata key>]
         [--seed N] [--unfreeze N] [--warmup N] [--base-lr-factor X] [--tuned-share X]
+        [--weight-averaging | --no-weight-averaging]
         [--views N] [--refit auto|always|never]
         [--folds N] [--tta | --no-tta] [--unit image|box] [--title TEXT] [--json]
                                                          train a classifier (--unit box: on the

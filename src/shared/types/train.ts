@@ -30,6 +30,11 @@ export interface TrainConfig {
    * tuning started from (the base's layers and the warmed-up head); 1 = the tuned weights alone.
    */
   tunedShare?: number;
+  /**
+   * Fine-tuning: release the mean of the weights after each tuning step, over the epochs whose
+   * validation loss is near the best (dense weight averaging, as in SWAD).
+   */
+  weightAveraging?: boolean;
   /** Random changes to training images (both modes), against overfitting. */
   augmentation: AugmentationConfig;
   /** Augmented views cached per training image (view 0 is the plain image; 1 = no augmentation). */

@@ -283,9 +283,16 @@ export async function runFinetune(
       : [
           `The validation split (${nVal} images for ${k} classes) is too small to choose an epoch by its loss: trained the ${config.epochs} epochs asked for.`,
         ];
-    const valAccuracy = result.blended?.valAccuracy ?? result.best?.valAccuracy ?? 0;
+    const valAccuracy =
+      result.blended?.valAccuracy ?? result.averaged?.valAccuracy ?? result.best?.valAccuracy ?? 0;
+    const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+    if (result.averaged) {
+      const [from, to] = result.averaged.epochs;
+      notes.push(
+        `The released weights are the mean of every tuning step's in epochs ${from}–${to} (those whose validation loss is near the best); the estimate is theirs (${pct(result.averaged.valAccuracy)} on validation; the best epoch alone: ${pct(result.best?.valAccuracy ?? 0)}).`,
+      );
+    }
     if (result.blended) {
-      const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
       notes.push(
         `The released weights are ${pct(config.tunedShare ?? 1)} the tuned ones and the rest those tuning started from; the estimate is theirs (${pct(result.blended.valAccuracy)} on validation; the tuned weights alone: ${pct(result.best?.valAccuracy ?? 0)}).`,
       );
