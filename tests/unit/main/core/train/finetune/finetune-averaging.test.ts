@@ -56,6 +56,17 @@ function data(n: number, seed: number) {
   return { y, pick };
 }
 
+/** 32 training and 16 validation items, served as the training loop pulls them. */
+function problem() {
+  const train = data(32, 1);
+  const val = data(16, 2);
+  const source: BatchSource = {
+    train: async (idx) => train.pick(idx),
+    validation: async (idx) => val.pick(idx),
+  };
+  return { train, val, source };
+}
+
 const config: FinetuneConfig = {
   hiddenUnits: 8,
   dropout: 0,
@@ -71,12 +82,7 @@ const config: FinetuneConfig = {
 
 describe('fine-tuning with weight averaging', () => {
   it('releases the mean of every tuning step in the window, validated as released', async () => {
-    const train = data(32, 1);
-    const val = data(16, 2);
-    const source: BatchSource = {
-      train: async (idx) => train.pick(idx),
-      validation: async (idx) => val.pick(idx),
-    };
+    const { train, val, source } = problem();
     const net = tinyNet();
     const steps: { epoch: number; kernel: Float32Array }[] = [];
     const result = await trainFinetune(
@@ -110,12 +116,7 @@ describe('fine-tuning with weight averaging', () => {
   });
 
   it('is off unless asked: the best epoch is released as before', async () => {
-    const train = data(32, 1);
-    const val = data(16, 2);
-    const source: BatchSource = {
-      train: async (idx) => train.pick(idx),
-      validation: async (idx) => val.pick(idx),
-    };
+    const { train, val, source } = problem();
     const result = await trainFinetune(
       tinyNet(),
       source,
