@@ -2,7 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { OcellusError } from '../../shared/errors';
-import type { RunEstimate, SplitGrouping, TrainConfig, TrainMode } from '../../shared/types';
+import type {
+  RunEstimate,
+  RunSummary,
+  SplitGrouping,
+  TrainConfig,
+  TrainMode,
+} from '../../shared/types';
 import type { OcellusService } from '../core/service';
 import { waitForJob } from './ml-commands';
 import type { CliIo } from './cli-io';
@@ -114,7 +120,7 @@ export async function train(service: OcellusService, args: string[], io: CliIo):
   else
     io.stdout(
       summary.status === 'done'
-        ? `Run ${summary.id}: best epoch ${summary.bestEpoch}, validation accuracy ${((summary.best?.valAccuracy ?? 0) * 100).toFixed(1)} % (loss ${summary.best?.valLoss.toFixed(4)}) on ${summary.counts.validation} held-out ${summary.config.unit === 'box' ? 'boxes' : 'images'}${estimateLine(summary.estimate)}\n`
+        ? `${doneLine(summary)}\n`
         : `Run ${summary.id} ${summary.status}${summary.error ? `: ${summary.error}` : ''}\n`,
     );
   if (summary.status !== 'done') {
@@ -128,6 +134,21 @@ export async function train(service: OcellusService, args: string[], io: CliIo):
 }
 
 /** The estimate in words: interval, cross-validation, what the released model learnt from. */
+/**
+ * What a finished run scored. The headline is the released weights' validation accuracy (the
+ * estimate), which differs from the best epoch's when they are averaged or blended.
+ */
+export function doneLine(summary: RunSummary): string {
+  const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
+  const best = summary.best?.valAccuracy ?? 0;
+  const released = summary.estimate?.accuracy ?? null;
+  const figure =
+    released !== null && Math.abs(released - best) > 1e-9
+      ? `${pct(released)} for the released weights (the best epoch alone: ${pct(best)}, loss ${summary.best?.valLoss.toFixed(4)})`
+      : `${pct(best)} (loss ${summary.best?.valLoss.toFixed(4)})`;
+  return `Run ${summary.id}: best epoch ${summary.bestEpoch}, validation accuracy ${figure} on ${summary.counts.validation} held-out ${summary.config.unit === 'box' ? 'boxes' : 'images'}${estimateLine(summary.estimate)}`;
+}
+
 function estimateLine(e: RunEstimate | null): string {
   if (!e) return '';
   const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
