@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { OcellusError } from '../../shared/errors';
+import { pct } from '../../shared/format';
 import type {
   RunEstimate,
   RunSummary,
@@ -133,13 +134,11 @@ export async function train(service: OcellusService, args: string[], io: CliIo):
   return 0;
 }
 
-/** The estimate in words: interval, cross-validation, what the released model learnt from. */
 /**
  * What a finished run scored. The headline is the released weights' validation accuracy (the
  * estimate), which differs from the best epoch's when they are averaged or blended.
  */
 export function doneLine(summary: RunSummary): string {
-  const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
   const best = summary.best?.valAccuracy ?? 0;
   const released = summary.estimate?.accuracy ?? null;
   const figure =
@@ -149,9 +148,9 @@ export function doneLine(summary: RunSummary): string {
   return `Run ${summary.id}: best epoch ${summary.bestEpoch}, validation accuracy ${figure} on ${summary.counts.validation} held-out ${summary.config.unit === 'box' ? 'boxes' : 'images'}${estimateLine(summary.estimate)}`;
 }
 
+/** The estimate in words: interval, cross-validation, what the released model learnt from. */
 function estimateLine(e: RunEstimate | null): string {
   if (!e) return '';
-  const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
   const parts = [
     e.interval ? `95 % interval ${pct(e.interval[0])}–${pct(e.interval[1])}` : null,
     e.crossValidation

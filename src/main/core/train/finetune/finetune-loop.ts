@@ -216,6 +216,14 @@ export async function trainFinetune(
   let stoppedEarly = false;
   const keep = 1 - cfg.dropout;
   const scoreOf = (m: EpochMetrics) => (Number.isNaN(m.valLoss) ? m.trainLoss : m.valLoss);
+  // The estimate must describe the weights released (averaged or blended), not the tuned ones.
+  const validateReleased = async (h: HeadWeights, top: TopWeights) => {
+    if (data.yVal.length === 0) return null;
+    head.load(h);
+    net.load(top);
+    const [valLoss, valAccuracy] = await validate(step, data.yVal, cfg.batchSize);
+    return { valLoss, valAccuracy };
+  };
   try {
     for (let epoch = 1; epoch <= cfg.epochs && !cancelled; epoch++) {
       const started = Date.now();
@@ -285,24 +293,14 @@ export async function trainFinetune(
     if (mean) {
       bestHead = mean.head;
       bestTop = mean.top;
-      if (data.yVal.length > 0) {
-        head.load(bestHead);
-        net.load(bestTop);
-        const [valLoss, valAccuracy] = await validate(step, data.yVal, cfg.batchSize);
-        averaged = { valLoss, valAccuracy, epochs: mean.epochs };
-      }
+      const v = await validateReleased(bestHead, bestTop);
+      averaged = v && { ...v, epochs: mean.epochs };
     }
     const share = cfg.tunedShare ?? 1;
     if (anchor && share < 1 && !cancelled) {
       bestHead = blendHead(anchor.head, bestHead, share);
       bestTop = blendTop(anchor.top, bestTop, share);
-      // The estimate must describe the weights released, not the tuned ones.
-      if (data.yVal.length > 0) {
-        head.load(bestHead);
-        net.load(bestTop);
-        const [valLoss, valAccuracy] = await validate(step, data.yVal, cfg.batchSize);
-        blended = { valLoss, valAccuracy };
-      }
+      blended = await validateReleased(bestHead, bestTop);
     }
   } finally {
     head.dispose();

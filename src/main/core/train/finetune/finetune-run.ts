@@ -2,6 +2,7 @@ import path from 'node:path';
 import { loadLayersModel, type LayersModel } from '@tensorflow/tfjs-layers';
 import type Database from 'better-sqlite3';
 import { OcellusError } from '../../../../shared/errors';
+import { pct } from '../../../../shared/format';
 import type { TrainConfig } from '../../../../shared/types';
 import type { JobContext } from '../../jobs/job-registry';
 import { embeddingKey, type EmbedModel } from '../../ml/embedder';
@@ -285,7 +286,6 @@ export async function runFinetune(
         ];
     const valAccuracy =
       result.blended?.valAccuracy ?? result.averaged?.valAccuracy ?? result.best?.valAccuracy ?? 0;
-    const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
     if (result.averaged) {
       const [from, to] = result.averaged.epochs;
       notes.push(
@@ -294,7 +294,7 @@ export async function runFinetune(
     }
     if (result.blended) {
       notes.push(
-        `The released weights are ${pct(config.tunedShare ?? 1)} the tuned ones and the rest those tuning started from; the estimate is theirs (${pct(result.blended.valAccuracy)} on validation; the tuned weights alone: ${pct(result.best?.valAccuracy ?? 0)}).`,
+        `The released weights are ${pct(config.tunedShare ?? 1)} the tuned ones and the rest those tuning started from; the estimate is theirs (${pct(result.blended.valAccuracy)} on validation; the tuned weights alone: ${pct(result.averaged?.valAccuracy ?? result.best?.valAccuracy ?? 0)}).`,
       );
     }
     const outcome = {
