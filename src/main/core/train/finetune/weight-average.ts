@@ -9,19 +9,13 @@ import type { TopWeights } from './top-net';
 
 /** Epochs whose validation loss is within this factor of the lowest form the window (SWAD's r). */
 export const AVERAGE_TOLERANCE = 1.2;
+/** Candidate window starts kept at most; past it the earliest goes (the window starts later). */
+export const MAX_STARTS = 8;
 
+/** Running sums of every weight tensor (float64: thousands of steps add up), and their steps. */
 interface Sum {
-  head: Float32Array[];
-  top: Float32Array[];
+  parts: Float64Array[];
   steps: number;
-}
-
-/** The summed steps of one epoch, or of a run of epochs merged into one. */
-interface EpochSum {
-  first: number;
-  last: number;
-  valLoss: number;
-  sum: Sum;
 }
 
 const headParts = (h: HeadWeights) => [h.w1, h.b1, h.w2, h.b2];
@@ -38,22 +32,23 @@ function topParts(t: TopWeights): Float32Array[] {
     });
 }
 
-function addInto(into: Float32Array[], parts: Float32Array[]): void {
-  parts.forEach((p, i) => {
-    const acc = into[i];
-    if (!acc || acc.length !== p.length) throw new Error('weight shapes changed while averaging');
-    for (let j = 0; j < p.length; j++) acc[j] = (acc[j] ?? 0) + (p[j] ?? 0);
-  });
-}
+const copy = (s: Sum): Sum => ({ parts: s.parts.map((p) => p.slice()), steps: s.steps });
 
 /**
- * Collects step weights per epoch, then averages the epochs of the window. Memory: one copy of
- * the trained weights per epoch that may still fall in the window (epochs before the first one
- * near the lowest loss so far are dropped: the lowest only falls), one in all when `all`.
+ * Keeps a running sum of the weights after every tuning step, and copies of it where a window
+ * may start or end, so memory stays bounded however long training runs: the running sum, the
+ * sum at the start of the epoch, the sum at the end of the last epoch near the lowest loss, and
+ * at most MAX_STARTS sums before epochs that may still begin the window.
  */
 export class WeightAverager {
-  private current: Sum | null = null;
-  private epochs: EpochSum[] = [];
+  private running: Sum | null = null;
+  private beforeEpoch: Sum | null = null;
+  private first: number | null = null;
+  private min = Infinity;
+  /** Record-low epochs near the lowest loss: the window starts at the earliest of them. */
+  private starts: { epoch: number; loss: number; before: Sum }[] = [];
+  private end: { epoch: number; sum: Sum } | null = null;
+  private last: number | null = null;
   private shapeOf: { head: HeadWeights; top: TopWeights } | null = null;
 
   /** all: average every epoch (no validation loss to choose a window by). */
@@ -62,44 +57,35 @@ export class WeightAverager {
   /** Adds the weights after one optimiser step. */
   addStep(head: HeadWeights, top: TopWeights): void {
     this.shapeOf ??= { head, top };
-    const h = headParts(head);
-    const t = topParts(top);
-    if (!this.current) {
-      this.current = {
-        head: h.map((p) => new Float32Array(p.length)),
-        top: t.map((p) => new Float32Array(p.length)),
-        steps: 0,
-      };
-    }
-    addInto(this.current.head, h);
-    addInto(this.current.top, t);
-    this.current.steps++;
+    const parts = [...headParts(head), ...topParts(top)];
+    this.running ??= { parts: parts.map((p) => new Float64Array(p.length)), steps: 0 };
+    this.beforeEpoch ??= copy(this.running);
+    const sums = this.running.parts;
+    if (sums.length !== parts.length) throw new Error('weight shapes changed while averaging');
+    parts.forEach((p, i) => {
+      const acc = sums[i];
+      if (!acc || acc.length !== p.length) throw new Error('weight shapes changed while averaging');
+      for (let j = 0; j < p.length; j++) acc[j] = (acc[j] ?? 0) + (p[j] ?? 0);
+    });
+    this.running.steps++;
   }
 
   /** Closes an epoch's steps with that epoch's validation loss (NaN: none). */
   endEpoch(epoch: number, valLoss: number): void {
-    const sum = this.current;
-    this.current = null;
-    if (!sum || sum.steps === 0) return;
-    const merged = this.all ? this.epochs[0] : undefined;
-    if (merged) {
-      addInto(merged.sum.head, sum.head);
-      addInto(merged.sum.top, sum.top);
-      merged.sum.steps += sum.steps;
-      merged.last = epoch;
-      return;
+    const before = this.beforeEpoch;
+    this.beforeEpoch = null;
+    if (!before || !this.running) return; // no step this epoch (warm-up)
+    this.first ??= epoch;
+    this.last = epoch;
+    if (this.all || !Number.isFinite(valLoss)) return;
+    // The first epoch near the final lowest loss always set a record low when it ran.
+    if (valLoss < this.min) {
+      this.min = valLoss;
+      this.starts.push({ epoch, loss: valLoss, before });
     }
-    this.epochs.push({ first: epoch, last: epoch, valLoss, sum });
-    const limit = this.limit();
-    if (limit === null) return;
-    const start = this.epochs.findIndex((e) => e.valLoss <= limit);
-    if (start > 0) this.epochs = this.epochs.slice(start);
-  }
-
-  /** Losses up to this are near the lowest; null when there is no loss to rank by. */
-  private limit(): number | null {
-    const losses = this.epochs.map((e) => e.valLoss).filter((l) => Number.isFinite(l));
-    return losses.length ? Math.min(...losses) * AVERAGE_TOLERANCE : null;
+    const limit = this.min * AVERAGE_TOLERANCE;
+    this.starts = this.starts.filter((s) => s.loss <= limit).slice(-MAX_STARTS);
+    if (valLoss <= limit) this.end = { epoch, sum: copy(this.running) };
   }
 
   /**
@@ -107,34 +93,33 @@ export class WeightAverager {
    * AVERAGE_TOLERANCE of the lowest; every epoch when `all` or without a loss to rank by.
    */
   window(): [number, number] | null {
-    const first = this.epochs[0]?.first;
-    const last = this.epochs[this.epochs.length - 1]?.last;
-    if (first === undefined || last === undefined) return null;
-    const limit = this.limit();
-    if (this.all || limit === null) return [first, last];
-    const near = this.epochs.filter((e) => e.valLoss <= limit);
-    return [near[0]?.first ?? first, near[near.length - 1]?.last ?? last];
+    if (this.first === null || this.last === null) return null;
+    const start = this.starts[0];
+    if (this.all || !start || !this.end) return [this.first, this.last];
+    return [start.epoch, this.end.epoch];
   }
 
   /** Mean weights of every step in the window, or null when no step was recorded. */
   average(): { head: HeadWeights; top: TopWeights; epochs: [number, number] } | null {
     const w = this.window();
-    if (!w || !this.shapeOf) return null;
-    const chosen = this.epochs.filter((e) => e.first >= w[0] && e.last <= w[1]);
-    const steps = chosen.reduce((n, e) => n + e.sum.steps, 0);
-    const mean = (pick: (s: Sum) => Float32Array[]) => {
-      const out = pick(chosen[0]!.sum).map((p) => new Float32Array(p.length));
-      for (const e of chosen) addInto(out, pick(e.sum));
-      for (const p of out) for (let j = 0; j < p.length; j++) p[j] = (p[j] ?? 0) / steps;
-      return out;
-    };
-    const [w1, b1, w2, b2] = mean((s) => s.head) as [
+    if (!w || !this.shapeOf || !this.running) return null;
+    const start = this.starts[0];
+    const end = this.end;
+    const ranked = !this.all && start && end ? { from: start.before, to: end.sum } : null;
+    const to = ranked?.to ?? this.running;
+    const from = ranked?.from ?? null;
+    const steps = to.steps - (from?.steps ?? 0);
+    const means = to.parts.map((p, i) => {
+      const base = from?.parts[i];
+      return Float32Array.from(p, (v, j) => (v - (base?.[j] ?? 0)) / steps);
+    });
+    const [w1, b1, w2, b2, ...topMeans] = means as [
       Float32Array,
       Float32Array,
       Float32Array,
       Float32Array,
+      ...Float32Array[],
     ];
-    const topMeans = mean((s) => s.top);
     const top: TopWeights = {};
     let i = 0;
     const like = this.shapeOf.top;

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { HeadWeights } from '../../../../../../src/main/core/model/head';
 import type { TopWeights } from '../../../../../../src/main/core/train/finetune/top-net';
-import { WeightAverager } from '../../../../../../src/main/core/train/finetune/weight-average';
+import {
+  MAX_STARTS,
+  WeightAverager,
+} from '../../../../../../src/main/core/train/finetune/weight-average';
 
 const head = (v: number): HeadWeights => ({
   w1: Float32Array.of(v, 2 * v),
@@ -85,21 +88,29 @@ describe('WeightAverager (SWAD-style dense averaging)', () => {
     }
   });
 
-  it('drops the epochs before the first one near the lowest loss so far, and keeps what may count', () => {
+  it('holds a bounded number of sums however long it trains, and still finds the window', () => {
     const a = new WeightAverager();
-    const kept = () => (a as unknown as { epochs: unknown[] }).epochs.length; // what it holds
+    const held = () => (a as unknown as { starts: unknown[] }).starts.length; // what it keeps
     a.addStep(head(1), top(1));
     a.endEpoch(1, 2);
     a.addStep(head(2), top(2));
-    a.endEpoch(2, 1.5); // 2 > 1.2 × 1.5: epoch 1 can never be in the window again
-    expect(kept()).toBe(1);
+    a.endEpoch(2, 1.5); // 2 > 1.2 × 1.5: epoch 1 can never start the window again
+    expect(held()).toBe(1);
     a.addStep(head(3), top(3));
-    a.endEpoch(3, 1.7); // 1.7 ≤ 1.8: still near; epoch 2 stays too
+    a.endEpoch(3, 1.7); // near, not a record: the window runs on to it
     a.addStep(head(4), top(4));
-    a.endEpoch(4, 3); // overfitting, but later epochs might still be near: kept
-    expect(kept()).toBe(3);
+    a.endEpoch(4, 3); // overfitting: after the window
     expect(a.window()).toEqual([2, 3]);
     expect(a.average()?.head.b1[0]).toBeCloseTo(2.5, 5);
+    // 1,000 epochs, each a new low by a hair: every one may start the window, few are kept.
+    const long = new WeightAverager();
+    for (let e = 1; e <= 1000; e++) {
+      long.addStep(head(e), top(e));
+      long.endEpoch(e, 1 - e * 1e-5);
+    }
+    expect((long as unknown as { starts: unknown[] }).starts.length).toBe(MAX_STARTS);
+    expect(long.window()).toEqual([1000 - MAX_STARTS + 1, 1000]);
+    expect(long.average()?.head.b1[0]).toBeCloseTo(1000 - (MAX_STARTS - 1) / 2, 3);
   });
 
   it('refuses weights whose shapes change between steps', () => {
