@@ -25,6 +25,9 @@
  * record use the app's defaults). --test-emoji same tests on the training emoji as the other
  * artists draw them (the first --test-per-class of each class): only the artist is new.
  *
+ * When a seed runs both Ocellus modes, a last row averages the two bundles' probabilities on
+ * each test image (an ensemble the app does not release: measured to see whether it would pay).
+ *
  * The backend is the app's own choice (native TensorFlow where it is set up, else
  * WebAssembly) unless --backend or OCELLUS_BACKEND names one.
  */
@@ -119,7 +122,13 @@ async function ocellusRun(
   dataDir: string,
   testSets: string[],
   config: Partial<TrainConfig>,
-): Promise<{ accuracy: Record<string, number>; skew: number; run: RunSummary; bundle: string }> {
+): Promise<{
+  accuracy: Record<string, number>;
+  skew: number;
+  run: RunSummary;
+  bundle: string;
+  probabilities: Map<string, Record<string, number>>;
+}> {
   const predicted = jobDone(service, 'predict');
   const started = await service.api.train.start({ baseModel: BASE_ID, ...config });
   const trained = await jobDone(service, 'train');
@@ -145,16 +154,28 @@ async function ocellusRun(
       });
     }
     const accuracy: Record<string, number> = {};
+    const probabilities = new Map<string, Record<string, number>>();
     for (const t of testSets) {
       const files = collectImageFiles([path.join(dataDir, t)]);
       let right = 0;
       for (let s = 0; s < files.length; s += 32) {
         const rows = await predictor.predict(files.slice(s, s + 32));
         right += rows.filter((r) => r.label === labelOf(r.path)).length;
+        for (const r of rows)
+          probabilities.set(
+            r.path,
+            Object.fromEntries(predictor.classes.map((c, k) => [c, r.probabilities?.[k] ?? NaN])),
+          );
       }
       accuracy[t] = right / files.length;
     }
-    return { accuracy, skew, run: await service.api.train.run(started.id), bundle: out };
+    return {
+      accuracy,
+      skew,
+      run: await service.api.train.run(started.id),
+      bundle: out,
+      probabilities,
+    };
   } finally {
     predictor.dispose();
   }
@@ -172,8 +193,14 @@ async function predictScript(bundle: string, files: string[], engine: 'onnx' | '
       maxBuffer: 1 << 26,
     },
   );
-  const m = /(\d+) images in ([\d.]+) s \(([\d.]+) images\/s/.exec(stderr);
-  return { images: Number(m?.[1]), seconds: Number(m?.[2]), rate: Number(m?.[3]) };
+  const m = /(\d+) images in ([\d.]+) s \(([\d.]+) images\/s, ([^,(]+(?:\([^)]*\))?)/.exec(stderr);
+  // The engine as the script names it: its TF.js engine takes tfjs-node where it can load it.
+  return {
+    images: Number(m?.[1]),
+    seconds: Number(m?.[2]),
+    rate: Number(m?.[3]),
+    engine: m?.[4] ?? engine,
+  };
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -203,16 +230,19 @@ async function main(): Promise<void> {
     host: 'web',
   });
   const results: {
-    mode: Mode;
+    mode: Mode | 'ensemble';
     seed: number;
     accuracy: Record<string, number>;
     seconds: number;
     skew: number | null;
     estimate: RunSummary['estimate'] | null;
   }[] = [];
+  const probabilities = new Map<string, Map<string, Record<string, number>>>();
   let lastBundle: string | null = null;
-  let speed: Record<'onnx' | 'tfjs', { images: number; seconds: number; rate: number }> | null =
-    null;
+  let speed: Record<
+    'onnx' | 'tfjs',
+    { images: number; seconds: number; rate: number; engine: string }
+  > | null = null;
   try {
     await service.api.project.create({ path: path.join(work, 'emoji.ocellus'), name: 'Emoji' });
     await service.api.library.addRoot(path.join(dataDir, 'train'), { labelsFromFolders: true });
@@ -239,6 +269,7 @@ async function main(): Promise<void> {
           });
         });
         if (mode === 'features' && 'bundle' in r.value) lastBundle = r.value.bundle;
+        if ('probabilities' in r.value) probabilities.set(`${mode} ${seed}`, r.value.probabilities);
         results.push({
           mode,
           seed,
@@ -252,10 +283,15 @@ async function main(): Promise<void> {
         );
       }
     }
+    for (const seed of opts.seeds) {
+      const f = probabilities.get(`features ${seed}`);
+      const t = probabilities.get(`finetune ${seed}`);
+      if (f && t) results.push(ensembleOf(f, t, seed, TEST_SETS));
+    }
     if (lastBundle) {
-      // predict.mjs as a user runs it: ONNX Runtime on every test image, pure-JS TF.js on a few.
+      // predict.mjs as a user runs it: ONNX Runtime on every test image, TF.js on a few.
       const files = collectImageFiles(TEST_SETS.map((t) => path.join(dataDir, t)));
-      log(`predict.mjs: ONNX Runtime on ${files.length} images, pure-JS TF.js on 16`);
+      log(`predict.mjs: ONNX Runtime on ${files.length} images, TF.js on 16`);
       try {
         speed = {
           onnx: await predictScript(lastBundle, files, 'onnx'),
@@ -284,14 +320,21 @@ async function main(): Promise<void> {
     return;
   }
   const overall = (r: (typeof results)[number]) => mean(TEST_SETS.map((t) => r.accuracy[t] ?? 0));
-  const byMode = (m: Mode) => results.filter((r) => r.mode === m);
+  const byMode = (m: Mode | 'ensemble') => results.filter((r) => r.mode === m);
   const cell = (xs: number[]) => `${(mean(xs) * 100).toFixed(1)} ± ${(sd(xs) * 100).toFixed(1)}`;
   const plain = byMode('plain').map(overall);
-  const rows = opts.modes.map((m) => {
+  const shown = results.some((r) => r.mode === 'ensemble')
+    ? [...opts.modes, 'ensemble' as const]
+    : opts.modes;
+  const rows = shown.map((m) => {
     const rs = byMode(m);
     const all = rs.map(overall);
     return [
-      m === 'plain' ? 'plain recipe' : `Ocellus ${m === 'features' ? 'feature mode' : 'fine-tune'}`,
+      m === 'plain'
+        ? 'plain recipe'
+        : m === 'ensemble'
+          ? 'mean of the two (probabilities)'
+          : `Ocellus ${m === 'features' ? 'feature mode' : 'fine-tune'}`,
       ...TEST_SETS.map((t) => cell(rs.map((r) => r.accuracy[t] ?? 0))),
       cell(all),
       m === 'plain' || plain.length === 0 ? '' : `${((mean(all) - mean(plain)) * 100).toFixed(1)}`,
@@ -312,9 +355,41 @@ async function main(): Promise<void> {
       ]) +
       '\n' +
       (speed
-        ? `\npredict.mjs of the last feature-mode bundle: ONNX Runtime ${speed.onnx.rate.toFixed(1)} images/s (${speed.onnx.images} images), pure-JS TF.js ${speed.tfjs.rate.toFixed(2)} images/s (${speed.tfjs.images} images): ×${(speed.onnx.rate / speed.tfjs.rate).toFixed(0)}\n`
+        ? `\npredict.mjs of the last feature-mode bundle: ${speed.onnx.engine} ${speed.onnx.rate.toFixed(1)} images/s (${speed.onnx.images} images), ${speed.tfjs.engine} ${speed.tfjs.rate.toFixed(2)} images/s (${speed.tfjs.images} images): ×${(speed.onnx.rate / speed.tfjs.rate).toFixed(0)}\n`
         : ''),
   );
+}
+
+/**
+ * What averaging the feature-mode and fine-tuned bundles' probabilities would score on the
+ * same test images (an experiment: the app releases one model).
+ */
+function ensembleOf(
+  a: Map<string, Record<string, number>>,
+  b: Map<string, Record<string, number>>,
+  seed: number,
+  testSets: string[],
+) {
+  const accuracy: Record<string, number> = {};
+  for (const t of testSets) {
+    let right = 0;
+    let n = 0;
+    for (const [file, pa] of a) {
+      if (path.basename(path.dirname(path.dirname(file))) !== t) continue;
+      const pb = b.get(file);
+      if (!pb) continue;
+      n++;
+      let best = '';
+      let top = -1;
+      for (const c of Object.keys(pa)) {
+        const p = (pa[c] ?? 0) + (pb[c] ?? 0);
+        if (p > top) [best, top] = [c, p];
+      }
+      if (best === labelOf(file)) right++;
+    }
+    accuracy[t] = n ? right / n : NaN;
+  }
+  return { mode: 'ensemble' as const, seed, accuracy, seconds: 0, skew: null, estimate: null };
 }
 
 main().catch((err: unknown) => {
