@@ -10,6 +10,7 @@ import { letterboxWith, openSource } from '../core/detect/letterbox';
 import { cropPixelsWith, orientedPixels } from '../core/library/crop-steps';
 import { channelsFirst } from '../core/ml/preprocess';
 import { diskModelHandler } from '../core/ml/model-io';
+import { readBundleJson, readBundleModel } from '../core/export/bundle-files';
 import type { Load } from './predict-engines';
 import {
   classifier,
@@ -32,10 +33,9 @@ import {
 import type { DetectionCategory } from '../../shared/types';
 
 /** The bundle's detector/detector.json, or null when the bundle classifies whole images. */
-export function readDetector(here: string): BundleDetectorJson | null {
-  const file = path.join(here, 'detector', 'detector.json');
-  if (!fs.existsSync(file)) return null;
-  return JSON.parse(fs.readFileSync(file, 'utf8')) as BundleDetectorJson;
+export async function readDetector(here: string): Promise<BundleDetectorJson | null> {
+  if (!fs.existsSync(path.join(here, 'detector', 'detector.json'))) return null;
+  return readBundleJson<BundleDetectorJson>(here, path.join('detector', 'detector.json'));
 }
 
 /** Runs the detector network on one letterboxed input. */
@@ -55,7 +55,7 @@ export async function detectorRuntime(
   if (d.format === 'onnx') {
     process.env['ORT_DISABLE_TELEMETRY'] = '1';
     const ort = load('onnxruntime-node') as typeof Ort;
-    const session = await ort.InferenceSession.create(file);
+    const session = await ort.InferenceSession.create(await readBundleModel(here, file));
     const input = d.input ?? session.inputNames[0] ?? '';
     const output = d.output ?? session.outputNames[0] ?? '';
     return {

@@ -3,6 +3,8 @@ import path from 'node:path';
 import type * as Ort from 'onnxruntime-node';
 import type * as Tf from '@tensorflow/tfjs';
 import type { PreprocessingSpec } from '../core/ml/zoo-types';
+import { diskModelHandler } from '../core/ml/model-io';
+import { readBundleModel } from '../core/export/bundle-files';
 
 /** The bundle's preprocessing.json, as predict.mjs reads it. */
 export interface BundleSpec extends PreprocessingSpec {
@@ -43,7 +45,7 @@ export async function onnxEngine(
   } catch {
     return null;
   }
-  const session = await ort.InferenceSession.create(path.join(here, info.file), {
+  const session = await ort.InferenceSession.create(await readBundleModel(here, info.file), {
     // One core is left to sharp's decoding, which runs alongside; waiting threads sleep
     // instead of spinning, so they take no core from it either (measured: npm run bench:predict).
     intraOpNumThreads: Math.max(1, cores - 1),
@@ -80,24 +82,7 @@ export async function tfjsEngine(
   } catch {
     tf = load('@tensorflow/tfjs') as typeof Tf;
   }
-  const json = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')) as {
-    modelTopology: object;
-    weightsManifest: { paths: string[]; weights: Tf.io.WeightsManifestEntry[] }[];
-  };
-  const buffers: Buffer[] = [];
-  const specs: Tf.io.WeightsManifestEntry[] = [];
-  for (const group of json.weightsManifest) {
-    for (const p of group.paths) buffers.push(fs.readFileSync(path.join(dir, p)));
-    specs.push(...group.weights);
-  }
-  const all = Buffer.concat(buffers);
-  const model = await tf.loadLayersModel(
-    tf.io.fromMemory({
-      modelTopology: json.modelTopology,
-      weightSpecs: specs,
-      weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength),
-    }),
-  );
+  const model = await tf.loadLayersModel(diskModelHandler(path.join(dir, 'model.json')));
   const [h, w] = spec.inputSize;
   return {
     name: `TF.js (${tf.getBackend()})`,

@@ -10,7 +10,6 @@
  * reused input buffer (a table per byte value, the layout and the mirror applied while
  * packing), so no per-image copies.
  */
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -20,6 +19,7 @@ import { collectImageFiles } from '../core/export/image-files';
 import { predictArgs, usageError } from './predict-args';
 import { onnxEngine, tfjsEngine, type BundleSpec, type Engine } from './predict-engines';
 import { inputsOf, type Input, type Sharp } from './predict-input';
+import { readBundleJson } from '../core/export/bundle-files';
 import { classifyFiles, type BundleLabels } from './predict-classify';
 import {
   boxRows,
@@ -49,15 +49,19 @@ function required<T>(name: string): T {
   }
 }
 const sharp = required<Sharp>('sharp');
-const readJson = <T>(name: string) =>
-  JSON.parse(fs.readFileSync(path.join(here, name), 'utf8')) as T;
-const labels = readJson<BundleLabels>('labels.json');
-const spec = readJson<BundleSpec>('preprocessing.json');
+// The bundle's own files are read as the app reads a bundle (core/export/bundle-files.ts): a
+// FIFO, a device or a link out of the folder is refused with one line, never waited on.
+const fatal = (err: unknown): never => {
+  process.stderr.write(`predict.mjs: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+};
+const labels = await readBundleJson<BundleLabels>(here, 'labels.json').catch(fatal);
+const spec = await readBundleJson<BundleSpec>(here, 'preprocessing.json').catch(fatal);
 const cores = os.availableParallelism ? os.availableParallelism() : os.cpus().length;
 
 const engine: Engine | null =
-  (args.engine !== 'tfjs' ? await onnxEngine(here, spec, load, cores) : null) ??
-  (args.engine !== 'onnx' ? await tfjsEngine(here, spec, load) : null);
+  (args.engine !== 'tfjs' ? await onnxEngine(here, spec, load, cores).catch(fatal) : null) ??
+  (args.engine !== 'onnx' ? await tfjsEngine(here, spec, load).catch(fatal) : null);
 if (!engine) {
   process.stderr.write(
     args.engine === 'onnx'
@@ -67,7 +71,7 @@ if (!engine) {
   process.exit(1);
 }
 
-const detector = readDetector(here);
+const detector = await readDetector(here).catch(fatal);
 if (args.json && !detector)
   usageError('--json is for bundles with a detector (a detector/ folder)');
 const list = collectImageFiles(args.inputs);
@@ -94,7 +98,7 @@ const started = Date.now();
 const context = { engine, spec, labels, sharp, batchSize: args.batchSize };
 const write = (text: string) => process.stdout.write(text);
 if (detector) {
-  const runtime = await detectorRuntime(here, detector, load);
+  const runtime = await detectorRuntime(here, detector, load).catch(fatal);
   const images: MdImage[] = [];
   await classifyBoxes(inputs, context, detector, runtime.run, (r) =>
     args.json ? images.push(mdImage(r)) : write(boxRows(r, labels, framed)),

@@ -19,8 +19,8 @@ import { readBundleDetector } from './bundle-detector';
 import { withDetector } from './box-predict';
 import { createDetector } from '../detect/detector-engine';
 import { MAX_IMAGE_BYTES } from '../library/probe';
-import { checkPath, readFileSafe, readTextSafe } from '../util/safe-fs';
-import { MAX_MODEL_BYTES } from '../ml/model-import';
+import { checkPath } from '../util/safe-fs';
+import { readBundleJson, readBundleModel } from './bundle-files';
 
 import type { PredictionRow, Predictor } from './predictor';
 
@@ -76,23 +76,6 @@ export async function bundlePredictor(dir: string): Promise<Predictor> {
   }
 }
 
-// A bundle comes from elsewhere: its files are read only inside its folder, never through a
-// link out of it, a FIFO or a device (a model.onnx linked to /dev/zero would never end).
-const bundleFile = (dir: string, maxBytes: number) => ({ roots: [dir], maxBytes });
-const MAX_BUNDLE_JSON_BYTES = 64 * 1024 * 1024;
-
-async function readBundleJson<T>(dir: string, name: string): Promise<T> {
-  const file = path.join(dir, name);
-  if (!fs.existsSync(file))
-    throw new OcellusError('NOT_FOUND', `${dir} is not a model bundle (no ${name})`);
-  const text = await readTextSafe(file, bundleFile(dir, MAX_BUNDLE_JSON_BYTES));
-  try {
-    return JSON.parse(text) as T;
-  } catch (err) {
-    throw new OcellusError('INVALID_ARGUMENT', `${file} is not JSON: ${(err as Error).message}`);
-  }
-}
-
 async function bundleClassifier(dir: string, classes: string[]): Promise<Predictor> {
   const spec = await readBundleJson<
     PreprocessingSpec & {
@@ -104,9 +87,7 @@ async function bundleClassifier(dir: string, classes: string[]): Promise<Predict
   const onnxFile = path.join(dir, spec.onnx?.file ?? ONNX_FILE);
   const hasLayers = fs.existsSync(path.join(dir, 'model', 'model.json'));
   if (fs.existsSync(onnxFile) && (forcedEngine(undefined) !== 'tfjs' || !hasLayers)) {
-    const session = await createSession(
-      await readFileSafe(onnxFile, bundleFile(dir, MAX_MODEL_BYTES)),
-    );
+    const session = await createSession(await readBundleModel(dir, onnxFile));
     const ort = await loadOrt();
     const input = spec.onnx?.input ?? ONNX_INPUT;
     const output = spec.onnx?.output ?? ONNX_PROBABILITIES;

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -32,10 +32,11 @@ interface Outcome {
 }
 
 /** predict.mjs in a child process, lent the project's node_modules (as the bundle tests do). */
-async function predictScript(bundle: string, args: string[]): Promise<Outcome> {
+async function predictScript(bundle: string, args: string[], timeout = 0): Promise<Outcome> {
   try {
     const { stdout, stderr } = await execFileAsync(process.execPath, ['predict.mjs', ...args], {
       cwd: bundle,
+      timeout,
       // Without the switch the app's own ONNX Runtime loading set in this process: the
       // script must turn ONNX Runtime's telemetry off itself.
       env: {
@@ -179,6 +180,42 @@ describe('predict.mjs', () => {
       expect(out.stderr, args.join(' ')).toMatch(/usage: node predict\.mjs/);
     }
   }, 60_000);
+
+  it('refuses its own files when they are FIFOs or links out of the folder, with one line, never waiting', async () => {
+    const image = collectImageFiles([many])[0] ?? '';
+    const cases = [
+      ['labels.json', 'fifo', []],
+      ['preprocessing.json', 'fifo', []],
+      ['model.onnx', 'fifo', []],
+      ['model.onnx', 'device', []],
+      [path.join('model', 'model.json'), 'fifo', ['--engine', 'tfjs']],
+    ] as const;
+    for (const [name, kind, extra] of cases) {
+      const copy = path.join(t.dir, `hostile-${kind}-${name.replace(/\W/g, '_')}`);
+      fs.cpSync(bundle, copy, { recursive: true });
+      fs.rmSync(path.join(copy, name));
+      if (kind === 'fifo') execFileSync('mkfifo', [path.join(copy, name)]);
+      else fs.symlinkSync('/dev/zero', path.join(copy, name));
+      // A script that waited on the FIFO or read /dev/zero would be killed at the timeout,
+      // which predictScript throws on.
+      const out = await predictScript(copy, [image, ...extra], 30_000);
+      const what = `${name} as a ${kind}`;
+      expect(out.code, what).toBe(1);
+      expect(out.stdout, what).toBe('');
+      // One line of its own and no stack (TensorFlow's start-up lines may come before it).
+      expect(
+        out.stderr.split('\n').filter((l) => l.startsWith('predict.mjs:')),
+        what,
+      ).toHaveLength(1);
+      expect(out.stderr, what).not.toMatch(/\n\s+at /);
+      expect(out.stderr, what).toMatch(
+        kind === 'fifo'
+          ? /predict\.mjs: .*is a FIFO \(named pipe\), not a regular file/
+          : /outside/,
+      );
+      expect(out.stderr, what).toContain(path.basename(name));
+    }
+  }, 120_000);
 
   it("pins its dependencies to the app's versions", () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(bundle, 'package.json'), 'utf8')) as {
