@@ -4,7 +4,8 @@ import { decodeDicom, MAX_DICOM_BYTES } from '../core/library/dicom';
 import { frameCount } from '../core/library/dicom-frame';
 import { geometryPixels } from '../core/library/pixel-steps';
 import type { DetectorSource } from '../core/detect/letterbox';
-import { readFileSafe } from '../core/util/safe-fs';
+import { checkPath, readFileSafe } from '../core/util/safe-fs';
+import { MAX_IMAGE_BYTES } from '../core/library/probe';
 import { normalise } from '../core/ml/preprocess';
 import type { PreprocessingSpec } from '../core/ml/zoo-types';
 
@@ -50,6 +51,7 @@ async function dicomSource(
  * path, or a DICOM frame's pixels decoded as the classifier's DICOM decoder decodes them.
  */
 export async function openInput(input: Input): Promise<DetectorSource> {
+  await checkInput(input);
   return fileKind(input.path) === 'dicom' ? dicomSource(input) : input.path;
 }
 
@@ -75,8 +77,22 @@ export function fileKind(file: string): FileKind {
 }
 
 /** The network pixels of one input, by its file's kind's decoder. */
-export function decodeInput(input: Input, spec: PreprocessingSpec, sharp: Sharp): Promise<Buffer> {
+export async function decodeInput(
+  input: Input,
+  spec: PreprocessingSpec,
+  sharp: Sharp,
+): Promise<Buffer> {
+  await checkInput(input);
   return DECODERS[fileKind(input.path)](input, spec, sharp);
+}
+
+/**
+ * As `ocellus predict` checks each file before decoding: a FIFO, a device (or a link to one)
+ * or a file over the image size cap becomes that input's error row. sharp would wait for a
+ * FIFO's writer forever, and read /dev/zero until memory ran out.
+ */
+async function checkInput(input: Input): Promise<void> {
+  await checkPath(input.path, { maxBytes: MAX_IMAGE_BYTES });
 }
 
 /**

@@ -217,6 +217,32 @@ describe('predict.mjs', () => {
     }
   }, 120_000);
 
+  it('gives FIFOs and devices among the images an error row each, as ocellus predict does, and goes on', async () => {
+    const dir = path.join(t.dir, 'hostile-inputs');
+    fs.mkdirSync(dir);
+    const good = collectImageFiles([many])[0] ?? '';
+    fs.copyFileSync(good, path.join(dir, 'a-good.jpg'));
+    execFileSync('mkfifo', [path.join(dir, 'b-fifo.jpg')]);
+    fs.symlinkSync('/dev/zero', path.join(dir, 'c-zero.jpg'));
+    fs.symlinkSync('/dev/urandom', path.join(dir, 'd-random.png'));
+    const files = ['a-good.jpg', 'b-fifo.jpg', 'c-zero.jpg', 'd-random.png'].map((f) =>
+      path.join(dir, f),
+    );
+    // Killed at the timeout (and thrown) if sharp were left to open the FIFO or read /dev/zero.
+    const out = await predictScript(bundle, [...files], 60_000);
+    expect(out.code).toBe(0);
+    const [, ...rows] = parseCsv(out.stdout);
+    const app = await t.service.runPredictor(runId);
+    const expected = await app.predict(files);
+    app.dispose();
+    expect(rows.map((r) => r[0])).toEqual(files);
+    expect(rows[0]?.[1]).toBe(expected[0]?.label);
+    expect(rows[1]?.at(-1)).toMatch(/is a FIFO \(named pipe\), not a regular file/);
+    expect(rows[2]?.at(-1)).toMatch(/is a character device, not a regular file/);
+    expect(rows[3]?.at(-1)).toMatch(/is a character device, not a regular file/);
+    rows.slice(1).forEach((r, i) => expect(r.at(-1)).toBe(expected[i + 1]?.error));
+  }, 120_000);
+
   it("pins its dependencies to the app's versions", () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(bundle, 'package.json'), 'utf8')) as {
       dependencies: Record<string, string>;
