@@ -8,6 +8,7 @@ import { frameCount } from '../library/dicom-frame';
 import { isImagePath, mayBeDicomPath } from '../library/image-formats';
 import { writeNewFileWith } from '../util/fs-atomic';
 import { openSafe } from '../util/safe-fs';
+import { firstVisit, statOrNull } from './image-files';
 
 // Streamed line by line, so the cap only has to exceed any real manifest.
 const MANIFEST_FILE = { maxBytes: 2 ** 40 };
@@ -62,14 +63,15 @@ export async function* manifestItems(manifest: string): AsyncGenerator<ManifestI
  * Image files under a folder, depth first in sorted order, never holding the whole list;
  * files without an extension that start like DICOM too (as the library imports them).
  */
-export async function* walkImages(dir: string): AsyncGenerator<string> {
+export async function* walkImages(dir: string, walked = new Set<string>()): AsyncGenerator<string> {
+  if (!firstVisit(walked, dir)) return;
   const names = fs.readdirSync(dir).sort();
   for (const name of names) {
     if (name.startsWith('.')) continue;
     const child = path.join(dir, name);
-    const st = fs.statSync(child, { throwIfNoEntry: false });
-    if (st?.isDirectory()) yield* walkImages(child);
-    else if (st && (await isImageFile(child, st))) yield child;
+    const st = statOrNull(child);
+    if (st?.isDirectory()) yield* walkImages(child, walked);
+    else if (st ? await isImageFile(child, st) : isImagePath(child)) yield child;
   }
 }
 
@@ -122,7 +124,9 @@ export async function writeManifest(dir: string, file: string): Promise<number> 
 export async function collectFiles(paths: readonly string[], limit = 2_000_000): Promise<string[]> {
   const out: string[] = [];
   let visited = 0;
+  const walked = new Set<string>();
   const walk = async (dir: string): Promise<void> => {
+    if (!firstVisit(walked, dir)) return;
     for (const name of (await fs.promises.readdir(dir)).sort()) {
       if (++visited > limit)
         throw new OcellusError('TOO_LARGE', `More than ${limit} entries under these folders`);
@@ -130,7 +134,8 @@ export async function collectFiles(paths: readonly string[], limit = 2_000_000):
       const child = path.join(dir, name);
       const st = await fs.promises.stat(child).catch(() => null);
       if (st?.isDirectory()) await walk(child);
-      else if (st && (await isImageFile(child, st))) out.push(child);
+      // An image's name that cannot be looked at (a link loop…) still gets its error row.
+      else if (st ? await isImageFile(child, st) : isImagePath(child)) out.push(child);
     }
   };
   for (const p of paths) {
