@@ -20,6 +20,7 @@ import { predictArgs, usageError } from './predict-args';
 import { onnxEngine, tfjsEngine, type BundleSpec, type Engine } from './predict-engines';
 import { inputsOf, type Input, type Sharp } from './predict-input';
 import { readBundleJson } from '../core/export/bundle-files';
+import { exitOnStdoutError } from '../core/util/stdout-errors';
 import { classifyFiles, type BundleLabels } from './predict-classify';
 import {
   boxRows,
@@ -32,6 +33,7 @@ import {
 import type { MdImage } from '../core/detect/megadetector-format';
 import { BOX_COLUMNS } from '../../shared/predictions-csv';
 
+exitOnStdoutError('predict.mjs');
 const args = predictArgs();
 const here = path.dirname(fileURLToPath(import.meta.url));
 // Packages come from the bundle's folder (or NODE_PATH), as require() finds them.

@@ -1,5 +1,8 @@
 /** The `ocellus` command-line entry: direct calls into the same service as the app. */
 import { runCli } from './run-cli';
+import { exitOnStdoutError } from '../core/util/stdout-errors';
+
+exitOnStdoutError('ocellus');
 
 runCli(process.argv.slice(2), {
   stdout: (t) => process.stdout.write(t),

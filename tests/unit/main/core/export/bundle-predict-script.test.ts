@@ -8,6 +8,7 @@ import { parseCsv } from '../../../../../src/main/core/export/csv';
 import { collectImageFiles } from '../../../../../src/main/core/export/predict';
 import { writeJpeg, writeTextAsJpeg } from '../../../../helpers/image-fixtures';
 import { makeTestService, jobFinished as finished } from '../../../../helpers/service';
+import { runWithFailingStdout } from '../../../../helpers/stdout-failures';
 import { writeTinyCnn } from '../../../../helpers/tiny-models';
 
 const execFileAsync = promisify(execFile);
@@ -241,6 +242,21 @@ describe('predict.mjs', () => {
     expect(rows[2]?.at(-1)).toMatch(/is a character device, not a regular file/);
     expect(rows[3]?.at(-1)).toMatch(/is a character device, not a regular file/);
     rows.slice(1).forEach((r, i) => expect(r.at(-1)).toBe(expected[i + 1]?.error));
+  }, 120_000);
+
+  it('ends quietly when its reader goes away (| head) and in one line on a full disk', async () => {
+    const options = {
+      cwd: bundle,
+      env: { ...process.env, NODE_PATH: path.join(REPO, 'node_modules') },
+    };
+    const files = collectImageFiles([many]).slice(0, 40);
+    const closed = await runWithFailingStdout(['predict.mjs', ...files], 'closed', options);
+    expect(closed.stderr).not.toMatch(/Unhandled|EPIPE|\n\s+at /);
+    expect(closed.code).toBe(0);
+    const full = await runWithFailingStdout(['predict.mjs', ...files], 'full', options);
+    expect(full.stderr).toMatch(/^predict\.mjs: cannot write the output: ENOSPC/m);
+    expect(full.stderr).not.toMatch(/Unhandled|\n\s+at /);
+    expect(full.code).toBe(1);
   }, 120_000);
 
   it("pins its dependencies to the app's versions", () => {
