@@ -4,8 +4,8 @@ import { decodeDicom, MAX_DICOM_BYTES } from '../core/library/dicom';
 import { frameCount } from '../core/library/dicom-frame';
 import { geometryPixels } from '../core/library/pixel-steps';
 import type { DetectorSource } from '../core/detect/letterbox';
-import { checkPath, readFileSafe } from '../core/util/safe-fs';
-import { MAX_IMAGE_BYTES } from '../core/library/probe';
+import { readFileSafe } from '../core/util/safe-fs';
+import { checkImageFile, explainDecodeError } from '../core/library/image-check';
 import { normalise } from '../core/ml/preprocess';
 import type { PreprocessingSpec } from '../core/ml/zoo-types';
 
@@ -51,7 +51,7 @@ async function dicomSource(
  * path, or a DICOM frame's pixels decoded as the classifier's DICOM decoder decodes them.
  */
 export async function openInput(input: Input): Promise<DetectorSource> {
-  await checkInput(input);
+  await checkImageFile(input.path);
   return fileKind(input.path) === 'dicom' ? dicomSource(input) : input.path;
 }
 
@@ -82,17 +82,13 @@ export async function decodeInput(
   spec: PreprocessingSpec,
   sharp: Sharp,
 ): Promise<Buffer> {
-  await checkInput(input);
-  return DECODERS[fileKind(input.path)](input, spec, sharp);
-}
-
-/**
- * As `ocellus predict` checks each file before decoding: a FIFO, a device (or a link to one)
- * or a file over the image size cap becomes that input's error row. sharp would wait for a
- * FIFO's writer forever, and read /dev/zero until memory ran out.
- */
-async function checkInput(input: Input): Promise<void> {
-  await checkPath(input.path, { maxBytes: MAX_IMAGE_BYTES });
+  // Checked as `ocellus predict` checks each file; a failure is that input's error row.
+  await checkImageFile(input.path);
+  try {
+    return await DECODERS[fileKind(input.path)](input, spec, sharp);
+  } catch (err) {
+    throw await explainDecodeError(input.path, err);
+  }
 }
 
 /**

@@ -18,8 +18,7 @@ import { ONNX_FILE } from './bundle-onnx';
 import { readBundleDetector } from './bundle-detector';
 import { withDetector } from './box-predict';
 import { createDetector } from '../detect/detector-engine';
-import { MAX_IMAGE_BYTES } from '../library/probe';
-import { checkPath } from '../util/safe-fs';
+import { checkImageFile, explainDecodeError } from '../library/image-check';
 import { readBundleJson, readBundleModel } from './bundle-files';
 
 import type { PredictionRow, Predictor } from './predictor';
@@ -209,8 +208,10 @@ async function readInputs(
   const settled = await Promise.allSettled(
     targets.map(async (f) => {
       // Checked first: sharp opening a FIFO named .jpg would block for good.
-      await checkPath(f.path, { maxBytes: MAX_IMAGE_BYTES });
-      return loadModelInput({ original: f.path, frame: f.frame }, spec);
+      await checkImageFile(f.path);
+      return loadModelInput({ original: f.path, frame: f.frame }, spec).catch(async (err) => {
+        throw await explainDecodeError(f.path, err);
+      });
     }),
   );
   const inputs = new Map<number, Float32Array>();

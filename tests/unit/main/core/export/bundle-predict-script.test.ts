@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installedVersion } from '../../../../../src/main/core/export/bundle';
 import { parseCsv } from '../../../../../src/main/core/export/csv';
+import { EMPTY_FILE, NOT_AN_IMAGE } from '../../../../../src/main/core/library/image-check';
 import { collectImageFiles } from '../../../../../src/main/core/export/predict';
 import { writeJpeg, writeTextAsJpeg } from '../../../../helpers/image-fixtures';
 import { makeTestService, jobFinished as finished } from '../../../../helpers/service';
@@ -218,7 +219,7 @@ describe('predict.mjs', () => {
     }
   }, 120_000);
 
-  it('gives FIFOs and devices among the images an error row each, as ocellus predict does, and goes on', async () => {
+  it('gives FIFOs, devices, empty files and non-images an error row each, worded as ocellus predict words it, and goes on', async () => {
     const dir = path.join(t.dir, 'hostile-inputs');
     fs.mkdirSync(dir);
     const good = collectImageFiles([many])[0] ?? '';
@@ -226,9 +227,18 @@ describe('predict.mjs', () => {
     execFileSync('mkfifo', [path.join(dir, 'b-fifo.jpg')]);
     fs.symlinkSync('/dev/zero', path.join(dir, 'c-zero.jpg'));
     fs.symlinkSync('/dev/urandom', path.join(dir, 'd-random.png'));
-    const files = ['a-good.jpg', 'b-fifo.jpg', 'c-zero.jpg', 'd-random.png'].map((f) =>
-      path.join(dir, f),
-    );
+    fs.writeFileSync(path.join(dir, 'e-empty.jpg'), '');
+    fs.writeFileSync(path.join(dir, 'f-text.png'), 'not a picture at all\n');
+    // A BMP header (a known format sharp's libvips cannot read) under a .jpg name.
+    const bmp = Buffer.alloc(64);
+    bmp.write('BM', 0, 'latin1');
+    bmp.writeUInt32LE(64, 2);
+    bmp.writeUInt32LE(54, 10);
+    bmp.writeUInt32LE(40, 14);
+    fs.writeFileSync(path.join(dir, 'g-bitmap.jpg'), bmp);
+    const names = ['a-good.jpg', 'b-fifo.jpg', 'c-zero.jpg', 'd-random.png'];
+    names.push('e-empty.jpg', 'f-text.png', 'g-bitmap.jpg');
+    const files = names.map((f) => path.join(dir, f));
     // Killed at the timeout (and thrown) if sharp were left to open the FIFO or read /dev/zero.
     const out = await predictScript(bundle, [...files], 60_000);
     expect(out.code).toBe(0);
@@ -241,6 +251,9 @@ describe('predict.mjs', () => {
     expect(rows[1]?.at(-1)).toMatch(/is a FIFO \(named pipe\), not a regular file/);
     expect(rows[2]?.at(-1)).toMatch(/is a character device, not a regular file/);
     expect(rows[3]?.at(-1)).toMatch(/is a character device, not a regular file/);
+    expect(rows[4]?.at(-1)).toBe(EMPTY_FILE);
+    expect(rows[5]?.at(-1)).toBe(NOT_AN_IMAGE);
+    expect(rows[6]?.at(-1)).toMatch(/^BMP images are not supported/);
     rows.slice(1).forEach((r, i) => expect(r.at(-1)).toBe(expected[i + 1]?.error));
   }, 120_000);
 

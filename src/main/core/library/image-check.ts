@@ -1,0 +1,37 @@
+import { checkPath, withSafeFile } from '../util/safe-fs';
+import { isUnknownFormatError, sniffUnsupportedFormat } from './image-formats';
+import { errorMessage, MAX_IMAGE_BYTES } from './probe';
+
+/** What an empty image file's row says, as the library says it on import. */
+export const EMPTY_FILE = 'Empty file (0 bytes)';
+
+/** What a file whose bytes match no image format says, in every predict path. */
+export const NOT_AN_IMAGE = 'Not an image: its bytes match no format Ocellus reads';
+
+/**
+ * The check every predict path makes before an image is decoded: a FIFO, a device (or a link
+ * to one) or a file over the size cap is refused (sharp would wait on a FIFO for good and read
+ * /dev/zero until memory ran out), and an empty file is named as such.
+ */
+export async function checkImageFile(file: string): Promise<void> {
+  const { stat } = await checkPath(file, { maxBytes: MAX_IMAGE_BYTES });
+  if (stat.size === 0) throw new Error(EMPTY_FILE);
+}
+
+/**
+ * The error of an image that could not be decoded, worded the same by every predict path
+ * (sharp says "Input file…" or "Input buffer…" by how it was given the image): a known format
+ * Ocellus cannot read is named, other bytes are "not an image"; other errors pass unchanged.
+ */
+export async function explainDecodeError(file: string, error: unknown): Promise<Error> {
+  const message = errorMessage(error);
+  if (!isUnknownFormatError(message)) return error instanceof Error ? error : new Error(message);
+  const head = await withSafeFile(file, { maxBytes: MAX_IMAGE_BYTES }, async (f) => {
+    const buf = Buffer.alloc(32);
+    return buf.subarray(0, await f.read(buf, 0, buf.length, 0));
+  }).catch(() => Buffer.alloc(0));
+  const known = sniffUnsupportedFormat(head);
+  return new Error(
+    known ? `${known} images are not supported; convert it to PNG or JPEG` : NOT_AN_IMAGE,
+  );
+}
