@@ -193,7 +193,7 @@ async function main(): Promise<void> {
     .readdirSync(dataDir)
     .filter((d) => d !== 'train' && fs.statSync(path.join(dataDir, d)).isDirectory())
     .sort();
-  const trainFiles = collectImageFiles([path.join(dataDir, 'train')]);
+  const trainFiles = await collectImageFiles([path.join(dataDir, 'train')]);
   const classes = [...new Set(trainFiles.map((f) => path.basename(path.dirname(f))))].sort();
   const zooSpec = loadZoo(path.resolve('resources')).find((m) => m.id === BASE_ID)?.preprocessing;
   if (!zooSpec) throw new Error(`no zoo entry ${BASE_ID}`);
@@ -261,7 +261,7 @@ async function main(): Promise<void> {
   }
   const tests: Record<string, { plain: Vectors; mirror: Vectors; views: Vectors[] }> = {};
   for (const t of TEST_SETS) {
-    const files = collectImageFiles([path.join(dataDir, t)]);
+    const files = await collectImageFiles([path.join(dataDir, t)]);
     const flipOnly: AugmentationConfig = { ...plainA, flip: true };
     // Augmented test views (the training augmentation) for multi-view TTA variants.
     const views: Vectors[] = [];

@@ -156,7 +156,7 @@ async function ocellusRun(
     const accuracy: Record<string, number> = {};
     const probabilities = new Map<string, Record<string, number>>();
     for (const t of testSets) {
-      const files = collectImageFiles([path.join(dataDir, t)]);
+      const files = await collectImageFiles([path.join(dataDir, t)]);
       let right = 0;
       for (let s = 0; s < files.length; s += 32) {
         const rows = await predictor.predict(files.slice(s, s + 32));
@@ -290,7 +290,7 @@ async function main(): Promise<void> {
     }
     if (lastBundle) {
       // predict.mjs as a user runs it: ONNX Runtime on every test image, TF.js on a few.
-      const files = collectImageFiles(TEST_SETS.map((t) => path.join(dataDir, t)));
+      const files = await collectImageFiles(TEST_SETS.map((t) => path.join(dataDir, t)));
       log(`predict.mjs: ONNX Runtime on ${files.length} images, TF.js on 16`);
       try {
         speed = {

@@ -115,7 +115,7 @@ async function main(): Promise<void> {
     log('training and exporting a MobileNetV2 bundle');
     const bundle = await makeBundle(work);
     if (opts.also) fs.copyFileSync(opts.also, path.join(bundle, 'predict-also.mjs'));
-    const files = collectImageFiles([dir]);
+    const files = await collectImageFiles([dir]);
     const rates: Record<string, number[]> = {};
     const add = (name: string, r: number) => (rates[name] ??= []).push(r);
     const loads: number[] = [];

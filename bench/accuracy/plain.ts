@@ -55,7 +55,7 @@ export async function plainRecipe(
     memo.set(key, out);
     return out;
   };
-  const trainFiles = collectImageFiles([path.join(dataDir, 'train')]);
+  const trainFiles = await collectImageFiles([path.join(dataDir, 'train')]);
   const xTrain = await features(trainFiles);
   const head = tfl.sequential({
     layers: [
@@ -89,7 +89,7 @@ export async function plainRecipe(
   tf.dispose([x, y]);
   const accuracy: Record<string, number> = {};
   for (const t of testSets) {
-    const files = collectImageFiles([path.join(dataDir, t)]);
+    const files = await collectImageFiles([path.join(dataDir, t)]);
     const xs = await features(files);
     const pred = tf.tidy(
       () =>

@@ -76,7 +76,7 @@ if (!engine) {
 const detector = await readDetector(here).catch(fatal);
 if (args.json && !detector)
   usageError('--json is for bundles with a detector (a detector/ folder)');
-const list = collectImageFiles(args.inputs);
+const list = await collectImageFiles(args.inputs).catch(fatal);
 // Each frame of a multi-frame DICOM is an input, as in ocellus predict (detected first when the
 // bundle detects), with a frame column only when some input has frames.
 const inputs: Input[] = await inputsOf(list);

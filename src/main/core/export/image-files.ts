@@ -1,69 +1,81 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { hasDicomPreambleSync } from '../library/dicom';
+import { OcellusError } from '../../../shared/errors';
+import { hasDicomPreamble } from '../library/dicom';
 import { isImagePath, mayBeDicomPath } from '../library/image-formats';
+
+/** How many folder entries `collectImageFiles` looks at before it gives up (a folder named by mistake). */
+export const COLLECT_LIMIT = 2_000_000;
 
 /**
  * Whether a folder is walked for the first time, by its real path: a link back up to a parent
- * (a loop) or a second link to the same folder is not walked again. Every walker of image
- * folders (this file's, and the manifests' and `ocellus predict`'s in manifest.ts) asks it.
+ * (a loop) or a second link to the same folder is not walked again.
  */
-export function firstVisit(walked: Set<string>, dir: string): boolean {
-  const real = fs.realpathSync(dir);
+async function firstVisit(walked: Set<string>, dir: string): Promise<boolean> {
+  const real = await fs.promises.realpath(dir);
   if (walked.has(real)) return false;
   walked.add(real);
   return true;
 }
 
-/** A path's stat, or null when it cannot be looked at (gone, a link loop, no permission). */
-export function statOrNull(p: string): fs.Stats | null {
-  try {
-    return fs.statSync(p, { throwIfNoEntry: false }) ?? null;
-  } catch {
-    return null;
-  }
+async function statOrNull(p: string): Promise<fs.Stats | null> {
+  return fs.promises.stat(p).catch(() => null);
+}
+
+async function isImageFile(file: string, st: fs.Stats): Promise<boolean> {
+  if (isImagePath(file)) return true;
+  // A DICOM without an extension, as the library imports it.
+  return st.isFile() && mayBeDicomPath(file) && hasDicomPreamble(file, [path.dirname(file)]);
 }
 
 /**
- * Image files under the given files and folders (recursive; DICOM without an extension
- * too), in a stable order, for the bundle's predict.mjs; `ocellus predict` walks by the same
- * rules (manifest.ts collectFiles), so both read the same files of a folder. A folder reached
- * again through a link is walked once; a file or folder that cannot be looked at becomes an
- * error row, never a crash.
+ * Image files under the given files and folders, streamed, in one stable order (folders depth
+ * first, entries sorted, hidden ones skipped; DICOM without an extension too). A file given
+ * is yielded as given, and so is anything that cannot be looked at (a missing path, an
+ * unreadable folder, an image name in a link loop), so it gets an error row and never ends
+ * the walk. A folder reached again through a link is walked once. The one walker of
+ * `ocellus predict`, manifests and the bundle's predict.mjs, so all read the same files.
  */
-export function collectImageFiles(paths: readonly string[]): string[] {
-  const out: string[] = [];
+export async function* imageFilesUnder(
+  paths: readonly string[],
+  limit = Infinity,
+): AsyncGenerator<string> {
   const walked = new Set<string>();
-  const walk = (p: string) => {
-    let st: fs.Stats;
-    try {
-      st = fs.statSync(p);
-    } catch {
-      out.push(p); // Reported as an error row, not dropped.
-      return;
-    }
-    if (!st.isDirectory()) {
-      out.push(p);
+  let visited = 0;
+  async function* walk(p: string): AsyncGenerator<string> {
+    const st = await statOrNull(p);
+    if (!st?.isDirectory()) {
+      yield p;
       return;
     }
     let names: string[];
     try {
-      if (!firstVisit(walked, p)) return;
-      names = fs.readdirSync(p).sort();
+      if (!(await firstVisit(walked, p))) return;
+      names = (await fs.promises.readdir(p)).sort();
     } catch {
-      out.push(p); // An unreadable folder: its row says why.
+      yield p; // An unreadable folder: its row says why.
       return;
     }
     for (const name of names) {
+      if (++visited > limit)
+        throw new OcellusError('TOO_LARGE', `More than ${limit} entries under these folders`);
       if (name.startsWith('.')) continue;
       const child = path.join(p, name);
-      const cst = statOrNull(child);
+      const cst = await statOrNull(child);
+      if (cst?.isDirectory()) yield* walk(child);
       // An image's name that cannot be looked at (a link loop…) still gets its error row.
-      if (cst?.isDirectory() || isImagePath(child)) walk(child);
-      // A DICOM without an extension, as the library and ocellus predict take it.
-      else if (cst?.isFile() && mayBeDicomPath(child) && hasDicomPreambleSync(child)) walk(child);
+      else if (cst ? await isImageFile(child, cst) : isImagePath(child)) yield child;
     }
-  };
-  for (const p of paths) walk(path.resolve(p));
+  }
+  for (const p of paths) yield* walk(path.resolve(p));
+}
+
+/** Every path `imageFilesUnder` yields, at most COLLECT_LIMIT folder entries looked at. */
+export async function collectImageFiles(
+  paths: readonly string[],
+  limit = COLLECT_LIMIT,
+): Promise<string[]> {
+  const out: string[] = [];
+  for await (const file of imageFilesUnder(paths, limit)) out.push(file);
   return out;
 }

@@ -3,12 +3,10 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { OcellusError } from '../../../shared/errors';
 import type { PredictInput, ShardSpec } from '../../../shared/types';
-import { hasDicomPreamble } from '../library/dicom';
 import { frameCount } from '../library/dicom-frame';
-import { isImagePath, mayBeDicomPath } from '../library/image-formats';
 import { writeNewFileWith } from '../util/fs-atomic';
 import { openSafe } from '../util/safe-fs';
-import { firstVisit, statOrNull } from './image-files';
+import { imageFilesUnder } from './image-files';
 
 // Streamed line by line, so the cap only has to exceed any real manifest.
 const MANIFEST_FILE = { maxBytes: 2 ** 40 };
@@ -37,7 +35,7 @@ export async function* manifestItems(manifest: string): AsyncGenerator<ManifestI
   if (!st) throw new OcellusError('NOT_FOUND', `No manifest at ${manifest}`);
   let index = 0;
   if (st.isDirectory()) {
-    for await (const file of walkImages(path.resolve(manifest)))
+    for await (const file of imageFilesUnder([manifest]))
       yield { index: index++, path: file, file };
     return;
   }
@@ -57,27 +55,6 @@ export async function* manifestItems(manifest: string): AsyncGenerator<ManifestI
     lines.close();
     input.destroy();
   }
-}
-
-/**
- * Image files under a folder, depth first in sorted order, never holding the whole list;
- * files without an extension that start like DICOM too (as the library imports them).
- */
-export async function* walkImages(dir: string, walked = new Set<string>()): AsyncGenerator<string> {
-  if (!firstVisit(walked, dir)) return;
-  const names = fs.readdirSync(dir).sort();
-  for (const name of names) {
-    if (name.startsWith('.')) continue;
-    const child = path.join(dir, name);
-    const st = statOrNull(child);
-    if (st?.isDirectory()) yield* walkImages(child, walked);
-    else if (st ? await isImageFile(child, st) : isImagePath(child)) yield child;
-  }
-}
-
-async function isImageFile(file: string, st: fs.Stats): Promise<boolean> {
-  if (isImagePath(file)) return true;
-  return st.isFile() && mayBeDicomPath(file) && hasDicomPreamble(file, [path.dirname(file)]);
 }
 
 /**
@@ -103,7 +80,7 @@ export async function writeManifest(dir: string, file: string): Promise<number> 
   return writeNewFileWith(file, async (out) => {
     let n = 0;
     let chunk = '';
-    for await (const image of walkImages(path.resolve(dir))) {
+    for await (const image of imageFilesUnder([dir])) {
       chunk += `${image}\n`;
       n++;
       if (chunk.length > 1 << 16) {
@@ -114,35 +91,4 @@ export async function writeManifest(dir: string, file: string): Promise<number> 
     out.write(chunk);
     return n;
   });
-}
-
-/**
- * Image files under the given files and folders (folders recursively, sorted, hidden entries
- * skipped; files as given, a missing one too, so it gets an error row), at most `limit`
- * entries visited: asynchronous, so a huge folder named by mistake never blocks the process.
- */
-export async function collectFiles(paths: readonly string[], limit = 2_000_000): Promise<string[]> {
-  const out: string[] = [];
-  let visited = 0;
-  const walked = new Set<string>();
-  const walk = async (dir: string): Promise<void> => {
-    if (!firstVisit(walked, dir)) return;
-    for (const name of (await fs.promises.readdir(dir)).sort()) {
-      if (++visited > limit)
-        throw new OcellusError('TOO_LARGE', `More than ${limit} entries under these folders`);
-      if (name.startsWith('.')) continue;
-      const child = path.join(dir, name);
-      const st = await fs.promises.stat(child).catch(() => null);
-      if (st?.isDirectory()) await walk(child);
-      // An image's name that cannot be looked at (a link loop…) still gets its error row.
-      else if (st ? await isImageFile(child, st) : isImagePath(child)) out.push(child);
-    }
-  };
-  for (const p of paths) {
-    const abs = path.resolve(p);
-    const st = await fs.promises.stat(abs).catch(() => null);
-    if (st?.isDirectory()) await walk(abs);
-    else out.push(abs);
-  }
-  return out;
 }

@@ -4,7 +4,6 @@
  * (modality LUT, window/level, MONOCHROME1, palette, YBR, planar configuration) come from
  * dcmjs-imaging and its WebAssembly codecs; only the percentile default window is ours.
  */
-import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type * as Codecs from 'dcmjs-codecs';
@@ -66,26 +65,6 @@ export async function hasDicomPreamble(file: string, roots?: readonly string[]):
   } catch {
     // Unreadable or refused: not listed as a DICOM image.
     return false;
-  }
-}
-
-/**
- * hasDicomPreamble for synchronous walks (the bundle's predict.mjs): a regular file only,
- * opened without blocking (a FIFO swapped in after the check cannot hang the walk) and
- * checked again on the open descriptor.
- */
-export function hasDicomPreambleSync(file: string): boolean {
-  let fd: number | null = null;
-  try {
-    if (!fs.statSync(file).isFile()) return false;
-    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-    if (!fs.fstatSync(fd).isFile()) return false;
-    const head = Buffer.alloc(132);
-    return isDicom(head.subarray(0, fs.readSync(fd, head, 0, 132, 0)));
-  } catch {
-    return false;
-  } finally {
-    if (fd !== null) fs.closeSync(fd);
   }
 }
 

@@ -10,7 +10,8 @@ import type {
   ShardSpec,
 } from '../../../shared/types';
 import type { JobContext } from '../jobs/job-registry';
-import { collectFiles, predictInputs } from '../export/manifest';
+import { predictInputs } from '../export/manifest';
+import { collectImageFiles } from '../export/image-files';
 import { bundlePredictor, type Predictor } from '../export/predict';
 import { importPredictionRecords } from '../export/prediction-import';
 import { predictManifest } from '../export/shard-predict';
@@ -95,7 +96,7 @@ export function createPredictService(ctx: Workspace, onImported: () => Promise<v
     },
     async files(paths) {
       if (!Array.isArray(paths)) throw new OcellusError('INVALID_ARGUMENT', 'paths must be a list');
-      const found = await collectFiles(paths.map((p, i) => requirePath(p, `paths[${i}]`)));
+      const found = await collectImageFiles(paths.map((p, i) => requirePath(p, `paths[${i}]`)));
       const out: PredictInput[] = [];
       for (const file of found) out.push(...(await predictInputs(file)));
       return out;

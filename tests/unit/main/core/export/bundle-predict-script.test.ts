@@ -125,7 +125,7 @@ describe('predict.mjs', () => {
   });
 
   it(`writes all ${MANY} rows of files given as arguments, in order, each as the app predicts`, async () => {
-    const files = collectImageFiles([many]);
+    const files = await collectImageFiles([many]);
     expect(files).toHaveLength(MANY);
     expect(files.some((f) => f.includes('IMG_0000-'))).toBe(true);
     const app = await t.service.runPredictor(runId);
@@ -184,7 +184,7 @@ describe('predict.mjs', () => {
   }, 60_000);
 
   it('refuses its own files when they are FIFOs or links out of the folder, with one line, never waiting', async () => {
-    const image = collectImageFiles([many])[0] ?? '';
+    const image = (await collectImageFiles([many]))[0] ?? '';
     const cases = [
       ['labels.json', 'fifo', []],
       ['preprocessing.json', 'fifo', []],
@@ -222,7 +222,7 @@ describe('predict.mjs', () => {
   it('gives FIFOs, devices, empty files and non-images an error row each, worded as ocellus predict words it, and goes on', async () => {
     const dir = path.join(t.dir, 'hostile-inputs');
     fs.mkdirSync(dir);
-    const good = collectImageFiles([many])[0] ?? '';
+    const good = (await collectImageFiles([many]))[0] ?? '';
     fs.copyFileSync(good, path.join(dir, 'a-good.jpg'));
     execFileSync('mkfifo', [path.join(dir, 'b-fifo.jpg')]);
     fs.symlinkSync('/dev/zero', path.join(dir, 'c-zero.jpg'));
@@ -262,7 +262,7 @@ describe('predict.mjs', () => {
       cwd: bundle,
       env: { ...process.env, NODE_PATH: path.join(REPO, 'node_modules') },
     };
-    const files = collectImageFiles([many]).slice(0, 40);
+    const files = (await collectImageFiles([many])).slice(0, 40);
     const closed = await runWithFailingStdout(['predict.mjs', ...files], 'closed', options);
     expect(closed.stderr).not.toMatch(/Unhandled|EPIPE|\n\s+at /);
     expect(closed.code).toBe(0);

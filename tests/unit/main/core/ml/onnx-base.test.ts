@@ -203,7 +203,7 @@ describe('an ONNX image model as a base', () => {
   });
 
   it('predicts in the bundle (ocellus predict and predict.mjs) what the app suggests', async () => {
-    const files = collectImageFiles([photos]);
+    const files = await collectImageFiles([photos]);
     const predictor = await bundlePredictor(bundle);
     expect(predictor.engine).toBe('onnx');
     const rows = await predictor.predict(files);
