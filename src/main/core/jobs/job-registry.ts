@@ -43,11 +43,14 @@ export class JobRegistry {
 
   constructor(private readonly bus: EventBus) {}
 
-  /** Starts `run` in the background and returns its job at once. */
+  /**
+   * Starts `run` in the background and returns its job at once. A `run` that resolves to text
+   * names its outcome: a finished job shows it instead of its last phase's line.
+   */
   start(
     kind: string,
     title: string,
-    run: (ctx: JobContext) => Promise<void>,
+    run: (ctx: JobContext) => Promise<string | void>,
     total = 0,
     options: JobOptions = {},
   ): { info: JobInfo; done: Promise<JobInfo> } {
@@ -99,8 +102,9 @@ export class JobRegistry {
         // Work starts on a later turn, so every caller holds the job (and can subscribe to
         // its updates) before any progress or its end is announced, however quick it is.
         await new Promise((resolve) => setImmediate(resolve));
-        await run(ctx);
+        const outcome = await run(ctx);
         entry.info.state = entry.controller.signal.aborted ? 'cancelled' : 'done';
+        if (entry.info.state === 'done' && typeof outcome === 'string') entry.info.detail = outcome;
       } catch (err) {
         if (
           entry.controller.signal.aborted ||

@@ -1,3 +1,4 @@
+import { pct } from '../../../shared/format';
 import type { JobInfo, RunSummary, TrainConfig } from '../../../shared/types';
 import type { JobRegistry } from '../jobs/job-registry';
 import { ImageTable } from '../library/image-table';
@@ -35,6 +36,8 @@ export function startTrainingJob(host: TrainJobHost, runId: number, config: Trai
           job.phase('Embedding the run’s images with the tuned network', hashes.size);
           await runEmbedding(job, { ...deps.embed, db: deps.db, model: tuned, onlyHashes: hashes });
         }
+        const run = deps.runs.get(runId);
+        return run.status === 'done' ? trainingOutcome(run) : undefined;
       } finally {
         host.onEnd();
       }
@@ -42,4 +45,23 @@ export function startTrainingJob(host: TrainJobHost, runId: number, config: Trai
     0,
     { subject: String(runId), retry: host.retry },
   ).info;
+}
+
+/** What a finished training job says (its toast, the jobs panel): the run's estimate, not its last phase. */
+export function trainingOutcome(run: RunSummary): string {
+  const e = run.estimate;
+  const accuracy = e ? e.accuracy : (run.best?.valAccuracy ?? null);
+  const parts =
+    accuracy === null
+      ? [`Trained on ${run.counts.train} images; no validation images to estimate its accuracy`]
+      : [
+          `Estimated accuracy ${pct(accuracy)}` +
+            (e?.interval
+              ? ` (95 % interval ${pct(e.interval[0])} – ${pct(e.interval[1])}, ${e.validationImages} validation images)`
+              : ''),
+        ];
+  const cv = e?.crossValidation;
+  if (cv) parts.push(`${cv.folds.length}-fold cross-validation ${pct(cv.mean)} ± ${pct(cv.sd)}`);
+  if (e?.refit) parts.push(`released model trained on all ${e.refit.images} images`);
+  return parts.join('; ');
 }

@@ -19,6 +19,32 @@ describe('JobRegistry', () => {
     expect(jobs.list()[0]?.id).toBe(info.id);
   });
 
+  it("shows a finished job's outcome in place of its last phase, and a cancelled job's phase as it was", async () => {
+    const jobs = new JobRegistry(new EventBus());
+    const plain = await jobs.start('test', 'Plain', async (ctx) => {
+      ctx.phase('Refitting on all images', 1);
+    }).done;
+    expect(plain.detail).toBe('Refitting on all images');
+    const told = await jobs.start('test', 'Told', async (ctx) => {
+      ctx.phase('Refitting on all images', 1);
+      return 'Estimated accuracy 90.0 %';
+    }).done;
+    expect(told.detail).toBe('Estimated accuracy 90.0 %');
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const stopped = jobs.start('test', 'Stopped', async (ctx) => {
+      ctx.phase('Refitting on all images', 1);
+      await gate;
+      return 'Estimated accuracy 90.0 %';
+    });
+    jobs.cancel(stopped.info.id);
+    release();
+    expect(await stopped.done).toMatchObject({
+      state: 'cancelled',
+      detail: 'Refitting on all images',
+    });
+  });
+
   it('cancels a job that checks its signal, and records failures', async () => {
     const jobs = new JobRegistry(new EventBus());
     let release!: () => void;

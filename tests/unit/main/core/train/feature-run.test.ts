@@ -1,6 +1,8 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pct } from '../../../../../src/shared/format';
+import type { JobInfo } from '../../../../../src/shared/types';
 import { writeRedBlue } from '../../../../helpers/image-fixtures';
 import { makeTestService, jobFinished as finished } from '../../../../helpers/service';
 import { writeTinyCnn } from '../../../../helpers/tiny-models';
@@ -39,6 +41,7 @@ describe('a feature-mode run on a small set', () => {
   let t: ReturnType<typeof makeTestService>;
   let project: string;
   let modelId: string;
+  let lastJob: JobInfo | undefined;
   beforeAll(async () => {
     t = makeTestService();
     await writeRedBlue(path.join(t.dir, 'photos'), 10, 48);
@@ -65,7 +68,8 @@ describe('a feature-mode run on a small set', () => {
       // The mirror embeddings of test-time flip averaging would join the view keys counted below.
       tta: false,
     });
-    expect((await finished(t.service, run.jobId)).state).toBe('done');
+    lastJob = await finished(t.service, run.jobId);
+    expect(lastJob.state).toBe('done');
     return t.service.api.train.run(run.id);
   };
 
@@ -92,6 +96,11 @@ describe('a feature-mode run on a small set', () => {
     const report = await t.service.api.evaluate.run(run.id);
     expect(report.count).toBe(4);
     expect(report.accuracy).toBeCloseTo(e?.accuracy ?? NaN, 6);
+    // The finished job (its toast, the jobs panel) states the estimate, not its last phase.
+    expect(lastJob?.detail).toMatch(
+      /^Estimated accuracy [\d.]+ % \(95 % interval [\d.]+ % – [\d.]+ %, 4 validation images\); 5-fold cross-validation [\d.]+ % ± [\d.]+ %; released model trained on all 20 images$/,
+    );
+    expect(lastJob?.detail).toContain(`Estimated accuracy ${pct(e?.accuracy)}`);
   }, 120_000);
 
   it('embeds each augmented view once per seed: the same seed reuses them, another makes new ones', async () => {
