@@ -1,5 +1,6 @@
 import { CROP_MARGIN } from '../../../shared/crop';
 import type { RunSummary } from '../../../shared/types';
+import { pythonOpen, pythonResizeDefs } from './python-resize';
 import type { PreprocessingSpec } from '../ml/zoo-types';
 import type { ValidationMetrics } from './bundle-metrics';
 import type { OnnxBundleInfo } from './bundle-onnx';
@@ -198,10 +199,9 @@ function onnxSection(
 
 \`${onnx.file}\` is the ${nchw ? '' : 'same '}classifier for ONNX Runtime: input \`${onnx.input}\`
 float32 ${nchw ? `[n, 3, ${h}, ${w}] (channels first` : `[n, ${h}, ${w}, 3] (channels last`}, preprocessed as above), output \`${onnx.output}\` [n, classes].
-It matched ${nchw ? "the app's classifier" : 'the TF.js model'} within ${onnx.maxAbsDiffFromTfjs.toExponential(1)} when exported. In Python (Pillow
-resamples a little differently from the app's libvips, so probabilities differ by about 10⁻²,
-up to 10⁻¹ on images far smaller or larger than the input; the bundle's \`predict.mjs\` gives
-the app's own):
+It matched ${nchw ? "the app's classifier" : 'the TF.js model'} within ${onnx.maxAbsDiffFromTfjs.toExponential(1)} when exported. In Python, with Pillow
+resampling as the app's libvips does (its pixels are within about a quarter of a level of the
+app's on average${p.resize === 'squash' ? ', a few levels when one side is enlarged and the other reduced' : ''}, and probabilities within a few hundredths; the bundle's \`predict.mjs\` gives the app's own):
 
 \`\`\`python
 import io, json${box ? ', math' : ''}, numpy as np, onnxruntime as ort
@@ -209,7 +209,9 @@ from PIL import Image, ImageCms, ImageOps
 
 labels = json.load(open("labels.json"))["classes"]
 session = ort.InferenceSession("${onnx.file}")
-image = ImageOps.exif_transpose(Image.open("photo.jpg"))${box ? '\nbox = (0.2, 0.3, 0.4, 0.5)  # x, y, w, h of one box the detector found (normalised)' : ''}
+${pythonResizeDefs(p)}
+
+${pythonOpen(p, box)}${box ? '\nbox = (0.2, 0.3, 0.4, 0.5)  # x, y, w, h of one box the detector found (normalised)' : ''}
 if image.mode in ("I", "I;16", "I;16B", "I;16L"):  # 16-bit grey: its top 8 bits, as the app
     image = Image.fromarray((np.asarray(image) >> 8).astype(np.uint8))
 elif image.mode in ("RGB", "CMYK") and image.info.get("icc_profile"):  # colour profile → sRGB
@@ -218,7 +220,7 @@ elif image.mode in ("RGB", "CMYK") and image.info.get("icc_profile"):  # colour 
 if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:  # flatten on white
     image = Image.alpha_composite(Image.new("RGBA", image.size, "white"), image.convert("RGBA"))
 image = image.convert("RGB")${box ? PYTHON_CROP : ''}
-image = ${pythonResize(p)}
+image = resize(image)
 x = np.asarray(image, dtype=np.float32)[None]
 x = ${pythonNormalise(p)}${tta ? '\nx = np.concatenate([x, x[:, :, ::-1]])  # the image and its mirror (test-time augmentation)' : ''}${nchw ? '\nx = x.transpose(0, 3, 1, 2)' : ''}
 probabilities = session.run(["${onnx.output}"], {"${onnx.input}": x.astype(np.float32)})[0]${tta ? '.mean(0)' : '[0]'}
@@ -231,21 +233,13 @@ const PYTHON_CROP = `
 # A box-level model classifies crops: the box (x, y, w, h, normalised to the oriented image, as
 # detectors give it) grown by ${CROP_MARGIN * 100} % of its width and height on each side, clipped, whole pixels.
 x, y, w, h = box
-W, H = image.size
+iw, ih = image.size
 snap = lambda v: round(v) if abs(v - round(v)) < 1e-6 else v  # 0.1 * 640 is a hair off 64
-left = min(math.floor(snap(max(0.0, (x - ${CROP_MARGIN} * w) * W))), W - 1)
-top = min(math.floor(snap(max(0.0, (y - ${CROP_MARGIN} * h) * H))), H - 1)
-right = min(max(math.ceil(snap(min(W, (x + w + ${CROP_MARGIN} * w) * W))), left + 1), W)
-bottom = min(max(math.ceil(snap(min(H, (y + h + ${CROP_MARGIN} * h) * H))), top + 1), H)
+left = min(math.floor(snap(max(0.0, (x - ${CROP_MARGIN} * w) * iw))), iw - 1)
+top = min(math.floor(snap(max(0.0, (y - ${CROP_MARGIN} * h) * ih))), ih - 1)
+right = min(max(math.ceil(snap(min(iw, (x + w + ${CROP_MARGIN} * w) * iw))), left + 1), iw)
+bottom = min(max(math.ceil(snap(min(ih, (y + h + ${CROP_MARGIN} * h) * ih))), top + 1), ih)
 image = image.crop((left, top, right, bottom))`;
-
-function pythonResize(p: PreprocessingSpec): string {
-  const [h, w] = p.inputSize;
-  if (p.resize === 'center-crop') return `ImageOps.fit(image, (${w}, ${h}), Image.BICUBIC)`;
-  if (p.resize === 'letterbox')
-    return `ImageOps.pad(image, (${w}, ${h}), Image.BICUBIC, color="black")`;
-  return `image.resize((${w}, ${h}), Image.BICUBIC)`;
-}
 
 function pythonNormalise(p: PreprocessingSpec): string {
   const n = p.normalization;

@@ -124,11 +124,14 @@ describe('the unit a model card counts', () => {
     const box = texts('box', { ...ONNX, shape: [null, 224, 224, 3] }).card;
     const image = texts('image', { ...ONNX, shape: [null, 224, 224, 3] }).card;
     expect(box).toContain('import io, json, math, numpy as np, onnxruntime as ort');
-    expect(box).toContain('left = min(math.floor(snap(max(0.0, (x - 0.1 * w) * W))), W - 1)');
+    expect(box).toContain('left = min(math.floor(snap(max(0.0, (x - 0.1 * w) * iw))), iw - 1)');
     expect(box).toMatch(
-      /image = image\.crop\(\(left, top, right, bottom\)\)\nimage = image\.resize/,
+      /image = image\.crop\(\(left, top, right, bottom\)\)\nimage = resize\(image\)/,
     );
-    expect(image).not.toContain('image.crop');
+    expect(image).not.toContain('image.crop((left');
+    // A whole JPEG opens at the reduced size libvips decodes it at; a box is cut at full size.
+    expect(image).toContain('image.draft(image.mode, size)');
+    expect(box).not.toContain('image.draft');
     expect(image).toContain('import io, json, numpy as np, onnxruntime as ort');
   });
 });
