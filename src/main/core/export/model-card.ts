@@ -217,8 +217,10 @@ if image.mode in ("I", "I;16", "I;16B", "I;16L"):  # 16-bit grey: its top 8 bits
 elif image.mode in ("RGB", "CMYK") and image.info.get("icc_profile"):  # colour profile → sRGB
     profile = ImageCms.ImageCmsProfile(io.BytesIO(image.info["icc_profile"]))
     image = ImageCms.profileToProfile(image, profile, ImageCms.createProfile("sRGB"), outputMode="RGB")
-if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:  # flatten on white
-    image = Image.alpha_composite(Image.new("RGBA", image.size, "white"), image.convert("RGBA"))
+if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:  # on white, rounded down as libvips
+    rgba = np.asarray(image.convert("RGBA")).astype(np.uint32)
+    alpha = rgba[..., 3:]
+    image = Image.fromarray(((rgba[..., :3] * alpha + 255 * (255 - alpha)) // 255).astype(np.uint8))
 image = image.convert("RGB")${box ? PYTHON_CROP : ''}
 image = resize(image)
 x = np.asarray(image, dtype=np.float32)[None]
