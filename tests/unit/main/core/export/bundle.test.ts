@@ -162,13 +162,16 @@ describe('model bundle', () => {
     const card = fs.readFileSync(path.join(bundle, 'MODEL_CARD.md'), 'utf8');
     expect(card).toMatch(/## Limitations/);
     expect(card).toMatch(/ort\.InferenceSession\("model\.onnx"\)/);
-    expect(card).toMatch(/ImageOps\.fit\(image, \(32, 32\)/);
+    expect(card).toMatch(/W, H = 32, 32 {2}# the network's input/);
+    expect(card).toMatch(
+      /def resize\(image\): {2}# as the app: scale to cover W×H, then cut the centre/,
+    );
     // The snippet computes what the app does: transparency on white, the flip average (the
     // run's TTA, as preprocessing.json says), float32 whatever the normalisation's dtype.
     expect(JSON.parse(fs.readFileSync(path.join(bundle, 'preprocessing.json'), 'utf8')).tta).toBe(
       'flip',
     );
-    expect(card).toMatch(/Image\.alpha_composite\(Image\.new\("RGBA", image\.size, "white"\)/);
+    expect(card).toMatch(/255 \* \(255 - alpha\)\) \/\/ 255/);
     expect(card).toMatch(/x = np\.concatenate\(\[x, x\[:, :, ::-1\]\]\)/);
     expect(card).toMatch(/\{"input": x\.astype\(np\.float32\)\}\)\[0\]\.mean\(0\)/);
     expect(card).toMatch(/\| red \| \d+ \| \d+ \|/);
