@@ -22,7 +22,7 @@ async function statOrNull(p: string): Promise<fs.Stats | null> {
   return fs.promises.stat(p).catch(() => null);
 }
 
-async function isImageFile(file: string, st: fs.Stats): Promise<boolean> {
+async function isImageFile(file: string, st: fs.Stats | fs.Dirent): Promise<boolean> {
   if (isImagePath(file)) return true;
   // A DICOM without an extension, as the library imports it.
   return st.isFile() && mayBeDicomPath(file) && hasDicomPreamble(file, [path.dirname(file)]);
@@ -42,32 +42,36 @@ export async function* imageFilesUnder(
 ): AsyncGenerator<string> {
   const walked = new Set<string>();
   let visited = 0;
-  async function* walk(p: string): AsyncGenerator<string> {
-    const st = await statOrNull(p);
-    if (!st?.isDirectory()) {
-      yield p;
-      return;
-    }
-    let names: string[];
+  async function* folder(dir: string): AsyncGenerator<string> {
+    let entries: fs.Dirent[];
     try {
-      if (!(await firstVisit(walked, p))) return;
-      names = (await fs.promises.readdir(p)).sort();
+      if (!(await firstVisit(walked, dir))) return;
+      entries = (await fs.promises.readdir(dir, { withFileTypes: true })).sort(byName);
     } catch {
-      yield p; // An unreadable folder: its row says why.
+      yield dir; // An unreadable folder: its row says why.
       return;
     }
-    for (const name of names) {
+    for (const entry of entries) {
       if (++visited > limit)
         throw new OcellusError('TOO_LARGE', `More than ${limit} entries under these folders`);
-      if (name.startsWith('.')) continue;
-      const child = path.join(p, name);
-      const cst = await statOrNull(child);
-      if (cst?.isDirectory()) yield* walk(child);
+      if (entry.name.startsWith('.')) continue;
+      const child = path.join(dir, entry.name);
+      // The entry's own type spares a stat per file; links and the rest are looked through.
+      const st = entry.isDirectory() || entry.isFile() ? entry : await statOrNull(child);
+      if (st?.isDirectory()) yield* folder(child);
       // An image's name that cannot be looked at (a link loop…) still gets its error row.
-      else if (cst ? await isImageFile(child, cst) : isImagePath(child)) yield child;
+      else if (st ? await isImageFile(child, st) : isImagePath(child)) yield child;
     }
   }
-  for (const p of paths) yield* walk(path.resolve(p));
+  for (const p of paths) {
+    const abs = path.resolve(p);
+    if ((await statOrNull(abs))?.isDirectory()) yield* folder(abs);
+    else yield abs;
+  }
+}
+
+function byName(a: fs.Dirent, b: fs.Dirent): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
 /** Every path `imageFilesUnder` yields, at most COLLECT_LIMIT folder entries looked at. */
