@@ -21,7 +21,7 @@ import {
   type ClassifyContext,
 } from './predict-classify';
 import { openInput, type Input } from './predict-input';
-import { explainDecodeError } from '../core/library/image-check';
+import { decoding } from '../core/library/image-check';
 import { MD_CATEGORY_IDS } from '../core/detect/categories';
 import {
   MD_FORMAT_VERSION,
@@ -137,9 +137,7 @@ export async function classifyBoxes(
     const at = input.frame === undefined ? {} : { frame: input.frame };
     try {
       const source = await openInput(input);
-      const boxed = await letterboxWith(c.sharp, source, d.inputSize).catch(async (err) => {
-        throw await explainDecodeError(file, err);
-      });
+      const boxed = await decoding(file, letterboxWith(c.sharp, source, d.inputSize));
       const out = await detect(detectorInput(boxed.rgb, d.divisor));
       const read = outputBoxes(out, decoder, d.classMap, boxed.geometry, d.minConfidence);
       decoder = read.decoder;

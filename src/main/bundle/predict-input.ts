@@ -1,11 +1,10 @@
-import fs from 'node:fs';
 import type sharpModule from 'sharp';
-import { decodeDicom, MAX_DICOM_BYTES } from '../core/library/dicom';
+import { decodeDicom, hasDicomPreamble, MAX_DICOM_BYTES } from '../core/library/dicom';
 import { frameCount } from '../core/library/dicom-frame';
 import { geometryPixels } from '../core/library/pixel-steps';
 import type { DetectorSource } from '../core/detect/letterbox';
 import { readFileSafe } from '../core/util/safe-fs';
-import { checkImageFile, explainDecodeError } from '../core/library/image-check';
+import { checkImageFile, decoding } from '../core/library/image-check';
 import { normalise } from '../core/ml/preprocess';
 import type { PreprocessingSpec } from '../core/ml/zoo-types';
 
@@ -52,28 +51,12 @@ async function dicomSource(
  */
 export async function openInput(input: Input): Promise<DetectorSource> {
   await checkImageFile(input.path);
-  return fileKind(input.path) === 'dicom' ? dicomSource(input) : input.path;
+  return (await fileKind(input.path)) === 'dicom' ? dicomSource(input) : input.path;
 }
 
-/** The kind of a file from its first 132 bytes (DICOM's preamble and "DICM"); unreadable files are left to sharp to explain. */
-export function fileKind(file: string): FileKind {
-  let fd: number;
-  try {
-    // Non-blocking: a FIFO named like an image must not hang the script (sharp refuses it).
-    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
-  } catch {
-    return 'image';
-  }
-  try {
-    if (!fs.fstatSync(fd).isFile()) return 'image';
-    const head = Buffer.alloc(132);
-    const n = fs.readSync(fd, head, 0, 132, 0);
-    return n === 132 && head.toString('latin1', 128, 132) === 'DICM' ? 'dicom' : 'image';
-  } catch {
-    return 'image';
-  } finally {
-    fs.closeSync(fd);
-  }
+/** The kind of a file from its first 132 bytes (DICOM's preamble and "DICM"), as the library tells. */
+async function fileKind(file: string): Promise<FileKind> {
+  return (await hasDicomPreamble(file)) ? 'dicom' : 'image';
 }
 
 /** The network pixels of one input, by its file's kind's decoder. */
@@ -84,11 +67,8 @@ export async function decodeInput(
 ): Promise<Buffer> {
   // Checked as `ocellus predict` checks each file; a failure is that input's error row.
   await checkImageFile(input.path);
-  try {
-    return await DECODERS[fileKind(input.path)](input, spec, sharp);
-  } catch (err) {
-    throw await explainDecodeError(input.path, err);
-  }
+  const decode = DECODERS[await fileKind(input.path)];
+  return decoding(input.path, decode(input, spec, sharp));
 }
 
 /**

@@ -4,7 +4,7 @@ import type { PredictInput } from '../../../shared/types';
 import { cropModelInputs } from '../library/crop-input';
 import { imageSource } from '../library/image-source';
 import { MAX_IMAGE_BYTES } from '../library/probe';
-import { EMPTY_FILE, explainDecodeError } from '../library/image-check';
+import { decoding, EMPTY_FILE } from '../library/image-check';
 import { readFileSafe } from '../util/safe-fs';
 import type { BundleDetector } from './bundle-detector';
 import type { PredictionRow, Predictor } from './predictor';
@@ -30,9 +30,7 @@ export function withDetector(
     if (bytes.length === 0) throw new Error(EMPTY_FILE);
     // Decoded once (a DICOM frame to pixels), for the detector and the crops alike.
     const source = await imageSource(bytes, frame);
-    const found = await detector.detect(source).catch(async (err) => {
-      throw await explainDecodeError(file, err);
-    });
+    const found = await decoding(file, detector.detect(source));
     const boxes = found.boxes.filter((b) => b.confidence >= bundle.threshold);
     const at = frame === undefined ? {} : { frame };
     if (boxes.length === 0) return [row(file, { ...at, detection: EMPTY })];

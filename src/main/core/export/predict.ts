@@ -18,7 +18,7 @@ import { ONNX_FILE } from './bundle-onnx';
 import { readBundleDetector } from './bundle-detector';
 import { withDetector } from './box-predict';
 import { createDetector } from '../detect/detector-engine';
-import { checkImageFile, explainDecodeError } from '../library/image-check';
+import { checkImageFile, decoding } from '../library/image-check';
 import { readBundleJson, readBundleModel } from './bundle-files';
 
 import type { PredictionRow, Predictor } from './predictor';
@@ -209,9 +209,7 @@ async function readInputs(
     targets.map(async (f) => {
       // Checked first: sharp opening a FIFO named .jpg would block for good.
       await checkImageFile(f.path);
-      return loadModelInput({ original: f.path, frame: f.frame }, spec).catch(async (err) => {
-        throw await explainDecodeError(f.path, err);
-      });
+      return decoding(f.path, loadModelInput({ original: f.path, frame: f.frame }, spec));
     }),
   );
   const inputs = new Map<number, Float32Array>();

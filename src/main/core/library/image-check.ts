@@ -35,3 +35,12 @@ export async function explainDecodeError(file: string, error: unknown): Promise<
     known ? `${known} images are not supported; convert it to PNG or JPEG` : NOT_AN_IMAGE,
   );
 }
+
+/** The decode of `file`, a failure worded by explainDecodeError: what every predict path awaits. */
+export async function decoding<T>(file: string, work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    throw await explainDecodeError(file, err);
+  }
+}
