@@ -12,7 +12,7 @@ import { expect, test } from './fixtures';
 import { connectApi } from './helpers/api-client';
 import { makeLabellingProject } from './helpers/labelling-project';
 import { ProjectFile } from './helpers/project-file';
-import { LabelDriver } from './model/label-driver';
+import { LabelDriver, shifted } from './model/label-driver';
 import { LabelModel, type Sort } from './model/label-model';
 
 const SEEDS = (process.env['OCELLUS_FUZZ_SEEDS'] ?? '1').split(',').map(Number);
@@ -70,6 +70,7 @@ const GRID = {
 const IMAGE = {
   classKey: 25,
   shiftClassKey: 5,
+  burstToggle: 3,
   accept: 10,
   next: 10,
   prev: 5,
@@ -177,7 +178,7 @@ for (const seed of SEEDS) {
             model.unassign(model.targets(), cls.id);
             model.armed = null;
             what += ` ${cls.name}`;
-            await ui.gridKey(`Shift+${keyOf(cls)}`);
+            await ui.gridKey(shifted(keyOf(cls)));
             break;
           case 'clearKey':
             model.clear(model.targets());
@@ -301,27 +302,35 @@ for (const seed of SEEDS) {
       } else {
         const id = model.frozen[model.pos];
         switch (action) {
-          case 'classKey':
-            model.armed = null;
-            if (id !== undefined) {
-              model.assign([id], cls.id, true);
-              model.move(1);
-            }
-            what += ` ${cls.name}`;
-            await ui.viewKey(keyOf(cls));
-            break;
-          case 'shiftClassKey': {
+          case 'classKey': {
             model.armed = null;
             const seq = id === undefined ? null : model.image(id).sequenceId;
             const yes = r.chance(0.5);
             let asked = 0;
-            if (id !== undefined && seq !== null) asked = model.assignSequence(seq, cls.id, yes);
-            else if (id !== undefined) model.assign([id], cls.id, true);
-            what += ` ${cls.name} seq ${seq}${asked ? (yes ? ' (replace)' : ' (cancel)') : ''}`;
-            await ui.viewKey(`Shift+${keyOf(cls)}`);
+            if (id !== undefined && model.burst && seq !== null) {
+              asked = model.assignSequence(seq, cls.id, yes);
+              model.skipBurst(seq);
+              meet('labelled a burst');
+            } else if (id !== undefined) {
+              model.assign([id], cls.id, true);
+              model.move(1);
+            }
+            what += ` ${cls.name}${model.burst ? ` burst ${seq}` : ''}${asked ? (yes ? ' (replace)' : ' (cancel)') : ''}`;
+            await ui.viewKey(keyOf(cls));
             await ask(asked, yes);
             break;
           }
+          case 'shiftClassKey':
+            model.armed = null;
+            if (id !== undefined) model.unassign([id], cls.id);
+            what += ` ${cls.name}`;
+            await ui.viewKey(shifted(keyOf(cls)));
+            break;
+          case 'burstToggle':
+            model.burst = !model.burst;
+            what += model.burst ? ' on' : ' off';
+            await ui.toggleBurst();
+            break;
           case 'accept':
             if (id !== undefined && model.pressAccept([id])) {
               model.accept([id], true);
@@ -400,6 +409,7 @@ for (const seed of SEEDS) {
         'redo in the grid',
         'bulk accepted',
         'more like this',
+        'labelled a burst',
       ])
         expect(met[rule] ?? 0, `${rule} (${JSON.stringify(met)})`).toBeGreaterThan(0);
     }

@@ -60,10 +60,21 @@ test('label by keyboard, bulk-label a range, undo/redo, filter, sequences, reloa
   // Switch sequence: the film strip shows this burst; show only it.
   await page.getByRole('button', { name: 'Show only this sequence' }).click();
   await expect(page.getByTestId('position')).toHaveText(/^1 \/ 5$/);
-  // The burst holds images a human labelled "empty": replacing them asks first.
-  await page.keyboard.press('Shift+3');
+  // With burst labelling ticked, a class key labels the whole burst, which holds images a
+  // human labelled "empty": replacing them asks first.
+  await page.getByTestId('burst-mode').check();
+  await page.keyboard.press('3');
   await labels.confirm(/^Replace \d+ human labels?$/);
   await expect(labels.classCount('fox')).toHaveText('5');
+  // ...and moves on past the burst: here, to the end of the list.
+  await expect(page.getByTestId('position')).toHaveText(/^5 \/ 5$/);
+  // Shift+class key takes that class off the shown image only, as a real keyboard sends it
+  // (Shift+3 types "#").
+  await page.keyboard.press('Shift+Digit3');
+  await expect(labels.classCount('fox')).toHaveText('4');
+  await page.keyboard.press('Control+z');
+  await expect(labels.classCount('fox')).toHaveText('5');
+  await page.getByTestId('burst-mode').uncheck();
 
   // Back to the grid with everything; bulk-label a shift-click range.
   await page.keyboard.press('Escape');

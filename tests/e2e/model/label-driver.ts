@@ -12,6 +12,14 @@ export interface Observed {
 }
 
 /**
+ * Shift with a class hotkey as a real keyboard sends it: Shift+1 types "!" (a bare
+ * `Shift+1` in Playwright sends "1" with Shift, which no keyboard does).
+ */
+export function shifted(hotkey: string): string {
+  return `Shift+${/^[0-9]$/.test(hotkey) ? `Digit${hotkey}` : `Key${hotkey.toUpperCase()}`}`;
+}
+
+/**
  * The UI the model-based test drives: the grid, the image view, the suggestion controls and
  * the question asked before human labels are replaced. Waits on the app's aria-busy, never
  * on time.
@@ -55,6 +63,12 @@ export class LabelDriver {
   async viewKey(key: string): Promise<void> {
     await this.page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     await this.page.keyboard.press(key);
+  }
+
+  /** Ticks or unticks "Class keys label the whole burst" in the image view. */
+  async toggleBurst(): Promise<void> {
+    const box = this.page.getByTestId('burst-mode');
+    await box.setChecked(!(await box.isChecked()));
   }
 
   /** Answers the question asked before human labels of another class are replaced. */

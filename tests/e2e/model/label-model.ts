@@ -53,6 +53,8 @@ export class LabelModel {
   /** The image view's frozen list and position. */
   frozen: number[] = [];
   pos = 0;
+  /** "Class keys label the whole burst" in the image view. */
+  burst = false;
   includeHuman = false;
   private listed: number[] = [];
 
@@ -153,6 +155,14 @@ export class LabelModel {
   move(delta: number): void {
     if (this.frozen.length === 0) return;
     this.pos = Math.max(0, Math.min(this.pos + delta, this.frozen.length - 1));
+  }
+
+  /** The next image outside burst `seq` (the shown image's, just labelled), clamped. */
+  skipBurst(seq: number): void {
+    let p = this.pos + 1;
+    while (p < this.frozen.length - 1 && this.image(this.frozen[p] as number).sequenceId === seq)
+      p++;
+    this.pos = Math.min(p, this.frozen.length - 1);
   }
 
   back(): void {

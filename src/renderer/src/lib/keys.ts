@@ -14,8 +14,12 @@ export function isTyping(e: KeyboardEvent): boolean {
   const t = e.target;
   if (!(t instanceof HTMLElement)) return false;
   // After ticking "Next image after labelling", class keys silently did nothing.
-  if (t instanceof HTMLInputElement && CHOICE_INPUTS.has(t.type))
-    return e.key.length !== 1 || e.key === ' ';
+  // After ticking a box, Escape and the arrows did nothing either: only the control's own keys
+  // belong to it.
+  if (t instanceof HTMLInputElement && CHOICE_INPUTS.has(t.type)) {
+    if (e.key === ' ' || e.key === 'Enter') return true;
+    return (t.type === 'radio' || t.type === 'range') && /^(Arrow|Page|Home$|End$)/.test(e.key);
+  }
   return t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName);
 }
 
@@ -38,4 +42,17 @@ export function inOverlay(e: KeyboardEvent): boolean {
   const t = e.target;
   // The target, not only an open dialog: another listener of the same key may have closed it.
   return t instanceof Element && t.closest('dialog, [data-overlay]') !== null;
+}
+
+/**
+ * The class hotkey a key press names (0–9, a–z, or another single character), or null.
+ * Digits come from the physical key: Shift+1 types "!" and AZERTY's digit row types "&" or
+ * "é" without Shift, and both must still name 1. Letters come from the typed character, so
+ * a layout's own letters count. The numeric keypad counts only with Num Lock on (as its End
+ * or Home it is a move).
+ */
+export function hotkeyOf(e: KeyboardEvent): string | null {
+  const digit = /^Digit([0-9])$/.exec(e.code);
+  if (digit) return digit[1] as string;
+  return e.key.length === 1 ? e.key.toLowerCase() : null;
 }

@@ -112,6 +112,21 @@ export class ImageViewState {
     this.#pos = Math.max(0, Math.min(this.#pos + delta, this.#length - 1));
   }
 
+  /**
+   * Moves to the next image outside burst `seq`, as far as the loaded tiles tell (an image
+   * whose tile is not loaded yet counts as outside), clamped to the list.
+   */
+  skipBurst(seq: number): void {
+    if (this.#length === 0) return;
+    let p = this.#pos + 1;
+    while (p < this.#length - 1) {
+      const id = this.ids.at(p);
+      if (id === undefined || this.#library.tiles.get(id)?.sequenceId !== seq) break;
+      p++;
+    }
+    this.#pos = Math.min(p, this.#length - 1);
+  }
+
   /** Shows an image of the list (film strip); false when the list does not hold it. */
   goTo(id: number): boolean {
     void this.#version;

@@ -74,6 +74,15 @@ export class LabelsState {
     this.#advance = value;
   }
 
+  /** Class keys in the image view label the shown image's whole burst (sequence). */
+  #burst = $state(false);
+  get burst(): boolean {
+    return this.#burst;
+  }
+  set burst(value: boolean) {
+    this.#burst = value;
+  }
+
   private readonly scheduleRefresh = debounced(() => void this.refresh());
   private chain: Promise<unknown> = Promise.resolve();
   /** The accept that was pressed once and waits for its second press. */
@@ -153,11 +162,25 @@ export class LabelsState {
     return this.act(() => this.#app.api().labels.clear(imageIds), true);
   }
 
-  /** Labels a whole burst; other images of it with a human label of another class ask first. */
-  assignSequence(sequenceId: number, classId: number): Promise<boolean> {
+  /**
+   * Labels the burst of the image shown (the image alone when it has none), in key order: the
+   * burst may still be looking up when later keys are pressed.
+   */
+  assignBurst(
+    imageId: number,
+    classId: number,
+    burst: number | null | Promise<number | null>,
+  ): Promise<boolean> {
     const name = this.byId(classId)?.name ?? 'that class';
+    const api = () => this.#app.api().labels;
     return this.act(
-      (o) => this.#app.api().labels.assignSequence(sequenceId, classId, o),
+      async (o) => {
+        const seq = await burst;
+        // The one image shown is relabelled as asked, as a plain class key does.
+        return seq === null
+          ? api().assign([imageId], classId, { ...o, replaceHuman: true })
+          : api().assignSequence(seq, classId, o);
+      },
       false,
       (n) => replaceQuestion(n, null, `label the whole sequence ${name}`),
     );
