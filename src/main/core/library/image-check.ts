@@ -1,12 +1,11 @@
 import { checkPath, withSafeFile } from '../util/safe-fs';
-import { isUnknownFormatError, sniffUnsupportedFormat } from './image-formats';
+import { classifyOpenError, isUnknownFormatError } from './image-formats';
 import { errorMessage, MAX_IMAGE_BYTES } from './probe';
 
 /** What an empty image file's row says, as the library says it on import. */
 export const EMPTY_FILE = 'Empty file (0 bytes)';
 
-/** What a file whose bytes match no image format says, in every predict path. */
-export const NOT_AN_IMAGE = 'Not an image: its bytes match no format Ocellus reads';
+export { NOT_AN_IMAGE } from './image-formats';
 
 /**
  * The check every predict path makes before an image is decoded: a FIFO, a device (or a link
@@ -30,10 +29,7 @@ export async function explainDecodeError(file: string, error: unknown): Promise<
     const buf = Buffer.alloc(32);
     return buf.subarray(0, await f.read(buf, 0, buf.length, 0));
   }).catch(() => Buffer.alloc(0));
-  const known = sniffUnsupportedFormat(head);
-  return new Error(
-    known ? `${known} images are not supported; convert it to PNG or JPEG` : NOT_AN_IMAGE,
-  );
+  return new Error(classifyOpenError(head, message).error);
 }
 
 /** The decode of `file`, a failure worded by explainDecodeError: what every predict path awaits. */

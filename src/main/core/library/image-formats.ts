@@ -114,15 +114,27 @@ export function isUnknownFormatError(message: string): boolean {
   return /unsupported image format/i.test(message);
 }
 
-/** The classification of a sharp failure to open a buffer: unsupported format or broken file. */
+/** What a file whose bytes match no image format says, on import and in every predict path. */
+export const NOT_AN_IMAGE = 'Not an image: its bytes match no format Ocellus reads';
+
+/**
+ * The classification of a sharp failure to open a buffer, worded the same on import and in
+ * every predict path: a known format sharp cannot read is named; bytes of no format are "not
+ * an image" (sharp says "Input buffer contains unsupported image format", which reads as if
+ * the format were known); other failures keep sharp's message.
+ */
 export function classifyOpenError(
   head: Uint8Array,
   message: string,
 ): { status: 'broken' | 'unsupported'; error: string } {
-  const known = isUnknownFormatError(message) ? sniffUnsupportedFormat(head) : null;
+  if (!isUnknownFormatError(message)) return { status: 'broken', error: message };
+  const known = sniffUnsupportedFormat(head);
   return known
-    ? { status: 'unsupported', error: `${known} images are not supported (${message})` }
-    : { status: 'broken', error: message };
+    ? {
+        status: 'unsupported',
+        error: `${known} images are not supported; convert it to PNG or JPEG`,
+      }
+    : { status: 'broken', error: NOT_AN_IMAGE };
 }
 
 // Signatures of the formats sharp reads; a file starting otherwise is not worth reading whole.

@@ -295,9 +295,16 @@ export function readErrorMessage(err: unknown): string {
   }
 }
 
-/** The message of anything thrown, without trailing whitespace. */
+/**
+ * The message of anything thrown, trimmed, each distinct line once (libvips repeats a line per
+ * attempt: "VipsJpeg: premature end of JPEG image" came twice in one row).
+ */
 export function errorMessage(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).trim();
+  const lines = (err instanceof Error ? err.message : String(err))
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  return [...new Set(lines)].join('; ');
 }
 
 type ExifBlock = Record<string | number, unknown>;

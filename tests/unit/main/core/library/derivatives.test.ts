@@ -225,8 +225,13 @@ describe('renderDerivatives: problems', () => {
     expect(fs.existsSync(input)).toBe(false);
   }
 
-  it('reports a truncated JPEG as broken with the decoder message', async () => {
-    await expectFailure(await writeTruncatedJpeg(src('cut.jpg')), 'broken', /premature end/i);
+  it('reports a truncated JPEG as broken with the decoder message, each line once', async () => {
+    // libvips said "VipsJpeg: premature end of JPEG image" twice, on two lines.
+    await expectFailure(
+      await writeTruncatedJpeg(src('cut.jpg')),
+      'broken',
+      /^(?!.*premature end.*premature end)[^\n]*premature end/is,
+    );
   });
 
   it('reports a truncated large JPEG as broken despite shrink-on-load', async () => {
@@ -241,7 +246,7 @@ describe('renderDerivatives: problems', () => {
     await expectFailure(
       await writeTextAsJpeg(src('text.jpg')),
       'broken',
-      /unsupported image format/i,
+      /^Not an image: its bytes match no format Ocellus reads$/,
     );
     await expectFailure(await writeEmpty(src('empty.jpg')), 'broken', /^Empty file \(0 bytes\)$/);
   });

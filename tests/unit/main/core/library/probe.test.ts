@@ -2,7 +2,11 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IMAGE_EXTENSIONS, isImagePath } from '../../../../../src/main/core/library/image-formats';
+import {
+  IMAGE_EXTENSIONS,
+  isImagePath,
+  NOT_AN_IMAGE,
+} from '../../../../../src/main/core/library/image-formats';
 import { exifDate, probeImage } from '../../../../../src/main/core/library/probe';
 import {
   writeAv1Heif,
@@ -196,10 +200,10 @@ describe('probeImage: problems', () => {
     expect(r.hash).toBe(crypto.createHash('sha256').digest('hex'));
   });
 
-  it('reports text named .jpg as broken with the decoder message', async () => {
+  it('reports text named .jpg as broken: not an image, as every predict path says', async () => {
     const r = await probeImage(await writeTextAsJpeg(at('bad', 'text.jpg')));
     expect(r.status).toBe('broken');
-    expect(r.error).toMatch(/unsupported image format/i);
+    expect(r.error).toBe(NOT_AN_IMAGE);
     expect(r.width).toBeNull();
     expect(r.hash).toMatch(/^[0-9a-f]{64}$/);
   });
