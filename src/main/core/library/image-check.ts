@@ -1,4 +1,5 @@
-import { checkPath, withSafeFile } from '../util/safe-fs';
+import fs from 'node:fs';
+import { checkPath, FileRefusedError, withSafeFile } from '../util/safe-fs';
 import { classifyOpenError, isUnknownFormatError } from './image-formats';
 import { errorMessage, MAX_IMAGE_BYTES } from './probe';
 
@@ -13,8 +14,26 @@ export { NOT_AN_IMAGE } from './image-formats';
  * /dev/zero until memory ran out), and an empty file is named as such.
  */
 export async function checkImageFile(file: string): Promise<void> {
-  const { stat } = await checkPath(file, { maxBytes: MAX_IMAGE_BYTES });
+  const { stat } = await checkPath(file, { maxBytes: MAX_IMAGE_BYTES }).catch(async (err) => {
+    throw (err instanceof FileRefusedError && (await unlistable(file))) || err;
+  });
   if (stat.size === 0) throw new Error(EMPTY_FILE);
+}
+
+/**
+ * Why a folder cannot be listed, or null. The folder walker yields a folder it could not list
+ * as a row of its own, which said "… is a folder, not a regular file" instead of why.
+ */
+async function unlistable(dir: string): Promise<Error | null> {
+  try {
+    await (await fs.promises.opendir(dir)).close();
+    return null;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR' || code === 'ENOENT') return null;
+    const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : errorMessage(err);
+    return new Error(`Cannot list this folder: ${why}`);
+  }
 }
 
 /**

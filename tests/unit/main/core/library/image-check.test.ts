@@ -43,6 +43,22 @@ describe('image checks of the predict paths', () => {
     await expect(checkImageFile(good)).resolves.toBeUndefined();
   });
 
+  it('says a readable folder is a folder, and why an unreadable one could not be listed', async () => {
+    const folder = path.join(dir, 'sub');
+    fs.mkdirSync(folder);
+    await expect(checkImageFile(folder)).rejects.toThrow(/is a folder, not a regular file/);
+    // Root lists any folder, so only a normal POSIX user can make one it cannot.
+    if (process.platform === 'win32' || process.getuid?.() === 0) return;
+    fs.chmodSync(folder, 0o000);
+    try {
+      await expect(checkImageFile(folder)).rejects.toThrow(
+        /^Cannot list this folder: permission denied$/,
+      );
+    } finally {
+      fs.chmodSync(folder, 0o755);
+    }
+  });
+
   it('words sharp\'s "unsupported image format" by what the bytes are, and passes other errors on', async () => {
     const text = path.join(dir, 'text.png');
     fs.writeFileSync(text, 'hello\n');
