@@ -12,7 +12,7 @@ import { createOcellusService, type OcellusService } from '../core/service';
 import { embed, models } from './ml-commands';
 import { classes, label } from './label-commands';
 import { metadata } from './metadata-command';
-import { train } from './train-command';
+import { train, trainOptionsHelp } from './train-command';
 import { exportBundle, exportDataset, importLabels } from './export-commands';
 import { predict } from './predict-command';
 import { importPredictions } from './import-predictions-command';
@@ -145,7 +145,8 @@ export function commandHelp(command: string): string | null {
     if (inCommand) out.push(line);
   }
   if (out.length === 0) return null;
-  return `Usage: ocellus ${command} …\n\n${out.join('\n')}\n\nOptions:\n  --help, -h       show this help\n`;
+  const settings = command === 'train' ? trainOptionsHelp() : '';
+  return `Usage: ocellus ${command} …\n\n${out.join('\n')}\n${settings}\nOptions:\n  --help, -h       show this help\n`;
 }
 
 /** The handler of each command; the compiler checks every command has one. */

@@ -11,8 +11,66 @@ import type {
   TrainMode,
 } from '../../shared/types';
 import type { OcellusService } from '../core/service';
+import { TRAIN_HELP, validateTrainConfig } from '../core/train/train-config';
 import { waitForJob } from './ml-commands';
 import type { CliIo } from './cli-io';
+
+/** Each setting `ocellus train` takes, by its option. */
+const TRAIN_FLAGS: ReadonlyArray<readonly [string, keyof TrainConfig]> = [
+  ['--base <id|folder>', 'baseModel'],
+  ['--mode features|finetune', 'mode'],
+  ['--epochs N', 'epochs'],
+  ['--batch-size N', 'batchSize'],
+  ['--learning-rate X', 'learningRate'],
+  ['--validation F', 'validationFraction'],
+  ['--group-by G', 'groupBy'],
+  ['--seed N', 'seed'],
+  ['--unfreeze N', 'unfreezeLayers'],
+  ['--warmup N', 'warmupEpochs'],
+  ['--base-lr-factor X', 'baseLearningRateFactor'],
+  ['--tuned-share X', 'tunedShare'],
+  ['--[no-]weight-averaging', 'weightAveraging'],
+  ['--views N', 'viewsPerImage'],
+  ['--refit auto|always|never', 'refit'],
+  ['--folds N', 'crossValidation'],
+  ['--[no-]tta', 'tta'],
+  ['--unit image|box', 'unit'],
+];
+
+/** `text` from column `indent` in lines that end by column `width`, later lines indented. */
+function wrap(text: string, indent: number, width = 96): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && indent + line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  return [...lines, line].join(`\n${' '.repeat(indent)}`);
+}
+
+/**
+ * What each option of `ocellus train` does and its default, in the Train view's own words and
+ * from the same defaults, so the two never disagree.
+ */
+export function trainOptionsHelp(): string {
+  // Validation fills in every default, those set there (the unit) as well.
+  const defaults = validateTrainConfig({ baseModel: 'the first model available' });
+  const shown = (v: unknown) =>
+    typeof v === 'boolean' ? (v ? 'on' : 'off') : typeof v === 'object' ? null : String(v);
+  const rows: [string, string][] = TRAIN_FLAGS.map(([flag, key]) => {
+    const value = shown(defaults[key]);
+    return [flag, `${TRAIN_HELP[key]}${value === null ? '' : ` Default: ${value}.`}`];
+  });
+  rows.push(
+    ['--title TEXT', 'A title for the run, shown in the Train view.'],
+    ['--json', 'One JSON object per epoch on stdout, then a summary object.'],
+  );
+  const indent = 2 + Math.max(...rows.map(([flag]) => flag.length)) + 2;
+  const lines = rows.map(([flag, what]) => `  ${flag.padEnd(indent - 2)}${wrap(what, indent)}`);
+  return `\nSettings:\n${lines.join('\n')}\n`;
+}
 
 /**
  * `ocellus train <project> [--base id|folder] [--mode features|finetune] [--epochs N] …`:

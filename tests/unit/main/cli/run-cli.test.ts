@@ -107,6 +107,22 @@ describe('ocellus CLI', () => {
     expect((await cli(['train', '--help'])).stdout).not.toContain('export-dataset');
   });
 
+  it("explains every option of train --help with the Train view's words and default", async () => {
+    const help = (await cli(['train', '--help'])).stdout;
+    const [usage = '', settings = ''] = help.split('\nSettings:\n');
+    const flags = (text: string) =>
+      new Set([...text.matchAll(/--(?:\[no-\])?([a-z][a-z-]*)/g)].map((m) => m[1] ?? ''));
+    const explained = flags(settings);
+    for (const flag of flags(usage)) {
+      if (flag === 'help') continue;
+      expect(explained.has(flag.replace(/^no-/, '')), flag).toBe(true);
+    }
+    expect(settings).toMatch(/^ {2}--epochs N +Passes over the training images[^]*?Default: 30\./m);
+    expect(settings).toMatch(/--\[no-\]tta [^]*?Default: on\./);
+    // A default set by validation, not in the defaults table.
+    expect(settings).toMatch(/--unit image\|box [^]*?Default: image\./);
+  });
+
   it('trains with test-time flip averaging by default, and without it under --no-tta', async () => {
     const file = path.join(tmp.dir, 'a.ocellus');
     const photos = path.join(tmp.dir, 'photos');
