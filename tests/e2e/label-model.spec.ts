@@ -228,6 +228,7 @@ for (const seed of SEEDS) {
             const right = r.chance(0.5);
             const shift = r.chance(0.3);
             model.armed = null;
+            if (shift) model.anchorAtFocus();
             model.moveFocus(model.focus + (right ? 1 : -1));
             if (shift) model.click(model.focus, { shift: true, toggle: false });
             what += `${shift ? ' shift' : ''} ${right ? 'right' : 'left'}`;
@@ -309,8 +310,9 @@ for (const seed of SEEDS) {
             let asked = 0;
             if (id !== undefined && model.burst && seq !== null) {
               asked = model.assignSequence(seq, cls.id, yes);
-              model.skipBurst(seq);
-              meet('labelled a burst');
+              // Cancelled at the question: the view stays on the burst it asked about.
+              if (!asked || yes) model.skipBurst(seq);
+              meet(asked && !yes ? 'burst cancelled when asked' : 'labelled a burst');
             } else if (id !== undefined) {
               model.assign([id], cls.id, true);
               model.move(1);
@@ -410,6 +412,7 @@ for (const seed of SEEDS) {
         'bulk accepted',
         'more like this',
         'labelled a burst',
+        'burst cancelled when asked',
       ])
         expect(met[rule] ?? 0, `${rule} (${JSON.stringify(met)})`).toBeGreaterThan(0);
     }

@@ -58,15 +58,18 @@ test('label by keyboard, bulk-label a range, undo/redo, filter, sequences, reloa
   await expect(labels.currentLabels).toHaveText('empty');
 
   // Switch sequence: the film strip shows this burst; show only it.
+  // It stays on the image shown, the burst's last shot (it jumped to the first).
+  const shown = await labels.currentPath.textContent();
   await page.getByRole('button', { name: 'Show only this sequence' }).click();
-  await expect(page.getByTestId('position')).toHaveText(/^1 \/ 5$/);
+  await expect(page.getByTestId('position')).toHaveText(/^5 \/ 5$/);
+  await expect(labels.currentPath).toHaveText(shown ?? '');
   // With burst labelling ticked, a class key labels the whole burst, which holds images a
   // human labelled "empty": replacing them asks first.
   await page.getByTestId('burst-mode').check();
   await page.keyboard.press('3');
   await labels.confirm(/^Replace \d+ human labels?$/);
   await expect(labels.classCount('fox')).toHaveText('5');
-  // ...and moves on past the burst: here, to the end of the list.
+  // ...and moves on past the burst: here, it stays at the end of the list.
   await expect(page.getByTestId('position')).toHaveText(/^5 \/ 5$/);
   // Shift+class key takes that class off the shown image only, as a real keyboard sends it
   // (Shift+3 types "#").

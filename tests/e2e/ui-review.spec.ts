@@ -314,3 +314,38 @@ test('back from the image view, a class key labels the image focused there, not 
   await expect.poll(() => stored(db)).toEqual({ 'p3.jpg': 'dog' });
   db.close();
 });
+
+test('the grid keeps the keys: after a clicked tile scrolls away, Shift+arrows from the focused image, after the shortcuts list', async ({
+  page,
+  ocellus,
+}) => {
+  const db = await project(page, ocellus, 120);
+  const library = new LibraryPage(page);
+  await page.getByLabel('Thumbnail size').fill('96');
+  await library.tile('p1.jpg').click();
+  // The clicked tile scrolls out of sight and its row is reused: the keys stay with the grid.
+  for (let i = 0; i < 4; i++) await page.keyboard.press('PageDown');
+  await expect(library.grid).toBeFocused();
+  await page.keyboard.press('Escape');
+  await expect(library.selection).toHaveCount(0);
+  const focused = library.grid.locator('.focused');
+  const name = await focused.getAttribute('title');
+  await page.keyboard.press('2');
+  await expect.poll(() => stored(db)).toEqual({ [name ?? '?']: 'dog' });
+
+  // Shift+arrows without a selection: the range starts at the image focused before the move.
+  await page.keyboard.press('Home');
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('Shift+ArrowRight');
+  await page.keyboard.press('Shift+ArrowRight');
+  await expect(page.getByTestId('selection-count')).toContainText('3 selected');
+
+  // Closed with Esc, the shortcuts list gives the keys back to the grid.
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('?');
+  await expect(page.getByTestId('shortcuts')).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('shortcuts')).toBeHidden();
+  await expect(library.grid).toBeFocused();
+  db.close();
+});

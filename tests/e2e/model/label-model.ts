@@ -131,6 +131,12 @@ export class LabelModel {
     this.anchorId = id;
   }
 
+  /** Shift+arrow starts its range at the focused image when no anchor is in the list. */
+  anchorAtFocus(): void {
+    if (this.anchorId === null || !this.listed.includes(this.anchorId))
+      this.anchorId = this.listed[this.focus] ?? null;
+  }
+
   selectAll(): void {
     for (const id of this.listed) this.selection.add(id);
   }

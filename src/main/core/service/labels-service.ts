@@ -96,7 +96,10 @@ export function createLabelsService(ctx: Workspace): LabelsApi {
         labels().assign(
           ids,
           cls.id,
-          (n) => `Label ${plural(n)} of sequence ${seq} as ${cls.name}`,
+          (n) =>
+            n === 0
+              ? `All ${plural(ids.length)} of sequence ${seq} already ${cls.name}`
+              : `Label ${plural(n)} of sequence ${seq} as ${cls.name}`,
           labelOptions(options),
         ),
       ) as LabelChange;

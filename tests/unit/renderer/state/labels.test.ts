@@ -103,7 +103,7 @@ describe('LabelsState', () => {
     api.answer({ 'labels.redo': null });
     const count = labels.actionCount;
     await labels.redo();
-    expect(labels.lastAction).toBe('Nothing to undo or redo');
+    expect(labels.lastAction).toBe('Nothing to redo');
     expect(labels.actionCount).toBe(count + 1);
   });
 

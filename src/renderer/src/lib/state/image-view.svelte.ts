@@ -127,10 +127,14 @@ export class ImageViewState {
     this.#pos = Math.min(p, this.#length - 1);
   }
 
-  /** Shows an image of the list (film strip); false when the list does not hold it. */
+  /**
+   * Shows an image of the list (film strip, or back to one), the nearest occurrence from the
+   * shown one on; false when the list does not hold it.
+   */
   goTo(id: number): boolean {
     void this.#version;
-    const i = this.ids.indexOf(id, this.#pos);
+    let i = this.ids.indexOf(id, this.#pos);
+    if (i < 0) i = this.ids.indexOf(id);
     if (i >= 0) this.#pos = i;
     return i >= 0;
   }
@@ -145,11 +149,13 @@ export class ImageViewState {
     return this.ids.slice(from, from + 48);
   }
 
-  /** Shows another list (a sequence, a folder) from its first image. */
+  /** Shows another list (a sequence, a folder), still on the shown image (else its first). */
   async showOnly(filter: ViewFilter): Promise<void> {
+    const shown = this.currentId;
     this.#library.setFilter(filter);
     await this.#library.listing.whenComplete();
     this.open(0);
+    if (shown !== null) this.goTo(shown);
   }
 
   /** Loads details and the sequence of the shown image. */

@@ -211,11 +211,11 @@ export class LabelsState {
   }
 
   undo(): Promise<boolean> {
-    return this.act(() => this.#app.api().labels.undo(), true);
+    return this.act(() => this.#app.api().labels.undo(), true, undefined, 'Nothing to undo');
   }
 
   redo(): Promise<boolean> {
-    return this.act(() => this.#app.api().labels.redo(), true);
+    return this.act(() => this.#app.api().labels.redo(), true, undefined, 'Nothing to redo');
   }
 
   /**
@@ -310,11 +310,16 @@ export class LabelsState {
    * Queues an action behind those pressed before it. `single`: it acts on the one image the
    * user looks at, so it may replace that image's human label without asking.
    */
-  private act(call: Call, single: boolean, question?: (n: number) => string): Promise<boolean> {
+  private act(
+    call: Call,
+    single: boolean,
+    question?: (n: number) => string,
+    nothing = 'Nothing to undo or redo',
+  ): Promise<boolean> {
     this.#pending++;
     const run = this.chain.then(async () => {
       try {
-        return await this.actNow(call, single, question);
+        return await this.actNow(call, single, question, nothing);
       } finally {
         this.#pending--;
       }
@@ -326,7 +331,8 @@ export class LabelsState {
   private async actNow(
     call: Call,
     single: boolean,
-    question?: (n: number) => string,
+    question: ((n: number) => string) | undefined,
+    nothing: string,
   ): Promise<boolean> {
     let change: LabelChange | null = null;
     let ok = await this.#app.guard(async () => {
@@ -349,7 +355,7 @@ export class LabelsState {
       this.#canUndo = c.canUndo;
       this.#canRedo = c.canRedo;
       this.say(c.description);
-    } else if (ok) this.say('Nothing to undo or redo');
+    } else if (ok) this.say(nothing);
     return ok;
   }
 }

@@ -235,6 +235,16 @@ export class LibraryState {
     this.#selectionVersion++;
   }
 
+  /**
+   * Before Shift+arrow moves the focus: without an anchor in the list, the range starts at the
+   * image focused now, as in a file manager (it started at the image moved to, leaving the
+   * first image out).
+   */
+  anchorAtFocus(): void {
+    const listed = this.anchorId !== null && this.listing.indexOf(this.anchorId, this.#focus) >= 0;
+    if (!listed) this.anchorId = this.focusedId;
+  }
+
   /** Selects every image of the grid (waiting for the listing to be complete). */
   async selectAll(): Promise<void> {
     const ids = await this.listing.whenComplete();
