@@ -349,3 +349,26 @@ test('the grid keeps the keys: after a clicked tile scrolls away, Shift+arrows f
   await expect(library.grid).toBeFocused();
   db.close();
 });
+
+test("a class's key box saves the key pressed, refuses others aloud, and says whose key it took", async ({
+  page,
+  ocellus,
+}) => {
+  const db = await project(page, ocellus);
+  const box = page.getByLabel('Hotkey of dog');
+  const status = page.getByTestId('last-action');
+  await box.focus();
+  // "0" clears labels and "?" lists the shortcuts: neither can be a class key.
+  await page.keyboard.press('0');
+  await expect(status).toContainText('cannot be a class key');
+  await expect(box).toHaveValue('2');
+  expect(db.classes().find((c) => c.name === 'dog')?.hotkey).toBe('2');
+  await page.keyboard.press('Digit1');
+  await expect(status).toHaveText('Key 1 now labels dog; cat has no key');
+  await expect(box).toHaveValue('1');
+  await expect(page.getByLabel('Hotkey of cat')).toHaveValue('');
+  await page.keyboard.press('Backspace');
+  await expect(status).toHaveText('dog has no key now');
+  await expect(box).toHaveValue('');
+  db.close();
+});

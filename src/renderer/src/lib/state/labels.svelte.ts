@@ -264,8 +264,27 @@ export class LabelsState {
     await this.#app.guard(() => this.#app.api().labels.updateClass(id, { name }));
   }
 
-  async setHotkey(id: number, hotkey: string | null): Promise<void> {
-    await this.#app.guard(() => this.#app.api().labels.updateClass(id, { hotkey }));
+  /**
+   * Gives a class its key (1–9 or a–z; null: none) and says so, naming the class it was taken
+   * from; any other key is refused aloud (the box used to show a key that was never saved).
+   */
+  async setHotkey(id: number, hotkey: string | null): Promise<boolean> {
+    const name = this.byId(id)?.name ?? 'This class';
+    if (hotkey !== null && !/^[1-9a-z]$/.test(hotkey)) {
+      this.say(`"${hotkey}" cannot be a class key: use 1–9 or a–z (0 clears labels)`);
+      return false;
+    }
+    const from = hotkey === null ? undefined : this.byHotkey(hotkey);
+    const ok = await this.#app.guard(() => this.#app.api().labels.updateClass(id, { hotkey }));
+    if (ok)
+      this.say(
+        hotkey === null
+          ? `${name} has no key now`
+          : from && from.id !== id
+            ? `Key ${hotkey} now labels ${name}; ${from.name} has no key`
+            : `Key ${hotkey} labels ${name}`,
+      );
+    return ok;
   }
 
   async setColor(id: number, color: string): Promise<void> {
