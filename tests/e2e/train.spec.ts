@@ -39,7 +39,7 @@ test('train a classifier in the UI: live charts, a run with its validation accur
   await expect(runs.estimate.getByTestId('estimate-accuracy')).toHaveText(
     /Estimated accuracy [\d.]+ %/,
   );
-  await expect(runs.estimate).toContainText('95 % interval');
+  await expect(runs.estimate).toContainText('95 % Wilson interval');
   await expect(runs.estimate.getByTestId('estimate-refit')).toContainText('all 16 labelled images');
   await expect(runs.estimate.getByTestId('estimate-small-class')).toHaveCount(2);
 

@@ -97,7 +97,8 @@ function rows(
 
 /**
  * Classifies the inputs in batches and hands each batch's CSV rows to `write`, in input
- * order (with a frame column when `framed`), reporting progress on stderr. Decoding runs on libuv's threads, a few batches
+ * order (with a frame column when `framed`), reporting progress on stderr; returns how many
+ * could not be read. Decoding runs on libuv's threads, a few batches
  * ahead of the network (which runs on the main thread); each file's outcome is dropped once
  * its row is written.
  */
@@ -106,7 +107,8 @@ export async function classifyFiles(
   c: ClassifyContext,
   write: (text: string) => void,
   framed = false,
-): Promise<void> {
+): Promise<number> {
+  let unreadable = 0;
   const infer = classifier(c);
   const progress = progressReporter(list.length, c.batchSize);
   const ahead = 2 * c.batchSize;
@@ -123,10 +125,12 @@ export async function classifyFiles(
     const decoded = await Promise.all(pending.slice(start, end) as Promise<Decoded>[]);
     pending.fill(undefined, start, end);
     const ok = decoded.flatMap((d) => (d.data ? [d.data] : []));
+    unreadable += decoded.length - ok.length;
     const probs = ok.length > 0 ? await infer(ok) : null;
     write(rows(list.slice(start, end), decoded, probs, c.labels, framed));
     progress(end);
   }
+  return unreadable;
 }
 
 /** Progress on stderr: a rewritten line on a terminal, else about ten lines in all. */

@@ -16,6 +16,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { csvLine } from '../../shared/csv';
 import { collectImageFiles } from '../core/export/image-files';
+import { nothingPredicted } from '../core/library/image-check';
 import { predictArgs, usageError } from './predict-args';
 import { onnxEngine, tfjsEngine, type BundleSpec, type Engine } from './predict-engines';
 import { inputsOf, type Input, type Sharp } from './predict-input';
@@ -97,21 +98,30 @@ if (!args.json)
     ]),
   );
 const started = Date.now();
+let unreadable = 0;
 const context = { engine, spec, labels, sharp, batchSize: args.batchSize };
 const write = (text: string) => process.stdout.write(text);
 if (detector) {
   const runtime = await detectorRuntime(here, detector, load).catch(fatal);
   const images: MdImage[] = [];
-  await classifyBoxes(inputs, context, detector, runtime.run, (r) =>
-    args.json ? images.push(mdImage(r)) : write(boxRows(r, labels, framed)),
-  );
+  await classifyBoxes(inputs, context, detector, runtime.run, (r) => {
+    if (r.error) unreadable++;
+    if (args.json) images.push(mdImage(r));
+    else write(boxRows(r, labels, framed));
+  });
   await runtime.release();
   if (args.json) write(`${JSON.stringify(mdOutput(images, detector, labels.classes), null, 1)}\n`);
-} else await classifyFiles(inputs, context, write, framed);
+} else unreadable = await classifyFiles(inputs, context, write, framed);
 await engine.release();
 const seconds = (Date.now() - started) / 1000;
 const rate = (inputs.length / Math.max(seconds, 1e-3)).toFixed(1);
 const mirrored = spec.tta === 'flip' ? ', with mirror averaging' : '';
+const failed = unreadable ? `, ${unreadable} unreadable` : '';
 process.stderr.write(
-  `${process.stderr.isTTY ? '\n' : ''}${inputs.length} images in ${seconds.toFixed(1)} s (${rate} images/s, ${engine.name}${mirrored})\n`,
+  `${process.stderr.isTTY ? '\n' : ''}${inputs.length} images in ${seconds.toFixed(1)} s (${rate} images/s, ${engine.name}${mirrored})${failed}\n`,
 );
+const nothing = nothingPredicted(inputs.length, unreadable);
+if (nothing) {
+  process.stderr.write(`predict.mjs: ${nothing}\n`);
+  process.exitCode = 1;
+}

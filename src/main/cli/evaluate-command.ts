@@ -53,8 +53,13 @@ export async function evaluate(
 }
 
 const pct = (v: number | null) => (v === null ? '–' : `${(v * 100).toFixed(1)} %`);
+/** A 95 % interval in percent (of a share: accuracy, precision…). */
 const ci = (i: Interval | null) =>
   i ? ` (95 % CI ${(i.lower * 100).toFixed(1)}–${(i.upper * 100).toFixed(1)})` : '';
+
+/** A 95 % interval of a figure printed as a fraction (ROC AUC, average precision), alike. */
+const ciOfFraction = (i: Interval | null) =>
+  i ? ` (95 % CI ${i.lower.toFixed(4)}–${i.upper.toFixed(4)})` : '';
 
 /** The report as text for a terminal; a box run counts boxes (crops), an image run images. */
 export function formatReport(r: EvaluationReport, unit: 'image' | 'box' = 'image'): string {
@@ -86,7 +91,7 @@ export function formatReport(r: EvaluationReport, unit: 'image' | 'box' = 'image
     const t = b.atThreshold;
     lines.push(
       '',
-      `${b.positiveClass} vs ${b.kind === 'binary' ? 'the other class' : 'the rest'}: ROC AUC ${b.auc?.toFixed(4) ?? '–'}${ci(b.intervals.auc)}, average precision ${b.averagePrecision?.toFixed(4) ?? '–'}`,
+      `${b.positiveClass} vs ${b.kind === 'binary' ? 'the other class' : 'the rest'}: ROC AUC ${b.auc?.toFixed(4) ?? '–'}${ciOfFraction(b.intervals.auc)}, average precision ${b.averagePrecision?.toFixed(4) ?? '–'}`,
       `  at threshold ${t.threshold}: sensitivity ${pct(t.sensitivity)}${ci(b.intervals.sensitivity)}, specificity ${pct(t.specificity)}${ci(b.intervals.specificity)}, PPV ${pct(t.ppv)}, NPV ${pct(t.npv)}`,
     );
   }

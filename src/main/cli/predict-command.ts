@@ -21,6 +21,7 @@ import { writeNewFileWith } from '../core/util/fs-atomic';
 import type { OcellusService } from '../core/service';
 import type { CliIo } from './cli-io';
 import { openToRead } from './open-project';
+import { nothingPredicted } from '../core/library/image-check';
 
 const USAGE =
   'usage: ocellus predict <bundle-dir|project.ocellus> <images or folders…> [--out predictions.csv]\n' +
@@ -49,7 +50,8 @@ export async function predict(service: OcellusService, args: string[], io: CliIo
   const manifest = values.manifest;
   if (!source || (manifest === undefined) === (inputs.length === 0))
     throw new OcellusError('INVALID_ARGUMENT', USAGE);
-  const batchSize = Math.max(1, Number(values['batch-size'] ?? 16) || 16);
+  const batchSize =
+    values['batch-size'] === undefined ? 16 : positiveInt(values['batch-size'], '--batch-size');
   if (manifest !== undefined && values['local-shards'] !== undefined) {
     if (!values.out) throw new OcellusError('INVALID_ARGUMENT', USAGE);
     return localShards(args, positiveInt(values['local-shards'], '--local-shards'), io);
@@ -118,9 +120,17 @@ async function sourceOf(
   source: string,
   run: string | undefined,
 ): Promise<PredictSource> {
-  if (fs.existsSync(path.join(source, 'labels.json'))) return { bundle: path.resolve(source) };
+  if (fs.existsSync(path.join(source, 'labels.json'))) {
+    // A bundle is one run already: a --run it would ignore is a mistake worth saying.
+    if (run !== undefined)
+      throw new OcellusError(
+        'INVALID_ARGUMENT',
+        '--run picks a run of a project; a bundle is one run',
+      );
+    return { bundle: path.resolve(source) };
+  }
   await openToRead(service, source);
-  return { runId: run === undefined ? undefined : Number(run) };
+  return { runId: run === undefined ? undefined : positiveInt(run, '--run') };
 }
 
 async function predictFiles(
@@ -192,7 +202,9 @@ async function predictFiles(
   io.stderr(
     `${tty ? '\r\x1b[K' : ''}${files.length} images in ${seconds.toFixed(1)} s (${(files.length / Math.max(seconds, 1e-3)).toFixed(1)} images/s)${errors ? `, ${errors} unreadable` : ''}, on ${predictor.engine === 'onnx' ? 'ONNX Runtime' : 'TF.js'}\n`,
   );
-  return 0;
+  const nothing = nothingPredicted(files.length, errors);
+  if (nothing) io.stderr(`ocellus predict: ${nothing}\n`);
+  return nothing ? 1 : 0;
 }
 
 /** Echoes a manifest job's progress: in place on a terminal, a line every few seconds in a log. */

@@ -220,9 +220,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   } catch (err) {
     // parseArgs' own errors (an unknown or malformed option) are usage errors.
     const usage = (err as { code?: unknown }).code?.toString().startsWith('ERR_PARSE_ARGS');
-    io.stderr(
-      `ocellus ${command}: ${oneLine(err)}${usage ? ` (see ocellus ${command} --help)` : ''}\n`,
-    );
+    // Node's own wording ends "as in '-- "--bogus"" with a quote left open.
+    const unknown = usage ? /^Unknown option '([^']+)'/.exec(oneLine(err))?.[1] : undefined;
+    const said = unknown ? `unknown option ${unknown}` : oneLine(err);
+    io.stderr(`ocellus ${command}: ${said}${usage ? ` (see ocellus ${command} --help)` : ''}\n`);
     return usage ? 2 : 1;
   } finally {
     await service.dispose();

@@ -59,3 +59,14 @@ export async function decoding<T>(file: string, work: Promise<T>): Promise<T> {
     throw await explainDecodeError(file, err);
   }
 }
+
+/**
+ * The last word of a predict run that predicted nothing, the same in `ocellus predict` and
+ * predict.mjs (which then exit 1, so a script notices); null when some image was predicted.
+ */
+export function nothingPredicted(inputs: number, unreadable: number): string | null {
+  if (inputs === 0) return 'No image files found in the given paths';
+  if (unreadable >= inputs)
+    return `No image could be read: every one of the ${inputs} rows has its error`;
+  return null;
+}

@@ -137,5 +137,11 @@ describe('evaluating a trained run', () => {
     ).toBe(0);
     expect(text).toMatch(/accuracy\s+\d+\.\d %/);
     expect(text).toMatch(/Confusion matrix/);
+    // ROC AUC is a fraction and so is its interval (it printed "0.5000 (95 % CI 50.0–50.0)").
+    const auc = /ROC AUC (\d\.\d{4}) \(95 % CI (\d\.\d{4})–(\d\.\d{4})\)/.exec(text);
+    expect(auc, text).not.toBeNull();
+    const [lower, value, upper] = [auc?.[2], auc?.[1], auc?.[3]].map(Number);
+    expect(lower).toBeLessThanOrEqual(value ?? NaN);
+    expect(value).toBeLessThanOrEqual(upper ?? NaN);
   });
 });

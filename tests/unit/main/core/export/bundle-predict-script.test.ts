@@ -255,6 +255,19 @@ describe('predict.mjs', () => {
     expect(rows[5]?.at(-1)).toBe(NOT_AN_IMAGE);
     expect(rows[6]?.at(-1)).toMatch(/^BMP images are not supported/);
     rows.slice(1).forEach((r, i) => expect(r.at(-1)).toBe(expected[i + 1]?.error));
+    expect(out.stderr).toMatch(/7 images in .*, 6 unreadable\n/);
+
+    // Nothing predicted: every row has its error, or there was no image at all. Exit 1, said
+    // in one line, so a script notices (it exited 0).
+    const bad = await predictScript(bundle, files.slice(1), 60_000);
+    expect(bad.code).toBe(1);
+    expect(parseCsv(bad.stdout)).toHaveLength(7);
+    expect(bad.stderr).toMatch(/^predict\.mjs: No image could be read: every one of the 6 rows/m);
+    const empty = path.join(t.dir, 'no-images');
+    fs.mkdirSync(empty);
+    const none = await predictScript(bundle, [empty], 60_000);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/^predict\.mjs: No image files found in the given paths$/m);
   }, 120_000);
 
   it('ends quietly when its reader goes away (| head) and in one line on a full disk', async () => {

@@ -327,6 +327,38 @@ describe('model bundle', () => {
     expect(fs.existsSync(`${out}.partial`)).toBe(false);
   });
 
+  it('ocellus predict exits 1 when it predicted nothing, and refuses bad --batch-size and --run', async () => {
+    const run = async (args: string[]) => {
+      let stdout = '';
+      let stderr = '';
+      const code = await runCli(['predict', bundle, ...args], {
+        stdout: (s) => (stdout += s),
+        stderr: (s) => (stderr += s),
+      });
+      return { code, stdout, stderr };
+    };
+    const broken = probes.find((p) => path.basename(p) === 'broken.jpg') ?? '';
+    const missing = path.join(t.dir, 'no-such.jpg');
+    const none = await run([broken, missing]);
+    expect(none.code).toBe(1);
+    expect(parseCsv(none.stdout)).toHaveLength(3);
+    expect(none.stderr).toMatch(
+      /^ocellus predict: No image could be read: every one of the 2 rows has its error$/m,
+    );
+    const empty = path.join(t.dir, 'empty-folder');
+    fs.mkdirSync(empty);
+    expect((await run([empty])).stderr).toMatch(/No image files found in the given paths/);
+    for (const [args, said] of [
+      [['--batch-size', '0'], /--batch-size must be a whole number ≥ 1, not 0/],
+      [['--batch-size', 'abc'], /--batch-size must be a whole number ≥ 1, not abc/],
+      [['--run', '2'], /--run picks a run of a project; a bundle is one run/],
+    ] as const) {
+      const r = await run([...args, broken]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(said);
+    }
+  });
+
   it('ocellus predict on a project uses its newest run and gives the same probabilities', async () => {
     const app = await t.service.runPredictor(runId);
     const expected = await app.predict(probes.slice(0, 3));
