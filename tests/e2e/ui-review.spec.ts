@@ -370,5 +370,11 @@ test("a class's key box saves the key pressed, refuses others aloud, and says wh
   await page.keyboard.press('Backspace');
   await expect(status).toHaveText('dog has no key now');
   await expect(box).toHaveValue('');
+  // A class's menu closes when the user clicks anywhere else.
+  await page.getByLabel('More actions for cat').click();
+  const rename = page.getByRole('button', { name: 'Rename' });
+  await expect(rename).toBeVisible();
+  await page.getByRole('heading', { name: 'Classes' }).click();
+  await expect(rename).toBeHidden();
   db.close();
 });
