@@ -21,6 +21,7 @@ import {
 import { refuseExisting } from '../core/util/fs-atomic';
 import type { OcellusService } from '../core/service';
 import type { CliIo } from './cli-io';
+import { makeDirs } from '../core/util/make-dirs';
 
 const USAGE =
   'usage: ocellus cluster slurm <bundle-dir> --manifest <files.txt|folder> --shards N --out <dir> [--partition P] [--time T] [--cpus N] [--mem M] [--project P.ocellus [--name NAME]] [--submit]';
@@ -88,7 +89,7 @@ export async function cluster(
   // Everything is checked before anything is written: a refused command leaves nothing.
   if (listed) refuseExisting(listed);
   checkSlurmPlan(plan);
-  fs.mkdirSync(out, { recursive: true });
+  makeDirs(out);
   if (listed) {
     const n = await writeManifest(given, listed);
     io.stderr(`${n} images listed in ${listed}\n`);

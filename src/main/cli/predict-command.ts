@@ -22,6 +22,7 @@ import type { OcellusService } from '../core/service';
 import type { CliIo } from './cli-io';
 import { openToRead } from './open-project';
 import { nothingPredicted } from '../core/library/image-check';
+import { makeDirs } from '../core/util/make-dirs';
 
 const USAGE =
   'usage: ocellus predict <bundle-dir|project.ocellus> <images or folders…> [--out predictions.csv]\n' +
@@ -238,7 +239,7 @@ async function localShards(args: string[], count: number, io: CliIo): Promise<nu
   if (!cli) throw new OcellusError('INTERNAL', 'Cannot tell where this CLI runs from');
   const { values } = parseArgs({ args, allowPositionals: true, options: OPTIONS });
   const dir = path.resolve(values.out ?? '.');
-  fs.mkdirSync(dir, { recursive: true });
+  makeDirs(dir);
   const passOn = args.filter((_, i) => !isOwnOption(args, i));
   const started = Date.now();
   const threads = Math.max(1, Math.floor(os.availableParallelism() / count));

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { OcellusError } from '../../../shared/errors';
+import { makeDirs } from '../util/make-dirs';
 
 /** Creates an output folder, refusing one that already holds files (nothing is overwritten). */
 export function prepareEmptyDir(dir: string): void {
@@ -18,7 +19,7 @@ export function prepareEmptyDir(dir: string): void {
  */
 export function ensureOutDir(dir: string): void {
   try {
-    fs.mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EEXIST')
@@ -28,6 +29,14 @@ export function ensureOutDir(dir: string): void {
         'INVALID_ARGUMENT',
         `${dir} cannot be a folder: a part of that path is a file, not a folder`,
       );
-    throw err;
+    const why =
+      code === 'EACCES' || code === 'EPERM'
+        ? 'permission denied'
+        : code === 'EROFS'
+          ? 'the drive is read-only'
+          : code === 'ENOENT'
+            ? 'no folder can be made there (a system folder such as /proc?)'
+            : (code ?? String(err));
+    throw new OcellusError('IO_ERROR', `Cannot make the folder ${dir}: ${why}`, { path: dir });
   }
 }

@@ -8,6 +8,7 @@ import { RunStore } from '../train/run-store';
 import { ProjectStore } from '../store/project-store';
 import type { Workspace } from './workspace';
 import { requireObject, requirePath } from './validate';
+import { makeDirs } from '../util/make-dirs';
 
 /** The `project` domain: create, open, close and describe the one open project. */
 export function createProjectService(ctx: Workspace): ProjectApi {
@@ -83,7 +84,7 @@ function ensureDefaultFolder(ctx: Workspace, filePath: string): void {
   const dir = path.dirname(path.resolve(filePath));
   if (dir !== path.resolve(ctx.options.defaultProjectDir) || fs.existsSync(dir)) return;
   try {
-    fs.mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
   } catch (err) {
     throw new OcellusError(
       'IO_ERROR',
