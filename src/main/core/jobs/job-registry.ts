@@ -26,6 +26,8 @@ export interface JobOptions {
 interface JobEntry {
   info: JobInfo;
   controller: AbortController;
+  /** Settles when the job has ended, however it ended. */
+  ended?: Promise<JobInfo>;
   retry: JobOptions['retry'];
   lastEmit: number;
   rateSampleAt: number;
@@ -125,6 +127,7 @@ export class JobRegistry {
       this.prune();
       return { ...entry.info };
     })();
+    entry.ended = done;
     return { info: { ...entry.info }, done };
   }
 
@@ -160,9 +163,27 @@ export class JobRegistry {
     return entry.retry();
   }
 
-  /** Cancels everything still running (on project close or shutdown). */
+  /** Cancels everything still running (on shutdown). */
   cancelAll(): void {
     for (const entry of this.jobs.values()) entry.controller.abort();
+  }
+
+  /**
+   * Cancels the running jobs of every kind but `keep` and waits until they have ended (at most
+   * `timeoutMs`), so that a project is closed under none of them: a training run cancelled by
+   * closing its project wrote its next epoch into the closed file and took the process down.
+   */
+  async stopAll(keep: ReadonlySet<string>, timeoutMs = 60_000): Promise<void> {
+    const running = [...this.jobs.values()].filter(
+      (e) => (e.info.state === 'running' || e.info.state === 'queued') && !keep.has(e.info.kind),
+    );
+    for (const e of running) e.controller.abort();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.all(running.map((e) => e.ended)),
+      new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+    ]);
+    clearTimeout(timer);
   }
 
   private prune(): void {

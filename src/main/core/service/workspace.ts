@@ -17,6 +17,9 @@ import type { TrainDeps } from '../train/trainer';
 import { EventBus } from '../util/event-bus';
 import type { HostOptions } from './context';
 
+/** Jobs that belong to the app, not to the open project: closing it leaves them running. */
+const APP_JOBS: ReadonlySet<string> = new Set(['download']);
+
 /** Where embedding work reads images and runs, for the open project. */
 export type EmbedSource = Omit<EmbedRunOptions, 'model' | 'db'>;
 
@@ -144,8 +147,12 @@ export class Workspace {
     return job;
   }
 
-  /** Stops the library (watchers, import) and closes the project file. */
+  /**
+   * Stops the project's jobs (a model download carries on), the library (watchers, import),
+   * and closes the project file.
+   */
   async closeProject(): Promise<void> {
+    if (this.store) await this.jobs.stopAll(APP_JOBS);
     const { library, store } = this;
     this.library = null;
     this.store = null;

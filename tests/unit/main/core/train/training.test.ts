@@ -64,6 +64,24 @@ describe('training in feature mode', () => {
     }
   });
 
+  it('closing the project while a run trains cancels the run first, and the file records it', async () => {
+    const model = await t.service.api.ml.importModel(path.dirname(await sharedMobileNetV2()));
+    const training = new Promise<void>((resolve) => {
+      const off = t.service.bus.on('train:progress', (p) => {
+        if (!p.epochMetrics) return;
+        off();
+        resolve();
+      });
+    });
+    const run = await t.service.api.train.start({ baseModel: model.id, epochs: 500, patience: 0 });
+    await training;
+    // It wrote its next epoch into the closed file and took the process down.
+    await t.service.api.project.close();
+    await t.service.api.project.open(path.join(t.dir, 'p.ocellus'));
+    const after = await t.service.api.train.run(run.id);
+    expect(after.status).toBe('cancelled');
+  });
+
   it('embeds, splits by sequence, trains, keeps the best epoch, and repeats exactly with the same seed', async () => {
     const model = await t.service.api.ml.importModel(path.dirname(await sharedMobileNetV2()));
     const progress: TrainProgress[] = [];
