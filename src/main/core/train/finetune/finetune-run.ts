@@ -315,7 +315,9 @@ export async function runFinetune(
       }),
     };
     if (result.cancelled || ctx.signal.aborted) {
-      runs.finish(runId, 'cancelled', outcome);
+      // No estimate, as in feature mode: a stopped run released nothing to estimate (it showed
+      // "Estimated accuracy 0.0 %" after "the 30 epochs asked for").
+      runs.finish(runId, 'cancelled', { bestEpoch: outcome.bestEpoch, head: outcome.head });
       ctx.throwIfCancelled();
       return;
     }
