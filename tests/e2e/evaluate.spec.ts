@@ -108,8 +108,17 @@ test('fix a misclassified label by key: the image is marked relabelled and the r
   await expect(first).toContainText('label blue');
   await expect(evaluate.stale).toHaveCount(0);
   // The red class's hotkey (classes in order blue, red get keys 1 and 2).
+  const before = await evaluate.accuracy.textContent();
   await first.focus();
   await first.press('2');
   await expect(first).toContainText('label red (was blue)');
   await expect(evaluate.stale).toContainText('1 label changed');
+  // The figures follow the current labels at once (they waited for a reload): the image the
+  // run got right is now counted right.
+  await expect(evaluate.accuracy).not.toHaveText(before ?? '');
+  // Undone anywhere, the review and the figures follow it back.
+  await page.keyboard.press('Control+z');
+  await expect(first).toContainText('label blue');
+  await expect(first).not.toContainText('(was blue)');
+  await expect(evaluate.accuracy).toHaveText(before ?? '');
 });

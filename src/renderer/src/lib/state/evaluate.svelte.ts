@@ -73,6 +73,10 @@ export class EvaluateState {
 
   private readonly scheduleIntervals = debounced(() => void this.loadReport());
   private readonly scheduleFreshness = debounced(() => void this.loadFreshness());
+  /** The figures and the review follow the current labels (a fix, an undo) without a reload. */
+  private readonly scheduleReload = debounced(
+    () => void Promise.all([this.loadReport(), this.loadMistakes()]),
+  );
 
   constructor(app: AppState, labels: LabelsState) {
     this.#app = app;
@@ -81,7 +85,9 @@ export class EvaluateState {
       client.on('train:run', () => void this.loadRuns());
       // Only while it is shown: the view loads it again when it opens.
       client.on('labels:changed', () => {
-        if (this.#app.view === 'evaluate') this.scheduleFreshness(200);
+        if (this.#app.view !== 'evaluate') return;
+        this.scheduleFreshness(200);
+        this.scheduleReload(300);
       });
       client.on('project:changed', () => {
         this.#runs = [];
