@@ -378,3 +378,21 @@ test("a class's key box saves the key pressed, refuses others aloud, and says wh
   await expect(rename).toBeHidden();
   db.close();
 });
+
+test("after a reload, Undo still takes back the last label (the history is the file's)", async ({
+  page,
+  ocellus,
+}) => {
+  const db = await project(page, ocellus);
+  const library = new LibraryPage(page);
+  await library.tile('p0.jpg').click();
+  await page.keyboard.press('1');
+  await expect.poll(() => stored(db)).toEqual({ 'p0.jpg': 'cat' });
+  await page.reload();
+  const undo = page.getByRole('button', { name: 'Undo', exact: true });
+  await expect(undo).toBeEnabled();
+  await undo.click();
+  await expect.poll(() => stored(db)).toEqual({});
+  await expect(page.getByRole('button', { name: 'Redo', exact: true })).toBeEnabled();
+  db.close();
+});

@@ -28,6 +28,9 @@ export interface LabelCounts {
   readyToTrain: boolean;
   /** Why not, when not ready. */
   readyHint: string | null;
+  /** The project's undo history (kept in the file): what Undo and Redo can do now. */
+  canUndo?: boolean;
+  canRedo?: boolean;
 }
 
 /** The outcome of a label operation; `batchId` is what undo reverts. */

@@ -42,7 +42,8 @@ export function createLabelsService(ctx: Workspace): LabelsApi {
       return classes().list();
     },
     async counts() {
-      return classes().counts();
+      const l = labels();
+      return { ...classes().counts(), canUndo: l.canUndo(), canRedo: l.canRedo() };
     },
     async addClass(name, update) {
       return classEdit(classes().add(requireString(name, 'name'), updateOf(update)));

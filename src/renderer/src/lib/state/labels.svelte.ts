@@ -118,6 +118,9 @@ export class LabelsState {
       const counts = await this.#app.api().labels.counts();
       this.#counts = counts;
       this.#classes = counts.classes;
+      // The history is the file's: after a reload Undo still works (it was greyed out).
+      if (counts.canUndo !== undefined) this.#canUndo = counts.canUndo;
+      if (counts.canRedo !== undefined) this.#canRedo = counts.canRedo;
     } catch (err) {
       this.#app.report(err);
     }
