@@ -14,6 +14,12 @@ const CRC_TABLE = (() => {
   return t;
 })();
 
+/**
+ * Every entry is dated 1 January 1980, 00:00, the earliest DOS date, so a bundle zips the same
+ * bytes each time (a zero date, month 0 day 0, showed as "1980-00-00" and is not a date).
+ */
+const DOS_DATE_1980 = (0 << 9) | (1 << 5) | 1;
+
 function crc32(buf: Buffer): number {
   let c = 0xffffffff;
   for (let i = 0; i < buf.length; i++) c = CRC_TABLE[(c ^ buf[i]!) & 0xff]! ^ (c >>> 8);
@@ -60,7 +66,8 @@ export function zipFolder(dir: string, zipFile: string, root = path.basename(dir
       local.writeUInt16LE(20, 4);
       local.writeUInt16LE(0x0800, 6); // UTF-8 names
       local.writeUInt16LE(8, 8); // deflate
-      local.writeUInt32LE(0, 10); // time/date: 1980, reproducible
+      local.writeUInt16LE(0, 10); // time 00:00
+      local.writeUInt16LE(DOS_DATE_1980, 12);
       local.writeUInt32LE(crc, 14);
       local.writeUInt32LE(packed.length, 18);
       local.writeUInt32LE(data.length, 22);
@@ -74,6 +81,7 @@ export function zipFolder(dir: string, zipFile: string, root = path.basename(dir
       cd.writeUInt16LE(20, 6);
       cd.writeUInt16LE(0x0800, 8);
       cd.writeUInt16LE(8, 10);
+      cd.writeUInt16LE(DOS_DATE_1980, 14);
       cd.writeUInt32LE(crc, 16);
       cd.writeUInt32LE(packed.length, 20);
       cd.writeUInt32LE(data.length, 24);
