@@ -5,11 +5,13 @@ import type { Detection, LabelChange } from '../../../shared/types';
 import { ClassStore } from '../labels/class-store';
 import type { BatchParticipant, LabelStore } from '../labels/label-store';
 import {
+  addHumanDetection,
   detectionById,
   importedClassedBoxes,
   labelledBoxes,
   updateDetection,
 } from './detection-store';
+import type { CategoryBox } from './box-math';
 
 interface HistoryRow {
   detection_id: number;
@@ -66,6 +68,38 @@ export function adoptImportedClasses(
   return { change, boxes: rows.length };
 }
 
+/** A box_label_history row, as every change of a box's class or status is recorded. */
+function recorder(db: Database.Database) {
+  return db.prepare(
+    `INSERT INTO box_label_history
+       (batch_id, detection_id, old_class_id, old_class_conf, new_class_id, old_status,
+        new_status, at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+}
+
+/**
+ * Adds a box a person drew, as one undoable action of the label history: recorded as going
+ * from deleted to confirmed, so undo takes it away and redo puts it back (it was outside the
+ * history, and Ctrl+Z undid an older label instead). Returns the box's id and the change.
+ */
+export function addDrawnBox(
+  db: Database.Database,
+  labels: LabelStore,
+  image: { id: number; hash: string },
+  box: CategoryBox,
+  classId: number | null,
+): { id: number; change: LabelChange } {
+  let id = 0;
+  const change = labels.batchWith(`Draw a box (${box.category})`, (batchId) => {
+    id = addHumanDetection(db, image.hash, box, classId);
+    const at = new Date().toISOString();
+    recorder(db).run(batchId, id, null, null, classId, 'deleted', 'confirmed', at);
+    return [image.id];
+  });
+  return { id, change };
+}
+
 /** One label batch giving each box its class (confirming it), recorded for undo. */
 function labelEach(
   db: Database.Database,
@@ -73,12 +107,7 @@ function labelEach(
   description: string,
   pairs: readonly { boxId: number; classId: number | null }[],
 ): LabelChange {
-  const record = db.prepare(
-    `INSERT INTO box_label_history
-       (batch_id, detection_id, old_class_id, old_class_conf, new_class_id, old_status,
-        new_status, at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
+  const record = recorder(db);
   return labels.batchWith(description, (batchId) => {
     const touched: number[] = [];
     const at = new Date().toISOString();

@@ -13,7 +13,6 @@ import { ClassStore } from '../labels/class-store';
 import { LabelStore } from '../labels/label-store';
 import { runDetection } from '../detect/detect-job';
 import {
-  addHumanDetection,
   boxesByCamera,
   detectionById,
   detectionFilterClauses,
@@ -37,6 +36,7 @@ import { parseMdBatchOutput } from '../detect/megadetector-format';
 import { findStaticBoxes } from '../detect/static-boxes';
 import {
   adoptImportedClasses,
+  addDrawnBox,
   boxLabelParticipant,
   labelBoxes,
   uncertainBoxes,
@@ -210,13 +210,18 @@ export function createDetectService(ctx: Workspace): DetectApi {
           ? null
           : requireId(o['classId'], 'classId');
       if (classId !== null) new ClassStore(db()).get(classId);
-      const id = addHumanDetection(
-        db(),
-        hash,
+      const store = ctx.requireStore();
+      const labels = new LabelStore(store.db, () => store.summary().labelMode, [
+        boxLabelParticipant(store.db),
+      ]);
+      const { id, change } = addDrawnBox(
+        store.db,
+        labels,
+        { id: imageId, hash },
         { category, confidence: 1, box: requireBox(o['box']) },
         classId,
       );
-      changed(null);
+      labelsChanged(change);
       return detectionById(db(), id) as NonNullable<ReturnType<typeof detectionById>>;
     },
     async labelBoxes(boxIds, classId) {

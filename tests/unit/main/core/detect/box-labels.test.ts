@@ -131,4 +131,24 @@ describe("box labels over a classifier's suggestion", () => {
     await t.service.api.labels.undo();
     expect((await box())?.classConf).toBe(confidence);
   });
+
+  it('a drawn box is a step of the history: undo takes it away, redo puts it back', async () => {
+    const shown = async () => (await t.service.api.detect.boxes(imageId)).map((b) => b.id);
+    const before = await shown();
+    const drawn = await t.service.api.detect.addBox({
+      imageId,
+      category: 'animal',
+      box: [0.1, 0.1, 0.2, 0.2],
+      classId: fox.id,
+    });
+    // Shown as drawn, not as a detector's score.
+    expect(drawn).toMatchObject({ source: 'human', classId: fox.id, status: 'confirmed' });
+    expect(await shown()).toEqual([...before, drawn.id]);
+    const undone = await t.service.api.labels.undo();
+    expect(undone?.description).toContain('Draw a box (animal)');
+    expect(await shown()).toEqual(before);
+    await t.service.api.labels.redo();
+    expect(await shown()).toEqual([...before, drawn.id]);
+    expect((await box())?.id).toBe(boxId);
+  });
 });
