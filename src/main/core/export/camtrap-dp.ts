@@ -333,8 +333,9 @@ function normaliseOffset(tz: string): string {
   return `${m[1]}${m[2]!.padStart(2, '0')}:${m[3] ?? '00'}`;
 }
 
+/** An instant in UTC, written with "+00:00" as the EXIF times' offset is (it mixed in "Z"). */
 function isoSeconds(d: Date): string {
-  return `${d.toISOString().slice(0, 19)}Z`;
+  return `${d.toISOString().slice(0, 19)}+00:00`;
 }
 
 function median(values: number[]): number {

@@ -133,6 +133,13 @@ describe('dataset exports', () => {
     const media = readCsv(path.join(out, 'media.csv'));
     expect(media).toHaveLength(5); // The two unreadable images are left out, not fatal.
     const obs = readCsv(path.join(out, 'observations.csv'));
+    // One way of writing times throughout: an offset, never "Z" beside "+02:00".
+    const times = [
+      ...media.map((m) => m['timestamp']),
+      ...obs.map((o) => o['classificationTimestamp']).filter(Boolean),
+    ];
+    expect(times.length).toBeGreaterThan(media.length);
+    for (const t of times) expect(t).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$/);
     const foxes = obs.filter((o) => o['scientificName'] === 'Vulpes vulpes');
     // The burst of two is one event; the third fox is another.
     expect(foxes).toHaveLength(2);
