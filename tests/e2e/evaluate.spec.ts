@@ -66,6 +66,13 @@ test('evaluate a trained run: accuracy, confusion matrix, threshold slider, CSV 
   await expect(evaluate.operatingPoint.getByTestId('op-summary')).toContainText(
     /when its probability ≥ [\d.]+\s+\(chosen by specificity\s+1\)\s+—\s+on \d+ validation images: sensitivity [\d.]+ %[^]*specificity\s+100\.0 %/,
   );
+  // The slider goes to the threshold just fixed (it stayed at 0), and specificity follows.
+  await expect(evaluate.thresholdValue).not.toHaveText('0.00');
+  await expect(evaluate.specificity).toHaveText('100.0 %');
+  // An empty value is refused beside the field.
+  await evaluate.operatingPoint.getByTestId('op-value').fill('');
+  await expect(evaluate.operatingPoint.getByRole('button', { name: 'Set' })).toBeDisabled();
+  await expect(evaluate.operatingPoint).toContainText('A value from 0 to 1');
   // No metadata and no copies in this project: the leakage check finds nothing.
   await evaluate.checkLeakage();
   const leaks = evaluate.leakage.getByTestId('leakage-summary');

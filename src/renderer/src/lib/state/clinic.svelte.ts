@@ -52,9 +52,12 @@ export class ClinicState {
     const positiveClass = this.#evaluation.report?.binary?.positiveClass;
     if (runId === null || !positiveClass) return;
     await this.#app.guard(async () => {
-      this.#point = await this.#app
+      const point = await this.#app
         .api()
         .clinic.setOperatingPoint(runId, { positiveClass, by, value });
+      this.#point = point;
+      // The figures and the slider go to the threshold just fixed (they stayed where they were).
+      this.#evaluation.setThreshold(point.threshold);
     });
   }
 
