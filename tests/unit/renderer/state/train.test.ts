@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TrainConfig } from '../../../../src/shared/types';
-import { PROJECT, startStates } from './fake-client';
+import { PROJECT, settle, startStates } from './fake-client';
 
 const DEFAULTS: TrainConfig = {
   baseModel: 'mobilenet-v2',
@@ -87,5 +87,27 @@ describe('TrainState', () => {
     api.emit('train:progress', { ...batch, epochMetrics: epoch } as never);
     api.emit('train:progress', { ...batch, epochMetrics: { ...epoch, loss: 0.3 } } as never);
     expect(training.epochs).toEqual([{ epoch: 2, loss: 0.3 }]);
+  });
+
+  it('asks once for the split of a run that trains, so its images are not "0 / 0"', async () => {
+    const running = { id: 5, status: 'running', counts: { train: 0, validation: 0 } };
+    const { training, api } = await startStates({
+      'project.current': PROJECT,
+      'project.status': null,
+      'train.defaults': { config: DEFAULTS, help: {} },
+      'library.metadataKeys': [],
+      'train.runs': [running],
+    }).then(async (s) => {
+      await s.states.training.load();
+      return { training: s.states.training, api: s.api };
+    });
+    const before = api.callsOf('train.runs').length;
+    api.answer({ 'train.runs': [{ ...running, counts: { train: 8, validation: 2 } }] });
+    const batch = { runId: 5, epoch: 1, batches: 2, batch: 1, loss: 0.5, accuracy: 0.5 };
+    api.emit('train:progress', batch as never);
+    api.emit('train:progress', { ...batch, batch: 2 } as never);
+    await settle();
+    expect(api.callsOf('train.runs').length).toBe(before + 1);
+    expect(training.runs[0]?.counts.train).toBe(8);
   });
 });

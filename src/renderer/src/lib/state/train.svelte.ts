@@ -124,6 +124,9 @@ export class TrainState {
     });
   }
 
+  /** Runs whose split was asked for once while they train. */
+  readonly #countsAsked = new Set<number>();
+
   /** The run training now, if any. */
   get running(): RunSummary | undefined {
     return this.#runs.find((r) => r.status === 'running');
@@ -283,6 +286,12 @@ export class TrainState {
   }
 
   private onProgress(p: TrainProgress): void {
+    // The split is known once batches flow: the runs table said "0 / 0" images until the end.
+    const listed = this.#runs.find((r) => r.id === p.runId);
+    if (listed && listed.counts.train === 0 && !this.#countsAsked.has(p.runId)) {
+      this.#countsAsked.add(p.runId);
+      void this.refreshRuns();
+    }
     if (this.#shownRun === null && this.running?.id === p.runId) this.#shownRun = p.runId;
     if (this.#shownRun !== p.runId) return;
     if (p.epochMetrics) {
