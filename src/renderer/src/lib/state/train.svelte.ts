@@ -124,7 +124,8 @@ export class TrainState {
     });
   }
 
-  /** Runs whose split was asked for once while they train. */
+  /** Runs whose split was asked for once while they train (bookkeeping, nothing shows it). */
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- never read by the UI, so it needs no reactivity.
   readonly #countsAsked = new Set<number>();
 
   /** The run training now, if any. */
