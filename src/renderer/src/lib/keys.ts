@@ -56,3 +56,12 @@ export function hotkeyOf(e: KeyboardEvent): string | null {
   if (digit) return digit[1] as string;
   return e.key.length === 1 ? e.key.toLowerCase() : null;
 }
+
+/**
+ * True when Ctrl, Cmd, Alt/Option or AltGr is held: such a press types a character or is
+ * another shortcut, never a class key (Option+0 on a Mac and AltGr+0, "}" on a German
+ * layout, cleared the selection's labels once digits were read from the key itself).
+ */
+export function withModifier(e: KeyboardEvent): boolean {
+  return e.ctrlKey || e.metaKey || e.altKey || e.getModifierState?.('AltGraph') === true;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hotkeyOf } from '../../../../src/renderer/src/lib/keys';
+import { hotkeyOf, withModifier } from '../../../../src/renderer/src/lib/keys';
 
 /** A key press as a browser reports it: the typed character and the physical key. */
 const press = (key: string, code: string): KeyboardEvent => ({ key, code }) as KeyboardEvent;
@@ -29,5 +29,29 @@ describe('hotkeyOf', () => {
     expect(hotkeyOf(press('1', 'Numpad1'))).toBe('1');
     // A synthetic event without a code falls back on the character.
     expect(hotkeyOf(press('3', ''))).toBe('3');
+  });
+});
+
+describe('withModifier', () => {
+  const with_ = (mods: Partial<KeyboardEvent>, altGraph = false): KeyboardEvent =>
+    ({
+      key: '0',
+      code: 'Digit0',
+      ctrlKey: false,
+      metaKey: false,
+      altKey: false,
+      shiftKey: false,
+      getModifierState: (k: string) => k === 'AltGraph' && altGraph,
+      ...mods,
+    }) as KeyboardEvent;
+
+  it('tells a bare or shifted key from one typed with Alt, AltGr, Ctrl or Cmd', () => {
+    expect(withModifier(with_({}))).toBe(false);
+    expect(withModifier(with_({ shiftKey: true }))).toBe(false);
+    // Option+0 on a Mac; AltGr+0 ("}") on a German layout, where altKey is false.
+    expect(withModifier(with_({ altKey: true, key: 'º' }))).toBe(true);
+    expect(withModifier(with_({ key: '}' }, true))).toBe(true);
+    expect(withModifier(with_({ ctrlKey: true }))).toBe(true);
+    expect(withModifier(with_({ metaKey: true }))).toBe(true);
   });
 });
