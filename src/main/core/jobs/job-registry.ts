@@ -42,6 +42,8 @@ const FINISHED_KEPT = 100;
 /** Runs long work as jobs: ids returned at once, progress and state pushed as `job:updated`. */
 export class JobRegistry {
   private readonly jobs = new Map<string, JobEntry>();
+  /** While `stopAll` waits: the kinds that may still start (others start cancelled). */
+  private stopping: ReadonlySet<string> | null = null;
 
   constructor(private readonly bus: EventBus) {}
 
@@ -81,6 +83,7 @@ export class JobRegistry {
       rateSampleDone: 0,
     };
     this.jobs.set(entry.info.id, entry);
+    if (this.stopping && !this.stopping.has(kind)) entry.controller.abort();
     this.emit(entry, true);
     const ctx: JobContext = {
       signal: entry.controller.signal,
@@ -169,21 +172,33 @@ export class JobRegistry {
   }
 
   /**
-   * Cancels the running jobs of every kind but `keep` and waits until they have ended (at most
-   * `timeoutMs`), so that a project is closed under none of them: a training run cancelled by
-   * closing its project wrote its next epoch into the closed file and took the process down.
+   * Cancels the running jobs of every kind but `keep` and waits until they have ended, so
+   * that a project is closed under none of them (a training run cancelled by closing its
+   * project wrote its next epoch into the closed file and took the process down). A job of
+   * another kind started meanwhile (a quick retrain, suggestions after a run) starts
+   * cancelled and is waited for too. Returns the titles of those still running at `timeoutMs`.
    */
-  async stopAll(keep: ReadonlySet<string>, timeoutMs = 60_000): Promise<void> {
-    const running = [...this.jobs.values()].filter(
-      (e) => (e.info.state === 'running' || e.info.state === 'queued') && !keep.has(e.info.kind),
-    );
-    for (const e of running) e.controller.abort();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      Promise.all(running.map((e) => e.ended)),
-      new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))),
-    ]);
-    clearTimeout(timer);
+  async stopAll(keep: ReadonlySet<string>, timeoutMs = 60_000): Promise<string[]> {
+    const deadline = Date.now() + timeoutMs;
+    const running = () =>
+      [...this.jobs.values()].filter(
+        (e) => (e.info.state === 'running' || e.info.state === 'queued') && !keep.has(e.info.kind),
+      );
+    this.stopping = keep;
+    try {
+      for (let left = running(); left.length > 0 && Date.now() < deadline; left = running()) {
+        for (const e of left) e.controller.abort();
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([
+          Promise.all(left.map((e) => e.ended)),
+          new Promise((resolve) => (timer = setTimeout(resolve, deadline - Date.now()))),
+        ]);
+        clearTimeout(timer);
+      }
+      return running().map((e) => e.info.title);
+    } finally {
+      this.stopping = null;
+    }
   }
 
   private prune(): void {

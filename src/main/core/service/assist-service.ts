@@ -67,7 +67,10 @@ export function createAssistService(ctx: Workspace): AssistApi {
       `Suggestions from run ${runId}`,
       async (job) => {
         try {
+          // Started cancelled while its project closes: it must not begin to read or write.
+          job.throwIfCancelled();
           const model = await ctx.resolveRunModel(run);
+          job.throwIfCancelled();
           await runPredictions(job, runId, {
             db: store.db,
             runs: runStore,

@@ -68,7 +68,7 @@ export function createOcellusService(options: HostOptions): OcellusService {
     whenIdle: async () => (await ctx.library?.whenIdle()) ?? null,
     dispose: async () => {
       ctx.jobs.cancelAll();
-      await ctx.closeProject();
+      await ctx.closeProject(true);
     },
     runPredictor: (runId) => createRunPredictor(ctx, runId),
   };

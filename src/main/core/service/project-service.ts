@@ -12,8 +12,14 @@ import { makeDirs } from '../util/make-dirs';
 
 /** The `project` domain: create, open, close and describe the one open project. */
 export function createProjectService(ctx: Workspace): ProjectApi {
-  const openStore = async (store: ProjectStore) => {
-    await ctx.closeProject();
+  const openStore = (store: ProjectStore) => ctx.serially(() => switchTo(store));
+  const switchTo = async (store: ProjectStore) => {
+    try {
+      await ctx.closeProject();
+    } catch (err) {
+      store.close();
+      throw err;
+    }
     // A run that was training when the app died cannot resume: say so in its record.
     if (!store.readOnly) new RunStore(store.db).failInterrupted();
     ctx.store = store;
@@ -63,9 +69,11 @@ export function createProjectService(ctx: Workspace): ProjectApi {
       return openStore(store);
     },
     async close() {
-      if (!ctx.store) return;
-      await ctx.closeProject();
-      ctx.bus.emit('project:changed', null);
+      await ctx.serially(async () => {
+        if (!ctx.store) return;
+        await ctx.closeProject();
+        ctx.bus.emit('project:changed', null);
+      });
     },
     async current() {
       return ctx.store?.summary() ?? null;

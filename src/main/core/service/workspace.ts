@@ -147,12 +147,28 @@ export class Workspace {
     return job;
   }
 
+  /** Opens and closes, one at a time: an open that arrives while a close waits for its jobs. */
+  private switching: Promise<unknown> = Promise.resolve();
+  serially<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.switching.then(work, work);
+    this.switching = run.catch(() => undefined);
+    return run;
+  }
+
   /**
    * Stops the project's jobs (a model download carries on), the library (watchers, import),
-   * and closes the project file.
+   * and closes the project file. `force`: even under a job that did not stop (shutdown).
    */
-  async closeProject(): Promise<void> {
-    if (this.store) await this.jobs.stopAll(APP_JOBS);
+  async closeProject(force = false): Promise<void> {
+    if (this.store) {
+      const stuck = await this.jobs.stopAll(APP_JOBS);
+      // Never closed under a job that is still writing: the project stays open instead.
+      if (stuck.length > 0 && !force)
+        throw new OcellusError(
+          'BUSY',
+          `${stuck.join(', ')} did not stop within a minute: the project stays open. Try again, or quit Ocellus.`,
+        );
+    }
     const { library, store } = this;
     this.library = null;
     this.store = null;

@@ -227,6 +227,9 @@ export async function trainHead(
       };
       history.push(m);
       hooks.onEpoch?.(m);
+      // And between epochs: with fewer than 8 batches an epoch, a run in this thread never let
+      // a cancel (or a project close) in until its last epoch.
+      await new Promise((r) => setImmediate(r));
       if (cfg.fixedEpochs) {
         if (epoch === cfg.epochs) {
           best = m;

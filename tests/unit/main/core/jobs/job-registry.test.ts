@@ -131,3 +131,52 @@ describe('JobRegistry outcomes', () => {
     expect(kept).toContain(ids[104]);
   });
 });
+
+describe('JobRegistry.stopAll', () => {
+  /** A job that runs until it is asked to stop, then starts `then` (if any) as it ends. */
+  const untilCancelled = (jobs: JobRegistry, kind: string, then?: () => void) =>
+    jobs.start(kind, `${kind} job`, (ctx) => {
+      return new Promise<void>((resolve) => {
+        const stop = () => {
+          then?.();
+          resolve();
+        };
+        if (ctx.signal.aborted) stop();
+        else ctx.signal.addEventListener('abort', stop);
+      });
+    });
+
+  it('waits for the jobs it stops, and for a job started meanwhile, which starts cancelled', async () => {
+    const jobs = new JobRegistry(new EventBus());
+    let late: Promise<JobInfo> | null = null;
+    // Suggestions after a run: started by the end of the job being stopped.
+    const train = untilCancelled(jobs, 'train', () => {
+      late = untilCancelled(jobs, 'predict').done;
+    });
+    const download = untilCancelled(jobs, 'download');
+    expect(await jobs.stopAll(new Set(['download']))).toEqual([]);
+    expect((await train.done).state).toBe('cancelled');
+    expect(late).not.toBeNull();
+    const lateJob = jobs.list().find((j) => j.kind === 'predict');
+    expect(lateJob?.state).toBe('cancelled');
+    // Kept kinds go on, and jobs start as usual once it returned.
+    expect(jobs.list().find((j) => j.id === download.info.id)?.state).toBe('running');
+    const after = untilCancelled(jobs, 'export');
+    expect(jobs.list().find((j) => j.id === after.info.id)?.state).toBe('running');
+    jobs.cancelAll();
+    await Promise.all([download.done, after.done]);
+  });
+
+  it('names the jobs that did not stop in time', async () => {
+    const jobs = new JobRegistry(new EventBus());
+    let release = () => {};
+    const stuck = jobs.start(
+      'embed',
+      'Embeddings with x',
+      () => new Promise<void>((r) => (release = r)),
+    );
+    expect(await jobs.stopAll(new Set(), 50)).toEqual(['Embeddings with x']);
+    release();
+    expect((await stuck.done).state).toBe('cancelled');
+  });
+});

@@ -80,6 +80,8 @@ describe('training in feature mode', () => {
     await t.service.api.project.open(path.join(t.dir, 'p.ocellus'));
     const after = await t.service.api.train.run(run.id);
     expect(after.status).toBe('cancelled');
+    // Stopped when asked, not after its last epoch.
+    expect(after.history.length).toBeLessThan(500);
   });
 
   it('embeds, splits by sequence, trains, keeps the best epoch, and repeats exactly with the same seed', async () => {
