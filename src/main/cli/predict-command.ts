@@ -138,7 +138,7 @@ async function predictFiles(
   service: OcellusService,
   from: PredictSource,
   inputs: string[],
-  values: { json?: boolean; write: (text: string) => void },
+  values: { json?: boolean; out?: string; write: (text: string) => void },
   batchSize: number,
   io: CliIo,
 ): Promise<number> {
@@ -205,6 +205,7 @@ async function predictFiles(
   );
   const nothing = nothingPredicted(files.length, errors);
   if (nothing) io.stderr(`ocellus predict: ${nothing}\n`);
+  if (nothing && values.out) io.stderr(`ocellus predict: ${values.out} holds those rows\n`);
   return nothing ? 1 : 0;
 }
 

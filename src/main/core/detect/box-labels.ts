@@ -100,6 +100,35 @@ export function addDrawnBox(
   return { id, change };
 }
 
+/**
+ * A person's change of a box's status (deleting, confirming) or class, as one undoable step:
+ * a drawn box is in the history, so deleting it must be too (Ctrl+Z after a delete undid the
+ * draw, and Ctrl+Y then brought the deleted box back). Null when nothing changes.
+ */
+export function changeBox(
+  db: Database.Database,
+  labels: LabelStore,
+  boxId: number,
+  change: { status?: Detection['status']; classId?: number | null },
+): LabelChange | null {
+  const cur = detectionById(db, boxId);
+  if (!cur) throw new OcellusError('NOT_FOUND', `No box ${boxId}`);
+  const status = change.status ?? cur.status;
+  const classId = change.classId === undefined ? cur.classId : change.classId;
+  if (status === cur.status && classId === cur.classId) return null;
+  const what =
+    status === 'deleted' ? 'Delete a box' : status !== cur.status ? 'Change a box' : 'Label a box';
+  return labels.batchWith(what, (batchId) => {
+    const at = new Date().toISOString();
+    recorder(db).run(batchId, boxId, cur.classId, cur.classConf, classId, cur.status, status, at);
+    updateDetection(db, boxId, {
+      status,
+      ...(change.classId === undefined ? {} : { classId }),
+    });
+    return [cur.imageId];
+  });
+}
+
 /** One label batch giving each box its class (confirming it), recorded for undo. */
 function labelEach(
   db: Database.Database,

@@ -35,7 +35,9 @@ export function ensureOutDir(dir: string): void {
         : code === 'EROFS'
           ? 'the drive is read-only'
           : code === 'ENOENT'
-            ? 'no folder can be made there (a system folder such as /proc?)'
+            ? process.platform === 'win32'
+              ? 'no folder can be made there (a drive or share that is not there?)'
+              : 'no folder can be made there (a system folder such as /proc?)'
             : (code ?? String(err));
     throw new OcellusError('IO_ERROR', `Cannot make the folder ${dir}: ${why}`, { path: dir });
   }

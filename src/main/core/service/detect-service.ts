@@ -38,6 +38,7 @@ import {
   adoptImportedClasses,
   addDrawnBox,
   boxLabelParticipant,
+  changeBox,
   labelBoxes,
   uncertainBoxes,
 } from '../detect/box-labels';
@@ -189,14 +190,24 @@ export function createDetectService(ctx: Workspace): DetectApi {
       if (!detectionById(db(), boxId)) throw new OcellusError('NOT_FOUND', `No box ${boxId}`);
       if (c['classId'] !== undefined && c['classId'] !== null)
         new ClassStore(db()).get(requireId(c['classId'], 'classId'));
+      const status = optionalEnum(c['status'], ['pending', 'confirmed', 'deleted'], 'status');
+      // Where it is and what it shows are edits outside the history; its status and class are
+      // undoable steps, as drawing it is.
       updateDetection(db(), boxId, {
-        status: optionalEnum(c['status'], ['pending', 'confirmed', 'deleted'], 'status'),
         category: optionalEnum(c['category'], DETECTION_CATEGORIES, 'category'),
-        classId: c['classId'] as number | null | undefined,
         box: c['box'] === undefined ? undefined : requireBox(c['box']),
+      });
+      const store = ctx.requireStore();
+      const history = new LabelStore(store.db, () => store.summary().labelMode, [
+        boxLabelParticipant(store.db),
+      ]);
+      const step = changeBox(store.db, history, boxId, {
+        status,
+        classId: c['classId'] as number | null | undefined,
       });
       const after = detectionById(db(), boxId);
       changed(after?.detector ?? null);
+      if (step) labelsChanged(step);
       return after as NonNullable<typeof after>;
     },
     async addBox(input) {

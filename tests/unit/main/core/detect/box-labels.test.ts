@@ -150,5 +150,12 @@ describe("box labels over a classifier's suggestion", () => {
     await t.service.api.labels.redo();
     expect(await shown()).toEqual([...before, drawn.id]);
     expect((await box())?.id).toBe(boxId);
+    // Deleting it is a step too: undo brings it back, and the step before (the draw) stays.
+    await t.service.api.detect.updateBox(drawn.id, { status: 'deleted' });
+    expect(await shown()).toEqual(before);
+    expect((await t.service.api.labels.undo())?.description).toContain('Delete a box');
+    expect(await shown()).toEqual([...before, drawn.id]);
+    await t.service.api.labels.redo();
+    expect(await shown()).toEqual(before);
   });
 });
