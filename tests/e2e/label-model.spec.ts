@@ -90,6 +90,7 @@ function nudge(
   view: 'grid' | 'image',
   met: Record<string, number>,
   last: string,
+  burst: boolean,
 ): keyof typeof GRID | keyof typeof IMAGE | null {
   const unmet = (rule: string) => !met[rule];
   if (view === 'grid') {
@@ -100,6 +101,8 @@ function nudge(
   }
   if (unmet('accepted in the image view')) return 'accept';
   if (unmet('more like this')) return 'moreLikeThis';
+  if (unmet('labelled a burst') || unmet('burst cancelled when asked'))
+    return burst ? 'classKey' : 'burstToggle';
   return null;
 }
 
@@ -154,7 +157,8 @@ for (const seed of SEEDS) {
       // After a first press that only warned, a user often presses the same accept again:
       // half the time the next action is that second press (else the run rarely gets there).
       // After the first tenth, now and then the action that leads to a rule not met yet.
-      const goal = step >= ACTIONS / 10 && r.chance(0.15) ? nudge(view, met, last) : null;
+      const goal =
+        step >= ACTIONS / 10 && r.chance(0.15) ? nudge(view, met, last, model.burst) : null;
       const action =
         model.armed !== null && r.chance(0.5)
           ? 'accept'
