@@ -3,7 +3,8 @@ import type Database from 'better-sqlite3';
 import { OcellusError } from '../../../shared/errors';
 import type { Detection, LabelChange } from '../../../shared/types';
 import { ClassStore } from '../labels/class-store';
-import type { BatchParticipant, LabelStore } from '../labels/label-store';
+import { LabelStore, type BatchParticipant } from '../labels/label-store';
+import type { ProjectStore } from '../store/project-store';
 import {
   addHumanDetection,
   detectionById,
@@ -66,6 +67,11 @@ export function adoptImportedClasses(
     rows.map((r) => ({ boxId: r.id, classId: r.class_id })),
   );
   return { change, boxes: rows.length };
+}
+
+/** The project's label history with boxes taking part: undo and redo put boxes back too. */
+export function labelHistory(store: ProjectStore): LabelStore {
+  return new LabelStore(store.db, () => store.summary().labelMode, [boxLabelParticipant(store.db)]);
 }
 
 /** A box_label_history row, as every change of a box's class or status is recorded. */

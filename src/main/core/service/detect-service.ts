@@ -37,9 +37,9 @@ import { findStaticBoxes } from '../detect/static-boxes';
 import {
   adoptImportedClasses,
   addDrawnBox,
-  boxLabelParticipant,
   changeBox,
   labelBoxes,
+  labelHistory,
   uncertainBoxes,
 } from '../detect/box-labels';
 import { writeNewFile } from '../util/fs-atomic';
@@ -198,9 +198,7 @@ export function createDetectService(ctx: Workspace): DetectApi {
         box: c['box'] === undefined ? undefined : requireBox(c['box']),
       });
       const store = ctx.requireStore();
-      const history = new LabelStore(store.db, () => store.summary().labelMode, [
-        boxLabelParticipant(store.db),
-      ]);
+      const history = labelHistory(store);
       const step = changeBox(store.db, history, boxId, {
         status,
         classId: c['classId'] as number | null | undefined,
@@ -222,9 +220,7 @@ export function createDetectService(ctx: Workspace): DetectApi {
           : requireId(o['classId'], 'classId');
       if (classId !== null) new ClassStore(db()).get(classId);
       const store = ctx.requireStore();
-      const labels = new LabelStore(store.db, () => store.summary().labelMode, [
-        boxLabelParticipant(store.db),
-      ]);
+      const labels = labelHistory(store);
       const { id, change } = addDrawnBox(
         store.db,
         labels,
@@ -241,9 +237,7 @@ export function createDetectService(ctx: Workspace): DetectApi {
       const ids = boxIds.map((id) => requireId(id, 'boxId'));
       const cls = classId === null ? null : requireId(classId, 'classId');
       const store = ctx.requireStore();
-      const labels = new LabelStore(store.db, () => store.summary().labelMode, [
-        boxLabelParticipant(store.db),
-      ]);
+      const labels = labelHistory(store);
       const change = labelBoxes(store.db, labels, ids, cls);
       if (change.imageIds.length > 0) labelsChanged(change);
       return change;
@@ -319,9 +313,7 @@ export function createDetectService(ctx: Workspace): DetectApi {
       changed(result.detector);
       if (!asLabels) return result;
       const store = ctx.requireStore();
-      const labels = new LabelStore(store.db, () => store.summary().labelMode, [
-        boxLabelParticipant(store.db),
-      ]);
+      const labels = labelHistory(store);
       const { change, boxes } = adoptImportedClasses(store.db, labels, result.detector, before);
       // The import may have made classes for the file's classification categories.
       if (change.imageIds.length > 0) labelsChanged(change, true);

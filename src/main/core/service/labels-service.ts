@@ -1,9 +1,8 @@
 import type { LabelsApi } from '../../../shared/api';
 import { OcellusError } from '../../../shared/errors';
 import type { ClassUpdate, LabelChange, LabelMode } from '../../../shared/types';
-import { boxLabelParticipant } from '../detect/box-labels';
+import { labelHistory } from '../detect/box-labels';
 import { ClassStore } from '../labels/class-store';
-import { LabelStore } from '../labels/label-store';
 import { ImageTable } from '../library/image-table';
 import type { Workspace } from './workspace';
 import { labelOptions, requireObject, requireString } from './validate';
@@ -12,13 +11,8 @@ import { labelOptions, requireObject, requireString } from './validate';
 // eslint-disable-next-line max-lines-per-function -- the labels domain's method table; each method is a short adapter to the label and class stores.
 export function createLabelsService(ctx: Workspace): LabelsApi {
   const classes = () => new ClassStore(ctx.requireStore().db);
-  const labels = () => {
-    const store = ctx.requireStore();
-    // Box labels are label batches too: undo and redo put boxes back with them.
-    return new LabelStore(store.db, () => store.summary().labelMode, [
-      boxLabelParticipant(store.db),
-    ]);
-  };
+  // Box labels are label batches too: undo and redo put boxes back with them.
+  const labels = () => labelHistory(ctx.requireStore());
   const emit = (imageIds: number[], classesChanged: boolean) => {
     const l = labels();
     ctx.bus.emit('labels:changed', {
