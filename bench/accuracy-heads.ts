@@ -6,7 +6,7 @@
  *
  *   npm run bench:accuracy-heads -- [--data DIR] [--views 8] [--seeds 1,2,3] [--backend tensorflow]
  *        [--aug '{"flip":true,"crop":0.7,"rotation":15,"colour":0.4}'] [--feature out_relu:max]
- *        [--test-views N] [--normalization 0,1] [--base inception_v3]
+ *        [--test-views N] [--normalization 0,1] [--base inception_v3|centernet [--size 224]]
  *
  * Variants (head settings, views, TTA, standardised embeddings, joined heads) come from
  * bench/accuracy-heads.json, or the file HEADS names. The seeds vary the head; the views are
@@ -30,6 +30,7 @@ import type { AugmentationConfig } from '../src/shared/types';
 import { NSFW_MODELS, writeNsfwModel, type NsfwModelName } from '../tests/helpers/nsfw-models';
 import { log, table } from './lib/measure';
 import * as tfl from '@tensorflow/tfjs-layers';
+import * as tfc from '@tensorflow/tfjs-converter';
 import { diskModelHandler } from '../src/main/core/ml/model-io';
 
 const BASE_ID = 'mobilenet_v2_100_224_keras';
@@ -48,8 +49,11 @@ function options() {
       'test-views': { type: 'string', default: '0' },
       // The input range fed to the base ('-1,1' as the zoo's Keras entry says, or '0,1').
       normalization: { type: 'string', default: '' },
-      // Another network the nsfwjs package ships (inception_v3: 299 px, mixed10 pooled).
+      // Another network the nsfwjs package ships (inception_v3: 299 px, mixed10 pooled), or the
+      // built-in detector's COCO MobileNetV3 trunk (centernet: expanded_conv_14/add pooled).
       base: { type: 'string', default: 'mobilenet_v2' },
+      // Input size for the centernet base (its backbone takes any size).
+      size: { type: 'string', default: '224' },
     },
   });
   return {
@@ -61,7 +65,8 @@ function options() {
     feature: values.feature,
     testViews: Number(values['test-views']),
     normalization: values.normalization,
-    base: values.base as NsfwModelName,
+    base: values.base as NsfwModelName | 'centernet',
+    size: Number(values.size),
   };
 }
 
@@ -197,42 +202,84 @@ async function main(): Promise<void> {
   const classes = [...new Set(trainFiles.map((f) => path.basename(path.dirname(f))))].sort();
   const zooSpec = loadZoo(path.resolve('resources')).find((m) => m.id === BASE_ID)?.preprocessing;
   if (!zooSpec) throw new Error(`no zoo entry ${BASE_ID}`);
-  const size = NSFW_MODELS[opts.base].inputSize;
-  const [lo, hi] = (opts.normalization || '-1,1').split(',').map(Number);
+  const isCenternet = opts.base === 'centernet';
+  const size = opts.base === 'centernet' ? opts.size : NSFW_MODELS[opts.base].inputSize;
+  const [lo, hi] = (opts.normalization || (isCenternet ? '0,255' : '-1,1')).split(',').map(Number);
   const spec: PreprocessingSpec = {
     ...zooSpec,
     inputSize: [size, size],
     normalization: { kind: 'range', min: lo ?? -1, max: hi ?? 1 },
   };
-  const modelJson = await writeNsfwModel(path.join(opts.data, opts.base), opts.base);
-  const featureLayer = NSFW_MODELS[opts.base].featureMapLayer;
-  if (opts.feature === 'out_relu') opts.feature = featureLayer;
-  const fm = await loadFeatureModel(modelJson, featureLayer);
-  const full = await tfl.loadLayersModel(diskModelHandler(modelJson));
-  const parts = opts.feature.split('+').map((f) => f.split(':'));
-  const cut = tfl.model({
-    inputs: full.inputs,
-    outputs: parts.map(([l]) => full.getLayer(l ?? 'out_relu').output as tfl.SymbolicTensor),
-  });
-  const embed = (pixels: Float32Array, n: number) =>
-    tf.tidy(() => {
-      const [h, w] = fm.inputSize;
-      const x = tf.tensor4d(pixels, [n, h, w, 3]);
-      if (opts.feature === featureLayer) return fm.embed(x).dataSync() as Float32Array;
-      const raw = cut.predict(x);
-      const outs = Array.isArray(raw) ? raw : [raw];
-      const pooled = outs.map((o, i) =>
-        parts[i]?.[1] === 'max' ? tf.max(o, [1, 2]) : tf.mean(o, [1, 2]),
-      );
-      return tf.concat(pooled, 1).dataSync() as Float32Array;
+  let embed: (pixels: Float32Array, n: number) => Float32Array;
+  let release = () => {};
+  if (opts.base === 'centernet') {
+    // The built-in detector's COCO MobileNetV3 backbone, its input freed from [1, 512, 512, 3].
+    const file = path.resolve('resources/detectors/centernet-coco/centernet.json');
+    const handler = diskModelHandler(file);
+    const g = await tfc.loadGraphModel({
+      load: async () => {
+        const art = await (handler.load as () => Promise<tf.io.ModelArtifacts>)();
+        const topo = art.modelTopology as { node: { op: string; attr: Record<string, unknown> }[] };
+        for (const n of topo.node)
+          if (n.op === 'Placeholder')
+            n.attr['shape'] = {
+              shape: { dim: [{ size: '-1' }, { size: '-1' }, { size: '-1' }, { size: '3' }] },
+            };
+        delete (art as { signature?: unknown }).signature;
+        return art;
+      },
     });
+    const nodes = (
+      opts.feature === 'out_relu' ? 'tower_0/MobilenetV3/expanded_conv_14/add' : opts.feature
+    ).split('+');
+    embed = (pixels, n) =>
+      tf.tidy(() => {
+        const x = tf.tensor4d(pixels, [n, size, size, 3]);
+        const outs = g.execute({ 'tower_0/images': x }, nodes);
+        const list = Array.isArray(outs) ? outs : [outs];
+        return tf
+          .concat(
+            list.map((o) => tf.mean(o, [1, 2])),
+            1,
+          )
+          .dataSync() as Float32Array;
+      });
+  } else {
+    const modelJson = await writeNsfwModel(path.join(opts.data, opts.base), opts.base);
+    const featureLayer = NSFW_MODELS[opts.base].featureMapLayer;
+    if (opts.feature === 'out_relu') opts.feature = featureLayer;
+    const fm = await loadFeatureModel(modelJson, featureLayer);
+    release = () => fm.dispose();
+    const full = await tfl.loadLayersModel(diskModelHandler(modelJson));
+    const parts = opts.feature.split('+').map((f) => f.split(':'));
+    const cut = tfl.model({
+      inputs: full.inputs,
+      outputs: parts.map(([l]) => full.getLayer(l ?? 'out_relu').output as tfl.SymbolicTensor),
+    });
+    embed = (pixels: Float32Array, n: number) =>
+      tf.tidy(() => {
+        const [h, w] = fm.inputSize;
+        const x = tf.tensor4d(pixels, [n, h, w, 3]);
+        if (opts.feature === featureLayer) return fm.embed(x).dataSync() as Float32Array;
+        const raw = cut.predict(x);
+        const outs = Array.isArray(raw) ? raw : [raw];
+        const pooled = outs.map((o, i) =>
+          parts[i]?.[1] === 'max' ? tf.max(o, [1, 2]) : tf.mean(o, [1, 2]),
+        );
+        return tf.concat(pooled, 1).dataSync() as Float32Array;
+      });
+  }
   const augs: Record<string, AugmentationConfig> = {
     default: { flip: true, crop: 0.85, rotation: 0, colour: 0.15 },
     ...(opts.aug ? { custom: JSON.parse(opts.aug) as AugmentationConfig } : {}),
   };
   // The default base, layer and range keep the cache folder earlier runs wrote.
   const variantKey = [
-    opts.base === 'mobilenet_v2' ? '' : opts.base,
+    opts.base === 'mobilenet_v2'
+      ? ''
+      : opts.base === 'centernet'
+        ? `centernet${opts.size}`
+        : opts.base,
     opts.feature === 'out_relu' ? '' : opts.feature.replace(/[^a-z0-9_]+/gi, '-'),
     opts.normalization && opts.normalization !== '-1,1'
       ? `range${opts.normalization.replace(/[^0-9-]+/g, '_')}`
@@ -301,7 +348,7 @@ async function main(): Promise<void> {
       views,
     };
   }
-  fm.dispose();
+  release();
   log('heads');
   const base: HeadConfig = {
     hiddenUnits: 256,

@@ -44,3 +44,8 @@ export function dateTime(iso: string): string {
 export function timeOfDay(iso: string): string {
   return dateTime(iso).slice(11);
 }
+
+/** "1 epoch", "2 epochs": a count with its noun (the plural given when not noun + s). */
+export function plural(n: number, noun: string, many = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : many}`;
+}

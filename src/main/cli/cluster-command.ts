@@ -59,7 +59,8 @@ export async function cluster(
   });
   const [bundle, ...extra] = positionals;
   const shards = Number(values.shards);
-  if (!bundle || extra.length || !values.manifest || !values.out || !(shards >= 1))
+  // A bad --shards value is said by checkSlurmPlan; a missing one is a usage error.
+  if (!bundle || extra.length || !values.manifest || !values.out || values.shards === undefined)
     throw new OcellusError('INVALID_ARGUMENT', USAGE);
   if (!fs.existsSync(path.join(bundle, 'labels.json')))
     throw new OcellusError('NOT_FOUND', `${bundle} is not a model bundle (no labels.json)`);

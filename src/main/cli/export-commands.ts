@@ -1,21 +1,41 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { OcellusError } from '../../shared/errors';
-import type { DatasetFormat, JobInfo } from '../../shared/types';
+import type { DatasetExportOptions, DatasetFormat, JobInfo } from '../../shared/types';
 import type { OcellusService } from '../core/service';
 import { waitForJob } from './ml-commands';
 import type { CliIo } from './cli-io';
 import { openToExport } from './open-project';
 
-async function finish(service: OcellusService, job: JobInfo, io: CliIo, json: boolean) {
+/**
+ * Waits for an export job and says what it wrote. A project opened read-only keeps no export
+ * history, so the newest record is then an older export: the job's own summary is said instead.
+ */
+async function finish(
+  service: OcellusService,
+  job: JobInfo,
+  io: CliIo,
+  json: boolean,
+  out: string,
+) {
   const final = await waitForJob(service, job, io, !json && process.stderr.isTTY === true);
   if (final.state !== 'done')
     throw new OcellusError(
       final.state === 'cancelled' ? 'CANCELLED' : 'INTERNAL',
       final.error ?? `Export ${final.state}`,
     );
-  const record = (await service.api.export.history())[0];
-  io.stdout(json ? `${JSON.stringify(record)}\n` : `${record?.summary ?? 'Done'}\n`);
+  const newest = (await service.api.export.history())[0];
+  const record =
+    newest && newest.createdAt >= final.startedAt
+      ? newest
+      : {
+          kind: final.subject,
+          path: out,
+          state: 'done',
+          summary: final.detail ?? 'Done',
+          recorded: false,
+        };
+  io.stdout(json ? `${JSON.stringify(record)}\n` : `${record.summary}\n`);
   return 0;
 }
 
@@ -55,9 +75,12 @@ export async function exportBundle(
       'INVALID_ARGUMENT',
       'usage: ocellus export <project.ocellus> [--run N] --out <dir> [--zip]',
     );
+  if (threshold !== undefined && !(Number(threshold) >= 0 && Number(threshold) <= 1))
+    throw new OcellusError('INVALID_ARGUMENT', '--detector-threshold is a number from 0 to 1');
   await openToExport(service, file);
+  const bundleOut = path.resolve(values.out);
   const job = await service.api.export.bundle({
-    out: path.resolve(values.out),
+    out: bundleOut,
     runId: values.run === undefined ? undefined : Number(values.run),
     zip: values.zip === true,
     // No --detector: a box run's bundle takes the project's detector, an image run's none.
@@ -70,7 +93,7 @@ export async function exportBundle(
         }),
     ...(threshold === undefined ? {} : { detectorThreshold: Number(threshold) }),
   });
-  return finish(service, job, io, values.json === true);
+  return finish(service, job, io, values.json === true, bundleOut);
 }
 
 /** `ocellus export-dataset <project> --format csv|imagefolder|camtrap-dp --out <dir>`. */
@@ -107,8 +130,9 @@ export async function exportDataset(
   const job = await service.api.export.dataset({
     format: values.format as DatasetFormat,
     out: path.resolve(values.out),
-    linkMode: values.link === 'hardlink' ? 'hardlink' : 'copy',
-    deploymentsBy: values.deployments === 'camera' ? 'camera' : 'root',
+    // The service refuses other words, naming the choices.
+    linkMode: values.link as DatasetExportOptions['linkMode'],
+    deploymentsBy: values.deployments as DatasetExportOptions['deploymentsBy'],
     timezone: values.timezone,
     privacy: {
       deidentify: values.deidentify === true,
@@ -117,7 +141,7 @@ export async function exportDataset(
       ...(values.dates === 'remove' ? { dates: 'remove' as const } : {}),
     },
   });
-  return finish(service, job, io, values.json === true);
+  return finish(service, job, io, values.json === true, path.resolve(values.out));
 }
 
 /** `ocellus import-labels <project> <labels.csv> [--json] [--replace-human]`. */

@@ -102,7 +102,7 @@ export async function label(service: OcellusService, args: string[], io: CliIo):
     : null;
   if (change?.replacesHuman) {
     io.stderr(
-      `Nothing labelled: ${change.replacesHuman} of the images have a human label of another class. Run again with --replace-human to replace those labels.\n`,
+      `Nothing labelled: ${change.replacesHuman === 1 ? '1 of the images has' : `${change.replacesHuman} of the images have`} a human label of another class. Run again with --replace-human to replace those labels.\n`,
     );
     return 1;
   }

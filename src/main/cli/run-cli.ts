@@ -180,6 +180,23 @@ const HANDLERS: Record<
 
 const wantsHelp = (args: string[]): boolean => args.includes('--help') || args.includes('-h');
 
+/**
+ * `--option -5` and `--timezone -05:30` as `--option=-5`: Node's parser takes a value that
+ * starts with a dash for a forgotten argument. No option name starts with a digit or a dot.
+ */
+export function joinDashValues(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    const next = args[i + 1];
+    if (/^--[^=]+$/.test(a) && next !== undefined && /^-[\d.]/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
 /** Runs one CLI invocation; returns the process exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
@@ -216,7 +233,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     mlWorkerFile: locateMlWorker(__dirname),
   });
   try {
-    return await HANDLERS[command as (typeof COMMANDS)[number]](service, rest, io);
+    return await HANDLERS[command as (typeof COMMANDS)[number]](service, joinDashValues(rest), io);
   } catch (err) {
     // parseArgs' own errors (an unknown or malformed option) are usage errors.
     const usage = (err as { code?: unknown }).code?.toString().startsWith('ERR_PARSE_ARGS');

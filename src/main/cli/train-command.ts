@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { OcellusError } from '../../shared/errors';
-import { pct } from '../../shared/format';
+import { pct, plural } from '../../shared/format';
 import type {
   RunEstimate,
   RunSummary,
@@ -36,6 +36,15 @@ const TRAIN_FLAGS: ReadonlyArray<readonly [string, keyof TrainConfig]> = [
   ['--[no-]tta', 'tta'],
   ['--unit image|box', 'unit'],
 ];
+
+/** A refused setting named by its option (--folds), not by its name in the API (crossValidation). */
+function asFlagError(err: unknown): unknown {
+  if (!(err instanceof OcellusError) || err.code !== 'INVALID_ARGUMENT') return err;
+  const hit = TRAIN_FLAGS.find(([, key]) => err.message.startsWith(`${key} `));
+  if (!hit) return err;
+  const flag = hit[0].split(' ')[0]?.replace('[no-]', '') ?? hit[1];
+  return new OcellusError('INVALID_ARGUMENT', `${flag}${err.message.slice(hit[1].length)}`);
+}
 
 /** `text` from column `indent` in lines that end by column `width`, later lines indented. */
 function wrap(text: string, indent: number, width = 96): string {
@@ -155,7 +164,11 @@ export async function train(service: OcellusService, args: string[], io: CliIo):
       );
     }
   });
-  const run = await service.api.train.start(config, { title: values.title ?? null });
+  const run = await service.api.train
+    .start(config, { title: values.title ?? null })
+    .catch((err: unknown) => {
+      throw asFlagError(err);
+    });
   const job = (await service.api.jobs.list()).find((j) => j.id === run.jobId);
   const final = job ? await waitForJob(service, job, io, false) : null;
   off();
@@ -215,7 +228,7 @@ function estimateLine(e: RunEstimate | null): string {
       ? `${e.crossValidation.folds.length}-fold cross-validation ${pct(e.crossValidation.mean)} ± ${pct(e.crossValidation.sd)}`
       : null,
     e.refit
-      ? `released model refit on all ${e.refit.images} images for ${e.refit.epochs} epochs`
+      ? `released model refit on all ${e.refit.images} images for ${plural(e.refit.epochs, 'epoch')}`
       : null,
     ...e.smallClasses.map((s) => `${s.name}: only ${s.images} images`),
   ].filter((p) => p !== null);

@@ -41,6 +41,14 @@ export function shardFileName(index: number, count: number): string {
 }
 
 const SAFE_OPTION = /^[\w.:,+-]+$/;
+/** SLURM's time forms: minutes, m:s, h:m:s, d-h, d-h:m, d-h:m:s, or unlimited. */
+const SLURM_TIME = /^(\d+-\d+(:\d{1,2}){0,2}|\d+(:\d{1,2}){0,2}|unlimited|infinite)$/i;
+/** Memory per node: a whole number with an optional K, M, G or T. */
+const SLURM_MEM = /^\d+[KMGT]?$/i;
+const FORMS: Record<string, [RegExp, string]> = {
+  time: [SLURM_TIME, 'minutes, hours:minutes:seconds or days-hours, such as 2:00:00'],
+  mem: [SLURM_MEM, 'a size such as 8G or 4000M'],
+};
 
 function directives(plan: SlurmPlan, name: string, log: string): string[] {
   const lines = [`#SBATCH --job-name=${name}`, `#SBATCH --output=${log}`];
@@ -52,6 +60,9 @@ function directives(plan: SlurmPlan, name: string, log: string): string[] {
     if (value === undefined) continue;
     if (!SAFE_OPTION.test(value))
       throw new OcellusError('INVALID_ARGUMENT', `--${flag} ${value} is not a SLURM value`);
+    const form = FORMS[flag];
+    if (form && !form[0].test(value))
+      throw new OcellusError('INVALID_ARGUMENT', `--${flag} ${value} is not ${form[1]}`);
     lines.push(`#SBATCH --${flag}=${value}`);
   }
   return lines;
@@ -128,6 +139,13 @@ function slurmScriptFiles(out: string): SlurmScripts {
 export function checkSlurmPlan(plan: SlurmPlan): void {
   if (!Number.isSafeInteger(plan.shards) || plan.shards < 1)
     throw new OcellusError('INVALID_ARGUMENT', '--shards must be a whole number ≥ 1');
+  for (const [flag, v] of [
+    ['cpus', plan.cpus],
+    ['batch-size', plan.batchSize],
+  ] as const) {
+    if (v !== undefined && !(Number.isSafeInteger(v) && v >= 1))
+      throw new OcellusError('INVALID_ARGUMENT', `--${flag} must be a whole number ≥ 1`);
+  }
   arrayScript(plan);
   mergeScript(plan);
   const scripts = slurmScriptFiles(plan.out);

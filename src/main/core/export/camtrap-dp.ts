@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import type { CamtrapClassMapping } from '../../../shared/types';
+import { OcellusError } from '../../../shared/errors';
 import { ClassStore } from '../labels/class-store';
 import { cameraKey } from '../library/sequences';
 import { boxObservations } from './camtrap-boxes';
@@ -326,11 +327,22 @@ function writePackage(
 }
 
 /** "+2", "+02:00", "-0530", "Z" → "+02:00" style; anything else is UTC. */
-function normaliseOffset(tz: string): string {
-  if (tz === 'Z' || tz === 'UTC') return '+00:00';
-  const m = /^([+-])(\d{1,2})(?::?(\d{2}))?$/.exec(tz.trim());
-  if (!m) return '+00:00';
-  return `${m[1]}${m[2]!.padStart(2, '0')}:${m[3] ?? '00'}`;
+/**
+ * A UTC offset as ISO 8601 writes it (+02:00), from +2, +0200, -05:30, Z or UTC; anything
+ * else (a name, 25:00, +99:99) is refused rather than written as +00:00 or as a bad time.
+ */
+export function normaliseOffset(tz: string): string {
+  const t = tz.trim();
+  if (t === 'Z' || t.toUpperCase() === 'UTC') return '+00:00';
+  const m = /^([+-])(\d{1,2})(?::?(\d{2}))?$/.exec(t);
+  const hours = Number(m?.[2]);
+  const minutes = Number(m?.[3] ?? 0);
+  if (!m || hours > 14 || minutes > 59 || (hours === 14 && minutes > 0))
+    throw new OcellusError(
+      'INVALID_ARGUMENT',
+      `The time zone "${tz}" is not a UTC offset: write it like +02:00, -05:30 or Z`,
+    );
+  return `${m[1]}${String(hours).padStart(2, '0')}:${String(minutes).padStart(2, '0')}`;
 }
 
 /** An instant in UTC, written with "+00:00" as the EXIF times' offset is (it mixed in "Z"). */

@@ -28,6 +28,20 @@ export class IndexedLabels {
     this.dropOrphans.run(hash);
   }
 
+  /**
+   * Sets the image's labels aside for the content it had (`orphan_labels`, by hash): its file
+   * now holds other pixels, and the labels come back if that content is read again.
+   */
+  setAsideFor(imageId: number, formerHash: string): number {
+    this.db
+      .prepare(
+        `INSERT OR IGNORE INTO orphan_labels (hash, class_id, source, run_id, confidence, created_at)
+           SELECT ?, class_id, source, run_id, confidence, created_at FROM labels WHERE image_id = ?`,
+      )
+      .run(formerHash, imageId);
+    return this.table.dropAllOf(imageId);
+  }
+
   /** Labels the image with the class named after its folder (created if needed), as a human. */
   addFromFolder(imageId: number, className: string, at: string): void {
     this.table.addHumanUnbatched(imageId, ensureClass(this.db, className), at);

@@ -115,6 +115,11 @@ export class LabelTable {
     ).run(imageId, hash);
   }
 
+  /** Takes every label off an image, outside the undo history (its content left; see IndexedLabels). */
+  dropAllOf(imageId: number): number {
+    return this.sql('DELETE FROM labels WHERE image_id = ?').run(imageId).changes;
+  }
+
   /** Moves every label of one class to another (images that had both keep one) and drops the rest. */
   moveClass(sourceId: number, targetId: number): number {
     const moved = this.sql('UPDATE OR IGNORE labels SET class_id = ? WHERE class_id = ?').run(

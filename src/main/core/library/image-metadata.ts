@@ -106,6 +106,26 @@ export function metadataKeys(db: Database.Database): MetadataKey[] {
     });
 }
 
+/**
+ * Refuses metadata keys no image has, naming a key that differs only in case and the keys
+ * there are: a misspelt key would otherwise group or check nothing, and say nothing.
+ */
+export function requireMetadataKeys(db: Database.Database, wanted: readonly string[]): void {
+  const keys = metadataKeys(db).map((k) => k.key);
+  for (const key of wanted) {
+    if (keys.includes(key)) continue;
+    const near = keys.find((k) => k.toLowerCase() === key.toLowerCase());
+    throw new OcellusError(
+      'INVALID_ARGUMENT',
+      near
+        ? `No image has the metadata key "${key}"; did you mean "${near}"? (keys match case)`
+        : keys.length
+          ? `No image has the metadata key "${key}"; the keys are ${keys.map((k) => `"${k}"`).join(', ')}`
+          : `No image has the metadata key "${key}": this project has no image metadata yet (import a CSV first)`,
+    );
+  }
+}
+
 /** image id → value of one metadata key. */
 export function metadataValues(db: Database.Database, key: string): Map<number, string> {
   const rows = db.prepare('SELECT image_id, value FROM image_meta WHERE key = ?').all(key) as {

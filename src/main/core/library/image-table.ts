@@ -23,6 +23,13 @@ export interface ProbedRow {
   frames: number | null;
 }
 
+/** A row's first-frame place: its root, its path there, and whether the file is missing. */
+export interface RowPlace {
+  rootId: number;
+  relPath: string;
+  missing: number;
+}
+
 /**
  * The writes of the `images` table: the one module whose SQL changes an image row (the
  * scan records files, the indexer what it read, the derivative queue the rendering, the
@@ -184,6 +191,43 @@ export class ImageTable {
       relPath,
       frame,
       movedId,
+    );
+  }
+
+  /** Where a row is, and whether its file is there. */
+  placeOf(id: number): RowPlace | undefined {
+    return this.sql(
+      'SELECT root_id AS rootId, rel_path AS relPath, missing FROM images WHERE id = ?',
+    ).get(id) as RowPlace | undefined;
+  }
+
+  /**
+   * Moves a row to a first-frame place. Rows that trade places are parked first (a path
+   * no file can have), as (root, path, frame) is unique.
+   */
+  moveTo(id: number, place: RowPlace | 'parked'): void {
+    if (place === 'parked') {
+      this.sql('UPDATE images SET rel_path = rel_path || char(0) || id WHERE id = ?').run(id);
+      return;
+    }
+    this.sql(
+      'UPDATE images SET root_id = ?, rel_path = ?, frame = 0, missing = ? WHERE id = ?',
+    ).run(place.rootId, place.relPath, place.missing, id);
+  }
+
+  /** The rows that are missing with some content (a file that moved or was renamed over). */
+  missingWithHash(hash: string): number[] {
+    return this.sql(
+      'SELECT id FROM images WHERE hash = ? AND missing = 1 AND frame = 0 ORDER BY id',
+    )
+      .pluck()
+      .all(hash) as number[];
+  }
+
+  /** A row's content hash as last read. */
+  hashOf(id: number): string | null {
+    return (
+      (this.sql('SELECT hash FROM images WHERE id = ?').pluck().get(id) as string | null) ?? null
     );
   }
 

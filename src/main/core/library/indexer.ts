@@ -9,6 +9,7 @@ import { ImageTable, type ProbedRow } from './image-table';
 import { fileMetadataWriter } from './image-metadata';
 import type { RootRow } from './library-db';
 import { probeImage, type ProbeResult } from './probe';
+import { followContent, type ReadFile } from './content-moves';
 
 const BATCH = 128;
 const CONCURRENCY = 8;
@@ -121,11 +122,23 @@ export class Indexer {
       return moved.id;
     };
     db.transaction(() => {
+      // The row at each path now: a row may have moved here, or away, since the batch was picked.
+      const slotOf = (row: PendingRow) => images.frameRow(row.root_id, row.rel_path, 0) ?? row.id;
+      const files: ReadFile[] = [];
+      rows.forEach((row, i) => {
+        const r = results[i];
+        // Single-frame files only: a DICOM's frames are rows of their own.
+        if (r?.status !== 'ok' || !r.hash || r.format === 'dicom' || (r.frames ?? 1) > 1) return;
+        const slotId = slotOf(row);
+        files.push({ ...place(row), slotId, oldHash: images.hashOf(slotId), newHash: r.hash });
+      });
+      followContent(files, images, labels);
       rows.forEach((row, i) => {
         const r = results[i];
         if (!r) return;
         const ok = r.status === 'ok';
-        const id = (ok ? claim(row.id, r.hash, row, 0) : null) ?? row.id;
+        const slot = slotOf(row);
+        const id = (ok ? claim(slot, r.hash, row, 0) : null) ?? slot;
         images.writeProbe(probedRow(id, r, r.hash));
         settle(id, row, r, r.hash);
         // A multi-frame file: one row per further frame, each with its own content key.
@@ -146,6 +159,10 @@ export class Indexer {
     // Images became readable (or not) and may have brought labels.
     labelCounter(db).invalidate();
   }
+}
+
+function place(row: PendingRow): { rootId: number; relPath: string } {
+  return { rootId: row.root_id, relPath: row.rel_path };
 }
 
 function probedRow(id: number, r: ProbeResult, hash: string | null): ProbedRow {

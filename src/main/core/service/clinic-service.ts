@@ -5,6 +5,7 @@ import { chooseOperatingPoint } from '../eval/operating-point';
 import { OperatingPointStore } from '../eval/operating-point-store';
 import { validationPredictions } from './run-models';
 import { splitLeakage } from '../eval/leakage';
+import { requireMetadataKeys } from '../library/image-metadata';
 import type { EmbedModel } from '../ml/embedder';
 import { readRunDataset, RunStore } from '../train/run-store';
 import type { Workspace } from './workspace';
@@ -40,13 +41,9 @@ export function createClinicService(ctx: Workspace): ClinicApi {
       const run = new RunStore(db).get(runId);
       const { split } = readRunDataset(db, runId);
       if (!split) throw new OcellusError('INVALID_ARGUMENT', `Run ${runId} recorded no split`);
-      return splitLeakage(
-        db,
-        runId,
-        split,
-        baseModel(ctx, run.config.baseModel),
-        leakageOptions(options),
-      );
+      const wanted = leakageOptions(options);
+      if (wanted.keys) requireMetadataKeys(db, wanted.keys);
+      return splitLeakage(db, runId, split, baseModel(ctx, run.config.baseModel), wanted);
     },
   };
 }

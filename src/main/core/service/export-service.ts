@@ -13,7 +13,7 @@ import type {
 } from '../../../shared/types';
 import { writeOnnxBaseBundle } from '../export/bundle-onnx-base';
 import { writeBundle } from '../export/bundle';
-import { writeCamtrapDp } from '../export/camtrap-dp';
+import { normaliseOffset, writeCamtrapDp } from '../export/camtrap-dp';
 import { camtrapMapping, saveCamtrapMapping } from '../export/camtrap-mapping';
 import { writeLabelsCsv } from '../export/csv';
 import { listExports, recordExport } from '../export/export-log';
@@ -30,6 +30,7 @@ import type { Workspace } from './workspace';
 import { newestDoneRun } from './run-models';
 import {
   labelOptions,
+  oneOf,
   privacyOptions,
   requireObject,
   requirePath,
@@ -81,11 +82,11 @@ export function createExportService(ctx: Workspace): ExportApi {
           }
           throw err;
         }
+        job.phase(summary, 1);
+        job.progress(1);
         // A project opened read-only (read-only media, owned elsewhere) keeps no history.
         if (!store.db.open || store.readOnly) return;
         const rec = recordExport(store.db, { kind, path: out, runId, state: 'done', summary });
-        job.phase(summary, 1);
-        job.progress(1);
         ctx.bus.emit('export:recorded', rec);
       },
       0,
@@ -99,14 +100,21 @@ export function createExportService(ctx: Workspace): ExportApi {
       const format = o.format;
       if (!format || !(FORMATS as readonly string[]).includes(format))
         throw new OcellusError('INVALID_ARGUMENT', `format is one of ${FORMATS.join(', ')}`);
+      const linkMode = oneOf(o.linkMode, ['copy', 'hardlink'] as const, 'copy', 'linkMode');
+      const deploymentsBy = oneOf(
+        o.deploymentsBy,
+        ['root', 'camera'] as const,
+        'root',
+        'deploymentsBy',
+      );
+      // Checked before the folder is made: a bad offset is refused, not written as +00:00.
+      if (format === 'camtrap-dp' && o.timezone !== undefined) normaliseOffset(o.timezone);
       const out = requirePath(o.out, 'out');
       const store = ctx.requireStore();
       if (format !== 'csv') prepareEmptyDir(out);
       else if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) {
         throw new OcellusError('ALREADY_EXISTS', `${out} is a file, not a folder`);
       } else refuseExisting(path.join(out, 'labels.csv'));
-      const linkMode = o.linkMode === 'hardlink' ? 'hardlink' : 'copy';
-      const deploymentsBy = o.deploymentsBy === 'camera' ? 'camera' : 'root';
       const privacy = privacyOptions(o.privacy, format);
       const again = (freshOut: string) => api.dataset({ ...o, format, out: freshOut });
       return asJob(

@@ -12,6 +12,7 @@ import {
   validateTrainConfig,
 } from '../train/train-config';
 import { requireObject } from './validate';
+import { requireMetadataKeys } from '../library/image-metadata';
 
 /** The `train` domain: training runs on the open project. */
 export function createTrainService(ctx: Workspace): TrainApi {
@@ -27,6 +28,8 @@ export function createTrainService(ctx: Workspace): TrainApi {
     },
     async start(input, options) {
       const config = validateTrainConfig(requireObject(input, 'config') as Partial<TrainConfig>);
+      if (config.groupBy.startsWith('meta:'))
+        requireMetadataKeys(ctx.requireStore().db, [config.groupBy.slice(5)]);
       const title = cleanRunTitle(
         options === undefined ? null : requireObject(options, 'options')['title'],
       );

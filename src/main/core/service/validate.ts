@@ -13,6 +13,19 @@ export function requireString(value: unknown, name: string): string {
   return value;
 }
 
+/** One of a few words, or the default when absent; anything else is refused, naming the choices. */
+export function oneOf<T extends string>(
+  value: unknown,
+  choices: readonly T[],
+  fallback: T,
+  name: string,
+): T {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value === 'string' && (choices as readonly string[]).includes(value))
+    return value as T;
+  throw new OcellusError('INVALID_ARGUMENT', `${name} is ${choices.join(' or ')}`);
+}
+
 /** Checks an argument that arrived over a transport is a plain object. */
 export function requireObject(value: unknown, name: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {

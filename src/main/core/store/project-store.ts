@@ -108,7 +108,7 @@ export class ProjectStore {
    * is refused before anything writes to it.
    */
   static open(filePath: string, options: OpenOptions): ProjectStore {
-    const target = path.resolve(filePath);
+    const target = realTarget(path.resolve(filePath));
     const header = inspectProjectFile(target);
     if (header.userVersion > LATEST_SCHEMA_VERSION) {
       throw new OcellusError(
@@ -274,6 +274,19 @@ export function imageCounts(db: Database.Database): ImageCounts {
          FROM images`,
     )
     .get() as ImageCounts;
+}
+
+/**
+ * The file a project path stands for, links followed: the lock and the cache folder sit beside
+ * the real file, so a link to an open project cannot open it a second time. A path that does
+ * not resolve stays as given, for the open's own error.
+ */
+function realTarget(target: string): string {
+  try {
+    return fs.realpathSync(target);
+  } catch {
+    return target;
+  }
 }
 
 /** The project's lock, with a read-only disk (or folder) said as READ_ONLY. */

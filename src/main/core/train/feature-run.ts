@@ -1,3 +1,4 @@
+import { plural } from '../../../shared/format';
 import type Database from 'better-sqlite3';
 import type { TrainConfig } from '../../../shared/types';
 import type { JobContext } from '../jobs/job-registry';
@@ -145,7 +146,10 @@ async function crossValidate(
 async function refitOnAll(stage: Stage, epochs: number): Promise<HeadWeights> {
   const { ctx, config, usable } = stage;
   const items = config.unit === 'box' ? 'boxes' : 'images';
-  ctx.phase(`Refitting on all ${usable.length} labelled ${items} for ${epochs} epochs`, epochs);
+  ctx.phase(
+    `Refitting on all ${usable.length} labelled ${items} for ${plural(epochs, 'epoch')}`,
+    epochs,
+  );
   const all = stage.vectors.rows(
     usable.map((u) => u.id),
     true,

@@ -202,3 +202,60 @@ describe('ocellus label and classes', () => {
     expect(removed.stdout).toMatch(/Unlabelled 1 of 1/);
   });
 });
+
+describe('ocellus refuses what it cannot do as asked, in one line, before writing anything', () => {
+  let tmp: ReturnType<typeof makeTmpDir>;
+  let file: string;
+  beforeEach(async () => {
+    tmp = makeTmpDir();
+    process.env['OCELLUS_APP_DATA'] = path.join(tmp.dir, 'appdata');
+    file = path.join(tmp.dir, 'p.ocellus');
+    const photos = path.join(tmp.dir, 'photos');
+    await writeJpeg(path.join(photos, 'a.jpg'), { width: 20, height: 20 });
+    await cli(['init', file]);
+    await cli(['add', file, photos]);
+  });
+  afterEach(() => {
+    delete process.env['OCELLUS_APP_DATA'];
+    tmp.cleanup();
+  });
+
+  it('a metadata key no image has, named with the key it likely meant', async () => {
+    const csv = path.join(tmp.dir, 'meta.csv');
+    fs.writeFileSync(csv, 'path,PatientID\na.jpg,P1\n');
+    expect((await cli(['metadata', file, csv])).code).toBe(0);
+    const r = await cli(['train', file, '--base', 'any', '--group-by', 'patientid']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /no image has the metadata key "patientid"; did you mean "PatientID"/i,
+    );
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('a setting out of range, named by its option, negative values included', async () => {
+    const folds = await cli(['train', file, '--base', 'any', '--folds', '99']);
+    expect(folds.stderr).toMatch(/--folds must be an integer between 0 and 10/);
+    const epochs = await cli(['train', file, '--base', 'any', '--epochs', '-3']);
+    expect(epochs.stderr).toMatch(/--epochs must be an integer between 1 and 1000/);
+    expect(epochs.code).toBe(1);
+  });
+
+  it('a dataset export with a word it does not know, or a time zone that is not an offset', async () => {
+    const out = path.join(tmp.dir, 'out');
+    const base = ['export-dataset', file, '--out', out];
+    for (const [extra, said] of [
+      [['--format', 'imagefolder', '--link', 'symlink'], /linkMode is copy or hardlink/],
+      [['--format', 'camtrap-dp', '--deployments', 'planet'], /deploymentsBy is root or camera/],
+      [['--format', 'camtrap-dp', '--timezone', '25:00'], /"25:00" is not a UTC offset/],
+      [['--format', 'camtrap-dp', '--timezone', '+99:99'], /"\+99:99" is not a UTC offset/],
+    ] as const) {
+      const r = await cli([...base, ...extra]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(said);
+      expect(fs.existsSync(out)).toBe(false);
+    }
+    const west = await cli([...base, '--format', 'camtrap-dp', '--timezone', '-05:30']);
+    expect(west.stderr).toBe('');
+    expect(west.code).toBe(0);
+  });
+});

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { loadLayersModel, type LayersModel } from '@tensorflow/tfjs-layers';
 import type Database from 'better-sqlite3';
 import { OcellusError } from '../../../../shared/errors';
-import { pct } from '../../../../shared/format';
+import { pct, plural } from '../../../../shared/format';
 import type { TrainConfig } from '../../../../shared/types';
 import type { JobContext } from '../../jobs/job-registry';
 import { embeddingKey, type EmbedModel } from '../../ml/embedder';
@@ -252,7 +252,7 @@ export async function runFinetune(
     if (refit && split.validation.length > 0 && !result.cancelled && !ctx.signal.aborted) {
       const all = usable.map((u) => u.id);
       const every = { images: all.map(image), labels: labels(all), featureDim, classes: k, epochs };
-      ctx.phase(`Refitting on all ${all.length} labelled images for ${epochs} epochs`, 1);
+      ctx.phase(`Refitting on all ${all.length} labelled images for ${plural(epochs, 'epoch')}`, 1);
       if (loaded.cut && cache) {
         const part = { base, cut: loaded.cut, featureLayer, cache };
         released = await refitCached(ctx, part, every, config);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   arrayScript,
+  checkSlurmPlan,
   mergeScript,
   shellQuote,
   writeSlurmScripts,
@@ -58,6 +59,19 @@ describe('SLURM scripts', () => {
     expect(() => arrayScript({ ...plan(tmp!.dir), partition: 'a\n#SBATCH --x' })).toThrow(
       /not a SLURM value/,
     );
+  });
+
+  it("refuses a time, memory or CPU count that SLURM would not take, and takes SLURM's forms", () => {
+    tmp = makeTmpDir();
+    const p = plan(tmp.dir);
+    for (const time of ['30', '2:00:00', '1-12', '1-12:30', '2-00:00:00', 'UNLIMITED'])
+      expect(() => checkSlurmPlan({ ...p, time })).not.toThrow();
+    for (const mem of ['8G', '4000M', '4000'])
+      expect(() => checkSlurmPlan({ ...p, mem })).not.toThrow();
+    expect(() => checkSlurmPlan({ ...p, time: 'forever' })).toThrow(/--time forever is not/);
+    expect(() => checkSlurmPlan({ ...p, mem: 'lots' })).toThrow(/--mem lots is not a size/);
+    expect(() => checkSlurmPlan({ ...p, cpus: -2 })).toThrow(/--cpus must be a whole number/);
+    expect(() => checkSlurmPlan({ ...p, batchSize: 0 })).toThrow(/--batch-size must be/);
   });
 
   it('the merge concatenates the shards into a new predictions.jsonl, never replacing one', () => {

@@ -88,6 +88,17 @@ describe('project ownership', () => {
     expect(fs.existsSync(lockPathFor(project))).toBe(false);
   });
 
+  it('locks the file a link points at, so a link cannot open a project a second time', async () => {
+    const link = path.join(path.dirname(project), 'link.ocellus');
+    fs.symlinkSync(project, link);
+    const other = await otherProcess();
+    writeLock(project, other.pid as number, procStart(other.pid as number));
+    await expect(t.service.api.project.open(link)).rejects.toMatchObject({
+      code: 'PROJECT_LOCKED',
+    });
+    expect(fs.existsSync(lockPathFor(link))).toBe(false);
+  });
+
   it('refuses a project another live process owns, and still lets it be read', async () => {
     const other = await otherProcess();
     writeLock(project, other.pid as number, procStart(other.pid as number));
