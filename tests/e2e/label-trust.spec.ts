@@ -2,6 +2,8 @@
  * Regression tests for the seven ways labelling could write wrong human labels (each failed
  * before its fix): every key press lands on the image the screen shows.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { expect, test, type OcellusServer } from './fixtures';
 import { connectApi } from './helpers/api-client';
@@ -160,6 +162,33 @@ test('5. Next after labelling in the image view never skips an image', async ({
   expect(expected.slice(0, 5).map((id) => labels.has(id))).toEqual([true, true, true, true, true]);
   expect(labels.has(expected[5] as number)).toBe(false);
   await expect(label.currentPath).toHaveText('cam0/IMG_0005.jpg');
+});
+
+test('7. an image whose file goes while it is shown says so, and class keys leave it alone', async ({
+  page,
+  ocellus,
+}) => {
+  const db = await openProject(page, ocellus, { train: false });
+  const [first, second] = unlabelledIds(db);
+  const library = new LibraryPage(page);
+  const label = new LabelPage(page);
+  await library.show('Unlabelled');
+  await library.expectShown(24);
+  await library.tiles.first().click();
+  await page.keyboard.press('Enter');
+  await label.expectPosition(1);
+  await expect(label.currentPath).toHaveText('cam0/IMG_0000.jpg');
+  fs.rmSync(path.join(path.dirname(db.file), 'cards', 'cam0', 'IMG_0000.jpg'));
+  // The watcher marks it missing; the view says so instead of "Loading…" for good.
+  await expect(page.getByTestId('image-gone')).toBeVisible({ timeout: 30_000 });
+  await page.keyboard.press('1');
+  await page.keyboard.press('ArrowRight');
+  await label.expectPosition(2);
+  await page.keyboard.press('1');
+  await expect(label.unlabelled).toHaveText('22');
+  const labels = db.labelMap();
+  expect(labels.has(first as number)).toBe(false);
+  expect(labels.has(second as number)).toBe(true);
 });
 
 test('6. 300 class keys as fast as Chromium delivers them give 300 labels on the right images', async ({

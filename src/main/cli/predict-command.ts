@@ -23,6 +23,7 @@ import type { CliIo } from './cli-io';
 import { openToRead } from './open-project';
 import { nothingPredicted } from '../core/library/image-check';
 import { makeDirs } from '../core/util/make-dirs';
+import { refuseUnfinished } from '../core/export/out-dir';
 
 const USAGE =
   'usage: ocellus predict <bundle-dir|project.ocellus> <images or folders…> [--out predictions.csv]\n' +
@@ -121,6 +122,8 @@ async function sourceOf(
   source: string,
   run: string | undefined,
 ): Promise<PredictSource> {
+  // A bundle whose export was killed may hold labels.json and a model, but not all of it.
+  refuseUnfinished(source);
   if (fs.existsSync(path.join(source, 'labels.json'))) {
     // A bundle is one run already: a --run it would ignore is a mistake worth saying.
     if (run !== undefined)

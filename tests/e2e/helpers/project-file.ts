@@ -13,7 +13,7 @@ export interface StoredLabel {
 export class ProjectFile {
   private readonly db: Database.Database;
 
-  constructor(file: string) {
+  constructor(readonly file: string) {
     this.db = new Database(file, { readonly: true, fileMustExist: true });
   }
 

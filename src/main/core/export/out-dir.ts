@@ -1,6 +1,33 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { OcellusError } from '../../../shared/errors';
 import { makeDirs } from '../util/make-dirs';
+
+/** The file an export folder holds while it is written; its absence says the export finished. */
+export const UNFINISHED_MARKER = 'EXPORT-UNFINISHED.txt';
+
+/**
+ * Marks an export folder unfinished until `finish` runs: a killed or failed export leaves a
+ * folder that says so, and that no predictor takes for a model.
+ */
+export function markUnfinished(dir: string): { finish: () => void } {
+  const marker = path.join(dir, UNFINISHED_MARKER);
+  fs.writeFileSync(
+    marker,
+    'Ocellus was writing this export when it stopped (killed, failed or cancelled): the files here are incomplete. Export again.\n',
+  );
+  return { finish: () => fs.rmSync(marker, { force: true }) };
+}
+
+/** Refuses a folder whose export did not finish. */
+export function refuseUnfinished(dir: string): void {
+  if (fs.existsSync(path.join(dir, UNFINISHED_MARKER)))
+    throw new OcellusError(
+      'INVALID_ARGUMENT',
+      `${dir} is an export that did not finish (${UNFINISHED_MARKER}): export it again`,
+      { path: dir },
+    );
+}
 
 /** Creates an output folder, refusing one that already holds files (nothing is overwritten). */
 export function prepareEmptyDir(dir: string): void {

@@ -22,6 +22,7 @@ import { checkImageFile, decoding } from '../library/image-check';
 import { readBundleJson, readBundleModel } from './bundle-files';
 
 import type { PredictionRow, Predictor } from './predictor';
+import { refuseUnfinished } from './out-dir';
 
 export type { PredictionRow, Predictor };
 
@@ -59,6 +60,7 @@ export async function runPredictor(
 
 /** A model bundle's classifier (model/model.json, labels.json, preprocessing.json). */
 export async function bundlePredictor(dir: string): Promise<Predictor> {
+  refuseUnfinished(dir);
   const labels = await readBundleJson<{
     classes: string[];
     operatingPoint?: Partial<DecisionRule>;

@@ -3,6 +3,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { OcellusError } from '../../../shared/errors';
 import { NewFile } from '../util/fs-atomic';
+import { UNFINISHED_MARKER } from './out-dir';
 
 const CRC_TABLE = (() => {
   const t = new Uint32Array(256);
@@ -30,20 +31,24 @@ function crc32(buf: Buffer): number {
 // would carry away), a FIFO or a device found there was put by someone else, so the zip is
 // refused rather than read through it.
 function files(dir: string, prefix = ''): { name: string; file: string }[] {
-  return fs
-    .readdirSync(dir, { withFileTypes: true })
-    .sort((a, b) => a.name.localeCompare(b.name))
-    .flatMap((e) => {
-      const file = path.join(dir, e.name);
-      if (e.isDirectory()) return files(file, `${prefix}${e.name}/`);
-      if (!e.isFile())
-        throw new OcellusError(
-          'UNSUPPORTED',
-          `${file} is not a regular file written by this export; the zip is not written`,
-          { path: file },
-        );
-      return [{ name: `${prefix}${e.name}`, file }];
-    });
+  return (
+    fs
+      .readdirSync(dir, { withFileTypes: true })
+      // The folder's own "still being written" marker is not part of what it holds.
+      .filter((e) => prefix !== '' || e.name !== UNFINISHED_MARKER)
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .flatMap((e) => {
+        const file = path.join(dir, e.name);
+        if (e.isDirectory()) return files(file, `${prefix}${e.name}/`);
+        if (!e.isFile())
+          throw new OcellusError(
+            'UNSUPPORTED',
+            `${file} is not a regular file written by this export; the zip is not written`,
+            { path: file },
+          );
+        return [{ name: `${prefix}${e.name}`, file }];
+      })
+  );
 }
 
 /**

@@ -21,7 +21,7 @@ import { writeImageFolder } from '../export/imagefolder';
 import { PrivacyWriter } from '../export/privacy';
 import { LabelStore } from '../labels/label-store';
 import { applyLabelsCsv, readLabelsCsv } from '../export/label-import';
-import { prepareEmptyDir } from '../export/out-dir';
+import { markUnfinished, prepareEmptyDir } from '../export/out-dir';
 import { refuseExisting } from '../util/fs-atomic';
 import { modelFormat } from '../ml/model-io';
 import type { JobContext } from '../jobs/job-registry';
@@ -56,6 +56,8 @@ export function createExportService(ctx: Workspace): ExportApi {
     runId: number | null,
     work: (job: JobContext) => Promise<string>,
     again: (freshOut: string) => Promise<JobInfo>,
+    /** A folder of files (not one file written whole): marked unfinished while written. */
+    folder = true,
   ) => {
     const store = ctx.requireStore();
     // A failed export may have left files behind: the retry writes into a new folder.
@@ -68,7 +70,9 @@ export function createExportService(ctx: Workspace): ExportApi {
         try {
           // Start on a later turn, so the caller holds the job id before any progress arrives.
           await new Promise((resolve) => setImmediate(resolve));
+          const unfinished = folder ? markUnfinished(out) : null;
           summary = await work(job);
+          unfinished?.finish();
         } catch (err) {
           if (store.db.open && !store.readOnly && !job.signal.aborted) {
             const rec = recordExport(store.db, {
@@ -152,6 +156,8 @@ export function createExportService(ctx: Workspace): ExportApi {
           return `${r.deployments} deployments, ${r.media} media, ${r.observations} observations${r.skipped.length ? `, ${r.skipped.length} unreadable images left out` : ''}${r.warnings.length ? ` — ${r.warnings.join('; ')}` : ''}`;
         },
         again,
+        // A CSV is one file written whole into a folder that may hold other things.
+        format !== 'csv',
       );
     },
     async bundle(input) {

@@ -106,6 +106,12 @@ export class ImageViewState {
     return id === null ? null : (this.#library.tiles.get(id) ?? null);
   }
 
+  /** Whether the shown image left the project while listed (its file was removed or moved). */
+  get currentGone(): boolean {
+    const id = this.currentId;
+    return id !== null && this.#library.tiles.gone(id);
+  }
+
   /** Moves by `delta` images, clamped to the list. */
   move(delta: number): void {
     if (this.#length === 0) return;

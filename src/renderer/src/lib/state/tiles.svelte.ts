@@ -41,6 +41,12 @@ export class TileCache {
     return this.store.get(id);
   }
 
+  /** Whether the image was asked for and is no longer in the project (its file went). */
+  gone(id: number): boolean {
+    void this.#version;
+    return this.store.isGone(id);
+  }
+
   /** How many tiles are kept now. */
   get size(): number {
     void this.#version;

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCsv } from '../../../../../src/main/core/export/csv';
 import { runCli } from '../../../../../src/main/cli/run-cli';
 import { bundlePredictor } from '../../../../../src/main/core/export/predict';
+import { UNFINISHED_MARKER } from '../../../../../src/main/core/export/out-dir';
 import { writeJpeg, writeTextAsJpeg } from '../../../../helpers/image-fixtures';
 import { makeTestService, jobFinished as finished } from '../../../../helpers/service';
 import { writeTinyCnn } from '../../../../helpers/tiny-models';
@@ -177,6 +178,9 @@ describe('model bundle', () => {
     expect(card).toMatch(/\| red \| \d+ \| \d+ \|/);
     const zip = fs.readFileSync(`${bundle}.zip`);
     expect(zip.readUInt32LE(0)).toBe(0x04034b50);
+    // Finished: the "still being written" marker is gone from the folder and never zipped.
+    expect(fs.existsSync(path.join(bundle, UNFINISHED_MARKER))).toBe(false);
+    expect(zip.includes(Buffer.from(UNFINISHED_MARKER))).toBe(false);
     expect(
       unzipEntry(zip, 'bundle/predict.mjs').equals(
         fs.readFileSync(path.join(bundle, 'predict.mjs')),
@@ -259,6 +263,20 @@ describe('model bundle', () => {
     });
     expect(fs.readFileSync(`${out}.zip`, 'utf8')).toBe('an older zip');
     expect(fs.existsSync(out)).toBe(false);
+  });
+
+  it('refuses a bundle whose export did not finish, in process and from the CLI', async () => {
+    const copy = path.join(t.dir, 'unfinished');
+    fs.cpSync(bundle, copy, { recursive: true });
+    fs.writeFileSync(path.join(copy, UNFINISHED_MARKER), 'killed');
+    await expect(bundlePredictor(copy)).rejects.toThrow(/export that did not finish/);
+    let stderr = '';
+    const code = await runCli(['predict', copy, probes[0] as string], {
+      stdout: () => {},
+      stderr: (text) => (stderr += text),
+    });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/is an export that did not finish \(EXPORT-UNFINISHED.txt\)/);
   });
 
   it("reads a bundle's files only inside its folder: no link out, no path out, no device", async () => {
