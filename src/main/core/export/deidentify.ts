@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import dcmjs from 'dcmjs';
+import dcmjs from '../library/dcmjs-quiet';
 import { BASIC_PROFILE, BURNED_IN_MODALITIES, PSEUDONYMISED } from './deidentify-profile';
 
 const { DicomDict, DicomMessage, DicomMetaDictionary } = dcmjs.data;

@@ -8,6 +8,8 @@ declare module 'dcmjs' {
     write(options?: Record<string, unknown>): ArrayBuffer;
   }
   const dcmjs: {
+    /** loglevel: named loggers whose level can be set. */
+    log: { getLogger(name: string): { setLevel(level: 'silent' | 'error' | 'warn'): void } };
     data: {
       DicomMessage: {
         readFile(buffer: ArrayBuffer, options?: Record<string, unknown>): DicomDictInstance;

@@ -4,7 +4,7 @@
  * (dcmjs-codecs) decodes any compressed syntax first; dcmjs reads and writes the dataset.
  * Only the frame's slice of the uncompressed pixel data is ours.
  */
-import dcmjs from 'dcmjs';
+import dcmjs from './dcmjs-quiet';
 import { Transcoder } from 'dcmjs-codecs';
 import { readFileSafe } from '../util/safe-fs';
 import {

@@ -152,7 +152,15 @@ export class DicomUnsupportedError extends Error {
 }
 
 function openImage(bytes: Buffer): Imaging.DicomImage {
-  const image = new (dcm().imaging.DicomImage)(toArrayBuffer(bytes));
+  let image: Imaging.DicomImage;
+  try {
+    image = new (dcm().imaging.DicomImage)(toArrayBuffer(bytes));
+  } catch (err) {
+    // The parser's words for a file that stops inside an element.
+    if (/more than currently allocated buffer/i.test(String(err)))
+      throw new Error('the file ends inside its header (truncated)');
+    throw err;
+  }
   const syntax = image.getTransferSyntaxUid();
   const why = UNSUPPORTED_SYNTAXES[syntax];
   if (why) {
@@ -166,10 +174,73 @@ function openImage(bytes: Buffer): Imaging.DicomImage {
   return image;
 }
 
+const PIXEL_DATA_TAG = Buffer.from([0xe0, 0x7f, 0x10, 0x00]);
+const SEQUENCE_END = Buffer.from([0xfe, 0xff, 0xdd, 0xe0]);
+
+/** Deflated explicit VR little endian: the dataset after the file meta is zlib-compressed. */
+const DEFLATED_LE = '1.2.840.10008.1.2.1.99';
+/** Implicit VR little endian: the default syntax, elements without a VR. */
+const IMPLICIT_LE = '1.2.840.10008.1.2';
+
+/**
+ * Where the pixel data element's header is: the first (7FE0,0010) tag that is an element
+ * header (explicit VR: OB, OW or UN and two zero bytes), or -1. An icon's pixel data inside a
+ * sequence would come first; then the main one goes unchecked rather than misjudged.
+ */
+function pixelDataAt(bytes: Buffer, implicit: boolean): number {
+  for (let at = bytes.indexOf(PIXEL_DATA_TAG, 128); at >= 0;) {
+    const vr = bytes.toString('latin1', at + 4, at + 6);
+    if (implicit || (['OB', 'OW', 'UN'].includes(vr) && bytes.readUInt16LE(at + 6) === 0))
+      return at;
+    at = bytes.indexOf(PIXEL_DATA_TAG, at + 1);
+  }
+  return -1;
+}
+
+/**
+ * Why the pixel data is shorter than the header says, or null. The parser fills what a cut
+ * file lacks with zeros, which would be taken for black pixels: the element's length is
+ * checked against the file (little endian), an encapsulated one must reach its end, and
+ * uncompressed data must hold every frame the header counts.
+ */
+export function pixelDataShortfall(
+  bytes: Buffer,
+  elements: Record<string, unknown>,
+  syntax: string,
+): string | null {
+  // A deflated dataset cannot be read in place (the parser inflates it whole).
+  if (syntax === DEFLATED_LE) return null;
+  const at = pixelDataAt(bytes, syntax === IMPLICIT_LE);
+  if (at < 0) return null;
+  const lengthAt = syntax === IMPLICIT_LE ? at + 4 : at + 8;
+  if (lengthAt + 4 > bytes.length) return 'the file ends in its pixel data header (truncated)';
+  const length = bytes.readUInt32LE(lengthAt);
+  const start = lengthAt + 4;
+  if (length === 0xffffffff) {
+    return bytes.indexOf(SEQUENCE_END, start) < 0
+      ? 'the compressed pixel data stops before its end (truncated file)'
+      : null;
+  }
+  if (start + length > bytes.length)
+    return `the file holds ${Math.max(0, bytes.length - start)} of the ${length} bytes of pixel data (truncated)`;
+  const rows = number(elements['Rows']) ?? 0;
+  const columns = number(elements['Columns']) ?? 0;
+  const samples = number(elements['SamplesPerPixel']) ?? 1;
+  const bits = number(elements['BitsAllocated']) ?? 8;
+  const frames = Math.max(1, number(elements['NumberOfFrames']) ?? 1);
+  const perFrame =
+    bits === 1 ? (rows * columns * samples) / 8 : rows * columns * samples * (bits / 8);
+  if (perFrame > 0 && length < perFrame * frames)
+    return `the pixel data holds ${Math.floor(length / perFrame)} of the ${frames} frames the header counts`;
+  return null;
+}
+
 /** Header facts and metadata of a DICOM file (parses the whole file; does not decode pixels). */
 export function readDicomFacts(bytes: Buffer): DicomFacts {
   const image = openImage(bytes);
   const elements = image.getElements();
+  const short = pixelDataShortfall(bytes, elements, image.getTransferSyntaxUid());
+  if (short) throw new Error(short);
   const meta: Record<string, string> = {};
   for (const key of DICOM_META_KEYS) {
     const value = text(elements[key]);

@@ -123,6 +123,42 @@ describe('DICOMs written from known pixels', () => {
     expect(error / reference.length).toBeLessThan(12);
   });
 
+  it('calls a cut file truncated, never zero-filled pixels, and takes every whole test file', () => {
+    for (const name of fs.readdirSync(PYDICOM_DIR).filter((n) => n.endsWith('.dcm'))) {
+      if (name === 'rtplan.dcm') continue;
+      expect(() => readDicomFacts(fixture(name)), name).not.toThrow();
+    }
+    const cut = (name: string, keep: number) => {
+      const bytes = fixture(name);
+      return bytes.subarray(0, bytes.length - keep);
+    };
+    // Native pixels, explicit and implicit VR; JPEG; RLE.
+    expect(() => readDicomFacts(cut('MR_small.dcm', 3000))).toThrow(
+      /holds \d+ of the 8192 bytes of pixel data \(truncated\)/,
+    );
+    expect(() => readDicomFacts(cut('MR_small_implicit.dcm', 100))).toThrow(/truncated/);
+    expect(() => readDicomFacts(cut('SC_rgb_jpeg_dcmtk.dcm', 500))).toThrow(
+      /compressed pixel data stops before its end/,
+    );
+    expect(() => readDicomFacts(cut('MR_small_RLE.dcm', 700))).toThrow(/truncated/);
+  });
+
+  it('counts the frames the pixel data holds against those the header claims', () => {
+    const two = Buffer.from(
+      dicomBytes([new Uint8Array(16 * 8), new Uint8Array(16 * 8)], {
+        width: 16,
+        height: 8,
+        channels: 1,
+      }),
+    );
+    expect(readDicomFacts(two).frames).toBe(2);
+    // The same file with one frame's bytes gone and the header unchanged.
+    const at = two.indexOf(Buffer.from([0xe0, 0x7f, 0x10, 0x00, 0x4f]));
+    const shorter = Buffer.concat([two.subarray(0, two.length - 128)]);
+    shorter.writeUInt32LE(128, at + 8);
+    expect(() => readDicomFacts(shorter)).toThrow(/holds 1 of the 2 frames the header counts/);
+  });
+
   it('knows a file that is not DICOM', () => {
     expect(isDicom(Buffer.alloc(200))).toBe(false);
   });
