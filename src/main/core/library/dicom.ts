@@ -158,7 +158,7 @@ function openImage(bytes: Buffer): Imaging.DicomImage {
   } catch (err) {
     // The parser's words for a file that stops inside an element.
     if (/more than currently allocated buffer/i.test(String(err)))
-      throw new Error('the file ends inside its header (truncated)');
+      throw new Error('the file ends inside its header (truncated)', { cause: err });
     throw err;
   }
   const syntax = image.getTransferSyntaxUid();
