@@ -22,6 +22,7 @@ import { bundleLabels } from './decision-rule';
 import { checklistItems, checklistSection } from './reporting-checklist';
 import { writeNewFile } from '../util/fs-atomic';
 import { ensureOutDir } from './out-dir';
+import { writeCmykProfile } from './cmyk-profile';
 
 /** Why an ONNX base's bundle has no TF.js parts. */
 export const NO_TFJS_REASON =
@@ -106,6 +107,8 @@ export async function writeOnnxBaseBundle(job: JobContext, d: BundleDeps): Promi
     history: d.run.history,
   });
   job.progress(2);
+  // The card's Python snippet converts a profile-less CMYK picture with the app's own profile.
+  if (onnx.file !== null) await writeCmykProfile(d.out);
   write(
     'MODEL_CARD.md',
     modelCard({

@@ -23,6 +23,7 @@ import { bundleLabels } from './decision-rule';
 import { checklistItems, checklistSection } from './reporting-checklist';
 import { writeNewFile } from '../util/fs-atomic';
 import { ensureOutDir } from './out-dir';
+import { writeCmykProfile } from './cmyk-profile';
 
 const nodeRequire = createRequire(import.meta.url);
 
@@ -102,6 +103,8 @@ export async function writeBundle(job: JobContext, d: BundleDeps): Promise<Bundl
   });
   job.progress(2);
   const created = new Date().toISOString();
+  // The card's Python snippet converts a profile-less CMYK picture with the app's own profile.
+  if (onnx.file !== null) await writeCmykProfile(d.out);
   write(
     'MODEL_CARD.md',
     modelCard({

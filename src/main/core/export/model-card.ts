@@ -1,10 +1,11 @@
 import { CROP_MARGIN } from '../../../shared/crop';
 import type { RunSummary } from '../../../shared/types';
-import { pythonOpen, pythonResizeDefs } from './python-resize';
+import { pythonOpen, pythonResize, pythonResizeDefs } from './python-resize';
 import type { PreprocessingSpec } from '../ml/zoo-types';
 import type { ValidationMetrics } from './bundle-metrics';
 import type { OnnxBundleInfo } from './bundle-onnx';
 import { runUnit } from './run-unit';
+import { CMYK_PROFILE_FILE } from './cmyk-profile';
 
 export interface ModelCardInput {
   run: RunSummary;
@@ -217,12 +218,15 @@ if image.mode in ("I", "I;16", "I;16B", "I;16L"):  # 16-bit grey: its top 8 bits
 elif image.mode in ("RGB", "CMYK") and image.info.get("icc_profile"):  # colour profile → sRGB
     profile = ImageCms.ImageCmsProfile(io.BytesIO(image.info["icc_profile"]))
     image = ImageCms.profileToProfile(image, profile, ImageCms.createProfile("sRGB"), outputMode="RGB")
+elif image.mode == "CMYK":  # no profile of its own: the app's CMYK profile, in this bundle
+    profile = ImageCms.ImageCmsProfile("${CMYK_PROFILE_FILE}")
+    image = ImageCms.profileToProfile(image, profile, ImageCms.createProfile("sRGB"), outputMode="RGB")
 if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:  # on white, rounded down as libvips
     rgba = np.asarray(image.convert("RGBA")).astype(np.uint32)
     alpha = rgba[..., 3:]
     image = Image.fromarray(((rgba[..., :3] * alpha + 255 * (255 - alpha)) // 255).astype(np.uint8))
 image = image.convert("RGB")${box ? PYTHON_CROP : ''}
-image = resize(image)
+${pythonResize(box)}
 x = np.asarray(image, dtype=np.float32)[None]
 x = ${pythonNormalise(p)}${tta ? '\nx = np.concatenate([x, x[:, :, ::-1]])  # the image and its mirror (test-time augmentation)' : ''}${nchw ? '\nx = x.transpose(0, 3, 1, 2)' : ''}
 probabilities = session.run(["${onnx.output}"], {"${onnx.input}": x.astype(np.float32)})[0]${tta ? '.mean(0)' : '[0]'}

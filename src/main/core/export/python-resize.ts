@@ -25,25 +25,38 @@ const RESAMPLE = `def resample(image, axis, out, shrink):
     padded = Image.fromarray(np.pad(np.asarray(image), pad, mode="edge"))
     return padded.resize((out, h) if axis == 0 else (w, out), Image.BICUBIC, box=box)`;
 
-/** The `resize(image)` of each fit, as sharp's cover, contain and fill do it. */
-const FITS: Record<PreprocessingSpec['resize'], string> = {
-  'center-crop': `def resize(image):  # as the app: scale to cover W×H, then cut the centre
+/** Turning a resized picture upright by its EXIF orientation, as libvips does after resizing. */
+const UPRIGHT = `TURN = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
+        4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE,
+        6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE, 8: Image.Transpose.ROTATE_90}
+
+def scaled(image, W, H, s, orientation):
+    """Resampled as stored by a factor s of an upright W×H, then turned upright, as the app."""
     w, h = image.size
-    s = min(w / W, h / H)
     rw, rh = max(1, round(w / s)), max(1, round(h / s))
     image = resample(resample(image, 0, rw, s), 1, rh, s)
+    return image.transpose(TURN[orientation]) if orientation in TURN else image`;
+
+/** The `resize(image, W, H, orientation)` of each fit, as sharp's cover, contain and fill do it. */
+const FITS: Record<PreprocessingSpec['resize'], string> = {
+  'center-crop': `def resize(image, W, H, orientation=1):  # as the app: cover W×H, cut the centre
+    w, h = image.size if orientation < 5 else image.size[::-1]
+    image = scaled(image, W, H, min(w / W, h / H), orientation)
+    rw, rh = image.size
     left, top = (rw - W + 1) // 2, (rh - H + 1) // 2
     return image.crop((left, top, left + W, top + H))`,
-  letterbox: `def resize(image):  # as the app: scale to fit inside W×H, centred on black
-    w, h = image.size
-    s = max(w / W, h / H)
-    rw, rh = max(1, round(w / s)), max(1, round(h / s))
+  letterbox: `def resize(image, W, H, orientation=1):  # as the app: fit inside W×H, centred on black
+    w, h = image.size if orientation < 5 else image.size[::-1]
+    image = scaled(image, W, H, max(w / W, h / H), orientation)
+    rw, rh = image.size
     canvas = Image.new("RGB", (W, H), "black")
-    canvas.paste(resample(resample(image, 0, rw, s), 1, rh, s), ((W - rw) // 2, (H - rh) // 2))
+    canvas.paste(image, ((W - rw) // 2, (H - rh) // 2))
     return canvas`,
-  squash: `def resize(image):  # as the app: stretch to W×H
+  squash: `def resize(image, W, H, orientation=1):  # as the app: stretch to W×H
     w, h = image.size
-    return resample(resample(image, 0, W, w / W), 1, H, h / H)`,
+    TW, TH = (W, H) if orientation < 5 else (H, W)  # the target as the picture is stored
+    image = resample(resample(image, 0, TW, w / TW), 1, TH, h / TH)
+    return image.transpose(TURN[orientation]) if orientation in TURN else image`,
 };
 
 /** The input size and the functions the snippet resizes with. */
@@ -52,6 +65,8 @@ export function pythonResizeDefs(p: PreprocessingSpec): string {
   return `W, H = ${w}, ${h}  # the network's input (width, height)
 
 ${RESAMPLE}
+
+${UPRIGHT}
 
 ${FITS[p.resize]}`;
 }
@@ -75,5 +90,10 @@ if image.format == "JPEG":  # libvips decodes a big JPEG at 1/2, 1/4 or 1/8 size
         size = (image.size[0] // n, image.size[1] // n)
         image.draft(image.mode, size)
         image = image.crop((0, 0, *size))  # whole pixels, as libvips keeps
-image = ImageOps.exif_transpose(image)`;
+orientation = image.getexif().get(0x0112, 1)  # turned upright after resizing, as the app does`;
+}
+
+/** The resize line: a whole picture by its orientation, a box crop (cut upright) as it is. */
+export function pythonResize(box: boolean): string {
+  return box ? 'image = resize(image, W, H)' : 'image = resize(image, W, H, orientation)';
 }

@@ -162,10 +162,12 @@ describe('model bundle', () => {
     );
     const card = fs.readFileSync(path.join(bundle, 'MODEL_CARD.md'), 'utf8');
     expect(card).toMatch(/## Limitations/);
+    // The snippet's CMYK profile, beside it.
+    expect(fs.statSync(path.join(bundle, 'cmyk.icc')).size).toBeGreaterThan(100_000);
     expect(card).toMatch(/ort\.InferenceSession\("model\.onnx"\)/);
     expect(card).toMatch(/W, H = 32, 32 {2}# the network's input/);
     expect(card).toMatch(
-      /def resize\(image\): {2}# as the app: scale to cover W×H, then cut the centre/,
+      /def resize\(image, W, H, orientation=1\): {2}# as the app: cover W×H, cut the centre/,
     );
     // The snippet computes what the app does: transparency on white, the flip average (the
     // run's TTA, as preprocessing.json says), float32 whatever the normalisation's dtype.

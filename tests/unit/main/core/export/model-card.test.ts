@@ -126,9 +126,12 @@ describe('the unit a model card counts', () => {
     expect(box).toContain('import io, json, math, numpy as np, onnxruntime as ort');
     expect(box).toContain('left = min(math.floor(snap(max(0.0, (x - 0.1 * w) * iw))), iw - 1)');
     expect(box).toMatch(
-      /image = image\.crop\(\(left, top, right, bottom\)\)\nimage = resize\(image\)/,
+      /image = image\.crop\(\(left, top, right, bottom\)\)\nimage = resize\(image, W, H\)/,
     );
     expect(image).not.toContain('image.crop((left');
+    // A whole picture is resized as stored, then turned upright by its EXIF orientation.
+    expect(image).toContain('image = resize(image, W, H, orientation)');
+    expect(image).toContain('orientation = image.getexif().get(0x0112, 1)');
     // A whole JPEG opens at the reduced size libvips decodes it at; a box is cut at full size.
     expect(image).toContain('image.draft(image.mode, size)');
     expect(box).not.toContain('image.draft');
