@@ -21,6 +21,7 @@ import { predictArgs, usageError } from './predict-args';
 import { onnxEngine, tfjsEngine, type BundleSpec, type Engine } from './predict-engines';
 import { inputsOf, type Input, type Sharp } from './predict-input';
 import { readBundleJson } from '../core/export/bundle-files';
+import { refuseUnfinished } from '../core/export/out-dir';
 import { exitOnStdoutError } from '../core/util/stdout-errors';
 import { classifyFiles, type BundleLabels } from './predict-classify';
 import {
@@ -58,6 +59,10 @@ const fatal = (err: unknown): never => {
   process.stderr.write(`predict.mjs: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 };
+// A bundle whose export was killed half-way holds some of its files: not a model to trust.
+await Promise.resolve()
+  .then(() => refuseUnfinished(here))
+  .catch(fatal);
 const labels = await readBundleJson<BundleLabels>(here, 'labels.json').catch(fatal);
 const spec = await readBundleJson<BundleSpec>(here, 'preprocessing.json').catch(fatal);
 const cores = os.availableParallelism ? os.availableParallelism() : os.cpus().length;

@@ -189,7 +189,11 @@ export function joinDashValues(args: readonly string[]): string[] {
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string;
     const next = args[i + 1];
-    if (/^--[^=]+$/.test(a) && next !== undefined && /^-[\d.]/.test(next)) {
+    if (
+      /^--[^=]+$/.test(a) &&
+      next !== undefined &&
+      /^-(\d+(\.\d*)?|\.\d+|\d{1,2}:\d{2})$/.test(next)
+    ) {
       out.push(`${a}=${next}`);
       i++;
     } else out.push(a);

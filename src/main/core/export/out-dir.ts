@@ -16,7 +16,16 @@ export function markUnfinished(dir: string): { finish: () => void } {
     marker,
     'Ocellus was writing this export when it stopped (killed, failed or cancelled): the files here are incomplete. Export again.\n',
   );
-  return { finish: () => fs.rmSync(marker, { force: true }) };
+  return {
+    finish: () => {
+      try {
+        fs.rmSync(marker, { force: true });
+      } catch (err) {
+        // The export is whole; a marker that cannot go (a file lock) only misleads.
+        console.error(`[ocellus] could not remove ${marker}:`, err);
+      }
+    },
+  };
 }
 
 /** Refuses a folder whose export did not finish. */
@@ -34,7 +43,11 @@ export function prepareEmptyDir(dir: string): void {
   if (fs.existsSync(dir)) {
     if (!fs.statSync(dir).isDirectory())
       throw new OcellusError('ALREADY_EXISTS', `${dir} is a file, not a folder`);
-    if (fs.readdirSync(dir).length > 0)
+    const names = fs.readdirSync(dir);
+    // An export that stopped before writing anything left only its marker: the folder is free.
+    if (names.length === 1 && names[0] === UNFINISHED_MARKER)
+      fs.rmSync(path.join(dir, UNFINISHED_MARKER));
+    else if (names.length > 0)
       throw new OcellusError('ALREADY_EXISTS', `${dir} is not empty: choose an empty folder`);
   }
   ensureOutDir(dir);

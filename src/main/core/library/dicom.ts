@@ -182,57 +182,90 @@ const DEFLATED_LE = '1.2.840.10008.1.2.1.99';
 /** Implicit VR little endian: the default syntax, elements without a VR. */
 const IMPLICIT_LE = '1.2.840.10008.1.2';
 
+/** Bytes one frame of uncompressed pixels takes, or 0 when the header does not say. */
+function frameBytes(elements: Record<string, unknown>): number {
+  const rows = number(elements['Rows']) ?? 0;
+  const columns = number(elements['Columns']) ?? 0;
+  const samples = number(elements['SamplesPerPixel']) ?? 1;
+  const bits = number(elements['BitsAllocated']) ?? 8;
+  // YBR_FULL_422 keeps two samples per pixel, whatever SamplesPerPixel says.
+  const perPixel = text(elements['PhotometricInterpretation']) === 'YBR_FULL_422' ? 2 : samples;
+  return bits === 1
+    ? Math.ceil((rows * columns * perPixel) / 8)
+    : rows * columns * perPixel * (bits / 8);
+}
+
+/** All (7FE0,0010) tags in the file past the preamble. */
+function pixelDataTags(bytes: Buffer): number[] {
+  const out: number[] = [];
+  for (
+    let at = bytes.indexOf(PIXEL_DATA_TAG, 128);
+    at >= 0;
+    at = bytes.indexOf(PIXEL_DATA_TAG, at + 1)
+  )
+    out.push(at);
+  return out;
+}
+
 /**
- * Where the pixel data element's header is: the first (7FE0,0010) tag that is an element
- * header (explicit VR: OB, OW or UN and two zero bytes), or -1. An icon's pixel data inside a
- * sequence would come first; then the main one goes unchecked rather than misjudged.
+ * The main pixel data element: its value's start and declared length, or null when it cannot
+ * be told apart. Explicit VR: the last (7FE0,0010) with an OB, OW or UN header (an icon's comes
+ * before it). Implicit VR has no VR to check: the tag whose length is what the header's
+ * frames need (odd sizes padded by one byte).
  */
-function pixelDataAt(bytes: Buffer, implicit: boolean): number {
-  for (let at = bytes.indexOf(PIXEL_DATA_TAG, 128); at >= 0;) {
-    const vr = bytes.toString('latin1', at + 4, at + 6);
-    if (implicit || (['OB', 'OW', 'UN'].includes(vr) && bytes.readUInt16LE(at + 6) === 0))
-      return at;
-    at = bytes.indexOf(PIXEL_DATA_TAG, at + 1);
+function mainPixelData(
+  bytes: Buffer,
+  implicit: boolean,
+  need: number,
+): { start: number; length: number } | null {
+  const tags = pixelDataTags(bytes);
+  if (!implicit) {
+    const at = tags.findLast(
+      (t) =>
+        t + 12 <= bytes.length &&
+        ['OB', 'OW', 'UN'].includes(bytes.toString('latin1', t + 4, t + 6)) &&
+        bytes.readUInt16LE(t + 6) === 0,
+    );
+    return at === undefined ? null : { start: at + 12, length: bytes.readUInt32LE(at + 8) };
   }
-  return -1;
+  const at = tags.findLast((t) => {
+    const length = t + 8 <= bytes.length ? bytes.readUInt32LE(t + 4) : -1;
+    return need > 0 && (length === need || length === need + 1);
+  });
+  return at === undefined ? null : { start: at + 8, length: bytes.readUInt32LE(at + 4) };
 }
 
 /**
  * Why the pixel data is shorter than the header says, or null. The parser fills what a cut
- * file lacks with zeros, which would be taken for black pixels: the element's length is
- * checked against the file (little endian), an encapsulated one must reach its end, and
- * uncompressed data must hold every frame the header counts.
+ * file lacks with zeros, which would be taken for black pixels. Uncompressed pixels (explicit
+ * or implicit VR, little endian) must all be in the file for every frame the header counts;
+ * compressed ones must reach their end. Where the main pixel data cannot be told apart,
+ * nothing is judged.
  */
 export function pixelDataShortfall(
   bytes: Buffer,
   elements: Record<string, unknown>,
   syntax: string,
 ): string | null {
-  // A deflated dataset cannot be read in place (the parser inflates it whole).
-  if (syntax === DEFLATED_LE) return null;
-  const at = pixelDataAt(bytes, syntax === IMPLICIT_LE);
-  if (at < 0) return null;
-  const lengthAt = syntax === IMPLICIT_LE ? at + 4 : at + 8;
-  if (lengthAt + 4 > bytes.length) return 'the file ends in its pixel data header (truncated)';
-  const length = bytes.readUInt32LE(lengthAt);
-  const start = lengthAt + 4;
-  if (length === 0xffffffff) {
-    return bytes.indexOf(SEQUENCE_END, start) < 0
+  const native = syntax === EXPLICIT_LE || syntax === IMPLICIT_LE;
+  const perFrame = frameBytes(elements);
+  const frames = Math.max(1, number(elements['NumberOfFrames']) ?? 1);
+  if (!native) {
+    // Deflated and big-endian files are not read in place; encapsulated ones end with a delimiter.
+    if (syntax === DEFLATED_LE || syntax === '1.2.840.10008.1.2.2') return null;
+    const main = mainPixelData(bytes, false, 0);
+    if (!main || main.length !== 0xffffffff) return null;
+    return bytes.indexOf(SEQUENCE_END, main.start) < 0
       ? 'the compressed pixel data stops before its end (truncated file)'
       : null;
   }
-  if (start + length > bytes.length)
-    return `the file holds ${Math.max(0, bytes.length - start)} of the ${length} bytes of pixel data (truncated)`;
-  const rows = number(elements['Rows']) ?? 0;
-  const columns = number(elements['Columns']) ?? 0;
-  const samples = number(elements['SamplesPerPixel']) ?? 1;
-  const bits = number(elements['BitsAllocated']) ?? 8;
-  const frames = Math.max(1, number(elements['NumberOfFrames']) ?? 1);
-  const perFrame =
-    bits === 1 ? (rows * columns * samples) / 8 : rows * columns * samples * (bits / 8);
-  if (perFrame > 0 && length < perFrame * frames)
-    return `the pixel data holds ${Math.floor(length / perFrame)} of the ${frames} frames the header counts`;
-  return null;
+  const main = mainPixelData(bytes, syntax === IMPLICIT_LE, perFrame * frames);
+  if (!main || perFrame <= 0) return null;
+  const present = Math.max(0, Math.min(main.length, bytes.length - main.start));
+  if (present >= perFrame * frames) return null;
+  if (main.length > bytes.length - main.start)
+    return `the file holds ${present} of the ${main.length} bytes of pixel data (truncated)`;
+  return `the pixel data holds ${Math.floor(present / perFrame)} of the ${frames} frames the header counts`;
 }
 
 /** Header facts and metadata of a DICOM file (parses the whole file; does not decode pixels). */

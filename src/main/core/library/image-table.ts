@@ -224,6 +224,28 @@ export class ImageTable {
       .all(hash) as number[];
   }
 
+  /**
+   * Present first-frame rows whose content, as last read, was one of these: waiting to be read
+   * again, or read with a size and time their file may no longer have.
+   */
+  rowsWithHashes(hashes: readonly string[]): {
+    id: number;
+    root_id: number;
+    rel_path: string;
+    status: string;
+    size: number | null;
+    mtime_ms: number | null;
+  }[] {
+    if (hashes.length === 0) return [];
+    return this.db
+      .prepare(
+        `SELECT id, root_id, rel_path, status, size, mtime_ms FROM images
+          WHERE status IN ('pending', 'ok') AND missing = 0 AND frame = 0
+            AND hash IN (SELECT value FROM json_each(?)) ORDER BY id`,
+      )
+      .all(JSON.stringify([...new Set(hashes)])) as ReturnType<ImageTable['rowsWithHashes']>;
+  }
+
   /** A row's content hash as last read. */
   hashOf(id: number): string | null {
     return (

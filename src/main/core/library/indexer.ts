@@ -13,6 +13,8 @@ import { followContent, type ReadFile } from './content-moves';
 
 const BATCH = 128;
 const CONCURRENCY = 8;
+/** Rows read with a batch beyond it, as the other ends of content that moved. */
+const MAX_JOINED = 1024;
 
 interface PendingRow {
   id: number;
@@ -57,15 +59,61 @@ export class Indexer {
       const rows = this.selectPending.all(lastId, BATCH) as PendingRow[];
       if (rows.length === 0) return;
       lastId = rows[rows.length - 1]?.id ?? lastId;
-      const results = await mapLimit(rows, CONCURRENCY, (row) => {
-        const root = this.rootPath(row.root_id);
-        return probeImage(path.join(root, ...row.rel_path.split('/')), { roots: [root] });
-      });
+      const results = await this.probeAll(rows);
+      await this.joinContentSources(rows, results);
       // Previews first: once the rows say "ok" the grid asks for them.
       await this.writePreviews(results);
       this.write(rows, results);
       done += rows.length;
       onBatch(done);
+    }
+  }
+
+  private probeAll(rows: readonly PendingRow[]): Promise<ProbeResult[]> {
+    return mapLimit(rows, CONCURRENCY, (row) => {
+      const root = this.rootPath(row.root_id);
+      return probeImage(path.join(root, ...row.rel_path.split('/')), { roots: [root] });
+    });
+  }
+
+  /**
+   * Reads, with the batch, the other changed files whose rows held the content this batch
+   * found at other paths (two files swapped across batches, a rename chain): labels follow
+   * content only when both ends are read together (content-moves.ts). Up to MAX_JOINED rows.
+   */
+  private async joinContentSources(rows: PendingRow[], results: ProbeResult[]): Promise<void> {
+    const seen = new Set(rows.map((r) => r.id));
+    const images = new ImageTable(this.db);
+    let fresh = results.map((r, i) => ({ r, row: rows[i] }));
+    while (fresh.length > 0 && rows.length < BATCH + MAX_JOINED) {
+      const hashes = fresh
+        .filter(
+          ({ r, row }) => r.status === 'ok' && r.hash && row && images.hashOf(row.id) !== r.hash,
+        )
+        .map(({ r }) => r.hash as string);
+      const more = images
+        .rowsWithHashes(hashes)
+        .filter((row) => !seen.has(row.id) && (row.status === 'pending' || this.changedOnDisk(row)))
+        .map(({ id, root_id, rel_path }) => ({ id, root_id, rel_path }))
+        .slice(0, BATCH + MAX_JOINED - rows.length);
+      if (more.length === 0) return;
+      for (const row of more) seen.add(row.id);
+      const read = await this.probeAll(more);
+      rows.push(...more);
+      results.push(...read);
+      fresh = read.map((r, i) => ({ r, row: more[i] }));
+    }
+  }
+
+  /** Whether a row's file has another size or time than when it was read (the watcher may not have said yet). */
+  private changedOnDisk(
+    row: PendingRow & { size: number | null; mtime_ms: number | null },
+  ): boolean {
+    try {
+      const st = fs.statSync(path.join(this.rootPath(row.root_id), ...row.rel_path.split('/')));
+      return st.size !== row.size || Math.round(st.mtimeMs) !== row.mtime_ms;
+    } catch {
+      return false;
     }
   }
 
@@ -127,8 +175,8 @@ export class Indexer {
       const files: ReadFile[] = [];
       rows.forEach((row, i) => {
         const r = results[i];
-        // Single-frame files only: a DICOM's frames are rows of their own.
-        if (r?.status !== 'ok' || !r.hash || r.format === 'dicom' || (r.frames ?? 1) > 1) return;
+        // Single-frame files only: a multi-frame DICOM's frames are rows of their own.
+        if (r?.status !== 'ok' || !r.hash || (r.frames ?? 1) > 1) return;
         const slotId = slotOf(row);
         files.push({ ...place(row), slotId, oldHash: images.hashOf(slotId), newHash: r.hash });
       });

@@ -112,7 +112,8 @@ export function createExportService(ctx: Workspace): ExportApi {
         'deploymentsBy',
       );
       // Checked before the folder is made: a bad offset is refused, not written as +00:00.
-      if (format === 'camtrap-dp' && o.timezone !== undefined) normaliseOffset(o.timezone);
+      if (format === 'camtrap-dp' && o.timezone !== undefined)
+        normaliseOffset(requireString(o.timezone, 'timezone'));
       const out = requirePath(o.out, 'out');
       const store = ctx.requireStore();
       if (format !== 'csv') prepareEmptyDir(out);

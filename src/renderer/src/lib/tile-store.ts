@@ -9,6 +9,8 @@ export class TileStore {
   private readonly map = new Map<number, ImageTile>();
   private readonly stale = new Set<number>();
   private readonly gone = new Set<number>();
+  /** Gone ones to ask for again (they may have come back); still gone until a tile arrives. */
+  private readonly recheck = new Set<number>();
   private readonly requested = new Set<number>();
 
   constructor(readonly capacity: number) {}
@@ -43,7 +45,9 @@ export class TileStore {
         this.map.set(id, t);
       }
       const due = !t || (refreshStale && this.stale.has(id));
-      if (due && !this.requested.has(id) && !this.gone.has(id)) {
+      const asked = !this.gone.has(id) || this.recheck.has(id);
+      if (due && asked && !this.requested.has(id)) {
+        this.recheck.delete(id);
         this.requested.add(id);
         fetch.push(id);
       }
@@ -59,6 +63,7 @@ export class TileStore {
       this.map.delete(t.id);
       this.map.set(t.id, t);
       this.stale.delete(t.id);
+      this.gone.delete(t.id);
     }
     for (const id of asked) {
       if (got.has(id)) continue;
@@ -78,16 +83,19 @@ export class TileStore {
     for (const id of asked) this.requested.delete(id);
   }
 
-  /** Marks tiles stale (every tile when no ids); gone ones may come back. */
+  /**
+   * Marks tiles stale (every tile when no ids). Gone ones may come back: they are asked for
+   * again, and stay gone until their tile arrives (a key must not act on them meanwhile).
+   */
   invalidate(ids?: Iterable<number>): void {
     if (ids === undefined) {
       for (const id of this.map.keys()) this.stale.add(id);
-      this.gone.clear();
+      for (const id of this.gone) this.recheck.add(id);
       return;
     }
     for (const id of ids) {
       if (this.map.has(id)) this.stale.add(id);
-      this.gone.delete(id);
+      if (this.gone.has(id)) this.recheck.add(id);
     }
   }
 
@@ -95,6 +103,7 @@ export class TileStore {
     this.map.clear();
     this.stale.clear();
     this.gone.clear();
+    this.recheck.clear();
     this.requested.clear();
   }
 }

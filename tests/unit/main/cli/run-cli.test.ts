@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { COMMANDS, runCli } from '../../../../src/main/cli/run-cli';
+import { COMMANDS, joinDashValues, runCli } from '../../../../src/main/cli/run-cli';
 import { writeJpeg, writeTextAsJpeg } from '../../../helpers/image-fixtures';
 import { makeTmpDir } from '../../../helpers/tmp-dir';
 import { writeTinyCnn } from '../../../helpers/tiny-models';
@@ -238,6 +238,21 @@ describe('ocellus refuses what it cannot do as asked, in one line, before writin
     const epochs = await cli(['train', file, '--base', 'any', '--epochs', '-3']);
     expect(epochs.stderr).toMatch(/--epochs must be an integer between 1 and 1000/);
     expect(epochs.code).toBe(1);
+  });
+
+  it('reads a negative number or a western offset as the value of the option before it', () => {
+    expect(joinDashValues(['--epochs', '-3', '--timezone', '-05:30', '--x', '-1.5'])).toEqual([
+      '--epochs=-3',
+      '--timezone=-05:30',
+      '--x=-1.5',
+    ]);
+    // A file name that starts with a dash, after a flag, stays a file name.
+    expect(joinDashValues(['--json', '-1.jpg', '--', '-2'])).toEqual([
+      '--json',
+      '-1.jpg',
+      '--',
+      '-2',
+    ]);
   });
 
   it('a dataset export with a word it does not know, or a time zone that is not an offset', async () => {

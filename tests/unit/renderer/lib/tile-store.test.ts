@@ -63,6 +63,15 @@ describe('TileStore', () => {
     expect(store.get(1)?.classIds).toEqual([7]);
     store.invalidate();
     expect(store.touch([1, 2, 3])).toEqual([1, 2, 3]);
+    // Asked for again, 3 stays gone until its tile arrives: no key acts on it meanwhile.
+    expect(store.isGone(3)).toBe(true);
+    store.put([1, 2, 3], [tile(1), tile(2)]);
+    store.settle([1, 2, 3]);
+    expect(store.isGone(3)).toBe(true);
+    store.invalidate([3]);
+    expect(store.touch([3])).toEqual([3]);
+    store.put([3], [tile(3)]);
+    expect(store.isGone(3)).toBe(false);
   });
 });
 

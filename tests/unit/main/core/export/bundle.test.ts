@@ -279,6 +279,11 @@ describe('model bundle', () => {
     });
     expect(code).toBe(1);
     expect(stderr).toMatch(/is an export that did not finish \(EXPORT-UNFINISHED.txt\)/);
+    const script = await run(process.execPath, ['predict.mjs', probes[0] as string], {
+      cwd: copy,
+      env: { ...process.env, NODE_PATH: path.join(REPO, 'node_modules') },
+    }).catch((err: { code: number; stderr: string }) => err);
+    expect(script).toMatchObject({ code: 1, stderr: expect.stringMatching(/did not finish/) });
   });
 
   it("reads a bundle's files only inside its folder: no link out, no path out, no device", async () => {

@@ -3,7 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../../../src/main/cli/run-cli';
-import { ensureOutDir } from '../../../../../src/main/core/export/out-dir';
+import {
+  ensureOutDir,
+  markUnfinished,
+  prepareEmptyDir,
+  UNFINISHED_MARKER,
+} from '../../../../../src/main/core/export/out-dir';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocellus-out-dir-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -17,6 +22,20 @@ describe('an export destination', () => {
     ensureOutDir(out);
     expect(fs.statSync(out).isDirectory()).toBe(true);
     ensureOutDir(out);
+  });
+
+  it('left by an export that stopped before writing anything can take the export again', () => {
+    const out = path.join(dir, 'stopped');
+    prepareEmptyDir(out);
+    markUnfinished(out);
+    expect(fs.readdirSync(out)).toEqual([UNFINISHED_MARKER]);
+    prepareEmptyDir(out);
+    expect(fs.readdirSync(out)).toEqual([]);
+    const done = markUnfinished(out);
+    fs.writeFileSync(path.join(out, 'labels.json'), '{}');
+    expect(() => prepareEmptyDir(out)).toThrow(/is not empty/);
+    done.finish();
+    expect(fs.readdirSync(out)).toEqual(['labels.json']);
   });
 
   it('that names a file, or lies under one, is refused in words and the file kept', () => {

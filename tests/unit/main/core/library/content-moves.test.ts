@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { dicomBytes, writeBytes } from '../../../../helpers/dicom-fixtures';
 import { writeJpeg } from '../../../../helpers/image-fixtures';
 import { makeTestService } from '../../../../helpers/service';
 
@@ -124,4 +125,92 @@ describe('labels follow content when files swap, rotate or are renamed over', ()
     await rescan();
     expect((await labelsByFile())['d.jpg']).toEqual(['d']);
   });
+});
+
+describe('labels follow content across the batches the indexer reads in', () => {
+  let t: ReturnType<typeof makeTestService>;
+  afterEach(async () => {
+    await t.cleanup();
+  });
+
+  it('two of 140 changed files swapped, read 128 at a time, and a rename chain across them', async () => {
+    t = makeTestService('web', { watch: false });
+    const photos = path.join(t.dir, 'photos');
+    const name = (i: number) => `f${String(i).padStart(4, '0')}.jpg`;
+    for (let i = 0; i < 140; i++) {
+      const c = (n: number) => ((i * n) % 256).toString(16).padStart(2, '0');
+      await writeJpeg(path.join(photos, name(i)), {
+        width: 24,
+        height: 24,
+        color: `#${c(37)}${c(91)}${c(151)}`,
+      });
+    }
+    await t.service.api.project.create({ path: path.join(t.dir, 'p.ocellus') });
+    await t.service.api.library.addRoot(photos);
+    await t.service.whenIdle();
+    const items = (await t.service.api.library.listImages({ limit: 500 })).items;
+    const byPath = new Map(items.map((i) => [i.relPath, i.id]));
+    const first = await t.service.api.labels.addClass('first');
+    const last = await t.service.api.labels.addClass('last');
+    const chain = await t.service.api.labels.addClass('chain');
+    await t.service.api.labels.assign([byPath.get(name(0))!], first.id);
+    await t.service.api.labels.assign([byPath.get(name(139))!], last.id);
+    await t.service.api.labels.assign([byPath.get(name(130))!], chain.id);
+    const mv = (a: string, b: string) => fs.renameSync(path.join(photos, a), path.join(photos, b));
+    // f0000 ↔ f0139; f0120 deleted and f0121…f0130 each renamed one down.
+    mv(name(0), 'tmp.jpg');
+    mv(name(139), name(0));
+    mv('tmp.jpg', name(139));
+    fs.rmSync(path.join(photos, name(120)));
+    for (let i = 121; i <= 130; i++) mv(name(i), name(i - 1));
+    const later = new Date(Date.now() + 10_000);
+    for (const f of fs.readdirSync(photos)) fs.utimesSync(path.join(photos, f), later, later);
+    await t.service.api.library.rescan();
+    await t.service.whenIdle();
+    const after = (await t.service.api.library.listImages({ limit: 500 })).items;
+    const labelled = Object.fromEntries(
+      after.filter((i) => i.classIds.length > 0).map((i) => [i.relPath, i.classIds]),
+    );
+    expect(labelled).toEqual({
+      [name(0)]: [last.id],
+      [name(129)]: [chain.id],
+      [name(139)]: [first.id],
+    });
+  });
+});
+
+it('two single-frame DICOM files swapped keep the labels of their own pixels', async () => {
+  const t = makeTestService('web', { watch: false });
+  try {
+    const scans = path.join(t.dir, 'scans');
+    const grey = (v: number) =>
+      dicomBytes(new Uint8Array(64).fill(v), { width: 8, height: 8, channels: 1 });
+    writeBytes(path.join(scans, 'a.dcm'), grey(10));
+    writeBytes(path.join(scans, 'b.dcm'), grey(200));
+    await t.service.api.project.create({ path: path.join(t.dir, 'p.ocellus') });
+    await t.service.api.library.addRoot(scans);
+    await t.service.whenIdle();
+    const items = (await t.service.api.library.listImages({ limit: 10 })).items;
+    const ids: Record<string, number> = {};
+    for (const n of ['a', 'b']) {
+      const c = await t.service.api.labels.addClass(n);
+      ids[n] = c.id;
+      await t.service.api.labels.assign([items.find((i) => i.relPath === `${n}.dcm`)!.id], c.id);
+    }
+    const mv = (x: string, y: string) => fs.renameSync(path.join(scans, x), path.join(scans, y));
+    mv('a.dcm', 't.dcm');
+    mv('b.dcm', 'a.dcm');
+    mv('t.dcm', 'b.dcm');
+    const later = new Date(Date.now() + 10_000);
+    for (const f of fs.readdirSync(scans)) fs.utimesSync(path.join(scans, f), later, later);
+    await t.service.api.library.rescan();
+    await t.service.whenIdle();
+    const after = (await t.service.api.library.listImages({ limit: 10 })).items;
+    expect(Object.fromEntries(after.map((i) => [i.relPath, i.classIds]))).toEqual({
+      'a.dcm': [ids['b']],
+      'b.dcm': [ids['a']],
+    });
+  } finally {
+    await t.cleanup();
+  }
 });

@@ -159,6 +159,47 @@ describe('DICOMs written from known pixels', () => {
     expect(() => readDicomFacts(shorter)).toThrow(/holds 1 of the 2 frames the header counts/);
   });
 
+  it('is not fooled by an icon image, two-sample YBR 4:2:2 pixels, or implicit VR', async () => {
+    const icon = {
+      Rows: 8,
+      Columns: 8,
+      SamplesPerPixel: 1,
+      PhotometricInterpretation: 'MONOCHROME2',
+      BitsAllocated: 8,
+      BitsStored: 8,
+      HighBit: 7,
+      PixelRepresentation: 0,
+      PixelData: new Uint8Array(64).buffer,
+      _vrMap: { PixelData: 'OB' },
+    };
+    const withIcon = Buffer.from(
+      dicomBytes(
+        new Uint8Array(64 * 64),
+        { width: 64, height: 64, channels: 1 },
+        { IconImageSequence: [icon] },
+      ),
+    );
+    expect(readDicomFacts(withIcon).width).toBe(64);
+    const implicit = Buffer.from(
+      await transcode(
+        withIcon.buffer.slice(withIcon.byteOffset, withIcon.byteOffset + withIcon.length),
+        SYNTAX.implicitLE,
+      ),
+    );
+    expect(readDicomFacts(implicit).width).toBe(64);
+    expect(() => readDicomFacts(implicit.subarray(0, implicit.length - 500))).toThrow(
+      /of the 4096 bytes of pixel data \(truncated\)/,
+    );
+    const ybr = Buffer.from(
+      dicomBytes(
+        [new Uint8Array(16 * 8 * 2), new Uint8Array(16 * 8 * 2)],
+        { width: 16, height: 8, channels: 3 },
+        { PhotometricInterpretation: 'YBR_FULL_422' },
+      ),
+    );
+    expect(readDicomFacts(ybr).frames).toBe(2);
+  });
+
   it('knows a file that is not DICOM', () => {
     expect(isDicom(Buffer.alloc(200))).toBe(false);
   });
