@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { OcellusError } from '../../shared/errors';
 import type { OcellusService } from '../core/service';
 import type { CliIo } from './cli-io';
+import { openToRead } from './open-project';
 
 /** `ocellus metadata <project> [file.csv] [--json]`: imports a metadata CSV, then lists the keys. */
 export async function metadata(
@@ -21,7 +22,9 @@ export async function metadata(
       'INVALID_ARGUMENT',
       'usage: ocellus metadata <project.ocellus> [file.csv]',
     );
-  await service.api.project.open(path.resolve(file));
+  // Listing the keys only reads: it works on read-only media and beside an open window.
+  if (csv) await service.api.project.open(path.resolve(file));
+  else await openToRead(service, file);
   const imported = csv ? await service.api.library.importMetadata(path.resolve(csv)) : null;
   const keys = await service.api.library.metadataKeys();
   if (values.json) {

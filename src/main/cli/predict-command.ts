@@ -50,12 +50,20 @@ export async function predict(service: OcellusService, args: string[], io: CliIo
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: OPTIONS });
   const [source, ...inputs] = positionals;
   const manifest = values.manifest;
-  if (!source || (manifest === undefined) === (inputs.length === 0))
-    throw new OcellusError('INVALID_ARGUMENT', USAGE);
+  if (!source) throw new OcellusError('INVALID_ARGUMENT', USAGE);
+  if (manifest !== undefined && inputs.length > 0)
+    throw new OcellusError('INVALID_ARGUMENT', 'give images or --manifest, not both');
+  if (manifest === undefined && inputs.length === 0)
+    throw new OcellusError(
+      'INVALID_ARGUMENT',
+      `no images to predict: name files or folders after ${source}, or a --manifest`,
+    );
   const batchSize =
     values['batch-size'] === undefined ? 16 : positiveInt(values['batch-size'], '--batch-size');
+  const outNeeded =
+    'with --manifest, --out names where the predictions go (a .jsonl file, or a folder for --local-shards)';
   if (manifest !== undefined && values['local-shards'] !== undefined) {
-    if (!values.out) throw new OcellusError('INVALID_ARGUMENT', USAGE);
+    if (!values.out) throw new OcellusError('INVALID_ARGUMENT', outNeeded);
     return localShards(args, positiveInt(values['local-shards'], '--local-shards'), io);
   }
   const from = await sourceOf(service, source, values.run);
@@ -66,7 +74,7 @@ export async function predict(service: OcellusService, args: string[], io: CliIo
     if (values.out === undefined) return run((text) => io.stdout(text));
     return writeNewFileWith(path.resolve(values.out), (file) => run((text) => file.write(text)));
   }
-  if (!values.out) throw new OcellusError('INVALID_ARGUMENT', USAGE);
+  if (!values.out) throw new OcellusError('INVALID_ARGUMENT', outNeeded);
   const shard = values.shard === undefined ? undefined : parseShard(values.shard);
   const tty = process.stderr.isTTY === true;
   const stop = followProgress(service, io, tty, values.progress === true);

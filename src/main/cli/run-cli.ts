@@ -239,12 +239,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   try {
     return await HANDLERS[command as (typeof COMMANDS)[number]](service, joinDashValues(rest), io);
   } catch (err) {
-    // parseArgs' own errors (an unknown or malformed option) are usage errors.
-    const usage = (err as { code?: unknown }).code?.toString().startsWith('ERR_PARSE_ARGS');
+    // parseArgs' own errors (an unknown or malformed option) are usage errors, as is a
+    // command's own usage line (a missing or extra argument): exit 2, as predict.mjs does.
+    const parse = (err as { code?: unknown }).code?.toString().startsWith('ERR_PARSE_ARGS');
+    const usage = parse || (err instanceof OcellusError && err.message.startsWith('usage:'));
     // Node's own wording ends "as in '-- "--bogus"" with a quote left open.
-    const unknown = usage ? /^Unknown option '([^']+)'/.exec(oneLine(err))?.[1] : undefined;
+    const unknown = parse ? /^Unknown option '([^']+)'/.exec(oneLine(err))?.[1] : undefined;
     const said = unknown ? `unknown option ${unknown}` : oneLine(err);
-    io.stderr(`ocellus ${command}: ${said}${usage ? ` (see ocellus ${command} --help)` : ''}\n`);
+    io.stderr(`ocellus ${command}: ${said}${parse ? ` (see ocellus ${command} --help)` : ''}\n`);
     return usage ? 2 : 1;
   } finally {
     await service.dispose();
@@ -399,7 +401,13 @@ function formatStatus(st: ProjectStatus): string {
   const lines = [
     `${st.project.name}  (${st.project.path})`,
     `  schema ${st.project.schemaVersion}, ${st.project.labelMode}-label, created ${st.project.createdAt}`,
-    `  images: ${st.images.total} (${st.images.ok} ok, ${st.images.broken} broken, ${st.images.unsupported} unsupported)`,
+    `  images: ${st.images.total} (${st.images.ok} ok, ${st.images.broken} broken, ${st.images.unsupported} unsupported${st.images.pending ? `, ${st.images.pending} not read yet` : ''}${st.images.missing ? `, ${st.images.missing} missing` : ''})`,
+    // An import that was stopped (a crash, kill) left images to read: say how to finish it.
+    ...(st.images.pending
+      ? [
+          `  ${st.images.pending} images wait to be read: ocellus rescan ${st.project.path} reads them`,
+        ]
+      : []),
     `  unlabelled: ${st.unlabelled}`,
     `  classes: ${st.classes.length === 0 ? 'none' : st.classes.map((c) => `${c.name} ${c.count}`).join(', ')}`,
   ];
