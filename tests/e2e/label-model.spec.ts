@@ -232,9 +232,11 @@ for (const seed of SEEDS) {
             const right = r.chance(0.5);
             const shift = r.chance(0.3);
             model.armed = null;
-            if (shift) model.anchorAtFocus();
-            model.moveFocus(model.focus + (right ? 1 : -1));
-            if (shift) model.click(model.focus, { shift: true, toggle: false });
+            if (shift) {
+              model.anchorAtFocus();
+              model.moveFocus(model.focus + (right ? 1 : -1));
+              model.click(model.focus, { shift: true, toggle: false });
+            } else model.step(model.focus + (right ? 1 : -1));
             what += `${shift ? ' shift' : ''} ${right ? 'right' : 'left'}`;
             await ui.gridKey(`${shift ? 'Shift+' : ''}${right ? 'ArrowRight' : 'ArrowLeft'}`);
             break;
@@ -242,7 +244,7 @@ for (const seed of SEEDS) {
           case 'homeEnd': {
             const home = r.chance(0.5);
             model.armed = null;
-            model.moveFocus(home ? 0 : list.length - 1);
+            model.step(home ? 0 : list.length - 1);
             await ui.gridKey(home ? 'Home' : 'End');
             break;
           }

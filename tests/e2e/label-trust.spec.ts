@@ -191,6 +191,24 @@ test('7. an image whose file goes while it is shown says so, and class keys leav
   expect(labels.has(second as number)).toBe(true);
 });
 
+test('8. a clicked image travels with the arrow keys: the next class key labels the image with the ring', async ({
+  page,
+  ocellus,
+}) => {
+  const db = await openProject(page, ocellus, { train: false });
+  const [first, second] = unlabelledIds(db);
+  const library = new LibraryPage(page);
+  await library.show('Unlabelled');
+  await library.expectShown(24);
+  await library.tiles.first().click();
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('1');
+  await library.expectShown(23);
+  const labels = db.labelMap();
+  expect(labels.has(second as number)).toBe(true);
+  expect(labels.has(first as number)).toBe(false);
+});
+
 test('6. 300 class keys as fast as Chromium delivers them give 300 labels on the right images', async ({
   page,
   ocellus,

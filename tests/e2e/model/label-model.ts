@@ -111,7 +111,22 @@ export class LabelModel {
     this.focusId = this.listed[this.focus] ?? null;
   }
 
+  /** Whether the selection is the one image a plain click chose (arrows carry it along). */
+  clickedOne = false;
+
+  /** A plain arrow, Home or End: the focus moves, and a plain click's one image with it. */
+  step(to: number): void {
+    const carry = this.clickedOne && this.selection.size === 1;
+    this.moveFocus(to);
+    const id = this.listed[this.focus];
+    if (!carry || id === undefined) return;
+    this.selection.clear();
+    this.selection.add(id);
+    this.anchorId = id;
+  }
+
   click(index: number, mods: { shift: boolean; toggle: boolean }): void {
+    this.clickedOne = !mods.shift && !mods.toggle;
     this.moveFocus(index);
     const id = this.listed[this.focus];
     if (id === undefined) return;
@@ -138,6 +153,7 @@ export class LabelModel {
   }
 
   selectAll(): void {
+    this.clickedOne = false;
     for (const id of this.listed) this.selection.add(id);
   }
 
@@ -275,6 +291,7 @@ export class LabelModel {
   }
 
   selectSimilar(): void {
+    this.clickedOne = false;
     this.selection.clear();
     this.anchorId = null;
     for (const id of this.listed)

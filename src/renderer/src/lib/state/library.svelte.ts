@@ -213,8 +213,28 @@ export class LibraryState {
     this.moveFocus(i >= 0 ? i : fallback);
   }
 
+  /** Whether the selection is the one image a plain click chose: arrow keys carry it along. */
+  private clickedOne = false;
+
+  /**
+   * A plain arrow key: the focus moves; a selection of the one clicked image moves with it, as
+   * in a file manager (it stayed behind, and the next class key labelled the image the ring
+   * had left). A selection built with Space, Ctrl or Shift stays while the focus moves.
+   */
+  step(to: number): void {
+    const carry = this.clickedOne && this.selection.size === 1;
+    this.moveFocus(to);
+    const id = this.focusedId;
+    if (!carry || id === null) return;
+    this.selection.clear();
+    this.selection.add(id);
+    this.anchorId = id;
+    this.#selectionVersion++;
+  }
+
   /** Click semantics of file managers: plain, shift (range from the anchor), ctrl/cmd (toggle). */
   click(index: number, mods: { shift: boolean; toggle: boolean }): void {
+    this.clickedOne = !mods.shift && !mods.toggle;
     this.moveFocus(index);
     const id = this.focusedId;
     if (id === null) return;
@@ -247,6 +267,7 @@ export class LibraryState {
 
   /** Selects every image of the grid (waiting for the listing to be complete). */
   async selectAll(): Promise<void> {
+    this.clickedOne = false;
     const ids = await this.listing.whenComplete();
     ids.forEach((id) => this.selection.add(id));
     this.#selectionVersion++;
@@ -254,6 +275,7 @@ export class LibraryState {
 
   /** Selects these images (those the grid shows). */
   select(ids: Iterable<number>): void {
+    this.clickedOne = false;
     for (const id of ids) this.selection.add(id);
     this.#selectionVersion++;
   }
