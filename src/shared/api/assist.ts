@@ -22,8 +22,15 @@ export interface AssistApi {
   accept(imageIds: number[], options?: LabelOptions): Promise<LabelChange>;
   /** How many unconfirmed suggestions reach a confidence (optionally of one class). */
   bulkAcceptPreview(threshold: number, classId?: number | null): Promise<BulkAcceptPreview>;
-  /** Confirms every unconfirmed suggestion at or above a confidence (one undoable batch). */
-  bulkAccept(threshold: number, classId?: number | null): Promise<LabelChange>;
+  /**
+   * Confirms every unconfirmed suggestion at or above a confidence (one undoable batch). With
+   * `expectedCount` (what the user was asked about), refuses when the count has changed since.
+   */
+  bulkAccept(
+    threshold: number,
+    classId?: number | null,
+    expectedCount?: number,
+  ): Promise<LabelChange>;
   /** Nearest images by embedding (cosine), most similar first. */
   similar(imageId: number, k?: number): Promise<SimilarResult>;
   /** Grad-CAM of a run's predicted (or given) class for one image. */

@@ -238,9 +238,14 @@ export class LabelStore {
     return this.table.hasBatch('undone');
   }
 
-  /** Forgets redo (after an action that cannot be undone, e.g. deleting a class). */
-  discardRedo(): void {
+  /**
+   * After an action that cannot be undone (a class deleted or merged, the label mode changed):
+   * redo is forgotten, and undo stops there, since what the earlier steps named is gone (undo
+   * said "Undo Label 3 images as blob" and changed nothing once blob was merged away).
+   */
+  endUndoHere(): void {
     this.table.discardUndone();
+    this.table.sealHistory();
   }
 
   /** Everything that happened to one image's labels, oldest first. */
@@ -314,7 +319,7 @@ export class LabelStore {
         return;
       }
       // Only an action that changed something ends the redo chain.
-      this.discardRedo();
+      this.table.discardUndone();
       if (typeof describe === 'function') {
         description = describe(new Set(rows.map((r) => r.image_id)).size);
         this.table.describeBatch(opened, description);

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { readMeta, writeMeta } from '../store/meta';
 
 export type Source = 'human' | 'model';
 
@@ -23,6 +24,9 @@ export interface HistoryRow {
 }
 
 export type BatchState = 'done' | 'undone' | 'discarded';
+
+/** The meta key of the last batch undo may not cross. */
+const UNDO_FLOOR_KEY = 'undo_floor_batch';
 
 /**
  * The SQL of the `labels`, `label_history` and `label_batches` tables: the one module that
@@ -180,17 +184,34 @@ export class LabelTable {
     this.sql('UPDATE label_batches SET description = ? WHERE id = ?').run(description, batchId);
   }
 
+  /**
+   * Batches up to this id happened before an action undo cannot cross (a class deleted or
+   * merged, the label mode changed): they stay in the history but are no longer undone.
+   */
+  private undoFloor(): number {
+    return Number(readMeta(this.db, UNDO_FLOOR_KEY) ?? 0) || 0;
+  }
+
+  /** Undo stops here: nothing done so far can be undone (what it referred to is gone). */
+  sealHistory(): void {
+    const last = this.sql('SELECT COALESCE(MAX(id), 0) FROM label_batches').pluck().get() as number;
+    writeMeta(this.db, UNDO_FLOOR_KEY, String(last));
+  }
+
   /** The newest `done` batch (to undo) or oldest `undone` one (to redo). */
   nextBatch(state: 'done' | 'undone'): { id: number; description: string } | undefined {
     const order = state === 'done' ? 'DESC' : 'ASC';
     return this.sql(
-      `SELECT id, description FROM label_batches WHERE state = ? ORDER BY id ${order} LIMIT 1`,
-    ).get(state) as { id: number; description: string } | undefined;
+      `SELECT id, description FROM label_batches WHERE state = ? AND id > ? ORDER BY id ${order} LIMIT 1`,
+    ).get(state, this.undoFloor()) as { id: number; description: string } | undefined;
   }
 
-  /** Whether any batch is in this state. */
+  /** Whether any batch past the undo floor is in this state. */
   hasBatch(state: BatchState): boolean {
-    return !!this.sql('SELECT 1 FROM label_batches WHERE state = ? LIMIT 1').get(state);
+    return !!this.sql('SELECT 1 FROM label_batches WHERE state = ? AND id > ? LIMIT 1').get(
+      state,
+      this.undoFloor(),
+    );
   }
 
   /** Sets one batch's state. */

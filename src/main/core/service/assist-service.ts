@@ -211,10 +211,17 @@ export function createAssistService(ctx: Workspace): AssistApi {
         classId: c,
       };
     },
-    async bulkAccept(threshold, classId) {
+    async bulkAccept(threshold, classId, expectedCount) {
       const t = requireThreshold(threshold);
       const c = classId === undefined || classId === null ? null : requireId(classId);
       const items = predictions().unconfirmed({ threshold: t, classId: c });
+      // A quick retrain may have finished while the user read the question: never accept more
+      // (or other) images than the count they agreed to.
+      if (expectedCount !== undefined && expectedCount !== items.length)
+        throw new OcellusError(
+          'INVALID_ARGUMENT',
+          `The suggestions changed while you were asked: ${plural(items.length)} now reach ≥ ${Math.round(t * 100)} %, not ${expectedCount}. Nothing was accepted; look again and accept.`,
+        );
       return confirm(
         items,
         (n) => `Accept ${plural(n)} suggested at ≥ ${Math.round(t * 100)} % confidence`,

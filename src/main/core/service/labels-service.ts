@@ -47,12 +47,12 @@ export function createLabelsService(ctx: Workspace): LabelsApi {
     },
     async deleteClass(classId) {
       const result = classes().delete(requireId(classId));
-      labels().discardRedo();
+      labels().endUndoHere();
       return classEdit(result);
     },
     async mergeClasses(sourceId, targetId) {
       const result = classes().merge(requireId(sourceId), requireId(targetId));
-      labels().discardRedo();
+      labels().endUndoHere();
       return classEdit(result);
     },
     async reorderClasses(ids) {
@@ -112,7 +112,7 @@ export function createLabelsService(ctx: Workspace): LabelsApi {
       if (mode !== 'single' && mode !== 'multi')
         throw new OcellusError('INVALID_ARGUMENT', 'The label mode is single or multi');
       const result = classes().setLabelMode(mode as LabelMode);
-      labels().discardRedo();
+      labels().endUndoHere();
       ctx.bus.emit('project:changed', ctx.requireStore().summary());
       return classEdit(result);
     },

@@ -74,13 +74,22 @@ describe('DetectState', () => {
           ? { labelled: 0, candidates: 5, humanLabelled: 2, batchId: null }
           : { labelled: o.replaceHuman ? 5 : 3, candidates: 5, humanLabelled: 2, batchId: 9 },
     });
-    const done = states.detect.markEmpty();
+    // Cancel marks nothing at all.
+    const cancelled = states.detect.markEmpty();
     await settle();
     expect(states.labels.question?.text).toMatch(/2 of the 5 images/);
+    expect(states.labels.question?.other).toBe('Mark only the other 3');
     states.labels.question?.answer(false);
+    await cancelled;
+    expect(states.detect.note).toBe('Nothing marked');
+    // The milder answer marks only the images without a human label.
+    const done = states.detect.markEmpty();
+    await settle();
+    states.labels.question?.answer('other');
     await done;
     const calls = api.callsOf('detect.markEmpty') as [MarkEmptyOptions][];
     expect(calls.map(([o]) => [o.preview ?? false, o.replaceHuman ?? false])).toEqual([
+      [true, false],
       [true, false],
       [false, false],
     ]);

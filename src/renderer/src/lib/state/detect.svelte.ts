@@ -211,10 +211,18 @@ export class DetectState {
       let replaceHuman = false;
       if (preview.humanLabelled > 0) {
         const n = preview.humanLabelled;
-        replaceHuman = await this.#labels.ask(
-          `${n} of the ${preview.candidates} images without detections already have a human label. Replace ${n === 1 ? 'it' : 'them'} with "empty" too? (Cancel marks only the others.)`,
+        const others = preview.candidates - n;
+        const answer = await this.#labels.choose(
+          `${n} of the ${preview.candidates} images without detections already have a human label. Replace ${n === 1 ? 'it' : 'them'} with "empty" too?`,
           `Replace ${n} human label${n === 1 ? '' : 's'}`,
+          others > 0 ? `Mark only the other ${others}` : undefined,
         );
+        // Cancel (or Escape) marks nothing: it used to mark the others.
+        if (answer === false) {
+          this.#note = 'Nothing marked';
+          return;
+        }
+        replaceHuman = answer === true;
       }
       const done = await api.detect.markEmpty({ ...query, replaceHuman });
       this.#note = `Marked ${done.labelled.toLocaleString()} image${done.labelled === 1 ? '' : 's'} empty (undo with Ctrl+Z)`;

@@ -7,7 +7,9 @@ export interface Question {
   text: string;
   /** The button that goes ahead ("Replace 3 human labels"). */
   confirm: string;
-  answer(yes: boolean): void;
+  /** A milder way ahead, when there is one ("Mark only the others"): answered as 'other'. */
+  other?: string;
+  answer(yes: boolean | 'other'): void;
 }
 
 type Call = (options: LabelOptions) => Promise<LabelChange | null>;
@@ -208,9 +210,12 @@ export class LabelsState {
     return this.act(() => this.#app.api().detect.labelBoxes(boxIds, classId), true);
   }
 
-  /** Confirms every unconfirmed suggestion at or above a confidence (0–1). */
-  bulkAccept(threshold: number, classId: number | null): Promise<boolean> {
-    return this.act(() => this.#app.api().assist.bulkAccept(threshold, classId), true);
+  /** Confirms every unconfirmed suggestion at or above a confidence (0–1), as many as asked about. */
+  bulkAccept(threshold: number, classId: number | null, expectedCount?: number): Promise<boolean> {
+    return this.act(
+      () => this.#app.api().assist.bulkAccept(threshold, classId, expectedCount),
+      true,
+    );
   }
 
   undo(): Promise<boolean> {
@@ -240,12 +245,21 @@ export class LabelsState {
     this.armed = null;
   }
 
-  /** Asks a yes/no question in a dialog; resolves with the answer. */
+  /** Asks a yes/no question in a dialog; resolves with the answer (Cancel and Escape: no). */
   ask(text: string, confirm: string): Promise<boolean> {
+    return this.choose(text, confirm).then((a) => a === true);
+  }
+
+  /**
+   * Asks with a third, milder answer beside Cancel and the confirm button; resolves with true,
+   * 'other' or false (Cancel and Escape: false, and nothing happens).
+   */
+  choose(text: string, confirm: string, other?: string): Promise<boolean | 'other'> {
     return new Promise((resolve) => {
       this.#question = {
         text,
         confirm,
+        ...(other === undefined ? {} : { other }),
         answer: (yes) => {
           this.#question = null;
           resolve(yes);

@@ -111,7 +111,7 @@ export class LibraryState {
       });
       client.on('labels:changed', (e) => {
         this.tiles.invalidate(e.imageIds);
-        if (e.classesChanged) this.listing.reload();
+        if (e.classesChanged) void this.afterClassesChanged();
         else this.listing.labelsChanged(e.imageIds);
       });
       client.on('project:changed', (p) => {
@@ -198,6 +198,25 @@ export class LibraryState {
     this.focusId = null;
     this.clearSelection();
     this.listing.reset();
+  }
+
+  /**
+   * Classes changed: the grid lists again, and a filter on a class that is gone (merged or
+   * deleted) falls back to every image (the grid went blank, its Show box empty).
+   */
+  private async afterClassesChanged(): Promise<void> {
+    const f = this.#filter;
+    if (f.kind === 'class') {
+      const classes = await this.#app
+        .api()
+        .labels.classes()
+        .catch(() => null);
+      if (classes && !classes.some((c) => c.id === f.classId) && this.#filter === f) {
+        this.setFilter({ kind: 'all' });
+        return;
+      }
+    }
+    this.listing.reload();
   }
 
   /** Moves the focus, clamped to the list. */

@@ -179,7 +179,12 @@ describe('suggestions: storage, queue order, accept', () => {
     expect(await api.library.imageIds({ disagrees: true })).toEqual([ids['a']]);
     const preview = await api.assist.bulkAcceptPreview(0.6);
     expect(preview.count).toBe(2); // d (dog 0.7), e (bird 0.6); a is human-labelled
-    const change = await api.assist.bulkAccept(0.6);
+    // Asked about 1 (a retrain moved the figures since): nothing is accepted.
+    await expect(api.assist.bulkAccept(0.6, null, 1)).rejects.toThrow(
+      /changed while you were asked: 2 images now reach ≥ 60 %, not 1/,
+    );
+    expect((await api.assist.bulkAcceptPreview(0.6)).count).toBe(2);
+    const change = await api.assist.bulkAccept(0.6, null, 2);
     expect(change.imageIds.sort()).toEqual([ids['d'], ids['e']].sort());
     const tiles = (await api.library.listImages({ sort: 'path' })).items;
     expect(tiles.map((x) => x.classIds)).toEqual([[bird], [], [], [dog], [bird]]);

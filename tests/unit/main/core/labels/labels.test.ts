@@ -119,7 +119,15 @@ describe('classes and labels', () => {
     const vulpes = await t.service.api.labels.addClass('Vulpes');
     await t.service.api.labels.assign([ids[0] ?? 0, ids[1] ?? 0], fox.id);
     await t.service.api.labels.assign([ids[1] ?? 0, ids[2] ?? 0], vulpes.id);
+    expect((await t.service.api.labels.counts()).canUndo).toBe(true);
     expect(await t.service.api.labels.mergeClasses(fox.id, vulpes.id)).toEqual({ moved: 1 });
+    // Undo stops at a merge: its earlier steps name a class that is gone.
+    expect((await t.service.api.labels.counts()).canUndo).toBe(false);
+    expect(await t.service.api.labels.undo()).toBeNull();
+    await t.service.api.labels.assign([ids[3] ?? 0], vulpes.id);
+    expect((await t.service.api.labels.counts()).canUndo).toBe(true);
+    await t.service.api.labels.undo();
+    expect((await t.service.api.labels.counts()).canUndo).toBe(false);
     const after = await t.service.api.labels.classes();
     expect(after.map((c) => [c.name, c.count])).toEqual([['Vulpes', 3]]);
     expect(await labelsOf(ids[1] ?? 0)).toEqual(['Vulpes']);
