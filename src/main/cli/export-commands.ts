@@ -175,7 +175,7 @@ export async function importLabels(
   if (values.json) io.stdout(`${JSON.stringify(r, null, 2)}\n`);
   else {
     io.stdout(
-      `${r.labelled} images labelled from ${r.rows} rows${r.createdClasses.length ? `; new classes: ${r.createdClasses.join(', ')}` : ''}\n`,
+      `${r.labelled} images labelled from ${r.rows} rows${r.createdClasses.length ? `; new classes: ${r.createdClasses.map((c) => JSON.stringify(c)).join(', ')}` : ''}\n`,
     );
     if (r.unknownCount)
       io.stderr(

@@ -45,6 +45,8 @@ function savedModelChoice(values: Record<string, string | boolean | undefined>):
     pre.normalization = n;
   }
   const resize = str('resize');
+  if (resize !== undefined && !['center-crop', 'squash', 'letterbox'].includes(resize))
+    throw new OcellusError('INVALID_ARGUMENT', '--resize is center-crop, squash or letterbox');
   if (resize !== undefined) pre.resize = resize as NonNullable<typeof pre.resize>;
   return {
     ...(str('signature') ? { signature: str('signature') } : {}),

@@ -62,7 +62,15 @@ export function createMlService(ctx: Workspace): MlApi {
       const target = requirePath(p, 'path');
       const choice = parseSavedModelChoice(savedModel);
       const isDir = fs.existsSync(target) && fs.statSync(target).isDirectory();
-      if (isDir && isSavedModelFolder(target)) {
+      const savedModelFolder = isDir && isSavedModelFolder(target);
+      // The choices describe a SavedModel's signature and input; a TF.js or ONNX model carries
+      // its own preprocessing, and they were accepted and silently ignored.
+      if (!savedModelFolder && choice && Object.keys(choice).length > 0)
+        throw new OcellusError(
+          'INVALID_ARGUMENT',
+          `${target} is not a TensorFlow SavedModel: its signature, feature output, input size, resize and normalisation come with the model and cannot be chosen`,
+        );
+      if (savedModelFolder) {
         // The native backend must be the one in use: start the preferred one first.
         await initBackend(ctx.backend());
       }

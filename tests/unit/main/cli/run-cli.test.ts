@@ -255,6 +255,16 @@ describe('ocellus refuses what it cannot do as asked, in one line, before writin
     ]);
   });
 
+  it('SavedModel choices for a model that is not a SavedModel, instead of ignoring them', async () => {
+    const base = path.dirname(await writeTinyCnn(path.join(tmp.dir, 'tiny')));
+    const r = await cli(['models', 'import', base, '--input-size', '128', '--resize', 'letterbox']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/is not a TensorFlow SavedModel: .* cannot be chosen/);
+    const bad = await cli(['models', 'import', base, '--resize', 'stretch']);
+    expect(bad.stderr).toMatch(/--resize is center-crop, squash or letterbox/);
+    expect((await cli(['models', 'import', base])).code).toBe(0);
+  });
+
   it('a dataset export with a word it does not know, or a time zone that is not an offset', async () => {
     const out = path.join(tmp.dir, 'out');
     const base = ['export-dataset', file, '--out', out];
