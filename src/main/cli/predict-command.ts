@@ -19,7 +19,7 @@ import type {
 import { shardFileName } from '../core/cluster/slurm-script';
 import { writeNewFileWith } from '../core/util/fs-atomic';
 import type { OcellusService } from '../core/service';
-import type { CliIo } from './cli-io';
+import { usageError, type CliIo } from './cli-io';
 import { openToRead } from './open-project';
 import { nothingPredicted } from '../core/library/image-check';
 import { makeDirs } from '../core/util/make-dirs';
@@ -52,10 +52,9 @@ export async function predict(service: OcellusService, args: string[], io: CliIo
   const manifest = values.manifest;
   if (!source) throw new OcellusError('INVALID_ARGUMENT', USAGE);
   if (manifest !== undefined && inputs.length > 0)
-    throw new OcellusError('INVALID_ARGUMENT', 'give images or --manifest, not both');
+    throw usageError('give images or --manifest, not both');
   if (manifest === undefined && inputs.length === 0)
-    throw new OcellusError(
-      'INVALID_ARGUMENT',
+    throw usageError(
       `no images to predict: name files or folders after ${source}, or a --manifest`,
     );
   const batchSize =
@@ -63,7 +62,7 @@ export async function predict(service: OcellusService, args: string[], io: CliIo
   const outNeeded =
     'with --manifest, --out names where the predictions go (a .jsonl file, or a folder for --local-shards)';
   if (manifest !== undefined && values['local-shards'] !== undefined) {
-    if (!values.out) throw new OcellusError('INVALID_ARGUMENT', outNeeded);
+    if (!values.out) throw usageError(outNeeded);
     return localShards(args, positiveInt(values['local-shards'], '--local-shards'), io);
   }
   const from = await sourceOf(service, source, values.run);
@@ -74,7 +73,7 @@ export async function predict(service: OcellusService, args: string[], io: CliIo
     if (values.out === undefined) return run((text) => io.stdout(text));
     return writeNewFileWith(path.resolve(values.out), (file) => run((text) => file.write(text)));
   }
-  if (!values.out) throw new OcellusError('INVALID_ARGUMENT', outNeeded);
+  if (!values.out) throw usageError(outNeeded);
   const shard = values.shard === undefined ? undefined : parseShard(values.shard);
   const tty = process.stderr.isTTY === true;
   const stop = followProgress(service, io, tty, values.progress === true);

@@ -242,7 +242,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     // parseArgs' own errors (an unknown or malformed option) are usage errors, as is a
     // command's own usage line (a missing or extra argument): exit 2, as predict.mjs does.
     const parse = (err as { code?: unknown }).code?.toString().startsWith('ERR_PARSE_ARGS');
-    const usage = parse || (err instanceof OcellusError && err.message.startsWith('usage:'));
+    const usage =
+      parse ||
+      (err instanceof OcellusError &&
+        (err.message.startsWith('usage:') || err.details?.['usage'] === true));
     // Node's own wording ends "as in '-- "--bogus"" with a quote left open.
     const unknown = parse ? /^Unknown option '([^']+)'/.exec(oneLine(err))?.[1] : undefined;
     const said = unknown ? `unknown option ${unknown}` : oneLine(err);
@@ -401,11 +404,12 @@ function formatStatus(st: ProjectStatus): string {
   const lines = [
     `${st.project.name}  (${st.project.path})`,
     `  schema ${st.project.schemaVersion}, ${st.project.labelMode}-label, created ${st.project.createdAt}`,
-    `  images: ${st.images.total} (${st.images.ok} ok, ${st.images.broken} broken, ${st.images.unsupported} unsupported${st.images.pending ? `, ${st.images.pending} not read yet` : ''}${st.images.missing ? `, ${st.images.missing} missing` : ''})`,
-    // An import that was stopped (a crash, kill) left images to read: say how to finish it.
+    `  images: ${st.images.total} (${st.images.ok} ok, ${st.images.broken} broken, ${st.images.unsupported} unsupported${st.images.pending ? `, ${st.images.pending} not read yet` : ''})${st.images.missing ? `; ${st.images.missing} missing from their folders` : ''}`,
+    // Images not read: an import under way in a window, or one that was stopped (a crash, a
+    // kill), which a rescan finishes.
     ...(st.images.pending
       ? [
-          `  ${st.images.pending} images wait to be read: ocellus rescan ${st.project.path} reads them`,
+          `  ${st.images.pending === 1 ? '1 image is' : `${st.images.pending} images are`} not read yet: an import is under way, or stopped (ocellus rescan ${JSON.stringify(st.project.path)} finishes it)`,
         ]
       : []),
     `  unlabelled: ${st.unlabelled}`,

@@ -1,9 +1,10 @@
 /** The `assist` domain of the API contract (see ../api.ts). */
 import type {
+  AcceptOptions,
   LabelChange,
-  LabelOptions,
   JobInfo,
   AssistSettings,
+  BulkAcceptAsked,
   BulkAcceptPreview,
   HeatMap,
   PredictionDetail,
@@ -19,17 +20,17 @@ export interface AssistApi {
   /** One image's suggestion with every class's probability, or null. */
   prediction(imageId: number): Promise<PredictionDetail | null>;
   /** Confirms the suggestions of these images as human labels (one undoable batch), asking as `labels.assign` does. */
-  accept(imageIds: number[], options?: LabelOptions): Promise<LabelChange>;
+  accept(imageIds: number[], options?: AcceptOptions): Promise<LabelChange>;
   /** How many unconfirmed suggestions reach a confidence (optionally of one class). */
   bulkAcceptPreview(threshold: number, classId?: number | null): Promise<BulkAcceptPreview>;
   /**
    * Confirms every unconfirmed suggestion at or above a confidence (one undoable batch). With
-   * `expectedCount` (what the user was asked about), refuses when the count has changed since.
+   * `asked` (what the user's question showed), refuses when the count or the run has changed.
    */
   bulkAccept(
     threshold: number,
     classId?: number | null,
-    expectedCount?: number,
+    asked?: BulkAcceptAsked,
   ): Promise<LabelChange>;
   /** Nearest images by embedding (cosine), most similar first. */
   similar(imageId: number, k?: number): Promise<SimilarResult>;

@@ -55,6 +55,14 @@ export interface BulkAcceptPreview {
   count: number;
   threshold: number;
   classId: number | null;
+  /** The run whose suggestions were counted (null when there are none). */
+  runId: number | null;
+}
+
+/** What a bulk accept's question showed: the accept goes ahead only if it still holds. */
+export interface BulkAcceptAsked {
+  count: number;
+  runId: number | null;
 }
 
 export interface SimilarImage {

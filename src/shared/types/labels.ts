@@ -55,6 +55,15 @@ export interface LabelOptions {
   replaceHuman?: boolean;
 }
 
+/** Accepting suggestions: the label options, and what the user saw suggested. */
+export interface AcceptOptions extends LabelOptions {
+  /**
+   * [imageId, classId] pairs of the suggestions on screen when the key was pressed: an image
+   * whose suggestion has changed since (a quick retrain) is left alone and counted as such.
+   */
+  seen?: [number, number][];
+}
+
 export interface LabelEvent {
   classId: number;
   className: string | null;

@@ -19,6 +19,24 @@ import { RunStore } from '../train/run-store';
 import type { Workspace } from './workspace';
 import { labelOptions, requireObject } from './validate';
 
+/** The suggestions the user saw, by image, from an accept's options; null when not said. */
+function seenSuggestions(options: unknown): Map<number, number> | null {
+  if (options === undefined || options === null) return null;
+  const seen = requireObject(options, 'options')['seen'];
+  if (seen === undefined) return null;
+  if (
+    !Array.isArray(seen) ||
+    !seen.every(
+      (p) =>
+        Array.isArray(p) &&
+        p.length === 2 &&
+        p.every((v) => typeof v === 'number' && Number.isSafeInteger(v)),
+    )
+  )
+    throw new OcellusError('INVALID_ARGUMENT', 'seen is a list of [imageId, classId] pairs');
+  return new Map(seen as [number, number][]);
+}
+
 /**
  * The `assist` domain: model suggestions for every image after each run, accepting them,
  * similar images, heat maps and quick retraining. Suggestions are never labels: accepting
@@ -195,33 +213,51 @@ export function createAssistService(ctx: Workspace): AssistApi {
     },
     async accept(imageIds, options) {
       const ids = requireIds(imageIds);
-      const items = predictions().unconfirmed({ imageIds: ids });
+      const seen = seenSuggestions(options);
+      const all = predictions().unconfirmed({ imageIds: ids });
+      // Only what the user saw: a suggestion a quick retrain changed since is left alone.
+      const items = seen
+        ? all.filter((i) => !seen.has(i.imageId) || seen.get(i.imageId) === i.classId)
+        : all;
+      const changed = all.length - items.length;
+      const left = changed ? `; ${plural(changed)} left: suggestion changed since shown` : '';
       return confirm(
         items,
-        (n) => (n === 0 ? 'No suggestion to accept' : `Accept ${plural(n)} suggested by the model`),
+        (n) =>
+          n === 0
+            ? changed
+              ? `Nothing accepted: the suggestion changed since it was shown (look again)`
+              : 'No suggestion to accept'
+            : `Accept ${plural(n)} suggested by the model${left}`,
         labelOptions(options),
       );
     },
     async bulkAcceptPreview(threshold, classId) {
       const t = requireThreshold(threshold);
       const c = classId === undefined || classId === null ? null : requireId(classId);
+      const store = predictions();
       return {
-        count: predictions().unconfirmed({ threshold: t, classId: c }).length,
+        count: store.unconfirmed({ threshold: t, classId: c }).length,
         threshold: t,
         classId: c,
+        runId: store.currentRun(),
       };
     },
-    async bulkAccept(threshold, classId, expectedCount) {
+    async bulkAccept(threshold, classId, asked) {
       const t = requireThreshold(threshold);
       const c = classId === undefined || classId === null ? null : requireId(classId);
-      const items = predictions().unconfirmed({ threshold: t, classId: c });
-      // A quick retrain may have finished while the user read the question: never accept more
-      // (or other) images than the count they agreed to.
-      if (expectedCount !== undefined && expectedCount !== items.length)
-        throw new OcellusError(
-          'INVALID_ARGUMENT',
-          `The suggestions changed while you were asked: ${plural(items.length)} now reach ≥ ${Math.round(t * 100)} %, not ${expectedCount}. Nothing was accepted; look again and accept.`,
-        );
+      const store = predictions();
+      const items = store.unconfirmed({ threshold: t, classId: c });
+      // A quick retrain may have finished while the user read the question: never accept
+      // another run's suggestions, or more images than the count they agreed to.
+      if (asked !== undefined) {
+        const a = requireObject(asked, 'asked');
+        if (a['count'] !== items.length || a['runId'] !== store.currentRun())
+          throw new OcellusError(
+            'INVALID_ARGUMENT',
+            `The suggestions changed while you were asked: ${plural(items.length)} now reach ≥ ${Math.round(t * 100)} %${a['runId'] !== store.currentRun() ? `, from run ${store.currentRun()}` : `, not ${String(a['count'])}`}. Nothing was accepted; look again and accept.`,
+          );
+      }
       return confirm(
         items,
         (n) => `Accept ${plural(n)} suggested at ≥ ${Math.round(t * 100)} % confidence`,

@@ -26,6 +26,7 @@ export function createLabelsService(ctx: Workspace): LabelsApi {
     if (change && change.imageIds.length > 0) emit(change.imageIds, false);
     return change;
   };
+  const atomic = <T>(work: () => T): T => ctx.requireStore().db.transaction(work)();
   const classEdit = <T>(result: T, imageIds: number[] = []): T => {
     emit(imageIds, true);
     return result;
@@ -46,13 +47,22 @@ export function createLabelsService(ctx: Workspace): LabelsApi {
       return classEdit(classes().update(requireId(classId), updateOf(update)));
     },
     async deleteClass(classId) {
-      const result = classes().delete(requireId(classId));
-      labels().endUndoHere();
+      const id = requireId(classId);
+      // With the end of undo in one transaction: a crash between them left undo open.
+      const result = atomic(() => {
+        const r = classes().delete(id);
+        labels().endUndoHere();
+        return r;
+      });
       return classEdit(result);
     },
     async mergeClasses(sourceId, targetId) {
-      const result = classes().merge(requireId(sourceId), requireId(targetId));
-      labels().endUndoHere();
+      const [from, to] = [requireId(sourceId), requireId(targetId)];
+      const result = atomic(() => {
+        const r = classes().merge(from, to);
+        labels().endUndoHere();
+        return r;
+      });
       return classEdit(result);
     },
     async reorderClasses(ids) {
@@ -111,8 +121,11 @@ export function createLabelsService(ctx: Workspace): LabelsApi {
     async setLabelMode(mode) {
       if (mode !== 'single' && mode !== 'multi')
         throw new OcellusError('INVALID_ARGUMENT', 'The label mode is single or multi');
-      const result = classes().setLabelMode(mode as LabelMode);
-      labels().endUndoHere();
+      const result = atomic(() => {
+        const r = classes().setLabelMode(mode as LabelMode);
+        labels().endUndoHere();
+        return r;
+      });
       ctx.bus.emit('project:changed', ctx.requireStore().summary());
       return classEdit(result);
     },

@@ -240,6 +240,15 @@ describe('ocellus refuses what it cannot do as asked, in one line, before writin
     expect(epochs.code).toBe(1);
   });
 
+  it('a predict command line it cannot use exits 2, saying what is missing', async () => {
+    const none = await cli(['predict', file]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/no images to predict: name files or folders after/);
+    const out = await cli(['predict', file, '--manifest', path.join(tmp.dir, 'm.txt')]);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toMatch(/with --manifest, --out names where the predictions go/);
+  });
+
   it('reads a negative number or a western offset as the value of the option before it', () => {
     expect(joinDashValues(['--epochs', '-3', '--timezone', '-05:30', '--x', '-1.5'])).toEqual([
       '--epochs=-3',

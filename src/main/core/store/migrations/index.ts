@@ -18,6 +18,7 @@ import { step as v19 } from './019-prediction-sets';
 import { step as v20 } from './020-box-label-history';
 import { step as v21 } from './021-image-frames';
 import { step as v22 } from './022-box-label-confidence';
+import { step as v23 } from './023-undo-floor';
 
 export type { Migration };
 
@@ -49,6 +50,7 @@ export const MIGRATIONS: readonly Migration[] = [
   v20,
   v21,
   v22,
+  v23,
 ];
 
 /** The schema version this build of the app writes. */

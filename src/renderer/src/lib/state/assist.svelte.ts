@@ -1,4 +1,5 @@
 import type {
+  BulkAcceptPreview,
   AssistSettings,
   HeatMap,
   PredictionDetail,
@@ -80,10 +81,12 @@ export class AssistState {
       client.on('assist:changed', (s) => {
         const newRun = s.runId !== this.#status?.runId;
         this.#status = s;
-        // New suggestions: tiles and the queue change under the user.
+        // New suggestions: the tiles show them. An open uncertainty queue keeps its order
+        // (it re-sorted under the user after every quick retrain) and says a new order waits.
         if (newRun) {
           this.#library.tiles.invalidate();
-          this.#library.listing.reload();
+          if (this.#library.sort === 'uncertain') this.#queueStale = true;
+          else this.#library.listing.reload();
         }
       });
       // Confirming changes the counts; the main side only pushes new suggestion sets.
@@ -142,9 +145,9 @@ export class AssistState {
   }
 
   /** How many suggestions a bulk accept at this confidence would confirm. */
-  async bulkPreview(threshold: number, classId: number | null): Promise<number | null> {
+  async bulkPreview(threshold: number, classId: number | null): Promise<BulkAcceptPreview | null> {
     try {
-      return (await this.#app.api().assist.bulkAcceptPreview(threshold, classId)).count;
+      return await this.#app.api().assist.bulkAcceptPreview(threshold, classId);
     } catch (err) {
       this.#app.report(err);
       return null;
@@ -207,6 +210,21 @@ export class AssistState {
    * same press again accepts. In key order with every other label action. True when this
    * press accepts.
    */
+  /** New suggestions arrived while the uncertainty queue was open: its order is the older run's. */
+  #queueStale = $state(false);
+  get queueStale(): boolean {
+    return this.#queueStale;
+  }
+
+  /** Opens the uncertainty queue (again): unconfirmed suggestions, least sure first. */
+  openQueue(): void {
+    this.#queueStale = false;
+    // The time as text at once: no Date object is kept to be reactive about.
+    // eslint-disable-next-line svelte/prefer-svelte-reactivity
+    this.#library.setFilter({ kind: 'suggested', since: new Date().toISOString() });
+    this.#library.setSort('uncertain');
+  }
+
   accept(imageIds: number[]): boolean {
     if (imageIds.length === 0) {
       this.#labels.say('Nothing to accept: no image is focused or selected');
@@ -214,7 +232,14 @@ export class AssistState {
     }
     const key = imageIds.join(',');
     if (!this.#labels.pressAccept(key, this.unsure(imageIds))) return false;
-    void this.#labels.acceptSuggestions(imageIds);
+    // What the tiles show now: an image whose suggestion changes before the write (a quick
+    // retrain) is left alone rather than given a class the user never saw.
+    const seen: [number, number][] = [];
+    for (const id of imageIds) {
+      const s = this.#library.tiles.get(id)?.suggestion;
+      if (s && s.classId !== null) seen.push([id, s.classId]);
+    }
+    void this.#labels.acceptSuggestions(imageIds, seen);
     return true;
   }
 

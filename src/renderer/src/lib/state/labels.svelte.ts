@@ -1,4 +1,10 @@
-import type { ClassInfo, LabelChange, LabelCounts, LabelOptions } from '../../../../shared/types';
+import type {
+  BulkAcceptAsked,
+  ClassInfo,
+  LabelChange,
+  LabelCounts,
+  LabelOptions,
+} from '../../../../shared/types';
 import { debounced } from '../debounce';
 import type { AppState } from './app.svelte';
 
@@ -192,10 +198,10 @@ export class LabelsState {
   }
 
   /** Confirms model suggestions as human labels (in key order with other label actions). */
-  acceptSuggestions(imageIds: number[]): Promise<boolean> {
+  acceptSuggestions(imageIds: number[], seen?: [number, number][]): Promise<boolean> {
     if (imageIds.length === 0) return this.nothing();
     return this.act(
-      (o) => this.#app.api().assist.accept(imageIds, o),
+      (o) => this.#app.api().assist.accept(imageIds, seen ? { ...o, seen } : o),
       imageIds.length === 1,
       (n) => replaceQuestion(n, imageIds.length, "give them the model's class"),
     );
@@ -211,11 +217,8 @@ export class LabelsState {
   }
 
   /** Confirms every unconfirmed suggestion at or above a confidence (0–1), as many as asked about. */
-  bulkAccept(threshold: number, classId: number | null, expectedCount?: number): Promise<boolean> {
-    return this.act(
-      () => this.#app.api().assist.bulkAccept(threshold, classId, expectedCount),
-      true,
-    );
+  bulkAccept(threshold: number, classId: number | null, asked?: BulkAcceptAsked): Promise<boolean> {
+    return this.act(() => this.#app.api().assist.bulkAccept(threshold, classId, asked), true);
   }
 
   undo(): Promise<boolean> {

@@ -151,6 +151,30 @@ describe('suggestions: storage, queue order, accept', () => {
     ]);
   });
 
+  it('accepting takes only the suggestions the user saw: one a retrain changed is left', async () => {
+    const api = t.service.api;
+    const [d, e] = [ids['d'] ?? 0, ids['e'] ?? 0];
+    // The user saw d as cat (since retrained to dog) and e as bird (still bird).
+    const change = await api.assist.accept([d, e], {
+      seen: [
+        [d, cat],
+        [e, bird],
+      ],
+    });
+    expect(change.imageIds).toEqual([e]);
+    expect(change.description).toBe(
+      'Accept 1 image suggested by the model; 1 image left: suggestion changed since shown',
+    );
+    const only = await api.assist.accept([d], { seen: [[d, cat]] });
+    expect(only.imageIds).toEqual([]);
+    expect(only.description).toMatch(
+      /^Nothing accepted: the suggestion changed since it was shown/,
+    );
+    await expect(api.assist.accept([d], { seen: [[d]] as never })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
+  });
+
   it('accepting makes a human label that remembers the run; undo takes it back', async () => {
     const api = t.service.api;
     const change = await api.assist.accept([ids['d'] ?? 0]);
@@ -179,12 +203,16 @@ describe('suggestions: storage, queue order, accept', () => {
     expect(await api.library.imageIds({ disagrees: true })).toEqual([ids['a']]);
     const preview = await api.assist.bulkAcceptPreview(0.6);
     expect(preview.count).toBe(2); // d (dog 0.7), e (bird 0.6); a is human-labelled
-    // Asked about 1 (a retrain moved the figures since): nothing is accepted.
-    await expect(api.assist.bulkAccept(0.6, null, 1)).rejects.toThrow(
+    expect(preview.runId).toBe(runId);
+    // Asked about 1 (a retrain moved the figures since), or about another run: nothing is accepted.
+    await expect(api.assist.bulkAccept(0.6, null, { count: 1, runId })).rejects.toThrow(
       /changed while you were asked: 2 images now reach ≥ 60 %, not 1/,
     );
+    await expect(api.assist.bulkAccept(0.6, null, { count: 2, runId: runId + 1 })).rejects.toThrow(
+      /changed while you were asked: 2 images now reach ≥ 60 %, from run/,
+    );
     expect((await api.assist.bulkAcceptPreview(0.6)).count).toBe(2);
-    const change = await api.assist.bulkAccept(0.6, null, 2);
+    const change = await api.assist.bulkAccept(0.6, null, { count: 2, runId });
     expect(change.imageIds.sort()).toEqual([ids['d'], ids['e']].sort());
     const tiles = (await api.library.listImages({ sort: 'path' })).items;
     expect(tiles.map((x) => x.classIds)).toEqual([[bird], [], [], [dog], [bird]]);

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { boxLabelParticipant } from '../../../../../src/main/core/detect/box-labels';
 import { detectionById } from '../../../../../src/main/core/detect/detection-store';
 import { LabelStore } from '../../../../../src/main/core/labels/label-store';
-import { MIGRATIONS } from '../../../../../src/main/core/store/migrations';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../../../../src/main/core/store/migrations';
 import { OCELLUS_APPLICATION_ID } from '../../../../../src/main/core/store/project-file';
 import { ProjectStore } from '../../../../../src/main/core/store/project-store';
 import { makeTmpDir } from '../../../../helpers/tmp-dir';
@@ -51,7 +51,7 @@ describe("schema step 22: box label history keeps a classifier's confidence", ()
     const store = ProjectStore.open(file, { appVersion });
     try {
       const db = store.db;
-      expect(db.pragma('user_version', { simple: true })).toBe(22);
+      expect(db.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION);
       expect(
         db
           .prepare(
@@ -72,8 +72,13 @@ describe("schema step 22: box label history keeps a classifier's confidence", ()
         },
       ]);
       expect(detectionById(db, 1)).toMatchObject({ classId: 2, classConf: null });
-      // The batch written before the step undoes and redoes as it did then.
+      // Step 23 ends undo at the last batch an earlier version wrote (a class it deleted may
+      // have handed its id on): kept in the history, no longer undone.
       const labels = new LabelStore(db, () => 'single', [boxLabelParticipant(db)]);
+      expect(labels.canUndo()).toBe(false);
+      expect(labels.undo()).toBeNull();
+      // Without that floor, the batch written before step 22 undoes and redoes as it did then.
+      db.prepare("DELETE FROM meta WHERE key = 'undo_floor_batch'").run();
       expect(labels.undo()?.imageIds).toEqual([1]);
       expect(detectionById(db, 1)).toMatchObject({
         classId: 1,
