@@ -178,17 +178,24 @@ for (const seed of SEEDS) {
             await ask(asked, yes);
             break;
           }
-          case 'shiftClassKey':
-            model.unassign(model.targets(), cls.id);
+          case 'shiftClassKey': {
+            const yes = r.chance(0.5);
+            const asked = model.unassign(model.targets(), cls.id, yes);
             model.armed = null;
-            what += ` ${cls.name}`;
+            what += ` ${cls.name}${asked ? (yes ? ' (remove)' : ' (cancel)') : ''}`;
             await ui.gridKey(shifted(keyOf(cls)));
+            await ask(asked, yes);
             break;
-          case 'clearKey':
-            model.clear(model.targets());
+          }
+          case 'clearKey': {
+            const yes = r.chance(0.5);
+            const asked = model.clear(model.targets(), yes);
             model.armed = null;
+            what += asked ? (yes ? ' (remove)' : ' (cancel)') : '';
             await ui.gridKey('0');
+            await ask(asked, yes);
             break;
+          }
           case 'accept': {
             const targets = model.targets();
             const yes = r.chance(0.5);

@@ -95,7 +95,8 @@ export async function label(service: OcellusService, args: string[], io: CliIo):
   const ids = [...wanted];
   const change = ids.length
     ? values.remove
-      ? await service.api.labels.unassign(ids, cls.id)
+      ? // Paths named on the command line are what the user asked for.
+        await service.api.labels.unassign(ids, cls.id, { replaceHuman: true })
       : await service.api.labels.assign(ids, cls.id, {
           replaceHuman: values['replace-human'] === true,
         })

@@ -28,10 +28,13 @@ export interface LabelsApi {
    * (`replacesHuman`), unless `replaceHuman` is set.
    */
   assign(imageIds: number[], classId: number, options?: LabelOptions): Promise<LabelChange>;
-  /** Takes a class off images. Undoable. */
-  unassign(imageIds: number[], classId: number): Promise<LabelChange>;
-  /** Removes all labels of images. Undoable. */
-  clear(imageIds: number[]): Promise<LabelChange>;
+  /**
+   * Takes a class off images. Undoable. Human labels on more than one image are not taken off
+   * unless `replaceHuman` says the user was asked: the change then only counts them (`replacesHuman`).
+   */
+  unassign(imageIds: number[], classId: number, options?: LabelOptions): Promise<LabelChange>;
+  /** Removes all labels of images. Undoable; asks about human labels as `unassign` does. */
+  clear(imageIds: number[], options?: LabelOptions): Promise<LabelChange>;
   /** Labels every image of a sequence (burst), asking as `assign` does. Undoable. */
   assignSequence(sequenceId: number, classId: number, options?: LabelOptions): Promise<LabelChange>;
   undo(): Promise<LabelChange | null>;

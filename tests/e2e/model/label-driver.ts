@@ -74,7 +74,10 @@ export class LabelDriver {
   /** Answers the question asked before human labels of another class are replaced. */
   async answer(yes: boolean): Promise<void> {
     await expect(this.dialog).toBeVisible();
-    await this.dialog.getByRole('button', { name: yes ? /^Replace/ : 'Cancel' }).click();
+    // The go-ahead button names what it does: "Replace 3 human labels", "Remove from 3 images".
+    await this.dialog
+      .getByRole('button', { name: yes ? /^(Replace|Remove|Clear)/ : 'Cancel' })
+      .click();
     await expect(this.dialog).toBeHidden();
   }
 

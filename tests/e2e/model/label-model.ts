@@ -210,14 +210,25 @@ export class LabelModel {
     return asked;
   }
 
-  unassign(ids: number[], classId: number): void {
-    this.batch(
-      ids.filter((id) => this.labels.get(id)?.classId === classId).map((id) => [id, null]),
-    );
+  /**
+   * A class off images. Taking (human) labels off more than one image asks first: returns the
+   * count to ask about (0: nothing to ask), applying only when allowed.
+   */
+  unassign(ids: number[], classId: number, allow = true): number {
+    const off = [...new Set(ids)].filter((id) => this.labels.get(id)?.classId === classId);
+    const asked = off.length > 1 ? off.length : 0;
+    if (asked > 0 && !allow) return asked;
+    this.batch(off.map((id) => [id, null]));
+    return asked;
   }
 
-  clear(ids: number[]): void {
-    this.batch(ids.filter((id) => this.labels.has(id)).map((id) => [id, null]));
+  /** Every label off images; asks as `unassign` does. */
+  clear(ids: number[], allow = true): number {
+    const off = [...new Set(ids)].filter((id) => this.labels.has(id));
+    const asked = off.length > 1 ? off.length : 0;
+    if (asked > 0 && !allow) return asked;
+    this.batch(off.map((id) => [id, null]));
+    return asked;
   }
 
   /** Every readable image of the burst; asks as `assign` does (the burst is never "one image"). */

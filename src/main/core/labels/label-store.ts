@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { OcellusError } from '../../../shared/errors';
-import type { LabelChange, LabelEvent, LabelMode } from '../../../shared/types';
+import type { LabelChange, LabelEvent, LabelMode, LabelOptions } from '../../../shared/types';
 import { classExists } from './class-store';
 import { labelCounter, type LabelRowChange } from './label-counts';
 import { LabelTable, type HistoryRow, type LabelRow, type Source } from './label-table';
@@ -168,8 +168,21 @@ export class LabelStore {
     });
   }
 
-  /** Takes `classId` off each image. */
-  unassign(imageIds: readonly number[], classId: number, description: Description): LabelChange {
+  /**
+   * Takes `classId` off each image. Taking human labels off more than one image is refused
+   * with their count (the caller asks, then goes ahead with `replaceHuman`), as replacing is.
+   */
+  unassign(
+    imageIds: readonly number[],
+    classId: number,
+    description: Description,
+    opts: LabelOptions = {},
+  ): LabelChange {
+    if (!opts.replaceHuman) {
+      const ids = [...new Set(imageIds)];
+      const n = ids.filter((id) => this.table.humanClassesOf(id).includes(classId)).length;
+      if (n > 1) return this.refused(n, 'remove');
+    }
     return this.batch(description, (log) => {
       for (const imageId of new Set(imageIds)) {
         const row = this.table.find(imageId, classId);
@@ -178,8 +191,17 @@ export class LabelStore {
     });
   }
 
-  /** Removes every label of each image. */
-  clear(imageIds: readonly number[], description: Description): LabelChange {
+  /** Removes every label of each image; human labels on more than one image are asked about first. */
+  clear(
+    imageIds: readonly number[],
+    description: Description,
+    opts: LabelOptions = {},
+  ): LabelChange {
+    if (!opts.replaceHuman) {
+      const ids = [...new Set(imageIds)];
+      const n = ids.filter((id) => this.table.humanClassesOf(id).length > 0).length;
+      if (n > 1) return this.refused(n, 'remove');
+    }
     return this.batch(description, (log) => {
       for (const imageId of new Set(imageIds)) {
         for (const row of this.table.ofImage(imageId)) log.remove(row);
@@ -345,10 +367,14 @@ export class LabelStore {
     return counted.size;
   }
 
-  private refused(replacesHuman: number): LabelChange {
+  private refused(replacesHuman: number, what: 'replace' | 'remove' = 'replace'): LabelChange {
+    const images = `${replacesHuman} image${replacesHuman === 1 ? '' : 's'}`;
     return {
       batchId: null,
-      description: `Nothing changed: that would replace human labels of another class on ${replacesHuman} image${replacesHuman === 1 ? '' : 's'}`,
+      description:
+        what === 'replace'
+          ? `Nothing changed: that would replace human labels of another class on ${images}`
+          : `Nothing changed: that would take human labels off ${images}`,
       imageIds: [],
       canUndo: this.canUndo(),
       canRedo: this.canRedo(),

@@ -75,20 +75,25 @@ export function createLabelsService(ctx: Workspace): LabelsApi {
         labels().assign(ids, cls.id, labelled(ids.length, cls.name), labelOptions(options)),
       ) as LabelChange;
     },
-    async unassign(imageIds, classId) {
+    async unassign(imageIds, classId, options) {
       const ids = requireIds(imageIds);
       const cls = classes().get(requireId(classId));
       return changed(
-        labels().unassign(ids, cls.id, (n) =>
-          n === 0 ? `No image had ${cls.name}` : `Remove ${cls.name} from ${plural(n)}`,
+        labels().unassign(
+          ids,
+          cls.id,
+          (n) => (n === 0 ? `No image had ${cls.name}` : `Remove ${cls.name} from ${plural(n)}`),
+          labelOptions(options),
         ),
       ) as LabelChange;
     },
-    async clear(imageIds) {
+    async clear(imageIds, options) {
       const ids = requireIds(imageIds);
       return changed(
-        labels().clear(ids, (n) =>
-          n === 0 ? 'No labels to clear' : `Clear labels of ${plural(n)}`,
+        labels().clear(
+          ids,
+          (n) => (n === 0 ? 'No labels to clear' : `Clear labels of ${plural(n)}`),
+          labelOptions(options),
         ),
       ) as LabelChange;
     },

@@ -163,14 +163,29 @@ export class LabelsState {
     );
   }
 
+  /** Takes a class off images; taking human labels off several asks first, with the count. */
   unassign(imageIds: number[], classId: number): Promise<boolean> {
     if (imageIds.length === 0) return this.nothing();
-    return this.act(() => this.#app.api().labels.unassign(imageIds, classId), true);
+    const name = this.byId(classId)?.name ?? 'that class';
+    return this.act(
+      (o) => this.#app.api().labels.unassign(imageIds, classId, o),
+      imageIds.length === 1,
+      (n) => `Take “${name}” off ${n} images a person labelled? Undo brings the labels back.`,
+      undefined,
+      (n) => `Remove from ${n} images`,
+    );
   }
 
+  /** Clears images' labels; clearing human labels of several asks first, with the count. */
   clear(imageIds: number[]): Promise<boolean> {
     if (imageIds.length === 0) return this.nothing();
-    return this.act(() => this.#app.api().labels.clear(imageIds), true);
+    return this.act(
+      (o) => this.#app.api().labels.clear(imageIds, o),
+      imageIds.length === 1,
+      (n) => `Clear the labels of ${n} images a person labelled? Undo brings them back.`,
+      undefined,
+      (n) => `Clear ${n} images`,
+    );
   }
 
   /**
@@ -354,11 +369,12 @@ export class LabelsState {
     single: boolean,
     question?: (n: number) => string,
     nothing = 'Nothing to undo or redo',
+    confirm?: (n: number) => string,
   ): Promise<boolean> {
     this.#pending++;
     const run = this.chain.then(async () => {
       try {
-        return await this.actNow(call, single, question, nothing);
+        return await this.actNow(call, single, question, nothing, confirm);
       } finally {
         this.#pending--;
       }
@@ -372,6 +388,7 @@ export class LabelsState {
     single: boolean,
     question: ((n: number) => string) | undefined,
     nothing: string,
+    confirm?: (n: number) => string,
   ): Promise<boolean> {
     let change: LabelChange | null = null;
     let ok = await this.#app.guard(async () => {
@@ -380,7 +397,10 @@ export class LabelsState {
     const asked = change as LabelChange | null;
     if (ok && asked?.replacesHuman && question) {
       const n = asked.replacesHuman;
-      const yes = await this.ask(question(n), `Replace ${n} human label${n === 1 ? '' : 's'}`);
+      const yes = await this.ask(
+        question(n),
+        confirm?.(n) ?? `Replace ${n} human label${n === 1 ? '' : 's'}`,
+      );
       if (!yes) {
         this.say('Cancelled: no label changed');
         return false;

@@ -75,6 +75,21 @@ describe('human labels are protected', () => {
     expect(done.imageIds).toHaveLength(inSeq.length);
   });
 
+  it('taking human labels off several images asks first, with the count; one image does not', async () => {
+    const [a = 0, b = 0, c = 0] = ids;
+    await t.service.api.labels.assign([a, b, c], deer, { replaceHuman: true });
+    const asked = await t.service.api.labels.unassign([a, b, c], deer);
+    expect(asked).toMatchObject({ replacesHuman: 3, imageIds: [], batchId: null });
+    expect(await classOf(a)).toEqual([deer]);
+    expect((await t.service.api.labels.clear([a, b])).replacesHuman).toBe(2);
+    expect((await t.service.api.labels.unassign([a], deer)).imageIds).toEqual([a]);
+    expect((await t.service.api.labels.clear([b, c], { replaceHuman: true })).imageIds).toEqual([
+      b,
+      c,
+    ]);
+    expect(await classOf(c)).toEqual([]);
+  });
+
   it('an action that changes nothing keeps redo', async () => {
     const [a = 0, b = 0] = ids;
     await t.service.api.labels.assign([a], deer);

@@ -75,10 +75,10 @@ describe('label counters kept by each batch', () => {
           await api.labels.assign(some(), cls, { replaceHuman: true });
           break;
         case 1:
-          await api.labels.unassign(some(), cls);
+          await api.labels.unassign(some(), cls, { replaceHuman: true });
           break;
         case 2:
-          await api.labels.clear(some());
+          await api.labels.clear(some(), { replaceHuman: true });
           break;
         case 3:
           await api.labels.undo();
