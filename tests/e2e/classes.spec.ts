@@ -49,3 +49,27 @@ test('merging a class asks before it acts; the grid filtered on it falls back to
   await expect(page.getByRole('button', { name: 'Undo' })).toBeDisabled();
   expect(db.classes().map((c) => c.name)).not.toContain('fox');
 });
+
+test('switching the label mode asks in the app, saying it ends undo; Cancel keeps the mode', async ({
+  page,
+  ocellus,
+}) => {
+  const file = await makeLabellingProject(ocellus, {
+    cards: { cameras: 1, shotsPerCamera: 2, burst: 2 },
+    perClass: 2,
+    train: false,
+  });
+  const welcome = new WelcomePage(page);
+  await welcome.goto(ocellus.url);
+  await welcome.openPath(file);
+  const mode = page.getByLabel('Label mode');
+  await expect(mode).toHaveValue('single');
+  await mode.selectOption('multi');
+  const dialog = page.getByTestId('confirm-dialog');
+  await expect(dialog).toContainText('ends the undo history');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(mode).toHaveValue('single');
+  await mode.selectOption('multi');
+  await dialog.getByRole('button', { name: 'Several classes' }).click();
+  await expect.poll(() => new ProjectFile(file).labelMode()).toBe('multi');
+});

@@ -17,6 +17,14 @@ export class ProjectFile {
     this.db = new Database(file, { readonly: true, fileMustExist: true });
   }
 
+  /** The project's label mode, as the file says. */
+  labelMode(): string | undefined {
+    return (
+      this.db.prepare("SELECT value FROM meta WHERE key = 'label_mode'").get() as
+        { value: string } | undefined
+    )?.value;
+  }
+
   /** Every current label, by image then class. */
   labels(): StoredLabel[] {
     return this.db
