@@ -267,6 +267,10 @@ test('a reload while a fine-tune run trains keeps the form, the view and the run
   await expect(runs.form.getByTestId('run-title-input')).toHaveValue('tuned top');
   await expect(runs.epochs()).toHaveValue('1000');
   await expect(page.getByTestId('shown-run')).toContainText('tuned top · #1 Fine-tune');
+  // At 1280 px the page fits while the run trains (the status bar's job text widened it).
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await expect(page.getByTestId('job-status')).toBeVisible();
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1280);
 
   // Another tab (nothing kept in it) shows the settings of the run that is training.
   const other = await page.context().newPage();
