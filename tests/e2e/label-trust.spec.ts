@@ -44,6 +44,15 @@ async function openProject(
   return new ProjectFile(file);
 }
 
+/** The "Unlabelled" grid (24 images) with its first image clicked. */
+async function clickFirstUnlabelled(page: Page): Promise<LibraryPage> {
+  const library = new LibraryPage(page);
+  await library.show('Unlabelled');
+  await library.expectShown(24);
+  await library.tiles.first().click();
+  return library;
+}
+
 /** Ids of the unlabelled camera images in path order (the "Unlabelled" filter's list). */
 function unlabelledIds(db: ProjectFile): number[] {
   const labelled = db.labelMap();
@@ -146,11 +155,8 @@ test('5. Next after labelling in the image view never skips an image', async ({
 }) => {
   const db = await openProject(page, ocellus, { train: false });
   const expected = unlabelledIds(db).slice(0, 6);
-  const library = new LibraryPage(page);
+  await clickFirstUnlabelled(page);
   const label = new LabelPage(page);
-  await library.show('Unlabelled');
-  await library.expectShown(24);
-  await library.tiles.first().click();
   await page.keyboard.press('Enter');
   await label.expectPosition(1);
   for (let i = 0; i < 5; i++) {
@@ -170,11 +176,8 @@ test('7. an image whose file goes while it is shown says so, and class keys leav
 }) => {
   const db = await openProject(page, ocellus, { train: false });
   const [first, second] = unlabelledIds(db);
-  const library = new LibraryPage(page);
+  await clickFirstUnlabelled(page);
   const label = new LabelPage(page);
-  await library.show('Unlabelled');
-  await library.expectShown(24);
-  await library.tiles.first().click();
   await page.keyboard.press('Enter');
   await label.expectPosition(1);
   await expect(label.currentPath).toHaveText('cam0/IMG_0000.jpg');
@@ -197,10 +200,7 @@ test('8. a clicked image travels with the arrow keys: the next class key labels 
 }) => {
   const db = await openProject(page, ocellus, { train: false });
   const [first, second] = unlabelledIds(db);
-  const library = new LibraryPage(page);
-  await library.show('Unlabelled');
-  await library.expectShown(24);
-  await library.tiles.first().click();
+  const library = await clickFirstUnlabelled(page);
   await page.keyboard.press('ArrowRight');
   await page.keyboard.press('1');
   await library.expectShown(23);

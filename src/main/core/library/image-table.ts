@@ -60,10 +60,9 @@ export class ImageTable {
 
   /** The content hashes of some images (those not read yet have none). */
   hashesOf(ids: readonly number[]): Set<string> {
-    const hashOf = this.db.prepare('SELECT hash FROM images WHERE id = ?').pluck();
     const out = new Set<string>();
     for (const id of ids) {
-      const h = hashOf.get(id) as string | null | undefined;
+      const h = this.hashOf(id);
       if (h) out.add(h);
     }
     return out;
@@ -215,11 +214,12 @@ export class ImageTable {
     ).run(place.rootId, place.relPath, place.missing, id);
   }
 
-  /** The rows that are missing with some content (a file that moved or was renamed over). */
+  /**
+   * The rows that are missing with some content (a file that moved or was renamed over), oldest
+   * first. A further frame's content key carries its frame (`…-f2`), so frames match frames.
+   */
   missingWithHash(hash: string): number[] {
-    return this.sql(
-      'SELECT id FROM images WHERE hash = ? AND missing = 1 AND frame = 0 ORDER BY id',
-    )
+    return this.sql('SELECT id FROM images WHERE hash = ? AND missing = 1 ORDER BY id')
       .pluck()
       .all(hash) as number[];
   }
@@ -237,13 +237,11 @@ export class ImageTable {
     mtime_ms: number | null;
   }[] {
     if (hashes.length === 0) return [];
-    return this.db
-      .prepare(
-        `SELECT id, root_id, rel_path, status, size, mtime_ms FROM images
-          WHERE status IN ('pending', 'ok') AND missing = 0 AND frame = 0
-            AND hash IN (SELECT value FROM json_each(?)) ORDER BY id`,
-      )
-      .all(JSON.stringify([...new Set(hashes)])) as ReturnType<ImageTable['rowsWithHashes']>;
+    return this.sql(
+      `SELECT id, root_id, rel_path, status, size, mtime_ms FROM images
+        WHERE status IN ('pending', 'ok') AND missing = 0 AND frame = 0
+          AND hash IN (SELECT value FROM json_each(?)) ORDER BY id`,
+    ).all(JSON.stringify([...new Set(hashes)])) as ReturnType<ImageTable['rowsWithHashes']>;
   }
 
   /** A row's content hash as last read. */

@@ -142,9 +142,6 @@ export class Indexer {
       (db.prepare('SELECT * FROM roots').all() as RootRow[]).map((r) => [r.id, r]),
     );
     const images = new ImageTable(db);
-    const findMoved = db.prepare(
-      'SELECT id FROM images WHERE hash = ? AND missing = 1 ORDER BY id LIMIT 1',
-    );
     const labels = new IndexedLabels(db);
     const putMeta = fileMetadataWriter(db);
     // What follows a row's read: its file's metadata, labels kept by content, folder labels.
@@ -164,10 +161,10 @@ export class Indexer {
     // its labels follow) unless the slot's own row already has labels.
     const claim = (slot: number | null, hash: string | null, row: PendingRow, frame: number) => {
       if (!hash || (slot !== null && labels.has(slot))) return slot;
-      const moved = findMoved.get(hash) as { id: number } | undefined;
-      if (!moved || moved.id === slot) return slot;
-      images.takeOver(moved.id, slot, row.root_id, row.rel_path, frame);
-      return moved.id;
+      const moved = images.missingWithHash(hash)[0];
+      if (moved === undefined || moved === slot) return slot;
+      images.takeOver(moved, slot, row.root_id, row.rel_path, frame);
+      return moved;
     };
     db.transaction(() => {
       // The row at each path now: a row may have moved here, or away, since the batch was picked.
